@@ -1,0 +1,26 @@
+/** In-memory shapes of the inputs, shared by the readers, the CLI, the library API and the web app. */
+
+/** A wide expression matrix: genes in rows, samples in columns, as the user's file holds it. */
+export interface ExpressionMatrix {
+  /** Name of the file it came from, for messages. */
+  file: string;
+  geneIds: string[];
+  sampleIds: string[];
+  nGenes: number;
+  nSamples: number;
+  /** [nGenes × nSamples], gene-major; NaN marks a missing value (NA, NaN, nan, ., empty). */
+  values: Float64Array;
+}
+
+/** A sample sheet: one row per sample, covariates in columns, every cell kept as text. */
+export interface SampleSheet {
+  file: string;
+  /** Header of the column holding the sample ids (`sample` if present, else the first column). */
+  idColumn: string;
+  /** Sample ids, in sheet order. */
+  ids: string[];
+  /** Covariate columns by header, in sheet order; each cell as text, or null where missing. */
+  columns: Map<string, (string | null)[]>;
+  /** 1-based line number in the file of each row, for messages. */
+  lines: number[];
+}

@@ -1,0 +1,217 @@
+import { InputError, UsageError } from '../errors.js';
+import { parseCell } from '../io/cells.js';
+import type { SampleSheet } from '../io/types.js';
+import { type Formula, formulaVariables } from './formula.js';
+import { independentColumns } from './linalg.js';
+
+/**
+ * The fixed-effect design X and the grouping of the samples that enter the fits, in matrix column order.
+ * Built once per run; a gene with missing values uses a subset of its rows (see pattern.ts).
+ */
+export interface Design {
+  formula: Formula;
+  /** Ids of the samples used, in matrix column order. */
+  sampleIds: string[];
+  /** [nObs] column of the expression matrix that holds each used sample. */
+  sampleIndex: Int32Array;
+  nObs: number;
+  /** Number of columns of X (after dropping aliased columns). */
+  p: number;
+  /** [nObs × p], row-major: the model matrix with treatment contrasts, as R's `model.matrix`. */
+  x: Float64Array;
+  /** Column names as R's `model.matrix` writes them: `(Intercept)`, `age`, `SexMale`, `sexM:dosemid`. */
+  coefNames: string[];
+  /** Index of the `(Intercept)` column, or -1. */
+  interceptColumn: number;
+  /** [nObs] level index of each sample's group. */
+  group: Int32Array;
+  groupLevels: string[];
+  /** Things the user should know (dropped samples, ignored sheet rows, dropped columns), one line each. */
+  notices: string[];
+}
+
+/** Options of buildDesign. */
+export interface DesignOptions {
+  /** Level order per factor column, overriding the C-locale sort (`--levels col=a,b,c`). */
+  levels?: Record<string, string[]>;
+}
+
+type Variable =
+  | { kind: 'numeric'; name: string; values: Float64Array }
+  | { kind: 'factor'; name: string; levels: string[]; codes: Int32Array };
+
+/** R's sort() in the C locale: by code point. */
+function compareC(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Names as R prints them in column names: syntactic names bare, others in backticks. */
+function rName(name: string): string {
+  return /^([A-Za-z]|\.(?![0-9]))[A-Za-z0-9._]*$/.test(name) ? name : `\`${name}\``;
+}
+
+function listIds(ids: string[]): string {
+  const shown = ids.slice(0, 10).join(', ');
+  return ids.length > 10 ? `${shown} and ${ids.length - 10} more` : shown;
+}
+
+/**
+ * Matches the matrix columns to the sample sheet, drops samples with a missing formula covariate, and builds
+ * X with R's coding rules (treatment contrasts; dummy coding where a term's margin is absent, as
+ * `model.matrix` does). Throws InputError for samples without a sheet row, UsageError for unknown columns.
+ */
+export function buildDesign(
+  formula: Formula,
+  sheet: SampleSheet,
+  matrixSampleIds: string[],
+  options: DesignOptions = {},
+): Design {
+  const notices: string[] = [];
+  const available = [...sheet.columns.keys()];
+  for (const v of formulaVariables(formula)) {
+    if (!sheet.columns.has(v)) {
+      throw new UsageError(`the formula names "${v}", which is not a column of ${sheet.file}`,
+        `available columns: ${available.join(', ') || '(none)'}`);
+    }
+  }
+  for (const col of Object.keys(options.levels ?? {})) {
+    if (!sheet.columns.has(col)) {
+      throw new UsageError(`--levels names "${col}", which is not a column of ${sheet.file}`,
+        `available columns: ${available.join(', ')}`);
+    }
+  }
+
+  const rowOf = new Map<string, number>();
+  sheet.ids.forEach((id, r) => rowOf.set(id, r));
+  const unmatched = matrixSampleIds.filter((id) => !rowOf.has(id));
+  if (unmatched.length > 0) {
+    throw new InputError(`${unmatched.length} sample(s) of the matrix have no row in the sample sheet: ${listIds(unmatched)}`,
+      { file: sheet.file }, `add them to the sheet's "${sheet.idColumn}" column, or check the ids match the matrix header`);
+  }
+  const inMatrix = new Set(matrixSampleIds);
+  const ignored = sheet.ids.filter((id) => !inMatrix.has(id));
+  if (ignored.length > 0) notices.push(`${ignored.length} sample sheet row(s) not in the matrix, ignored: ${listIds(ignored)}`);
+
+  const vars = formulaVariables(formula);
+  const used: number[] = [];
+  const dropped: string[] = [];
+  matrixSampleIds.forEach((id, col) => {
+    const row = rowOf.get(id)!;
+    if (vars.every((v) => sheet.columns.get(v)![row] !== null)) used.push(col);
+    else dropped.push(id);
+  });
+  if (dropped.length > 0) {
+    notices.push(`${dropped.length} sample(s) dropped for a missing value in ${vars.join(', ')}: ${listIds(dropped)}`);
+  }
+  const rows = used.map((col) => rowOf.get(matrixSampleIds[col])!);
+
+  const variables = new Map<string, Variable>();
+  for (const v of vars) {
+    variables.set(v, readVariable(v, rows.map((r) => sheet.columns.get(v)![r]!), v === formula.group, sheet,
+      options.levels?.[v]));
+  }
+  const groupVar = variables.get(formula.group) as Extract<Variable, { kind: 'factor' }>;
+
+  const columns = modelColumns(formula, variables, used.length);
+  const nObs = used.length;
+  const pFull = columns.length;
+  const xFull = new Float64Array(nObs * pFull);
+  columns.forEach((c, j) => {
+    for (let i = 0; i < nObs; i++) xFull[i * pFull + j] = c.values[i];
+  });
+  const kept = independentColumns(xFull, nObs, pFull);
+  if (kept.length < pFull) {
+    const gone = columns.filter((_, j) => !kept.includes(j)).map((c) => c.name);
+    notices.push(`fixed-effect model matrix is rank deficient so dropping ${gone.length} column(s): ${gone.join(', ')}`);
+  }
+  const p = kept.length;
+  const x = new Float64Array(nObs * p);
+  for (let i = 0; i < nObs; i++) for (let j = 0; j < p; j++) x[i * p + j] = xFull[i * pFull + kept[j]];
+  const coefNames = kept.map((j) => columns[j].name);
+
+  return {
+    formula,
+    sampleIds: used.map((col) => matrixSampleIds[col]),
+    sampleIndex: Int32Array.from(used),
+    nObs,
+    p,
+    x,
+    coefNames,
+    interceptColumn: coefNames.indexOf('(Intercept)'),
+    group: groupVar.codes,
+    groupLevels: groupVar.levels,
+    notices,
+  };
+}
+
+function readVariable(name: string, cells: string[], isGroup: boolean, sheet: SampleSheet, order?: string[]): Variable {
+  const numbers = cells.map((c) => parseCell(c));
+  const numeric = numbers.every((x) => x !== undefined && Number.isFinite(x));
+  if (numeric && !isGroup && order === undefined) return { kind: 'numeric', name, values: Float64Array.from(numbers as number[]) };
+
+  const distinct = [...new Set(cells)];
+  let levels: string[];
+  if (order !== undefined) {
+    const unknown = distinct.filter((v) => !order.includes(v));
+    if (unknown.length > 0) {
+      throw new UsageError(`--levels ${name}=... does not list ${listIds(unknown)}, found in ${sheet.file}`,
+        `list every level of "${name}": ${distinct.sort(compareC).join(',')}`);
+    }
+    levels = order.filter((v) => distinct.includes(v));
+  } else if (numeric) {
+    levels = distinct.sort((a, b) => Number(a) - Number(b) || compareC(a, b));
+  } else {
+    levels = distinct.sort(compareC);
+  }
+  const index = new Map(levels.map((l, i) => [l, i]));
+  return { kind: 'factor', name, levels, codes: Int32Array.from(cells, (c) => index.get(c)!) };
+}
+
+interface Column {
+  name: string;
+  values: Float64Array;
+}
+
+/**
+ * The columns of R's model.matrix for the formula's fixed part. A factor in a term is coded by contrasts when
+ * the term without it is the empty term or is contained in a preceding term, else by indicators (R's
+ * TermCode); without an intercept the first factor of the first term holding one is coded by indicators.
+ */
+function modelColumns(formula: Formula, variables: Map<string, Variable>, n: number): Column[] {
+  const isFactor = (v: string): boolean => variables.get(v)!.kind === 'factor';
+  const columns: Column[] = [];
+  if (formula.intercept) columns.push({ name: '(Intercept)', values: new Float64Array(n).fill(1) });
+  const noInterceptTerm = formula.intercept ? -1 : formula.terms.findIndex((term) => term.some(isFactor));
+  formula.terms.forEach((term, t) => {
+    const parts = term.map((v) => {
+      const variable = variables.get(v)!;
+      if (variable.kind === 'numeric') return [{ name: rName(v), values: variable.values }];
+      const rest = term.filter((w) => w !== v);
+      const contrasts = t === noInterceptTerm && v === term.find(isFactor)
+        ? false
+        : rest.length === 0 || formula.terms.slice(0, t).some((prev) => rest.every((w) => prev.includes(w)));
+      const levels = contrasts ? variable.levels.slice(1) : variable.levels;
+      const offset = contrasts ? 1 : 0;
+      return levels.map((level, l) => ({
+        name: rName(v) + level,
+        values: Float64Array.from(variable.codes, (c) => (c === l + offset ? 1 : 0)),
+      }));
+    });
+    // The first variable varies fastest, as in R.
+    let combined: Column[] = [{ name: '', values: new Float64Array(n).fill(1) }];
+    for (const part of parts) {
+      const next: Column[] = [];
+      for (const right of part) {
+        for (const left of combined) {
+          next.push({
+            name: left.name === '' ? right.name : `${left.name}:${right.name}`,
+            values: left.values.map((x, i) => x * right.values[i]),
+          });
+        }
+      }
+      combined = next;
+    }
+    columns.push(...combined);
+  });
+  return columns;
+}

@@ -1,0 +1,85 @@
+import { pChisqUpper, pTwoSidedT } from '../stats/distributions.js';
+import { satterthwaiteDf } from '../stats/satterthwaite.js';
+import type { GeneStats } from './gene-stats.js';
+import { searchLambda } from './lambda-search.js';
+import { profileAt, remlCriterion } from './reml.js';
+
+/** Outcome of one gene's fit; `status` and `message` follow SPEC §2–3. */
+export type FitStatus = 'ok' | 'singular' | 'failed';
+
+/** One gene's REML estimates and fixed-effect inference (SPEC §3–4). Arrays are [p], in pattern column order. */
+export interface GeneFit {
+  status: FitStatus;
+  message: string | null;
+  lambda: number;
+  sigma2G: number;
+  sigma2E: number;
+  /** σ²_g / (σ²_g + σ²_e). */
+  h2: number;
+  /** ℓ_R(λ̂) = −REMLcrit / 2. */
+  remlLogLik: number;
+  /** max(0, 2[ℓ_R(λ̂) − ℓ_R(0)]). */
+  lrt: number;
+  /** ½ P(χ²₁ > lrt), 1 when lrt = 0. */
+  pLrt: number;
+  beta: Float64Array;
+  se: Float64Array;
+  df: Float64Array;
+  t: Float64Array;
+  p: Float64Array;
+  iterations: number;
+  converged: boolean;
+}
+
+/** REML fit of one gene from its sufficient statistics: λ search, estimates, Satterthwaite t-tests, RLRT. */
+export function fitGene(stats: GeneStats): GeneFit {
+  const search = searchLambda(stats);
+  const profile = profileAt(stats, search.lambda);
+  const p = stats.pattern.p;
+  if (profile === undefined || !(profile.r > 0) || search.atUpperBound) {
+    return failedFit('the fixed effects and groups leave no residual variance (every group is constant)',
+      search.evaluations, p);
+  }
+  const { lambda } = search;
+  const sigma2E = profile.sigma2E;
+  const sigma2G = lambda * sigma2E;
+  const remlLogLik = -profile.criterion / 2;
+  const nullLogLik = -remlCriterion(stats, 0) / 2;
+  const lrt = Math.max(0, 2 * (remlLogLik - nullLogLik));
+  const df = satterthwaiteDf(stats, lambda, sigma2E);
+  const se = new Float64Array(p);
+  const t = new Float64Array(p);
+  const pValues = new Float64Array(p);
+  for (let k = 0; k < p; k++) {
+    se[k] = Math.sqrt(sigma2E * profile.xhxInverse[k * p + k]);
+    t[k] = profile.beta[k] / se[k];
+    pValues[k] = pTwoSidedT(t[k], df[k]);
+  }
+  const singular = lambda === 0;
+  return {
+    status: singular ? 'singular' : 'ok',
+    message: singular ? 'boundary fit: the group variance is estimated as 0 (lme4 isSingular)' : null,
+    lambda,
+    sigma2G,
+    sigma2E,
+    h2: sigma2G / (sigma2G + sigma2E),
+    remlLogLik,
+    lrt,
+    pLrt: lrt > 0 ? 0.5 * pChisqUpper(lrt, 1) : 1,
+    beta: profile.beta,
+    se,
+    df,
+    t,
+    p: pValues,
+    iterations: search.evaluations,
+    converged: search.converged,
+  };
+}
+
+function failedFit(message: string, iterations: number, p: number): GeneFit {
+  const na = (): Float64Array => new Float64Array(p).fill(NaN);
+  return {
+    status: 'failed', message, lambda: NaN, sigma2G: NaN, sigma2E: NaN, h2: NaN, remlLogLik: NaN, lrt: NaN,
+    pLrt: NaN, beta: na(), se: na(), df: na(), t: na(), p: na(), iterations, converged: false,
+  };
+}

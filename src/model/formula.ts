@@ -1,0 +1,200 @@
+import { UsageError } from '../errors.js';
+
+/**
+ * A parsed one-sided lme4 formula `~ fixed + (1 | group)`.
+ * Terms are lists of variable names; `[]` never appears (the intercept is the `intercept` flag).
+ * Terms are ordered as R's `terms()` orders them: by degree, then as written.
+ */
+export interface Formula {
+  /** The text the user gave. */
+  text: string;
+  intercept: boolean;
+  terms: string[][];
+  /** Grouping variable of the single random intercept `(1 | group)`. */
+  group: string;
+}
+
+type Token =
+  | { kind: 'name'; value: string; pos: number }
+  | { kind: 'number'; value: string; pos: number }
+  | { kind: 'op'; value: string; pos: number };
+
+const NAME_START = /[A-Za-z.]/;
+const NAME_CHAR = /[A-Za-z0-9._]/;
+
+function tokenize(text: string): Token[] {
+  const tokens: Token[] = [];
+  let i = 0;
+  while (i < text.length) {
+    const c = text[i];
+    if (/\s/.test(c)) {
+      i++;
+    } else if (c === '`') {
+      const end = text.indexOf('`', i + 1);
+      if (end < 0) throw formulaError(text, i, 'unterminated backtick name');
+      tokens.push({ kind: 'name', value: text.slice(i + 1, end), pos: i });
+      i = end + 1;
+    } else if (/[0-9]/.test(c) || (c === '.' && /[0-9]/.test(text[i + 1] ?? ''))) {
+      let j = i + 1;
+      while (j < text.length && /[0-9.]/.test(text[j])) j++;
+      tokens.push({ kind: 'number', value: text.slice(i, j), pos: i });
+      i = j;
+    } else if (NAME_START.test(c)) {
+      let j = i + 1;
+      while (j < text.length && NAME_CHAR.test(text[j])) j++;
+      tokens.push({ kind: 'name', value: text.slice(i, j), pos: i });
+      i = j;
+    } else if (c === '|' && text[i + 1] === '|') {
+      tokens.push({ kind: 'op', value: '||', pos: i });
+      i += 2;
+    } else if ('~+-*:()|/^'.includes(c)) {
+      tokens.push({ kind: 'op', value: c, pos: i });
+      i++;
+    } else {
+      throw formulaError(text, i, `unexpected character "${c}"`);
+    }
+  }
+  return tokens;
+}
+
+function formulaError(text: string, pos: number, problem: string, suggestion?: string): UsageError {
+  return new UsageError(
+    `formula "${text}": ${problem} at position ${pos + 1}`,
+    suggestion ?? 'write the formula in lme4 syntax without the response, e.g. "~ treatment + (1 | individual)"',
+  );
+}
+
+const UNSUPPORTED_RANDOM =
+  'only one random intercept "(1 | group)" is supported for now; random slopes, "||", nested "a/b" and a second random term are not';
+
+/**
+ * Parses `~ a + b*c + x:y + (1 | g)` (R names or backticked names; `1`, `0` and `-1` for the intercept).
+ * Throws UsageError, naming the position, for anything lme4 would read differently from what genelmm fits.
+ */
+export function parseFormula(text: string): Formula {
+  const tokens = tokenize(text);
+  let k = 0;
+  const peek = (): Token | undefined => tokens[k];
+  const at = (): number => tokens[k]?.pos ?? text.length;
+
+  if (peek()?.value === '~') k++;
+  else throw formulaError(text, at(), 'a formula starts with "~" and has no response');
+
+  let intercept = true;
+  let group: string | undefined;
+  const terms: string[][] = [];
+
+  const addTerm = (vars: string[]): void => {
+    const key = [...vars].sort().join(':');
+    if (!terms.some((t) => [...t].sort().join(':') === key)) terms.push(vars);
+  };
+
+  /** factor := name (':' name)* ; returns the expanded list of terms of a product a*b*c. */
+  const readProduct = (): string[][] => {
+    let result: string[][] = [readInteraction()];
+    while (peek()?.value === '*') {
+      k++;
+      const right = readInteraction();
+      const expanded: string[][] = [...result, right];
+      for (const left of result) expanded.push(unique([...left, ...right]));
+      result = expanded;
+    }
+    return result;
+  };
+
+  const readInteraction = (): string[] => {
+    const vars = [readName()];
+    while (peek()?.value === ':') {
+      k++;
+      vars.push(readName());
+    }
+    return unique(vars);
+  };
+
+  const readName = (): string => {
+    const t = peek();
+    if (t?.kind !== 'name') {
+      throw formulaError(text, at(), t ? `expected a variable name, found "${t.value}"` : 'expected a variable name');
+    }
+    k++;
+    if (peek()?.value === '(') {
+      throw formulaError(text, t.pos, `function calls such as "${t.value}(...)" are not supported`,
+        'compute the transformed covariate as a column of the sample sheet');
+    }
+    return t.value;
+  };
+
+  const readRandom = (): void => {
+    const start = at();
+    k++; // '('
+    const one = peek();
+    if (one?.kind !== 'number' || one.value !== '1' || tokens[k + 1]?.value !== '|') {
+      throw formulaError(text, start, UNSUPPORTED_RANDOM);
+    }
+    k += 2;
+    const g = peek();
+    if (g?.kind !== 'name') throw formulaError(text, at(), 'expected the grouping variable after "|"');
+    k++;
+    if (peek()?.value !== ')') throw formulaError(text, at(), UNSUPPORTED_RANDOM);
+    k++;
+    if (group !== undefined) throw formulaError(text, start, UNSUPPORTED_RANDOM);
+    group = g.value;
+  };
+
+  let sign: '+' | '-' = '+';
+  let expectTerm = true;
+  while (k < tokens.length) {
+    const t = tokens[k];
+    if (!expectTerm) {
+      if (t.value === '+' || t.value === '-') {
+        sign = t.value;
+        k++;
+        expectTerm = true;
+        continue;
+      }
+      if (t.value === '||') throw formulaError(text, t.pos, UNSUPPORTED_RANDOM);
+      throw formulaError(text, t.pos, `unexpected "${t.value}"`);
+    }
+    if (t.value === '-' && sign === '+') {
+      sign = '-';
+      k++;
+      continue;
+    }
+    if (t.kind === 'number') {
+      if (t.value !== '0' && t.value !== '1') throw formulaError(text, t.pos, `unexpected number "${t.value}"`);
+      intercept = (t.value === '1') === (sign === '+');
+      k++;
+    } else if (t.value === '(') {
+      if (sign === '-') throw formulaError(text, t.pos, 'a random term cannot be removed with "-"');
+      readRandom();
+    } else if (t.kind === 'name') {
+      if (sign === '-') {
+        throw formulaError(text, t.pos, `removing terms with "-" is not supported (only "- 1")`,
+          'leave the term out of the formula instead');
+      }
+      for (const term of readProduct()) addTerm(term);
+    } else {
+      throw formulaError(text, t.pos, `unexpected "${t.value}"`);
+    }
+    expectTerm = false;
+    sign = '+';
+  }
+  if (expectTerm) throw formulaError(text, text.length, 'the formula ends with an operator');
+  if (group === undefined) {
+    throw new UsageError(`formula "${text}" has no random intercept`,
+      'add the grouping factor as "(1 | group)", e.g. "~ treatment + (1 | individual)"');
+  }
+  // R's terms() orders terms by degree (main effects, then two-way interactions, ...), stably.
+  const ordered = terms.map((vars, i) => ({ vars, i })).sort((a, b) => a.vars.length - b.vars.length || a.i - b.i);
+  return { text, intercept, terms: ordered.map((t) => t.vars), group };
+}
+
+function unique(vars: string[]): string[] {
+  return vars.filter((v, i) => vars.indexOf(v) === i);
+}
+
+/** Every variable the formula reads from the sample sheet, the grouping variable last. */
+export function formulaVariables(formula: Formula): string[] {
+  const vars = unique(formula.terms.flat());
+  return vars.includes(formula.group) ? vars : [...vars, formula.group];
+}

@@ -1,0 +1,61 @@
+import type { DesignPattern } from './pattern.js';
+
+/**
+ * One gene's sufficient statistics for the REML criterion: the within-group and per-size-class between-group
+ * cross-products of the augmented matrix [X y]. With them, for any λ,
+ *
+ *     M(λ) = W + Σ_k s_k / (1 + λ s_k) · B_k  =  [Xᵀ H⁻¹ X, Xᵀ H⁻¹ y; yᵀ H⁻¹ X, yᵀ H⁻¹ y],
+ *
+ * so the Cholesky factor of M(λ) gives log det(Xᵀ H⁻¹ X) and, as its last pivot squared, r_λ (SPEC §3).
+ * Within-group sums are taken around the group means (two passes), so yᵀH⁻¹y − … never cancels.
+ */
+export interface GeneStats {
+  pattern: DesignPattern;
+  /** p + 1, the order of the augmented matrices. */
+  m: number;
+  /** [m × m] Σ_i (z_i − z̄_j)(z_i − z̄_j)ᵀ with z = (x, y). */
+  w: Float64Array;
+  /** [nSizes × m × m] Σ_{j: n_j = s_k} z̄_j z̄_jᵀ. */
+  b: Float64Array;
+  /** Subtracted from y before the sums: its mean when X has an intercept (added back to that β), else 0. */
+  shift: number;
+}
+
+/** Sufficient statistics of `y` ([n], in the pattern's observation order). */
+export function computeGeneStats(pattern: DesignPattern, y: ArrayLike<number>): GeneStats {
+  const { n, p, q, groupOf, groupSize, sizeClassOf, nSizes, xc, xbar, wxx, bxx } = pattern;
+  const m = p + 1;
+  let shift = 0;
+  if (pattern.interceptColumn >= 0) {
+    for (let i = 0; i < n; i++) shift += y[i];
+    shift /= n;
+  }
+  const ybar = new Float64Array(q);
+  for (let i = 0; i < n; i++) ybar[groupOf[i]] += y[i] - shift;
+  for (let j = 0; j < q; j++) ybar[j] /= groupSize[j];
+
+  const w = new Float64Array(m * m);
+  for (let a = 0; a < p; a++) for (let c = 0; c < p; c++) w[a * m + c] = wxx[a * p + c];
+  let wyy = 0;
+  for (let i = 0; i < n; i++) {
+    const yi = y[i] - shift;
+    const e = yi - ybar[groupOf[i]];
+    wyy += e * e;
+    for (let a = 0; a < p; a++) w[a * m + p] += xc[i * p + a] * yi;
+  }
+  for (let a = 0; a < p; a++) w[p * m + a] = w[a * m + p];
+  w[p * m + p] = wyy;
+
+  const b = new Float64Array(nSizes * m * m);
+  for (let k = 0; k < nSizes; k++) {
+    for (let a = 0; a < p; a++) for (let c = 0; c < p; c++) b[k * m * m + a * m + c] = bxx[k * p * p + a * p + c];
+  }
+  for (let j = 0; j < q; j++) {
+    const base = sizeClassOf[j] * m * m;
+    const yj = ybar[j];
+    for (let a = 0; a < p; a++) b[base + a * m + p] += xbar[j * p + a] * yj;
+    b[base + p * m + p] += yj * yj;
+  }
+  for (let k = 0; k < nSizes; k++) for (let a = 0; a < p; a++) b[k * m * m + p * m + a] = b[k * m * m + a * m + p];
+  return { pattern, m, w, b, shift };
+}

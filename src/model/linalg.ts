@@ -1,0 +1,112 @@
+/**
+ * Small dense f64 linear algebra on row-major Float64Arrays. Sizes are the number of fixed effects (p ≤ ~30),
+ * so plain loops beat any library; nothing here allocates inside a criterion evaluation.
+ */
+
+/** Relative tolerance below which a column counts as linearly dependent (R's `qr(X, tol = 1e-7)`). */
+export const RANK_TOLERANCE = 1e-7;
+
+/**
+ * In-place lower Cholesky factor of the symmetric m×m matrix `a` (only the lower triangle is read and
+ * written). Returns false when a pivot is not positive, i.e. `a` is not positive definite.
+ */
+export function choleskyInPlace(a: Float64Array, m: number): boolean {
+  for (let j = 0; j < m; j++) {
+    let d = a[j * m + j];
+    for (let k = 0; k < j; k++) d -= a[j * m + k] * a[j * m + k];
+    if (!(d > 0)) return false;
+    const ljj = Math.sqrt(d);
+    a[j * m + j] = ljj;
+    for (let i = j + 1; i < m; i++) {
+      let s = a[i * m + j];
+      for (let k = 0; k < j; k++) s -= a[i * m + k] * a[j * m + k];
+      a[i * m + j] = s / ljj;
+    }
+  }
+  return true;
+}
+
+/** Solves L Lᵀ x = b in place in `b`, with L the lower factor of the leading m×m block of `l` (stride `ld`). */
+export function choleskySolve(l: Float64Array, ld: number, m: number, b: Float64Array): void {
+  for (let i = 0; i < m; i++) {
+    let s = b[i];
+    for (let k = 0; k < i; k++) s -= l[i * ld + k] * b[k];
+    b[i] = s / l[i * ld + i];
+  }
+  for (let i = m - 1; i >= 0; i--) {
+    let s = b[i];
+    for (let k = i + 1; k < m; k++) s -= l[k * ld + i] * b[k];
+    b[i] = s / l[i * ld + i];
+  }
+}
+
+/** (L Lᵀ)⁻¹ as a dense m×m matrix, from the lower factor of the leading m×m block of `l` (stride `ld`). */
+export function choleskyInverse(l: Float64Array, ld: number, m: number): Float64Array {
+  const inv = new Float64Array(m * m);
+  const e = new Float64Array(m);
+  for (let j = 0; j < m; j++) {
+    e.fill(0);
+    e[j] = 1;
+    choleskySolve(l, ld, m, e);
+    for (let i = 0; i < m; i++) inv[i * m + j] = e[i];
+  }
+  return inv;
+}
+
+/**
+ * Indices of a maximal set of linearly independent columns of the n×p row-major matrix `x`, taken greedily
+ * in column order (a later column that is a combination of earlier ones is dropped, as R's pivoting QR and
+ * lme4's `chkRank.drop.cols` do). Modified Gram–Schmidt with the relative tolerance RANK_TOLERANCE.
+ */
+export function independentColumns(x: Float64Array, n: number, p: number): number[] {
+  const basis: Float64Array[] = [];
+  const kept: number[] = [];
+  for (let j = 0; j < p; j++) {
+    const v = new Float64Array(n);
+    let norm0 = 0;
+    for (let i = 0; i < n; i++) {
+      v[i] = x[i * p + j];
+      norm0 += v[i] * v[i];
+    }
+    if (norm0 === 0) continue;
+    for (const q of basis) {
+      let d = 0;
+      for (let i = 0; i < n; i++) d += q[i] * v[i];
+      for (let i = 0; i < n; i++) v[i] -= d * q[i];
+    }
+    let norm = 0;
+    for (let i = 0; i < n; i++) norm += v[i] * v[i];
+    if (Math.sqrt(norm) <= RANK_TOLERANCE * Math.sqrt(norm0)) continue;
+    const s = 1 / Math.sqrt(norm);
+    for (let i = 0; i < n; i++) v[i] *= s;
+    basis.push(v);
+    kept.push(j);
+  }
+  return kept;
+}
+
+/**
+ * Cholesky of the symmetric m×m matrix `a` that steps over the leading m − 1 columns whose pivot is below
+ * RANK_TOLERANCE² of their diagonal (linearly dependent on earlier ones), as a rank-revealing regression of
+ * the last column on the others. Returns the rank of the leading block and the last column's residual
+ * sum of squares (its Schur complement). `a` is copied, not changed.
+ */
+export function regressLastColumn(a: Float64Array, m: number): { rank: number; residual: number } {
+  const l = Float64Array.from(a);
+  const kept: number[] = [];
+  for (let j = 0; j < m; j++) {
+    let d = l[j * m + j];
+    for (const k of kept) d -= l[j * m + k] * l[j * m + k];
+    if (j < m - 1 && !(d > RANK_TOLERANCE * RANK_TOLERANCE * a[j * m + j])) continue;
+    if (j === m - 1) return { rank: kept.length, residual: Math.max(d, 0) };
+    const ljj = Math.sqrt(d);
+    l[j * m + j] = ljj;
+    for (let i = j + 1; i < m; i++) {
+      let s = l[i * m + j];
+      for (const k of kept) s -= l[i * m + k] * l[j * m + k];
+      l[i * m + j] = s / ljj;
+    }
+    kept.push(j);
+  }
+  return { rank: kept.length, residual: 0 };
+}

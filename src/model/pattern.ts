@@ -1,0 +1,100 @@
+import type { Design } from './design.js';
+import { independentColumns } from './linalg.js';
+
+/**
+ * What the REML fit needs of the design for one set of observed samples: the design rows a gene with no
+ * missing value uses, or the subset left after a gene's NAs are dropped. Everything here depends on the
+ * design only, so genes with the same missing-value pattern share one DesignPattern.
+ *
+ * Groups are collapsed into size classes: groups of equal size n_j share d_j = λ / (1 + λ n_j), so each
+ * criterion evaluation costs O(nSizes · p²), independent of the number of groups.
+ */
+export interface DesignPattern {
+  /** Observations used. */
+  n: number;
+  /** Rank of X on these rows: the number of columns kept. */
+  p: number;
+  /** [p] columns of Design.x kept (aliased columns on this subset are dropped, as lme4 drops them). */
+  columns: Int32Array;
+  /** [n] row of Design.x (and index into Design.sampleIndex) of each observation. */
+  rows: Int32Array;
+  /** Groups with at least one observation. */
+  q: number;
+  /** [n] group of each observation, 0..q-1. */
+  groupOf: Int32Array;
+  /** [q] n_j. */
+  groupSize: Int32Array;
+  /** [q] size class of each group. */
+  sizeClassOf: Int32Array;
+  /** [nSizes] distinct group sizes s_k, and [nSizes] how many groups have each. */
+  sizes: Float64Array;
+  sizeCount: Float64Array;
+  nSizes: number;
+  /** [n × p] X minus its group means: the within-group part. */
+  xc: Float64Array;
+  /** [q × p] group means x̄_j. */
+  xbar: Float64Array;
+  /** [p × p] within-group cross-products Σ_i (x_i − x̄_j)(x_i − x̄_j)ᵀ. */
+  wxx: Float64Array;
+  /** [nSizes × p × p] B_k = Σ_{j: n_j = s_k} x̄_j x̄_jᵀ. */
+  bxx: Float64Array;
+  /** Position of the intercept among the kept columns, or -1. */
+  interceptColumn: number;
+  /** Names of the kept columns. */
+  coefNames: string[];
+}
+
+/** The pattern of the design rows `rows` (all rows of the design for genes without missing values). */
+export function buildPattern(design: Design, rows: Int32Array): DesignPattern {
+  const n = rows.length;
+  const pAll = design.p;
+  const sub = new Float64Array(n * pAll);
+  for (let i = 0; i < n; i++) for (let j = 0; j < pAll; j++) sub[i * pAll + j] = design.x[rows[i] * pAll + j];
+  const columns = Int32Array.from(n > 0 ? independentColumns(sub, n, pAll) : []);
+  const p = columns.length;
+
+  const compact = new Map<number, number>();
+  const groupOf = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    const g = design.group[rows[i]];
+    if (!compact.has(g)) compact.set(g, compact.size);
+    groupOf[i] = compact.get(g)!;
+  }
+  const q = compact.size;
+  const groupSize = new Int32Array(q);
+  for (let i = 0; i < n; i++) groupSize[groupOf[i]]++;
+
+  const distinct = [...new Set(groupSize)].sort((a, b) => a - b);
+  const nSizes = distinct.length;
+  const classOf = new Map(distinct.map((s, k) => [s, k]));
+  const sizeClassOf = Int32Array.from(groupSize, (s) => classOf.get(s)!);
+  const sizeCount = new Float64Array(nSizes);
+  for (let j = 0; j < q; j++) sizeCount[sizeClassOf[j]]++;
+
+  const xbar = new Float64Array(q * p);
+  for (let i = 0; i < n; i++) {
+    for (let a = 0; a < p; a++) xbar[groupOf[i] * p + a] += sub[i * pAll + columns[a]];
+  }
+  for (let j = 0; j < q; j++) for (let a = 0; a < p; a++) xbar[j * p + a] /= groupSize[j];
+
+  const xc = new Float64Array(n * p);
+  const wxx = new Float64Array(p * p);
+  for (let i = 0; i < n; i++) {
+    for (let a = 0; a < p; a++) xc[i * p + a] = sub[i * pAll + columns[a]] - xbar[groupOf[i] * p + a];
+    for (let a = 0; a < p; a++) for (let b = 0; b < p; b++) wxx[a * p + b] += xc[i * p + a] * xc[i * p + b];
+  }
+  const bxx = new Float64Array(nSizes * p * p);
+  for (let j = 0; j < q; j++) {
+    const base = sizeClassOf[j] * p * p;
+    for (let a = 0; a < p; a++) for (let b = 0; b < p; b++) bxx[base + a * p + b] += xbar[j * p + a] * xbar[j * p + b];
+  }
+
+  const coefNames = Array.from(columns, (c) => design.coefNames[c]);
+  return {
+    n, p, columns, rows, q, groupOf, groupSize, sizeClassOf,
+    sizes: Float64Array.from(distinct), sizeCount, nSizes,
+    xc, xbar, wxx, bxx,
+    interceptColumn: coefNames.indexOf('(Intercept)'),
+    coefNames,
+  };
+}

@@ -1,0 +1,35 @@
+import type { GeneStats } from './gene-stats.js';
+import { choleskyInPlace, choleskyInverse, regressLastColumn } from './linalg.js';
+import { assembleM } from './reml.js';
+
+/**
+ * Moment-based (ANOVA / Henderson method III) estimate of λ = σ²_g / σ²_e, the starting value of the REML
+ * search on both backends:
+ *
+ *     σ²_e0 = SSE([X Z]) / (n − rank[X Z]),
+ *     σ²_g0 = (SSE(X) − SSE([X Z]) − (rank[X Z] − p) σ²_e0) / tr(Zᵀ (I − P_X) Z),
+ *     tr(Zᵀ (I − P_X) Z) = n − tr((XᵀX)⁻¹ Σ_j n_j² x̄_j x̄_jᵀ).
+ *
+ * Returns max(0, σ²_g0 / σ²_e0), or NaN when there are no within-group degrees of freedom.
+ */
+export function momentLambda(stats: GeneStats): number {
+  const { m } = stats;
+  const { n, p, q, sizes, nSizes, bxx } = stats.pattern;
+  const within = regressLastColumn(stats.w, m);
+  const dofE = n - q - within.rank;
+  if (dofE <= 0 || !(within.residual > 0)) return NaN;
+  const sigma2E0 = within.residual / dofE;
+
+  const m0 = assembleM(stats, 0, new Float64Array(m * m)); // λ = 0: XᵀX and friends
+  if (!choleskyInPlace(m0, m)) return NaN;
+  const sseX = m0[p * m + p] ** 2;
+  const xtxInverse = choleskyInverse(m0, m, p);
+  let trace = n;
+  for (let k = 0; k < nSizes; k++) {
+    const s2 = sizes[k] * sizes[k];
+    for (let a = 0; a < p; a++) for (let c = 0; c < p; c++) trace -= s2 * xtxInverse[a * p + c] * bxx[k * p * p + c * p + a];
+  }
+  if (!(trace > 0)) return NaN;
+  const sigma2G0 = (sseX - within.residual - (q + within.rank - p) * sigma2E0) / trace;
+  return Math.max(0, sigma2G0 / sigma2E0);
+}
