@@ -1,0 +1,55 @@
+/**
+ * csv-parse, set up the way every genelmm reader uses it, and its records and errors turned into ours.
+ * The options mirror the byte-level matrix reader: `\n` or `\r\n` ends a line, a leading UTF-8 BOM is
+ * dropped, blank lines are skipped, rows of any length come through (the readers report ragged rows).
+ */
+
+import { CsvError, type Options } from 'csv-parse';
+import { delimitedSyntax } from './input-errors.js';
+
+/** One record: its fields, and the 1-based file line where it starts. */
+export interface DelimitedRecord {
+  fields: string[];
+  line: number;
+}
+
+/** What csv-parse yields with `info: true`. */
+interface CsvEntry {
+  record: string[];
+  info: { lines: number };
+}
+
+/** csv-parse options for a table with this delimiter; quotes are honoured, a stray quote inside a field is kept. */
+export function csvParseOptions(delimiter: string): Options {
+  return {
+    delimiter,
+    bom: true,
+    info: true,
+    relax_column_count: true,
+    relax_quotes: true,
+    skip_empty_lines: true,
+    record_delimiter: ['\r\n', '\n'],
+  };
+}
+
+/**
+ * The record of a csv-parse entry, its line moved down by `lineOffset` (the lines before the text csv-parse
+ * was given). csv-parse reports the line where a record ends, so newlines inside quoted fields are subtracted.
+ */
+export function toRecord(entry: unknown, lineOffset: number): DelimitedRecord {
+  const { record, info } = entry as CsvEntry;
+  let inner = 0;
+  for (const field of record) for (let at = field.indexOf('\n'); at >= 0; at = field.indexOf('\n', at + 1)) inner++;
+  return { fields: record, line: lineOffset + info.lines - inner };
+}
+
+/**
+ * A csv-parse syntax error as an InputError naming the file and line; any other error unchanged. With quotes
+ * relaxed and rows of any length allowed, an unclosed quote is the one syntax error csv-parse still raises.
+ */
+export function fromCsvError(error: unknown, file: string, lineOffset: number): unknown {
+  if (!(error instanceof CsvError)) return error;
+  const lines = (error as CsvError & { lines?: number }).lines;
+  const problem = error.code === 'CSV_QUOTE_NOT_CLOSED' ? 'a quoted field is still open at the end of the file' : `${error.code}: ${error.message}`;
+  return delimitedSyntax(file, lines === undefined ? undefined : lineOffset + lines, problem);
+}

@@ -1,0 +1,133 @@
+/**
+ * The wording of every input error the readers raise, in one place so that the fast reader, the csv-parse
+ * reader and the sample-sheet reader say the same thing about the same problem. Lines and columns are
+ * 1-based; a column is a field number (the first field of a line is column 1).
+ */
+
+import { InputError } from '../errors.js';
+
+/** What the rows of a file describe: genes in an expression matrix, samples in a sample sheet. */
+export type RowKind = 'gene' | 'sample';
+
+const SHOWN_CHARS = 60;
+
+/** Text found in the file, quoted and escaped, cut short when long (a binary file read as text, say). */
+const quote = (text: string): string => JSON.stringify(text.length > SHOWN_CHARS ? `${text.slice(0, SHOWN_CHARS)}…` : text);
+
+/** A file with no line holding anything. */
+export function emptyFile(file: string, rows: RowKind): InputError {
+  return new InputError('the file is empty', { file }, `expected a header line, then one line per ${rows}`);
+}
+
+/** A header with no data line after it. */
+export function noDataRows(file: string, headerLine: number, rows: RowKind): InputError {
+  return new InputError(
+    'the header is not followed by any data line',
+    { file, line: headerLine },
+    `add one line per ${rows} below the header`,
+  );
+}
+
+/** A data line whose number of fields differs from the header's; the column is the first missing or extra field. */
+export function raggedRow(file: string, line: number, found: number, expected: number): InputError {
+  return new InputError(
+    `line has ${found} fields but the header has ${expected}`,
+    { file, line, column: Math.min(found, expected) + 1 },
+    'every line needs one field per header column: look for a missing or extra delimiter',
+  );
+}
+
+/** The same row id on two lines. */
+export function duplicateRowId(file: string, rows: RowKind, id: string, line: number, column: number, firstLine: number): InputError {
+  return new InputError(
+    `${rows} id ${quote(id)} on line ${line} repeats line ${firstLine}`,
+    { file, line, column },
+    `${rows} ids must be unique: remove or rename one of the two lines`,
+  );
+}
+
+/** A row whose id is empty or a missing-value token. */
+export function missingRowId(file: string, rows: RowKind, found: string, line: number, column: number): InputError {
+  return new InputError(`missing ${rows} id (found ${quote(found)})`, { file, line, column }, `give every line a ${rows} id`);
+}
+
+/** The same name on two header columns (a sample id in a matrix, a column name in a sample sheet). */
+export function duplicateColumn(file: string, what: string, name: string, line: number, column: number, firstColumn: number): InputError {
+  return new InputError(
+    `${what} ${quote(name)} in column ${column} repeats column ${firstColumn}`,
+    { file, line, column },
+    'header names must be unique: remove or rename one of the two columns',
+  );
+}
+
+/** A header column whose name is empty or a missing-value token. */
+export function missingColumnName(file: string, what: string, found: string, line: number, column: number): InputError {
+  return new InputError(
+    `missing ${what} in column ${column} (found ${quote(found)})`,
+    { file, line, column },
+    'give every header column a name',
+  );
+}
+
+/** A matrix header with a gene-id column but no sample column. */
+export function noSampleColumns(file: string, line: number): InputError {
+  return new InputError(
+    'the header names no sample column',
+    { file, line },
+    'the first line must hold a name for the gene-id column, then one sample id per column; check the delimiter',
+  );
+}
+
+/** A matrix cell that is neither a decimal number nor a missing-value token. */
+export function invalidCell(file: string, line: number, column: number, text: string, gene: string, sample: string): InputError {
+  return new InputError(
+    `cell ${quote(text)} is not a number (gene ${quote(gene)}, sample ${quote(sample)})`,
+    { file, line, column },
+    'write decimal numbers such as 12, -0.5 or 1e-3, and NA for missing values',
+  );
+}
+
+/** A GCT file whose first line is not the version line `#1.2`. */
+export function gctVersion(file: string, found: string): InputError {
+  return new InputError(
+    `a GCT file must start with the line "#1.2", found ${quote(found)}`,
+    { file, line: 1, column: 1 },
+    'GCT files start with "#1.2" and a line "<genes><TAB><samples>"; name a plain table .tsv instead',
+  );
+}
+
+/** A file that ends before its header line (a GCT file with only its preamble). */
+export function missingHeader(file: string, lastLine: number): InputError {
+  return new InputError(
+    `the file ends on line ${lastLine}, before its header line`,
+    { file, line: lastLine },
+    'a GCT file holds "#1.2", the dimensions line, then the header "Name<TAB>Description<TAB>samples..."',
+  );
+}
+
+/** A GCT second line that is not two counts. */
+export function gctDimensions(file: string, found: string): InputError {
+  return new InputError(
+    `line 2 of a GCT file must hold the numbers of genes and samples, found ${quote(found)}`,
+    { file, line: 2, column: 1 },
+    'GCT files start with "#1.2" and a line "<genes><TAB><samples>"; name a plain table .tsv instead',
+  );
+}
+
+/** A GCT file whose contents disagree with its dimensions line. */
+export function gctMismatch(file: string, said: [number, number], found: [number, number]): InputError {
+  return new InputError(
+    `the dimensions line says ${said[0]} genes × ${said[1]} samples, but the file holds ${found[0]} genes × ${found[1]} samples`,
+    { file, line: 2, column: 1 },
+    'correct line 2, or check whether the file was cut short',
+  );
+}
+
+/** A syntax error found by csv-parse (an unclosed quote, for instance). */
+export function delimitedSyntax(file: string, line: number | undefined, problem: string): InputError {
+  return new InputError(
+    `cannot read the file as a delimited table: ${problem}`,
+    { file, line },
+    'check the quotes: a quoted field ends with a quote, and a quote inside it is written twice ("")',
+  );
+}

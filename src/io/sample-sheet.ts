@@ -1,0 +1,64 @@
+/**
+ * The sample-sheet reader: one row per sample, covariates in columns, read with csv-parse (quotes work).
+ * The id column is the one named `sample`, else the first. Cells stay text; missing-value tokens become null.
+ */
+
+import { parse } from 'csv-parse/sync';
+import { UsageError } from '../errors.js';
+import { isMissing } from './cells.js';
+import { csvParseOptions, fromCsvError, toRecord, type DelimitedRecord } from './delimited-records.js';
+import { readText } from './file-source.js';
+import { delimiterOf, fileKindOf, type SheetFormat } from './formats.js';
+import * as errors from './input-errors.js';
+import type { SampleSheet } from './types.js';
+
+/** Header of the column that holds the sample ids when present; otherwise the first column does. */
+const SAMPLE_ID_COLUMN = 'sample';
+
+/**
+ * Reads the sample sheet at `path`: tab-delimited for `.tsv`, `.txt`, `.tab`, comma-delimited for `.csv`,
+ * each optionally `.gz`, unless `options.format` is given. Throws InputError for malformed sheets.
+ */
+export async function readSampleSheet(path: string, options: { format?: SheetFormat } = {}): Promise<SampleSheet> {
+  const { format, gzip } = fileKindOf(path, options.format);
+  if (format === 'gct') throw new UsageError(`a sample sheet cannot be a GCT file: "${path}"`, 'give the sample sheet as .tsv or .csv');
+  return parseSampleSheet(await readText(path, gzip), path, format);
+}
+
+/** Reads a sample sheet in `format` from `text`, the contents of a file named `name` (for messages). */
+export function parseSampleSheet(text: string, name: string, format: SheetFormat = 'tsv'): SampleSheet {
+  let records: DelimitedRecord[];
+  try {
+    records = (parse(text, csvParseOptions(delimiterOf(format))) as unknown[]).map((entry) => toRecord(entry, 0));
+  } catch (error) {
+    throw fromCsvError(error, name, 0);
+  }
+  if (records.length === 0) throw errors.emptyFile(name, 'sample');
+  const [header, ...rows] = records;
+  if (rows.length === 0) throw errors.noDataRows(name, header.line, 'sample');
+  const names = header.fields;
+  const firstColumn = new Map<string, number>();
+  names.forEach((columnName, k) => {
+    const first = firstColumn.get(columnName);
+    if (first !== undefined) throw errors.duplicateColumn(name, 'column name', columnName, header.line, k + 1, first);
+    firstColumn.set(columnName, k + 1);
+  });
+  const idIndex = Math.max(0, names.indexOf(SAMPLE_ID_COLUMN));
+  const ids: string[] = [];
+  const lines: number[] = [];
+  const firstLine = new Map<string, number>();
+  const cells: (string | null)[][] = names.map(() => []);
+  for (const { fields, line } of rows) {
+    if (fields.length !== names.length) throw errors.raggedRow(name, line, fields.length, names.length);
+    const id = fields[idIndex];
+    if (isMissing(id)) throw errors.missingRowId(name, 'sample', id, line, idIndex + 1);
+    const first = firstLine.get(id);
+    if (first !== undefined) throw errors.duplicateRowId(name, 'sample', id, line, idIndex + 1, first);
+    firstLine.set(id, line);
+    ids.push(id);
+    lines.push(line);
+    fields.forEach((cell, k) => cells[k].push(isMissing(cell) ? null : cell));
+  }
+  const columns = new Map(names.map((columnName, k) => [columnName, cells[k]] as const).filter((_, k) => k !== idIndex));
+  return { file: name, idColumn: names[idIndex], ids, columns, lines };
+}

@@ -1,0 +1,82 @@
+/**
+ * Output tables as text: TSV, CSV (RFC 4180) or JSON, in chunks, with no file system, so that the CLI and
+ * a browser produce the same bytes. Numbers are written in shortest round-trip form (`String(x)`).
+ */
+
+/** One cell of an output table; null is "not applicable". */
+export type Cell = number | string | boolean | null;
+
+/** An output table: named columns and rows of cells (any iterable, so rows can be produced on the fly). */
+export interface Table {
+  columns: string[];
+  rows: Iterable<readonly Cell[]>;
+}
+
+/** Output formats of a table. */
+export type TableFormat = 'tsv' | 'csv' | 'json';
+
+/** Characters of text to gather before a chunk is handed on. */
+const CHUNK_CHARS = 1 << 16;
+
+/**
+ * The text of `table` in `format`, in chunks of about 64 K characters. TSV/CSV: a header line, then one
+ * line per row, each ended by `\n`; null and NaN are `NA`, ±Infinity `Inf`/`-Inf`, booleans `TRUE`/`FALSE`,
+ * and a field holding the delimiter, a quote or a line break is quoted with quotes doubled. JSON: an array of
+ * one object per row keyed by column name; null, NaN and ±Infinity are null.
+ */
+export function* formatTableChunks(table: Table, format: TableFormat): Generator<string> {
+  const lines = format === 'json' ? jsonLines(table) : delimitedLines(table, format === 'csv' ? ',' : '\t');
+  let chunk = '';
+  for (const line of lines) {
+    chunk += line;
+    if (chunk.length >= CHUNK_CHARS) {
+      yield chunk;
+      chunk = '';
+    }
+  }
+  if (chunk.length > 0) yield chunk;
+}
+
+/** The whole text of `table` in `format` (see formatTableChunks). */
+export function formatTable(table: Table, format: TableFormat): string {
+  return [...formatTableChunks(table, format)].join('');
+}
+
+function* delimitedLines(table: Table, delimiter: string): Generator<string> {
+  const special = delimiter === ',' ? /[",\r\n]/ : /["\t\r\n]/;
+  const field = (text: string) => (special.test(text) ? `"${text.replaceAll('"', '""')}"` : text);
+  const cell = (value: Cell) => (typeof value === 'string' ? field(value) : delimitedValue(value));
+  yield `${table.columns.map(field).join(delimiter)}\n`;
+  for (const row of rowsOf(table)) yield `${row.map(cell).join(delimiter)}\n`;
+}
+
+function* jsonLines(table: Table): Generator<string> {
+  const keys = table.columns.map((column) => `${JSON.stringify(column)}:`);
+  let separator = '[\n';
+  for (const row of rowsOf(table)) {
+    yield `${separator}{${row.map((value, k) => keys[k] + jsonValue(value)).join(',')}}`;
+    separator = ',\n';
+  }
+  yield separator === '[\n' ? '[]\n' : '\n]\n';
+}
+
+function delimitedValue(value: number | boolean | null): string {
+  if (value === null || Number.isNaN(value)) return 'NA';
+  if (typeof value === 'boolean') return value ? 'TRUE' : 'FALSE';
+  if (value === Infinity) return 'Inf';
+  if (value === -Infinity) return '-Inf';
+  return String(value);
+}
+
+function jsonValue(value: Cell): string {
+  if (typeof value === 'number') return Number.isFinite(value) ? String(value) : 'null';
+  return JSON.stringify(value);
+}
+
+function* rowsOf(table: Table): Generator<readonly Cell[]> {
+  const width = table.columns.length;
+  for (const row of table.rows) {
+    if (row.length !== width) throw new Error(`table row has ${row.length} cells for ${width} columns`);
+    yield row;
+  }
+}

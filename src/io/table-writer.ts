@@ -1,0 +1,15 @@
+/** Writes output tables to a file (atomically) or to stdout. */
+
+import { once } from 'node:events';
+import { writeFileAtomic } from './atomic-file.js';
+import { formatTableChunks, type Table, type TableFormat } from './table-format.js';
+
+/**
+ * Writes `table` in `format` (see formatTableChunks) to `path`, atomically, or to stdout when `path` is `-`.
+ * The text is produced and written in chunks, never held whole.
+ */
+export async function writeTable(path: string, table: Table, format: TableFormat): Promise<void> {
+  const chunks = formatTableChunks(table, format);
+  if (path !== '-') return writeFileAtomic(path, chunks);
+  for (const chunk of chunks) if (!process.stdout.write(chunk)) await once(process.stdout, 'drain');
+}

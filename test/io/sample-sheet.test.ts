@@ -1,0 +1,73 @@
+import assert from 'node:assert/strict';
+import { after, describe, it } from 'node:test';
+import { UsageError } from '../../src/errors.js';
+import { parseSampleSheet, readSampleSheet } from '../../src/io/sample-sheet.js';
+import { assertInputError, tempDir, writeInput } from './helpers.js';
+
+const parse = async (text: string, format: 'tsv' | 'csv' = 'tsv') => parseSampleSheet(text, 's.tsv', format);
+
+describe('sample sheet', () => {
+  const { dir, cleanup } = tempDir();
+  after(cleanup);
+
+  it('takes the first column as ids when none is named "sample" (Bottomly phenodata)', async () => {
+    const sheet = await readSampleSheet('/work/shared/data/bottomly/bottomly_phenodata.tsv');
+    assert.equal(sheet.idColumn, 'sample.id');
+    assert.equal(sheet.ids.length, 21);
+    assert.equal(sheet.ids[0], 'SRX033480');
+    assert.deepEqual([...sheet.columns.keys()], ['num.tech.reps', 'strain', 'experiment.number', 'lane.number']);
+    assert.equal(sheet.columns.get('strain')?.[20], 'DBA/2J');
+    assert.deepEqual(sheet.lines, Array.from({ length: 21 }, (_, k) => k + 2));
+  });
+
+  it('takes the column named "sample" wherever it is', async () => {
+    const sheet = await parse('name\tsample\tdex\nx\tS1\ttrt\ny\tS2\tuntrt\n');
+    assert.equal(sheet.idColumn, 'sample');
+    assert.deepEqual(sheet.ids, ['S1', 'S2']);
+    assert.deepEqual([...sheet.columns.entries()], [['name', ['x', 'y']], ['dex', ['trt', 'untrt']]]);
+  });
+
+  it('reads missing-value tokens as null and keeps other cells as text', async () => {
+    const sheet = await parse('sample,a,b\nS1,NA,1.50\nS2,,x\nS3,.,NaN\nS4,nan, 2\n', 'csv');
+    assert.deepEqual(sheet.columns.get('a'), [null, null, null, null]);
+    assert.deepEqual(sheet.columns.get('b'), ['1.50', 'x', null, ' 2']);
+  });
+
+  it('reads quoted CSV, CRLF, a BOM and blank lines, and keeps each row\'s file line', async () => {
+    const sheet = await parse('\ufeff"sample","group"\r\n\r\n"S1","a, b"\r\n"S2","say ""hi"""\r\n', 'csv');
+    assert.deepEqual(sheet.ids, ['S1', 'S2']);
+    assert.deepEqual(sheet.columns.get('group'), ['a, b', 'say "hi"']);
+    assert.deepEqual(sheet.lines, [3, 4]);
+  });
+
+  it('reads gzipped sheets and picks the delimiter from the extension', async () => {
+    const sheet = await readSampleSheet(writeInput(dir, 'samples.csv.gz', 'sample,g\nS1,a\n'));
+    assert.deepEqual(sheet.columns.get('g'), ['a']);
+    const tsv = await readSampleSheet(writeInput(dir, 'samples.txt', 'id\tg,h\nS1\ta\n'));
+    assert.deepEqual([...tsv.columns.keys()], ['g,h']);
+  });
+
+  it('refuses a GCT file as a sample sheet', async () => {
+    await assert.rejects(readSampleSheet(`${dir}/s.gct`), UsageError);
+  });
+});
+
+describe('sample sheet errors', () => {
+  const cases: [string, string, string, ...string[]][] = [
+    ['a duplicated sample id', 'sample\tg\nA\t1\nB\t2\nA\t3\n', 's.tsv:4:1', 'sample id "A" on line 4 repeats line 2'],
+    ['a duplicated id in a "sample" column', 'x\tsample\n1\tA\n2\tA\n', 's.tsv:3:2', 'repeats line 2'],
+    ['a missing sample id', 'sample\tg\nA\t1\nNA\t2\n', 's.tsv:3:1', 'missing sample id'],
+    ['a ragged row', 'sample\tg\tsex\nA\t1\tF\nB\t2\n', 's.tsv:3:3', '2 fields but the header has 3'],
+    ['duplicated column names', 'sample\tg\tg\nA\t1\t2\n', 's.tsv:1:3', 'column name "g" in column 3 repeats column 2'],
+    ['a header without rows', '\nsample\tg\n', 's.tsv:2', 'not followed by any data line'],
+    ['an unclosed quote', 'sample\tg\nA\t"1\n', 's.tsv:2', 'quoted field is still open'],
+  ];
+  for (const [what, text, where, ...parts] of cases) {
+    it(what, async () => {
+      await assertInputError(parse(text), where, ...parts);
+    });
+  }
+  it('an empty sheet', async () => {
+    for (const text of ['', '\n\n']) await assertInputError(parse(text), 's.tsv', 'the file is empty');
+  });
+});
