@@ -64,8 +64,17 @@ function formulaError(text: string, pos: number, problem: string, suggestion?: s
   );
 }
 
-const UNSUPPORTED_RANDOM =
-  'only one random intercept "(1 | group)" is supported for now; random slopes, "||", nested "a/b" and a second random term are not';
+const ONE_INTERCEPT = 'genelmm fits one random intercept "(1 | group)" per model for now';
+
+/** What an unsupported random-effect term is, in lme4's words. */
+function unsupportedRandom(term: string): string {
+  const inner = term.slice(1, -1);
+  const [left = '', right = ''] = inner.split(/\|\|?/).map((x) => x.trim());
+  if (inner.includes('||')) return `uncorrelated random terms "${term}" (||) are not supported yet`;
+  if (left !== '1') return `random slopes "${term}" are not supported yet`;
+  if (/[/:]/.test(right)) return `nested random terms "${term}" are not supported yet`;
+  return `random term "${term}" is not supported yet`;
+}
 
 /**
  * Parses `~ a + b*c + x:y + (1 | g)` (R names or backticked names; `1`, `0` and `-1` for the intercept).
@@ -83,6 +92,7 @@ export function parseFormula(text: string): Formula {
   let intercept = true;
   let group: string | undefined;
   const terms: string[][] = [];
+  const variableOrder: string[] = [];
 
   const addTerm = (vars: string[]): void => {
     const key = [...vars].sort().join(':');
@@ -117,6 +127,7 @@ export function parseFormula(text: string): Formula {
       throw formulaError(text, at(), t ? `expected a variable name, found "${t.value}"` : 'expected a variable name');
     }
     k++;
+    if (!variableOrder.includes(t.value)) variableOrder.push(t.value);
     if (peek()?.value === '(') {
       throw formulaError(text, t.pos, `function calls such as "${t.value}(...)" are not supported`,
         'compute the transformed covariate as a column of the sample sheet');
@@ -126,18 +137,21 @@ export function parseFormula(text: string): Formula {
 
   const readRandom = (): void => {
     const start = at();
-    k++; // '('
-    const one = peek();
-    if (one?.kind !== 'number' || one.value !== '1' || tokens[k + 1]?.value !== '|') {
-      throw formulaError(text, start, UNSUPPORTED_RANDOM);
+    let depth = 0;
+    let end = start;
+    for (; end < text.length; end++) {
+      if (text[end] === '(') depth++;
+      if (text[end] === ')' && --depth === 0) break;
     }
-    k += 2;
-    const g = peek();
-    if (g?.kind !== 'name') throw formulaError(text, at(), 'expected the grouping variable after "|"');
-    k++;
-    if (peek()?.value !== ')') throw formulaError(text, at(), UNSUPPORTED_RANDOM);
-    k++;
-    if (group !== undefined) throw formulaError(text, start, UNSUPPORTED_RANDOM);
+    const term = text.slice(start, end + 1).replace(/\s+/g, ' ');
+    const g = tokens[k + 3];
+    const simple = tokens[k + 1]?.value === '1' && tokens[k + 2]?.value === '|' && g?.kind === 'name' &&
+      tokens[k + 4]?.value === ')';
+    if (!simple) throw formulaError(text, start, unsupportedRandom(term), ONE_INTERCEPT);
+    if (group !== undefined) {
+      throw formulaError(text, start, `a second random term "${term}" is not supported yet`, ONE_INTERCEPT);
+    }
+    k += 5;
     group = g.value;
   };
 
@@ -152,7 +166,7 @@ export function parseFormula(text: string): Formula {
         expectTerm = true;
         continue;
       }
-      if (t.value === '||') throw formulaError(text, t.pos, UNSUPPORTED_RANDOM);
+      if (t.value === '||') throw formulaError(text, t.pos, 'uncorrelated random terms (||) are not supported yet', ONE_INTERCEPT);
       throw formulaError(text, t.pos, `unexpected "${t.value}"`);
     }
     if (t.value === '-' && sign === '+') {
@@ -184,8 +198,11 @@ export function parseFormula(text: string): Formula {
     throw new UsageError(`formula "${text}" has no random intercept`,
       'add the grouping factor as "(1 | group)", e.g. "~ treatment + (1 | individual)"');
   }
-  // R's terms() orders terms by degree (main effects, then two-way interactions, ...), stably.
-  const ordered = terms.map((vars, i) => ({ vars, i })).sort((a, b) => a.vars.length - b.vars.length || a.i - b.i);
+  // R's terms() orders terms by degree (main effects, then two-way interactions, ...), stably, and the
+  // variables within a term by their first appearance in the formula (`age:b` is `b:age` after `b`).
+  const rank = (v: string): number => variableOrder.indexOf(v);
+  const ordered = terms.map((vars, i) => ({ vars: [...vars].sort((a, b) => rank(a) - rank(b)), i }))
+    .sort((a, b) => a.vars.length - b.vars.length || a.i - b.i);
   return { text, intercept, terms: ordered.map((t) => t.vars), group };
 }
 

@@ -22,40 +22,46 @@ export interface GeneStats {
 }
 
 /** Sufficient statistics of `y` ([n], in the pattern's observation order). */
-export function computeGeneStats(pattern: DesignPattern, y: ArrayLike<number>): GeneStats {
+export function computeGeneStats(pattern: DesignPattern, y: Float64Array): GeneStats {
   const { n, p, q, groupOf, groupSize, sizeClassOf, nSizes, xc, xbar, wxx, bxx } = pattern;
   const m = p + 1;
+  const mm = m * m;
+  const ybar = new Float64Array(q);
   let shift = 0;
+  for (let i = 0; i < n; i++) ybar[groupOf[i]] += y[i];
   if (pattern.interceptColumn >= 0) {
-    for (let i = 0; i < n; i++) shift += y[i];
+    for (let j = 0; j < q; j++) shift += ybar[j];
     shift /= n;
   }
-  const ybar = new Float64Array(q);
-  for (let i = 0; i < n; i++) ybar[groupOf[i]] += y[i] - shift;
-  for (let j = 0; j < q; j++) ybar[j] /= groupSize[j];
+  for (let j = 0; j < q; j++) ybar[j] = ybar[j] / groupSize[j] - shift;
 
-  const w = new Float64Array(m * m);
-  for (let a = 0; a < p; a++) for (let c = 0; c < p; c++) w[a * m + c] = wxx[a * p + c];
+  const w = new Float64Array(mm);
+  const b = new Float64Array(nSizes * mm);
   let wyy = 0;
   for (let i = 0; i < n; i++) {
     const yi = y[i] - shift;
     const e = yi - ybar[groupOf[i]];
     wyy += e * e;
-    for (let a = 0; a < p; a++) w[a * m + p] += xc[i * p + a] * yi;
+    const row = i * p;
+    for (let a = 0; a < p; a++) w[a * m + p] += xc[row + a] * yi;
   }
-  for (let a = 0; a < p; a++) w[p * m + a] = w[a * m + p];
-  w[p * m + p] = wyy;
-
-  const b = new Float64Array(nSizes * m * m);
-  for (let k = 0; k < nSizes; k++) {
-    for (let a = 0; a < p; a++) for (let c = 0; c < p; c++) b[k * m * m + a * m + c] = bxx[k * p * p + a * p + c];
-  }
+  w[mm - 1] = wyy;
   for (let j = 0; j < q; j++) {
-    const base = sizeClassOf[j] * m * m;
+    const base = sizeClassOf[j] * mm;
     const yj = ybar[j];
     for (let a = 0; a < p; a++) b[base + a * m + p] += xbar[j * p + a] * yj;
-    b[base + p * m + p] += yj * yj;
+    b[base + mm - 1] += yj * yj;
   }
-  for (let k = 0; k < nSizes; k++) for (let a = 0; a < p; a++) b[k * m * m + p * m + a] = b[k * m * m + a * m + p];
+  // The X blocks come from the pattern; mirror the xy column into the xy row.
+  for (let k = 0; k <= nSizes; k++) {
+    const target = k === 0 ? w : b;
+    const base = k === 0 ? 0 : (k - 1) * mm;
+    const source = k === 0 ? wxx : bxx;
+    const sourceBase = k === 0 ? 0 : (k - 1) * p * p;
+    for (let a = 0; a < p; a++) {
+      for (let c = 0; c < p; c++) target[base + a * m + c] = source[sourceBase + a * p + c];
+      target[base + p * m + a] = target[base + a * m + p];
+    }
+  }
   return { pattern, m, w, b, shift };
 }

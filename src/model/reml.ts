@@ -82,3 +82,89 @@ export function profileAt(stats: GeneStats, lambda: number): RemlProfile | undef
     xhxInverse: choleskyInverse(l, m, p),
   };
 }
+
+/**
+ * First and second λ-derivatives of the pieces of the REML criterion at λ, from M(λ), M'(λ), M''(λ):
+ * log det H (h1, h2), log det(Xᵀ H⁻¹ X) (tr1, tr2) and r_λ (r1, r2), with a = (−β̂, 1) on the centred scale:
+ *
+ *     h1 = Σ_k c_k s_k / (1 + λ s_k),         h2 = −Σ_k c_k s_k² / (1 + λ s_k)²,
+ *     tr1 = tr(C M'_xx),                        tr2 = tr(C M''_xx) − tr(C M'_xx C M'_xx),
+ *     r1 = aᵀ M' a,                             r2 = aᵀ M'' a − 2 (M'a)_xᵀ C (M'a)_x,      C = (Xᵀ H⁻¹ X)⁻¹.
+ *
+ * The score of the profiled criterion is h1 + tr1 + (n − p) r1 / r. Undefined where M(λ) is singular.
+ */
+export interface RemlDerivatives {
+  r: number;
+  r1: number;
+  r2: number;
+  h1: number;
+  h2: number;
+  tr1: number;
+  tr2: number;
+  /** [p × p] C = (Xᵀ H⁻¹ X)⁻¹. */
+  c: Float64Array;
+  /** [p × p] C M'_xx. */
+  cm1: Float64Array;
+}
+
+/** The derivatives of the criterion's pieces at λ (see RemlDerivatives). */
+export function remlDerivatives(stats: GeneStats, lambda: number): RemlDerivatives | undefined {
+  const { m } = stats;
+  const { p, sizes, sizeCount, nSizes } = stats.pattern;
+  const l = assembleM(stats, lambda, new Float64Array(m * m));
+  const xhy = Float64Array.from({ length: p }, (_, i) => l[i * m + p]);
+  if (!choleskyInPlace(l, m)) return undefined;
+  const c = choleskyInverse(l, m, p);
+  const r = l[p * m + p] ** 2;
+  const m1 = assembleM(stats, lambda, new Float64Array(m * m), 1);
+  const m2 = assembleM(stats, lambda, new Float64Array(m * m), 2);
+
+  const a = new Float64Array(m);
+  for (let i = 0; i < p; i++) {
+    let s = 0;
+    for (let j = 0; j < p; j++) s += c[i * p + j] * xhy[j];
+    a[i] = -s;
+  }
+  a[p] = 1;
+  let r1 = 0;
+  let r2 = 0;
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < m; j++) {
+      r1 += a[i] * m1[i * m + j] * a[j];
+      r2 += a[i] * m2[i * m + j] * a[j];
+    }
+  }
+  const u = new Float64Array(p);
+  for (let i = 0; i < p; i++) for (let j = 0; j < m; j++) u[i] += m1[i * m + j] * a[j];
+  for (let i = 0; i < p; i++) for (let j = 0; j < p; j++) r2 -= 2 * u[i] * c[i * p + j] * u[j];
+
+  const cm1 = new Float64Array(p * p);
+  for (let i = 0; i < p; i++) {
+    for (let j = 0; j < p; j++) {
+      let s = 0;
+      for (let k = 0; k < p; k++) s += c[i * p + k] * m1[k * m + j];
+      cm1[i * p + j] = s;
+    }
+  }
+  let tr1 = 0;
+  let tr2 = 0;
+  for (let i = 0; i < p; i++) {
+    tr1 += cm1[i * p + i];
+    for (let k = 0; k < p; k++) tr2 += c[i * p + k] * m2[k * m + i] - cm1[i * p + k] * cm1[k * p + i];
+  }
+  let h1 = 0;
+  let h2 = 0;
+  for (let k = 0; k < nSizes; k++) {
+    const d = 1 + lambda * sizes[k];
+    h1 += (sizeCount[k] * sizes[k]) / d;
+    h2 -= (sizeCount[k] * sizes[k] * sizes[k]) / (d * d);
+  }
+  return { r, r1, r2, h1, h2, tr1, tr2, c, cm1 };
+}
+
+/** d(−2 ℓ_R)/dλ of the profiled criterion: h1 + tr1 + (n − p) r1 / r. NaN where M(λ) is singular. */
+export function remlScore(stats: GeneStats, lambda: number): number {
+  const d = remlDerivatives(stats, lambda);
+  if (d === undefined) return NaN;
+  return d.h1 + d.tr1 + ((stats.pattern.n - stats.pattern.p) * d.r1) / d.r;
+}

@@ -1,6 +1,5 @@
 import type { GeneStats } from '../model/gene-stats.js';
-import { choleskyInPlace, choleskyInverse } from '../model/linalg.js';
-import { assembleM } from '../model/reml.js';
+import { remlDerivatives } from '../model/reml.js';
 
 /**
  * Satterthwaite degrees of freedom of each β̂_k, as lmerTest computes them:
@@ -13,65 +12,15 @@ import { assembleM } from '../model/reml.js';
  * carries the uncertainty: df = n − p). Returns [p] df, NaN where the Hessian is not positive definite.
  */
 export function satterthwaiteDf(stats: GeneStats, lambda: number, sigma2: number): Float64Array {
-  const { m } = stats;
-  const { n, p, sizes, sizeCount, nSizes } = stats.pattern;
+  const { n, p } = stats.pattern;
   const df = new Float64Array(p).fill(NaN);
-  if (p === 0) return df;
-
-  const l = assembleM(stats, lambda, new Float64Array(m * m));
-  const xhy = Float64Array.from({ length: p }, (_, i) => l[i * m + p]);
-  if (!choleskyInPlace(l, m)) return df;
-  const c = choleskyInverse(l, m, p); // (Xᵀ H⁻¹ X)⁻¹
-  const r = l[p * m + p] ** 2;
-  const m1 = assembleM(stats, lambda, new Float64Array(m * m), 1);
-  const m2 = assembleM(stats, lambda, new Float64Array(m * m), 2);
-
-  // a = (−β̂, 1) on the centred scale of the statistics; r' = aᵀ M' a, r'' = aᵀ M'' a − 2 (M'a)_xᵀ C (M'a)_x.
-  const a = new Float64Array(m);
-  for (let i = 0; i < p; i++) {
-    let s = 0;
-    for (let j = 0; j < p; j++) s += c[i * p + j] * xhy[j];
-    a[i] = -s;
-  }
-  a[p] = 1;
-  const quad = (mat: Float64Array): number => {
-    let s = 0;
-    for (let i = 0; i < m; i++) for (let j = 0; j < m; j++) s += a[i] * mat[i * m + j] * a[j];
-    return s;
-  };
-  const u = new Float64Array(p);
-  for (let i = 0; i < p; i++) for (let j = 0; j < m; j++) u[i] += m1[i * m + j] * a[j];
-  let uCu = 0;
-  for (let i = 0; i < p; i++) for (let j = 0; j < p; j++) uCu += u[i] * c[i * p + j] * u[j];
-  const r1 = quad(m1);
-  const r2 = quad(m2) - 2 * uCu;
-
-  // C M'_xx and the traces of log det(Xᵀ H⁻¹ X)'s derivatives.
-  const cm1 = new Float64Array(p * p);
-  for (let i = 0; i < p; i++) {
-    for (let j = 0; j < p; j++) {
-      let s = 0;
-      for (let k = 0; k < p; k++) s += c[i * p + k] * m1[k * m + j];
-      cm1[i * p + j] = s;
-    }
-  }
-  let tr1 = 0;
-  let tr2 = 0;
-  for (let i = 0; i < p; i++) {
-    tr1 += cm1[i * p + i];
-    for (let k = 0; k < p; k++) tr2 += c[i * p + k] * m2[k * m + i] - cm1[i * p + k] * cm1[k * p + i];
-  }
-  let h1 = 0;
-  let h2 = 0;
-  for (let k = 0; k < nSizes; k++) {
-    const d = 1 + lambda * sizes[k];
-    h1 += (sizeCount[k] * sizes[k]) / d;
-    h2 -= (sizeCount[k] * sizes[k] * sizes[k]) / (d * d);
-  }
+  const d = p === 0 ? undefined : remlDerivatives(stats, lambda);
+  if (d === undefined) return df;
+  const { r, r1, c, cm1 } = d;
 
   const s2 = sigma2;
-  const dLambda = h1 + tr1 + r1 / s2;
-  const dLambdaLambda = h2 + tr2 + r2 / s2;
+  const dLambda = d.h1 + d.tr1 + r1 / s2;
+  const dLambdaLambda = d.h2 + d.tr2 + d.r2 / s2;
   const dLambdaSigma = -r1 / (s2 * s2);
   const dSigmaSigma = -(n - p) / (s2 * s2) + (2 * r) / (s2 * s2 * s2);
   // To θ = √λ: D_θ = 2θ D_λ, D_θθ = 2 D_λ + 4 λ D_λλ, D_θσ² = 2θ D_λσ².
@@ -81,9 +30,8 @@ export function satterthwaiteDf(stats: GeneStats, lambda: number, sigma2: number
   const hSS = dSigmaSigma;
   const det = hTT * hSS - hTS * hTS;
 
-  // C M'_xx C, for ∂V/∂λ = −σ² (C M'_xx C)_kk.
   for (let k = 0; k < p; k++) {
-    let cmc = 0;
+    let cmc = 0; // (C M'_xx C)_kk, for ∂V/∂λ = −σ² (C M'_xx C)_kk
     for (let j = 0; j < p; j++) cmc += cm1[k * p + j] * c[j * p + k];
     const v = s2 * c[k * p + k];
     const gS = c[k * p + k];

@@ -1,0 +1,31 @@
+import type { FitContext } from '../model/prepare.js';
+import type { GeneResults } from '../results.js';
+
+/** Names accepted by `--backend`. */
+export const BACKEND_NAMES = ['auto', 'webgpu', 'gpujs', 'cpu'] as const;
+export type BackendChoice = (typeof BACKEND_NAMES)[number];
+
+/** A whole matrix to fit. values: [nGenes × nSamples], gene-major, raw (untransformed), NaN = missing. */
+export interface FitJob {
+  context: FitContext;
+  values: Float64Array;
+  nGenes: number;
+  nSamples: number;
+}
+
+/** What a backend says about itself in `genelmm info` and the run summary. */
+export interface BackendDescription {
+  name: Exclude<BackendChoice, 'auto'>;
+  /** The device: CPU model and thread count, or GPU adapter vendor / architecture / description. */
+  device: string;
+  /** Why this backend was chosen (for `auto`) or that it was asked for. */
+  reason: string;
+}
+
+/** A compute backend: fits every gene of a job and returns one result per gene, in input order. */
+export interface Backend {
+  readonly description: BackendDescription;
+  fit(job: FitJob, onProgress?: (genesDone: number) => void): Promise<GeneResults>;
+  /** Frees threads or devices. */
+  dispose(): Promise<void>;
+}

@@ -1,0 +1,84 @@
+import fs from 'node:fs';
+import { UsageError } from '../errors.js';
+import { writeTextAtomic } from '../io/atomic-file.js';
+import { fitGenes, fitTable, type FitResult } from '../fit-genes.js';
+import { readMatrix } from '../io/matrix-reader.js';
+import { readSampleSheet } from '../io/sample-sheet.js';
+import { writeTable } from '../io/table-writer.js';
+import { type FitCliOptions, outputFormat, toFitOptions } from './options.js';
+import { createProgress } from './progress.js';
+import { packageVersion, peakRssMB, type RunSummary, summaryLines } from './summary.js';
+
+/** Inputs of a run, after `--example` filled in what it provides. */
+export interface RunInputs {
+  expr: string;
+  samples: string;
+  formula: string;
+}
+
+/** The three required inputs, or a UsageError naming the one that is missing. */
+export function requireInputs(o: FitCliOptions): RunInputs {
+  for (const name of ['expr', 'samples', 'formula'] as const) {
+    if (o[name] === undefined) {
+      throw new UsageError(`--${name} is required`, 'see genelmm fit --help, or run genelmm fit --example');
+    }
+  }
+  return { expr: o.expr!, samples: o.samples!, formula: o.formula! };
+}
+
+/** Reads the inputs and fits every gene, with a progress bar and notices on stderr. */
+export async function readAndFit(o: FitCliOptions, inputs: RunInputs, say: (line: string) => void):
+  Promise<{ fit: FitResult; readMs: number; matrixSamples: number }> {
+  const options = toFitOptions(o);
+  const progress = createProgress(!o.quiet);
+  const t0 = performance.now();
+  if (fs.existsSync(inputs.expr)) progress.start('reading', Math.ceil(fs.statSync(inputs.expr).size / 1e6), 'MB');
+  const matrix = await readMatrix(inputs.expr, {
+    onProgress: (bytes: number) => progress.update(Math.round(bytes / 1e6)),
+  });
+  progress.stop();
+  const samples = await readSampleSheet(inputs.samples);
+  const readMs = performance.now() - t0;
+  progress.start('fitting', matrix.nGenes, 'genes');
+  try {
+    const fit = await fitGenes(matrix, samples, inputs.formula, {
+      ...options,
+      onProgress: (done) => progress.update(done),
+      onNotice: (message) => say(`note: ${message}`),
+    });
+    return { fit, readMs, matrixSamples: matrix.nSamples };
+  } finally {
+    progress.stop();
+  }
+}
+
+/** `genelmm fit`: reads, fits, writes the table atomically, and reports the run. Returns the summary. */
+export async function runFit(o: FitCliOptions): Promise<RunSummary> {
+  const started = performance.now();
+  const say = (line: string): void => {
+    if (!o.quiet) process.stderr.write(`${line}\n`);
+  };
+  const inputs = requireInputs(o);
+  const format = outputFormat(o);
+  const { fit, readMs, matrixSamples } = await readAndFit(o, inputs, say);
+  const t1 = performance.now();
+  await writeTable(o.out ?? '-', fitTable(fit), format);
+  const writeMs = performance.now() - t1;
+  const summary: RunSummary = {
+    genelmm: packageVersion(),
+    date: new Date().toISOString(),
+    inputs: { ...inputs, transform: o.transform },
+    genes: fit.geneIds.length,
+    samples: { inMatrix: matrixSamples, used: fit.design.nObs, groups: fit.design.groupLevels.length },
+    coefficients: fit.coefNames,
+    backend: fit.backend,
+    statuses: fit.counts,
+    timings: { readMs, prepareMs: fit.timings.prepareMs, fitMs: fit.timings.fitMs, writeMs, totalMs: performance.now() - started },
+    peakRssMB: peakRssMB(),
+    notices: fit.notices,
+    output: o.out ?? '-',
+  };
+  summaryLines(summary).forEach(say);
+  if (o.summary !== undefined) await writeTextAtomic(o.summary, `${JSON.stringify(summary, null, 2)}\n`);
+  return summary;
+}

@@ -1,0 +1,33 @@
+import cliProgress from 'cli-progress';
+
+/** A progress reporter: a bar on stderr when it is a terminal, silence otherwise. */
+export interface Progress {
+  start(label: string, total: number, unit: string): void;
+  update(value: number): void;
+  stop(): void;
+}
+
+/** A bar on stderr when stderr is a TTY and the user did not ask for quiet; otherwise a no-op. */
+export function createProgress(enabled: boolean): Progress {
+  if (!enabled || !process.stderr.isTTY) return { start() {}, update() {}, stop() {} };
+  let bar: cliProgress.SingleBar | undefined;
+  return {
+    start(label, total, unit) {
+      bar?.stop();
+      bar = new cliProgress.SingleBar({
+        stream: process.stderr,
+        format: `${label.padEnd(8)} [{bar}] {percentage}% | {value}/{total} ${unit} | {eta_formatted} left`,
+        hideCursor: true,
+        clearOnComplete: true,
+      }, cliProgress.Presets.shades_classic);
+      bar.start(total, 0);
+    },
+    update(value) {
+      bar?.update(value);
+    },
+    stop() {
+      bar?.stop();
+      bar = undefined;
+    },
+  };
+}

@@ -1,0 +1,46 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { BackendDescription } from '../backends/backend.js';
+import type { Status } from '../results.js';
+import { PACKAGE_ROOT } from './paths.js';
+
+/** The run summary of SPEC §5: on stderr, and as JSON with `--summary FILE`. */
+export interface RunSummary {
+  genelmm: string;
+  date: string;
+  inputs: { expr: string; samples: string; formula: string; transform: string };
+  genes: number;
+  samples: { inMatrix: number; used: number; groups: number };
+  coefficients: string[];
+  backend: BackendDescription;
+  statuses: Record<Status, number>;
+  /** Wall-clock milliseconds per phase. */
+  timings: { readMs: number; prepareMs: number; fitMs: number; writeMs: number; totalMs: number };
+  peakRssMB: number;
+  notices: string[];
+  output: string;
+}
+
+/** The package version, from package.json. */
+export function packageVersion(): string {
+  return JSON.parse(fs.readFileSync(path.join(PACKAGE_ROOT, 'package.json'), 'utf8')).version;
+}
+
+/** Peak resident set size of this process so far, in MB. */
+export function peakRssMB(): number {
+  return Math.round(process.resourceUsage().maxRSS / 1024);
+}
+
+const fmt = (ms: number): string => (ms < 1000 ? `${ms.toFixed(0)} ms` : `${(ms / 1000).toFixed(2)} s`);
+
+/** The summary as a few human lines for stderr. */
+export function summaryLines(s: RunSummary): string[] {
+  const counts = Object.entries(s.statuses).filter(([, n]) => n > 0).map(([k, n]) => `${n} ${k}`).join(', ');
+  const t = s.timings;
+  return [
+    `genelmm ${s.genelmm}: ${s.genes} genes × ${s.samples.used} samples in ${s.samples.groups} groups, ${s.inputs.formula}`,
+    `statuses: ${counts}`,
+    `backend: ${s.backend.name} on ${s.backend.device} (${s.backend.reason})`,
+    `time: read ${fmt(t.readMs)}, prepare ${fmt(t.prepareMs)}, fit ${fmt(t.fitMs)}, write ${fmt(t.writeMs)}, total ${fmt(t.totalMs)}; peak RSS ${s.peakRssMB} MB`,
+  ];
+}

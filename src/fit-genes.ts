@@ -1,0 +1,92 @@
+import type { BackendChoice, BackendDescription } from './backends/backend.js';
+import { createBackend } from './backends/select.js';
+import type { ExpressionMatrix, SampleSheet } from './io/types.js';
+import { buildDesign, type Design, type DesignOptions } from './model/design.js';
+import { type Formula, parseFormula } from './model/formula.js';
+import type { FitContext, GeneFilters } from './model/prepare.js';
+import { librarySizes, looksLikeCounts, type Transform } from './model/transform.js';
+import { countStatuses, finishResults, type GeneResults, type Status } from './results.js';
+import type { Table } from './io/table-format.js';
+import { resultTable } from './results-table.js';
+
+/** Options of fitGenes; every field has the CLI's default. */
+export interface FitOptions extends DesignOptions, GeneFilters {
+  /** `none` (default), `log2p1` or `logcpm`. */
+  transform?: Transform;
+  /** `auto` (default), `webgpu`, `gpujs` or `cpu`. */
+  backend?: BackendChoice;
+  /** CPU threads; default: the available cores. */
+  threads?: number;
+  /** Called as genes finish. */
+  onProgress?: (genesDone: number, genesTotal: number) => void;
+  /** Called with each thing the user should know (dropped samples, a counts-without-transform warning). */
+  onNotice?: (message: string) => void;
+}
+
+/** The fits of a whole matrix, one entry per gene in input order. */
+export interface FitResult {
+  geneIds: string[];
+  coefNames: string[];
+  design: Design;
+  results: GeneResults;
+  backend: BackendDescription;
+  counts: Record<Status, number>;
+  /** Milliseconds spent building the design (prepare) and fitting every gene (fit). */
+  timings: { prepareMs: number; fitMs: number };
+  notices: string[];
+}
+
+/**
+ * Fits `y ~ fixed + (1 | group)` by REML to every gene of `matrix` (genes in rows), with covariates from
+ * `samples`. Genes that cannot be fitted get a status and a message, never an exception; bad input (unknown
+ * columns, samples missing from the sheet, an unsupported formula) throws InputError or UsageError.
+ */
+export async function fitGenes(matrix: ExpressionMatrix, samples: SampleSheet, formula: string | Formula,
+  options: FitOptions = {}): Promise<FitResult> {
+  const started = performance.now();
+  const notices: string[] = [];
+  const notice = (message: string): void => {
+    notices.push(message);
+    options.onNotice?.(message);
+  };
+  const parsed = typeof formula === 'string' ? parseFormula(formula) : formula;
+  const design = buildDesign(parsed, samples, matrix.sampleIds, options);
+  design.notices.forEach(notice);
+  const transform = options.transform ?? 'none';
+  if (transform === 'none' && looksLikeCounts(matrix.values)) {
+    notice('the matrix looks like raw counts (non-negative integers, maximum above 1000) and --transform is none; ' +
+      'consider --transform logcpm or log2p1');
+  }
+  const context: FitContext = {
+    design,
+    transform,
+    librarySizes: transform === 'logcpm' ? librarySizes(matrix.values, matrix.nGenes, matrix.nSamples) : null,
+    filters: { minMean: options.minMean, minCount: options.minCount, minSamples: options.minSamples },
+  };
+  const backend = await createBackend(options.backend ?? 'auto', { threads: options.threads, nGenes: matrix.nGenes });
+  const prepared = performance.now();
+  try {
+    const results = await backend.fit(
+      { context, values: matrix.values, nGenes: matrix.nGenes, nSamples: matrix.nSamples },
+      (done) => options.onProgress?.(done, matrix.nGenes),
+    );
+    finishResults(results);
+    return {
+      geneIds: matrix.geneIds,
+      coefNames: design.coefNames,
+      design,
+      results,
+      backend: backend.description,
+      counts: countStatuses(results),
+      timings: { prepareMs: prepared - started, fitMs: performance.now() - prepared },
+      notices,
+    };
+  } finally {
+    await backend.dispose();
+  }
+}
+
+/** The SPEC §5 output table of a fit. */
+export function fitTable(fit: FitResult): Table {
+  return resultTable(fit.geneIds, fit.coefNames, fit.results);
+}

@@ -1,0 +1,19 @@
+/**
+ * genelmm as a library: read an expression matrix and a sample sheet, fit every gene, build the output table.
+ *
+ *     const matrix = await readMatrix('counts.tsv.gz');
+ *     const samples = await readSampleSheet('samples.tsv');
+ *     const fit = await fitGenes(matrix, samples, '~ strain + (1 | batch)', { transform: 'logcpm' });
+ *     await writeTable('results.tsv', fitTable(fit), 'tsv');
+ */
+export { fitGenes, fitTable, type FitOptions, type FitResult } from './fit-genes.js';
+export { readMatrix, parseMatrix } from './io/matrix-reader.js';
+export { readSampleSheet, parseSampleSheet } from './io/sample-sheet.js';
+export { writeTable } from './io/table-writer.js';
+export { formatTable, type Table, type Cell } from './io/table-format.js';
+export type { ExpressionMatrix, SampleSheet } from './io/types.js';
+export { InputError, UsageError } from './errors.js';
+export { parseFormula, type Formula } from './model/formula.js';
+export { TRANSFORMS, type Transform } from './model/transform.js';
+export { STATUSES, type Status, type GeneResults } from './results.js';
+export { resultColumns } from './results-table.js';

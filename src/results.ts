@@ -1,0 +1,104 @@
+import { bhAdjust } from './stats/qvalues.js';
+
+/**
+ * Columnar per-gene results, shared by every backend, the table writer and the web app. One entry per input
+ * gene, in input order, whatever happened to it (SPEC §5).
+ */
+
+/** Statuses of SPEC §2–3, in the order the run summary lists them. */
+export const STATUSES = ['ok', 'singular', 'constant', 'insufficient', 'filtered', 'failed'] as const;
+export type Status = (typeof STATUSES)[number];
+
+/** Status code: index into STATUSES. */
+export function statusCode(status: Status): number {
+  return STATUSES.indexOf(status);
+}
+
+/** Columnar results of nGenes genes with p coefficients; matrices are [nGenes × p], gene-major. NaN = NA. */
+export interface GeneResults {
+  nGenes: number;
+  p: number;
+  /** [nGenes] index into STATUSES. */
+  status: Uint8Array;
+  n: Int32Array;
+  nGroups: Int32Array;
+  mean: Float64Array;
+  sigma2G: Float64Array;
+  sigma2E: Float64Array;
+  h2: Float64Array;
+  remlLogLik: Float64Array;
+  lrt: Float64Array;
+  pLrt: Float64Array;
+  /** BH q-values of pLrt across the genes that have one; set once every block is in (finishResults). */
+  qLrt: Float64Array;
+  beta: Float64Array;
+  se: Float64Array;
+  df: Float64Array;
+  t: Float64Array;
+  pValue: Float64Array;
+  /** [nGenes × p] BH q-values of each coefficient's p-values; set by finishResults. */
+  qValue: Float64Array;
+  iterations: Int32Array;
+  /** 1 converged, 0 not, 255 not applicable (gene not fitted). */
+  converged: Uint8Array;
+  /** Why, for every status other than ok. */
+  messages: (string | null)[];
+}
+
+const PER_GENE = ['mean', 'sigma2G', 'sigma2E', 'h2', 'remlLogLik', 'lrt', 'pLrt', 'qLrt'] as const;
+const PER_COEF = ['beta', 'se', 'df', 't', 'pValue', 'qValue'] as const;
+
+/** Results for nGenes genes, every estimate NA until set. */
+export function allocateResults(nGenes: number, p: number): GeneResults {
+  const na = (length: number): Float64Array => new Float64Array(length).fill(NaN);
+  return {
+    nGenes, p,
+    status: new Uint8Array(nGenes),
+    n: new Int32Array(nGenes),
+    nGroups: new Int32Array(nGenes),
+    mean: na(nGenes), sigma2G: na(nGenes), sigma2E: na(nGenes), h2: na(nGenes),
+    remlLogLik: na(nGenes), lrt: na(nGenes), pLrt: na(nGenes), qLrt: na(nGenes),
+    beta: na(nGenes * p), se: na(nGenes * p), df: na(nGenes * p), t: na(nGenes * p), pValue: na(nGenes * p),
+    qValue: na(nGenes * p),
+    iterations: new Int32Array(nGenes),
+    converged: new Uint8Array(nGenes).fill(255),
+    messages: new Array<string | null>(nGenes).fill(null),
+  };
+}
+
+/** Copies the block `part` into `into` at gene offset `offset`. */
+export function copyResults(part: GeneResults, into: GeneResults, offset: number): void {
+  into.status.set(part.status, offset);
+  into.n.set(part.n, offset);
+  into.nGroups.set(part.nGroups, offset);
+  for (const key of PER_GENE) into[key].set(part[key], offset);
+  for (const key of PER_COEF) into[key].set(part[key], offset * into.p);
+  into.iterations.set(part.iterations, offset);
+  into.converged.set(part.converged, offset);
+  for (let i = 0; i < part.nGenes; i++) into.messages[offset + i] = part.messages[i];
+}
+
+/** The typed arrays of a GeneResults, for zero-copy transfer between threads. */
+export function transferables(results: GeneResults): ArrayBuffer[] {
+  return [results.status, results.n, results.nGroups, ...PER_GENE.map((k) => results[k]),
+    ...PER_COEF.map((k) => results[k]), results.iterations, results.converged].map((a) => a.buffer as ArrayBuffer);
+}
+
+/** Fills the q-values: Benjamini–Hochberg across genes, for p_lrt and for each coefficient. */
+export function finishResults(results: GeneResults): void {
+  const { nGenes, p } = results;
+  results.qLrt.set(bhAdjust(results.pLrt));
+  for (let k = 0; k < p; k++) {
+    const column = Float64Array.from({ length: nGenes }, (_, g) => results.pValue[g * p + k]);
+    bhAdjust(column).forEach((q, g) => {
+      results.qValue[g * p + k] = q;
+    });
+  }
+}
+
+/** Number of genes with each status. */
+export function countStatuses(results: GeneResults): Record<Status, number> {
+  const counts = Object.fromEntries(STATUSES.map((s) => [s, 0])) as Record<Status, number>;
+  for (let i = 0; i < results.nGenes; i++) counts[STATUSES[results.status[i]]]++;
+  return counts;
+}

@@ -1,0 +1,72 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { runCli, tempFiles } from '../helpers/cli.js';
+
+const SHEET = 'sample\ttrt\tgroup\ns1\ta\tg1\ns2\tb\tg1\ns3\ta\tg2\ns4\tb\tg2\ns5\ta\tg3\ns6\tb\tg3\n';
+const HEADER = 'gene\ts1\ts2\ts3\ts4\ts5\ts6\n';
+const ROW = (id: string): string => `${id}\t1.5\t2\t3.25\t4\t5e-1\t6\n`;
+
+interface BadCase {
+  title: string;
+  files: Record<string, string>;
+  args?: string[];
+  /** What stderr must say: the location (file:line:column) or the ids. */
+  says: RegExp[];
+}
+
+const CASES: BadCase[] = [
+  { title: 'a cell that is not a number', files: { 'm.tsv': HEADER + ROW('g1') + 'g2\t1\tabc\t3\t4\t5\t6\n' },
+    says: [/m\.tsv:3:3/, /abc/] },
+  { title: 'a decimal comma in a TSV', files: { 'm.tsv': HEADER + ROW('g1') + 'g2\t1\t2\t1,5\t4\t5\t6\n' },
+    says: [/m\.tsv:3:4/, /1,5/] },
+  { title: 'Inf', files: { 'm.tsv': HEADER + 'g1\t1\t2\t3\tInf\t5\t6\n' }, says: [/m\.tsv:2:5/, /Inf/] },
+  { title: 'a duplicated gene id', files: { 'm.tsv': HEADER + ROW('g1') + ROW('g2') + ROW('g1') },
+    says: [/m\.tsv:4:1/, /g1/, /line 2/] },
+  { title: 'a duplicated sample id', files: { 'm.tsv': 'gene\ts1\ts2\ts3\ts4\ts5\ts1\n' + ROW('g1') },
+    says: [/m\.tsv:1:7/, /s1/] },
+  { title: 'a ragged row', files: { 'm.tsv': HEADER + ROW('g1') + 'g2\t1\t2\t3\n' }, says: [/m\.tsv:3/, /7/, /4/] },
+  { title: 'an empty file', files: { 'm.tsv': '' }, says: [/m\.tsv/, /empty/i] },
+  { title: 'a header without data', files: { 'm.tsv': HEADER }, says: [/m\.tsv:1/, /not followed by any data/i] },
+  { title: 'matrix samples missing from the sheet', files: { 'm.tsv': 'gene\ts1\ts2\ts3\ts4\ts5\ts6\tx7\tx8\n' +
+      'g1\t1\t2\t3\t4\t5\t6\t7\t8\n' }, says: [/x7, x8/, /s\.tsv/] },
+  { title: 'a formula column that does not exist', files: { 'm.tsv': HEADER + ROW('g1') },
+    args: ['--formula', '~ dose + (1 | group)'], says: [/"dose"/, /available columns: trt, group/] },
+  { title: 'a random slope', files: { 'm.tsv': HEADER + ROW('g1') },
+    args: ['--formula', '~ trt + (trt | group)'], says: [/random slopes "\(trt \| group\)" are not supported yet/] },
+  { title: 'a second random term', files: { 'm.tsv': HEADER + ROW('g1') },
+    args: ['--formula', '~ (1 | trt) + (1 | group)'], says: [/a second random term "\(1 \| group\)" is not supported yet/] },
+  { title: 'nested random terms', files: { 'm.tsv': HEADER + ROW('g1') },
+    args: ['--formula', '~ 1 + (1 | trt/group)'], says: [/nested random terms "\(1 \| trt\/group\)" are not supported yet/] },
+  { title: 'a GCT whose dimension line disagrees', files: { 'm.gct': '#1.2\n3\t6\nName\tDescription\ts1\ts2\ts3\ts4\ts5\ts6\n' +
+      'g1\tna\t1\t2\t3\t4\t5\t6\n' }, says: [/m\.gct/, /3/, /1/] },
+  { title: 'a duplicated id in the sample sheet', files: { 'm.tsv': HEADER + ROW('g1'), 's.tsv': SHEET + 's2\ta\tg4\n' },
+    says: [/s\.tsv:8/, /s2/] },
+  { title: 'an unknown transform', files: { 'm.tsv': HEADER + ROW('g1') }, args: ['--transform', 'vst'],
+    says: [/unknown transform "vst"/] },
+];
+
+describe('bad input: exit code 2, a message naming file, line and column or ids, and no output file', () => {
+  for (const c of CASES) {
+    it(c.title, () => {
+      const matrixName = Object.keys(c.files).find((f) => f.startsWith('m.'))!;
+      const { dir, cleanup } = tempFiles({ 's.tsv': SHEET, ...c.files });
+      try {
+        const out = path.join(dir, 'out.tsv');
+        const args = ['fit', '--expr', path.join(dir, matrixName), '--samples', path.join(dir, 's.tsv'),
+          '--formula', '~ trt + (1 | group)', '--out', out, ...(c.args ?? [])];
+        // later flags win in commander, so a case's --formula replaces the default one
+        const run = runCli(args);
+        assert.equal(run.status, 2, `exit code 2, got ${run.status}; stderr: ${run.stderr}`);
+        for (const pattern of c.says) assert.match(run.stderr, pattern);
+        assert.doesNotMatch(run.stderr, /\n\s+at /, 'no stack trace without --debug');
+        assert.ok(run.stderr.trim().split('\n').length <= 3, `a short message, got:\n${run.stderr}`);
+        assert.deepEqual(fs.readdirSync(dir).sort(), Object.keys({ 's.tsv': 1, ...c.files }).sort(),
+          'no output or temporary file is left');
+      } finally {
+        cleanup();
+      }
+    });
+  }
+});

@@ -1,0 +1,92 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { buildDesign } from '../../src/model/design.js';
+import { parseFormula } from '../../src/model/formula.js';
+import { readSampleSheet } from '../../src/io/sample-sheet.js';
+import { REPO_ROOT } from '../helpers/cases.js';
+
+const DIR = path.join(REPO_ROOT, 'test/fixtures/model-matrix');
+
+interface ModelMatrixCase {
+  formula: string;
+  columns: string[];
+  x: number[][];
+}
+
+describe("design matrices equal R's model.matrix (test/fixtures/make-model-matrix.R)", async () => {
+  const sheet = await readSampleSheet(path.join(DIR, 'samples.tsv'));
+  const cases: ModelMatrixCase[] = JSON.parse(fs.readFileSync(path.join(DIR, 'model-matrix.json'), 'utf8')).cases;
+  for (const c of cases) {
+    it(c.formula, () => {
+      const design = buildDesign(parseFormula(c.formula), sheet, sheet.ids);
+      assert.deepEqual(design.coefNames, c.columns);
+      for (let i = 0; i < design.nObs; i++) {
+        const row = Array.from(design.x.subarray(i * design.p, (i + 1) * design.p));
+        assert.deepEqual(row, c.x[i], `row ${i + 1} of ${c.formula}`);
+      }
+      assert.equal(design.interceptColumn, c.columns.indexOf('(Intercept)'));
+    });
+  }
+});
+
+describe('design: samples, levels and groups', async () => {
+  const sheet = await readSampleSheet(path.join(DIR, 'samples.tsv'));
+
+  it('treats a numeric grouping column as a factor', () => {
+    const design = buildDesign(parseFormula('~ age + (1 | g)'), sheet, sheet.ids);
+    assert.deepEqual(design.groupLevels, ['2', '3', '10']);
+    assert.deepEqual(design.coefNames, ['(Intercept)', 'age']);
+  });
+
+  it('--levels sets the reference level and order', () => {
+    const design = buildDesign(parseFormula('~ a + (1 | g)'), sheet, sheet.ids, { levels: { a: ['z', 'x', 'y'] } });
+    assert.deepEqual(design.coefNames, ['(Intercept)', 'ax', 'ay']);
+    assert.throws(() => buildDesign(parseFormula('~ a + (1 | g)'), sheet, sheet.ids, { levels: { a: ['z', 'x'] } }),
+      /does not list y/);
+  });
+
+  it('drops samples with a missing covariate, and reports them and the unused sheet rows', () => {
+    const columns = new Map(sheet.columns);
+    columns.set('age', sheet.columns.get('age')!.map((v, i) => (i === 4 ? null : v)));
+    const design = buildDesign(parseFormula('~ age + (1 | g)'), { ...sheet, columns }, sheet.ids.slice(0, 10));
+    assert.equal(design.nObs, 9);
+    assert.ok(!design.sampleIds.includes('s05'));
+    assert.ok(design.notices.some((n) => /1 sample\(s\) dropped for a missing value in age, g: s05/.test(n)), design.notices.join('\n'));
+    assert.ok(design.notices.some((n) => /2 sample sheet row\(s\) not in the matrix, ignored: s11, s12/.test(n)), design.notices.join('\n'));
+  });
+
+  it('a column that does not exist is an error listing the columns', () => {
+    assert.throws(() => buildDesign(parseFormula('~ weight + (1 | g)'), sheet, sheet.ids),
+      /"weight", which is not a column.*\n?/);
+  });
+});
+
+describe('formula parsing', () => {
+  it('reads intercept flags, products, interactions and backticked names', () => {
+    assert.deepEqual(parseFormula('~ a * b + (1 | g)').terms, [['a'], ['b'], ['a', 'b']]);
+    assert.equal(parseFormula('~ 0 + a + (1 | g)').intercept, false);
+    assert.equal(parseFormula('~ a - 1 + (1 | g)').intercept, false);
+    assert.equal(parseFormula('~ -1 + a + (1|g)').intercept, false);
+    assert.equal(parseFormula('~ 1 + (1 | g)').terms.length, 0);
+    assert.deepEqual(parseFormula('~ `dose level` + experiment.number + (1 | cell_line)').terms,
+      [['dose level'], ['experiment.number']]);
+    assert.equal(parseFormula('~ x + (1 | experiment.number)').group, 'experiment.number');
+    assert.deepEqual(parseFormula('~ a:b + b:a + a + (1 | g)').terms, [['a'], ['a', 'b']]);
+  });
+
+  it('rejects what lme4 would read differently from what genelmm fits', () => {
+    const cases: [string, RegExp][] = [
+      ['~ log(x) + (1 | g)', /function calls/],
+      ['~ a - b + (1 | g)', /removing terms/],
+      ['~ a + b', /no random intercept/],
+      ['~ a + (1 || g)', /not supported yet/],
+      ['~ a + (0 + a | g)', /random slopes/],
+      ['y ~ a + (1 | g)', /starts with "~"/],
+      ['~ a + ', /ends with an operator/],
+      ['~ a + 2 + (1 | g)', /unexpected number/],
+    ];
+    for (const [text, message] of cases) assert.throws(() => parseFormula(text), message, text);
+  });
+});
