@@ -76,3 +76,70 @@ export function brentMinimize(f: (x: number) => number, a: number, b: number, to
   }
   return { x, fx, evaluations, converged: false };
 }
+
+/** Result of a one-dimensional root search. */
+export interface RootResult {
+  x: number;
+  evaluations: number;
+  converged: boolean;
+}
+
+/**
+ * Brent's root finder (`zeroin`, Brent 1973) for f on [a, b] with f(a) = fa and f(b) = fb of opposite signs:
+ * bisection safeguarding secant and inverse quadratic steps, to |x − x*| ≤ 2ε|x| + tol/2.
+ */
+export function brentRoot(f: (x: number) => number, a: number, b: number, fa: number, fb: number, tol: number,
+  maxEvaluations = 100): RootResult {
+  let c = a;
+  let fc = fa;
+  let d = b - a;
+  let e = d;
+  let evaluations = 0;
+  for (;;) {
+    if (Math.abs(fc) < Math.abs(fb)) {
+      a = b; b = c; c = a;
+      fa = fb; fb = fc; fc = fa;
+    }
+    const tol1 = 2 * Number.EPSILON * Math.abs(b) + 0.5 * tol;
+    const xm = 0.5 * (c - b);
+    if (Math.abs(xm) <= tol1 || fb === 0) return { x: b, evaluations, converged: true };
+    if (evaluations >= maxEvaluations) return { x: b, evaluations, converged: false };
+    if (Math.abs(e) >= tol1 && Math.abs(fa) > Math.abs(fb)) {
+      let p: number;
+      let q: number;
+      const s = fb / fa;
+      if (a === c) {
+        p = 2 * xm * s;
+        q = 1 - s;
+      } else {
+        const qa = fa / fc;
+        const r = fb / fc;
+        p = s * (2 * xm * qa * (qa - r) - (b - a) * (r - 1));
+        q = (qa - 1) * (r - 1) * (s - 1);
+      }
+      if (p > 0) q = -q;
+      else p = -p;
+      if (2 * p < Math.min(3 * xm * q - Math.abs(tol1 * q), Math.abs(e * q))) {
+        e = d;
+        d = p / q;
+      } else {
+        d = xm;
+        e = d;
+      }
+    } else {
+      d = xm;
+      e = d;
+    }
+    a = b;
+    fa = fb;
+    b += Math.abs(d) > tol1 ? d : xm > 0 ? tol1 : -tol1;
+    fb = f(b);
+    evaluations++;
+    if ((fb > 0 && fc > 0) || (fb <= 0 && fc <= 0)) {
+      c = a;
+      fc = fa;
+      d = b - a;
+      e = d;
+    }
+  }
+}

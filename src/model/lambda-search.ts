@@ -1,20 +1,24 @@
-import { brentMinimize } from './brent.js';
+import { brentMinimize, brentRoot } from './brent.js';
 import type { GeneStats } from './gene-stats.js';
-import { remlCriterion } from './reml.js';
+import { createWorkspace, remlCriterion, remlScore } from './reml.js';
 import { momentLambda } from './starting-values.js';
 
 /**
  * The search runs on h = λ / (1 + λ) ∈ [0, H_MAX], the intra-class correlation, which maps λ ∈ [0, ∞) onto a
- * bounded interval. A fixed grid plus the moment-based start brackets the global minimum; Brent then
- * refines within the bracket. Both backends use this grid.
+ * bounded interval. A fixed grid plus the moment-based start brackets the global minimum; the optimum is
+ * then the root of the score d(−2ℓ_R)/dλ in the bracket (Brent's zeroin). A root is located to the
+ * precision of the score, where a minimiser of the criterion's value only gets √ε, which in f32 would be
+ * 3e-4 in h. Both backends run these steps.
  */
 export const H_GRID: readonly number[] = [
   0, 0.01, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99, 0.999, 0.9999, 0.99999,
 ];
 /** Upper end of the search: λ = 1e8. An optimum there means the residual variance is zero. */
 export const H_MAX = 1 - 1e-8;
-/** Brent's absolute tolerance in h. */
-export const H_TOLERANCE = 1e-12;
+/** λ̂ above this (σ²_g a million times σ²_e) means the search ran to H_MAX: no residual variance is left. */
+export const UPPER_LAMBDA = 1e6;
+/** Absolute tolerance in h of the root search. */
+export const H_TOLERANCE = 1e-14;
 /** lme4's `isSingular` tolerance on θ = √λ. */
 export const SINGULAR_THETA = 1e-4;
 
@@ -32,14 +36,14 @@ export interface LambdaSearch {
   /** Criterion evaluations, grid included. */
   evaluations: number;
   converged: boolean;
-  /** True when the optimum lies at the upper end H_MAX. */
+  /** True when the optimum runs to the upper end of the search (λ̂ > UPPER_LAMBDA). */
   atUpperBound: boolean;
 }
 
 /** argmin over λ ≥ 0 of −2 ℓ_R(λ). λ̂ is set to exactly 0 when √λ̂ < SINGULAR_THETA. */
 export function searchLambda(stats: GeneStats): LambdaSearch {
-  const work = new Float64Array(stats.m * stats.m);
-  const f = (h: number): number => remlCriterion(stats, lambdaOf(h), work);
+  const ws = createWorkspace(stats.m);
+  const f = (h: number): number => remlCriterion(stats, lambdaOf(h), ws.l);
   const lambdaStart = momentLambda(stats);
   const hStart = lambdaStart / (1 + lambdaStart);
   const points = [...H_GRID, H_MAX];
@@ -52,15 +56,36 @@ export function searchLambda(stats: GeneStats): LambdaSearch {
   let best = 0;
   for (let i = 1; i < points.length; i++) if (values[i] < values[best]) best = i;
 
+  const score = (h: number): number => remlScore(stats, lambdaOf(h), ws);
+  let h = points[best];
+  let criterion = values[best];
+  let evaluations = points.length;
+  let converged = true;
   const lo = points[Math.max(best - 1, 0)];
   const hi = points[Math.min(best + 1, points.length - 1)];
-  const refined = brentMinimize(f, lo, hi, H_TOLERANCE);
-  let h = refined.x;
-  let criterion = refined.fx;
-  // Brent never evaluates the ends of its interval, so the boundary λ = 0 is compared explicitly.
-  if (values[best] <= criterion) {
-    h = points[best];
-    criterion = values[best];
+  const scoreLo = score(best === 0 ? 0 : lo);
+  const scoreHi = score(hi);
+  evaluations += 2;
+  if (best === 0 && scoreLo >= 0) {
+    // The criterion rises from λ = 0: a boundary fit.
+  } else if (scoreLo < 0 && scoreHi > 0) {
+    const root = brentRoot(score, best === 0 ? 0 : lo, hi, scoreLo, scoreHi, H_TOLERANCE);
+    evaluations += root.evaluations;
+    converged = root.converged;
+    const atRoot = f(root.x);
+    if (atRoot <= criterion) {
+      h = root.x;
+      criterion = atRoot;
+    }
+  } else {
+    // The score does not change sign across the bracket (a flat or odd criterion): minimise its value.
+    const refined = brentMinimize(f, lo, hi, 1e-12);
+    evaluations += refined.evaluations;
+    converged = refined.converged;
+    if (refined.fx <= criterion) {
+      h = refined.x;
+      criterion = refined.fx;
+    }
   }
   let lambda = lambdaOf(h);
   if (Math.sqrt(lambda) < SINGULAR_THETA) {
@@ -71,8 +96,8 @@ export function searchLambda(stats: GeneStats): LambdaSearch {
     lambdaStart,
     lambda,
     criterion,
-    evaluations: points.length + refined.evaluations,
-    converged: refined.converged && Number.isFinite(criterion),
-    atUpperBound: H_MAX - h <= 2 * (Math.sqrt(Number.EPSILON) * h + H_TOLERANCE),
+    evaluations,
+    converged: converged && Number.isFinite(criterion),
+    atUpperBound: lambda > UPPER_LAMBDA,
   };
 }

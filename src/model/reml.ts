@@ -37,7 +37,7 @@ export function logDetH(stats: GeneStats, lambda: number): number {
  * NaN when M(λ) is not positive definite (r_λ = 0: the fixed effects fit the gene exactly).
  * `work` is an optional [m × m] scratch buffer.
  */
-export function remlCriterion(stats: GeneStats, lambda: number, work = new Float64Array(stats.m * stats.m)): number {
+export function remlCriterion(stats: GeneStats, lambda: number, work: Float64Array = new Float64Array(stats.m * stats.m)): number {
   const { m } = stats;
   const { n, p } = stats.pattern;
   assembleM(stats, lambda, work);
@@ -162,9 +162,48 @@ export function remlDerivatives(stats: GeneStats, lambda: number): RemlDerivativ
   return { r, r1, r2, h1, h2, tr1, tr2, c, cm1 };
 }
 
-/** d(−2 ℓ_R)/dλ of the profiled criterion: h1 + tr1 + (n − p) r1 / r. NaN where M(λ) is singular. */
-export function remlScore(stats: GeneStats, lambda: number): number {
-  const d = remlDerivatives(stats, lambda);
-  if (d === undefined) return NaN;
-  return d.h1 + d.tr1 + ((stats.pattern.n - stats.pattern.p) * d.r1) / d.r;
+/** Scratch buffers for criterion and score evaluations of one gene size, so the search allocates nothing. */
+export interface RemlWorkspace {
+  /** [m × m] M(λ), then its Cholesky factor. */
+  l: Float64Array;
+  /** [m × m] M'(λ). */
+  m1: Float64Array;
+  /** [m] a = (−β̂, 1), then scratch. */
+  a: Float64Array;
+  /** [m] one column of M'_xx during the trace. */
+  col: Float64Array;
+}
+
+/** Workspace for augmented matrices of order m = p + 1. */
+export function createWorkspace(m: number): RemlWorkspace {
+  return { l: new Float64Array(m * m), m1: new Float64Array(m * m), a: new Float64Array(m), col: new Float64Array(m) };
+}
+
+/**
+ * d(−2 ℓ_R)/dλ of the profiled criterion: h1 + tr(C M'_xx) + (n − p) aᵀM'a / r (see RemlDerivatives), without
+ * allocating. NaN where M(λ) is singular.
+ */
+export function remlScore(stats: GeneStats, lambda: number, ws: RemlWorkspace = createWorkspace(stats.m)): number {
+  const { m } = stats;
+  const { n, p, sizes, sizeCount, nSizes } = stats.pattern;
+  const { l, m1, a, col } = ws;
+  assembleM(stats, lambda, l);
+  for (let i = 0; i < p; i++) a[i] = l[i * m + p];
+  if (!choleskyInPlace(l, m)) return NaN;
+  const r = l[p * m + p] ** 2;
+  choleskySolve(l, m, p, a);
+  for (let i = 0; i < p; i++) a[i] = -a[i];
+  a[p] = 1;
+  assembleM(stats, lambda, m1, 1);
+  let r1 = 0;
+  for (let i = 0; i < m; i++) for (let j = 0; j < m; j++) r1 += a[i] * m1[i * m + j] * a[j];
+  let tr1 = 0;
+  for (let j = 0; j < p; j++) {
+    for (let i = 0; i < p; i++) col[i] = m1[i * m + j];
+    choleskySolve(l, m, p, col);
+    tr1 += col[j];
+  }
+  let h1 = 0;
+  for (let k = 0; k < nSizes; k++) h1 += (sizeCount[k] * sizes[k]) / (1 + lambda * sizes[k]);
+  return h1 + tr1 + ((n - p) * r1) / r;
 }
