@@ -1,4 +1,5 @@
 import type { BackendChoice, BackendDescription } from './backends/backend.js';
+import type { GpuRunReport, WebGpuOptions } from './backends/webgpu.js';
 import { createBackend } from './backends/select.js';
 import type { ExpressionMatrix, SampleSheet } from './io/types.js';
 import { buildDesign, type Design, type DesignOptions } from './model/design.js';
@@ -17,6 +18,8 @@ export interface FitOptions extends DesignOptions, GeneFilters {
   backend?: BackendChoice;
   /** CPU threads; default: the available cores. */
   threads?: number;
+  /** Batch size and test hooks of the WebGPU backend. */
+  gpu?: WebGpuOptions;
   /** Called as genes finish. */
   onProgress?: (genesDone: number, genesTotal: number) => void;
   /** Called with each thing the user should know (dropped samples, a counts-without-transform warning). */
@@ -30,6 +33,8 @@ export interface FitResult {
   design: Design;
   results: GeneResults;
   backend: BackendDescription;
+  /** What the GPU did (batches, refined genes, failures), when the WebGPU backend ran. */
+  gpu?: GpuRunReport;
   counts: Record<Status, number>;
   /** Milliseconds spent building the design (prepare) and fitting every gene (fit). */
   timings: { prepareMs: number; fitMs: number };
@@ -63,7 +68,8 @@ export async function fitGenes(matrix: ExpressionMatrix, samples: SampleSheet, f
     librarySizes: transform === 'logcpm' ? librarySizes(matrix.values, matrix.nGenes, matrix.nSamples) : null,
     filters: { minMean: options.minMean, minCount: options.minCount, minSamples: options.minSamples },
   };
-  const backend = await createBackend(options.backend ?? 'auto', { threads: options.threads, nGenes: matrix.nGenes });
+  const backend = await createBackend(options.backend ?? 'auto',
+    { threads: options.threads, nGenes: matrix.nGenes, gpu: options.gpu, onNotice: notice });
   const prepared = performance.now();
   try {
     const results = await backend.fit(
@@ -77,6 +83,7 @@ export async function fitGenes(matrix: ExpressionMatrix, samples: SampleSheet, f
       design,
       results,
       backend: backend.description,
+      gpu: (backend as { report?: GpuRunReport }).report,
       counts: countStatuses(results),
       timings: { prepareMs: prepared - started, fitMs: performance.now() - prepared },
       notices,

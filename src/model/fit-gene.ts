@@ -1,7 +1,7 @@
 import { pChisqUpper, pTwoSidedT } from '../stats/distributions.js';
 import { satterthwaiteDf } from '../stats/satterthwaite.js';
 import type { GeneStats } from './gene-stats.js';
-import { searchLambda } from './lambda-search.js';
+import { type LambdaSearch, searchLambda } from './lambda-search.js';
 import { profileAt, remlCriterion } from './reml.js';
 
 /** Outcome of one gene's fit; `status` and `message` follow SPEC §2–3. */
@@ -33,7 +33,15 @@ export interface GeneFit {
 
 /** REML fit of one gene from its sufficient statistics: λ search, estimates, Satterthwaite t-tests, RLRT. */
 export function fitGene(stats: GeneStats): GeneFit {
-  const search = searchLambda(stats);
+  return estimatesAt(stats, searchLambda(stats));
+}
+
+/**
+ * Estimates and tests at the λ̂ a search found (on this CPU or on a GPU): σ²s, h2, β̂ and its Satterthwaite
+ * t-tests, and the RLRT, all in f64 from the gene's statistics. The criterion is evaluated here again, so
+ * reml_loglik and the RLRT are f64 whatever found λ̂.
+ */
+export function estimatesAt(stats: GeneStats, search: Pick<LambdaSearch, 'lambda' | 'evaluations' | 'converged' | 'atUpperBound'>): GeneFit {
   const profile = profileAt(stats, search.lambda);
   const p = stats.pattern.p;
   if (profile === undefined || !(profile.r > 0) || search.atUpperBound) {

@@ -87,17 +87,18 @@ export function independentColumns(x: Float64Array, n: number, p: number): numbe
 
 /**
  * Cholesky of the symmetric m×m matrix `a` that steps over the leading m − 1 columns whose pivot is below
- * RANK_TOLERANCE² of their diagonal (linearly dependent on earlier ones), as a rank-revealing regression of
- * the last column on the others. Returns the rank of the leading block and the last column's residual
- * sum of squares (its Schur complement). `a` is copied, not changed.
+ * RANK_TOLERANCE² of `scale[j]` (linearly dependent on earlier ones), as a rank-revealing regression of the
+ * last column on the others. `scale` is each column's total sum of squares, so that a pivot made of
+ * rounding noise is judged against the column's size, not against itself. Returns the rank of the leading
+ * block and the last column's residual sum of squares (its Schur complement). `a` is copied, not changed.
  */
-export function regressLastColumn(a: Float64Array, m: number): { rank: number; residual: number } {
+export function regressLastColumn(a: Float64Array, m: number, scale: ArrayLike<number>): { rank: number; residual: number } {
   const l = Float64Array.from(a);
   const kept: number[] = [];
   for (let j = 0; j < m; j++) {
     let d = l[j * m + j];
     for (const k of kept) d -= l[j * m + k] * l[j * m + k];
-    if (j < m - 1 && !(d > RANK_TOLERANCE * RANK_TOLERANCE * a[j * m + j])) continue;
+    if (j < m - 1 && !(d > RANK_TOLERANCE * RANK_TOLERANCE * scale[j])) continue;
     if (j === m - 1) return { rank: kept.length, residual: Math.max(d, 0) };
     const ljj = Math.sqrt(d);
     l[j * m + j] = ljj;

@@ -15,12 +15,12 @@ import { assembleM } from './reml.js';
 export function momentLambda(stats: GeneStats): number {
   const { m } = stats;
   const { n, p, q, sizes, nSizes, bxx } = stats.pattern;
-  const within = regressLastColumn(stats.w, m);
+  const m0 = assembleM(stats, 0, new Float64Array(m * m)); // λ = 0: XᵀX and friends
+  const within = regressLastColumn(stats.w, m, Float64Array.from({ length: m }, (_, j) => m0[j * m + j]));
   const dofE = n - q - within.rank;
   if (dofE <= 0 || !(within.residual > 0)) return NaN;
   const sigma2E0 = within.residual / dofE;
 
-  const m0 = assembleM(stats, 0, new Float64Array(m * m)); // λ = 0: XᵀX and friends
   if (!choleskyInPlace(m0, m)) return NaN;
   const sseX = m0[p * m + p] ** 2;
   const xtxInverse = choleskyInverse(m0, m, p);

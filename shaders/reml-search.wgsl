@@ -1,0 +1,165 @@
+// Batched REML search on h = λ / (1 + λ), one invocation per gene, the same steps as
+// src/model/lambda-search.ts: the grid (uploaded from H_GRID) plus the moment start bracket the minimum
+// of the criterion; the optimum is the root of the score in the bracket (Brent's zeroin), located to the
+// score's precision rather than √ε of the criterion. Prepended with reml-common.wgsl.
+//
+// out [nGenes × OUT_STRIDE]: λ̂, −2ℓ_R(λ̂), −2ℓ_R(0), score(0), evaluations, converged (1/0), method
+// (0 boundary, 1 root, 2 golden section).
+
+const OUT_STRIDE: u32 = 8u;
+const MAX_POINTS: u32 = 40u;
+const SINGULAR_THETA: f32 = 1.0e-4;
+const MAX_ROOT_EVALUATIONS: u32 = 100u;
+const GOLDEN: f32 = 0.3819660112501051;
+
+override WORKGROUP_SIZE: u32 = 64u;
+
+@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(1) var<storage, read> stats: array<f32>;
+@group(0) @binding(2) var<storage, read> counts: array<f32>;
+@group(0) @binding(3) var<storage, read> start: array<f32>;   // [nGenes] λ0, −1 when not estimable
+@group(0) @binding(4) var<storage, read> grid: array<f32>;    // H_GRID, then H_MAX
+@group(0) @binding(5) var<storage, read_write> out: array<f32>;
+
+fn lambdaOf(h: f32) -> f32 { return h / (1.0 - h); }
+fn scoreAt(g: u32, h: f32) -> f32 { return score(g, lambdaOf(h)); }
+fn criterionAt(g: u32, h: f32) -> f32 { return criterion(g, lambdaOf(h)); }
+
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let g = geneIndex(gid);
+  if (g >= params.nGenes) { return; }
+
+  // The grid with the moment start inserted in order.
+  var pts: array<f32, MAX_POINTS>;
+  var vals: array<f32, MAX_POINTS>;
+  let nGrid = min(arrayLength(&grid), MAX_POINTS - 1u);
+  let lambda0 = start[g];
+  let h0 = select(-1.0, lambda0 / (1.0 + lambda0), lambda0 >= 0.0);
+  var nPts = 0u;
+  var pending = h0 > 0.0 && h0 < grid[nGrid - 1u];
+  for (var i = 0u; i < nGrid; i++) {
+    if (pending && h0 < grid[i]) {
+      pts[nPts] = h0;
+      nPts++;
+      pending = false;
+    }
+    pts[nPts] = grid[i];
+    nPts++;
+  }
+  var best = 0u;
+  for (var i = 0u; i < nPts; i++) {
+    vals[i] = criterionAt(g, pts[i]);
+    if (vals[i] < vals[best]) { best = i; }
+  }
+  var evaluations = nPts;
+  var converged = 1.0;
+  var method = 0.0;
+  var h = pts[best];
+  var crit = vals[best];
+  let lo = pts[select(best - 1u, 0u, best == 0u)];
+  let hi = pts[min(best + 1u, nPts - 1u)];
+  let score0 = scoreAt(g, 0.0);
+  let sLo = select(scoreAt(g, lo), score0, best == 0u);
+  let sHi = scoreAt(g, hi);
+  evaluations += 3u;
+
+  if (best == 0u && sLo >= 0.0) {
+    method = 0.0;  // the criterion rises from λ = 0: a boundary fit
+  } else if (sLo < 0.0 && sHi > 0.0) {
+    // Brent's zeroin on the score over [lo, hi] (brentRoot).
+    method = 1.0;
+    var a = select(lo, 0.0, best == 0u);
+    var b = hi;
+    var fa = sLo;
+    var fb = sHi;
+    var c = a;
+    var fc = fa;
+    var d = b - a;
+    var e = d;
+    var iter = 0u;
+    converged = 0.0;
+    loop {
+      if (abs(fc) < abs(fb)) {
+        a = b; b = c; c = a;
+        fa = fb; fb = fc; fc = fa;
+      }
+      let tol1 = 2.0 * 1.1920929e-7 * abs(b) + 0.5e-10;
+      let xm = 0.5 * (c - b);
+      if (abs(xm) <= tol1 || fb == 0.0) { converged = 1.0; break; }
+      if (iter >= MAX_ROOT_EVALUATIONS) { break; }
+      if (abs(e) >= tol1 && abs(fa) > abs(fb)) {
+        var pp: f32;
+        var qq: f32;
+        let s = fb / fa;
+        if (a == c) {
+          pp = 2.0 * xm * s;
+          qq = 1.0 - s;
+        } else {
+          let qa = fa / fc;
+          let r = fb / fc;
+          pp = s * (2.0 * xm * qa * (qa - r) - (b - a) * (r - 1.0));
+          qq = (qa - 1.0) * (r - 1.0) * (s - 1.0);
+        }
+        if (pp > 0.0) { qq = -qq; } else { pp = -pp; }
+        if (2.0 * pp < min(3.0 * xm * qq - abs(tol1 * qq), abs(e * qq))) {
+          e = d;
+          d = pp / qq;
+        } else {
+          d = xm;
+          e = d;
+        }
+      } else {
+        d = xm;
+        e = d;
+      }
+      a = b;
+      fa = fb;
+      b += select(select(-tol1, tol1, xm > 0.0), d, abs(d) > tol1);
+      fb = scoreAt(g, b);
+      iter++;
+      if ((fb > 0.0 && fc > 0.0) || (fb <= 0.0 && fc <= 0.0)) {
+        c = a;
+        fc = fa;
+        d = b - a;
+        e = d;
+      }
+    }
+    evaluations += iter;
+    let atRoot = criterionAt(g, b);
+    evaluations += 1u;
+    if (atRoot <= crit) { h = b; crit = atRoot; }
+  } else {
+    // No sign change across the bracket: golden-section search on the criterion's value.
+    method = 2.0;
+    var a = lo;
+    var b = hi;
+    var x1 = a + GOLDEN * (b - a);
+    var x2 = b - GOLDEN * (b - a);
+    var f1 = criterionAt(g, x1);
+    var f2 = criterionAt(g, x2);
+    for (var i = 0u; i < 60u; i++) {
+      if (f1 <= f2) { b = x2; x2 = x1; f2 = f1; x1 = a + GOLDEN * (b - a); f1 = criterionAt(g, x1); }
+      else { a = x1; x1 = x2; f1 = f2; x2 = b - GOLDEN * (b - a); f2 = criterionAt(g, x2); }
+    }
+    evaluations += 62u;
+    let hx = select(x2, x1, f1 <= f2);
+    let fx = min(f1, f2);
+    if (fx <= crit) { h = hx; crit = fx; }
+  }
+
+  var lambda = lambdaOf(h);
+  if (sqrt(lambda) < SINGULAR_THETA) {
+    lambda = 0.0;
+    crit = vals[0];
+  }
+  let o = g * OUT_STRIDE;
+  out[o] = lambda;
+  out[o + 1u] = crit;
+  out[o + 2u] = vals[0];
+  out[o + 3u] = score0;
+  out[o + 4u] = f32(evaluations);
+  out[o + 5u] = converged;
+  out[o + 6u] = method;
+  out[o + 7u] = 0.0;
+}

@@ -1,0 +1,382 @@
+/// <reference types="@webgpu/types" />
+import type { Design } from '../model/design.js';
+import { estimatesAt, fitGene } from '../model/fit-gene.js';
+import { computeGeneStats, type GeneStats } from '../model/gene-stats.js';
+import { H_GRID, SINGULAR_THETA, UPPER_LAMBDA } from '../model/lambda-search.js';
+import type { DesignPattern } from '../model/pattern.js';
+import { GenePreparer, type ReadyGene } from '../model/prepare.js';
+import { remlDerivatives, remlScore } from '../model/reml.js';
+import { allocateResults, copyResults, type GeneResults } from '../results.js';
+import type { Backend, BackendDescription, FitJob } from './backend.js';
+import { fitBlockCpu, storeFit, storeSkipped } from './cpu-kernel.js';
+import { type AdapterReport, acquireGpu, describeAdapter, type GpuContext, type GpuUnavailable } from '../gpu/device.js';
+import { geneStatsProgram, MISSING_F32 } from '../gpu/gene-stats.js';
+import { momentStartProgram } from '../gpu/moment-start.js';
+import { bytesPerGene, type BatchShape, planBatches } from '../gpu/plan.js';
+import { encodeProgram, type ProgramParams } from '../gpu/program.js';
+import { H_MAX_F32, remlSearchProgram, SEARCH_OUT, SEARCH_OUT_STRIDE } from '../gpu/reml-search.js';
+
+/** The largest p + 1 the WGSL programs hold in their private arrays (MAX_M). */
+export const GPU_MAX_M = 16;
+
+/** Options of the WebGPU backend. */
+export interface WebGpuOptions {
+  /** Genes per batch at most (default: plan.ts's DEFAULT_BATCH_GENES, less where the adapter's limits say). */
+  maxBatchGenes?: number;
+  /** Test hook: destroy the device after submitting this many batches, as a lost device would. */
+  loseDeviceAfterBatches?: number;
+}
+
+/** What a WebGPU run did, for the run summary. */
+export interface GpuRunReport {
+  adapter: AdapterReport;
+  batches: number;
+  /** Genes whose statistics and search ran on the GPU. */
+  gpuGenes: number;
+  /** Of those, genes refitted in f64 on the CPU because the f32 result failed a check. */
+  refinedGenes: number;
+  /** Genes fitted on the CPU from the start: aliased columns on their rows, or batches after a GPU failure. */
+  cpuGenes: number;
+  /** Why the GPU stopped being used, when it did. */
+  failure: string | null;
+  timings: { prepareMs: number; uploadMs: number; gpuMs: number; finishMs: number };
+}
+
+/** Centring and scaling of X's columns for f32: x' = (x − μ) / s (μ = 0 without an intercept). */
+interface DesignScaling {
+  x: Float32Array<ArrayBuffer>; // [nObs × p]
+  mu: Float64Array;
+  s: Float64Array;
+  intercept: number;
+}
+
+function scaleDesign(design: Design): DesignScaling {
+  const { nObs, p, x: x64, interceptColumn } = design;
+  const mu = new Float64Array(p);
+  const s = new Float64Array(p).fill(1);
+  for (let j = 0; j < p; j++) {
+    if (j === interceptColumn) continue;
+    if (interceptColumn >= 0) {
+      for (let i = 0; i < nObs; i++) mu[j] += x64[i * p + j];
+      mu[j] /= nObs;
+    }
+    let ss = 0;
+    for (let i = 0; i < nObs; i++) ss += (x64[i * p + j] - mu[j]) ** 2;
+    s[j] = Math.sqrt(ss / nObs) || 1;
+  }
+  const x = new Float32Array(nObs * p);
+  for (let i = 0; i < nObs; i++) for (let j = 0; j < p; j++) x[i * p + j] = (x64[i * p + j] - mu[j]) / s[j];
+  return { x, mu, s, intercept: interceptColumn };
+}
+
+/** One ready gene of a batch: where it goes, and how its values were centred (c) and scaled (d). */
+interface PackedGene {
+  gene: number;
+  pattern: DesignPattern;
+  mean: number;
+  shift: number;
+  scale: number;
+}
+
+/** A batch as the host prepared it. */
+interface HostBatch {
+  offset: number;
+  nGenes: number;
+  packed: PackedGene[];
+  /** [nObs × packed.length], sample-major. */
+  y: Float32Array<ArrayBuffer>;
+}
+
+/** GPU buffers of one batch, and the readback of its results. */
+interface DeviceBatch {
+  buffers: GPUBuffer[];
+  staging: GPUBuffer;
+  done: Promise<void>;
+  submitted: number;
+}
+
+/**
+ * The WebGPU backend: per-gene statistics, moment start and REML search run in WGSL, thousands of genes per
+ * dispatch. The host then finishes each gene in f64 from the GPU's statistics: two Newton steps from the GPU's
+ * λ̂ (polishLambda), then the estimates and tests (estimatesAt). A gene whose f32 result fails an f64 check is
+ * refitted from scratch on the CPU and counted; a lost device sends the unfinished batches to the CPU. No
+ * gene is lost either way.
+ */
+export class WebGpuBackend implements Backend {
+  readonly description: BackendDescription;
+  report: GpuRunReport;
+
+  private constructor(private readonly gpu: GpuContext, reason: string, private readonly options: WebGpuOptions) {
+    this.description = { name: 'webgpu', device: describeAdapter(gpu.adapter), reason };
+    this.report = this.emptyReport();
+  }
+
+  /** A backend on the best adapter, or why there is none. */
+  static async create(reason: string, options: WebGpuOptions = {}): Promise<WebGpuBackend | GpuUnavailable> {
+    const gpu = await acquireGpu();
+    return 'unavailable' in gpu ? gpu : new WebGpuBackend(gpu, reason, options);
+  }
+
+  get adapter(): AdapterReport {
+    return this.gpu.adapter;
+  }
+
+  private emptyReport(): GpuRunReport {
+    return { adapter: this.gpu.adapter, batches: 0, gpuGenes: 0, refinedGenes: 0, cpuGenes: 0, failure: null,
+      timings: { prepareMs: 0, uploadMs: 0, gpuMs: 0, finishMs: 0 } };
+  }
+
+  async fit(job: FitJob, onProgress?: (genesDone: number) => void): Promise<GeneResults> {
+    this.report = this.emptyReport();
+    const { design } = job.context;
+    const out = allocateResults(job.nGenes, design.p);
+    if (design.p + 1 > GPU_MAX_M) {
+      this.report.failure = `${design.p} fixed effects exceed the GPU programs' limit of ${GPU_MAX_M - 1}`;
+      this.report.cpuGenes = job.nGenes;
+      copyResults(fitBlockCpu(job.context, job.values, job.nGenes), out, 0);
+      onProgress?.(job.nGenes);
+      return out;
+    }
+    const preparer = new GenePreparer(job.context);
+    const scaling = scaleDesign(design);
+    const shape: BatchShape = {
+      nObs: design.nObs,
+      p: design.p,
+      nGroups: design.groupLevels.length,
+      maxSize: Math.max(...groupSizes(design)),
+    };
+    const constants = this.uploadConstants(design, scaling);
+    let offset = 0;
+    let done = 0;
+    let pending: { host: HostBatch; device: DeviceBatch | undefined } | undefined;
+    const complete = async (batch: { host: HostBatch; device: DeviceBatch | undefined }): Promise<void> => {
+      try {
+        if (batch.device === undefined) throw new Error(this.gpu.failure ?? 'the GPU is not in use');
+        await batch.device.done;
+        if (this.gpu.failure) throw new Error(this.gpu.failure);
+        const t = performance.now();
+        this.finishBatch(batch.host, batch.device.staging, shape, scaling, preparer, job, out);
+        this.report.timings.finishMs += performance.now() - t;
+        this.report.gpuGenes += batch.host.packed.length;
+      } catch (error) {
+        this.report.failure ??= error instanceof Error ? error.message : String(error);
+        const { offset: o, nGenes } = batch.host;
+        copyResults(fitBlockCpu(job.context, job.values.subarray(o * job.nSamples, (o + nGenes) * job.nSamples), nGenes), out, o);
+        this.report.cpuGenes += nGenes;
+      } finally {
+        batch.device?.buffers.forEach((b) => b.destroy());
+        batch.device?.staging.destroy();
+        done += batch.host.nGenes;
+        onProgress?.(done);
+      }
+    };
+    try {
+      for (const nGenes of planBatches(job.nGenes, shape, this.gpu.adapter.limits, this.options.maxBatchGenes)) {
+        const t = performance.now();
+        const host = this.prepareBatch(offset, nGenes, job, preparer, out);
+        this.report.timings.prepareMs += performance.now() - t;
+        const device = this.gpu.failure || host.packed.length === 0 ? undefined : this.submit(host, shape, constants);
+        if (pending) await complete(pending);
+        pending = { host, device };
+        offset += nGenes;
+        if (this.options.loseDeviceAfterBatches === this.report.batches) this.gpu.device.destroy();
+      }
+      if (pending) await complete(pending);
+    } finally {
+      constants.forEach((b) => b.destroy());
+    }
+    return out;
+  }
+
+  /** Uploads the run's constants: the scaled design, the groups, and the search grid. */
+  private uploadConstants(design: Design, scaling: DesignScaling): GPUBuffer[] {
+    const grid = Float32Array.from([...H_GRID, H_MAX_F32]);
+    const data: ArrayBufferView<ArrayBuffer>[] = [scaling.x.length > 0 ? scaling.x : new Float32Array(1), Uint32Array.from(design.group), grid];
+    return data.map((data) => {
+      const buffer = this.gpu.device.createBuffer({ size: Math.max(4, data.byteLength), usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST });
+      this.gpu.device.queue.writeBuffer(buffer, 0, data);
+      return buffer;
+    });
+  }
+
+  /**
+   * Prepares genes [offset, offset + nGenes) on the host in f64: statuses, NAs, transform; packs the genes to
+   * fit as centred, scaled f32 with MISSING in their missing rows. Genes not fitted are stored at once;
+   * genes with columns aliased on their rows are fitted on the CPU.
+   */
+  private prepareBatch(offset: number, nGenes: number, job: FitJob, preparer: GenePreparer, out: GeneResults): HostBatch {
+    const { design } = job.context;
+    const nObs = design.nObs;
+    const packed: PackedGene[] = [];
+    const columns: Float32Array[] = [];
+    for (let g = offset; g < offset + nGenes; g++) {
+      const prepared = preparer.prepare(job.values.subarray(g * job.nSamples, (g + 1) * job.nSamples));
+      if (prepared.status !== 'ready') {
+        storeSkipped(out, g, prepared);
+        continue;
+      }
+      const { pattern, y } = prepared;
+      if (pattern.p < design.p) {
+        storeFit(out, g, pattern, prepared.mean, fitGene(computeGeneStats(pattern, y)));
+        this.report.cpuGenes++;
+        continue;
+      }
+      const shift = design.interceptColumn >= 0 ? prepared.mean : 0;
+      let ss = 0;
+      for (let i = 0; i < y.length; i++) ss += (y[i] - shift) ** 2;
+      const scale = Math.sqrt(ss / y.length) || 1;
+      const column = new Float32Array(nObs).fill(MISSING_F32);
+      for (let i = 0; i < y.length; i++) column[pattern.rows[i]] = (y[i] - shift) / scale;
+      columns.push(column);
+      packed.push({ gene: g, pattern, mean: prepared.mean, shift, scale });
+    }
+    const y = new Float32Array(nObs * packed.length);
+    columns.forEach((column, k) => {
+      for (let i = 0; i < nObs; i++) y[i * packed.length + k] = column[i];
+    });
+    return { offset, nGenes, packed, y };
+  }
+
+  /** Uploads a batch and records its three programs and the copies to a staging buffer. */
+  private submit(host: HostBatch, shape: BatchShape, constants: GPUBuffer[]): DeviceBatch {
+    const { device } = this.gpu;
+    const n = host.packed.length;
+    const per = bytesPerGene(shape);
+    const t = performance.now();
+    const make = (bytes: number, extra = 0): GPUBuffer => device.createBuffer({ size: Math.max(4, bytes), usage: GPUBufferUsage.STORAGE | extra });
+    const y = make(host.y.byteLength, GPUBufferUsage.COPY_DST);
+    device.queue.writeBuffer(y, 0, host.y);
+    this.report.timings.uploadMs += performance.now() - t;
+    const sums = make(n * per.sums);
+    const stats = make(n * per.stats, GPUBufferUsage.COPY_SRC);
+    const counts = make(n * per.counts, GPUBufferUsage.COPY_SRC);
+    const start = make(n * 4);
+    const out = make(n * SEARCH_OUT_STRIDE * 4, GPUBufferUsage.COPY_SRC);
+    const staging = device.createBuffer({ size: n * (per.stats + per.counts + SEARCH_OUT_STRIDE * 4), usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    const params: ProgramParams = { nGenes: n, nObs: shape.nObs, p: shape.p, nGroups: shape.nGroups, maxSize: shape.maxSize };
+    const maxPerDimension = this.gpu.adapter.limits.maxComputeWorkgroupsPerDimension;
+    const [x, groupOf, grid] = constants;
+    const encoder = device.createCommandEncoder({ label: 'genelmm batch' });
+    encodeProgram(device, encoder, geneStatsProgram, params, [y, x, groupOf, sums, stats, counts], maxPerDimension);
+    encodeProgram(device, encoder, momentStartProgram, params, [stats, counts, start], maxPerDimension);
+    encodeProgram(device, encoder, remlSearchProgram, params, [stats, counts, start, grid, out], maxPerDimension);
+    encoder.copyBufferToBuffer(stats, 0, staging, 0, n * per.stats);
+    encoder.copyBufferToBuffer(counts, 0, staging, n * per.stats, n * per.counts);
+    encoder.copyBufferToBuffer(out, 0, staging, n * (per.stats + per.counts), n * SEARCH_OUT_STRIDE * 4);
+    device.queue.submit([encoder.finish()]);
+    this.report.batches++;
+    const submitted = performance.now();
+    const done = staging.mapAsync(GPUMapMode.READ).then(() => {
+      this.report.timings.gpuMs += performance.now() - submitted;
+    });
+    return { buffers: [y, sums, stats, counts, start, out], staging, done, submitted };
+  }
+
+  /** Turns a batch's GPU results into estimates (f64, at the GPU's λ̂), refining on the CPU what fails a check. */
+  private finishBatch(host: HostBatch, staging: GPUBuffer, shape: BatchShape, scaling: DesignScaling,
+    preparer: GenePreparer, job: FitJob, out: GeneResults): void {
+    const n = host.packed.length;
+    const per = bytesPerGene(shape);
+    const data = new Float32Array(staging.getMappedRange().slice(0));
+    staging.unmap();
+    const statsAt = 0;
+    const countsAt = (n * per.stats) / 4;
+    const searchAt = countsAt + (n * per.counts) / 4;
+    host.packed.forEach((packed, k) => {
+      const gpuStats = data.subarray(statsAt + (k * per.stats) / 4, statsAt + ((k + 1) * per.stats) / 4);
+      const counts = data.subarray(countsAt + (k * per.counts) / 4, countsAt + ((k + 1) * per.counts) / 4);
+      const o = searchAt + k * SEARCH_OUT_STRIDE;
+      const stats = hostStats(packed, gpuStats, counts, scaling);
+      const lambda = stats === undefined ? 'group sizes differ from the host'
+        : polishLambda(stats, data[o + SEARCH_OUT.lambda], data[o + SEARCH_OUT.converged] === 1 && data[o + SEARCH_OUT.method] !== 2);
+      if (stats === undefined || typeof lambda === 'string') {
+        this.report.refinedGenes++;
+        const raw = job.values.subarray(packed.gene * job.nSamples, (packed.gene + 1) * job.nSamples);
+        const again = preparer.prepare(raw) as ReadyGene;
+        storeFit(out, packed.gene, again.pattern, again.mean, fitGene(computeGeneStats(again.pattern, again.y)));
+        return;
+      }
+      const fit = estimatesAt(stats, {
+        lambda,
+        evaluations: data[o + SEARCH_OUT.evaluations],
+        converged: true,
+        atUpperBound: lambda > UPPER_LAMBDA,
+      });
+      storeFit(out, packed.gene, packed.pattern, packed.mean, fit);
+    });
+  }
+
+  async dispose(): Promise<void> {
+    this.gpu.device.destroy();
+  }
+}
+
+function groupSizes(design: Design): Int32Array {
+  const sizes = new Int32Array(design.groupLevels.length);
+  for (const g of design.group) sizes[g]++;
+  return sizes;
+}
+
+/**
+ * The gene's statistics in f64 on the original scale: X blocks from the host's pattern (exact), the y row
+ * and column from the GPU's f32 sums, unscaled: [X, y − c] = [X', y'] · diag(T⁻¹, d) with x = s·x' + μ.
+ * Undefined when the GPU's group-size counts disagree with the host's pattern.
+ */
+function hostStats(packed: PackedGene, gpuStats: Float32Array, counts: Float32Array, scaling: DesignScaling):
+  GeneStats | undefined {
+  const { pattern, scale: d, shift } = packed;
+  const p = pattern.p;
+  const m = p + 1;
+  const mm = m * m;
+  const { mu, s, intercept } = scaling;
+  if (counts[0] !== pattern.n) return undefined;
+  for (let k = 0; k < pattern.nSizes; k++) if (counts[pattern.sizes[k]] !== pattern.sizeCount[k]) return undefined;
+  const unscale = (target: Float64Array, at: number, block: number): void => {
+    const b = block * mm;
+    for (let a = 0; a < p; a++) {
+      const v = s[a] * gpuStats[b + a * m + p] + (intercept >= 0 && a !== intercept ? mu[a] * gpuStats[b + intercept * m + p] : 0);
+      target[at + a * m + p] = d * v;
+      target[at + p * m + a] = d * v;
+    }
+    target[at + mm - 1] = d * d * gpuStats[b + mm - 1];
+  };
+  const w = new Float64Array(mm);
+  for (let a = 0; a < p; a++) for (let c = 0; c < p; c++) w[a * m + c] = pattern.wxx[a * p + c];
+  unscale(w, 0, 0);
+  const b = new Float64Array(pattern.nSizes * mm);
+  for (let k = 0; k < pattern.nSizes; k++) {
+    for (let a = 0; a < p; a++) for (let c = 0; c < p; c++) b[k * mm + a * m + c] = pattern.bxx[k * p * p + a * p + c];
+    unscale(b, k * mm, pattern.sizes[k]);
+  }
+  return { pattern, m, w, b, shift };
+}
+
+/** How far the f64 Newton steps may move the GPU's λ̂ (relative to max(λ̂, 0.01)) before the gene is refitted. */
+const POLISH_LIMIT = 1e-2;
+
+/**
+ * The GPU's λ̂ finished in f64 on the gene's statistics (iterative refinement): up to two Newton steps on the
+ * score, which the f32 root puts within about 1e-4 of the f64 root. Returns the polished λ̂, or why the
+ * f32 result cannot be trusted (detected in f64, not guessed): a search that did not converge, λ̂ beyond f32's
+ * resolution of h, a boundary call the f64 score contradicts, a step too large or leaving λ ≥ 0, or a
+ * criterion that is not convex there.
+ */
+function polishLambda(stats: GeneStats, lambdaGpu: number, converged: boolean): number | string {
+  if (!converged || !Number.isFinite(lambdaGpu)) return 'the f32 search did not converge';
+  if (lambdaGpu > 1e3) return 'λ̂ beyond the resolution of h in f32';
+  if (lambdaGpu === 0) return remlScore(stats, 0) < 0 ? 'the f64 score contradicts the boundary fit' : 0;
+  const { n, p } = stats.pattern;
+  let lambda = lambdaGpu;
+  for (let step = 0; step < 2; step++) {
+    const d = remlDerivatives(stats, lambda);
+    if (d === undefined) return 'M(λ̂) is singular in f64';
+    const score = d.h1 + d.tr1 + ((n - p) * d.r1) / d.r;
+    const curvature = d.h2 + d.tr2 + (n - p) * (d.r2 / d.r - (d.r1 / d.r) ** 2);
+    if (!(curvature > 0)) return 'the criterion is not convex at λ̂ in f64';
+    lambda -= score / curvature;
+  }
+  if (!(lambda > 0) || Math.abs(lambda - lambdaGpu) > POLISH_LIMIT * Math.max(lambdaGpu, 0.01)) {
+    return 'f64 Newton steps move λ̂ too far';
+  }
+  return Math.sqrt(lambda) < SINGULAR_THETA ? 0 : lambda;
+}

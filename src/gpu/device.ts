@@ -1,0 +1,127 @@
+/// <reference types="@webgpu/types" />
+import fs from 'node:fs';
+
+/** The software Vulkan driver Debian's chromium ships; used when no other Vulkan driver is installed. */
+export const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
+
+/** What the summary and `genelmm info` say about an adapter. */
+export interface AdapterReport {
+  vendor: string;
+  architecture: string;
+  description: string;
+  /** A software (CPU) implementation: SwiftShader, llvmpipe. */
+  isFallback: boolean;
+  limits: {
+    maxStorageBufferBindingSize: number;
+    maxBufferSize: number;
+    maxComputeWorkgroupsPerDimension: number;
+    maxComputeInvocationsPerWorkgroup: number;
+  };
+  hasTimestamps: boolean;
+}
+
+/** A device ready for genelmm's programs, and what happened to it. */
+export interface GpuContext {
+  device: GPUDevice;
+  adapter: AdapterReport;
+  /** Set when the device is lost or reports an uncaptured error: the run must not trust it any more. */
+  failure: string | null;
+}
+
+/** Why no device could be had. */
+export interface GpuUnavailable {
+  unavailable: string;
+}
+
+let nodeGpu: Promise<GPU | null> | undefined;
+
+/** Whether the Vulkan loader has an installed driver manifest to find (a real GPU's, or Mesa's). */
+function hasVulkanDriver(): boolean {
+  const dirs = ['/usr/share/vulkan/icd.d', '/etc/vulkan/icd.d', '/usr/local/share/vulkan/icd.d'];
+  return dirs.some((dir) => fs.existsSync(dir) && fs.readdirSync(dir).some((f) => f.endsWith('.json')));
+}
+
+/**
+ * The GPU entry point: navigator.gpu in a browser, Dawn (the `webgpu` package) in Node. In Node, when no
+ * Vulkan driver is configured and none answers, Debian chromium's SwiftShader is tried, so CI without a GPU
+ * still runs the real WGSL.
+ */
+async function gpuEntry(): Promise<GPU | null> {
+  const nav = (globalThis as { navigator?: { gpu?: GPU } }).navigator;
+  if (nav?.gpu) return nav.gpu;
+  nodeGpu ??= (async () => {
+    let dawn: typeof import('webgpu');
+    try {
+      dawn = await import('webgpu');
+    } catch {
+      return null;
+    }
+    Object.assign(globalThis, dawn.globals);
+    const configured = process.env.VK_ICD_FILENAMES ?? process.env.VK_DRIVER_FILES;
+    if (configured === undefined && !hasVulkanDriver() && fs.existsSync(SWIFTSHADER_ICD)) {
+      process.env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
+    }
+    return dawn.create([]);
+  })();
+  return nodeGpu;
+}
+
+function report(adapter: GPUAdapter): AdapterReport {
+  const info = adapter.info;
+  const isFallback = Boolean((info as { isFallbackAdapter?: boolean }).isFallbackAdapter ??
+    (adapter as { isFallbackAdapter?: boolean }).isFallbackAdapter) ||
+    /swiftshader|llvmpipe|lavapipe|softpipe/i.test(`${info.architecture} ${info.description} ${info.device}`);
+  return {
+    vendor: info.vendor || 'unknown vendor',
+    architecture: info.architecture || 'unknown architecture',
+    description: info.description || info.device || '',
+    isFallback,
+    limits: {
+      maxStorageBufferBindingSize: adapter.limits.maxStorageBufferBindingSize,
+      maxBufferSize: adapter.limits.maxBufferSize,
+      maxComputeWorkgroupsPerDimension: adapter.limits.maxComputeWorkgroupsPerDimension,
+      maxComputeInvocationsPerWorkgroup: adapter.limits.maxComputeInvocationsPerWorkgroup,
+    },
+    hasTimestamps: adapter.features.has('timestamp-query'),
+  };
+}
+
+/** The adapter a run would use, without creating a device (for `genelmm info`). */
+export async function probeAdapter(): Promise<AdapterReport | GpuUnavailable> {
+  const gpu = await gpuEntry();
+  if (gpu === null) return { unavailable: 'no WebGPU implementation (the webgpu package did not load)' };
+  const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
+  return adapter === null ? { unavailable: 'no WebGPU adapter: no GPU driver answered' } : report(adapter);
+}
+
+/**
+ * A device with the adapter's full storage limits (the defaults would cap bindings at 128 MiB). Loss and
+ * uncaptured errors are recorded in `failure`, never ignored.
+ */
+export async function acquireGpu(): Promise<GpuContext | GpuUnavailable> {
+  const gpu = await gpuEntry();
+  if (gpu === null) return { unavailable: 'no WebGPU implementation (the webgpu package did not load)' };
+  const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
+  if (adapter === null) return { unavailable: 'no WebGPU adapter: no GPU driver answered' };
+  const described = report(adapter);
+  const device = await adapter.requestDevice({
+    requiredLimits: {
+      maxStorageBufferBindingSize: described.limits.maxStorageBufferBindingSize,
+      maxBufferSize: described.limits.maxBufferSize,
+      maxStorageBuffersPerShaderStage: Math.min(8, adapter.limits.maxStorageBuffersPerShaderStage),
+    },
+  });
+  const context: GpuContext = { device, adapter: described, failure: null };
+  device.lost.then((info) => {
+    context.failure ??= `device lost (${info.reason}${info.message ? `: ${info.message}` : ''})`;
+  });
+  device.onuncapturederror = (event) => {
+    context.failure ??= `uncaptured GPU error: ${event.error.message}`;
+  };
+  return context;
+}
+
+/** A one-line description of an adapter. */
+export function describeAdapter(a: AdapterReport): string {
+  return `${a.vendor} ${a.architecture}${a.description ? ` (${a.description})` : ''}${a.isFallback ? ', software rendering' : ''}`;
+}

@@ -1,0 +1,81 @@
+/// <reference types="@webgpu/types" />
+import { dispatchSize } from './plan.js';
+import { shaderSource } from './shaders.js';
+
+/**
+ * A GPU program (as TensorFlow.js' WebGPU backend has them): its WGSL, workgroup size (an `override`
+ * constant), and the kind of each binding after the uniform Params at binding 0. One invocation per gene.
+ */
+export interface GpuProgram {
+  name: string;
+  /** The .wgsl files of shaders/, concatenated in order (a shared prelude first). */
+  shaders: string[];
+  workgroupSize: number;
+  /** Buffer binding types of bindings 1..k. */
+  bindings: GPUBufferBindingType[];
+}
+
+/** Byte size of the Params uniform (6 u32, padded to 16-byte alignment). */
+export const PARAMS_BYTES = 32;
+
+/** The Params uniform every program reads; sizes are uniforms, so one pipeline serves every batch. */
+export interface ProgramParams {
+  nGenes: number;
+  nObs: number;
+  p: number;
+  nGroups: number;
+  maxSize: number;
+}
+
+const pipelines = new WeakMap<GPUDevice, Map<string, GPUComputePipeline>>();
+
+/** The compiled pipeline of `program` on `device`, made once per device. */
+export function pipelineFor(device: GPUDevice, program: GpuProgram): GPUComputePipeline {
+  let perDevice = pipelines.get(device);
+  if (perDevice === undefined) {
+    perDevice = new Map();
+    pipelines.set(device, perDevice);
+  }
+  let pipeline = perDevice.get(program.name);
+  if (pipeline === undefined) {
+    const module = device.createShaderModule({ label: program.name, code: program.shaders.map(shaderSource).join('\n') });
+    const layout = device.createBindGroupLayout({
+      label: program.name,
+      entries: [
+        { binding: 0, visibility: GPUShaderStage.COMPUTE, buffer: { type: 'uniform' } },
+        ...program.bindings.map((type, i) => ({ binding: i + 1, visibility: GPUShaderStage.COMPUTE, buffer: { type } })),
+      ],
+    });
+    pipeline = device.createComputePipeline({
+      label: program.name,
+      layout: device.createPipelineLayout({ bindGroupLayouts: [layout] }),
+      compute: { module, entryPoint: 'main', constants: { WORKGROUP_SIZE: program.workgroupSize } },
+    });
+    perDevice.set(program.name, pipeline);
+  }
+  return pipeline;
+}
+
+/**
+ * Records one dispatch of `program` over params.nGenes genes into `encoder`, folded into 2-D past
+ * `maxPerDimension` workgroups. `buffers` are bindings 1..k in the program's order.
+ */
+export function encodeProgram(device: GPUDevice, encoder: GPUCommandEncoder, program: GpuProgram,
+  params: ProgramParams, buffers: GPUBuffer[], maxPerDimension: number): void {
+  const size = dispatchSize(params.nGenes, program.workgroupSize, maxPerDimension);
+  const uniform = device.createBuffer({ label: `${program.name} params`, size: PARAMS_BYTES,
+    usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+  device.queue.writeBuffer(uniform, 0, Uint32Array.of(params.nGenes, params.nObs, params.p, params.nGroups,
+    params.maxSize, size.rowInvocations, 0, 0));
+  const pipeline = pipelineFor(device, program);
+  const bindGroup = device.createBindGroup({
+    label: program.name,
+    layout: pipeline.getBindGroupLayout(0),
+    entries: [uniform, ...buffers].map((buffer, binding) => ({ binding, resource: { buffer } })),
+  });
+  const pass = encoder.beginComputePass({ label: program.name });
+  pass.setPipeline(pipeline);
+  pass.setBindGroup(0, bindGroup);
+  pass.dispatchWorkgroups(size.x, size.y);
+  pass.end();
+}
