@@ -25,6 +25,8 @@ export interface WebGpuOptions {
   maxBatchGenes?: number;
   /** Test hook: destroy the device after submitting this many batches, as a lost device would. */
   loseDeviceAfterBatches?: number;
+  /** Test hook: fold dispatches into 2-D past this many workgroups (default: the adapter's limit). */
+  maxWorkgroupsPerDimension?: number;
 }
 
 /** What a WebGPU run did, for the run summary. */
@@ -254,7 +256,7 @@ export class WebGpuBackend implements Backend {
     const out = make(n * SEARCH_OUT_STRIDE * 4, GPUBufferUsage.COPY_SRC);
     const staging = device.createBuffer({ size: n * (per.stats + per.counts + SEARCH_OUT_STRIDE * 4), usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
     const params: ProgramParams = { nGenes: n, nObs: shape.nObs, p: shape.p, nGroups: shape.nGroups, maxSize: shape.maxSize };
-    const maxPerDimension = this.gpu.adapter.limits.maxComputeWorkgroupsPerDimension;
+    const maxPerDimension = this.options.maxWorkgroupsPerDimension ?? this.gpu.adapter.limits.maxComputeWorkgroupsPerDimension;
     const [x, groupOf, grid] = constants;
     const encoder = device.createCommandEncoder({ label: 'genelmm batch' });
     encodeProgram(device, encoder, geneStatsProgram, params, [y, x, groupOf, sums, stats, counts], maxPerDimension);

@@ -1,0 +1,102 @@
+import { type GeneResults, STATUSES } from './results.js';
+
+/**
+ * GPU (f32) against CPU (f64) agreement, SPEC §6. Near zero, where a relative difference means nothing, a
+ * value passes within 1e-6 of the gene's scale V = σ²_g + σ²_e (√V for β), the floor SPEC §6 sets for CPU
+ * against lme4.
+ */
+export const GPU_TOLERANCE = {
+  h2Abs: 1e-4,
+  rel: 1e-4,
+  absFloor: 1e-6,
+  /** p-values are compared only above this. */
+  pFloor: 1e-12,
+} as const;
+
+/** The largest difference seen in one column, where, and how many genes were past the tolerance. */
+export interface ColumnDifference {
+  column: string;
+  maxAbs: number;
+  maxRel: number;
+  gene: string | null;
+  /** Genes past SPEC §6 in this column; null for columns SPEC §6 does not judge. */
+  failures: number | null;
+}
+
+/** A whole comparison: per column, and the genes whose status differs. */
+export interface Comparison {
+  columns: ColumnDifference[];
+  statusMismatches: { gene: string; expected: string; actual: string }[];
+  /** True when every judged column and every status agree within SPEC §6. */
+  ok: boolean;
+}
+
+type Limit = (expected: number, scale: number) => number;
+const relative: (floorOf: (scale: number) => number) => Limit = (floorOf) => (expected, scale) =>
+  Math.max(GPU_TOLERANCE.rel * Math.abs(expected), GPU_TOLERANCE.absFloor * floorOf(scale));
+
+/**
+ * Compares `actual` (a GPU run) with `expected` (the CPU run) on every gene that is ok or singular in both.
+ * Columns SPEC §6 judges: h2, sigma2_group, sigma2_resid, beta_*, p_lrt, p_* (and status); the others are
+ * reported for information.
+ */
+export function compareResults(geneIds: string[], coefNames: string[], expected: GeneResults, actual: GeneResults): Comparison {
+  const p = expected.p;
+  const columns = new Map<string, ColumnDifference>();
+  const record = (column: string, e: number, a: number, g: number, limit: Limit | null, scale: number): void => {
+    let c = columns.get(column);
+    if (c === undefined) {
+      c = { column, maxAbs: 0, maxRel: 0, gene: null, failures: limit === null ? null : 0 };
+      columns.set(column, c);
+    }
+    if (Number.isNaN(e) && Number.isNaN(a)) return;
+    const abs = Math.abs(a - e);
+    const rel = abs / Math.abs(e);
+    if (!(abs <= c.maxAbs)) {
+      c.maxAbs = Number.isNaN(abs) ? Infinity : abs;
+      c.gene = geneIds[g];
+    }
+    if (rel > c.maxRel && Number.isFinite(rel)) c.maxRel = rel;
+    if (limit !== null && !(abs <= limit(e, scale))) c.failures!++;
+  };
+  const statusMismatches: Comparison['statusMismatches'] = [];
+  for (let g = 0; g < expected.nGenes; g++) {
+    if (expected.status[g] !== actual.status[g]) {
+      statusMismatches.push({ gene: geneIds[g], expected: STATUSES[expected.status[g]], actual: STATUSES[actual.status[g]] });
+      continue;
+    }
+    if (expected.status[g] > 1) continue; // neither ok nor singular: nothing estimated
+    const v = expected.sigma2G[g] + expected.sigma2E[g];
+    const pLimit: Limit = (e) => (e > GPU_TOLERANCE.pFloor ? GPU_TOLERANCE.rel * e : Infinity);
+    record('h2', expected.h2[g], actual.h2[g], g, () => GPU_TOLERANCE.h2Abs, v);
+    record('sigma2_group', expected.sigma2G[g], actual.sigma2G[g], g, relative((s) => s), v);
+    record('sigma2_resid', expected.sigma2E[g], actual.sigma2E[g], g, relative((s) => s), v);
+    record('reml_loglik', expected.remlLogLik[g], actual.remlLogLik[g], g, null, v);
+    record('lrt', expected.lrt[g], actual.lrt[g], g, null, v);
+    record('p_lrt', expected.pLrt[g], actual.pLrt[g], g, pLimit, v);
+    record('q_lrt', expected.qLrt[g], actual.qLrt[g], g, null, v);
+    coefNames.forEach((c, k) => {
+      const i = g * p + k;
+      record(`beta_${c}`, expected.beta[i], actual.beta[i], g, relative(Math.sqrt), v);
+      record(`se_${c}`, expected.se[i], actual.se[i], g, null, v);
+      record(`df_${c}`, expected.df[i], actual.df[i], g, null, v);
+      record(`p_${c}`, expected.pValue[i], actual.pValue[i], g, pLimit, v);
+    });
+  }
+  const list = [...columns.values()];
+  return { columns: list, statusMismatches, ok: statusMismatches.length === 0 && list.every((c) => !c.failures) };
+}
+
+/** The comparison as a table for a terminal. */
+export function formatComparison(c: Comparison): string {
+  const rows = c.columns.map((d) => [d.column, d.maxAbs.toExponential(2), d.maxRel.toExponential(2), d.gene ?? '',
+    d.failures === null ? '(not judged)' : d.failures === 0 ? 'ok' : `${d.failures} gene(s) past SPEC §6`]);
+  const header = ['column', 'max |Δ|', 'max rel Δ', 'at gene', 'SPEC §6'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (r: string[]): string => r.map((x, i) => x.padEnd(widths[i])).join('  ').trimEnd();
+  const out = [line(header), ...rows.map(line)];
+  out.push(c.statusMismatches.length === 0 ? 'statuses: identical'
+    : `statuses: ${c.statusMismatches.length} differ, e.g. ${c.statusMismatches.slice(0, 5).map((s) => `${s.gene} (${s.expected} vs ${s.actual})`).join(', ')}`);
+  out.push(c.ok ? 'agreement: within SPEC §6' : 'agreement: NOT within SPEC §6');
+  return out.join('\n');
+}
