@@ -72,6 +72,7 @@ export async function runFit(o: FitCliOptions): Promise<RunSummary> {
     samples: { inMatrix: matrixSamples, used: fit.design.nObs, groups: fit.design.groupLevels.length },
     coefficients: fit.coefNames,
     backend: fit.backend,
+    gpu: fit.gpu,
     statuses: fit.counts,
     timings: { readMs, prepareMs: fit.timings.prepareMs, fitMs: fit.timings.fitMs, writeMs, totalMs: performance.now() - started },
     peakRssMB: peakRssMB(),

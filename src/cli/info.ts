@@ -1,15 +1,28 @@
 import os from 'node:os';
 import { defaultThreads } from '../backends/cpu.js';
+import { describeAdapter, probeAdapter } from '../gpu/device.js';
 import { packageVersion } from './summary.js';
 
-/** `genelmm info`: the backends on this machine, and their limits. */
-export function runInfo(): void {
+const mib = (bytes: number): string => `${Math.round(bytes / 2 ** 20)} MiB`;
+
+/** `genelmm info`: the backends on this machine, the GPU adapter and its limits. */
+export async function runInfo(): Promise<void> {
+  const adapter = await probeAdapter();
   const lines = [
     `genelmm ${packageVersion()} on Node ${process.version}, ${os.platform()} ${os.arch()}`,
     'backends:',
     `  cpu     available: ${os.cpus()[0]?.model ?? 'unknown CPU'}, ${defaultThreads()} thread(s), f64 (the reference)`,
-    '  webgpu  not built yet in this version',
-    '  gpujs   not built yet in this version',
   ];
+  if ('unavailable' in adapter) {
+    lines.push(`  webgpu  unavailable: ${adapter.unavailable}`);
+  } else {
+    const l = adapter.limits;
+    lines.push(`  webgpu  available: ${describeAdapter(adapter)}`,
+      `          limits: storage binding ${mib(l.maxStorageBufferBindingSize)}, buffer ${mib(l.maxBufferSize)}, ` +
+        `${l.maxComputeWorkgroupsPerDimension} workgroups per dimension, ${l.maxComputeInvocationsPerWorkgroup} invocations per workgroup` +
+        `${adapter.hasTimestamps ? ', timestamp queries' : ''}`,
+      `          --backend auto ${adapter.isFallback ? 'does not use it (software rendering is slower than the CPU path)' : 'uses it for 2000 genes or more'}`);
+  }
+  lines.push('  gpujs   not built yet in this version');
   process.stdout.write(`${lines.join('\n')}\n`);
 }

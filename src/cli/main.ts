@@ -4,6 +4,7 @@ import { Command, CommanderError } from 'commander';
 import { InputError, UsageError } from '../errors.js';
 import { exampleExplanation } from './example.js';
 import { runFit } from './fit.js';
+import { runCompare } from './compare.js';
 import { runInfo } from './info.js';
 import { type FitCliOptions, fitOptions } from './options.js';
 import { EXAMPLE } from './paths.js';
@@ -29,22 +30,37 @@ const program = new Command('genelmm')
   .exitOverride()
   .configureOutput({ writeErr: (s) => process.stderr.write(s.startsWith('error:') ? `genelmm: ${s}` : s) });
 
+/** With --example, the bundled data set's inputs wherever the user gave none. */
+function applyExample(o: FitCliOptions, cmd: Command): void {
+  debug = Boolean(o.debug);
+  if (!o.example) return;
+  o.expr ??= EXAMPLE.expr;
+  o.samples ??= EXAMPLE.samples;
+  o.formula ??= EXAMPLE.formula;
+  if (cmd.getOptionValueSource('transform') === 'default') o.transform = EXAMPLE.transform;
+  if (cmd.getOptionValueSource('out') === 'default') o.out = EXAMPLE.out;
+}
+
 const fit = program.command('fit')
   .description('fit y ~ fixed + (1 | group) to every gene by REML and write one row per gene')
   .option('--example', 'run on the bundled example (Bottomly et al. 2011), writing genelmm-example.tsv')
   .exitOverride();
 for (const option of fitOptions()) fit.addOption(option);
 fit.action(async (o: FitCliOptions, cmd: Command) => {
-  debug = Boolean(o.debug);
-  if (o.example) {
-    o.expr ??= EXAMPLE.expr;
-    o.samples ??= EXAMPLE.samples;
-    o.formula ??= EXAMPLE.formula;
-    if (cmd.getOptionValueSource('transform') === 'default') o.transform = EXAMPLE.transform;
-    if (cmd.getOptionValueSource('out') === 'default') o.out = EXAMPLE.out;
-  }
+  applyExample(o, cmd);
   const summary = await runFit(o);
   if (o.example) process.stderr.write(`${exampleExplanation(summary).join('\n')}\n`);
+});
+
+const compare = program.command('compare')
+  .description('fit on the GPU and on the f64 CPU path, print the largest difference per column; exit 1 past SPEC §6')
+  .option('--example', 'compare on the bundled example')
+  .exitOverride();
+for (const option of fitOptions()) compare.addOption(option);
+compare.action(async (o: FitCliOptions, cmd: Command) => {
+  applyExample(o, cmd);
+  const comparison = await runCompare(o);
+  if (!comparison.ok) process.exitCode = 1;
 });
 
 program.command('info')

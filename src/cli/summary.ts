@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { BackendDescription } from '../backends/backend.js';
+import type { GpuRunReport } from '../backends/webgpu.js';
 import type { Status } from '../results.js';
 import { PACKAGE_ROOT } from './paths.js';
 
@@ -13,6 +14,8 @@ export interface RunSummary {
   samples: { inMatrix: number; used: number; groups: number };
   coefficients: string[];
   backend: BackendDescription;
+  /** What the GPU did, when the WebGPU backend ran. */
+  gpu?: GpuRunReport;
   statuses: Record<Status, number>;
   /** Wall-clock milliseconds per phase. */
   timings: { readMs: number; prepareMs: number; fitMs: number; writeMs: number; totalMs: number };
@@ -41,6 +44,9 @@ export function summaryLines(s: RunSummary): string[] {
     `genelmm ${s.genelmm}: ${s.genes} genes × ${s.samples.used} samples in ${s.samples.groups} groups, ${s.inputs.formula}`,
     `statuses: ${counts}`,
     `backend: ${s.backend.name} on ${s.backend.device} (${s.backend.reason})`,
+    ...(s.gpu ? [`gpu: ${s.gpu.batches} batch(es), ${s.gpu.gpuGenes} genes on the GPU, ${s.gpu.refinedGenes} refined in f64 on the CPU, ` +
+      `${s.gpu.cpuGenes} on the CPU${s.gpu.failure ? ` (${s.gpu.failure})` : ''}; host prepare ${fmt(s.gpu.timings.prepareMs)}, ` +
+      `upload ${fmt(s.gpu.timings.uploadMs)}, GPU ${fmt(s.gpu.timings.gpuMs)}, host finish ${fmt(s.gpu.timings.finishMs)}`] : []),
     `time: read ${fmt(t.readMs)}, prepare ${fmt(t.prepareMs)}, fit ${fmt(t.fitMs)}, write ${fmt(t.writeMs)}, total ${fmt(t.totalMs)}; peak RSS ${s.peakRssMB} MB`,
   ];
 }
