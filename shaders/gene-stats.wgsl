@@ -1,7 +1,9 @@
 // Per-gene sufficient statistics (src/model/gene-stats.ts): one invocation per gene, two passes over its
-// samples. Pass 1 takes group counts and sums under the gene's missing-value mask; pass 2 the within-group
-// cross-products of z = (x, y) around the group means, so W never forms Σz² − n z̄² in f32; then each group's
-// mean outer product goes to the B of its (masked) size.
+// samples, of ỹ = y − x·β_ref (β_ref from a first fit, zero on the first run: the criterion does not depend
+// on it, but r_λ is then summed from residuals instead of cancelling out of Σy²). Pass 1 takes group counts
+// and sums under the gene's missing-value mask; pass 2 the within-group cross-products of z = (x, ỹ) around
+// the group means, so W never forms Σz² − n z̄² in f32, accumulated in blocks of BLOCK samples to keep the
+// rounding of long sums down; then each group's mean outer product goes to the B of its (masked) size.
 
 struct Params {
   nGenes: u32,
@@ -15,6 +17,7 @@ struct Params {
 /// A missing value, written by the host (values are centred and scaled, so never this large).
 const MISSING: f32 = 3.0e38;
 const MAX_MM: u32 = 256u;
+const BLOCK: u32 = 32u;
 
 override WORKGROUP_SIZE: u32 = 64u;
 
@@ -25,8 +28,17 @@ override WORKGROUP_SIZE: u32 = 64u;
 @group(0) @binding(4) var<storage, read_write> sums: array<f32>;   // [nGenes × nGroups × (p + 2)]: count, Σx, Σy
 @group(0) @binding(5) var<storage, read_write> stats: array<f32>;  // [nGenes × (maxSize + 1) × m × m]
 @group(0) @binding(6) var<storage, read_write> counts: array<f32>; // [nGenes × (maxSize + 1)]: n, c_1..c_maxSize
+@group(0) @binding(7) var<storage, read> betaRef: array<f32>;      // [nGenes × p]
 
 var<private> W: array<f32, MAX_MM>;
+var<private> PART: array<f32, MAX_MM>;
+
+/// y − x·β_ref for observation i of gene g.
+fn residual(i: u32, g: u32, v: f32) -> f32 {
+  var e = v;
+  for (var a = 0u; a < params.p; a++) { e -= x[i * params.p + a] * betaRef[g * params.p + a]; }
+  return e;
+}
 
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
@@ -48,7 +60,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     let j = sb + groupOf[i] * k;
     sums[j] += 1.0;
     for (var a = 0u; a < p; a++) { sums[j + 1u + a] += x[i * p + a]; }
-    sums[j + 1u + p] += v;
+    sums[j + 1u + p] += residual(i, g, v);
     n += 1.0;
   }
   for (var j = 0u; j < params.nGroups; j++) {
@@ -59,16 +71,26 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   }
 
   // Pass 2: within-group cross-products around the group means.
-  for (var i = 0u; i < mm; i++) { W[i] = 0.0; }
+  for (var i = 0u; i < mm; i++) {
+    W[i] = 0.0;
+    PART[i] = 0.0;
+  }
   var z: array<f32, 16>;
   for (var i = 0u; i < params.nObs; i++) {
     let v = y[i * nb + g];
-    if (v >= MISSING) { continue; }
-    let j = sb + groupOf[i] * k;
-    for (var a = 0u; a < p; a++) { z[a] = x[i * p + a] - sums[j + 1u + a]; }
-    z[p] = v - sums[j + 1u + p];
-    for (var a = 0u; a < m; a++) {
-      for (var b = a; b < m; b++) { W[a * m + b] += z[a] * z[b]; }
+    if (v < MISSING) {
+      let j = sb + groupOf[i] * k;
+      for (var a = 0u; a < p; a++) { z[a] = x[i * p + a] - sums[j + 1u + a]; }
+      z[p] = residual(i, g, v) - sums[j + 1u + p];
+      for (var a = 0u; a < m; a++) {
+        for (var b = a; b < m; b++) { PART[a * m + b] += z[a] * z[b]; }
+      }
+    }
+    if (i % BLOCK == BLOCK - 1u || i + 1u == params.nObs) {
+      for (var t = 0u; t < mm; t++) {
+        W[t] += PART[t];
+        PART[t] = 0.0;
+      }
     }
   }
   let base = g * (params.maxSize + 1u) * mm;

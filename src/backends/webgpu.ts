@@ -12,8 +12,9 @@ import { fitBlockCpu, storeFit, storeSkipped } from './cpu-kernel.js';
 import { type AdapterReport, acquireGpu, describeAdapter, type GpuContext, type GpuUnavailable } from '../gpu/device.js';
 import { geneStatsProgram, MISSING_F32 } from '../gpu/gene-stats.js';
 import { momentStartProgram } from '../gpu/moment-start.js';
+import { remlBetaProgram } from '../gpu/reml-beta.js';
 import { bytesPerGene, type BatchShape, planBatches } from '../gpu/plan.js';
-import { encodeProgram, type ProgramParams } from '../gpu/program.js';
+import { encodeProgram, type GpuProgram, type ProgramParams } from '../gpu/program.js';
 import { H_MAX_F32, remlSearchProgram, SEARCH_OUT, SEARCH_OUT_STRIDE } from '../gpu/reml-search.js';
 
 /** The largest p + 1 the WGSL programs hold in their private arrays (MAX_M). */
@@ -254,24 +255,35 @@ export class WebGpuBackend implements Backend {
     const counts = make(n * per.counts, GPUBufferUsage.COPY_SRC);
     const start = make(n * 4);
     const out = make(n * SEARCH_OUT_STRIDE * 4, GPUBufferUsage.COPY_SRC);
-    const staging = device.createBuffer({ size: n * (per.stats + per.counts + SEARCH_OUT_STRIDE * 4), usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    const beta = make(n * per.beta, GPUBufferUsage.COPY_SRC); // zero-initialised: the first pass sums y itself
+    const staging = device.createBuffer({ size: n * (per.stats + per.counts + SEARCH_OUT_STRIDE * 4 + per.beta),
+      usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
     const params: ProgramParams = { nGenes: n, nObs: shape.nObs, p: shape.p, nGroups: shape.nGroups, maxSize: shape.maxSize };
     const maxPerDimension = this.options.maxWorkgroupsPerDimension ?? this.gpu.adapter.limits.maxComputeWorkgroupsPerDimension;
     const [x, groupOf, grid] = constants;
     const encoder = device.createCommandEncoder({ label: 'genelmm batch' });
-    encodeProgram(device, encoder, geneStatsProgram, params, [y, x, groupOf, sums, stats, counts], maxPerDimension);
-    encodeProgram(device, encoder, momentStartProgram, params, [stats, counts, start], maxPerDimension);
-    encodeProgram(device, encoder, remlSearchProgram, params, [stats, counts, start, grid, out], maxPerDimension);
-    encoder.copyBufferToBuffer(stats, 0, staging, 0, n * per.stats);
-    encoder.copyBufferToBuffer(counts, 0, staging, n * per.stats, n * per.counts);
-    encoder.copyBufferToBuffer(out, 0, staging, n * (per.stats + per.counts), n * SEARCH_OUT_STRIDE * 4);
+    const run = (program: GpuProgram, buffers: GPUBuffer[]): void =>
+      encodeProgram(device, encoder, program, params, buffers, maxPerDimension);
+    // First fit of y; then the statistics and the search again, of y − x·β̂ (see gene-stats.wgsl).
+    run(geneStatsProgram, [y, x, groupOf, sums, stats, counts, beta]);
+    run(momentStartProgram, [stats, counts, start]);
+    run(remlSearchProgram, [stats, counts, start, grid, out]);
+    run(remlBetaProgram, [stats, counts, out, beta, start]);
+    run(geneStatsProgram, [y, x, groupOf, sums, stats, counts, beta]);
+    run(remlSearchProgram, [stats, counts, start, grid, out]);
+    const regions: [GPUBuffer, number][] = [[stats, per.stats], [counts, per.counts], [out, SEARCH_OUT_STRIDE * 4], [beta, per.beta]];
+    let at = 0;
+    for (const [buffer, bytes] of regions) {
+      encoder.copyBufferToBuffer(buffer, 0, staging, at, n * bytes);
+      at += n * bytes;
+    }
     device.queue.submit([encoder.finish()]);
     this.report.batches++;
     const submitted = performance.now();
     const done = staging.mapAsync(GPUMapMode.READ).then(() => {
       this.report.timings.gpuMs += performance.now() - submitted;
     });
-    return { buffers: [y, sums, stats, counts, start, out], staging, done, submitted };
+    return { buffers: [y, sums, stats, counts, start, out, beta], staging, done, submitted };
   }
 
   /** Turns a batch's GPU results into estimates (f64, at the GPU's λ̂), refining on the CPU what fails a check. */
@@ -284,11 +296,13 @@ export class WebGpuBackend implements Backend {
     const statsAt = 0;
     const countsAt = (n * per.stats) / 4;
     const searchAt = countsAt + (n * per.counts) / 4;
+    const betaAt = searchAt + n * SEARCH_OUT_STRIDE;
     host.packed.forEach((packed, k) => {
       const gpuStats = data.subarray(statsAt + (k * per.stats) / 4, statsAt + ((k + 1) * per.stats) / 4);
       const counts = data.subarray(countsAt + (k * per.counts) / 4, countsAt + ((k + 1) * per.counts) / 4);
       const o = searchAt + k * SEARCH_OUT_STRIDE;
-      const stats = hostStats(packed, gpuStats, counts, scaling);
+      const betaRef = data.subarray(betaAt + (k * per.beta) / 4, betaAt + (k * per.beta) / 4 + shape.p);
+      const stats = hostStats(packed, gpuStats, counts, betaRef, scaling);
       const lambda = stats === undefined ? 'group sizes differ from the host'
         : polishLambda(stats, data[o + SEARCH_OUT.lambda], data[o + SEARCH_OUT.converged] === 1 && data[o + SEARCH_OUT.method] !== 2);
       if (stats === undefined || typeof lambda === 'string') {
@@ -321,11 +335,12 @@ function groupSizes(design: Design): Int32Array {
 
 /**
  * The gene's statistics in f64 on the original scale: X blocks from the host's pattern (exact), the y row
- * and column from the GPU's f32 sums, unscaled: [X, y − c] = [X', y'] · diag(T⁻¹, d) with x = s·x' + μ.
- * Undefined when the GPU's group-size counts disagree with the host's pattern.
+ * and column from the GPU's f32 sums of ỹ' = y' − X'β'_ref, unscaled: [X, ỹ] = [X', ỹ'] · diag(T⁻¹, d) with
+ * x = s·x' + μ, and ỹ = y − X b, b = c·e_intercept + d·T β'_ref (x' = (x − μ)/s). Undefined when the GPU's
+ * group-size counts disagree with the host's pattern.
  */
-function hostStats(packed: PackedGene, gpuStats: Float32Array, counts: Float32Array, scaling: DesignScaling):
-  GeneStats | undefined {
+function hostStats(packed: PackedGene, gpuStats: Float32Array, counts: Float32Array, betaRef: Float32Array,
+  scaling: DesignScaling): GeneStats | undefined {
   const { pattern, scale: d, shift } = packed;
   const p = pattern.p;
   const m = p + 1;
@@ -350,7 +365,13 @@ function hostStats(packed: PackedGene, gpuStats: Float32Array, counts: Float32Ar
     for (let a = 0; a < p; a++) for (let c = 0; c < p; c++) b[k * mm + a * m + c] = pattern.bxx[k * p * p + a * p + c];
     unscale(b, k * mm, pattern.sizes[k]);
   }
-  return { pattern, m, w, b, shift };
+  const betaOffset = new Float64Array(p);
+  for (let a = 0; a < p; a++) betaOffset[a] = (d * betaRef[a]) / s[a];
+  if (intercept >= 0) {
+    for (let a = 0; a < p; a++) if (a !== intercept) betaOffset[intercept] -= (d * mu[a] * betaRef[a]) / s[a];
+    betaOffset[intercept] += shift;
+  }
+  return { pattern, m, w, b, betaOffset };
 }
 
 /** How far the f64 Newton steps may move the GPU's λ̂ (relative to max(λ̂, 0.01)) before the gene is refitted. */

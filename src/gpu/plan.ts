@@ -12,9 +12,10 @@ export interface BatchShape {
 export const DEFAULT_BATCH_GENES = 16_384;
 
 /** Bytes per gene of each per-gene buffer (f32). */
-export function bytesPerGene(shape: BatchShape): { y: number; sums: number; stats: number; counts: number } {
+export function bytesPerGene(shape: BatchShape): { y: number; sums: number; stats: number; counts: number; beta: number } {
   const m = shape.p + 1;
   return {
+    beta: 4 * Math.max(shape.p, 1),
     y: 4 * shape.nObs,
     sums: 4 * shape.nGroups * (shape.p + 2),
     stats: 4 * (shape.maxSize + 1) * m * m,

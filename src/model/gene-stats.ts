@@ -17,8 +17,12 @@ export interface GeneStats {
   w: Float64Array;
   /** [nSizes × m × m] Σ_{j: n_j = s_k} z̄_j z̄_jᵀ. */
   b: Float64Array;
-  /** Subtracted from y before the sums: its mean when X has an intercept (added back to that β), else 0. */
-  shift: number;
+  /**
+   * [p] b with the sums taken of y − X b, added back to β̂. The criterion, σ²s and SEs do not depend on b,
+   * but the sums lose less to cancellation: the CPU takes the mean out through the intercept, the GPU its
+   * whole first fit (see webgpu.ts).
+   */
+  betaOffset: Float64Array;
 }
 
 /** Sufficient statistics of `y` ([n], in the pattern's observation order). */
@@ -63,5 +67,7 @@ export function computeGeneStats(pattern: DesignPattern, y: Float64Array): GeneS
       target[base + p * m + a] = target[base + a * m + p];
     }
   }
-  return { pattern, m, w, b, shift };
+  const betaOffset = new Float64Array(p);
+  if (pattern.interceptColumn >= 0) betaOffset[pattern.interceptColumn] = shift;
+  return { pattern, m, w, b, betaOffset };
 }

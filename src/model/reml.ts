@@ -72,7 +72,7 @@ export function profileAt(stats: GeneStats, lambda: number): RemlProfile | undef
   if (!choleskyInPlace(l, m)) return undefined;
   const r = l[p * m + p] ** 2;
   choleskySolve(l, m, p, beta);
-  if (stats.pattern.interceptColumn >= 0) beta[stats.pattern.interceptColumn] += stats.shift;
+  for (let i = 0; i < p; i++) beta[i] += stats.betaOffset[i];
   return {
     lambda,
     criterion: remlCriterion(stats, lambda),
