@@ -17,6 +17,9 @@ import { bytesPerGene, type BatchShape, planBatches } from '../gpu/plan.js';
 import { encodeProgram, type GpuProgram, type ProgramParams } from '../gpu/program.js';
 import { H_MAX_F32, remlSearchProgram, SEARCH_OUT, SEARCH_OUT_STRIDE } from '../gpu/reml-search.js';
 
+/** Bytes at the start of each batch's readback for its two GPU timestamps (ns). */
+const TIMESTAMP_BYTES = 16;
+
 /** The largest p + 1 the WGSL programs hold in their private arrays (MAX_M). */
 export const GPU_MAX_M = 16;
 
@@ -42,7 +45,11 @@ export interface GpuRunReport {
   cpuGenes: number;
   /** Why the GPU stopped being used, when it did. */
   failure: string | null;
-  timings: { prepareMs: number; uploadMs: number; gpuMs: number; finishMs: number };
+  /**
+   * Host preparation, upload calls, submit-to-readback wall time (compute and readback), host finishing; and
+   * the compute time alone from timestamp queries where the adapter has them (else null).
+   */
+  timings: { prepareMs: number; uploadMs: number; gpuMs: number; finishMs: number; computeMs: number | null };
 }
 
 /** Centring and scaling of X's columns for f32: x' = (x − μ) / s (μ = 0 without an intercept). */
@@ -126,7 +133,7 @@ export class WebGpuBackend implements Backend {
 
   private emptyReport(): GpuRunReport {
     return { adapter: this.gpu.adapter, batches: 0, gpuGenes: 0, refinedGenes: 0, cpuGenes: 0, failure: null,
-      timings: { prepareMs: 0, uploadMs: 0, gpuMs: 0, finishMs: 0 } };
+      timings: { prepareMs: 0, uploadMs: 0, gpuMs: 0, finishMs: 0, computeMs: this.gpu.adapter.hasTimestamps ? 0 : null } };
   }
 
   async fit(job: FitJob, onProgress?: (genesDone: number) => void): Promise<GeneResults> {
@@ -256,26 +263,32 @@ export class WebGpuBackend implements Backend {
     const start = make(n * 4);
     const out = make(n * SEARCH_OUT_STRIDE * 4, GPUBufferUsage.COPY_SRC);
     const beta = make(n * per.beta, GPUBufferUsage.COPY_SRC); // zero-initialised: the first pass sums y itself
-    const staging = device.createBuffer({ size: n * (per.stats + per.counts + SEARCH_OUT_STRIDE * 4 + per.beta),
+    const timestamps = this.gpu.adapter.hasTimestamps ? device.createQuerySet({ type: 'timestamp', count: 2 }) : undefined;
+    const resolved = timestamps ? device.createBuffer({ size: TIMESTAMP_BYTES, usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC }) : undefined;
+    const staging = device.createBuffer({ size: TIMESTAMP_BYTES + n * (per.stats + per.counts + SEARCH_OUT_STRIDE * 4 + per.beta),
       usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
     const params: ProgramParams = { nGenes: n, nObs: shape.nObs, p: shape.p, nGroups: shape.nGroups, maxSize: shape.maxSize };
     const maxPerDimension = this.options.maxWorkgroupsPerDimension ?? this.gpu.adapter.limits.maxComputeWorkgroupsPerDimension;
     const [x, groupOf, grid] = constants;
     const encoder = device.createCommandEncoder({ label: 'genelmm batch' });
-    const run = (program: GpuProgram, buffers: GPUBuffer[]): void =>
-      encodeProgram(device, encoder, program, params, buffers, maxPerDimension);
+    const run = (program: GpuProgram, buffers: GPUBuffer[], timestampWrites?: GPUComputePassTimestampWrites): void =>
+      encodeProgram(device, encoder, program, params, buffers, maxPerDimension, timestampWrites);
     // First fit of y; then the statistics and the search again, of y − x·β̂ (see gene-stats.wgsl).
-    run(geneStatsProgram, [y, x, groupOf, sums, stats, counts, beta]);
+    run(geneStatsProgram, [y, x, groupOf, sums, stats, counts, beta], timestamps && { querySet: timestamps, beginningOfPassWriteIndex: 0 });
     run(momentStartProgram, [stats, counts, start]);
     run(remlSearchProgram, [stats, counts, start, grid, out]);
     run(remlBetaProgram, [stats, counts, out, beta, start]);
     run(geneStatsProgram, [y, x, groupOf, sums, stats, counts, beta]);
-    run(remlSearchProgram, [stats, counts, start, grid, out]);
+    run(remlSearchProgram, [stats, counts, start, grid, out], timestamps && { querySet: timestamps, endOfPassWriteIndex: 1 });
     const regions: [GPUBuffer, number][] = [[stats, per.stats], [counts, per.counts], [out, SEARCH_OUT_STRIDE * 4], [beta, per.beta]];
-    let at = 0;
+    let at = TIMESTAMP_BYTES; // the two timestamps first, 8-byte aligned
     for (const [buffer, bytes] of regions) {
       encoder.copyBufferToBuffer(buffer, 0, staging, at, n * bytes);
       at += n * bytes;
+    }
+    if (timestamps && resolved) {
+      encoder.resolveQuerySet(timestamps, 0, 2, resolved, 0);
+      encoder.copyBufferToBuffer(resolved, 0, staging, 0, TIMESTAMP_BYTES);
     }
     device.queue.submit([encoder.finish()]);
     this.report.batches++;
@@ -283,7 +296,7 @@ export class WebGpuBackend implements Backend {
     const done = staging.mapAsync(GPUMapMode.READ).then(() => {
       this.report.timings.gpuMs += performance.now() - submitted;
     });
-    return { buffers: [y, sums, stats, counts, start, out, beta], staging, done, submitted };
+    return { buffers: [y, sums, stats, counts, start, out, beta, ...(resolved ? [resolved] : [])], staging, done, submitted };
   }
 
   /** Turns a batch's GPU results into estimates (f64, at the GPU's λ̂), refining on the CPU what fails a check. */
@@ -291,8 +304,13 @@ export class WebGpuBackend implements Backend {
     preparer: GenePreparer, job: FitJob, out: GeneResults): void {
     const n = host.packed.length;
     const per = bytesPerGene(shape);
-    const data = new Float32Array(staging.getMappedRange().slice(0));
+    const mapped = staging.getMappedRange().slice(0);
     staging.unmap();
+    const data = new Float32Array(mapped, TIMESTAMP_BYTES);
+    if (this.report.timings.computeMs !== null) {
+      const [begin, end] = new BigUint64Array(mapped, 0, 2);
+      this.report.timings.computeMs += Number(end - begin) / 1e6;
+    }
     const statsAt = 0;
     const countsAt = (n * per.stats) / 4;
     const searchAt = countsAt + (n * per.counts) / 4;

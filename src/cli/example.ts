@@ -15,6 +15,6 @@ export function exampleExplanation(summary: RunSummary): string[] {
     '  Columns: sigma2_group is the between-batch variance, sigma2_resid the within-batch one, h2 the share of',
     '  variance due to batch (intra-class correlation); p_lrt/q_lrt test that share against 0;',
     '  beta_strainDBA/2J, p_strainDBA/2J and q_strainDBA/2J are the strain difference in log2 CPM and its test.',
-    '  In R: read.delim("genelmm-example.tsv", check.names = FALSE).',
+    `  In R: read.delim("${summary.output === '-' ? 'results.tsv' : summary.output}", check.names = FALSE).`,
   ];
 }

@@ -49,7 +49,7 @@ for (const option of fitOptions()) fit.addOption(option);
 fit.action(async (o: FitCliOptions, cmd: Command) => {
   applyExample(o, cmd);
   const summary = await runFit(o);
-  if (o.example) process.stderr.write(`${exampleExplanation(summary).join('\n')}\n`);
+  if (o.example && !o.quiet) process.stderr.write(`${exampleExplanation(summary).join('\n')}\n`);
 });
 
 const compare = program.command('compare')

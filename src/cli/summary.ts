@@ -46,7 +46,8 @@ export function summaryLines(s: RunSummary): string[] {
     `backend: ${s.backend.name} on ${s.backend.device} (${s.backend.reason})`,
     ...(s.gpu ? [`gpu: ${s.gpu.batches} batch(es), ${s.gpu.gpuGenes} genes on the GPU, ${s.gpu.refinedGenes} refined in f64 on the CPU, ` +
       `${s.gpu.cpuGenes} on the CPU${s.gpu.failure ? ` (${s.gpu.failure})` : ''}; host prepare ${fmt(s.gpu.timings.prepareMs)}, ` +
-      `upload ${fmt(s.gpu.timings.uploadMs)}, GPU ${fmt(s.gpu.timings.gpuMs)}, host finish ${fmt(s.gpu.timings.finishMs)}`] : []),
+      `upload ${fmt(s.gpu.timings.uploadMs)}, GPU ${fmt(s.gpu.timings.gpuMs)}` +
+      `${s.gpu.timings.computeMs !== null ? ` (compute ${fmt(s.gpu.timings.computeMs)} by timestamps)` : ''}, host finish ${fmt(s.gpu.timings.finishMs)}`] : []),
     `time: read ${fmt(t.readMs)}, prepare ${fmt(t.prepareMs)}, fit ${fmt(t.fitMs)}, write ${fmt(t.writeMs)}, total ${fmt(t.totalMs)}; peak RSS ${s.peakRssMB} MB`,
   ];
 }

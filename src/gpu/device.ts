@@ -105,6 +105,7 @@ export async function acquireGpu(): Promise<GpuContext | GpuUnavailable> {
   if (adapter === null) return { unavailable: 'no WebGPU adapter: no GPU driver answered' };
   const described = report(adapter);
   const device = await adapter.requestDevice({
+    requiredFeatures: described.hasTimestamps ? ['timestamp-query'] : [],
     requiredLimits: {
       maxStorageBufferBindingSize: described.limits.maxStorageBufferBindingSize,
       maxBufferSize: described.limits.maxBufferSize,

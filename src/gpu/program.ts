@@ -61,7 +61,8 @@ export function pipelineFor(device: GPUDevice, program: GpuProgram): GPUComputeP
  * `maxPerDimension` workgroups. `buffers` are bindings 1..k in the program's order.
  */
 export function encodeProgram(device: GPUDevice, encoder: GPUCommandEncoder, program: GpuProgram,
-  params: ProgramParams, buffers: GPUBuffer[], maxPerDimension: number): void {
+  params: ProgramParams, buffers: GPUBuffer[], maxPerDimension: number,
+  timestampWrites?: GPUComputePassTimestampWrites): void {
   const size = dispatchSize(params.nGenes, program.workgroupSize, maxPerDimension);
   const uniform = device.createBuffer({ label: `${program.name} params`, size: PARAMS_BYTES,
     usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
@@ -73,7 +74,7 @@ export function encodeProgram(device: GPUDevice, encoder: GPUCommandEncoder, pro
     layout: pipeline.getBindGroupLayout(0),
     entries: [uniform, ...buffers].map((buffer, binding) => ({ binding, resource: { buffer } })),
   });
-  const pass = encoder.beginComputePass({ label: program.name });
+  const pass = encoder.beginComputePass({ label: program.name, timestampWrites });
   pass.setPipeline(pipeline);
   pass.setBindGroup(0, bindGroup);
   pass.dispatchWorkgroups(size.x, size.y);

@@ -25,7 +25,7 @@ export class MatrixAssembler {
   readonly firstValueField: number;
   /** Sample ids from the header, in column order. */
   readonly sampleIds: string[] = [];
-  private buffer = new Float64Array(0);
+  private buffer: Float64Array = new Float64Array(0);
   private fields = 0;
   private readonly geneIds: string[] = [];
   private readonly geneLines = new Map<string, number>();
@@ -152,7 +152,9 @@ export class MatrixAssembler {
   }
 
   private grow(rows: number): void {
-    const grown = new Float64Array(rows * this.sampleIds.length);
+    // Shared memory where the platform has it, so worker threads read the matrix without a copy.
+    const bytes = rows * this.sampleIds.length * Float64Array.BYTES_PER_ELEMENT;
+    const grown = new Float64Array(typeof SharedArrayBuffer === 'function' ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes));
     grown.set(this.buffer);
     this.buffer = grown;
   }

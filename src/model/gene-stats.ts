@@ -25,46 +25,55 @@ export interface GeneStats {
   betaOffset: Float64Array;
 }
 
+let scratch = new Float64Array(0);
+
 /** Sufficient statistics of `y` ([n], in the pattern's observation order). */
 export function computeGeneStats(pattern: DesignPattern, y: Float64Array): GeneStats {
   const { n, p, q, groupOf, groupSize, sizeClassOf, nSizes, xc, xbar, wxx, bxx } = pattern;
   const m = p + 1;
   const mm = m * m;
-  const ybar = new Float64Array(q);
+  if (scratch.length < n + q) scratch = new Float64Array(2 * (n + q));
+  const ys = scratch.subarray(0, n); // y − shift
+  const ybar = scratch.subarray(n, n + q).fill(0);
   let shift = 0;
-  for (let i = 0; i < n; i++) ybar[groupOf[i]] += y[i];
   if (pattern.interceptColumn >= 0) {
-    for (let j = 0; j < q; j++) shift += ybar[j];
+    for (let i = 0; i < n; i++) shift += y[i];
     shift /= n;
   }
-  for (let j = 0; j < q; j++) ybar[j] = ybar[j] / groupSize[j] - shift;
+  for (let i = 0; i < n; i++) {
+    const v = y[i] - shift;
+    ys[i] = v;
+    ybar[groupOf[i]] += v;
+  }
+  for (let j = 0; j < q; j++) ybar[j] /= groupSize[j];
 
   const w = new Float64Array(mm);
   const b = new Float64Array(nSizes * mm);
   let wyy = 0;
   for (let i = 0; i < n; i++) {
-    const yi = y[i] - shift;
-    const e = yi - ybar[groupOf[i]];
+    const e = ys[i] - ybar[groupOf[i]];
     wyy += e * e;
-    const row = i * p;
-    for (let a = 0; a < p; a++) w[a * m + p] += xc[row + a] * yi;
   }
   w[mm - 1] = wyy;
+  // Column by column, so each sum stays in a register.
+  for (let a = 0; a < p; a++) {
+    let s = 0;
+    for (let i = 0, k = a; i < n; i++, k += p) s += xc[k] * ys[i];
+    w[a * m + p] = s;
+    w[p * m + a] = s;
+    for (let c = 0; c < p; c++) w[a * m + c] = wxx[a * p + c];
+  }
   for (let j = 0; j < q; j++) {
     const base = sizeClassOf[j] * mm;
     const yj = ybar[j];
     for (let a = 0; a < p; a++) b[base + a * m + p] += xbar[j * p + a] * yj;
     b[base + mm - 1] += yj * yj;
   }
-  // The X blocks come from the pattern; mirror the xy column into the xy row.
-  for (let k = 0; k <= nSizes; k++) {
-    const target = k === 0 ? w : b;
-    const base = k === 0 ? 0 : (k - 1) * mm;
-    const source = k === 0 ? wxx : bxx;
-    const sourceBase = k === 0 ? 0 : (k - 1) * p * p;
+  for (let k = 0; k < nSizes; k++) {
+    const base = k * mm;
     for (let a = 0; a < p; a++) {
-      for (let c = 0; c < p; c++) target[base + a * m + c] = source[sourceBase + a * p + c];
-      target[base + p * m + a] = target[base + a * m + p];
+      for (let c = 0; c < p; c++) b[base + a * m + c] = bxx[k * p * p + a * p + c];
+      b[base + p * m + a] = b[base + a * m + p];
     }
   }
   const betaOffset = new Float64Array(p);

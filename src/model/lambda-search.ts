@@ -1,6 +1,6 @@
 import { brentMinimize, brentRoot } from './brent.js';
 import type { GeneStats } from './gene-stats.js';
-import { createWorkspace, remlCriterion, remlScore } from './reml.js';
+import { remlCriterion, remlScore, workspaceFor } from './reml.js';
 import { momentLambda } from './starting-values.js';
 
 /**
@@ -42,7 +42,7 @@ export interface LambdaSearch {
 
 /** argmin over λ ≥ 0 of −2 ℓ_R(λ). λ̂ is set to exactly 0 when √λ̂ < SINGULAR_THETA. */
 export function searchLambda(stats: GeneStats): LambdaSearch {
-  const ws = createWorkspace(stats.m);
+  const ws = workspaceFor(stats.m);
   const f = (h: number): number => remlCriterion(stats, lambdaOf(h), ws.l);
   const lambdaStart = momentLambda(stats);
   const hStart = lambdaStart / (1 + lambdaStart);

@@ -37,7 +37,7 @@ export function logDetH(stats: GeneStats, lambda: number): number {
  * NaN when M(λ) is not positive definite (r_λ = 0: the fixed effects fit the gene exactly).
  * `work` is an optional [m × m] scratch buffer.
  */
-export function remlCriterion(stats: GeneStats, lambda: number, work: Float64Array = new Float64Array(stats.m * stats.m)): number {
+export function remlCriterion(stats: GeneStats, lambda: number, work: Float64Array = workspaceFor(stats.m).l): number {
   const { m } = stats;
   const { n, p } = stats.pattern;
   assembleM(stats, lambda, work);
@@ -179,11 +179,26 @@ export function createWorkspace(m: number): RemlWorkspace {
   return { l: new Float64Array(m * m), m1: new Float64Array(m * m), a: new Float64Array(m), col: new Float64Array(m) };
 }
 
+const workspaces = new Map<number, RemlWorkspace>();
+
+/**
+ * The thread's shared workspace for order m: criterion and score evaluations are synchronous and do not nest,
+ * so one per order serves every gene, and the search allocates nothing per gene.
+ */
+export function workspaceFor(m: number): RemlWorkspace {
+  let ws = workspaces.get(m);
+  if (ws === undefined) {
+    ws = createWorkspace(m);
+    workspaces.set(m, ws);
+  }
+  return ws;
+}
+
 /**
  * d(−2 ℓ_R)/dλ of the profiled criterion: h1 + tr(C M'_xx) + (n − p) aᵀM'a / r (see RemlDerivatives), without
  * allocating. NaN where M(λ) is singular.
  */
-export function remlScore(stats: GeneStats, lambda: number, ws: RemlWorkspace = createWorkspace(stats.m)): number {
+export function remlScore(stats: GeneStats, lambda: number, ws: RemlWorkspace = workspaceFor(stats.m)): number {
   const { m } = stats;
   const { n, p, sizes, sizeCount, nSizes } = stats.pattern;
   const { l, m1, a, col } = ws;
