@@ -161,6 +161,7 @@ export class WebGpuBackend implements Backend {
     let pending: { host: HostBatch; device: DeviceBatch | undefined } | undefined;
     const complete = async (batch: { host: HostBatch; device: DeviceBatch | undefined }): Promise<void> => {
       try {
+        if (batch.host.packed.length === 0) return; // every gene was settled on the host
         if (batch.device === undefined) throw new Error(this.gpu.failure ?? 'the GPU is not in use');
         await batch.device.done;
         if (this.gpu.failure) throw new Error(this.gpu.failure);
@@ -169,7 +170,8 @@ export class WebGpuBackend implements Backend {
         this.report.timings.finishMs += performance.now() - t;
         this.report.gpuGenes += batch.host.packed.length;
       } catch (error) {
-        this.report.failure ??= error instanceof Error ? error.message : String(error);
+        // A lost device rejects mapAsync with an empty AbortError; the loss itself says why.
+        this.report.failure ??= this.gpu.failure ?? (error instanceof Error ? error.message || error.name : String(error));
         const { offset: o, nGenes } = batch.host;
         copyResults(fitBlockCpu(job.context, job.values.subarray(o * job.nSamples, (o + nGenes) * job.nSamples), nGenes), out, o);
         this.report.cpuGenes += nGenes;

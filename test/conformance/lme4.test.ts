@@ -1,9 +1,17 @@
+/**
+ * One list of cases, every backend (STYLE habit 3): each case of the shared lme4 classics and of
+ * test/fixtures/lme4 runs on the cpu backend, judged against lme4/lmerTest, and on the webgpu backend, judged
+ * against lme4's singular flags and the cpu run (SPEC §6). A backend without an adapter is skipped with the
+ * reason (failed in CI).
+ */
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
-import { fitGenes } from '../../src/fit-genes.js';
+import { describe } from 'node:test';
+import { type FitResult, fitGenes } from '../../src/fit-genes.js';
+import { formatComparison } from '../../src/compare.js';
 import { STATUSES } from '../../src/results.js';
 import { caseNames, FIXTURES_LME4, loadCase, type ReferenceCase, SHARED_LME4 } from '../helpers/cases.js';
-import { CPU_VS_LME4 as TOL } from './tolerances.js';
+import { assertGpuMatchesCpu, assertRanOnGpu, type BackendName, findBackends, itOn, refinedFraction } from './backends.js';
+import { CPU_VS_LME4 as TOL, TOLERANCES } from './tolerances.js';
 
 function variance(y: number[]): number {
   const m = y.reduce((a, b) => a + b, 0) / y.length;
@@ -16,7 +24,7 @@ function variance(y: number[]): number {
  * likelihood at least as high) are returned separately and skip the inference comparison.
  */
 async function compareWithLme4(c: ReferenceCase): Promise<{ failures: string[]; earlyStops: string[]; maxDev: Record<string, number> }> {
-  const fit = await fitGenes(c.matrix, c.samples, c.formula, { backend: 'cpu', threads: 1 });
+  const fit = await cpuFit(c);
   const r = fit.results;
   const failures: string[] = [];
   const earlyStops: string[] = [];
@@ -80,23 +88,63 @@ async function compareWithLme4(c: ReferenceCase): Promise<{ failures: string[]; 
   return { failures, earlyStops, maxDev };
 }
 
+const cpuFits = new Map<string, Promise<FitResult>>();
+
+/** The case's cpu run, made once: the cpu check and the webgpu check (its reference) share it. */
+function cpuFit(c: ReferenceCase): Promise<FitResult> {
+  let fit = cpuFits.get(c.matrix.file);
+  if (fit === undefined) {
+    fit = fitGenes(c.matrix, c.samples, c.formula, { backend: 'cpu', threads: 1 });
+    cpuFits.set(c.matrix.file, fit);
+  }
+  return fit;
+}
+
+/** cpu: SPEC §6's CPU rows, against lme4/lmerTest. */
+async function checkCpu(c: ReferenceCase): Promise<void> {
+  const { failures, earlyStops, maxDev } = await compareWithLme4(c);
+  const devs = Object.entries(maxDev).map(([k, v]) => `${k} ${v.toExponential(2)}`).join(', ');
+  console.log(`${c.name}: ${c.genes.length} genes; largest deviations: ${devs}` +
+    (earlyStops.length ? `; lme4 stopped early on ${earlyStops.length}: ${earlyStops.join('; ')}` : ''));
+  assert.deepEqual(failures, [], failures.join('\n'));
+  assert.ok(earlyStops.length <= Math.ceil(0.02 * c.genes.length),
+    `lme4 stopped early on at most 2% of genes, found ${earlyStops.length}: ${earlyStops.join('; ')}`);
+}
+
+/**
+ * webgpu: statuses equal lme4's singular flags, and every gene agrees with the cpu run within SPEC §6's GPU
+ * row. Prints the largest differences per column and the share of genes the host refitted in f64.
+ */
+async function checkWebGpu(c: ReferenceCase): Promise<void> {
+  const gpu = await fitGenes(c.matrix, c.samples, c.formula, { backend: 'webgpu', threads: 1 });
+  const report = assertRanOnGpu(gpu);
+  const cpu = await cpuFit(c);
+  const comparison = assertGpuMatchesCpu(c.name, cpu, gpu);
+  console.log(`${c.name} (webgpu against cpu): ${report.batches} batch(es), ${refinedFraction(report)}, ` +
+    `${report.cpuGenes} on the CPU; largest differences:\n${formatComparison(comparison)}`);
+  const failures = c.genes.flatMap((ref) => {
+    const g = gpu.geneIds.indexOf(ref.gene);
+    const expected = ref.isSingular ? 'singular' : 'ok';
+    const actual = STATUSES[gpu.results.status[g]];
+    return actual === expected ? [] : [`${c.name} ${ref.gene} status: expected ${expected} (lme4), actual ${actual} (${gpu.results.messages[g]})`];
+  });
+  assert.deepEqual(failures, [], failures.join('\n'));
+  assert.equal(report.failure, null, `${c.name}: no GPU failure`);
+  assert.ok(report.gpuGenes > 0, `${c.name}: the GPU fitted genes (gpuGenes ${report.gpuGenes}, cpuGenes ${report.cpuGenes})`);
+}
+
+const CHECKS: Record<BackendName, (c: ReferenceCase) => Promise<void>> = { cpu: checkCpu, webgpu: checkWebGpu };
+
 const suites: [string, string][] = [
   ['shared lme4 classics', SHARED_LME4],
   ['generated fixtures', FIXTURES_LME4],
 ];
 
-for (const [title, dir] of suites) {
-  describe(`CPU backend against lme4/lmerTest: ${title}`, () => {
-    for (const name of caseNames(dir)) {
-      it(name, async () => {
-        const c = await loadCase(dir, name);
-        const { failures, earlyStops, maxDev } = await compareWithLme4(c);
-        const devs = Object.entries(maxDev).map(([k, v]) => `${k} ${v.toExponential(2)}`).join(', ');
-        console.log(`# ${name}: ${c.genes.length} genes; largest deviations: ${devs}` +
-          (earlyStops.length ? `; lme4 stopped early on ${earlyStops.length}: ${earlyStops.join('; ')}` : ''));
-        assert.deepEqual(failures, [], failures.join('\n'));
-        assert.ok(earlyStops.length <= Math.ceil(0.02 * c.genes.length),
-          `lme4 stopped early on at most 2% of genes, found ${earlyStops.length}: ${earlyStops.join('; ')}`);
+for (const backend of await findBackends()) {
+  describe(`${backend.name} backend against ${TOLERANCES[backend.name].against} (${backend.reason})`, () => {
+    for (const [title, dir] of suites) {
+      describe(title, () => {
+        for (const name of caseNames(dir)) itOn(backend, name, async () => CHECKS[backend.name](await loadCase(dir, name)));
       });
     }
   });

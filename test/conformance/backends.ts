@@ -1,0 +1,183 @@
+/// <reference types="@webgpu/types" />
+/**
+ * The backends the conformance suite runs on, and what the GPU tests share: availability (skip with the
+ * reason, or fail in CI), and GPU-against-CPU comparisons whose failures name the gene, the column, the
+ * expected and the actual value.
+ */
+import assert from 'node:assert/strict';
+import { it, type TestContext } from 'node:test';
+import { compareResults, type Comparison, formatComparison } from '../../src/compare.js';
+import type { FitResult } from '../../src/fit-genes.js';
+import { describeAdapter, probeAdapter } from '../../src/gpu/device.js';
+import { type GeneResults, STATUSES } from '../../src/results.js';
+
+export type BackendName = 'cpu' | 'webgpu';
+
+/** A backend the suite knows, whether this machine can run it, and why (or why not). */
+export interface TestBackend {
+  name: BackendName;
+  available: boolean;
+  reason: string;
+}
+
+/** CI sets CI=true; there SwiftShader is installed, so a missing WebGPU adapter is a failure, not a skip. */
+export function inCi(): boolean {
+  const ci = process.env.CI;
+  return ci !== undefined && ci !== '' && ci !== 'false' && ci !== '0';
+}
+
+let found: Promise<TestBackend[]> | undefined;
+
+/** Every backend of the suite: the CPU always; WebGPU where an adapter answers (probeAdapter). */
+export function findBackends(): Promise<TestBackend[]> {
+  found ??= (async () => {
+    const adapter = await probeAdapter();
+    return [
+      { name: 'cpu', available: true, reason: 'the f64 reference, always available' },
+      'unavailable' in adapter
+        ? { name: 'webgpu', available: false, reason: adapter.unavailable }
+        : { name: 'webgpu', available: true, reason: describeAdapter(adapter) },
+    ];
+  })();
+  return found;
+}
+
+/** The WebGPU entry of findBackends. */
+export async function webgpuBackend(): Promise<TestBackend> {
+  return (await findBackends()).find((b) => b.name === 'webgpu')!;
+}
+
+/**
+ * node:test options for a test on `backend`: `{ skip: reason }` where it is unavailable, so the test is
+ * reported as skipped with the reason and never counted as passed. In CI an unavailable backend is not
+ * skipped: the test runs and requireAvailable fails it.
+ */
+export function skipUnlessAvailable(backend: TestBackend): { skip?: string } {
+  return backend.available || inCi() ? {} : { skip: `${backend.name} unavailable: ${backend.reason}` };
+}
+
+/** Fails the running test when `backend` is unavailable (reached only in CI, see skipUnlessAvailable). */
+export function requireAvailable(backend: TestBackend): void {
+  assert.ok(backend.available, `${backend.name} is unavailable in CI (CI=${process.env.CI}), where it must run: ${backend.reason}`);
+}
+
+/** `it` on one backend: skipped with the reason where it is unavailable, failed in CI. */
+export function itOn(backend: TestBackend, name: string, fn: (t: TestContext) => Promise<void> | void): void {
+  it(name, skipUnlessAvailable(backend), async (t) => {
+    requireAvailable(backend);
+    await fn(t);
+  });
+}
+
+/** A run that was asked for WebGPU really ran there: fitGenes falls back to the CPU (with a notice) when no device is had. */
+export function assertRanOnGpu(fit: FitResult): NonNullable<FitResult['gpu']> {
+  assert.equal(fit.backend.name, 'webgpu', `the WebGPU backend ran (notices: ${fit.notices.join('; ') || 'none'})`);
+  assert.ok(fit.gpu !== undefined, 'a WebGPU run has a GPU report');
+  return fit.gpu;
+}
+
+/** Gene g of `r` as a one-gene GeneResults (views, not copies). */
+function geneSlice(r: GeneResults, g: number): GeneResults {
+  const one = <T extends { subarray(a: number, b: number): T }>(a: T): T => a.subarray(g, g + 1);
+  const coef = (a: Float64Array): Float64Array => a.subarray(g * r.p, (g + 1) * r.p);
+  return {
+    nGenes: 1, p: r.p,
+    status: one(r.status), n: one(r.n), nGroups: one(r.nGroups), mean: one(r.mean), sigma2G: one(r.sigma2G),
+    sigma2E: one(r.sigma2E), h2: one(r.h2), remlLogLik: one(r.remlLogLik), lrt: one(r.lrt), pLrt: one(r.pLrt),
+    qLrt: one(r.qLrt), beta: coef(r.beta), se: coef(r.se), df: coef(r.df), t: coef(r.t), pValue: coef(r.pValue),
+    qValue: coef(r.qValue), iterations: one(r.iterations), converged: one(r.converged), messages: [r.messages[g]],
+  };
+}
+
+const PER_GENE_COLUMNS: Record<string, keyof GeneResults> = {
+  h2: 'h2', sigma2_group: 'sigma2G', sigma2_resid: 'sigma2E', reml_loglik: 'remlLogLik', lrt: 'lrt',
+  p_lrt: 'pLrt', q_lrt: 'qLrt',
+};
+const PER_COEF_COLUMNS: Record<string, keyof GeneResults> = { beta: 'beta', se: 'se', df: 'df', t: 't', p: 'pValue', q: 'qValue' };
+
+/** The value of a compareResults column (h2, sigma2_group, beta_<coef>, p_<coef>, …) at gene g. */
+export function valueAt(r: GeneResults, coefNames: string[], column: string, g: number): number {
+  const perGene = PER_GENE_COLUMNS[column];
+  if (perGene !== undefined) return (r[perGene] as Float64Array)[g];
+  const cut = column.indexOf('_');
+  const field = PER_COEF_COLUMNS[column.slice(0, cut)];
+  const k = coefNames.indexOf(column.slice(cut + 1));
+  assert.ok(field !== undefined && k >= 0, `column ${column} is a result column`);
+  return (r[field] as Float64Array)[g * r.p + k];
+}
+
+/**
+ * Every gene and column where `actual` misses SPEC §6 against `expected`, as "gene column: expected …,
+ * actual …". Each gene is judged by compareResults on that gene alone, so the tolerances stay in
+ * src/compare.ts.
+ */
+export function gpuDisagreements(geneIds: string[], coefNames: string[], expected: GeneResults, actual: GeneResults): string[] {
+  const lines: string[] = [];
+  for (let g = 0; g < expected.nGenes; g++) {
+    const one = compareResults([geneIds[g]], coefNames, geneSlice(expected, g), geneSlice(actual, g));
+    if (one.ok) continue;
+    for (const s of one.statusMismatches) {
+      lines.push(`${s.gene} status: expected ${s.expected}, actual ${s.actual} (${actual.messages[g] ?? 'no message'})`);
+    }
+    for (const c of one.columns) {
+      if (!c.failures) continue;
+      const e = valueAt(expected, coefNames, c.column, g);
+      const a = valueAt(actual, coefNames, c.column, g);
+      lines.push(`${geneIds[g]} ${c.column}: expected ${e}, actual ${a} (|Δ| ${Math.abs(a - e).toExponential(2)})`);
+    }
+  }
+  return lines;
+}
+
+/**
+ * Asserts SPEC §6's GPU row: `gpu` agrees with `cpu` on every gene (statuses identical). On failure the
+ * message lists each gene and column past the tolerance with its expected and actual value, then the
+ * per-column summary. Returns the comparison, for printing.
+ */
+export function assertGpuMatchesCpu(label: string, cpu: FitResult, gpu: FitResult): Comparison {
+  assert.equal(gpu.results.nGenes, cpu.results.nGenes, `${label}: one result per gene`);
+  const comparison = compareResults(cpu.geneIds, cpu.coefNames, cpu.results, gpu.results);
+  if (!comparison.ok) {
+    const lines = gpuDisagreements(cpu.geneIds, cpu.coefNames, cpu.results, gpu.results);
+    assert.fail(`${label}: GPU against CPU past SPEC §6 (expected = CPU, actual = GPU):\n${lines.slice(0, 40).join('\n')}` +
+      `${lines.length > 40 ? `\n… and ${lines.length - 40} more` : ''}\n${formatComparison(comparison)}`);
+  }
+  const statuses = (r: GeneResults): string[] => [...r.status].map((s, g) => `${cpu.geneIds[g]} ${STATUSES[s]}`);
+  assert.deepEqual(statuses(gpu.results), statuses(cpu.results), `${label}: statuses identical`);
+  return comparison;
+}
+
+/** The columns a gene's own fit sets (not the q-values, which depend on every gene of the run). */
+const OWN_COLUMNS = ['status', 'n', 'nGroups', 'mean', 'sigma2G', 'sigma2E', 'h2', 'remlLogLik', 'lrt', 'pLrt',
+  'iterations', 'converged', 'messages'] as const;
+const OWN_COEF_COLUMNS = ['beta', 'se', 'df', 't', 'pValue'] as const;
+
+/**
+ * Where genes `genes` of `actual` are not bit-for-bit those of `expected` (NaN equals NaN), as
+ * "gene column: expected …, actual …".
+ */
+export function exactDifferences(geneIds: string[], expected: GeneResults, actual: GeneResults, genes: Iterable<number>): string[] {
+  const lines: string[] = [];
+  const p = expected.p;
+  for (const g of genes) {
+    for (const key of OWN_COLUMNS) {
+      const e = expected[key][g];
+      const a = actual[key][g];
+      if (!Object.is(e, a)) lines.push(`${geneIds[g]} ${key}: expected ${e}, actual ${a}`);
+    }
+    for (const key of OWN_COEF_COLUMNS) {
+      for (let k = 0; k < p; k++) {
+        const e = expected[key][g * p + k];
+        const a = actual[key][g * p + k];
+        if (!Object.is(e, a)) lines.push(`${geneIds[g]} ${key}[${k}]: expected ${e}, actual ${a}`);
+      }
+    }
+  }
+  return lines;
+}
+
+/** "refined r of n GPU genes (x%)". */
+export function refinedFraction(report: NonNullable<FitResult['gpu']>): string {
+  const share = report.gpuGenes === 0 ? 0 : (100 * report.refinedGenes) / report.gpuGenes;
+  return `refined ${report.refinedGenes} of ${report.gpuGenes} GPU genes (${share.toFixed(1)}%)`;
+}
