@@ -3,7 +3,8 @@ import { type GeneResults, STATUSES } from './results.js';
 
 /** Output column names of SPEC §5, in order, for the given coefficient names. */
 export function resultColumns(coefNames: string[]): string[] {
-  const columns = ['gene', 'status', 'n', 'n_groups', 'mean', 'sigma2_group', 'sigma2_resid', 'h2', 'reml_loglik',
+  const columns = ['gene', 'status', 'n', 'n_groups', 'mean', 'sigma2_group', 'sigma2_resid', 'h2', 'h2_se', 'h2_lo', 'h2_hi',
+    'reml_loglik',
     'lrt', 'p_lrt', 'q_lrt'];
   for (const c of coefNames) columns.push(`beta_${c}`, `se_${c}`, `df_${c}`, `t_${c}`, `p_${c}`, `q_${c}`);
   columns.push('iterations', 'converged', 'message');
@@ -19,7 +20,7 @@ export function resultTable(geneIds: string[], coefNames: string[], r: GeneResul
   for (let g = 0; g < r.nGenes; g++) {
     const fitted = r.converged[g] !== 255;
     const row: Cell[] = [geneIds[g], STATUSES[r.status[g]], r.n[g], r.nGroups[g], na(r.mean[g]), na(r.sigma2G[g]),
-      na(r.sigma2E[g]), na(r.h2[g]), na(r.remlLogLik[g]), na(r.lrt[g]), na(r.pLrt[g]), na(r.qLrt[g])];
+      na(r.sigma2E[g]), na(r.h2[g]), na(r.h2Se[g]), na(r.h2Lo[g]), na(r.h2Hi[g]), na(r.remlLogLik[g]), na(r.lrt[g]), na(r.pLrt[g]), na(r.qLrt[g])];
     for (let k = 0; k < p; k++) {
       const i = g * p + k;
       row.push(na(r.beta[i]), na(r.se[i]), na(r.df[i]), na(r.t[i]), na(r.pValue[i]), na(r.qValue[i]));

@@ -26,6 +26,9 @@ export interface GeneResults {
   sigma2G: Float64Array;
   sigma2E: Float64Array;
   h2: Float64Array;
+  h2Se: Float64Array;
+  h2Lo: Float64Array;
+  h2Hi: Float64Array;
   remlLogLik: Float64Array;
   lrt: Float64Array;
   pLrt: Float64Array;
@@ -45,7 +48,7 @@ export interface GeneResults {
   messages: (string | null)[];
 }
 
-const PER_GENE = ['mean', 'sigma2G', 'sigma2E', 'h2', 'remlLogLik', 'lrt', 'pLrt', 'qLrt'] as const;
+const PER_GENE = ['mean', 'sigma2G', 'sigma2E', 'h2', 'h2Se', 'h2Lo', 'h2Hi', 'remlLogLik', 'lrt', 'pLrt', 'qLrt'] as const;
 const PER_COEF = ['beta', 'se', 'df', 't', 'pValue', 'qValue'] as const;
 
 /** Results for nGenes genes, every estimate NA until set. */
@@ -57,6 +60,7 @@ export function allocateResults(nGenes: number, p: number): GeneResults {
     n: new Int32Array(nGenes),
     nGroups: new Int32Array(nGenes),
     mean: na(nGenes), sigma2G: na(nGenes), sigma2E: na(nGenes), h2: na(nGenes),
+    h2Se: na(nGenes), h2Lo: na(nGenes), h2Hi: na(nGenes),
     remlLogLik: na(nGenes), lrt: na(nGenes), pLrt: na(nGenes), qLrt: na(nGenes),
     beta: na(nGenes * p), se: na(nGenes * p), df: na(nGenes * p), t: na(nGenes * p), pValue: na(nGenes * p),
     qValue: na(nGenes * p),
@@ -76,6 +80,19 @@ export function copyResults(part: GeneResults, into: GeneResults, offset: number
   into.iterations.set(part.iterations, offset);
   into.converged.set(part.converged, offset);
   for (let i = 0; i < part.nGenes; i++) into.messages[offset + i] = part.messages[i];
+}
+
+/** Genes [start, end) of `r` as a GeneResults of views (no copies). */
+export function sliceResults(r: GeneResults, start: number, end: number): GeneResults {
+  const part = { nGenes: end - start, p: r.p, messages: r.messages.slice(start, end) } as GeneResults;
+  part.status = r.status.subarray(start, end);
+  part.n = r.n.subarray(start, end);
+  part.nGroups = r.nGroups.subarray(start, end);
+  part.iterations = r.iterations.subarray(start, end);
+  part.converged = r.converged.subarray(start, end);
+  for (const key of PER_GENE) part[key] = r[key].subarray(start, end);
+  for (const key of PER_COEF) part[key] = r[key].subarray(start * r.p, end * r.p);
+  return part;
 }
 
 /** The typed arrays of a GeneResults, for zero-copy transfer between threads. */

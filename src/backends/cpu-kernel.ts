@@ -24,6 +24,9 @@ export function storeFit(out: GeneResults, g: number, pattern: DesignPattern, me
   out.sigma2G[g] = fit.sigma2G;
   out.sigma2E[g] = fit.sigma2E;
   out.h2[g] = fit.h2;
+  out.h2Se[g] = fit.h2Se;
+  out.h2Lo[g] = fit.h2Lo;
+  out.h2Hi[g] = fit.h2Hi;
   out.remlLogLik[g] = fit.remlLogLik;
   out.lrt[g] = fit.lrt;
   out.pLrt[g] = fit.pLrt;

@@ -1,4 +1,5 @@
 import { pChisqUpper, pTwoSidedT } from '../stats/distributions.js';
+import { h2Uncertainty } from '../stats/h2-uncertainty.js';
 import { satterthwaiteDf } from '../stats/satterthwaite.js';
 import type { GeneStats } from './gene-stats.js';
 import { type LambdaSearch, searchLambda } from './lambda-search.js';
@@ -16,6 +17,10 @@ export interface GeneFit {
   sigma2E: number;
   /** σ²_g / (σ²_g + σ²_e). */
   h2: number;
+  /** Delta-method SE of h2 and its 95% profile-likelihood interval (see h2Uncertainty). */
+  h2Se: number;
+  h2Lo: number;
+  h2Hi: number;
   /** ℓ_R(λ̂) = −REMLcrit / 2. */
   remlLogLik: number;
   /** max(0, 2[ℓ_R(λ̂) − ℓ_R(0)]). */
@@ -64,6 +69,7 @@ export function estimatesAt(stats: GeneStats, search: Pick<LambdaSearch, 'lambda
     pValues[k] = pTwoSidedT(t[k], df[k]);
   }
   const singular = lambda === 0;
+  const h2 = h2Uncertainty(stats, lambda);
   return {
     status: singular ? 'singular' : 'ok',
     message: singular ? 'boundary fit: the group variance is estimated as 0 (lme4 isSingular)' : null,
@@ -71,6 +77,9 @@ export function estimatesAt(stats: GeneStats, search: Pick<LambdaSearch, 'lambda
     sigma2G,
     sigma2E,
     h2: sigma2G / (sigma2G + sigma2E),
+    h2Se: h2.se,
+    h2Lo: h2.lo,
+    h2Hi: h2.hi,
     remlLogLik,
     lrt,
     pLrt: lrt > 0 ? 0.5 * pChisqUpper(lrt, 1) : 1,
@@ -87,7 +96,8 @@ export function estimatesAt(stats: GeneStats, search: Pick<LambdaSearch, 'lambda
 function failedFit(message: string, iterations: number, p: number): GeneFit {
   const na = (): Float64Array => new Float64Array(p).fill(NaN);
   return {
-    status: 'failed', message, lambda: NaN, sigma2G: NaN, sigma2E: NaN, h2: NaN, remlLogLik: NaN, lrt: NaN,
+    status: 'failed', message, lambda: NaN, sigma2G: NaN, sigma2E: NaN, h2: NaN, h2Se: NaN, h2Lo: NaN, h2Hi: NaN,
+    remlLogLik: NaN, lrt: NaN,
     pLrt: NaN, beta: na(), se: na(), df: na(), t: na(), p: na(), iterations, converged: false,
   };
 }

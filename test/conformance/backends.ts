@@ -9,7 +9,7 @@ import { it, type TestContext } from 'node:test';
 import { compareResults, type Comparison, formatComparison } from '../../src/compare.js';
 import type { FitResult } from '../../src/fit-genes.js';
 import { describeAdapter, probeAdapter } from '../../src/gpu/device.js';
-import { type GeneResults, STATUSES } from '../../src/results.js';
+import { type GeneResults, sliceResults, STATUSES } from '../../src/results.js';
 
 export type BackendName = 'cpu' | 'webgpu';
 
@@ -76,21 +76,8 @@ export function assertRanOnGpu(fit: FitResult): NonNullable<FitResult['gpu']> {
   return fit.gpu;
 }
 
-/** Gene g of `r` as a one-gene GeneResults (views, not copies). */
-function geneSlice(r: GeneResults, g: number): GeneResults {
-  const one = <T extends { subarray(a: number, b: number): T }>(a: T): T => a.subarray(g, g + 1);
-  const coef = (a: Float64Array): Float64Array => a.subarray(g * r.p, (g + 1) * r.p);
-  return {
-    nGenes: 1, p: r.p,
-    status: one(r.status), n: one(r.n), nGroups: one(r.nGroups), mean: one(r.mean), sigma2G: one(r.sigma2G),
-    sigma2E: one(r.sigma2E), h2: one(r.h2), remlLogLik: one(r.remlLogLik), lrt: one(r.lrt), pLrt: one(r.pLrt),
-    qLrt: one(r.qLrt), beta: coef(r.beta), se: coef(r.se), df: coef(r.df), t: coef(r.t), pValue: coef(r.pValue),
-    qValue: coef(r.qValue), iterations: one(r.iterations), converged: one(r.converged), messages: [r.messages[g]],
-  };
-}
-
 const PER_GENE_COLUMNS: Record<string, keyof GeneResults> = {
-  h2: 'h2', sigma2_group: 'sigma2G', sigma2_resid: 'sigma2E', reml_loglik: 'remlLogLik', lrt: 'lrt',
+  h2: 'h2', h2_se: 'h2Se', h2_lo: 'h2Lo', h2_hi: 'h2Hi', sigma2_group: 'sigma2G', sigma2_resid: 'sigma2E', reml_loglik: 'remlLogLik', lrt: 'lrt',
   p_lrt: 'pLrt', q_lrt: 'qLrt',
 };
 const PER_COEF_COLUMNS: Record<string, keyof GeneResults> = { beta: 'beta', se: 'se', df: 'df', t: 't', p: 'pValue', q: 'qValue' };
@@ -114,7 +101,7 @@ export function valueAt(r: GeneResults, coefNames: string[], column: string, g: 
 export function gpuDisagreements(geneIds: string[], coefNames: string[], expected: GeneResults, actual: GeneResults): string[] {
   const lines: string[] = [];
   for (let g = 0; g < expected.nGenes; g++) {
-    const one = compareResults([geneIds[g]], coefNames, geneSlice(expected, g), geneSlice(actual, g));
+    const one = compareResults([geneIds[g]], coefNames, sliceResults(expected, g, g + 1), sliceResults(actual, g, g + 1));
     if (one.ok) continue;
     for (const s of one.statusMismatches) {
       lines.push(`${s.gene} status: expected ${s.expected}, actual ${s.actual} (${actual.messages[g] ?? 'no message'})`);

@@ -1,0 +1,106 @@
+import { brentRoot } from '../model/brent.js';
+import type { GeneStats } from '../model/gene-stats.js';
+import { H_GRID, H_MAX, lambdaOf } from '../model/lambda-search.js';
+import { remlCriterion, remlDerivatives } from '../model/reml.js';
+
+/** qchisq(0.95, 1): the cut-off of the restricted likelihood-ratio test that the 95% interval inverts. */
+export const H2_CUTOFF_95 = 3.841458820694124;
+/** Absolute tolerance in h of the interval's end points. */
+export const H2_INTERVAL_TOLERANCE = 1e-10;
+
+/** Uncertainty of h2 = λ / (1 + λ) at the REML optimum λ̂ (SPEC §4). */
+export interface H2Uncertainty {
+  /** Delta-method standard error of ĥ2; NaN where the REML Hessian is not positive definite. */
+  se: number;
+  /** Lower end of the 95% profile-likelihood interval; exactly 0 when it reaches the boundary. */
+  lo: number;
+  /** Upper end of the 95% profile-likelihood interval; exactly 1 when it runs to the upper end of the search. */
+  hi: number;
+}
+
+/**
+ * The standard error and 95% profile-likelihood interval of h2 = λ / (1 + λ) at the REML optimum λ̂.
+ *
+ * `se`, the delta method on the REML information (GCTA's convention), with D(λ, σ²) = log det H_λ +
+ * log det(Xᵀ H_λ⁻¹ X) + (n − p) log(2π σ²) + r_λ / σ² the REML deviance and H its Hessian in (λ, σ²) at
+ * (λ̂, σ̂²_e = r_λ̂ / (n − p)):
+ *
+ *     Var(λ̂) = [2 H⁻¹]_λλ = 2 / (D_λλ − D_λσ²² / D_σ²σ²),   se = Var(λ̂)^½ · dh2/dλ = Var(λ̂)^½ / (1 + λ̂)².
+ *
+ * (The denominator is the second derivative of the profiled criterion remlCriterion.) At an interior optimum this
+ * equals lmerTest's delta method in (θ = √λ, σ). At the boundary λ̂ = 0 the same formula is used, as D is smooth
+ * through λ = 0: there it is GCTA's kind of value, the curvature of the likelihood at the boundary. It is NaN
+ * where H is not positive definite (the profiled criterion is concave at λ = 0). lmerTest's parameterisation gives
+ * 0 there instead (dh2/dθ = 0 at θ = 0), which says nothing about the uncertainty; the interval is the answer to
+ * trust at a boundary.
+ *
+ * `[lo, hi]`, the restricted likelihood ratio inverted: the h with remlCriterion(λ(h)) − remlCriterion(λ̂) ≤
+ * qchisq(0.95, 1), for the stretch of h around ĥ where that holds. Each end is found by stepping out from ĥ over
+ * H_GRID (and H_MAX) to the first point beyond the cut-off, then Brent's root finder on h between it and the last
+ * point within, to H2_INTERVAL_TOLERANCE. lo = 0 exactly when the criterion stays within the cut-off down to λ = 0
+ * (always so at a singular fit, λ̂ = 0); hi = 1 exactly when it stays within up to h = H_MAX (λ = 1e8).
+ * All three are NaN where the criterion is not finite at λ̂.
+ */
+export function h2Uncertainty(stats: GeneStats, lambdaHat: number): H2Uncertainty {
+  const work = new Float64Array(stats.m * stats.m);
+  const best = remlCriterion(stats, lambdaHat, work);
+  if (!(lambdaHat >= 0) || !Number.isFinite(best)) return { se: NaN, lo: NaN, hi: NaN };
+  const hHat = lambdaHat / (1 + lambdaHat);
+  // Beyond the cut-off is > 0; a criterion that is not finite (M(λ) singular) counts as beyond it.
+  const excess = (h: number): number => {
+    const v = remlCriterion(stats, lambdaOf(h), work) - best - H2_CUTOFF_95;
+    return Number.isNaN(v) ? Infinity : v;
+  };
+  const lo = intervalEnd(excess, hHat, H_GRID.filter((h) => h < hHat).reverse(), 0);
+  const hi = intervalEnd(excess, hHat, [...H_GRID, H_MAX].filter((h) => h > hHat), 1);
+  return { se: h2StandardError(stats, lambdaHat), lo, hi };
+}
+
+/**
+ * One end of the interval: the first of `steps` (ordered away from ĥ) beyond the cut-off brackets the root with
+ * the point before it; `bound` when none is beyond.
+ */
+function intervalEnd(excess: (h: number) => number, hHat: number, steps: number[], bound: number): number {
+  let inside = hHat;
+  let fInside = Math.min(excess(hHat), 0); // −cut-off up to rounding: ĥ is the optimum
+  for (const h of steps) {
+    let outside = h;
+    let fOutside = excess(h);
+    if (fOutside <= 0) {
+      inside = h;
+      fInside = fOutside;
+      continue;
+    }
+    // Brent's secant steps need finite values: bisect until the outer end of the bracket has one.
+    while (!Number.isFinite(fOutside) && Math.abs(outside - inside) > H2_INTERVAL_TOLERANCE) {
+      const mid = 0.5 * (inside + outside);
+      const fMid = excess(mid);
+      if (fMid <= 0) {
+        inside = mid;
+        fInside = fMid;
+      } else {
+        outside = mid;
+        fOutside = fMid;
+      }
+    }
+    if (!Number.isFinite(fOutside)) return 0.5 * (inside + outside);
+    return brentRoot(excess, inside, outside, fInside, fOutside, H2_INTERVAL_TOLERANCE).x;
+  }
+  return bound;
+}
+
+/** se of ĥ2 by the delta method (see h2Uncertainty); NaN where the Hessian in (λ, σ²) is not positive definite. */
+function h2StandardError(stats: GeneStats, lambda: number): number {
+  const { n, p } = stats.pattern;
+  const d = remlDerivatives(stats, lambda);
+  if (d === undefined || !(d.r > 0)) return NaN;
+  const s2 = d.r / (n - p);
+  // As in satterthwaite.ts, in (λ, σ²) at σ² = σ̂²(λ), where D_σ² = 0.
+  const hLL = d.h2 + d.tr2 + d.r2 / s2;
+  const hLS = -d.r1 / (s2 * s2);
+  const hSS = -(n - p) / (s2 * s2) + (2 * d.r) / (s2 * s2 * s2);
+  const det = hLL * hSS - hLS * hLS;
+  if (!(hSS > 0) || !(det > 0)) return NaN;
+  const varLambda = (2 * hSS) / det;
+  return Math.sqrt(varLambda) / (1 + lambda) ** 2;
+}
