@@ -9,8 +9,10 @@ const s = (ms: number | undefined): string => (ms === undefined ? '–' : (ms / 
 /** Rewrites the table between the markers of bench/README.md from every bench/results/*.json. */
 export function refreshTable(benchDir: string): void {
   const dir = path.join(benchDir, 'results');
-  const rows = fs.readdirSync(dir).filter((f) => f.endsWith('.json')).sort().map((f) => {
-    const r = JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8'));
+  const runs = fs.readdirSync(dir).filter((f) => f.endsWith('.json')).sort()
+    .map((f) => JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')))
+    .filter((r) => r.phasesMs !== undefined); // fit runs only; other benchmarks keep their own files
+  const rows = runs.map((r) => {
     const p = r.phasesMs ?? {};
     const speedup = r.speedup ? `${Math.round(r.speedup.perGeneFit)}× (fit), ${Math.round(r.speedup.perGeneEndToEnd)}× (end to end)` : '–';
     const lme4 = r.lme4 ? `${r.lme4.ms_per_gene.toFixed(1)} ms/gene` : '–';

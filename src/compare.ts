@@ -78,6 +78,7 @@ export function compareResults(geneIds: string[], coefNames: string[], expected:
     record('lrt', expected.lrt[g], actual.lrt[g], g, null, v);
     record('p_lrt', expected.pLrt[g], actual.pLrt[g], g, pLimit, v);
     record('q_lrt', expected.qLrt[g], actual.qLrt[g], g, null, v);
+    if (!Number.isNaN(expected.pRlrtExact[g])) record('p_rlrt_exact', expected.pRlrtExact[g], actual.pRlrtExact[g], g, pLimit, v);
     coefNames.forEach((c, k) => {
       const i = g * p + k;
       record(`beta_${c}`, expected.beta[i], actual.beta[i], g, relative(Math.sqrt), v);

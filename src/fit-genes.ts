@@ -7,6 +7,7 @@ import { type Formula, parseFormula } from './model/formula.js';
 import type { FitContext, GeneFilters } from './model/prepare.js';
 import { librarySizes, looksLikeCounts, type Transform } from './model/transform.js';
 import { countStatuses, finishResults, type GeneResults, type Status } from './results.js';
+import { exactRlrtPValues } from './rlrt-exact.js';
 import type { Table } from './io/table-format.js';
 import { resultTable } from './results-table.js';
 
@@ -20,6 +21,10 @@ export interface FitOptions extends DesignOptions, GeneFilters {
   threads?: number;
   /** Batch size and test hooks of the WebGPU backend. */
   gpu?: WebGpuOptions;
+  /** Simulations of the exact RLRT null distribution per design (`--rlrt-exact`); none when absent. */
+  rlrtExact?: number;
+  /** Seed of the Philox stream of every simulation (`--seed`, default 1). */
+  seed?: number;
   /** Called as genes finish. */
   onProgress?: (genesDone: number, genesTotal: number) => void;
   /** Called with each thing the user should know (dropped samples, a counts-without-transform warning). */
@@ -36,8 +41,10 @@ export interface FitResult {
   /** What the GPU did (batches, refined genes, failures), when the WebGPU backend ran. */
   gpu?: GpuRunReport;
   counts: Record<Status, number>;
-  /** Milliseconds spent building the design (prepare) and fitting every gene (fit). */
-  timings: { prepareMs: number; fitMs: number };
+  /** Milliseconds spent building the design (prepare), fitting every gene (fit), and simulating the exact RLRT. */
+  timings: { prepareMs: number; fitMs: number; rlrtExactMs: number };
+  /** Null simulations per design of the exact RLRT, and the designs (missing-value patterns) simulated; absent without it. */
+  rlrtExact?: { nsim: number; seed: number; patterns: number };
   notices: string[];
 }
 
@@ -77,6 +84,12 @@ export async function fitGenes(matrix: ExpressionMatrix, samples: SampleSheet, f
       (done) => options.onProgress?.(done, matrix.nGenes),
     );
     finishResults(results);
+    const fitted = performance.now();
+    const rlrtExact = options.rlrtExact === undefined ? undefined : {
+      nsim: options.rlrtExact,
+      seed: options.seed ?? 1,
+      ...exactRlrtPValues(context, matrix.values, matrix.nSamples, results, options.rlrtExact, options.seed ?? 1),
+    };
     return {
       geneIds: matrix.geneIds,
       coefNames: design.coefNames,
@@ -85,7 +98,8 @@ export async function fitGenes(matrix: ExpressionMatrix, samples: SampleSheet, f
       backend: backend.description,
       gpu: (backend as { report?: GpuRunReport }).report,
       counts: countStatuses(results),
-      timings: { prepareMs: prepared - started, fitMs: performance.now() - prepared },
+      timings: { prepareMs: prepared - started, fitMs: fitted - prepared, rlrtExactMs: performance.now() - fitted },
+      rlrtExact,
       notices,
     };
   } finally {
@@ -95,5 +109,5 @@ export async function fitGenes(matrix: ExpressionMatrix, samples: SampleSheet, f
 
 /** The SPEC §5 output table of a fit. */
 export function fitTable(fit: FitResult): Table {
-  return resultTable(fit.geneIds, fit.coefNames, fit.results);
+  return resultTable(fit.geneIds, fit.coefNames, fit.results, fit.rlrtExact !== undefined);
 }

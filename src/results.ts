@@ -34,6 +34,9 @@ export interface GeneResults {
   pLrt: Float64Array;
   /** BH q-values of pLrt across the genes that have one; set once every block is in (finishResults). */
   qLrt: Float64Array;
+  /** Exact RLRT p-values and their BH q-values, with `--rlrt-exact` only (see rlrt-exact.ts); else NaN. */
+  pRlrtExact: Float64Array;
+  qRlrtExact: Float64Array;
   beta: Float64Array;
   se: Float64Array;
   df: Float64Array;
@@ -48,7 +51,8 @@ export interface GeneResults {
   messages: (string | null)[];
 }
 
-const PER_GENE = ['mean', 'sigma2G', 'sigma2E', 'h2', 'h2Se', 'h2Lo', 'h2Hi', 'remlLogLik', 'lrt', 'pLrt', 'qLrt'] as const;
+const PER_GENE = ['mean', 'sigma2G', 'sigma2E', 'h2', 'h2Se', 'h2Lo', 'h2Hi', 'remlLogLik', 'lrt', 'pLrt', 'qLrt', 'pRlrtExact',
+  'qRlrtExact'] as const;
 const PER_COEF = ['beta', 'se', 'df', 't', 'pValue', 'qValue'] as const;
 
 /** Results for nGenes genes, every estimate NA until set. */
@@ -62,6 +66,7 @@ export function allocateResults(nGenes: number, p: number): GeneResults {
     mean: na(nGenes), sigma2G: na(nGenes), sigma2E: na(nGenes), h2: na(nGenes),
     h2Se: na(nGenes), h2Lo: na(nGenes), h2Hi: na(nGenes),
     remlLogLik: na(nGenes), lrt: na(nGenes), pLrt: na(nGenes), qLrt: na(nGenes),
+    pRlrtExact: na(nGenes), qRlrtExact: na(nGenes),
     beta: na(nGenes * p), se: na(nGenes * p), df: na(nGenes * p), t: na(nGenes * p), pValue: na(nGenes * p),
     qValue: na(nGenes * p),
     iterations: new Int32Array(nGenes),

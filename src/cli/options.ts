@@ -3,6 +3,7 @@ import { BACKEND_NAMES, type BackendChoice } from '../backends/backend.js';
 import { UsageError } from '../errors.js';
 import type { FitOptions } from '../fit-genes.js';
 import { parseTransform } from '../model/transform.js';
+import { RLRT_EXACT_DEFAULT_NSIM } from '../rlrt-exact.js';
 
 /** Output formats of `--format`. */
 export const FORMATS = ['tsv', 'csv', 'json'] as const;
@@ -24,6 +25,8 @@ export interface FitCliOptions {
   minCount?: string;
   minSamples?: string;
   example?: boolean;
+  rlrtExact?: string | boolean;
+  seed?: string;
   quiet?: boolean;
   debug?: boolean;
 }
@@ -45,6 +48,8 @@ export function fitOptions(): Option[] {
     new Option('--min-mean <x>', 'filter genes whose mean raw value is below x'),
     new Option('--min-count <n>', 'filter genes with fewer than --min-samples samples of raw value ≥ n'),
     new Option('--min-samples <k>', 'samples needed by --min-count (default: the smallest group size)'),
+    new Option('--rlrt-exact [nsim]', `exact RLRT p-values from nsim null simulations per design (default ${RLRT_EXACT_DEFAULT_NSIM})`),
+    new Option('--seed <n>', 'seed of every simulation (default 1)'),
     new Option('--quiet', 'no progress bar or summary on stderr'),
     new Option('--debug', 'show stack traces'),
   ];
@@ -82,6 +87,9 @@ export function toFitOptions(o: FitCliOptions): FitOptions {
     minMean: number('--min-mean', o.minMean),
     minCount: number('--min-count', o.minCount),
     minSamples: number('--min-samples', o.minSamples, true),
+    rlrtExact: o.rlrtExact === undefined ? undefined
+      : o.rlrtExact === true ? RLRT_EXACT_DEFAULT_NSIM : number('--rlrt-exact', String(o.rlrtExact), true),
+    seed: number('--seed', o.seed),
   };
 }
 

@@ -18,7 +18,9 @@ export interface RunSummary {
   gpu?: GpuRunReport;
   statuses: Record<Status, number>;
   /** Wall-clock milliseconds per phase. */
-  timings: { readMs: number; prepareMs: number; fitMs: number; writeMs: number; totalMs: number };
+  timings: { readMs: number; prepareMs: number; fitMs: number; rlrtExactMs: number; writeMs: number; totalMs: number };
+  /** The exact RLRT's simulations, when asked for. */
+  rlrtExact?: { nsim: number; seed: number; patterns: number };
   peakRssMB: number;
   notices: string[];
   output: string;
@@ -48,6 +50,8 @@ export function summaryLines(s: RunSummary): string[] {
       `${s.gpu.cpuGenes} on the CPU${s.gpu.failure ? ` (${s.gpu.failure})` : ''}; host prepare ${fmt(s.gpu.timings.prepareMs)}, ` +
       `upload ${fmt(s.gpu.timings.uploadMs)}, GPU ${fmt(s.gpu.timings.gpuMs)}` +
       `${s.gpu.timings.computeMs !== null ? ` (compute ${fmt(s.gpu.timings.computeMs)} by timestamps)` : ''}, host finish ${fmt(s.gpu.timings.finishMs)}`] : []),
-    `time: read ${fmt(t.readMs)}, prepare ${fmt(t.prepareMs)}, fit ${fmt(t.fitMs)}, write ${fmt(t.writeMs)}, total ${fmt(t.totalMs)}; peak RSS ${s.peakRssMB} MB`,
+    ...(s.rlrtExact ? [`exact RLRT: ${s.rlrtExact.nsim} null simulations for each of ${s.rlrtExact.patterns} design(s), seed ${s.rlrtExact.seed}`] : []),
+    `time: read ${fmt(t.readMs)}, prepare ${fmt(t.prepareMs)}, fit ${fmt(t.fitMs)}${s.rlrtExact ? `, exact RLRT ${fmt(t.rlrtExactMs)}` : ''}, ` +
+      `write ${fmt(t.writeMs)}, total ${fmt(t.totalMs)}; peak RSS ${s.peakRssMB} MB`,
   ];
 }
