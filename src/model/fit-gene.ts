@@ -3,7 +3,7 @@ import { h2Uncertainty } from '../stats/h2-uncertainty.js';
 import { satterthwaiteDf } from '../stats/satterthwaite.js';
 import type { GeneStats } from './gene-stats.js';
 import { type LambdaSearch, searchLambda } from './lambda-search.js';
-import { profileAt, remlCriterion } from './reml.js';
+import { profileAt, remlCriterion, remlDerivatives } from './reml.js';
 
 /** Outcome of one gene's fit; `status` and `message` follow SPEC §2–3. */
 export type FitStatus = 'ok' | 'singular' | 'failed';
@@ -59,7 +59,8 @@ export function estimatesAt(stats: GeneStats, search: Pick<LambdaSearch, 'lambda
   const remlLogLik = -profile.criterion / 2;
   const nullLogLik = -remlCriterion(stats, 0) / 2;
   const lrt = Math.max(0, 2 * (remlLogLik - nullLogLik));
-  const df = satterthwaiteDf(stats, lambda, sigma2E);
+  const derivatives = remlDerivatives(stats, lambda); // shared by the Satterthwaite df and the SE of h2
+  const df = satterthwaiteDf(stats, lambda, sigma2E, derivatives);
   const se = new Float64Array(p);
   const t = new Float64Array(p);
   const pValues = new Float64Array(p);
@@ -69,7 +70,7 @@ export function estimatesAt(stats: GeneStats, search: Pick<LambdaSearch, 'lambda
     pValues[k] = pTwoSidedT(t[k], df[k]);
   }
   const singular = lambda === 0;
-  const h2 = h2Uncertainty(stats, lambda);
+  const h2 = h2Uncertainty(stats, lambda, derivatives);
   return {
     status: singular ? 'singular' : 'ok',
     message: singular ? 'boundary fit: the group variance is estimated as 0 (lme4 isSingular)' : null,

@@ -134,7 +134,12 @@ export class GenePreparer {
   }
 
   private patternOf(rows: Int32Array): DesignPattern {
-    const key = rows.join(',');
+    // Keyed by the missing rows, a few, rather than the observed ones, hundreds.
+    let key = '';
+    for (let i = 0, r = 0; r < this.context.design.nObs; r++) {
+      if (rows[i] === r) i++;
+      else key += `${r},`;
+    }
     let pattern = this.patterns.get(key);
     if (pattern === undefined) {
       pattern = buildPattern(this.context.design, Int32Array.from(rows));

@@ -1,7 +1,7 @@
 import { brentRoot } from '../model/brent.js';
 import type { GeneStats } from '../model/gene-stats.js';
 import { H_GRID, H_MAX, lambdaOf } from '../model/lambda-search.js';
-import { remlCriterion, remlDerivatives } from '../model/reml.js';
+import { remlCriterion, type RemlDerivatives, remlDerivatives } from '../model/reml.js';
 
 /** qchisq(0.95, 1): the cut-off of the restricted likelihood-ratio test that the 95% interval inverts. */
 export const H2_CUTOFF_95 = 3.841458820694124;
@@ -41,7 +41,8 @@ export interface H2Uncertainty {
  * (always so at a singular fit, λ̂ = 0); hi = 1 exactly when it stays within up to h = H_MAX (λ = 1e8).
  * All three are NaN where the criterion is not finite at λ̂.
  */
-export function h2Uncertainty(stats: GeneStats, lambdaHat: number): H2Uncertainty {
+export function h2Uncertainty(stats: GeneStats, lambdaHat: number,
+  derivatives = remlDerivatives(stats, lambdaHat)): H2Uncertainty {
   const work = new Float64Array(stats.m * stats.m);
   const best = remlCriterion(stats, lambdaHat, work);
   if (!(lambdaHat >= 0) || !Number.isFinite(best)) return { se: NaN, lo: NaN, hi: NaN };
@@ -53,7 +54,7 @@ export function h2Uncertainty(stats: GeneStats, lambdaHat: number): H2Uncertaint
   };
   const lo = intervalEnd(excess, hHat, H_GRID.filter((h) => h < hHat).reverse(), 0);
   const hi = intervalEnd(excess, hHat, [...H_GRID, H_MAX].filter((h) => h > hHat), 1);
-  return { se: h2StandardError(stats, lambdaHat), lo, hi };
+  return { se: h2StandardError(stats, lambdaHat, derivatives), lo, hi };
 }
 
 /**
@@ -90,9 +91,8 @@ function intervalEnd(excess: (h: number) => number, hHat: number, steps: number[
 }
 
 /** se of ĥ2 by the delta method (see h2Uncertainty); NaN where the Hessian in (λ, σ²) is not positive definite. */
-function h2StandardError(stats: GeneStats, lambda: number): number {
+function h2StandardError(stats: GeneStats, lambda: number, d: RemlDerivatives | undefined): number {
   const { n, p } = stats.pattern;
-  const d = remlDerivatives(stats, lambda);
   if (d === undefined || !(d.r > 0)) return NaN;
   const s2 = d.r / (n - p);
   // As in satterthwaite.ts, in (λ, σ²) at σ² = σ̂²(λ), where D_σ² = 0.

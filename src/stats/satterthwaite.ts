@@ -10,11 +10,13 @@ import { remlDerivatives } from '../model/reml.js';
  * Hessian taken analytically at (λ̂, σ̂²_e) instead of by numDeriv. At an interior optimum the result does
  * not depend on the parameterisation; at the boundary θ = 0 it is lmerTest's (there ∂V/∂θ = 0, and σ alone
  * carries the uncertainty: df = n − p). Returns [p] df, NaN where the Hessian is not positive definite.
+ * `derivatives` may be passed in when the caller has them at (λ̂) already.
  */
-export function satterthwaiteDf(stats: GeneStats, lambda: number, sigma2: number): Float64Array {
+export function satterthwaiteDf(stats: GeneStats, lambda: number, sigma2: number,
+  derivatives = remlDerivatives(stats, lambda)): Float64Array {
   const { n, p } = stats.pattern;
   const df = new Float64Array(p).fill(NaN);
-  const d = p === 0 ? undefined : remlDerivatives(stats, lambda);
+  const d = p === 0 ? undefined : derivatives;
   if (d === undefined) return df;
   const { r, r1, c, cm1 } = d;
 
