@@ -46,8 +46,9 @@ export interface GpuRunReport {
   /** Why the GPU stopped being used, when it did. */
   failure: string | null;
   /**
-   * Host preparation, upload calls, submit-to-readback wall time (compute and readback), host finishing; and
-   * the compute time alone from timestamp queries where the adapter has them (else null).
+   * Host preparation, upload calls, time the host waited for the GPU (compute and readback not hidden behind
+   * host work), host finishing; and the compute time alone from timestamp queries where the adapter has them
+   * (else null).
    */
   timings: { prepareMs: number; uploadMs: number; gpuMs: number; finishMs: number; computeMs: number | null };
 }
@@ -102,7 +103,6 @@ interface DeviceBatch {
   buffers: GPUBuffer[];
   staging: GPUBuffer;
   done: Promise<void>;
-  submitted: number;
 }
 
 /**
@@ -163,7 +163,9 @@ export class WebGpuBackend implements Backend {
       try {
         if (batch.host.packed.length === 0) return; // every gene was settled on the host
         if (batch.device === undefined) throw new Error(this.gpu.failure ?? 'the GPU is not in use');
+        const waiting = performance.now();
         await batch.device.done;
+        this.report.timings.gpuMs += performance.now() - waiting;
         if (this.gpu.failure) throw new Error(this.gpu.failure);
         const t = performance.now();
         this.finishBatch(batch.host, batch.device.staging, shape, scaling, preparer, job, out);
@@ -294,11 +296,8 @@ export class WebGpuBackend implements Backend {
     }
     device.queue.submit([encoder.finish()]);
     this.report.batches++;
-    const submitted = performance.now();
-    const done = staging.mapAsync(GPUMapMode.READ).then(() => {
-      this.report.timings.gpuMs += performance.now() - submitted;
-    });
-    return { buffers: [y, sums, stats, counts, start, out, beta, ...(resolved ? [resolved] : [])], staging, done, submitted };
+    const done = staging.mapAsync(GPUMapMode.READ);
+    return { buffers: [y, sums, stats, counts, start, out, beta, ...(resolved ? [resolved] : [])], staging, done };
   }
 
   /** Turns a batch's GPU results into estimates (f64, at the GPU's λ̂), refining on the CPU what fails a check. */

@@ -48,7 +48,7 @@ export function summaryLines(s: RunSummary): string[] {
     `backend: ${s.backend.name} on ${s.backend.device} (${s.backend.reason})`,
     ...(s.gpu ? [`gpu: ${s.gpu.batches} batch(es), ${s.gpu.gpuGenes} genes on the GPU, ${s.gpu.refinedGenes} refined in f64 on the CPU, ` +
       `${s.gpu.cpuGenes} on the CPU${s.gpu.failure ? ` (${s.gpu.failure})` : ''}; host prepare ${fmt(s.gpu.timings.prepareMs)}, ` +
-      `upload ${fmt(s.gpu.timings.uploadMs)}, GPU ${fmt(s.gpu.timings.gpuMs)}` +
+      `upload ${fmt(s.gpu.timings.uploadMs)}, waiting for the GPU ${fmt(s.gpu.timings.gpuMs)}` +
       `${s.gpu.timings.computeMs !== null ? ` (compute ${fmt(s.gpu.timings.computeMs)} by timestamps)` : ''}, host finish ${fmt(s.gpu.timings.finishMs)}`] : []),
     ...(s.rlrtExact ? [`exact RLRT: ${s.rlrtExact.nsim} null simulations for each of ${s.rlrtExact.patterns} design(s), seed ${s.rlrtExact.seed}`] : []),
     `time: read ${fmt(t.readMs)}, prepare ${fmt(t.prepareMs)}, fit ${fmt(t.fitMs)}${s.rlrtExact ? `, exact RLRT ${fmt(t.rlrtExactMs)}` : ''}, ` +
