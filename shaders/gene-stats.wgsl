@@ -5,15 +5,6 @@
 // the group means, so W never forms Σz² − n z̄² in f32, accumulated in blocks of BLOCK samples to keep the
 // rounding of long sums down; then each group's mean outer product goes to the B of its (masked) size.
 
-struct Params {
-  nGenes: u32,
-  nObs: u32,
-  p: u32,
-  nGroups: u32,
-  maxSize: u32,
-  rowInvocations: u32,
-};
-
 /// A missing value, written by the host (values are centred and scaled, so never this large).
 const MISSING: f32 = 3.0e38;
 const MAX_MM: u32 = 256u;

@@ -1,5 +1,6 @@
 // The REML criterion and score of one gene from its augmented statistics, as src/model/reml.ts computes them
-// in f64. Prepended by the host to moment-start.wgsl and reml-search.wgsl (WGSL has no include).
+// in f64. Prepended by the host (after params.wgsl) to moment-start.wgsl, reml-search.wgsl and reml-beta.wgsl
+// (WGSL has no include).
 //
 // Layout of one gene's statistics (f32, scaled on the host; see src/gpu/gene-stats.ts):
 //   stats [nGenes × (maxSize + 1) × m × m]: W, then B_s for group sizes s = 1..maxSize
@@ -12,16 +13,6 @@ const MAX_MM: u32 = 256u;
 const LOG_2PI: f32 = 1.8378770664093453;
 /// Stands for +∞ (WGSL has no portable infinity or NaN).
 const HUGE: f32 = 3.0e38;
-
-struct Params {
-  nGenes: u32,
-  nObs: u32,
-  p: u32,
-  nGroups: u32,
-  maxSize: u32,
-  /// Invocations per row of a dispatch folded into 2-D.
-  rowInvocations: u32,
-};
 
 var<private> M: array<f32, MAX_MM>;
 var<private> M1: array<f32, MAX_MM>;

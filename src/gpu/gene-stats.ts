@@ -8,7 +8,7 @@ import type { GpuProgram } from './program.js';
  */
 export const geneStatsProgram: GpuProgram = {
   name: 'gene-stats',
-  shaders: ['gene-stats'],
+  shaders: ['params', 'gene-stats'],
   workgroupSize: 64,
   bindings: ['read-only-storage', 'read-only-storage', 'read-only-storage', 'storage', 'storage', 'storage', 'read-only-storage'],
 };

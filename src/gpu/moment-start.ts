@@ -6,7 +6,7 @@ import type { GpuProgram } from './program.js';
  */
 export const momentStartProgram: GpuProgram = {
   name: 'moment-start',
-  shaders: ['reml-common', 'moment-start'],
+  shaders: ['params', 'reml-common', 'moment-start'],
   workgroupSize: 64,
   bindings: ['read-only-storage', 'read-only-storage', 'storage'],
 };

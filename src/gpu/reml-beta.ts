@@ -6,7 +6,7 @@ import type { GpuProgram } from './program.js';
  */
 export const remlBetaProgram: GpuProgram = {
   name: 'reml-beta',
-  shaders: ['reml-common', 'reml-beta'],
+  shaders: ['params', 'reml-common', 'reml-beta'],
   workgroupSize: 64,
   bindings: ['read-only-storage', 'read-only-storage', 'read-only-storage', 'storage', 'storage'],
 };

@@ -7,7 +7,7 @@ import type { GpuProgram } from './program.js';
  */
 export const remlSearchProgram: GpuProgram = {
   name: 'reml-search',
-  shaders: ['reml-common', 'reml-search'],
+  shaders: ['params', 'reml-common', 'reml-search'],
   workgroupSize: 64,
   bindings: ['read-only-storage', 'read-only-storage', 'read-only-storage', 'read-only-storage', 'storage'],
 };
