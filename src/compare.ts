@@ -38,7 +38,8 @@ const relative: (floorOf: (scale: number) => number) => Limit = (floorOf) => (ex
 /**
  * Compares `actual` (a GPU run) with `expected` (the CPU run) on every gene that is ok or singular in both.
  * Columns SPEC §6 judges: h2 and its interval ends (abs 1e-4), h2_se, sigma2_group, sigma2_resid, beta_*, p_lrt,
- * p_* (and status); the others are reported for information.
+ * p_* (and status), and where computed p_rlrt_exact and the bootstrap intervals (h2 ends abs 1e-4, σ² ends as
+ * σ²); the others are reported for information.
  */
 export function compareResults(geneIds: string[], coefNames: string[], expected: GeneResults, actual: GeneResults): Comparison {
   const p = expected.p;
@@ -79,6 +80,14 @@ export function compareResults(geneIds: string[], coefNames: string[], expected:
     record('p_lrt', expected.pLrt[g], actual.pLrt[g], g, pLimit, v);
     record('q_lrt', expected.qLrt[g], actual.qLrt[g], g, null, v);
     if (!Number.isNaN(expected.pRlrtExact[g])) record('p_rlrt_exact', expected.pRlrtExact[g], actual.pRlrtExact[g], g, pLimit, v);
+    if (!Number.isNaN(expected.h2BootLo[g])) {
+      record('h2_boot_lo', expected.h2BootLo[g], actual.h2BootLo[g], g, () => GPU_TOLERANCE.h2Abs, v);
+      record('h2_boot_hi', expected.h2BootHi[g], actual.h2BootHi[g], g, () => GPU_TOLERANCE.h2Abs, v);
+      record('sigma2_group_boot_lo', expected.sigma2GBootLo[g], actual.sigma2GBootLo[g], g, relative((s) => s), v);
+      record('sigma2_group_boot_hi', expected.sigma2GBootHi[g], actual.sigma2GBootHi[g], g, relative((s) => s), v);
+      record('sigma2_resid_boot_lo', expected.sigma2EBootLo[g], actual.sigma2EBootLo[g], g, relative((s) => s), v);
+      record('sigma2_resid_boot_hi', expected.sigma2EBootHi[g], actual.sigma2EBootHi[g], g, relative((s) => s), v);
+    }
     coefNames.forEach((c, k) => {
       const i = g * p + k;
       record(`beta_${c}`, expected.beta[i], actual.beta[i], g, relative(Math.sqrt), v);

@@ -8,6 +8,7 @@ import type { FitContext, GeneFilters } from './model/prepare.js';
 import { librarySizes, looksLikeCounts, type Transform } from './model/transform.js';
 import { countStatuses, finishResults, type GeneResults, type Status } from './results.js';
 import { exactRlrtPValues } from './rlrt-exact.js';
+import { parametricBootstrap } from './bootstrap.js';
 import type { Table } from './io/table-format.js';
 import { resultTable } from './results-table.js';
 
@@ -23,10 +24,17 @@ export interface FitOptions extends DesignOptions, GeneFilters {
   gpu?: WebGpuOptions;
   /** Simulations of the exact RLRT null distribution per design (`--rlrt-exact`); none when absent. */
   rlrtExact?: number;
+  /**
+   * Parametric-bootstrap replicates per fitted gene (`--bootstrap`): 95% percentile intervals of h2, σ²_g and
+   * σ²_e (see bootstrap.ts), on the host after the fit; none when absent.
+   */
+  bootstrap?: number;
   /** Seed of the Philox stream of every simulation (`--seed`, default 1). */
   seed?: number;
   /** Called as genes finish. */
   onProgress?: (genesDone: number, genesTotal: number) => void;
+  /** Called as genes finish their bootstrap (genesTotal: the fitted genes), first with 0 done. */
+  onBootstrapProgress?: (genesDone: number, genesTotal: number) => void;
   /** Called with each thing the user should know (dropped samples, a counts-without-transform warning). */
   onNotice?: (message: string) => void;
 }
@@ -41,10 +49,18 @@ export interface FitResult {
   /** What the GPU did (batches, refined genes, failures), when the WebGPU backend ran. */
   gpu?: GpuRunReport;
   counts: Record<Status, number>;
-  /** Milliseconds spent building the design (prepare), fitting every gene (fit), and simulating the exact RLRT. */
-  timings: { prepareMs: number; fitMs: number; rlrtExactMs: number };
+  /**
+   * Milliseconds spent building the design (prepare), fitting every gene (fit), simulating the exact RLRT and
+   * bootstrapping.
+   */
+  timings: { prepareMs: number; fitMs: number; rlrtExactMs: number; bootstrapMs: number };
   /** Null simulations per design of the exact RLRT, and the designs (missing-value patterns) simulated; absent without it. */
   rlrtExact?: { nsim: number; seed: number; patterns: number };
+  /**
+   * Bootstrap replicates per gene, the seed, the genes bootstrapped and the replicates whose refit failed (left
+   * out of the quantiles); absent without it.
+   */
+  bootstrap?: { B: number; seed: number; genes: number; failedReplicates: number };
   notices: string[];
 }
 
@@ -90,6 +106,13 @@ export async function fitGenes(matrix: ExpressionMatrix, samples: SampleSheet, f
       seed: options.seed ?? 1,
       ...exactRlrtPValues(context, matrix.values, matrix.nSamples, results, options.rlrtExact, options.seed ?? 1),
     };
+    const simulated = performance.now();
+    const bootstrap = options.bootstrap === undefined ? undefined : {
+      B: options.bootstrap,
+      seed: options.seed ?? 1,
+      ...parametricBootstrap(context, matrix.values, matrix.nSamples, results, options.bootstrap, options.seed ?? 1,
+        options.onBootstrapProgress),
+    };
     return {
       geneIds: matrix.geneIds,
       coefNames: design.coefNames,
@@ -98,8 +121,11 @@ export async function fitGenes(matrix: ExpressionMatrix, samples: SampleSheet, f
       backend: backend.description,
       gpu: (backend as { report?: GpuRunReport }).report,
       counts: countStatuses(results),
-      timings: { prepareMs: prepared - started, fitMs: fitted - prepared, rlrtExactMs: performance.now() - fitted },
+      timings: {
+        prepareMs: prepared - started, fitMs: fitted - prepared, rlrtExactMs: simulated - fitted, bootstrapMs: performance.now() - simulated,
+      },
       rlrtExact,
+      bootstrap,
       notices,
     };
   } finally {
@@ -109,5 +135,5 @@ export async function fitGenes(matrix: ExpressionMatrix, samples: SampleSheet, f
 
 /** The SPEC §5 output table of a fit. */
 export function fitTable(fit: FitResult): Table {
-  return resultTable(fit.geneIds, fit.coefNames, fit.results, fit.rlrtExact !== undefined);
+  return resultTable(fit.geneIds, fit.coefNames, fit.results, fit.rlrtExact !== undefined, fit.bootstrap !== undefined);
 }

@@ -37,6 +37,16 @@ export interface GeneResults {
   /** Exact RLRT p-values and their BH q-values, with `--rlrt-exact` only (see rlrt-exact.ts); else NaN. */
   pRlrtExact: Float64Array;
   qRlrtExact: Float64Array;
+  /**
+   * 95% parametric-bootstrap percentile intervals of h2, σ²_g and σ²_e, with `--bootstrap` only (see
+   * bootstrap.ts); else NaN.
+   */
+  h2BootLo: Float64Array;
+  h2BootHi: Float64Array;
+  sigma2GBootLo: Float64Array;
+  sigma2GBootHi: Float64Array;
+  sigma2EBootLo: Float64Array;
+  sigma2EBootHi: Float64Array;
   beta: Float64Array;
   se: Float64Array;
   df: Float64Array;
@@ -52,7 +62,7 @@ export interface GeneResults {
 }
 
 const PER_GENE = ['mean', 'sigma2G', 'sigma2E', 'h2', 'h2Se', 'h2Lo', 'h2Hi', 'remlLogLik', 'lrt', 'pLrt', 'qLrt', 'pRlrtExact',
-  'qRlrtExact'] as const;
+  'qRlrtExact', 'h2BootLo', 'h2BootHi', 'sigma2GBootLo', 'sigma2GBootHi', 'sigma2EBootLo', 'sigma2EBootHi'] as const;
 const PER_COEF = ['beta', 'se', 'df', 't', 'pValue', 'qValue'] as const;
 
 /** Results for nGenes genes, every estimate NA until set. */
@@ -67,6 +77,8 @@ export function allocateResults(nGenes: number, p: number): GeneResults {
     h2Se: na(nGenes), h2Lo: na(nGenes), h2Hi: na(nGenes),
     remlLogLik: na(nGenes), lrt: na(nGenes), pLrt: na(nGenes), qLrt: na(nGenes),
     pRlrtExact: na(nGenes), qRlrtExact: na(nGenes),
+    h2BootLo: na(nGenes), h2BootHi: na(nGenes), sigma2GBootLo: na(nGenes), sigma2GBootHi: na(nGenes),
+    sigma2EBootLo: na(nGenes), sigma2EBootHi: na(nGenes),
     beta: na(nGenes * p), se: na(nGenes * p), df: na(nGenes * p), t: na(nGenes * p), pValue: na(nGenes * p),
     qValue: na(nGenes * p),
     iterations: new Int32Array(nGenes),

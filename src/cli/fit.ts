@@ -44,6 +44,10 @@ export async function readAndFit(o: FitCliOptions, inputs: RunInputs, say: (line
     const fit = await fitGenes(matrix, samples, inputs.formula, {
       ...options,
       onProgress: (done) => progress.update(done),
+      onBootstrapProgress: (done, total) => {
+        if (done === 0) progress.start('bootstrap', total, 'genes');
+        else progress.update(done);
+      },
       onNotice: (message) => say(`note: ${message}`),
     });
     return { fit, readMs, matrixSamples: matrix.nSamples };
@@ -74,8 +78,12 @@ export async function runFit(o: FitCliOptions): Promise<RunSummary> {
     backend: fit.backend,
     gpu: fit.gpu,
     rlrtExact: fit.rlrtExact,
+    bootstrap: fit.bootstrap,
     statuses: fit.counts,
-    timings: { readMs, prepareMs: fit.timings.prepareMs, fitMs: fit.timings.fitMs, rlrtExactMs: fit.timings.rlrtExactMs, writeMs, totalMs: performance.now() - started },
+    timings: {
+      readMs, prepareMs: fit.timings.prepareMs, fitMs: fit.timings.fitMs, rlrtExactMs: fit.timings.rlrtExactMs,
+      bootstrapMs: fit.timings.bootstrapMs, writeMs, totalMs: performance.now() - started,
+    },
     peakRssMB: peakRssMB(),
     notices: fit.notices,
     output: o.out ?? '-',

@@ -18,9 +18,11 @@ export interface RunSummary {
   gpu?: GpuRunReport;
   statuses: Record<Status, number>;
   /** Wall-clock milliseconds per phase. */
-  timings: { readMs: number; prepareMs: number; fitMs: number; rlrtExactMs: number; writeMs: number; totalMs: number };
+  timings: { readMs: number; prepareMs: number; fitMs: number; rlrtExactMs: number; bootstrapMs: number; writeMs: number; totalMs: number };
   /** The exact RLRT's simulations, when asked for. */
   rlrtExact?: { nsim: number; seed: number; patterns: number };
+  /** The parametric bootstrap's replicates, when asked for. */
+  bootstrap?: { B: number; seed: number; genes: number; failedReplicates: number };
   peakRssMB: number;
   notices: string[];
   output: string;
@@ -51,7 +53,10 @@ export function summaryLines(s: RunSummary): string[] {
       `upload ${fmt(s.gpu.timings.uploadMs)}, waiting for the GPU ${fmt(s.gpu.timings.gpuMs)}` +
       `${s.gpu.timings.computeMs !== null ? ` (compute ${fmt(s.gpu.timings.computeMs)} by timestamps)` : ''}, host finish ${fmt(s.gpu.timings.finishMs)}`] : []),
     ...(s.rlrtExact ? [`exact RLRT: ${s.rlrtExact.nsim} null simulations for each of ${s.rlrtExact.patterns} design(s), seed ${s.rlrtExact.seed}`] : []),
-    `time: read ${fmt(t.readMs)}, prepare ${fmt(t.prepareMs)}, fit ${fmt(t.fitMs)}${s.rlrtExact ? `, exact RLRT ${fmt(t.rlrtExactMs)}` : ''}, ` +
+    ...(s.bootstrap ? [`bootstrap: ${s.bootstrap.B} replicates for each of ${s.bootstrap.genes} fitted gene(s), seed ${s.bootstrap.seed}` +
+      `${s.bootstrap.failedReplicates > 0 ? `; ${s.bootstrap.failedReplicates} replicate refit(s) failed and were left out` : ''}`] : []),
+    `time: read ${fmt(t.readMs)}, prepare ${fmt(t.prepareMs)}, fit ${fmt(t.fitMs)}${s.rlrtExact ? `, exact RLRT ${fmt(t.rlrtExactMs)}` : ''}` +
+      `${s.bootstrap ? `, bootstrap ${fmt(t.bootstrapMs)}` : ''}, ` +
       `write ${fmt(t.writeMs)}, total ${fmt(t.totalMs)}; peak RSS ${s.peakRssMB} MB`,
   ];
 }

@@ -21,6 +21,9 @@
  *     summed in that order, z² computed without the square root as (−2 ln v_0) cos²(2π v_1), (−2 ln v_0)
  *     sin²(2π v_1), then the same of v_2, v_3. χ²_k costs ⌈k/8⌉ Philox calls and logs, plus a quarter of a
  *     Philox call (four χ²₁ share one block) when k is odd.
+ * tag 2 (parametric bootstrap normals, bootstrapNormalBlock): the counter's `sim` and `variable` words are the
+ *     replicate b and the gene g, words = philox4x32([block, b, 2, g], key), and the four draws of a block are
+ *     the same Box–Muller pairs as tag 0's. bootstrap.ts says which draw stands for which random effect.
  *
  * 24 bits, not 32, so that v is exactly representable in f32: a WGSL shader computes the same v bit for bit,
  * and only the f32 rounding of ln, cos, sin and the products separates its draws from these f64 ones. v = 1 is
@@ -113,6 +116,19 @@ const TWO_PI = 2 * Math.PI;
 /** Counter word 2 of each kind of draw (file comment). */
 export const PHILOX_TAG_NORMAL = 0;
 export const PHILOX_TAG_CHISQ = 1;
+export const PHILOX_TAG_BOOTSTRAP = 2;
+
+/** The two Box–Muller pairs of one block's words (file comment), into `out` [4]. */
+function boxMuller(words: Uint32Array, out: Float64Array): void {
+  const r0 = Math.sqrt(-2 * Math.log(uniform24(words[0])));
+  const a0 = TWO_PI * uniform24(words[1]);
+  const r1 = Math.sqrt(-2 * Math.log(uniform24(words[2])));
+  const a1 = TWO_PI * uniform24(words[3]);
+  out[0] = r0 * Math.cos(a0);
+  out[1] = r0 * Math.sin(a0);
+  out[2] = r1 * Math.cos(a1);
+  out[3] = r1 * Math.sin(a1);
+}
 
 /**
  * Standard normals 4·block .. 4·block + 3 of `variable` in simulation `sim` (file comment), into `out` [4].
@@ -122,14 +138,7 @@ export function normalBlock(
   key: Uint32Array, sim: number, block: number, out: Float64Array, words: Uint32Array = new Uint32Array(4), variable = 0,
 ): void {
   philoxWords(block >>> 0, sim >>> 0, PHILOX_TAG_NORMAL, variable >>> 0, key[0], key[1], words);
-  const r0 = Math.sqrt(-2 * Math.log(uniform24(words[0])));
-  const a0 = TWO_PI * uniform24(words[1]);
-  const r1 = Math.sqrt(-2 * Math.log(uniform24(words[2])));
-  const a1 = TWO_PI * uniform24(words[3]);
-  out[0] = r0 * Math.cos(a0);
-  out[1] = r0 * Math.sin(a0);
-  out[2] = r1 * Math.cos(a1);
-  out[3] = r1 * Math.sin(a1);
+  boxMuller(words, out);
 }
 
 /** Standard normal number `draw` of `variable` in simulation `sim` under `seed`, recomputed on its own. */
@@ -145,6 +154,25 @@ export function uniformAt(seed: number, sim: number, draw: number, variable = 0)
   const words = new Uint32Array(4);
   philoxWords(Math.floor(draw / 4) >>> 0, sim >>> 0, PHILOX_TAG_NORMAL, variable >>> 0, key[0], key[1], words);
   return uniform24(words[draw % 4]);
+}
+
+/**
+ * Bootstrap normals 4·block .. 4·block + 3 of replicate `replicate` of gene `gene` (tag 2, file comment), into
+ * `out` [4]: the Box–Muller pairs of philox4x32([block, replicate, 2, gene], key). `key`: philoxKey(seed);
+ * `words`: scratch [4].
+ */
+export function bootstrapNormalBlock(
+  key: Uint32Array, gene: number, replicate: number, block: number, out: Float64Array, words: Uint32Array = new Uint32Array(4),
+): void {
+  philoxWords(block >>> 0, replicate >>> 0, PHILOX_TAG_BOOTSTRAP, gene >>> 0, key[0], key[1], words);
+  boxMuller(words, out);
+}
+
+/** Bootstrap normal number `draw` of replicate `replicate` of gene `gene` under `seed`, recomputed on its own. */
+export function bootstrapNormalAt(seed: number, gene: number, replicate: number, draw: number): number {
+  const z = new Float64Array(4);
+  bootstrapNormalBlock(philoxKey(seed), gene, replicate, Math.floor(draw / 4), z);
+  return z[draw % 4];
 }
 
 /**

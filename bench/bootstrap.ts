@@ -1,0 +1,89 @@
+/**
+ * Cost of the parametric bootstrap (`--bootstrap`, src/bootstrap.ts) on the benchmark design (n = 500 samples,
+ * 250 individuals × 2, `~ treatment + age + (1 | individual)`), single-threaded f64 CPU: the first GENES genes of
+ * bench/data/expr.tsv (made by `npm run bench`), B replicates each, through fitGenes as the CLI runs it, then one
+ * gene's replicates split into their steps (draw y*, sufficient statistics, λ search, profile). Writes
+ * bench/results/<date>-bootstrap.json and prints µs per replicate.
+ * Run: `npx tsc -p tsconfig.json && node dist/bench/bootstrap.js [genes] [B]`.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { bootstrapModel, bootstrapWork, drawReplicate } from '../src/bootstrap.js';
+import { fitGenes } from '../src/fit-genes.js';
+import { readMatrix } from '../src/io/matrix-reader.js';
+import { readSampleSheet } from '../src/io/sample-sheet.js';
+import { computeGeneStats } from '../src/model/gene-stats.js';
+import { searchLambda } from '../src/model/lambda-search.js';
+import { GenePreparer } from '../src/model/prepare.js';
+import { profileAt } from '../src/model/reml.js';
+import { philoxKey } from '../src/stats/philox.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const GENES = Number(process.argv[2] ?? 20);
+const B = Number(process.argv[3] ?? 500);
+const SEED = 1;
+const FORMULA = '~ treatment + age + (1 | individual)';
+
+const full = await readMatrix(path.join(ROOT, 'bench/data/expr.tsv'));
+const samples = await readSampleSheet(path.join(ROOT, 'bench/data/samples.tsv'));
+const matrix = { ...full, nGenes: GENES, geneIds: full.geneIds.slice(0, GENES), values: full.values.slice(0, GENES * full.nSamples) };
+
+await fitGenes(matrix, samples, FORMULA, { backend: 'cpu', threads: 1, bootstrap: 20, seed: SEED }); // warm-up
+const fit = await fitGenes(matrix, samples, FORMULA, { backend: 'cpu', threads: 1, bootstrap: B, seed: SEED });
+const replicates = fit.bootstrap!.genes * B;
+const usPerReplicate = (fit.timings.bootstrapMs * 1000) / replicates;
+
+// One gene's replicates, step by step.
+const g = Array.from(fit.results.status).findIndex((s) => s === 0);
+const preparer = new GenePreparer({ design: fit.design, transform: 'none', librarySizes: null, filters: {} });
+const prepared = preparer.prepare(matrix.values.subarray(g * matrix.nSamples, (g + 1) * matrix.nSamples));
+if (prepared.status !== 'ready') throw new Error('gene not ready');
+const beta = Array.from(prepared.pattern.columns, (c) => fit.results.beta[g * fit.results.p + c]);
+const model = bootstrapModel(fit.design, prepared.pattern, g, beta, fit.results.sigma2G[g], fit.results.sigma2E[g]);
+const work = bootstrapWork(model);
+const key = philoxKey(SEED);
+const steps = { drawUs: 0, statsUs: 0, searchUs: 0, profileUs: 0 };
+let evaluations = 0;
+for (let b = 0; b < B; b++) {
+  const t0 = performance.now();
+  drawReplicate(model, key, b, work);
+  const t1 = performance.now();
+  const stats = computeGeneStats(model.pattern, work.y);
+  const t2 = performance.now();
+  const search = searchLambda(stats);
+  const t3 = performance.now();
+  profileAt(stats, search.lambda);
+  const t4 = performance.now();
+  steps.drawUs += (t1 - t0) * 1000 / B;
+  steps.statsUs += (t2 - t1) * 1000 / B;
+  steps.searchUs += (t3 - t2) * 1000 / B;
+  steps.profileUs += (t4 - t3) * 1000 / B;
+  evaluations += search.evaluations / B;
+}
+
+console.log(`${fit.bootstrap!.genes} genes × ${B} replicates, n = ${fit.design.nObs}: ${fit.timings.bootstrapMs.toFixed(0)} ms, ` +
+  `${usPerReplicate.toFixed(1)} µs per replicate (${fit.bootstrap!.failedReplicates} failed)`);
+console.log(`one gene, per replicate: draw ${steps.drawUs.toFixed(1)} µs, statistics ${steps.statsUs.toFixed(1)} µs, ` +
+  `λ search ${steps.searchUs.toFixed(1)} µs (${evaluations.toFixed(1)} evaluations), profile ${steps.profileUs.toFixed(1)} µs`);
+const per40k = (usPerReplicate * 40000 * 1000) / 1e6;
+console.log(`40,000 genes at B = 1000 on one thread: about ${(per40k / 3600).toFixed(1)} h`);
+
+const date = new Date().toISOString();
+const out = path.join(ROOT, 'bench/results', `${date.slice(0, 10)}-bootstrap.json`);
+fs.mkdirSync(path.dirname(out), { recursive: true });
+fs.writeFileSync(out, JSON.stringify({
+  date,
+  machine: { cpu: os.cpus()[0]?.model, cores: os.availableParallelism(), memoryGB: Math.round(os.totalmem() / 2 ** 30), node: process.version },
+  backend: { name: 'cpu', device: 'single thread, f64' },
+  formula: FORMULA,
+  sizes: { genes: fit.bootstrap!.genes, samples: fit.design.nObs, groups: fit.design.groupLevels.length, B },
+  seed: SEED,
+  bootstrapMs: fit.timings.bootstrapMs,
+  usPerReplicate,
+  oneGene: { gene: fit.geneIds[g], ...steps, searchEvaluations: evaluations },
+  hoursFor40000GenesAtB1000: per40k / 3600,
+  peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
+}, null, 2) + '\n');
+console.log(`wrote ${path.relative(ROOT, out)}`);

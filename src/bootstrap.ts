@@ -1,0 +1,202 @@
+/**
+ * Parametric bootstrap of the variance components (`--bootstrap B`): for every fitted gene (status ok or
+ * singular), B data sets are simulated from the gene's REML fit on its own rows and refitted exactly as the CPU
+ * path fits a gene, and the 2.5% and 97.5% quantiles (R's type 7) of the B refits are its 95% percentile
+ * intervals of h2, σ²_g and σ²_e.
+ *
+ * Replicate b (0-based, b = 0..B−1) of gene g (its row of the expression matrix, 0-based) draws, for the
+ * observations i = 1..n of the gene's DesignPattern (its missing values dropped),
+ *
+ *     y*_i = (X β̂)_i + σ̂_g · z[group level of i] + σ̂_e · z[L + design row of i],
+ *
+ * where β̂, σ̂²_g = σ̂_g², σ̂²_e = σ̂_e² are the gene's reported estimates, L = Design.groupLevels.length, a
+ * group level is the index into Design.groupLevels, a design row the index into Design.x (the samples the
+ * formula uses, in matrix column order), and z[d] is bootstrap normal draw d of the Philox stream (philox.ts,
+ * tag 2):
+ *
+ *     z[d] = Box–Muller normal d mod 4 of philox4x32([⌊d/4⌋, b, 2, g], [seed mod 2³², ⌊seed/2³²⌋])
+ *          = bootstrapNormalAt(seed, g, b, d).
+ *
+ * So u*_j = σ̂_g z[j] is shared by every observation of group j, each observation gets its own e*_i, and any draw
+ * is recomputable alone from (seed, g, b, d): a GPU thread per (gene, replicate) reproduces the stream draw for
+ * draw. A draw's address does not depend on which other values of the gene are missing. Every replicate fills
+ * z[0 .. L + nObs − 1], ⌈(L + nObs)/4⌉ Philox calls, used or not.
+ *
+ * The refit is the CPU path's: computeGeneStats on the gene's pattern, searchLambda, then at λ̂ profileAt's
+ * σ²_e = r/(n − p), σ²_g = λ̂ σ²_e and h2 = λ̂/(1 + λ̂) (0 when the replicate is singular). A replicate whose refit
+ * the CPU path would report as failed (no residual variance left) is left out of the quantiles and counted.
+ */
+import { UsageError } from './errors.js';
+import type { Design } from './model/design.js';
+import { computeGeneStats } from './model/gene-stats.js';
+import { searchLambda } from './model/lambda-search.js';
+import type { DesignPattern } from './model/pattern.js';
+import { type FitContext, GenePreparer } from './model/prepare.js';
+import { profileAt } from './model/reml.js';
+import { type GeneResults, statusCode } from './results.js';
+import { bootstrapNormalBlock, philoxKey } from './stats/philox.js';
+import { quantileType7 } from './stats/quantile.js';
+
+/** The quantiles of the percentile intervals: a 95% interval. */
+export const BOOTSTRAP_PROBS = [0.025, 0.975] as const;
+
+/** What every replicate of one gene is drawn from: its fit, on its own rows. */
+export interface BootstrapModel {
+  /** The gene's row of the matrix: counter word 3 of its draws. */
+  gene: number;
+  pattern: DesignPattern;
+  /** [pattern.n] (X β̂)_i of each observation, on the scale of y. */
+  fitted: Float64Array;
+  /** [pattern.n] draw index of each observation's group effect: its group level. */
+  groupDraw: Int32Array;
+  /** [pattern.n] draw index of each observation's residual: L + its design row. */
+  residualDraw: Int32Array;
+  /** Draws per replicate, L + nObs. */
+  draws: number;
+  /** √σ̂²_g and √σ̂²_e. */
+  sigmaG: number;
+  sigmaE: number;
+}
+
+/**
+ * The bootstrap model of gene `gene` fitted on `pattern` (the rows of `design` it uses). beta: [pattern.p] β̂ in
+ * pattern column order (GeneResults holds it at columns[a] of the design's coefficients).
+ */
+export function bootstrapModel(design: Design, pattern: DesignPattern, gene: number, beta: ArrayLike<number>,
+  sigma2G: number, sigma2E: number): BootstrapModel {
+  const { n, p, rows, columns } = pattern;
+  const nLevels = design.groupLevels.length;
+  const fitted = new Float64Array(n);
+  const groupDraw = new Int32Array(n);
+  const residualDraw = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    const row = rows[i];
+    let s = 0;
+    for (let a = 0; a < p; a++) s += design.x[row * design.p + columns[a]] * beta[a];
+    fitted[i] = s;
+    groupDraw[i] = design.group[row];
+    residualDraw[i] = nLevels + row;
+  }
+  return { gene, pattern, fitted, groupDraw, residualDraw, draws: nLevels + design.nObs, sigmaG: Math.sqrt(sigma2G), sigmaE: Math.sqrt(sigma2E) };
+}
+
+/** Scratch of bootstrapReplicate for one model; after a call, `y` holds that replicate's y*. */
+export interface BootstrapWork {
+  /** [pattern.n] y* of the last replicate drawn. */
+  y: Float64Array;
+  /** [4·⌈draws/4⌉] z[d] of the last replicate drawn. */
+  z: Float64Array;
+  block: Float64Array;
+  words: Uint32Array;
+}
+
+/** Scratch for replicates of `model`. */
+export function bootstrapWork(model: BootstrapModel): BootstrapWork {
+  return {
+    y: new Float64Array(model.pattern.n),
+    z: new Float64Array(4 * Math.ceil(model.draws / 4)),
+    block: new Float64Array(4),
+    words: new Uint32Array(4),
+  };
+}
+
+/** One replicate's REML estimates; all NaN when its refit failed (no residual variance). */
+export interface ReplicateFit {
+  lambda: number;
+  sigma2G: number;
+  sigma2E: number;
+  h2: number;
+}
+
+/** y*_i = (X β̂)_i + σ̂_g z[groupDraw_i] + σ̂_e z[residualDraw_i] of replicate `replicate` (file comment), into work.y. */
+export function drawReplicate(model: BootstrapModel, key: Uint32Array, replicate: number, work: BootstrapWork): Float64Array {
+  const { z, block, words, y } = work;
+  for (let k = 0; k < z.length; k += 4) {
+    bootstrapNormalBlock(key, model.gene, replicate, k >>> 2, block, words);
+    z[k] = block[0];
+    z[k + 1] = block[1];
+    z[k + 2] = block[2];
+    z[k + 3] = block[3];
+  }
+  const { fitted, groupDraw, residualDraw, sigmaG, sigmaE } = model;
+  for (let i = 0; i < y.length; i++) y[i] = fitted[i] + sigmaG * z[groupDraw[i]] + sigmaE * z[residualDraw[i]];
+  return y;
+}
+
+/**
+ * Replicate `replicate` of `model` under `key` (philoxKey(seed)): draws y* (left in work.y) and refits it as the
+ * CPU path does (file comment). The loop of parametricBootstrap calls exactly this.
+ */
+export function bootstrapReplicate(model: BootstrapModel, key: Uint32Array, replicate: number,
+  work: BootstrapWork = bootstrapWork(model)): ReplicateFit {
+  const y = drawReplicate(model, key, replicate, work);
+  const stats = computeGeneStats(model.pattern, y);
+  const search = searchLambda(stats);
+  const profile = profileAt(stats, search.lambda);
+  if (profile === undefined || !(profile.r > 0) || search.atUpperBound) return { lambda: NaN, sigma2G: NaN, sigma2E: NaN, h2: NaN };
+  const lambda = search.lambda;
+  return { lambda, sigma2G: lambda * profile.sigma2E, sigma2E: profile.sigma2E, h2: lambda / (1 + lambda) };
+}
+
+/** What a bootstrap run did. */
+export interface BootstrapReport {
+  /** Genes bootstrapped (status ok or singular). */
+  genes: number;
+  /** Replicates whose refit failed and were left out of their gene's quantiles. */
+  failedReplicates: number;
+}
+
+function sortedQuantiles(values: Float64Array, count: number): [number, number] {
+  const sorted = values.subarray(0, count).sort();
+  return [quantileType7(sorted, BOOTSTRAP_PROBS[0]), quantileType7(sorted, BOOTSTRAP_PROBS[1])];
+}
+
+/**
+ * The parametric bootstrap of every gene of `results` with status ok or singular, genes in order, on this
+ * thread: B replicates each (file comment), under `seed`. Fills h2BootLo/Hi, sigma2GBootLo/Hi and
+ * sigma2EBootLo/Hi; other genes keep NaN. values: the raw matrix, [nGenes × nSamples], from which each gene's
+ * missing-value pattern is found again. onProgress is called after each gene.
+ */
+export function parametricBootstrap(context: FitContext, values: Float64Array, nSamples: number, results: GeneResults,
+  B: number, seed: number, onProgress?: (genesDone: number, genesTotal: number) => void): BootstrapReport {
+  if (!Number.isInteger(B) || B < 1) throw new UsageError(`the number of bootstrap replicates must be a positive integer, not ${B}`);
+  const key = philoxKey(seed);
+  const { design } = context;
+  const preparer = new GenePreparer(context);
+  const fitted = [statusCode('ok'), statusCode('singular')];
+  const genes: number[] = [];
+  for (let g = 0; g < results.nGenes; g++) if (fitted.includes(results.status[g])) genes.push(g);
+  const h2 = new Float64Array(B);
+  const sigma2G = new Float64Array(B);
+  const sigma2E = new Float64Array(B);
+  const beta = new Float64Array(design.p);
+  let failedReplicates = 0;
+  let bootstrapped = 0;
+  onProgress?.(0, genes.length);
+  for (const [done, g] of genes.entries()) {
+    const prepared = preparer.prepare(values.subarray(g * nSamples, (g + 1) * nSamples));
+    if (prepared.status !== 'ready') continue; // cannot happen: the fit prepared the same values the same way
+    bootstrapped++;
+    const { pattern } = prepared;
+    for (let a = 0; a < pattern.p; a++) beta[a] = results.beta[g * results.p + pattern.columns[a]];
+    const model = bootstrapModel(design, pattern, g, beta, results.sigma2G[g], results.sigma2E[g]);
+    const work = bootstrapWork(model);
+    let count = 0;
+    for (let b = 0; b < B; b++) {
+      const fit = bootstrapReplicate(model, key, b, work);
+      if (Number.isNaN(fit.h2)) {
+        failedReplicates++;
+        continue;
+      }
+      h2[count] = fit.h2;
+      sigma2G[count] = fit.sigma2G;
+      sigma2E[count] = fit.sigma2E;
+      count++;
+    }
+    [results.h2BootLo[g], results.h2BootHi[g]] = sortedQuantiles(h2, count);
+    [results.sigma2GBootLo[g], results.sigma2GBootHi[g]] = sortedQuantiles(sigma2G, count);
+    [results.sigma2EBootLo[g], results.sigma2EBootHi[g]] = sortedQuantiles(sigma2E, count);
+    onProgress?.(done + 1, genes.length);
+  }
+  return { genes: bootstrapped, failedReplicates };
+}
