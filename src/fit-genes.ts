@@ -104,7 +104,8 @@ export async function fitGenes(matrix: ExpressionMatrix, samples: SampleSheet, f
     const rlrtExact = options.rlrtExact === undefined ? undefined : {
       nsim: options.rlrtExact,
       seed: options.seed ?? 1,
-      ...exactRlrtPValues(context, matrix.values, matrix.nSamples, results, options.rlrtExact, options.seed ?? 1),
+      ...(await exactRlrtPValues(context, matrix.values, matrix.nSamples, results, options.rlrtExact, options.seed ?? 1,
+        backend.simulateRlrtNull?.bind(backend))),
     };
     const simulated = performance.now();
     const bootstrap = options.bootstrap === undefined ? undefined : {

@@ -5,6 +5,9 @@ import { type GeneResults, statusCode } from './results.js';
 import { bhAdjust } from './stats/qvalues.js';
 import { exactRlrtPValue, simulatePatternRlrtNull } from './stats/rlrt-null.js';
 
+/** Draws of a design's RLRT null, sorted: simulatePatternRlrtNull's contract. */
+export type NullSimulator = (pattern: DesignPattern, nsim: number, seed: number) => Promise<Float64Array>;
+
 /** Default number of null simulations of `--rlrt-exact` (RLRsim's default). */
 export const RLRT_EXACT_DEFAULT_NSIM = 10_000;
 
@@ -13,10 +16,12 @@ export const RLRT_EXACT_DEFAULT_NSIM = 10_000;
  * was fitted: the null distribution depends on the design only, so it is simulated once per missing-value
  * pattern (all genes without missing values share one) with `nsim` draws of the Philox stream of `seed`, and
  * each gene's p-value is the share of null values above its RLRT. Fills pRlrtExact and qRlrtExact (BH).
- * values: the raw matrix, [nGenes × nSamples], used to find each gene's missing-value pattern.
+ * values: the raw matrix, [nGenes × nSamples], used to find each gene's missing-value pattern. `simulate`: a
+ * backend's own simulation of the same Philox stream (the GPU's), else the f64 CPU reference.
  */
-export function exactRlrtPValues(context: FitContext, values: Float64Array, nSamples: number, results: GeneResults,
-  nsim: number, seed: number, onProgress?: (patternsDone: number, patternsTotal: number) => void): { patterns: number } {
+export async function exactRlrtPValues(context: FitContext, values: Float64Array, nSamples: number, results: GeneResults,
+  nsim: number, seed: number, simulate: NullSimulator = async (pattern, n, s) => simulatePatternRlrtNull(pattern, n, s),
+  onProgress?: (patternsDone: number, patternsTotal: number) => void): Promise<{ patterns: number }> {
   const preparer = new GenePreparer(context);
   const fitted = [statusCode('ok'), statusCode('singular')];
   const byPattern = new Map<DesignPattern, number[]>();
@@ -30,7 +35,7 @@ export function exactRlrtPValues(context: FitContext, values: Float64Array, nSam
   }
   let done = 0;
   for (const [pattern, genes] of byPattern) {
-    const nullSorted = simulatePatternRlrtNull(pattern, nsim, seed);
+    const nullSorted = await simulate(pattern, nsim, seed);
     for (const g of genes) results.pRlrtExact[g] = exactRlrtPValue(nullSorted, results.lrt[g]);
     onProgress?.(++done, byPattern.size);
   }

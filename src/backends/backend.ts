@@ -1,3 +1,4 @@
+import type { DesignPattern } from '../model/pattern.js';
 import type { FitContext } from '../model/prepare.js';
 import type { GeneResults } from '../results.js';
 
@@ -26,6 +27,11 @@ export interface BackendDescription {
 export interface Backend {
   readonly description: BackendDescription;
   fit(job: FitJob, onProgress?: (genesDone: number) => void): Promise<GeneResults>;
+  /**
+   * `nsim` draws of the exact RLRT null of one design, sorted (simulatePatternRlrtNull's contract), where the
+   * backend has its own; absent, the f64 CPU reference simulates.
+   */
+  simulateRlrtNull?(pattern: DesignPattern, nsim: number, seed: number): Promise<Float64Array>;
   /** Frees threads or devices. */
   dispose(): Promise<void>;
 }

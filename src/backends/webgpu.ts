@@ -16,6 +16,8 @@ import { remlBetaProgram } from '../gpu/reml-beta.js';
 import { bytesPerGene, type BatchShape, planBatches } from '../gpu/plan.js';
 import { encodeProgram, type GpuProgram, type ProgramParams } from '../gpu/program.js';
 import { H_MAX_F32, remlSearchProgram, SEARCH_OUT, SEARCH_OUT_STRIDE } from '../gpu/reml-search.js';
+import { RLRT_NULL_MAX_J, simulateRlrtNullGpu } from '../gpu/rlrt-null.js';
+import { rlrtEigenvalues, rlrtLambdaGrid, rlrtNullSetup, simulatePatternRlrtNull } from '../stats/rlrt-null.js';
 
 /** Bytes at the start of each batch's readback for its two GPU timestamps (ns). */
 const TIMESTAMP_BYTES = 16;
@@ -339,6 +341,16 @@ export class WebGpuBackend implements Backend {
       });
       storeFit(out, packed.gene, packed.pattern, packed.mean, fit);
     });
+  }
+
+  /**
+   * The exact RLRT null of one design on the GPU (rlrt-null.wgsl), drawn from the CPU's Philox stream; designs
+   * with more distinct eigenvalues than the program holds, or a failed device, simulate on the CPU.
+   */
+  async simulateRlrtNull(pattern: DesignPattern, nsim: number, seed: number): Promise<Float64Array> {
+    const setup = rlrtNullSetup(rlrtEigenvalues(pattern), pattern.n, pattern.p, rlrtLambdaGrid(), pattern.q);
+    if (this.gpu.failure || setup.values.length > RLRT_NULL_MAX_J) return simulatePatternRlrtNull(pattern, nsim, seed);
+    return Float64Array.from(await simulateRlrtNullGpu(this.gpu, setup, nsim, seed)).sort();
   }
 
   async dispose(): Promise<void> {

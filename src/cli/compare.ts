@@ -23,7 +23,7 @@ export async function runCompare(o: FitCliOptions): Promise<Comparison> {
   const gpu = await fitGenes(matrix, samples, inputs.formula, { ...options, backend: gpuBackend, onNotice: (m) => say(`note: ${m}`) });
   if (gpu.backend.name === 'cpu') throw new Error(`no GPU backend to compare with the CPU: ${gpu.backend.reason}`);
   const cpu = await fitGenes(matrix, samples, inputs.formula, { ...options, backend: 'cpu' });
-  const comparison = compareResults(matrix.geneIds, cpu.coefNames, cpu.results, gpu.results);
+  const comparison = compareResults(matrix.geneIds, cpu.coefNames, cpu.results, gpu.results, { rlrtNsim: options.rlrtExact });
   const report = gpu.gpu;
   process.stdout.write(`${[
     `genelmm compare: ${matrix.nGenes} genes, ${inputs.formula}`,

@@ -6,7 +6,10 @@ import { shaderSource } from '../../src/gpu/shaders.js';
 import { simulateRlrtNullGpu } from '../../src/gpu/rlrt-null.js';
 import { philoxKey, philoxWords } from '../../src/stats/philox.js';
 import { exactRlrtPValue, rlrtLambdaGrid, rlrtNullDraw, rlrtNullSetup } from '../../src/stats/rlrt-null.js';
-import { itOn, webgpuBackend } from '../conformance/backends.js';
+import { compareResults, formatComparison } from '../../src/compare.js';
+import { fitGenes } from '../../src/fit-genes.js';
+import { FIXTURES_LME4, loadCase } from '../helpers/cases.js';
+import { assertRanOnGpu, itOn, webgpuBackend } from '../conformance/backends.js';
 
 const webgpu = await webgpuBackend();
 
@@ -100,4 +103,17 @@ describe('the exact RLRT null on the GPU reproduces the CPU stream', () => {
       }
     });
   }
+
+  itOn(webgpu, 'fitGenes on the GPU simulates the null there, and p_rlrt_exact agrees with the CPU run', async () => {
+    const c = await loadCase(FIXTURES_LME4, 'unbalanced');
+    const options = { threads: 1, rlrtExact: 20_000, seed: 4 };
+    const gpuFit = await fitGenes(c.matrix, c.samples, c.formula, { ...options, backend: 'webgpu' });
+    assertRanOnGpu(gpuFit);
+    const cpuFit = await fitGenes(c.matrix, c.samples, c.formula, { ...options, backend: 'cpu' });
+    const comparison = compareResults(c.matrix.geneIds, cpuFit.coefNames, cpuFit.results, gpuFit.results, { rlrtNsim: options.rlrtExact });
+    assert.ok(comparison.ok, formatComparison(comparison));
+    const column = comparison.columns.find((d) => d.column === 'p_rlrt_exact');
+    assert.ok(column !== undefined && column.failures === 0, 'p_rlrt_exact is compared');
+  });
 });
+
