@@ -137,3 +137,12 @@ fn score(g: u32, lambda: f32) -> f32 {
   let dof = countAt(g, 0u) - f32(p);
   return h1 + tr1 + dof * r1 / r;
 }
+
+/// r_λ, the last pivot of M(λ)'s Cholesky factor squared; 0 where M(λ) is not positive definite.
+fn residualAt(g: u32, lambda: f32) -> f32 {
+  let p = params.p;
+  let m = p + 1u;
+  assemble(g, lambda, 0u);
+  if (!cholesky(m)) { return 0.0; }
+  return M[p * m + p] * M[p * m + p];
+}

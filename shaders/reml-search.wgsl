@@ -4,7 +4,7 @@
 // score's precision rather than √ε of the criterion. Prepended with reml-common.wgsl.
 //
 // out [nGenes × OUT_STRIDE]: λ̂, −2ℓ_R(λ̂), −2ℓ_R(0), score(0), evaluations, converged (1/0), method
-// (0 boundary, 1 root, 2 golden section).
+// (0 boundary, 1 root, 2 golden section), r_λ̂ (so σ²_e = r/(n − p) needs no readback of the statistics).
 
 const OUT_STRIDE: u32 = 8u;
 const MAX_POINTS: u32 = 40u;
@@ -161,5 +161,5 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   out[o + 4u] = f32(evaluations);
   out[o + 5u] = converged;
   out[o + 6u] = method;
-  out[o + 7u] = 0.0;
+  out[o + 7u] = residualAt(g, lambda);
 }

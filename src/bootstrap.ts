@@ -151,6 +151,14 @@ function sortedQuantiles(values: Float64Array, count: number): [number, number] 
   return [quantileType7(sorted, BOOTSTRAP_PROBS[0]), quantileType7(sorted, BOOTSTRAP_PROBS[1])];
 }
 
+/** Stores gene g's percentile intervals from its first `count` replicate estimates (the arrays are sorted in place). */
+export function storeBootstrapIntervals(results: GeneResults, g: number, h2: Float64Array, sigma2G: Float64Array,
+  sigma2E: Float64Array, count: number): void {
+  [results.h2BootLo[g], results.h2BootHi[g]] = sortedQuantiles(h2, count);
+  [results.sigma2GBootLo[g], results.sigma2GBootHi[g]] = sortedQuantiles(sigma2G, count);
+  [results.sigma2EBootLo[g], results.sigma2EBootHi[g]] = sortedQuantiles(sigma2E, count);
+}
+
 /**
  * The parametric bootstrap of every gene of `results` with status ok or singular, genes in order, on this
  * thread: B replicates each (file comment), under `seed`. Fills h2BootLo/Hi, sigma2GBootLo/Hi and
@@ -193,9 +201,7 @@ export function parametricBootstrap(context: FitContext, values: Float64Array, n
       sigma2E[count] = fit.sigma2E;
       count++;
     }
-    [results.h2BootLo[g], results.h2BootHi[g]] = sortedQuantiles(h2, count);
-    [results.sigma2GBootLo[g], results.sigma2GBootHi[g]] = sortedQuantiles(sigma2G, count);
-    [results.sigma2EBootLo[g], results.sigma2EBootHi[g]] = sortedQuantiles(sigma2E, count);
+    storeBootstrapIntervals(results, g, h2, sigma2G, sigma2E, count);
     onProgress?.(done + 1, genes.length);
   }
   return { genes: bootstrapped, failedReplicates };

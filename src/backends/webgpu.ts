@@ -2,7 +2,7 @@
 import type { Design } from '../model/design.js';
 import { estimatesAt, fitGene } from '../model/fit-gene.js';
 import { computeGeneStats, type GeneStats } from '../model/gene-stats.js';
-import { H_GRID, SINGULAR_THETA, UPPER_LAMBDA } from '../model/lambda-search.js';
+import { SINGULAR_THETA, UPPER_LAMBDA } from '../model/lambda-search.js';
 import type { DesignPattern } from '../model/pattern.js';
 import { GenePreparer, type ReadyGene } from '../model/prepare.js';
 import { remlDerivatives, remlScore } from '../model/reml.js';
@@ -10,12 +10,10 @@ import { allocateResults, copyResults, type GeneResults } from '../results.js';
 import type { Backend, BackendDescription, FitJob } from './backend.js';
 import { fitBlockCpu, storeFit, storeSkipped } from './cpu-kernel.js';
 import { type AdapterReport, acquireGpu, describeAdapter, type GpuContext, type GpuUnavailable } from '../gpu/device.js';
-import { geneStatsProgram, MISSING_F32 } from '../gpu/gene-stats.js';
-import { momentStartProgram } from '../gpu/moment-start.js';
-import { remlBetaProgram } from '../gpu/reml-beta.js';
+import { type DesignScaling, encodeFitPrograms, uploadFitConstants } from '../gpu/fit-programs.js';
+import { MISSING_F32 } from '../gpu/gene-stats.js';
 import { bytesPerGene, type BatchShape, planBatches } from '../gpu/plan.js';
-import { encodeProgram, type GpuProgram, type ProgramParams } from '../gpu/program.js';
-import { H_MAX_F32, remlSearchProgram, SEARCH_OUT, SEARCH_OUT_STRIDE } from '../gpu/reml-search.js';
+import { SEARCH_OUT, SEARCH_OUT_STRIDE } from '../gpu/reml-search.js';
 import { RLRT_NULL_MAX_J, simulateRlrtNullGpu } from '../gpu/rlrt-null.js';
 import { rlrtEigenvalues, rlrtLambdaGrid, rlrtNullSetup, simulatePatternRlrtNull } from '../stats/rlrt-null.js';
 
@@ -53,33 +51,6 @@ export interface GpuRunReport {
    * (else null).
    */
   timings: { prepareMs: number; uploadMs: number; gpuMs: number; finishMs: number; computeMs: number | null };
-}
-
-/** Centring and scaling of X's columns for f32: x' = (x − μ) / s (μ = 0 without an intercept). */
-interface DesignScaling {
-  x: Float32Array<ArrayBuffer>; // [nObs × p]
-  mu: Float64Array;
-  s: Float64Array;
-  intercept: number;
-}
-
-function scaleDesign(design: Design): DesignScaling {
-  const { nObs, p, x: x64, interceptColumn } = design;
-  const mu = new Float64Array(p);
-  const s = new Float64Array(p).fill(1);
-  for (let j = 0; j < p; j++) {
-    if (j === interceptColumn) continue;
-    if (interceptColumn >= 0) {
-      for (let i = 0; i < nObs; i++) mu[j] += x64[i * p + j];
-      mu[j] /= nObs;
-    }
-    let ss = 0;
-    for (let i = 0; i < nObs; i++) ss += (x64[i * p + j] - mu[j]) ** 2;
-    s[j] = Math.sqrt(ss / nObs) || 1;
-  }
-  const x = new Float32Array(nObs * p);
-  for (let i = 0; i < nObs; i++) for (let j = 0; j < p; j++) x[i * p + j] = (x64[i * p + j] - mu[j]) / s[j];
-  return { x, mu, s, intercept: interceptColumn };
 }
 
 /** One ready gene of a batch: where it goes, and how its values were centred (c) and scaled (d). */
@@ -133,6 +104,11 @@ export class WebGpuBackend implements Backend {
     return this.gpu.adapter;
   }
 
+  /** Workgroups per dispatch dimension before folding into 2-D (the adapter's, or the test hook's). */
+  private get maxPerDimension(): number {
+    return this.options.maxWorkgroupsPerDimension ?? this.gpu.adapter.limits.maxComputeWorkgroupsPerDimension;
+  }
+
   private emptyReport(): GpuRunReport {
     return { adapter: this.gpu.adapter, batches: 0, gpuGenes: 0, refinedGenes: 0, cpuGenes: 0, failure: null,
       timings: { prepareMs: 0, uploadMs: 0, gpuMs: 0, finishMs: 0, computeMs: this.gpu.adapter.hasTimestamps ? 0 : null } };
@@ -150,14 +126,13 @@ export class WebGpuBackend implements Backend {
       return out;
     }
     const preparer = new GenePreparer(job.context);
-    const scaling = scaleDesign(design);
     const shape: BatchShape = {
       nObs: design.nObs,
       p: design.p,
       nGroups: design.groupLevels.length,
       maxSize: Math.max(...groupSizes(design)),
     };
-    const constants = this.uploadConstants(design, scaling);
+    const { buffers: constants, scaling } = uploadFitConstants(this.gpu.device, design);
     let offset = 0;
     let done = 0;
     let pending: { host: HostBatch; device: DeviceBatch | undefined } | undefined;
@@ -204,17 +179,6 @@ export class WebGpuBackend implements Backend {
     return out;
   }
 
-  /** Uploads the run's constants: the scaled design, the groups, and the search grid. */
-  private uploadConstants(design: Design, scaling: DesignScaling): GPUBuffer[] {
-    const grid = Float32Array.from([...H_GRID, H_MAX_F32]);
-    const data: ArrayBufferView<ArrayBuffer>[] = [scaling.x.length > 0 ? scaling.x : new Float32Array(1), Uint32Array.from(design.group), grid];
-    return data.map((data) => {
-      const buffer = this.gpu.device.createBuffer({ size: Math.max(4, data.byteLength), usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST });
-      this.gpu.device.queue.writeBuffer(buffer, 0, data);
-      return buffer;
-    });
-  }
-
   /**
    * Prepares genes [offset, offset + nGenes) on the host in f64: statuses, NAs, transform; packs the genes to
    * fit as centred, scaled f32 with MISSING in their missing rows. Genes not fitted are stored at once;
@@ -259,33 +223,15 @@ export class WebGpuBackend implements Backend {
     const n = host.packed.length;
     const per = bytesPerGene(shape);
     const t = performance.now();
-    const make = (bytes: number, extra = 0): GPUBuffer => device.createBuffer({ size: Math.max(4, bytes), usage: GPUBufferUsage.STORAGE | extra });
-    const y = make(host.y.byteLength, GPUBufferUsage.COPY_DST);
+    const y = device.createBuffer({ size: Math.max(4, host.y.byteLength), usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST });
     device.queue.writeBuffer(y, 0, host.y);
     this.report.timings.uploadMs += performance.now() - t;
-    const sums = make(n * per.sums);
-    const stats = make(n * per.stats, GPUBufferUsage.COPY_SRC);
-    const counts = make(n * per.counts, GPUBufferUsage.COPY_SRC);
-    const start = make(n * 4);
-    const out = make(n * SEARCH_OUT_STRIDE * 4, GPUBufferUsage.COPY_SRC);
-    const beta = make(n * per.beta, GPUBufferUsage.COPY_SRC); // zero-initialised: the first pass sums y itself
     const timestamps = this.gpu.adapter.hasTimestamps ? device.createQuerySet({ type: 'timestamp', count: 2 }) : undefined;
     const resolved = timestamps ? device.createBuffer({ size: TIMESTAMP_BYTES, usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC }) : undefined;
     const staging = device.createBuffer({ size: TIMESTAMP_BYTES + n * (per.stats + per.counts + SEARCH_OUT_STRIDE * 4 + per.beta),
       usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
-    const params: ProgramParams = { nGenes: n, nObs: shape.nObs, p: shape.p, nGroups: shape.nGroups, maxSize: shape.maxSize };
-    const maxPerDimension = this.options.maxWorkgroupsPerDimension ?? this.gpu.adapter.limits.maxComputeWorkgroupsPerDimension;
-    const [x, groupOf, grid] = constants;
     const encoder = device.createCommandEncoder({ label: 'genelmm batch' });
-    const run = (program: GpuProgram, buffers: GPUBuffer[], timestampWrites?: GPUComputePassTimestampWrites): void =>
-      encodeProgram(device, encoder, program, params, buffers, maxPerDimension, timestampWrites);
-    // First fit of y; then the statistics and the search again, of y − x·β̂ (see gene-stats.wgsl).
-    run(geneStatsProgram, [y, x, groupOf, sums, stats, counts, beta], timestamps && { querySet: timestamps, beginningOfPassWriteIndex: 0 });
-    run(momentStartProgram, [stats, counts, start]);
-    run(remlSearchProgram, [stats, counts, start, grid, out]);
-    run(remlBetaProgram, [stats, counts, out, beta, start]);
-    run(geneStatsProgram, [y, x, groupOf, sums, stats, counts, beta]);
-    run(remlSearchProgram, [stats, counts, start, grid, out], timestamps && { querySet: timestamps, endOfPassWriteIndex: 1 });
+    const { stats, counts, out, beta, all } = encodeFitPrograms(device, encoder, shape, n, y, constants, this.maxPerDimension, timestamps);
     const regions: [GPUBuffer, number][] = [[stats, per.stats], [counts, per.counts], [out, SEARCH_OUT_STRIDE * 4], [beta, per.beta]];
     let at = TIMESTAMP_BYTES; // the two timestamps first, 8-byte aligned
     for (const [buffer, bytes] of regions) {
@@ -299,7 +245,7 @@ export class WebGpuBackend implements Backend {
     device.queue.submit([encoder.finish()]);
     this.report.batches++;
     const done = staging.mapAsync(GPUMapMode.READ);
-    return { buffers: [y, sums, stats, counts, start, out, beta, ...(resolved ? [resolved] : [])], staging, done };
+    return { buffers: [y, ...all, ...(resolved ? [resolved] : [])], staging, done };
   }
 
   /** Turns a batch's GPU results into estimates (f64, at the GPU's λ̂), refining on the CPU what fails a check. */

@@ -14,7 +14,7 @@ export const remlSearchProgram: GpuProgram = {
 
 /** Floats per gene in the search output, and what each holds. */
 export const SEARCH_OUT_STRIDE = 8;
-export const SEARCH_OUT = { lambda: 0, criterion: 1, criterionAtZero: 2, scoreAtZero: 3, evaluations: 4, converged: 5, method: 6 } as const;
+export const SEARCH_OUT = { lambda: 0, criterion: 1, criterionAtZero: 2, scoreAtZero: 3, evaluations: 4, converged: 5, method: 6, residual: 7 } as const;
 
 /** The upper end of the search in f32: 1 − 2⁻²², as close to 1 as f32 keeps λ = h / (1 − h) finite. */
 export const H_MAX_F32 = 1 - 2 ** -22;

@@ -1,0 +1,92 @@
+/// <reference types="@webgpu/types" />
+import type { Design } from '../model/design.js';
+import { H_GRID } from '../model/lambda-search.js';
+import { geneStatsProgram } from './gene-stats.js';
+import { momentStartProgram } from './moment-start.js';
+import { bytesPerGene, type BatchShape } from './plan.js';
+import { encodeProgram, type GpuProgram } from './program.js';
+import { remlBetaProgram } from './reml-beta.js';
+import { H_MAX_F32, remlSearchProgram, SEARCH_OUT_STRIDE } from './reml-search.js';
+
+/** The device buffers of one batch's fit, for the copies that follow. */
+export interface FitBuffers {
+  stats: GPUBuffer;
+  counts: GPUBuffer;
+  out: GPUBuffer;
+  beta: GPUBuffer;
+  /** Every buffer made here, to destroy after the readback. */
+  all: GPUBuffer[];
+}
+
+/**
+ * Records the REML fit of `n` columns of `y` ([nObs × n], sample-major, MISSING where absent) into `encoder`:
+ * statistics, moment start and search of y; β̂ at λ̂; then statistics and search again of y − x·β̂
+ * (gene-stats.wgsl), from λ̂. constants: the scaled design x, the groups and the search grid.
+ */
+export function encodeFitPrograms(device: GPUDevice, encoder: GPUCommandEncoder, shape: BatchShape, n: number,
+  y: GPUBuffer, constants: GPUBuffer[], maxPerDimension: number,
+  timestamps?: GPUQuerySet): FitBuffers {
+  const per = bytesPerGene(shape);
+  const make = (bytes: number, extra = 0): GPUBuffer => device.createBuffer({ size: Math.max(4, bytes), usage: GPUBufferUsage.STORAGE | extra });
+  const sums = make(n * per.sums);
+  const stats = make(n * per.stats, GPUBufferUsage.COPY_SRC);
+  const counts = make(n * per.counts, GPUBufferUsage.COPY_SRC);
+  const start = make(n * 4);
+  const out = make(n * SEARCH_OUT_STRIDE * 4, GPUBufferUsage.COPY_SRC);
+  const beta = make(n * per.beta, GPUBufferUsage.COPY_SRC); // zero-initialised: the first pass sums y itself
+  const params = { nGenes: n, nObs: shape.nObs, p: shape.p, nGroups: shape.nGroups, maxSize: shape.maxSize };
+  const [x, groupOf, grid] = constants;
+  const run = (program: GpuProgram, buffers: GPUBuffer[], timestampWrites?: GPUComputePassTimestampWrites): void =>
+    encodeProgram(device, encoder, program, params, buffers, maxPerDimension, timestampWrites);
+  run(geneStatsProgram, [y, x, groupOf, sums, stats, counts, beta], timestamps && { querySet: timestamps, beginningOfPassWriteIndex: 0 });
+  run(momentStartProgram, [stats, counts, start]);
+  run(remlSearchProgram, [stats, counts, start, grid, out]);
+  run(remlBetaProgram, [stats, counts, out, beta, start]);
+  run(geneStatsProgram, [y, x, groupOf, sums, stats, counts, beta]);
+  run(remlSearchProgram, [stats, counts, start, grid, out], timestamps && { querySet: timestamps, endOfPassWriteIndex: 1 });
+  return { stats, counts, out, beta, all: [sums, stats, counts, start, out, beta] };
+}
+
+/** Centring and scaling of X's columns for f32: x' = (x − μ) / s (μ = 0 without an intercept). */
+export interface DesignScaling {
+  x: Float32Array<ArrayBuffer>; // [nObs × p]
+  mu: Float64Array;
+  s: Float64Array;
+  intercept: number;
+}
+
+export function scaleDesign(design: Design): DesignScaling {
+  const { nObs, p, x: x64, interceptColumn } = design;
+  const mu = new Float64Array(p);
+  const s = new Float64Array(p).fill(1);
+  for (let j = 0; j < p; j++) {
+    if (j === interceptColumn) continue;
+    if (interceptColumn >= 0) {
+      for (let i = 0; i < nObs; i++) mu[j] += x64[i * p + j];
+      mu[j] /= nObs;
+    }
+    let ss = 0;
+    for (let i = 0; i < nObs; i++) ss += (x64[i * p + j] - mu[j]) ** 2;
+    s[j] = Math.sqrt(ss / nObs) || 1;
+  }
+  const x = new Float32Array(nObs * p);
+  for (let i = 0; i < nObs; i++) for (let j = 0; j < p; j++) x[i * p + j] = (x64[i * p + j] - mu[j]) / s[j];
+  return { x, mu, s, intercept: interceptColumn };
+}
+
+
+/**
+ * Uploads a run's constants for encodeFitPrograms: the design scaled for f32 (scaleDesign), the group of each
+ * row, and the search grid (H_GRID, then the f32 upper end).
+ */
+export function uploadFitConstants(device: GPUDevice, design: Design): { buffers: GPUBuffer[]; scaling: DesignScaling } {
+  const scaling = scaleDesign(design);
+  const grid = Float32Array.from([...H_GRID, H_MAX_F32]);
+  const data: ArrayBufferView<ArrayBuffer>[] = [scaling.x.length > 0 ? scaling.x : new Float32Array(1), Uint32Array.from(design.group), grid];
+  const buffers = data.map((values) => {
+    const buffer = device.createBuffer({ size: Math.max(4, values.byteLength), usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST });
+    device.queue.writeBuffer(buffer, 0, values);
+    return buffer;
+  });
+  return { buffers, scaling };
+}
