@@ -26,7 +26,7 @@ override WORKGROUP_SIZE: u32 = 64u;
 /// correction would be reassociated away). Below 1e-3 the series to x⁴ is exact to f32 precision.
 fn log1p(x: f32) -> f32 {
   if (abs(x) < 1.0e-3) { return x * (1.0 - x * (0.5 - x * (1.0 / 3.0 - 0.25 * x))); }
-  return log(1.0 + x);
+  return logAccurate(1.0 + x);
 }
 
 @group(0) @binding(0) var<uniform> params: NullParams;
