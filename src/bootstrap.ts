@@ -151,6 +151,11 @@ function sortedQuantiles(values: Float64Array, count: number): [number, number] 
   return [quantileType7(sorted, BOOTSTRAP_PROBS[0]), quantileType7(sorted, BOOTSTRAP_PROBS[1])];
 }
 
+/** Throws UsageError unless B is a positive integer number of replicates. */
+export function assertReplicates(B: number): void {
+  if (!Number.isInteger(B) || B < 1) throw new UsageError(`the number of bootstrap replicates must be a positive integer, not ${B}`);
+}
+
 /** Stores gene g's percentile intervals from its first `count` replicate estimates (the arrays are sorted in place). */
 export function storeBootstrapIntervals(results: GeneResults, g: number, h2: Float64Array, sigma2G: Float64Array,
   sigma2E: Float64Array, count: number): void {
@@ -167,7 +172,7 @@ export function storeBootstrapIntervals(results: GeneResults, g: number, h2: Flo
  */
 export function parametricBootstrap(context: FitContext, values: Float64Array, nSamples: number, results: GeneResults,
   B: number, seed: number, onProgress?: (genesDone: number, genesTotal: number) => void): BootstrapReport {
-  if (!Number.isInteger(B) || B < 1) throw new UsageError(`the number of bootstrap replicates must be a positive integer, not ${B}`);
+  assertReplicates(B);
   const key = philoxKey(seed);
   const { design } = context;
   const preparer = new GenePreparer(context);

@@ -60,7 +60,7 @@ export interface FitResult {
    * Bootstrap replicates per gene, the seed, the genes bootstrapped and the replicates whose refit failed (left
    * out of the quantiles); absent without it.
    */
-  bootstrap?: { B: number; seed: number; genes: number; failedReplicates: number };
+  bootstrap?: { B: number; seed: number; genes: number; failedReplicates: number; refinedReplicates?: number };
   notices: string[];
 }
 
@@ -111,8 +111,9 @@ export async function fitGenes(matrix: ExpressionMatrix, samples: SampleSheet, f
     const bootstrap = options.bootstrap === undefined ? undefined : {
       B: options.bootstrap,
       seed: options.seed ?? 1,
-      ...parametricBootstrap(context, matrix.values, matrix.nSamples, results, options.bootstrap, options.seed ?? 1,
-        options.onBootstrapProgress),
+      ...(backend.bootstrap
+        ? await backend.bootstrap(context, matrix.values, matrix.nSamples, results, options.bootstrap, options.seed ?? 1, options.onBootstrapProgress)
+        : parametricBootstrap(context, matrix.values, matrix.nSamples, results, options.bootstrap, options.seed ?? 1, options.onBootstrapProgress)),
     };
     return {
       geneIds: matrix.geneIds,

@@ -1,3 +1,4 @@
+import type { BootstrapReport } from '../bootstrap.js';
 import type { DesignPattern } from '../model/pattern.js';
 import type { FitContext } from '../model/prepare.js';
 import type { GeneResults } from '../results.js';
@@ -32,6 +33,12 @@ export interface Backend {
    * backend has its own; absent, the f64 CPU reference simulates.
    */
   simulateRlrtNull?(pattern: DesignPattern, nsim: number, seed: number): Promise<Float64Array>;
+  /**
+   * The parametric bootstrap of every fitted gene (parametricBootstrap's contract: fills the bootstrap columns of
+   * `results`), where the backend has its own; absent, the f64 CPU reference runs.
+   */
+  bootstrap?(context: FitContext, values: Float64Array, nSamples: number, results: GeneResults, B: number, seed: number,
+    onProgress?: (genesDone: number, genesTotal: number) => void): Promise<BootstrapReport>;
   /** Frees threads or devices. */
   dispose(): Promise<void>;
 }

@@ -1,17 +1,19 @@
 /// <reference types="@webgpu/types" />
 import type { Design } from '../model/design.js';
 import { estimatesAt, fitGene } from '../model/fit-gene.js';
-import { computeGeneStats, type GeneStats } from '../model/gene-stats.js';
-import { SINGULAR_THETA, UPPER_LAMBDA } from '../model/lambda-search.js';
+import { computeGeneStats } from '../model/gene-stats.js';
+import { UPPER_LAMBDA } from '../model/lambda-search.js';
 import type { DesignPattern } from '../model/pattern.js';
-import { GenePreparer, type ReadyGene } from '../model/prepare.js';
-import { remlDerivatives, remlScore } from '../model/reml.js';
+import { type FitContext, GenePreparer, type ReadyGene } from '../model/prepare.js';
 import { allocateResults, copyResults, type GeneResults } from '../results.js';
 import type { Backend, BackendDescription, FitJob } from './backend.js';
 import { fitBlockCpu, storeFit, storeSkipped } from './cpu-kernel.js';
 import { type AdapterReport, acquireGpu, describeAdapter, type GpuContext, type GpuUnavailable } from '../gpu/device.js';
+import { assertReplicates, type BootstrapReport, parametricBootstrap } from '../bootstrap.js';
+import { bootstrapOnGpu, type GpuBootstrapReport } from '../gpu/bootstrap.js';
 import { type DesignScaling, encodeFitPrograms, uploadFitConstants } from '../gpu/fit-programs.js';
 import { MISSING_F32 } from '../gpu/gene-stats.js';
+import { hostStats, type PackedColumn, polishLambda } from '../gpu/host-finish.js';
 import { bytesPerGene, type BatchShape, planBatches } from '../gpu/plan.js';
 import { SEARCH_OUT, SEARCH_OUT_STRIDE } from '../gpu/reml-search.js';
 import { RLRT_NULL_MAX_J, simulateRlrtNullGpu } from '../gpu/rlrt-null.js';
@@ -54,12 +56,9 @@ export interface GpuRunReport {
 }
 
 /** One ready gene of a batch: where it goes, and how its values were centred (c) and scaled (d). */
-interface PackedGene {
+interface PackedGene extends PackedColumn {
   gene: number;
-  pattern: DesignPattern;
   mean: number;
-  shift: number;
-  scale: number;
 }
 
 /** A batch as the host prepared it. */
@@ -88,6 +87,8 @@ interface DeviceBatch {
 export class WebGpuBackend implements Backend {
   readonly description: BackendDescription;
   report: GpuRunReport;
+  /** What the last GPU bootstrap did (refined replicates, batches). */
+  bootstrapReport?: GpuBootstrapReport;
 
   private constructor(private readonly gpu: GpuContext, reason: string, private readonly options: WebGpuOptions) {
     this.description = { name: 'webgpu', device: describeAdapter(gpu.adapter), reason };
@@ -299,6 +300,18 @@ export class WebGpuBackend implements Backend {
     return Float64Array.from(await simulateRlrtNullGpu(this.gpu, setup, nsim, seed)).sort();
   }
 
+  /**
+   * The parametric bootstrap on the GPU (src/gpu/bootstrap.ts): the CPU's draws, refitted by the fit's own
+   * programs; after a device failure, the f64 CPU reference.
+   */
+  async bootstrap(context: FitContext, values: Float64Array, nSamples: number, results: GeneResults, B: number,
+    seed: number, onProgress?: (genesDone: number, genesTotal: number) => void): Promise<BootstrapReport> {
+    assertReplicates(B);
+    if (this.gpu.failure) return parametricBootstrap(context, values, nSamples, results, B, seed, onProgress);
+    this.bootstrapReport = await bootstrapOnGpu(this.gpu, context, values, nSamples, results, B, seed, this.maxPerDimension, onProgress);
+    return this.bootstrapReport;
+  }
+
   async dispose(): Promise<void> {
     this.gpu.device.destroy();
   }
@@ -308,75 +321,4 @@ function groupSizes(design: Design): Int32Array {
   const sizes = new Int32Array(design.groupLevels.length);
   for (const g of design.group) sizes[g]++;
   return sizes;
-}
-
-/**
- * The gene's statistics in f64 on the original scale: X blocks from the host's pattern (exact), the y row
- * and column from the GPU's f32 sums of ỹ' = y' − X'β'_ref, unscaled: [X, ỹ] = [X', ỹ'] · diag(T⁻¹, d) with
- * x = s·x' + μ, and ỹ = y − X b, b = c·e_intercept + d·T β'_ref (x' = (x − μ)/s). Undefined when the GPU's
- * group-size counts disagree with the host's pattern.
- */
-function hostStats(packed: PackedGene, gpuStats: Float32Array, counts: Float32Array, betaRef: Float32Array,
-  scaling: DesignScaling): GeneStats | undefined {
-  const { pattern, scale: d, shift } = packed;
-  const p = pattern.p;
-  const m = p + 1;
-  const mm = m * m;
-  const { mu, s, intercept } = scaling;
-  if (counts[0] !== pattern.n) return undefined;
-  for (let k = 0; k < pattern.nSizes; k++) if (counts[pattern.sizes[k]] !== pattern.sizeCount[k]) return undefined;
-  const unscale = (target: Float64Array, at: number, block: number): void => {
-    const b = block * mm;
-    for (let a = 0; a < p; a++) {
-      const v = s[a] * gpuStats[b + a * m + p] + (intercept >= 0 && a !== intercept ? mu[a] * gpuStats[b + intercept * m + p] : 0);
-      target[at + a * m + p] = d * v;
-      target[at + p * m + a] = d * v;
-    }
-    target[at + mm - 1] = d * d * gpuStats[b + mm - 1];
-  };
-  const w = new Float64Array(mm);
-  for (let a = 0; a < p; a++) for (let c = 0; c < p; c++) w[a * m + c] = pattern.wxx[a * p + c];
-  unscale(w, 0, 0);
-  const b = new Float64Array(pattern.nSizes * mm);
-  for (let k = 0; k < pattern.nSizes; k++) {
-    for (let a = 0; a < p; a++) for (let c = 0; c < p; c++) b[k * mm + a * m + c] = pattern.bxx[k * p * p + a * p + c];
-    unscale(b, k * mm, pattern.sizes[k]);
-  }
-  const betaOffset = new Float64Array(p);
-  for (let a = 0; a < p; a++) betaOffset[a] = (d * betaRef[a]) / s[a];
-  if (intercept >= 0) {
-    for (let a = 0; a < p; a++) if (a !== intercept) betaOffset[intercept] -= (d * mu[a] * betaRef[a]) / s[a];
-    betaOffset[intercept] += shift;
-  }
-  return { pattern, m, w, b, betaOffset };
-}
-
-/** How far the f64 Newton steps may move the GPU's λ̂ (relative to max(λ̂, 0.01)) before the gene is refitted. */
-const POLISH_LIMIT = 1e-2;
-
-/**
- * The GPU's λ̂ finished in f64 on the gene's statistics (iterative refinement): up to two Newton steps on the
- * score, which the f32 root puts within about 1e-4 of the f64 root. Returns the polished λ̂, or why the
- * f32 result cannot be trusted (detected in f64, not guessed): a search that did not converge, λ̂ beyond f32's
- * resolution of h, a boundary call the f64 score contradicts, a step too large or leaving λ ≥ 0, or a
- * criterion that is not convex there.
- */
-function polishLambda(stats: GeneStats, lambdaGpu: number, converged: boolean): number | string {
-  if (!converged || !Number.isFinite(lambdaGpu)) return 'the f32 search did not converge';
-  if (lambdaGpu > 1e3) return 'λ̂ beyond the resolution of h in f32';
-  if (lambdaGpu === 0) return remlScore(stats, 0) < 0 ? 'the f64 score contradicts the boundary fit' : 0;
-  const { n, p } = stats.pattern;
-  let lambda = lambdaGpu;
-  for (let step = 0; step < 2; step++) {
-    const d = remlDerivatives(stats, lambda);
-    if (d === undefined) return 'M(λ̂) is singular in f64';
-    const score = d.h1 + d.tr1 + ((n - p) * d.r1) / d.r;
-    const curvature = d.h2 + d.tr2 + (n - p) * (d.r2 / d.r - (d.r1 / d.r) ** 2);
-    if (!(curvature > 0)) return 'the criterion is not convex at λ̂ in f64';
-    lambda -= score / curvature;
-  }
-  if (!(lambda > 0) || Math.abs(lambda - lambdaGpu) > POLISH_LIMIT * Math.max(lambdaGpu, 0.01)) {
-    return 'f64 Newton steps move λ̂ too far';
-  }
-  return Math.sqrt(lambda) < SINGULAR_THETA ? 0 : lambda;
 }

@@ -22,7 +22,7 @@ export interface RunSummary {
   /** The exact RLRT's simulations, when asked for. */
   rlrtExact?: { nsim: number; seed: number; patterns: number };
   /** The parametric bootstrap's replicates, when asked for. */
-  bootstrap?: { B: number; seed: number; genes: number; failedReplicates: number };
+  bootstrap?: { B: number; seed: number; genes: number; failedReplicates: number; refinedReplicates?: number };
   peakRssMB: number;
   notices: string[];
   output: string;
@@ -54,6 +54,7 @@ export function summaryLines(s: RunSummary): string[] {
       `${s.gpu.timings.computeMs !== null ? ` (compute ${fmt(s.gpu.timings.computeMs)} by timestamps)` : ''}, host finish ${fmt(s.gpu.timings.finishMs)}`] : []),
     ...(s.rlrtExact ? [`exact RLRT: ${s.rlrtExact.nsim} null simulations for each of ${s.rlrtExact.patterns} design(s), seed ${s.rlrtExact.seed}`] : []),
     ...(s.bootstrap ? [`bootstrap: ${s.bootstrap.B} replicates for each of ${s.bootstrap.genes} fitted gene(s), seed ${s.bootstrap.seed}` +
+      `${s.bootstrap.refinedReplicates !== undefined ? `; on the GPU, ${s.bootstrap.refinedReplicates} replicate(s) refitted in f64 on the CPU` : ''}` +
       `${s.bootstrap.failedReplicates > 0 ? `; ${s.bootstrap.failedReplicates} replicate refit(s) failed and were left out` : ''}`] : []),
     `time: read ${fmt(t.readMs)}, prepare ${fmt(t.prepareMs)}, fit ${fmt(t.fitMs)}${s.rlrtExact ? `, exact RLRT ${fmt(t.rlrtExactMs)}` : ''}` +
       `${s.bootstrap ? `, bootstrap ${fmt(t.bootstrapMs)}` : ''}, ` +

@@ -1,0 +1,205 @@
+/// <reference types="@webgpu/types" />
+import { bootstrapModel, type BootstrapModel, type BootstrapReport, bootstrapReplicate, bootstrapWork,
+  storeBootstrapIntervals } from '../bootstrap.js';
+import { UPPER_LAMBDA } from '../model/lambda-search.js';
+import { GenePreparer, type FitContext } from '../model/prepare.js';
+import { profileAt } from '../model/reml.js';
+import { type GeneResults, statusCode } from '../results.js';
+import { philoxKey } from '../stats/philox.js';
+import type { GpuContext } from './device.js';
+import { encodeFitPrograms, uploadFitConstants } from './fit-programs.js';
+import { MISSING_F32 } from './gene-stats.js';
+import { hostStats, polishLambda } from './host-finish.js';
+import { type BatchShape, bytesPerGene, dispatchSize, planBatches } from './plan.js';
+import { type GpuProgram, pipelineFor } from './program.js';
+import { SEARCH_OUT, SEARCH_OUT_STRIDE } from './reml-search.js';
+
+/**
+ * shaders/bootstrap-draw.wgsl (with philox.wgsl): the replicate responses y*, one invocation per (gene,
+ * replicate) column. Its uniform is DrawParams. Bindings: fitted [genes × nObs], sigma [genes × 2], geneIndex
+ * [genes], groupOf [nObs] (read), y [nObs × columns] (write).
+ */
+export const bootstrapDrawProgram: GpuProgram = {
+  name: 'bootstrap-draw',
+  shaders: ['philox', 'bootstrap-draw'],
+  workgroupSize: 64,
+  bindings: ['read-only-storage', 'read-only-storage', 'read-only-storage', 'read-only-storage', 'storage'],
+};
+
+/** What a GPU bootstrap did beyond the CPU's report. */
+export interface GpuBootstrapReport extends BootstrapReport {
+  /** Replicates refitted in f64 on the CPU from the same draws, because the f32 search did not settle them. */
+  refinedReplicates: number;
+  /** Genes bootstrapped on the CPU from the start (columns aliased on their rows). */
+  cpuGenes: number;
+  batches: number;
+}
+
+/** One gene of the bootstrap: its model, and the centring c and scale d of its columns on the GPU. */
+interface GeneModel {
+  gene: number;
+  model: BootstrapModel;
+  shift: number;
+  scale: number;
+}
+
+/**
+ * The parametric bootstrap of parametricBootstrap (src/bootstrap.ts) with the replicates drawn and refitted on
+ * the GPU: the same Philox draws, then the same six fit programs as the fit itself (encodeFitPrograms) on
+ * (gene, replicate) columns, finished on the host in f64 as the fit is (hostStats, polishLambda, profileAt); a
+ * column that fails the fit's f64 checks is refitted on the CPU from the same draws (bootstrapReplicate).
+ */
+export async function bootstrapOnGpu(gpu: GpuContext, context: FitContext, values: Float64Array, nSamples: number,
+  results: GeneResults, B: number, seed: number, maxPerDimension: number,
+  onProgress?: (genesDone: number, genesTotal: number) => void): Promise<GpuBootstrapReport> {
+  const { design } = context;
+  const { device } = gpu;
+  const key = philoxKey(seed);
+  const preparer = new GenePreparer(context);
+  const fitted = [statusCode('ok'), statusCode('singular')];
+  const report: GpuBootstrapReport = { genes: 0, failedReplicates: 0, refinedReplicates: 0, cpuGenes: 0, batches: 0 };
+  const models: GeneModel[] = [];
+  const beta = new Float64Array(design.p);
+  const h2 = new Float64Array(B);
+  const sigma2G = new Float64Array(B);
+  const sigma2E = new Float64Array(B);
+  for (let g = 0; g < results.nGenes; g++) {
+    if (!fitted.includes(results.status[g])) continue;
+    const prepared = preparer.prepare(values.subarray(g * nSamples, (g + 1) * nSamples));
+    if (prepared.status !== 'ready') continue;
+    const { pattern } = prepared;
+    for (let a = 0; a < pattern.p; a++) beta[a] = results.beta[g * results.p + pattern.columns[a]];
+    const model = bootstrapModel(design, pattern, g, beta, results.sigma2G[g], results.sigma2E[g]);
+    report.genes++;
+    if (pattern.p < design.p) {
+      // The GPU programs fit every design column; this gene's rows alias one, so it is bootstrapped on the CPU.
+      const work = bootstrapWork(model);
+      let count = 0;
+      for (let b = 0; b < B; b++) {
+        const fit = bootstrapReplicate(model, key, b, work);
+        if (Number.isNaN(fit.h2)) report.failedReplicates++;
+        else [h2[count], sigma2G[count], sigma2E[count++]] = [fit.h2, fit.sigma2G, fit.sigma2E];
+      }
+      storeBootstrapIntervals(results, g, h2, sigma2G, sigma2E, count);
+      report.cpuGenes++;
+      continue;
+    }
+    let shift = 0;
+    if (design.interceptColumn >= 0) {
+      for (const f of model.fitted) shift += f;
+      shift /= model.fitted.length;
+    }
+    models.push({ gene: g, model, shift, scale: Math.sqrt(results.sigma2G[g] + results.sigma2E[g]) || 1 });
+  }
+
+  const shape: BatchShape = {
+    nObs: design.nObs, p: design.p, nGroups: design.groupLevels.length,
+    maxSize: Math.max(...Array.from(design.groupLevels, (_, j) => design.group.filter((x) => x === j).length)),
+  };
+  const columns = planBatches(Math.max(1, models.length * B), shape, gpu.adapter.limits)[0];
+  const replicatesPerBatch = Math.min(B, columns);
+  const genesPerBatch = Math.max(1, Math.floor(columns / replicatesPerBatch));
+  const { buffers: constants, scaling } = uploadFitConstants(device, design);
+  const per = bytesPerGene(shape);
+  const outBytes = SEARCH_OUT_STRIDE * 4;
+  const columnBytes = per.stats + per.counts + outBytes + per.beta;
+  const pipeline = pipelineFor(device, bootstrapDrawProgram);
+  const storage = (data: ArrayBufferView<ArrayBuffer>): GPUBuffer => {
+    const buffer = device.createBuffer({ size: Math.max(4, data.byteLength), usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST });
+    device.queue.writeBuffer(buffer, 0, data);
+    return buffer;
+  };
+  let done = report.cpuGenes;
+  onProgress?.(done, report.genes);
+  try {
+    for (let first = 0; first < models.length; first += genesPerBatch) {
+      const chunk = models.slice(first, first + genesPerBatch);
+      const fittedScaled = new Float32Array(chunk.length * design.nObs).fill(MISSING_F32);
+      chunk.forEach(({ model, shift, scale }, k) => {
+        model.pattern.rows.forEach((row, i) => {
+          fittedScaled[k * design.nObs + row] = (model.fitted[i] - shift) / scale;
+        });
+      });
+      const inputs = [
+        storage(fittedScaled),
+        storage(Float32Array.from(chunk.flatMap(({ model, scale }) => [model.sigmaG / scale, model.sigmaE / scale]))),
+        storage(Uint32Array.from(chunk, ({ gene }) => gene)),
+      ];
+      const perGene = chunk.map(() => ({ h2: new Float64Array(B), sigma2G: new Float64Array(B), sigma2E: new Float64Array(B), count: 0 }));
+      for (let firstReplicate = 0; firstReplicate < B; firstReplicate += replicatesPerBatch) {
+        const replicates = Math.min(replicatesPerBatch, B - firstReplicate);
+        const n = chunk.length * replicates;
+        const y = device.createBuffer({ size: n * design.nObs * 4, usage: GPUBufferUsage.STORAGE });
+        const size = dispatchSize(n, bootstrapDrawProgram.workgroupSize, maxPerDimension);
+        const uniform = device.createBuffer({ size: 32, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+        device.queue.writeBuffer(uniform, 0, Uint32Array.of(design.nObs, chunk.length, replicates, firstReplicate,
+          design.groupLevels.length, key[0], key[1], size.rowInvocations));
+        const encoder = device.createCommandEncoder({ label: 'genelmm bootstrap' });
+        const pass = encoder.beginComputePass({ label: 'bootstrap-draw' });
+        pass.setPipeline(pipeline);
+        pass.setBindGroup(0, device.createBindGroup({
+          layout: pipeline.getBindGroupLayout(0),
+          entries: [uniform, ...inputs, constants[1], y].map((buffer, binding) => ({ binding, resource: { buffer } })),
+        }));
+        pass.dispatchWorkgroups(size.x, size.y);
+        pass.end();
+        const fit = encodeFitPrograms(device, encoder, shape, n, y, constants, maxPerDimension);
+        const staging = device.createBuffer({ size: n * columnBytes, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+        let at = 0;
+        for (const [buffer, bytes] of [[fit.stats, per.stats], [fit.counts, per.counts], [fit.out, outBytes], [fit.beta, per.beta]] as const) {
+          encoder.copyBufferToBuffer(buffer, 0, staging, at, n * bytes);
+          at += n * bytes;
+        }
+        device.queue.submit([encoder.finish()]);
+        report.batches++;
+        try {
+          await staging.mapAsync(GPUMapMode.READ);
+          if (gpu.failure) throw new Error(gpu.failure);
+          const data = new Float32Array(staging.getMappedRange().slice(0));
+          staging.unmap();
+          const region = (start: number, bytes: number, column: number): Float32Array =>
+            data.subarray((start + column * bytes) / 4, (start + (column + 1) * bytes) / 4);
+          chunk.forEach(({ model, shift, scale }, k) => {
+            const acc = perGene[k];
+            const packed = { pattern: model.pattern, shift, scale };
+            let work: ReturnType<typeof bootstrapWork> | undefined;
+            for (let r = 0; r < replicates; r++) {
+              const c = k * replicates + r;
+              const out = region(n * (per.stats + per.counts), outBytes, c);
+              // The fit's own finish: the column's statistics in f64, λ̂ polished by f64 Newton steps (host-finish.ts).
+              const stats = hostStats(packed, region(0, per.stats, c), region(n * per.stats, per.counts, c),
+                region(n * (per.stats + per.counts + outBytes), per.beta, c).subarray(0, shape.p), scaling);
+              const lambda = stats === undefined ? 'group sizes differ from the host'
+                : polishLambda(stats, out[SEARCH_OUT.lambda], out[SEARCH_OUT.converged] === 1 && out[SEARCH_OUT.method] !== 2);
+              const profile = stats !== undefined && typeof lambda === 'number' && lambda <= UPPER_LAMBDA ? profileAt(stats, lambda) : undefined;
+              let estimate: { h2: number; sigma2G: number; sigma2E: number };
+              if (typeof lambda === 'number' && profile !== undefined && profile.r > 0) {
+                estimate = { h2: lambda / (1 + lambda), sigma2G: lambda * profile.sigma2E, sigma2E: profile.sigma2E };
+              } else {
+                report.refinedReplicates++;
+                work ??= bootstrapWork(model);
+                estimate = bootstrapReplicate(model, key, firstReplicate + r, work);
+              }
+              if (Number.isNaN(estimate.h2)) {
+                report.failedReplicates++;
+                continue;
+              }
+              acc.h2[acc.count] = estimate.h2;
+              acc.sigma2G[acc.count] = estimate.sigma2G;
+              acc.sigma2E[acc.count++] = estimate.sigma2E;
+            }
+          });
+        } finally {
+          [y, uniform, staging, ...fit.all].forEach((b) => b.destroy());
+        }
+      }
+      chunk.forEach(({ gene }, k) => storeBootstrapIntervals(results, gene, perGene[k].h2, perGene[k].sigma2G, perGene[k].sigma2E, perGene[k].count));
+      inputs.forEach((b) => b.destroy());
+      done += chunk.length;
+      onProgress?.(done, report.genes);
+    }
+  } finally {
+    constants.forEach((b) => b.destroy());
+  }
+  return report;
+}
