@@ -2,8 +2,9 @@
  * Cost of the parametric bootstrap (`--bootstrap`, src/bootstrap.ts) on the benchmark design (n = 500 samples,
  * 250 individuals × 2, `~ treatment + age + (1 | individual)`), single-threaded f64 CPU: the first GENES genes of
  * bench/data/expr.tsv (made by `npm run bench`), B replicates each, through fitGenes as the CLI runs it, then one
- * gene's replicates split into their steps (draw y*, sufficient statistics, λ search, profile). Writes
- * bench/results/<date>-bootstrap.json and prints µs per replicate.
+ * gene's replicates split into their steps (draw y*, sufficient statistics, λ search, profile); then the same
+ * genes and B on the WebGPU backend where an adapter exists (software rendering here: SwiftShader). Writes
+ * bench/results/<date>-bootstrap.json and prints µs per replicate and fits per second on each.
  * Run: `npx tsc -p tsconfig.json && node dist/bench/bootstrap.js [genes] [B]`.
  */
 import fs from 'node:fs';
@@ -70,6 +71,17 @@ console.log(`one gene, per replicate: draw ${steps.drawUs.toFixed(1)} µs, stati
 const per40k = (usPerReplicate * 40000 * 1000) / 1e6;
 console.log(`40,000 genes at B = 1000 on one thread: about ${(per40k / 3600).toFixed(1)} h`);
 
+// The same bootstrap on the WebGPU backend, where there is an adapter.
+const gpuFit = await fitGenes(matrix, samples, FORMULA, { backend: 'webgpu', threads: 1, bootstrap: B, seed: SEED });
+const webgpu = gpuFit.backend.name !== 'webgpu' ? null : {
+  device: gpuFit.backend.device,
+  bootstrapMs: gpuFit.timings.bootstrapMs,
+  fitsPerSecond: replicates / (gpuFit.timings.bootstrapMs / 1000),
+  refinedReplicates: gpuFit.bootstrap!.refinedReplicates,
+};
+console.log(`fits per second: CPU (one thread, f64) ${(replicates / (fit.timings.bootstrapMs / 1000)).toFixed(0)}` +
+  (webgpu ? `, WebGPU on ${webgpu.device} ${webgpu.fitsPerSecond.toFixed(0)} (${webgpu.refinedReplicates} replicates refitted on the CPU)` : ', no WebGPU adapter'));
+
 const date = new Date().toISOString();
 const out = path.join(ROOT, 'bench/results', `${date.slice(0, 10)}-bootstrap.json`);
 fs.mkdirSync(path.dirname(out), { recursive: true });
@@ -84,6 +96,7 @@ fs.writeFileSync(out, JSON.stringify({
   usPerReplicate,
   oneGene: { gene: fit.geneIds[g], ...steps, searchEvaluations: evaluations },
   hoursFor40000GenesAtB1000: per40k / 3600,
+  fitsPerSecond: { cpu: replicates / (fit.timings.bootstrapMs / 1000), webgpu },
   peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
 }, null, 2) + '\n');
 console.log(`wrote ${path.relative(ROOT, out)}`);
