@@ -6,6 +6,8 @@
  *   - type-I error of p_lrt (½χ²₀ + ½χ²₁ mixture) and p_rlrt_exact (RLRsim-style exact null, 10,000 simulations)
  *     at α = 0.05 and 0.001 over null genes (h2 = 0), with the Monte Carlo SE √(α(1−α)/N);
  *   - coverage of the 95% profile-likelihood interval [h2_lo, h2_hi] for h2 ∈ {0.1, 0.3, 0.6}, with its SE;
+ *   - coverage of the 95% parametric-bootstrap percentile interval [h2_boot_lo, h2_boot_hi] (BOOT_GENES genes
+ *     per cell, B = BOOT_B, CPU reference), with its SE;
  *   - the wall time of each part.
  * Writes bench/results/<date>-validity.json and prints the tables in Markdown (bench/README.md, "Statistical
  * validation"). `node dist/bench/validity.js --scale 0.1` runs a tenth of every N, `--seed S` other data (and other exact
@@ -32,6 +34,9 @@ const H2S = [0.1, 0.3, 0.6];
 const NSIM = 10_000;
 const NULL_CHUNK = 1000; // one CPU block; fitted in the calling thread (see NULL_THREADS)
 const COVERAGE_CHUNK = 10_000;
+/** Genes per (design, h2) cell, and replicates per gene, of the bootstrap intervals' coverage (CPU reference). */
+const BOOT_GENES = 2000;
+const BOOT_B = 200;
 /**
  * The null matrices are small (NULL_CHUNK genes, for many independent exact null simulations), and a fitGenes call
  * with 2 threads starts its worker threads anew, which on the 2-core VM costs more than fitting 1000 genes; so they
@@ -404,6 +409,32 @@ async function coverage(design: Design, h2: number, seedBase: number): Promise<R
   return out;
 }
 
+/** Coverage of the bootstrap percentile interval of h2 over BOOT_GENES simulated genes with true `h2`. */
+async function bootstrapCoverage(design: Design, h2: number, seedBase: number): Promise<Record<string, unknown>> {
+  const started = performance.now();
+  const nGenes = Math.round(BOOT_GENES * SCALE);
+  const fit: FitResult = await fitGenes(simulate(design, nGenes, h2, seedBase), design.samples, design.formula,
+    { backend: 'cpu', threads: THREADS, bootstrap: BOOT_B, seed: seedBase });
+  const r = fit.results;
+  let n = 0;
+  let covered = 0;
+  let missBelow = 0;
+  for (let g = 0; g < r.nGenes; g++) {
+    if (!fittedCodes.includes(r.status[g]) || Number.isNaN(r.h2BootLo[g])) continue;
+    n++;
+    if (r.h2BootLo[g] <= h2 && h2 <= r.h2BootHi[g]) covered++;
+    else if (r.h2BootHi[g] < h2) missBelow++;
+  }
+  const cov = covered / n;
+  const se = Math.sqrt((0.95 * 0.05) / n);
+  const wallMs = performance.now() - started;
+  console.log(`  bootstrap h2 = ${h2}: coverage ${(100 * cov).toFixed(2)}% ± ${(100 * se).toFixed(2)} of ${n} ` +
+    `(interval below h2 ${(100 * missBelow / n).toFixed(2)}%) in ${(wallMs / 1000).toFixed(1)} s`);
+  return { h2, genes: nGenes, withInterval: n, B: BOOT_B, coverage: cov, se, z: (cov - 0.95) / se,
+    within2Se: Math.abs(cov - 0.95) <= 2 * se, withinTarget: Math.abs(cov - 0.95) <= 0.01, missBelow: missBelow / n,
+    missAbove: (n - covered - missBelow) / n, timeMs: { wall: Math.round(wallMs) } };
+}
+
 const pct = (v: number, digits = 2): string => `${(100 * v).toFixed(digits)}%`;
 const signedPct = (v: number, digits = 2): string => `${v >= 0 ? '+' : '−'}${pct(Math.abs(v), digits)}`;
 
@@ -452,9 +483,11 @@ for (const [d, design] of designs.entries()) {
   const typeOneResult = await typeOne(design, SEED + 1000 * (d + 1) * 1000);
   const coverageResults = [];
   for (const [k, h2] of H2S.entries()) coverageResults.push(await coverage(design, h2, SEED + 1000 * (d + 1) * 1000 + 100_000 * (k + 1)));
+  const bootstrapResults = [];
+  for (const [k, h2] of H2S.entries()) bootstrapResults.push(await bootstrapCoverage(design, h2, SEED + 1000 * (d + 1) * 1000 + 500_000 + k));
   results.push({
     name: design.name, description: design.description, formula: design.formula, n: design.group.length, groups: design.nGroups,
-    typeOne: typeOneResult, coverage: coverageResults,
+    typeOne: typeOneResult, coverage: coverageResults, bootstrapCoverage: bootstrapResults,
   });
 }
 const totalMs = performance.now() - started;
@@ -470,6 +503,7 @@ const report = {
     typeOneSe: 'se = sqrt(alpha (1 − alpha) / N); for p_rlrt_exact seWithNull = sqrt(alpha (1 − alpha) (1/N + 1/(nsim · M))) with M ' +
       'independent null simulations (one per matrix), and within2Se is judged on it',
     coverageSe: 'se = sqrt(0.95 · 0.05 / N); target 95 ± 1%',
+    bootstrap: { genesPerCell: BOOT_GENES, B: BOOT_B, intervals: 'percentile, R quantile type 7' },
   },
   designs: results,
   timeMs: { total: Math.round(totalMs) },
