@@ -146,3 +146,82 @@ fn residualAt(g: u32, lambda: f32) -> f32 {
   if (!cholesky(m)) { return 0.0; }
   return M[p * m + p] * M[p * m + p];
 }
+
+fn lambdaOf(h: f32) -> f32 { return h / (1.0 - h); }
+fn scoreAt(g: u32, h: f32) -> f32 { return score(g, lambdaOf(h)); }
+fn criterionAt(g: u32, h: f32) -> f32 { return criterion(g, lambdaOf(h)); }
+
+/// What zeroin finds the root of, in h: the score (the REML optimum), or the criterion's excess over
+/// `offset` (the ends of the profile-likelihood interval: offset = −2ℓ_R(ĥ) + cut-off). WGSL has no function
+/// pointers, so one zeroin serves both through this switch.
+const OBJECTIVE_SCORE: u32 = 0u;
+const OBJECTIVE_EXCESS: u32 = 1u;
+const MAX_ROOT_EVALUATIONS: u32 = 100u;
+
+fn objective(kind: u32, g: u32, h: f32, offset: f32) -> f32 {
+  if (kind == OBJECTIVE_SCORE) { return scoreAt(g, h); }
+  let c = criterionAt(g, h);
+  return select(c - offset, HUGE, c >= HUGE);
+}
+
+/// Brent's zeroin (brentRoot in src/model/brent.ts) on objective(kind) over [a, b], f(a) = fa and f(b) = fb
+/// of opposite signs, to 2ε|x| + 0.5e-10 in h. Returns (root, converged 1/0, evaluations).
+fn zeroin(kind: u32, g: u32, a0: f32, b0: f32, fa0: f32, fb0: f32, offset: f32) -> vec3<f32> {
+  var a = a0;
+  var b = b0;
+  var fa = fa0;
+  var fb = fb0;
+  var c = a;
+  var fc = fa;
+  var d = b - a;
+  var e = d;
+  var iter = 0u;
+  var converged = 0.0;
+  loop {
+    if (abs(fc) < abs(fb)) {
+      a = b; b = c; c = a;
+      fa = fb; fb = fc; fc = fa;
+    }
+    let tol1 = 2.0 * 1.1920929e-7 * abs(b) + 0.5e-10;
+    let xm = 0.5 * (c - b);
+    if (abs(xm) <= tol1 || fb == 0.0) { converged = 1.0; break; }
+    if (iter >= MAX_ROOT_EVALUATIONS) { break; }
+    if (abs(e) >= tol1 && abs(fa) > abs(fb)) {
+      var pp: f32;
+      var qq: f32;
+      let s = fb / fa;
+      if (a == c) {
+        pp = 2.0 * xm * s;
+        qq = 1.0 - s;
+      } else {
+        let qa = fa / fc;
+        let r = fb / fc;
+        pp = s * (2.0 * xm * qa * (qa - r) - (b - a) * (r - 1.0));
+        qq = (qa - 1.0) * (r - 1.0) * (s - 1.0);
+      }
+      if (pp > 0.0) { qq = -qq; } else { pp = -pp; }
+      if (2.0 * pp < min(3.0 * xm * qq - abs(tol1 * qq), abs(e * qq))) {
+        e = d;
+        d = pp / qq;
+      } else {
+        d = xm;
+        e = d;
+      }
+    } else {
+      d = xm;
+      e = d;
+    }
+    a = b;
+    fa = fb;
+    b += select(select(-tol1, tol1, xm > 0.0), d, abs(d) > tol1);
+    fb = objective(kind, g, b, offset);
+    iter++;
+    if ((fb > 0.0 && fc > 0.0) || (fb <= 0.0 && fc <= 0.0)) {
+      c = a;
+      fc = fa;
+      d = b - a;
+      e = d;
+    }
+  }
+  return vec3<f32>(b, converged, f32(iter));
+}

@@ -9,7 +9,6 @@
 const OUT_STRIDE: u32 = 8u;
 const MAX_POINTS: u32 = 40u;
 const SINGULAR_THETA: f32 = 1.0e-4;
-const MAX_ROOT_EVALUATIONS: u32 = 100u;
 const GOLDEN: f32 = 0.3819660112501051;
 
 override WORKGROUP_SIZE: u32 = 64u;
@@ -21,9 +20,6 @@ override WORKGROUP_SIZE: u32 = 64u;
 @group(0) @binding(4) var<storage, read> grid: array<f32>;    // H_GRID, then H_MAX
 @group(0) @binding(5) var<storage, read_write> out: array<f32>;
 
-fn lambdaOf(h: f32) -> f32 { return h / (1.0 - h); }
-fn scoreAt(g: u32, h: f32) -> f32 { return score(g, lambdaOf(h)); }
-fn criterionAt(g: u32, h: f32) -> f32 { return criterion(g, lambdaOf(h)); }
 
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
@@ -67,64 +63,11 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   if (best == 0u && sLo >= 0.0) {
     method = 0.0;  // the criterion rises from λ = 0: a boundary fit
   } else if (sLo < 0.0 && sHi > 0.0) {
-    // Brent's zeroin on the score over [lo, hi] (brentRoot).
     method = 1.0;
-    var a = select(lo, 0.0, best == 0u);
-    var b = hi;
-    var fa = sLo;
-    var fb = sHi;
-    var c = a;
-    var fc = fa;
-    var d = b - a;
-    var e = d;
-    var iter = 0u;
-    converged = 0.0;
-    loop {
-      if (abs(fc) < abs(fb)) {
-        a = b; b = c; c = a;
-        fa = fb; fb = fc; fc = fa;
-      }
-      let tol1 = 2.0 * 1.1920929e-7 * abs(b) + 0.5e-10;
-      let xm = 0.5 * (c - b);
-      if (abs(xm) <= tol1 || fb == 0.0) { converged = 1.0; break; }
-      if (iter >= MAX_ROOT_EVALUATIONS) { break; }
-      if (abs(e) >= tol1 && abs(fa) > abs(fb)) {
-        var pp: f32;
-        var qq: f32;
-        let s = fb / fa;
-        if (a == c) {
-          pp = 2.0 * xm * s;
-          qq = 1.0 - s;
-        } else {
-          let qa = fa / fc;
-          let r = fb / fc;
-          pp = s * (2.0 * xm * qa * (qa - r) - (b - a) * (r - 1.0));
-          qq = (qa - 1.0) * (r - 1.0) * (s - 1.0);
-        }
-        if (pp > 0.0) { qq = -qq; } else { pp = -pp; }
-        if (2.0 * pp < min(3.0 * xm * qq - abs(tol1 * qq), abs(e * qq))) {
-          e = d;
-          d = pp / qq;
-        } else {
-          d = xm;
-          e = d;
-        }
-      } else {
-        d = xm;
-        e = d;
-      }
-      a = b;
-      fa = fb;
-      b += select(select(-tol1, tol1, xm > 0.0), d, abs(d) > tol1);
-      fb = scoreAt(g, b);
-      iter++;
-      if ((fb > 0.0 && fc > 0.0) || (fb <= 0.0 && fc <= 0.0)) {
-        c = a;
-        fc = fa;
-        d = b - a;
-        e = d;
-      }
-    }
+    let root = zeroin(OBJECTIVE_SCORE, g, select(lo, 0.0, best == 0u), hi, sLo, sHi, 0.0);
+    let b = root.x;
+    converged = root.y;
+    let iter = u32(root.z);
     evaluations += iter;
     let atRoot = criterionAt(g, b);
     evaluations += 1u;

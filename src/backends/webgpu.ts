@@ -19,6 +19,9 @@ import { SEARCH_OUT, SEARCH_OUT_STRIDE } from '../gpu/reml-search.js';
 import { RLRT_NULL_MAX_J, simulateRlrtNullGpu } from '../gpu/rlrt-null.js';
 import { rlrtEigenvalues, rlrtLambdaGrid, rlrtNullSetup, simulatePatternRlrtNull } from '../stats/rlrt-null.js';
 
+/** Bytes per gene of the GPU's h2 interval (lo, hi, f32). */
+const INTERVAL_BYTES = 8;
+
 /** Bytes at the start of each batch's readback for its two GPU timestamps (ns). */
 const TIMESTAMP_BYTES = 16;
 
@@ -229,11 +232,11 @@ export class WebGpuBackend implements Backend {
     this.report.timings.uploadMs += performance.now() - t;
     const timestamps = this.gpu.adapter.hasTimestamps ? device.createQuerySet({ type: 'timestamp', count: 2 }) : undefined;
     const resolved = timestamps ? device.createBuffer({ size: TIMESTAMP_BYTES, usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC }) : undefined;
-    const staging = device.createBuffer({ size: TIMESTAMP_BYTES + n * (per.stats + per.counts + SEARCH_OUT_STRIDE * 4 + per.beta),
+    const staging = device.createBuffer({ size: TIMESTAMP_BYTES + n * (per.stats + per.counts + SEARCH_OUT_STRIDE * 4 + per.beta + INTERVAL_BYTES),
       usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
     const encoder = device.createCommandEncoder({ label: 'genelmm batch' });
-    const { stats, counts, out, beta, all } = encodeFitPrograms(device, encoder, shape, n, y, constants, this.maxPerDimension, timestamps);
-    const regions: [GPUBuffer, number][] = [[stats, per.stats], [counts, per.counts], [out, SEARCH_OUT_STRIDE * 4], [beta, per.beta]];
+    const { stats, counts, out, beta, interval, all } = encodeFitPrograms(device, encoder, shape, n, y, constants, this.maxPerDimension, timestamps, true);
+    const regions: [GPUBuffer, number][] = [[stats, per.stats], [counts, per.counts], [out, SEARCH_OUT_STRIDE * 4], [beta, per.beta], [interval!, INTERVAL_BYTES]];
     let at = TIMESTAMP_BYTES; // the two timestamps first, 8-byte aligned
     for (const [buffer, bytes] of regions) {
       encoder.copyBufferToBuffer(buffer, 0, staging, at, n * bytes);
@@ -265,6 +268,7 @@ export class WebGpuBackend implements Backend {
     const countsAt = (n * per.stats) / 4;
     const searchAt = countsAt + (n * per.counts) / 4;
     const betaAt = searchAt + n * SEARCH_OUT_STRIDE;
+    const intervalAt = betaAt + (n * per.beta) / 4;
     host.packed.forEach((packed, k) => {
       const gpuStats = data.subarray(statsAt + (k * per.stats) / 4, statsAt + ((k + 1) * per.stats) / 4);
       const counts = data.subarray(countsAt + (k * per.counts) / 4, countsAt + ((k + 1) * per.counts) / 4);
@@ -280,12 +284,13 @@ export class WebGpuBackend implements Backend {
         storeFit(out, packed.gene, again.pattern, again.mean, fitGene(computeGeneStats(again.pattern, again.y)));
         return;
       }
+      const [lo, hi] = data.subarray(intervalAt + 2 * k, intervalAt + 2 * k + 2);
       const fit = estimatesAt(stats, {
         lambda,
         evaluations: data[o + SEARCH_OUT.evaluations],
         converged: true,
         atUpperBound: lambda > UPPER_LAMBDA,
-      });
+      }, lo >= 0 ? { lo, hi } : undefined);
       storeFit(out, packed.gene, packed.pattern, packed.mean, fit);
     });
   }

@@ -2,6 +2,7 @@
 import type { Design } from '../model/design.js';
 import { H_GRID } from '../model/lambda-search.js';
 import { geneStatsProgram } from './gene-stats.js';
+import { h2IntervalProgram } from './h2-interval.js';
 import { momentStartProgram } from './moment-start.js';
 import { bytesPerGene, type BatchShape } from './plan.js';
 import { encodeProgram, type GpuProgram } from './program.js';
@@ -14,6 +15,8 @@ export interface FitBuffers {
   counts: GPUBuffer;
   out: GPUBuffer;
   beta: GPUBuffer;
+  /** [n × 2] lo, hi of the 95% profile interval of h2, when asked for. */
+  interval?: GPUBuffer;
   /** Every buffer made here, to destroy after the readback. */
   all: GPUBuffer[];
 }
@@ -21,11 +24,12 @@ export interface FitBuffers {
 /**
  * Records the REML fit of `n` columns of `y` ([nObs × n], sample-major, MISSING where absent) into `encoder`:
  * statistics, moment start and search of y; β̂ at λ̂; then statistics and search again of y − x·β̂
- * (gene-stats.wgsl), from λ̂. constants: the scaled design x, the groups and the search grid.
+ * (gene-stats.wgsl), from λ̂; with `withInterval`, the profile interval of h2 at the final λ̂ (h2-interval.wgsl).
+ * constants: the scaled design x, the groups and the search grid.
  */
 export function encodeFitPrograms(device: GPUDevice, encoder: GPUCommandEncoder, shape: BatchShape, n: number,
   y: GPUBuffer, constants: GPUBuffer[], maxPerDimension: number,
-  timestamps?: GPUQuerySet): FitBuffers {
+  timestamps?: GPUQuerySet, withInterval = false): FitBuffers {
   const per = bytesPerGene(shape);
   const make = (bytes: number, extra = 0): GPUBuffer => device.createBuffer({ size: Math.max(4, bytes), usage: GPUBufferUsage.STORAGE | extra });
   const sums = make(n * per.sums);
@@ -43,8 +47,10 @@ export function encodeFitPrograms(device: GPUDevice, encoder: GPUCommandEncoder,
   run(remlSearchProgram, [stats, counts, start, grid, out]);
   run(remlBetaProgram, [stats, counts, out, beta, start]);
   run(geneStatsProgram, [y, x, groupOf, sums, stats, counts, beta]);
-  run(remlSearchProgram, [stats, counts, start, grid, out], timestamps && { querySet: timestamps, endOfPassWriteIndex: 1 });
-  return { stats, counts, out, beta, all: [sums, stats, counts, start, out, beta] };
+  const interval = withInterval ? make(n * 8, GPUBufferUsage.COPY_SRC) : undefined;
+  run(remlSearchProgram, [stats, counts, start, grid, out], interval ? undefined : timestamps && { querySet: timestamps, endOfPassWriteIndex: 1 });
+  if (interval) run(h2IntervalProgram, [stats, counts, grid, out, interval], timestamps && { querySet: timestamps, endOfPassWriteIndex: 1 });
+  return { stats, counts, out, beta, interval, all: [sums, stats, counts, start, out, beta, ...(interval ? [interval] : [])] };
 }
 
 /** Centring and scaling of X's columns for f32: x' = (x − μ) / s (μ = 0 without an intercept). */

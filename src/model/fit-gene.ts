@@ -1,5 +1,5 @@
 import { pChisqUpper, pTwoSidedT } from '../stats/distributions.js';
-import { h2Uncertainty } from '../stats/h2-uncertainty.js';
+import { h2ProfileInterval, h2StandardError } from '../stats/h2-uncertainty.js';
 import { satterthwaiteDf } from '../stats/satterthwaite.js';
 import type { GeneStats } from './gene-stats.js';
 import { type LambdaSearch, searchLambda } from './lambda-search.js';
@@ -44,9 +44,11 @@ export function fitGene(stats: GeneStats): GeneFit {
 /**
  * Estimates and tests at the λ̂ a search found (on this CPU or on a GPU): σ²s, h2, β̂ and its Satterthwaite
  * t-tests, and the RLRT, all in f64 from the gene's statistics. The criterion is evaluated here again, so
- * reml_loglik and the RLRT are f64 whatever found λ̂.
+ * reml_loglik and the RLRT are f64 whatever found λ̂. `interval`: the profile interval of h2 where a GPU found
+ * it; else it is found here (h2ProfileInterval).
  */
-export function estimatesAt(stats: GeneStats, search: Pick<LambdaSearch, 'lambda' | 'evaluations' | 'converged' | 'atUpperBound'>): GeneFit {
+export function estimatesAt(stats: GeneStats, search: Pick<LambdaSearch, 'lambda' | 'evaluations' | 'converged' | 'atUpperBound'>,
+  interval?: { lo: number; hi: number }): GeneFit {
   const profile = profileAt(stats, search.lambda);
   const p = stats.pattern.p;
   if (profile === undefined || !(profile.r > 0) || search.atUpperBound) {
@@ -70,7 +72,7 @@ export function estimatesAt(stats: GeneStats, search: Pick<LambdaSearch, 'lambda
     pValues[k] = pTwoSidedT(t[k], df[k]);
   }
   const singular = lambda === 0;
-  const h2 = h2Uncertainty(stats, lambda, derivatives);
+  const h2 = { se: h2StandardError(stats, lambda, derivatives), ...(interval ?? h2ProfileInterval(stats, lambda)) };
   return {
     status: singular ? 'singular' : 'ok',
     message: singular ? 'boundary fit: the group variance is estimated as 0 (lme4 isSingular)' : null,

@@ -43,9 +43,14 @@ export interface H2Uncertainty {
  */
 export function h2Uncertainty(stats: GeneStats, lambdaHat: number,
   derivatives = remlDerivatives(stats, lambdaHat)): H2Uncertainty {
+  return { se: h2StandardError(stats, lambdaHat, derivatives), ...h2ProfileInterval(stats, lambdaHat) };
+}
+
+/** The 95% profile-likelihood interval [lo, hi] of h2 at λ̂ (see h2Uncertainty); NaN where the criterion is not finite. */
+export function h2ProfileInterval(stats: GeneStats, lambdaHat: number): { lo: number; hi: number } {
   const work = new Float64Array(stats.m * stats.m);
   const best = remlCriterion(stats, lambdaHat, work);
-  if (!(lambdaHat >= 0) || !Number.isFinite(best)) return { se: NaN, lo: NaN, hi: NaN };
+  if (!(lambdaHat >= 0) || !Number.isFinite(best)) return { lo: NaN, hi: NaN };
   const hHat = lambdaHat / (1 + lambdaHat);
   // Beyond the cut-off is > 0; a criterion that is not finite (M(λ) singular) counts as beyond it.
   const excess = (h: number): number => {
@@ -54,7 +59,7 @@ export function h2Uncertainty(stats: GeneStats, lambdaHat: number,
   };
   const lo = intervalEnd(excess, hHat, H_GRID.filter((h) => h < hHat).reverse(), 0);
   const hi = intervalEnd(excess, hHat, [...H_GRID, H_MAX].filter((h) => h > hHat), 1);
-  return { se: h2StandardError(stats, lambdaHat, derivatives), lo, hi };
+  return { lo, hi };
 }
 
 /**
@@ -91,7 +96,7 @@ function intervalEnd(excess: (h: number) => number, hHat: number, steps: number[
 }
 
 /** se of ĥ2 by the delta method (see h2Uncertainty); NaN where the Hessian in (λ, σ²) is not positive definite. */
-function h2StandardError(stats: GeneStats, lambda: number, d: RemlDerivatives | undefined): number {
+export function h2StandardError(stats: GeneStats, lambda: number, d: RemlDerivatives | undefined): number {
   const { n, p } = stats.pattern;
   if (d === undefined || !(d.r > 0)) return NaN;
   const s2 = d.r / (n - p);
