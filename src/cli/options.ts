@@ -51,8 +51,8 @@ export function fitOptions(): Option[] {
     new Option('--min-samples <k>', 'samples needed by --min-count (default: the smallest group size)'),
     new Option('--rlrt-exact [nsim]', `exact RLRT p-values from nsim null simulations per design (default ${RLRT_EXACT_DEFAULT_NSIM})`),
     new Option('--bootstrap <B>', 'parametric bootstrap: 95% percentile intervals of h2, sigma2_group and sigma2_resid from B ' +
-      'simulated REML refits per fitted gene (seeded by --seed), on one CPU thread after the fit whatever the backend: ' +
-      'about 65 µs per refit at 500 samples, so 40,000 genes at B = 1000 take about 45 minutes'),
+      'simulated REML refits per fitted gene (seeded by --seed), after the fit: on the GPU with --backend webgpu, else on ' +
+      'one CPU thread (about 46 µs per refit at 500 samples)'),
     new Option('--seed <n>', 'seed of every simulation (default 1)'),
     new Option('--quiet', 'no progress bar or summary on stderr'),
     new Option('--debug', 'show stack traces'),
