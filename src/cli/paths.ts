@@ -1,8 +1,5 @@
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-/** The package root (this file is dist/src/cli/paths.js once built). */
-export const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+import { PACKAGE_ROOT } from '../package-root.js';
 
 /** The bundled example: Bottomly et al. 2011, mouse striatum, two strains in three sequencing batches. */
 export const EXAMPLE = {

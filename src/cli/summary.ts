@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { BackendDescription } from '../backends/backend.js';
 import type { GpuRunReport } from '../backends/webgpu.js';
 import type { Status } from '../results.js';
-import { PACKAGE_ROOT } from './paths.js';
+import { PACKAGE_ROOT } from '../package-root.js';
 
 /** The run summary of SPEC §5: on stderr, and as JSON with `--summary FILE`. */
 export interface RunSummary {
