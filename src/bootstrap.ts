@@ -31,9 +31,9 @@ import type { Design } from './model/design.js';
 import { computeGeneStats } from './model/gene-stats.js';
 import { searchLambda } from './model/lambda-search.js';
 import type { DesignPattern } from './model/pattern.js';
-import { type FitContext, GenePreparer } from './model/prepare.js';
+import { type FitContext, fittedGenes } from './model/prepare.js';
 import { profileAt } from './model/reml.js';
-import { type GeneResults, statusCode } from './results.js';
+import { type GeneResults, isFitted } from './results.js';
 import { bootstrapNormalBlock, philoxKey } from './stats/philox.js';
 import { quantileType7 } from './stats/quantile.js';
 
@@ -174,40 +174,54 @@ export function parametricBootstrap(context: FitContext, values: Float64Array, n
   B: number, seed: number, onProgress?: (genesDone: number, genesTotal: number) => void): BootstrapReport {
   assertReplicates(B);
   const key = philoxKey(seed);
-  const { design } = context;
-  const preparer = new GenePreparer(context);
-  const fitted = [statusCode('ok'), statusCode('singular')];
-  const genes: number[] = [];
-  for (let g = 0; g < results.nGenes; g++) if (fitted.includes(results.status[g])) genes.push(g);
-  const h2 = new Float64Array(B);
-  const sigma2G = new Float64Array(B);
-  const sigma2E = new Float64Array(B);
-  const beta = new Float64Array(design.p);
+  let total = 0;
+  for (let g = 0; g < results.nGenes; g++) if (isFitted(results, g)) total++;
+  const scratch = bootstrapScratch(B);
   let failedReplicates = 0;
   let bootstrapped = 0;
-  onProgress?.(0, genes.length);
-  for (const [done, g] of genes.entries()) {
-    const prepared = preparer.prepare(values.subarray(g * nSamples, (g + 1) * nSamples));
-    if (prepared.status !== 'ready') continue; // cannot happen: the fit prepared the same values the same way
+  onProgress?.(0, total);
+  for (const { gene, ready } of fittedGenes(context, values, nSamples, results)) {
+    failedReplicates += bootstrapGeneOnCpu(bootstrapModelOf(context.design, ready.pattern, gene, results), key, B, scratch, results);
     bootstrapped++;
-    const { pattern } = prepared;
-    for (let a = 0; a < pattern.p; a++) beta[a] = results.beta[g * results.p + pattern.columns[a]];
-    const model = bootstrapModel(design, pattern, g, beta, results.sigma2G[g], results.sigma2E[g]);
-    const work = bootstrapWork(model);
-    let count = 0;
-    for (let b = 0; b < B; b++) {
-      const fit = bootstrapReplicate(model, key, b, work);
-      if (Number.isNaN(fit.h2)) {
-        failedReplicates++;
-        continue;
-      }
-      h2[count] = fit.h2;
-      sigma2G[count] = fit.sigma2G;
-      sigma2E[count] = fit.sigma2E;
-      count++;
-    }
-    storeBootstrapIntervals(results, g, h2, sigma2G, sigma2E, count);
-    onProgress?.(done + 1, genes.length);
+    onProgress?.(bootstrapped, total);
   }
   return { genes: bootstrapped, failedReplicates };
+}
+
+/** Per-replicate estimates of one gene at a time: [B] h2, σ²_g and σ²_e. */
+export interface BootstrapScratch {
+  h2: Float64Array;
+  sigma2G: Float64Array;
+  sigma2E: Float64Array;
+}
+
+/** Scratch for B replicates. */
+export function bootstrapScratch(B: number): BootstrapScratch {
+  return { h2: new Float64Array(B), sigma2G: new Float64Array(B), sigma2E: new Float64Array(B) };
+}
+
+/** The bootstrap model of a fitted gene from its row of `results` (β̂ in pattern column order, σ̂²s). */
+export function bootstrapModelOf(design: Design, pattern: DesignPattern, gene: number, results: GeneResults): BootstrapModel {
+  const beta = Float64Array.from(pattern.columns, (c) => results.beta[gene * results.p + c]);
+  return bootstrapModel(design, pattern, gene, beta, results.sigma2G[gene], results.sigma2E[gene]);
+}
+
+/**
+ * B replicates of one gene on the CPU (bootstrapReplicate, b = 0..B − 1) and its percentile intervals into
+ * `results`; returns the replicates whose refit failed and were left out.
+ */
+export function bootstrapGeneOnCpu(model: BootstrapModel, key: Uint32Array, B: number, scratch: BootstrapScratch,
+  results: GeneResults): number {
+  const work = bootstrapWork(model);
+  let count = 0;
+  for (let b = 0; b < B; b++) {
+    const fit = bootstrapReplicate(model, key, b, work);
+    if (Number.isNaN(fit.h2)) continue;
+    scratch.h2[count] = fit.h2;
+    scratch.sigma2G[count] = fit.sigma2G;
+    scratch.sigma2E[count] = fit.sigma2E;
+    count++;
+  }
+  storeBootstrapIntervals(results, model.gene, scratch.h2, scratch.sigma2G, scratch.sigma2E, count);
+  return B - count;
 }

@@ -1,4 +1,4 @@
-import { type GeneResults, STATUSES } from './results.js';
+import { type GeneResults, isFitted, STATUSES } from './results.js';
 
 /**
  * GPU (f32) against CPU (f64) agreement, SPEC §6. Near zero, where a relative difference means nothing, a
@@ -70,7 +70,7 @@ export function compareResults(geneIds: string[], coefNames: string[], expected:
       statusMismatches.push({ gene: geneIds[g], expected: STATUSES[expected.status[g]], actual: STATUSES[actual.status[g]] });
       continue;
     }
-    if (expected.status[g] > 1) continue; // neither ok nor singular: nothing estimated
+    if (!isFitted(expected, g)) continue; // nothing estimated
     const v = expected.sigma2G[g] + expected.sigma2E[g];
     const pLimit: Limit = (e) => (e > GPU_TOLERANCE.pFloor ? GPU_TOLERANCE.rel * e : Infinity);
     record('h2', expected.h2[g], actual.h2[g], g, () => GPU_TOLERANCE.h2Abs, v);

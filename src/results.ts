@@ -130,6 +130,12 @@ export function finishResults(results: GeneResults): void {
   }
 }
 
+/** True for a gene with estimates: status ok or singular. */
+export function isFitted(results: GeneResults, g: number): boolean {
+  const status = STATUSES[results.status[g]];
+  return status === 'ok' || status === 'singular';
+}
+
 /** Number of genes with each status. */
 export function countStatuses(results: GeneResults): Record<Status, number> {
   const counts = Object.fromEntries(STATUSES.map((s) => [s, 0])) as Record<Status, number>;

@@ -1,7 +1,6 @@
-import type { FitContext } from './model/prepare.js';
-import { GenePreparer } from './model/prepare.js';
+import { type FitContext, fittedGenes } from './model/prepare.js';
 import type { DesignPattern } from './model/pattern.js';
-import { type GeneResults, statusCode } from './results.js';
+import type { GeneResults } from './results.js';
 import { bhAdjust } from './stats/qvalues.js';
 import { exactRlrtPValue, simulatePatternRlrtNull } from './stats/rlrt-null.js';
 
@@ -22,22 +21,18 @@ export const RLRT_EXACT_DEFAULT_NSIM = 10_000;
 export async function exactRlrtPValues(context: FitContext, values: Float64Array, nSamples: number, results: GeneResults,
   nsim: number, seed: number, simulate: NullSimulator = async (pattern, n, s) => simulatePatternRlrtNull(pattern, n, s),
   onProgress?: (patternsDone: number, patternsTotal: number) => void): Promise<{ patterns: number }> {
-  const preparer = new GenePreparer(context);
-  const fitted = [statusCode('ok'), statusCode('singular')];
   const byPattern = new Map<DesignPattern, number[]>();
-  for (let g = 0; g < results.nGenes; g++) {
-    if (!fitted.includes(results.status[g])) continue;
-    const prepared = preparer.prepare(values.subarray(g * nSamples, (g + 1) * nSamples));
-    if (prepared.status !== 'ready') continue;
-    const genes = byPattern.get(prepared.pattern) ?? [];
-    genes.push(g);
-    byPattern.set(prepared.pattern, genes);
+  for (const { gene, ready } of fittedGenes(context, values, nSamples, results)) {
+    const genes = byPattern.get(ready.pattern) ?? [];
+    genes.push(gene);
+    byPattern.set(ready.pattern, genes);
   }
   let done = 0;
   for (const [pattern, genes] of byPattern) {
     const nullSorted = await simulate(pattern, nsim, seed);
     for (const g of genes) results.pRlrtExact[g] = exactRlrtPValue(nullSorted, results.lrt[g]);
-    onProgress?.(++done, byPattern.size);
+    done++;
+    onProgress?.(done, byPattern.size);
   }
   results.qRlrtExact.set(bhAdjust(results.pRlrtExact));
   return { patterns: byPattern.size };

@@ -1,5 +1,5 @@
 /// <reference types="@webgpu/types" />
-import type { Design } from '../model/design.js';
+import { groupSizes } from '../model/design.js';
 import { estimatesAt, fitGene } from '../model/fit-gene.js';
 import { computeGeneStats } from '../model/gene-stats.js';
 import { UPPER_LAMBDA } from '../model/lambda-search.js';
@@ -322,8 +322,3 @@ export class WebGpuBackend implements Backend {
   }
 }
 
-function groupSizes(design: Design): Int32Array {
-  const sizes = new Int32Array(design.groupLevels.length);
-  for (const g of design.group) sizes[g]++;
-  return sizes;
-}

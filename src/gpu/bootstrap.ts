@@ -1,10 +1,11 @@
 /// <reference types="@webgpu/types" />
-import { bootstrapModel, type BootstrapModel, type BootstrapReport, bootstrapReplicate, bootstrapWork,
-  storeBootstrapIntervals } from '../bootstrap.js';
+import { bootstrapGeneOnCpu, type BootstrapModel, bootstrapModelOf, type BootstrapReport, bootstrapReplicate,
+  bootstrapScratch, bootstrapWork, storeBootstrapIntervals } from '../bootstrap.js';
 import { UPPER_LAMBDA } from '../model/lambda-search.js';
-import { GenePreparer, type FitContext } from '../model/prepare.js';
+import { groupSizes } from '../model/design.js';
+import { type FitContext, fittedGenes } from '../model/prepare.js';
 import { profileAt } from '../model/reml.js';
-import { type GeneResults, statusCode } from '../results.js';
+import type { GeneResults } from '../results.js';
 import { philoxKey } from '../stats/philox.js';
 import type { GpuContext } from './device.js';
 import { encodeFitPrograms, uploadFitConstants } from './fit-programs.js';
@@ -55,32 +56,15 @@ export async function bootstrapOnGpu(gpu: GpuContext, context: FitContext, value
   const { design } = context;
   const { device } = gpu;
   const key = philoxKey(seed);
-  const preparer = new GenePreparer(context);
-  const fitted = [statusCode('ok'), statusCode('singular')];
   const report: GpuBootstrapReport = { genes: 0, failedReplicates: 0, refinedReplicates: 0, cpuGenes: 0, batches: 0 };
   const models: GeneModel[] = [];
-  const beta = new Float64Array(design.p);
-  const h2 = new Float64Array(B);
-  const sigma2G = new Float64Array(B);
-  const sigma2E = new Float64Array(B);
-  for (let g = 0; g < results.nGenes; g++) {
-    if (!fitted.includes(results.status[g])) continue;
-    const prepared = preparer.prepare(values.subarray(g * nSamples, (g + 1) * nSamples));
-    if (prepared.status !== 'ready') continue;
-    const { pattern } = prepared;
-    for (let a = 0; a < pattern.p; a++) beta[a] = results.beta[g * results.p + pattern.columns[a]];
-    const model = bootstrapModel(design, pattern, g, beta, results.sigma2G[g], results.sigma2E[g]);
+  const scratch = bootstrapScratch(B);
+  for (const { gene: g, ready: { pattern } } of fittedGenes(context, values, nSamples, results)) {
+    const model = bootstrapModelOf(design, pattern, g, results);
     report.genes++;
     if (pattern.p < design.p) {
       // The GPU programs fit every design column; this gene's rows alias one, so it is bootstrapped on the CPU.
-      const work = bootstrapWork(model);
-      let count = 0;
-      for (let b = 0; b < B; b++) {
-        const fit = bootstrapReplicate(model, key, b, work);
-        if (Number.isNaN(fit.h2)) report.failedReplicates++;
-        else [h2[count], sigma2G[count], sigma2E[count++]] = [fit.h2, fit.sigma2G, fit.sigma2E];
-      }
-      storeBootstrapIntervals(results, g, h2, sigma2G, sigma2E, count);
+      report.failedReplicates += bootstrapGeneOnCpu(model, key, B, scratch, results);
       report.cpuGenes++;
       continue;
     }
@@ -94,7 +78,7 @@ export async function bootstrapOnGpu(gpu: GpuContext, context: FitContext, value
 
   const shape: BatchShape = {
     nObs: design.nObs, p: design.p, nGroups: design.groupLevels.length,
-    maxSize: Math.max(...Array.from(design.groupLevels, (_, j) => design.group.filter((x) => x === j).length)),
+    maxSize: Math.max(...groupSizes(design)),
   };
   const columns = planBatches(Math.max(1, models.length * B), shape, gpu.adapter.limits)[0];
   const replicatesPerBatch = Math.min(B, columns);

@@ -215,3 +215,10 @@ function modelColumns(formula: Formula, variables: Map<string, Variable>, n: num
   });
   return columns;
 }
+
+/** [groupLevels.length] the number of samples in each group of the design. */
+export function groupSizes(design: Design): Int32Array {
+  const sizes = new Int32Array(design.groupLevels.length);
+  for (const g of design.group) sizes[g]++;
+  return sizes;
+}

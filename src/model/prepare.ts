@@ -1,4 +1,5 @@
-import type { Design } from './design.js';
+import { type GeneResults, isFitted } from '../results.js';
+import { type Design, groupSizes } from './design.js';
 import { buildPattern, type DesignPattern } from './pattern.js';
 import { type Transform, transformValue } from './transform.js';
 
@@ -39,12 +40,6 @@ export interface SkippedGene {
   mean: number;
 }
 
-function smallestGroup(design: Design): number {
-  const sizes = new Int32Array(design.groupLevels.length);
-  for (const g of design.group) sizes[g]++;
-  return Math.min(...sizes);
-}
-
 /**
  * Prepares genes one at a time for the fit: filters on the raw values, transforms, drops the gene's missing
  * values (na.omit for that gene only) and decides whether it can be fitted. Genes with the same missing
@@ -66,7 +61,7 @@ export class GenePreparer {
     this.rows = new Int32Array(design.nObs);
     this.seen = new Int32Array(design.groupLevels.length);
     this.full = buildPattern(design, Int32Array.from({ length: design.nObs }, (_, i) => i));
-    this.minSamples = context.filters.minSamples ?? smallestGroup(design);
+    this.minSamples = context.filters.minSamples ?? Math.min(...groupSizes(design));
   }
 
   /** Distinct missing-value patterns met so far, the complete one included. */
@@ -146,5 +141,20 @@ export class GenePreparer {
       this.patterns.set(key, pattern);
     }
     return pattern;
+  }
+}
+
+/**
+ * The genes a step after the fit works on (status ok or singular), each prepared again as the fit prepared it,
+ * in gene order, with its design pattern and transformed values (valid until the next gene is yielded).
+ * values: the raw matrix, [results.nGenes × nSamples].
+ */
+export function* fittedGenes(context: FitContext, values: Float64Array, nSamples: number, results: GeneResults):
+  Generator<{ gene: number; ready: ReadyGene }> {
+  const preparer = new GenePreparer(context);
+  for (let g = 0; g < results.nGenes; g++) {
+    if (!isFitted(results, g)) continue;
+    const prepared = preparer.prepare(values.subarray(g * nSamples, (g + 1) * nSamples));
+    if (prepared.status === 'ready') yield { gene: g, ready: prepared }; // always: the fit prepared the same values
   }
 }
