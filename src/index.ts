@@ -7,8 +7,9 @@
  *     await writeTable('results.tsv', fitTable(fit), 'tsv');
  */
 export { fitGenes, fitTable, type FitOptions, type FitResult } from './fit-genes.js';
-export { readMatrix, parseMatrix } from './io/matrix-reader.js';
-export { readSampleSheet, parseSampleSheet } from './io/sample-sheet.js';
+export { readMatrix, readSampleSheet } from './io/read-files.js';
+export { parseMatrix } from './io/matrix-reader.js';
+export { parseSampleSheet } from './io/sample-sheet.js';
 export { writeTable } from './io/table-writer.js';
 export { formatTable, type Table, type Cell } from './io/table-format.js';
 export type { ExpressionMatrix, SampleSheet } from './io/types.js';

@@ -1,6 +1,7 @@
 import { UsageError } from '../errors.js';
 import type { Backend, BackendChoice } from './backend.js';
-import { CpuBackend, defaultThreads } from './cpu.js';
+import { CpuBackend } from './cpu.js';
+import { defaultThreads } from './cpu-threads.js';
 import { WebGpuBackend, type WebGpuOptions } from './webgpu.js';
 
 /** `auto` uses a GPU only from this many genes on: below it, device start-up costs more than it saves. */

@@ -1,7 +1,6 @@
 import { compareResults, type Comparison, formatComparison } from '../compare.js';
 import { fitGenes } from '../fit-genes.js';
-import { readMatrix } from '../io/matrix-reader.js';
-import { readSampleSheet } from '../io/sample-sheet.js';
+import { readMatrix, readSampleSheet } from '../io/read-files.js';
 import { describeAdapter } from '../gpu/device.js';
 import { requireInputs } from './fit.js';
 import { type FitCliOptions, toFitOptions } from './options.js';

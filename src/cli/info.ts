@@ -1,5 +1,5 @@
 import os from 'node:os';
-import { defaultThreads } from '../backends/cpu.js';
+import { cpuModel, defaultThreads } from '../backends/cpu-threads.js';
 import { describeAdapter, probeAdapter } from '../gpu/device.js';
 import { packageVersion } from './summary.js';
 
@@ -11,7 +11,7 @@ export async function runInfo(): Promise<void> {
   const lines = [
     `genelmm ${packageVersion()} on Node ${process.version}, ${os.platform()} ${os.arch()}`,
     'backends:',
-    `  cpu     available: ${os.cpus()[0]?.model ?? 'unknown CPU'}, ${defaultThreads()} thread(s), f64 (the reference)`,
+    `  cpu     available: ${cpuModel()}, ${defaultThreads()} thread(s), f64 (the reference)`,
   ];
   if ('unavailable' in adapter) {
     lines.push(`  webgpu  unavailable: ${adapter.unavailable}`);

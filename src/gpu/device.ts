@@ -1,8 +1,5 @@
 /// <reference types="@webgpu/types" />
-import fs from 'node:fs';
-
-/** The software Vulkan driver Debian's chromium ships; used when no other Vulkan driver is installed. */
-export const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
+import { gpuEntry } from './gpu-entry.js';
 
 /** What the summary and `genelmm info` say about an adapter. */
 export interface AdapterReport {
@@ -33,38 +30,8 @@ export interface GpuUnavailable {
   unavailable: string;
 }
 
-let nodeGpu: Promise<GPU | null> | undefined;
-
-/** Whether the Vulkan loader has an installed driver manifest to find (a real GPU's, or Mesa's). */
-function hasVulkanDriver(): boolean {
-  const dirs = ['/usr/share/vulkan/icd.d', '/etc/vulkan/icd.d', '/usr/local/share/vulkan/icd.d'];
-  return dirs.some((dir) => fs.existsSync(dir) && fs.readdirSync(dir).some((f) => f.endsWith('.json')));
-}
-
-/**
- * The GPU entry point: navigator.gpu in a browser, Dawn (the `webgpu` package) in Node. In Node, when no
- * Vulkan driver is configured and none answers, Debian chromium's SwiftShader is tried, so CI without a GPU
- * still runs the real WGSL.
- */
-async function gpuEntry(): Promise<GPU | null> {
-  const nav = (globalThis as { navigator?: { gpu?: GPU } }).navigator;
-  if (nav?.gpu) return nav.gpu;
-  nodeGpu ??= (async () => {
-    let dawn: typeof import('webgpu');
-    try {
-      dawn = await import('webgpu');
-    } catch {
-      return null;
-    }
-    Object.assign(globalThis, dawn.globals);
-    const configured = process.env.VK_ICD_FILENAMES ?? process.env.VK_DRIVER_FILES;
-    if (configured === undefined && !hasVulkanDriver() && fs.existsSync(SWIFTSHADER_ICD)) {
-      process.env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
-    }
-    return dawn.create([]);
-  })();
-  return nodeGpu;
-}
+/** Why there is no GPU entry point: Node without the webgpu package, or a browser without WebGPU. */
+const NO_IMPLEMENTATION = 'no WebGPU implementation (no navigator.gpu, and the webgpu package did not load)';
 
 function report(adapter: GPUAdapter): AdapterReport {
   const info = adapter.info;
@@ -89,7 +56,7 @@ function report(adapter: GPUAdapter): AdapterReport {
 /** The adapter a run would use, without creating a device (for `genelmm info`). */
 export async function probeAdapter(): Promise<AdapterReport | GpuUnavailable> {
   const gpu = await gpuEntry();
-  if (gpu === null) return { unavailable: 'no WebGPU implementation (the webgpu package did not load)' };
+  if (gpu === null) return { unavailable: NO_IMPLEMENTATION };
   const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
   return adapter === null ? { unavailable: 'no WebGPU adapter: no GPU driver answered' } : report(adapter);
 }
@@ -100,7 +67,7 @@ export async function probeAdapter(): Promise<AdapterReport | GpuUnavailable> {
  */
 export async function acquireGpu(): Promise<GpuContext | GpuUnavailable> {
   const gpu = await gpuEntry();
-  if (gpu === null) return { unavailable: 'no WebGPU implementation (the webgpu package did not load)' };
+  if (gpu === null) return { unavailable: NO_IMPLEMENTATION };
   const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
   if (adapter === null) return { unavailable: 'no WebGPU adapter: no GPU driver answered' };
   const described = report(adapter);

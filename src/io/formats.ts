@@ -36,6 +36,13 @@ export function fileKindOf(path: string, given?: MatrixFormat): FileKind {
   return { format, gzip };
 }
 
+/** What the name of a sample sheet says: as fileKindOf, and a UsageError for GCT, which holds matrices only. */
+export function sheetKindOf(path: string, given?: SheetFormat): { format: SheetFormat; gzip: boolean } {
+  const { format, gzip } = fileKindOf(path, given);
+  if (format === 'gct') throw new UsageError(`a sample sheet cannot be a GCT file: "${path}"`, 'give the sample sheet as .tsv or .csv');
+  return { format, gzip };
+}
+
 /** The field delimiter of a format: a comma for CSV, a tab otherwise. */
 export function delimiterOf(format: MatrixFormat): ',' | '\t' {
   return format === 'csv' ? ',' : '\t';

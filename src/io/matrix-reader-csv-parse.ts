@@ -4,7 +4,6 @@
  */
 
 import { parse } from 'csv-parse';
-import { pipeline, Readable } from 'node:stream';
 import { csvParseOptions, fromCsvError, toRecord } from './delimited-records.js';
 import { delimiterOf, type MatrixFormat } from './formats.js';
 import { MatrixAssembler } from './matrix-assembler.js';
@@ -25,7 +24,9 @@ export async function parseMatrixWithCsvParse(
 /**
  * Parses `chunks` with csv-parse and feeds every record to `assembler`. `lineOffset` is the number of file
  * lines before the first byte of `chunks`, so that line numbers stay those of the file. Chunks are copied:
- * csv-parse may still hold one when the next is asked for, and a source may reuse its buffer.
+ * csv-parse may still hold one when the next is asked for, and a source may reuse its buffer. Only the
+ * parser's own stream events are used, so the same code runs on Node's streams and on the polyfill of
+ * csv-parse's browser build.
  */
 export async function feedCsvParse(
   chunks: AsyncIterable<Uint8Array>,
@@ -33,19 +34,36 @@ export async function feedCsvParse(
   format: MatrixFormat,
   lineOffset: number,
 ): Promise<void> {
-  // Errors of the source come out of the parser; the callback only keeps pipeline from throwing them again.
-  const entries = pipeline(Readable.from(copies(chunks)), parse(csvParseOptions(delimiterOf(format))), () => {});
+  const parser = parse(csvParseOptions(delimiterOf(format)));
+  let failed = false;
+  const ended = new Promise<void>((resolve, reject) => {
+    const fail = (error: unknown): void => {
+      failed = true;
+      reject(error);
+    };
+    parser.on('readable', () => {
+      try {
+        for (let entry = parser.read(); entry !== null && !failed; entry = parser.read()) {
+          const { fields, line } = toRecord(entry, lineOffset);
+          if (assembler.expectsPreamble) assembler.addPreambleLine(fields, line);
+          else assembler.addRow(fields, line);
+        }
+      } catch (error) {
+        fail(error);
+      }
+    });
+    parser.on('error', fail);
+    parser.on('end', resolve);
+  });
+  ended.catch(() => {}); // awaited below; a failure while writing must not go unhandled meanwhile
   try {
-    for await (const entry of entries) {
-      const { fields, line } = toRecord(entry, lineOffset);
-      if (assembler.expectsPreamble) assembler.addPreambleLine(fields, line);
-      else assembler.addRow(fields, line);
+    for await (const chunk of chunks) {
+      if (failed) break;
+      if (!parser.write(chunk.slice())) await Promise.race([new Promise((drained) => parser.once('drain', drained)), ended]);
     }
+    if (!failed) parser.end();
+    await ended;
   } catch (error) {
     throw fromCsvError(error, assembler.file, lineOffset);
   }
-}
-
-async function* copies(chunks: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
-  for await (const chunk of chunks) yield chunk.slice();
 }

@@ -5,8 +5,7 @@
  * are read here too; any other quoting is handed to the csv-parse reader mid-stream, from its line on.
  */
 
-import { fromFileError, openFile } from './file-source.js';
-import { delimiterOf, fileKindOf, type MatrixFormat } from './formats.js';
+import { delimiterOf, type MatrixFormat } from './formats.js';
 import { parseCell } from './cells.js';
 import { MatrixAssembler } from './matrix-assembler.js';
 import { feedCsvParse } from './matrix-reader-csv-parse.js';
@@ -46,20 +45,6 @@ const EXACT_POWER = 22;
 const POW10 = Array.from({ length: EXACT_POWER + 1 }, (_, k) => 10 ** k);
 /** Head room on the number of rows estimated from the text size. */
 const RESERVE_MARGIN = 1.1;
-
-/**
- * Reads the expression matrix at `path`: format from the extension (`.tsv` `.txt` `.tab` `.csv` `.gct`,
- * each optionally `.gz`, gunzipped on the fly) unless `options.format` is given.
- */
-export async function readMatrix(path: string, options: MatrixReadOptions = {}): Promise<ExpressionMatrix> {
-  const kind = fileKindOf(path, options.format);
-  const { chunks, textBytes } = await openFile(path, kind.gzip, options.onProgress);
-  try {
-    return await parseMatrix(chunks, path, { format: kind.format, textBytes });
-  } catch (error) {
-    throw fromFileError(error, path);
-  }
-}
 
 /**
  * Reads an expression matrix in `format` (default tsv) from the bytes of a file named `name` (for messages).

@@ -4,26 +4,14 @@
  */
 
 import { parse } from 'csv-parse/sync';
-import { UsageError } from '../errors.js';
 import { isMissing } from './cells.js';
 import { csvParseOptions, fromCsvError, toRecord, type DelimitedRecord } from './delimited-records.js';
-import { readText } from './file-source.js';
-import { delimiterOf, fileKindOf, type SheetFormat } from './formats.js';
+import { delimiterOf, type SheetFormat } from './formats.js';
 import * as errors from './input-errors.js';
 import type { SampleSheet } from './types.js';
 
 /** Header of the column that holds the sample ids when present; otherwise the first column does. */
 const SAMPLE_ID_COLUMN = 'sample';
-
-/**
- * Reads the sample sheet at `path`: tab-delimited for `.tsv`, `.txt`, `.tab`, comma-delimited for `.csv`,
- * each optionally `.gz`, unless `options.format` is given. Throws InputError for malformed sheets.
- */
-export async function readSampleSheet(path: string, options: { format?: SheetFormat } = {}): Promise<SampleSheet> {
-  const { format, gzip } = fileKindOf(path, options.format);
-  if (format === 'gct') throw new UsageError(`a sample sheet cannot be a GCT file: "${path}"`, 'give the sample sheet as .tsv or .csv');
-  return parseSampleSheet(await readText(path, gzip), path, format);
-}
 
 /** Reads a sample sheet in `format` from `text`, the contents of a file named `name` (for messages). */
 export function parseSampleSheet(text: string, name: string, format: SheetFormat = 'tsv'): SampleSheet {

@@ -1,8 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { readMatrix } from '../../src/io/matrix-reader.js';
-import { readSampleSheet } from '../../src/io/sample-sheet.js';
+import { readMatrix, readSampleSheet } from '../../src/io/read-files.js';
 import type { ExpressionMatrix, SampleSheet } from '../../src/io/types.js';
 
 /** The repository root (tests run from dist/test/...). */

@@ -9,7 +9,7 @@ import { InputError } from '../../src/errors.js';
 import { openFile } from '../../src/io/file-source.js';
 import { fileKindOf } from '../../src/io/formats.js';
 import { parseMatrixWithCsvParse } from '../../src/io/matrix-reader-csv-parse.js';
-import { readMatrix } from '../../src/io/matrix-reader.js';
+import { readMatrix } from '../../src/io/read-files.js';
 import type { ExpressionMatrix } from '../../src/io/types.js';
 
 /** A fresh directory under os.tmpdir() and a function that removes it. */

@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { UsageError } from '../../src/errors.js';
-import { readMatrix } from '../../src/io/matrix-reader.js';
+import { readMatrix } from '../../src/io/read-files.js';
 import { assertInputError, readWithCsvParse, tempDir, writeInput } from './helpers.js';
 
 /** A malformed file, where its error is (`file:line:column` after the directory), and words the message holds. */

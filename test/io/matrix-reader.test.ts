@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { UsageError } from '../../src/errors.js';
 import { parseMatrixWithCsvParse } from '../../src/io/matrix-reader-csv-parse.js';
-import { parseMatrix, readMatrix } from '../../src/io/matrix-reader.js';
+import { parseMatrix } from '../../src/io/matrix-reader.js';
+import { readMatrix } from '../../src/io/read-files.js';
 import {
   assertSameBits,
   assertSameMatrix,

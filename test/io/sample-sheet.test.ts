@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { UsageError } from '../../src/errors.js';
-import { parseSampleSheet, readSampleSheet } from '../../src/io/sample-sheet.js';
+import { readSampleSheet } from '../../src/io/read-files.js';
+import { parseSampleSheet } from '../../src/io/sample-sheet.js';
 import { assertInputError, tempDir, writeInput } from './helpers.js';
 
 const parse = async (text: string, format: 'tsv' | 'csv' = 'tsv') => parseSampleSheet(text, 's.tsv', format);

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { buildDesign } from '../../src/model/design.js';
 import { parseFormula } from '../../src/model/formula.js';
-import { readSampleSheet } from '../../src/io/sample-sheet.js';
+import { readSampleSheet } from '../../src/io/read-files.js';
 import { REPO_ROOT } from '../helpers/cases.js';
 
 const DIR = path.join(REPO_ROOT, 'test/fixtures/model-matrix');

@@ -1,0 +1,33 @@
+/**
+ * The readers of input files by path, in Node: the bytes come from the file system (gunzipped on the fly) and
+ * go to the platform-free parsers, which the web app feeds from the user's File objects instead.
+ */
+
+import { fromFileError, openFile, readText } from './file-source.js';
+import { fileKindOf, sheetKindOf, type SheetFormat } from './formats.js';
+import { type MatrixReadOptions, parseMatrix } from './matrix-reader.js';
+import { parseSampleSheet } from './sample-sheet.js';
+import type { ExpressionMatrix, SampleSheet } from './types.js';
+
+/**
+ * Reads the expression matrix at `path`: format from the extension (`.tsv` `.txt` `.tab` `.csv` `.gct`,
+ * each optionally `.gz`, gunzipped on the fly) unless `options.format` is given.
+ */
+export async function readMatrix(path: string, options: MatrixReadOptions = {}): Promise<ExpressionMatrix> {
+  const kind = fileKindOf(path, options.format);
+  const { chunks, textBytes } = await openFile(path, kind.gzip, options.onProgress);
+  try {
+    return await parseMatrix(chunks, path, { format: kind.format, textBytes });
+  } catch (error) {
+    throw fromFileError(error, path);
+  }
+}
+
+/**
+ * Reads the sample sheet at `path`: tab-delimited for `.tsv`, `.txt`, `.tab`, comma-delimited for `.csv`,
+ * each optionally `.gz`, unless `options.format` is given. Throws InputError for malformed sheets.
+ */
+export async function readSampleSheet(path: string, options: { format?: SheetFormat } = {}): Promise<SampleSheet> {
+  const { format, gzip } = sheetKindOf(path, options.format);
+  return parseSampleSheet(await readText(path, gzip), path, format);
+}
