@@ -1,7 +1,8 @@
 import type { GeneStats } from './gene-stats.js';
 import { choleskyInPlace, choleskyInverse, choleskySolve } from './linalg.js';
+import { ln, log1p } from '../stats/libm.js';
 
-const LOG_2PI = Math.log(2 * Math.PI);
+const LOG_2PI = ln(2 * Math.PI);
 
 /**
  * M(λ) = W + Σ_k w_k(λ) B_k into `out` ([m × m]), with w_k = s_k / (1 + λ s_k) for `order` 0, and its
@@ -27,7 +28,7 @@ export function assembleM(stats: GeneStats, lambda: number, out: Float64Array, o
 export function logDetH(stats: GeneStats, lambda: number): number {
   const { sizes, sizeCount, nSizes } = stats.pattern;
   let s = 0;
-  for (let k = 0; k < nSizes; k++) s += sizeCount[k] * Math.log1p(lambda * sizes[k]);
+  for (let k = 0; k < nSizes; k++) s += sizeCount[k] * log1p(lambda * sizes[k]);
   return s;
 }
 
@@ -42,11 +43,21 @@ export function remlCriterion(stats: GeneStats, lambda: number, work: Float64Arr
   const { n, p } = stats.pattern;
   assembleM(stats, lambda, work);
   if (!choleskyInPlace(work, m)) return NaN;
+  // log det(Xᵀ H⁻¹ X) = Σ log L_ii², taken as the log of their product (one logarithm, libm.ts's being slow), the
+  // product folded into the sum before it could under- or overflow.
   let logDetXHX = 0;
-  for (let i = 0; i < p; i++) logDetXHX += 2 * Math.log(work[i * m + i]);
+  let product = 1;
+  for (let i = 0; i < p; i++) {
+    product *= work[i * m + i] * work[i * m + i];
+    if (!(product > 1e-150 && product < 1e150)) {
+      logDetXHX += ln(product);
+      product = 1;
+    }
+  }
+  logDetXHX += ln(product);
   const r = work[p * m + p] ** 2;
   const dof = n - p;
-  return logDetH(stats, lambda) + logDetXHX + dof * (1 + LOG_2PI + Math.log(r / dof));
+  return logDetH(stats, lambda) + logDetXHX + dof * (1 + LOG_2PI + ln(r / dof));
 }
 
 /** Everything the estimates need at one λ: β̂_λ, r_λ, σ²_e and (Xᵀ H⁻¹ X)⁻¹ (without σ²_e). */

@@ -1,4 +1,5 @@
 import { UsageError } from '../errors.js';
+import { log2 } from '../stats/libm.js';
 
 /** The per-gene transforms of SPEC §2. */
 export const TRANSFORMS = ['none', 'log2p1', 'logcpm'] as const;
@@ -35,9 +36,9 @@ export function transformValue(x: number, transform: Transform, librarySize: num
     case 'none':
       return x;
     case 'log2p1':
-      return x > -1 ? Math.log2(x + 1) : NaN;
+      return x > -1 ? log2(x + 1) : NaN;
     case 'logcpm':
-      return x + 0.5 > 0 ? Math.log2(((x + 0.5) / (librarySize + 1)) * 1e6) : NaN;
+      return x + 0.5 > 0 ? log2(((x + 0.5) / (librarySize + 1)) * 1e6) : NaN;
   }
 }
 

@@ -31,6 +31,7 @@
  * is truncated: |z| ≤ √(−2 ln 2⁻²⁴) = 5.77, so a χ²₁ never exceeds 33.3 (P(χ²₁ > 33.3) = 8e-9), and v takes 2²⁴
  * values; neither is visible in a Monte Carlo p-value from ≤ 10⁸ draws.
  */
+import { cos, ln, sin } from './libm.js';
 
 /** Philox4x32 round multipliers and Weyl key increments (Random123's PHILOX_M4x32_0/1, PHILOX_W32_0/1). */
 export const PHILOX_M0 = 0xd2511f53;
@@ -120,14 +121,14 @@ export const PHILOX_TAG_BOOTSTRAP = 2;
 
 /** The two Box–Muller pairs of one block's words (file comment), into `out` [4]. */
 function boxMuller(words: Uint32Array, out: Float64Array): void {
-  const r0 = Math.sqrt(-2 * Math.log(uniform24(words[0])));
+  const r0 = Math.sqrt(-2 * ln(uniform24(words[0])));
   const a0 = TWO_PI * uniform24(words[1]);
-  const r1 = Math.sqrt(-2 * Math.log(uniform24(words[2])));
+  const r1 = Math.sqrt(-2 * ln(uniform24(words[2])));
   const a1 = TWO_PI * uniform24(words[3]);
-  out[0] = r0 * Math.cos(a0);
-  out[1] = r0 * Math.sin(a0);
-  out[2] = r1 * Math.cos(a1);
-  out[3] = r1 * Math.sin(a1);
+  out[0] = r0 * cos(a0);
+  out[1] = r0 * sin(a0);
+  out[2] = r1 * cos(a1);
+  out[3] = r1 * sin(a1);
 }
 
 /**
@@ -181,9 +182,9 @@ export function bootstrapNormalAt(seed: number, gene: number, replicate: number,
  */
 export function squaredNormalFromWords(words: Uint32Array, d: number): number {
   const pair = (d >>> 1) & 1;
-  const e = -2 * Math.log(uniform24(words[2 * pair]));
+  const e = -2 * ln(uniform24(words[2 * pair]));
   const angle = TWO_PI * uniform24(words[2 * pair + 1]);
-  const t = d & 1 ? Math.sin(angle) : Math.cos(angle);
+  const t = d & 1 ? sin(angle) : cos(angle);
   return e * t * t;
 }
 
@@ -197,14 +198,14 @@ export function chiSquareEvenPart(k: number, key: Uint32Array, sim: number, vari
   const blocks = k >>> 3;
   for (let b = 0; b < blocks; b++) {
     philoxWords(b, c1, PHILOX_TAG_CHISQ, c3, k0, k1, words);
-    x += -2 * Math.log(uniform24(words[0]) * uniform24(words[1]) * uniform24(words[2]) * uniform24(words[3]));
+    x += -2 * ln(uniform24(words[0]) * uniform24(words[1]) * uniform24(words[2]) * uniform24(words[3]));
   }
   const pairs = (k & 7) >>> 1;
   if (pairs > 0) {
     philoxWords(blocks, c1, PHILOX_TAG_CHISQ, c3, k0, k1, words);
     let product = uniform24(words[0]);
     for (let j = 1; j < pairs; j++) product *= uniform24(words[j]);
-    x += -2 * Math.log(product);
+    x += -2 * ln(product);
   }
   return x;
 }

@@ -36,6 +36,7 @@ import { choleskyInPlace } from '../model/linalg.js';
 import type { DesignPattern } from '../model/pattern.js';
 import { chiSquareEvenPart, PHILOX_TAG_NORMAL, philoxKey, philoxWords, squaredNormalFromWords } from './philox.js';
 import { symmetricEigen } from './symmetric-eigen.js';
+import { exp, log1p } from './libm.js';
 
 /** RLRTSim's defaults: gridlength, log.grid.lo, log.grid.hi. */
 export const RLRT_GRID_LENGTH = 200;
@@ -57,9 +58,9 @@ export function rlrtLambdaGrid(gridLength = RLRT_GRID_LENGTH, logLo = RLRT_LOG_G
   const len = gridLength - 1;
   const by = (logHi - logLo) / (len - 1);
   const grid = new Float64Array(gridLength);
-  grid[1] = Math.exp(logLo);
-  for (let i = 1; i < len - 1; i++) grid[1 + i] = Math.exp(logLo + i * by);
-  grid[gridLength - 1] = Math.exp(logHi);
+  grid[1] = exp(logLo);
+  for (let i = 1; i < len - 1; i++) grid[1 + i] = exp(logLo + i * by);
+  grid[gridLength - 1] = exp(logHi);
   return grid;
 }
 
@@ -240,7 +241,7 @@ export function rlrtNullSetup(mu: Float64Array, n: number, p: number, grid: Floa
       const lm = grid[ig] * values[j];
       fN[ig * J + j] = lm / (lm + 1);
       fD[ig * J + j] = 1 / (lm + 1);
-      sum += multiplicity[j] * Math.log1p(lm);
+      sum += multiplicity[j] * log1p(lm);
     }
     logDet[ig] = sum;
   }
@@ -292,7 +293,7 @@ export function rlrtGridWalk(setup: RlrtNullSetup, u: Float64Array, w: number): 
       num += fN[base + j] * u[j];
       den += fD[base + j] * u[j];
     }
-    const lr = n0 * Math.log1p(num / den) - logDet[ig];
+    const lr = n0 * log1p(num / den) - logDet[ig];
     if (lr >= best) best = lr;
     else break;
   }
