@@ -37,11 +37,11 @@ const usPerReplicate = (fit.timings.bootstrapMs * 1000) / replicates;
 
 // One gene's replicates, step by step.
 const g = Array.from(fit.results.status).findIndex((s) => s === 0);
-const preparer = new GenePreparer({ design: fit.design, transform: 'none', librarySizes: null, filters: {} });
+const preparer = new GenePreparer(fit.context);
 const prepared = preparer.prepare(matrix.values.subarray(g * matrix.nSamples, (g + 1) * matrix.nSamples));
 if (prepared.status !== 'ready') throw new Error('gene not ready');
 const beta = Array.from(prepared.pattern.columns, (c) => fit.results.beta[g * fit.results.p + c]);
-const model = bootstrapModel(fit.design, prepared.pattern, g, beta, fit.results.sigma2G[g], fit.results.sigma2E[g]);
+const model = bootstrapModel(fit.context.design, prepared.pattern, g, beta, fit.results.sigma2G[g], fit.results.sigma2E[g]);
 const work = bootstrapWork(model);
 const key = philoxKey(SEED);
 const steps = { drawUs: 0, statsUs: 0, searchUs: 0, profileUs: 0 };
@@ -63,7 +63,7 @@ for (let b = 0; b < B; b++) {
   evaluations += search.evaluations / B;
 }
 
-console.log(`${fit.bootstrap!.genes} genes × ${B} replicates, n = ${fit.design.nObs}: ${fit.timings.bootstrapMs.toFixed(0)} ms, ` +
+console.log(`${fit.bootstrap!.genes} genes × ${B} replicates, n = ${fit.context.design.nObs}: ${fit.timings.bootstrapMs.toFixed(0)} ms, ` +
   `${usPerReplicate.toFixed(1)} µs per replicate (${fit.bootstrap!.failedReplicates} failed)`);
 console.log(`one gene, per replicate: draw ${steps.drawUs.toFixed(1)} µs, statistics ${steps.statsUs.toFixed(1)} µs, ` +
   `λ search ${steps.searchUs.toFixed(1)} µs (${evaluations.toFixed(1)} evaluations), profile ${steps.profileUs.toFixed(1)} µs`);
@@ -89,7 +89,7 @@ fs.writeFileSync(out, JSON.stringify({
   machine: { cpu: os.cpus()[0]?.model, cores: os.availableParallelism(), memoryGB: Math.round(os.totalmem() / 2 ** 30), node: process.version },
   backend: { name: 'cpu', device: 'single thread, f64' },
   formula: FORMULA,
-  sizes: { genes: fit.bootstrap!.genes, samples: fit.design.nObs, groups: fit.design.groupLevels.length, B },
+  sizes: { genes: fit.bootstrap!.genes, samples: fit.context.design.nObs, groups: fit.context.design.groupLevels.length, B },
   seed: SEED,
   bootstrapMs: fit.timings.bootstrapMs,
   usPerReplicate,

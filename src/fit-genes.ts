@@ -2,7 +2,7 @@ import type { BackendChoice, BackendDescription } from './backends/backend.js';
 import type { GpuRunReport, WebGpuOptions } from './backends/webgpu.js';
 import { createBackend } from './backends/select.js';
 import type { ExpressionMatrix, SampleSheet } from './io/types.js';
-import { buildDesign, type Design, type DesignOptions } from './model/design.js';
+import { buildDesign, type DesignOptions } from './model/design.js';
 import { type Formula, parseFormula } from './model/formula.js';
 import type { FitContext, GeneFilters } from './model/prepare.js';
 import { librarySizes, looksLikeCounts, type Transform } from './model/transform.js';
@@ -43,7 +43,8 @@ export interface FitOptions extends DesignOptions, GeneFilters {
 export interface FitResult {
   geneIds: string[];
   coefNames: string[];
-  design: Design;
+  /** The design, transform and library sizes every gene was prepared with. */
+  context: FitContext;
   results: GeneResults;
   backend: BackendDescription;
   /** What the GPU did (batches, refined genes, failures), when the WebGPU backend ran. */
@@ -118,7 +119,7 @@ export async function fitGenes(matrix: ExpressionMatrix, samples: SampleSheet, f
     return {
       geneIds: matrix.geneIds,
       coefNames: design.coefNames,
-      design,
+      context,
       results,
       backend: backend.description,
       gpu: (backend as { report?: GpuRunReport }).report,

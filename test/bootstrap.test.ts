@@ -32,7 +32,7 @@ function firstGenes(m: ExpressionMatrix, nGenes: number): ExpressionMatrix {
 
 /** Gene g prepared again as the fit prepared it (no transform or filters in these fixtures). */
 function readyGene(fit: FitResult, m: ExpressionMatrix, g: number): ReadyGene {
-  const preparer = new GenePreparer({ design: fit.design, transform: 'none', librarySizes: null, filters: {} });
+  const preparer = new GenePreparer(fit.context);
   const prepared = preparer.prepare(m.values.subarray(g * m.nSamples, (g + 1) * m.nSamples));
   assert.equal(prepared.status, 'ready');
   return prepared as ReadyGene;
@@ -83,7 +83,7 @@ describe('--bootstrap through fitGenes', () => {
     const B = 30;
     const fit = await fitGenes(c.matrix, c.samples, c.formula, { ...cpu, bootstrap: B, seed });
     const r = fit.results;
-    const { design } = fit;
+    const { design } = fit.context;
     const nLevels = design.groupLevels.length;
     const withMissing = fittedGenes(r).filter((g) => r.n[g] < design.nObs);
     assert.ok(withMissing.length > 0, 'the fixture has a fitted gene with missing values');

@@ -3,7 +3,7 @@ import { fitGenes } from '../fit-genes.js';
 import { readMatrix, readSampleSheet } from '../io/read-files.js';
 import { describeAdapter } from '../gpu/device.js';
 import { requireInputs } from './fit.js';
-import { type FitCliOptions, toFitOptions } from './options.js';
+import { type FitCliOptions, toFitOptions } from './option-values.js';
 
 /**
  * `genelmm compare`: fits the same input on the GPU backend and on the f64 CPU backend, prints per column the

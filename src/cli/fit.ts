@@ -4,7 +4,7 @@ import { writeTextAtomic } from '../io/atomic-file.js';
 import { fitGenes, fitTable, type FitResult } from '../fit-genes.js';
 import { readMatrix, readSampleSheet } from '../io/read-files.js';
 import { writeTable } from '../io/table-writer.js';
-import { type FitCliOptions, outputFormat, toFitOptions } from './options.js';
+import { type FitCliOptions, outputFormat, toFitOptions } from './option-values.js';
 import { createProgress } from './progress.js';
 import { packageVersion, peakRssMB, type RunSummary, summaryLines } from './summary.js';
 
@@ -72,7 +72,7 @@ export async function runFit(o: FitCliOptions): Promise<RunSummary> {
     date: new Date().toISOString(),
     inputs: { ...inputs, transform: o.transform },
     genes: fit.geneIds.length,
-    samples: { inMatrix: matrixSamples, used: fit.design.nObs, groups: fit.design.groupLevels.length },
+    samples: { inMatrix: matrixSamples, used: fit.context.design.nObs, groups: fit.context.design.groupLevels.length },
     coefficients: fit.coefNames,
     backend: fit.backend,
     gpu: fit.gpu,

@@ -6,7 +6,9 @@ import { exampleExplanation } from './example.js';
 import { runFit } from './fit.js';
 import { runCompare } from './compare.js';
 import { runInfo } from './info.js';
-import { type FitCliOptions, fitOptions } from './options.js';
+import { DEFAULT_PORT, runServe } from './serve.js';
+import type { FitCliOptions } from './option-values.js';
+import { fitOptions } from './options.js';
 import { EXAMPLE } from './paths.js';
 import { packageVersion } from './summary.js';
 
@@ -67,5 +69,11 @@ program.command('info')
   .description('list the compute backends and adapters on this machine')
   .exitOverride()
   .action(runInfo);
+
+program.command('serve')
+  .description('serve the web app on 127.0.0.1: fit in your browser, on its GPU; the data never leave it')
+  .option('--port <n>', 'port on 127.0.0.1 (0: any free port)', String(DEFAULT_PORT))
+  .exitOverride()
+  .action(runServe);
 
 program.parseAsync(process.argv).catch(fail);

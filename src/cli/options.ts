@@ -1,36 +1,6 @@
 import { Option } from 'commander';
-import { BACKEND_NAMES, type BackendChoice } from '../backends/backend.js';
-import { UsageError } from '../errors.js';
-import type { FitOptions } from '../fit-genes.js';
-import { parseTransform } from '../model/transform.js';
+import { BACKEND_NAMES } from '../backends/backend.js';
 import { RLRT_EXACT_DEFAULT_NSIM } from '../rlrt-exact.js';
-
-/** Output formats of `--format`. */
-export const FORMATS = ['tsv', 'csv', 'json'] as const;
-export type OutputFormat = (typeof FORMATS)[number];
-
-/** Raw option values of `genelmm fit` (and `compare`) as commander hands them over. */
-export interface FitCliOptions {
-  expr?: string;
-  samples?: string;
-  formula?: string;
-  out?: string;
-  transform: string;
-  backend: string;
-  format?: string;
-  summary?: string;
-  threads?: string;
-  levels: string[];
-  minMean?: string;
-  minCount?: string;
-  minSamples?: string;
-  example?: boolean;
-  rlrtExact?: string | boolean;
-  bootstrap?: string;
-  seed?: string;
-  quiet?: boolean;
-  debug?: boolean;
-}
 
 /** The options shared by `fit` and `compare`, in the order `--help` lists them. */
 export function fitOptions(): Option[] {
@@ -57,53 +27,4 @@ export function fitOptions(): Option[] {
     new Option('--quiet', 'no progress bar or summary on stderr'),
     new Option('--debug', 'show stack traces'),
   ];
-}
-
-function number(name: string, value: string | undefined, integer = false): number | undefined {
-  if (value === undefined) return undefined;
-  const x = Number(value);
-  if (value.trim() === '' || !Number.isFinite(x) || (integer && (!Number.isInteger(x) || x < 1))) {
-    throw new UsageError(`${name} must be ${integer ? 'a positive integer' : 'a number'}, not "${value}"`);
-  }
-  return x;
-}
-
-function levels(values: string[]): Record<string, string[]> {
-  const out: Record<string, string[]> = {};
-  for (const v of values) {
-    const eq = v.indexOf('=');
-    if (eq <= 0 || eq === v.length - 1) throw new UsageError(`--levels "${v}" is not of the form column=level1,level2,...`);
-    out[v.slice(0, eq)] = v.slice(eq + 1).split(',');
-  }
-  return out;
-}
-
-/** The library options the CLI values stand for; UsageError for a bad value. */
-export function toFitOptions(o: FitCliOptions): FitOptions {
-  if (!(BACKEND_NAMES as readonly string[]).includes(o.backend)) {
-    throw new UsageError(`unknown backend "${o.backend}"`, `use one of ${BACKEND_NAMES.join(', ')}`);
-  }
-  return {
-    transform: parseTransform(o.transform),
-    backend: o.backend as BackendChoice,
-    threads: number('--threads', o.threads, true),
-    levels: levels(o.levels),
-    minMean: number('--min-mean', o.minMean),
-    minCount: number('--min-count', o.minCount),
-    minSamples: number('--min-samples', o.minSamples, true),
-    rlrtExact: o.rlrtExact === undefined ? undefined
-      : o.rlrtExact === true ? RLRT_EXACT_DEFAULT_NSIM : number('--rlrt-exact', String(o.rlrtExact), true),
-    bootstrap: number('--bootstrap', o.bootstrap, true),
-    seed: number('--seed', o.seed),
-  };
-}
-
-/** `--format`, or the format the --out extension names, else tsv. */
-export function outputFormat(o: FitCliOptions): OutputFormat {
-  if (o.format !== undefined) {
-    if (!(FORMATS as readonly string[]).includes(o.format)) throw new UsageError(`unknown format "${o.format}"`, `use one of ${FORMATS.join(', ')}`);
-    return o.format as OutputFormat;
-  }
-  const ext = o.out?.toLowerCase().match(/\.(csv|json)$/)?.[1];
-  return (ext as OutputFormat | undefined) ?? 'tsv';
 }

@@ -1,11 +1,11 @@
 import path from 'node:path';
+import { EXAMPLE as FILES } from '../example.js';
 import { PACKAGE_ROOT } from '../package-root.js';
 
-/** The bundled example: Bottomly et al. 2011, mouse striatum, two strains in three sequencing batches. */
+/** The bundled example (src/example.ts) as the CLI runs it: files in the package, results in genelmm-example.tsv. */
 export const EXAMPLE = {
-  expr: path.join(PACKAGE_ROOT, 'data/bottomly/bottomly_count_table.tsv'),
-  samples: path.join(PACKAGE_ROOT, 'data/bottomly/bottomly_phenodata.tsv'),
-  formula: '~ strain + (1 | experiment.number)',
-  transform: 'logcpm',
+  ...FILES,
+  expr: path.join(PACKAGE_ROOT, FILES.expr),
+  samples: path.join(PACKAGE_ROOT, FILES.samples),
   out: 'genelmm-example.tsv',
 } as const;

@@ -45,8 +45,8 @@ function compareC(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** Names as R prints them in column names: syntactic names bare, others in backticks. */
-function rName(name: string): string {
+/** Names as R writes them in formulas and column names: syntactic names bare, others in backticks. */
+export function rName(name: string): string {
   return /^([A-Za-z]|\.(?![0-9]))[A-Za-z0-9._]*$/.test(name) ? name : `\`${name}\``;
 }
 
@@ -144,24 +144,31 @@ export function buildDesign(
   };
 }
 
-function readVariable(name: string, cells: string[], isGroup: boolean, sheet: SampleSheet, order?: string[]): Variable {
-  const numbers = cells.map((c) => parseCell(c));
-  const numeric = numbers.every((x) => x !== undefined && Number.isFinite(x));
-  if (numeric && !isGroup && order === undefined) return { kind: 'numeric', name, values: Float64Array.from(numbers as number[]) };
+/**
+ * How the formula reads a sample-sheet column (SPEC §1): numeric when every non-missing cell parses as a number,
+ * else a factor; and its levels as a factor in R's default order, numerically for numbers, else by code point
+ * (LC_COLLATE=C). The grouping variable is a factor either way.
+ */
+export function columnLevels(cells: readonly (string | null)[]): { numeric: boolean; levels: string[] } {
+  const present = cells.filter((c): c is string => c !== null);
+  const numeric = present.every((c) => Number.isFinite(parseCell(c)));
+  const distinct = [...new Set(present)];
+  const levels = numeric ? distinct.sort((a, b) => Number(a) - Number(b) || compareC(a, b)) : distinct.sort(compareC);
+  return { numeric, levels };
+}
 
-  const distinct = [...new Set(cells)];
-  let levels: string[];
+function readVariable(name: string, cells: string[], isGroup: boolean, sheet: SampleSheet, order?: string[]): Variable {
+  const { numeric, levels: sorted } = columnLevels(cells);
+  if (numeric && !isGroup && order === undefined) return { kind: 'numeric', name, values: Float64Array.from(cells, (c) => parseCell(c)!) };
+
+  let levels = sorted;
   if (order !== undefined) {
-    const unknown = distinct.filter((v) => !order.includes(v));
+    const unknown = sorted.filter((v) => !order.includes(v));
     if (unknown.length > 0) {
       throw new UsageError(`--levels ${name}=... does not list ${listIds(unknown)}, found in ${sheet.file}`,
-        `list every level of "${name}": ${distinct.sort(compareC).join(',')}`);
+        `list every level of "${name}": ${sorted.join(',')}`);
     }
-    levels = order.filter((v) => distinct.includes(v));
-  } else if (numeric) {
-    levels = distinct.sort((a, b) => Number(a) - Number(b) || compareC(a, b));
-  } else {
-    levels = distinct.sort(compareC);
+    levels = order.filter((v) => sorted.includes(v));
   }
   const index = new Map(levels.map((l, i) => [l, i]));
   return { kind: 'factor', name, levels, codes: Int32Array.from(cells, (c) => index.get(c)!) };

@@ -26,7 +26,7 @@ describe('the parametric bootstrap on the GPU reproduces the CPU reference', () 
     const fit = await fitGenes(c.matrix, c.samples, c.formula, { backend: 'cpu', threads: 1 });
     const cpu = copyOf(fit.results);
     const gpuResults = copyOf(fit.results);
-    const context = { design: fit.design, transform: 'none' as const, librarySizes: null, filters: {} };
+    const { context } = fit;
     parametricBootstrap(context, c.matrix.values, c.matrix.nSamples, cpu, 1, 11);
     const acquired = await acquireGpu();
     assert.ok(!('unavailable' in acquired));

@@ -1,0 +1,32 @@
+import type { DesignPattern } from './pattern.js';
+
+/** One gene's fit seen group by group (arrays are [pattern.q], in the pattern's group order). */
+export interface GroupMeans {
+  /** ȳ_j, the observed mean of each group. */
+  observed: Float64Array;
+  /** û_j = λ̂ n_j / (1 + λ̂ n_j) · (ȳ_j − x̄_jᵀβ̂), the conditional mode of the group's effect (lme4's `ranef`). */
+  ranef: Float64Array;
+  /** x̄_jᵀβ̂ + û_j: the mean of the fitted values in each group (lme4's `fitted()` averaged per group). */
+  fitted: Float64Array;
+}
+
+/**
+ * The observed and fitted group means of a gene at its REML estimates. y: [pattern.n], the values the fit used;
+ * beta: [pattern.p] β̂ of the pattern's columns; lambda: σ̂²_g / σ̂²_e (0 at a singular fit, where û = 0).
+ */
+export function groupMeans(pattern: DesignPattern, y: ArrayLike<number>, beta: ArrayLike<number>, lambda: number): GroupMeans {
+  const { n, p, q, groupOf, groupSize, xbar } = pattern;
+  const observed = new Float64Array(q);
+  for (let i = 0; i < n; i++) observed[groupOf[i]] += y[i];
+  const ranef = new Float64Array(q);
+  const fitted = new Float64Array(q);
+  for (let j = 0; j < q; j++) {
+    observed[j] /= groupSize[j];
+    let fixed = 0;
+    for (let a = 0; a < p; a++) fixed += xbar[j * p + a] * beta[a];
+    const shrink = (lambda * groupSize[j]) / (1 + lambda * groupSize[j]);
+    ranef[j] = shrink * (observed[j] - fixed);
+    fitted[j] = fixed + ranef[j];
+  }
+  return { observed, ranef, fitted };
+}
