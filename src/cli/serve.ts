@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
+import { CONTENT_SECURITY_POLICY } from '../content-security-policy.js';
 import { UsageError } from '../errors.js';
 import { PACKAGE_ROOT } from '../package-root.js';
 
@@ -13,14 +14,6 @@ export const WEB_ROOT = path.join(PACKAGE_ROOT, 'dist/web');
 
 /** The port `genelmm serve` listens on unless --port says otherwise. */
 export const DEFAULT_PORT = 8080;
-
-/**
- * The browser enforces this on the app: scripts, workers and requests from its own origin only, so nothing
- * can be sent anywhere else. (index.html carries the same policy, for copies served by other servers.)
- */
-export const CONTENT_SECURITY_POLICY = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self'; " +
-  "connect-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; object-src 'none'; base-uri 'none'; " +
-  "form-action 'none'; frame-ancestors 'none'";
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -51,7 +44,7 @@ export async function startServer(port: number, root = WEB_ROOT): Promise<WebSer
   }
   const server = http.createServer((request, response) => {
     const send = (status: number, body: string | Buffer, headers: Record<string, string> = {}): void => {
-      response.writeHead(status, { 'Content-Security-Policy': CONTENT_SECURITY_POLICY, 'X-Content-Type-Options': 'nosniff',
+      response.writeHead(status, { 'Content-Security-Policy': `${CONTENT_SECURITY_POLICY}; frame-ancestors 'none'`, 'X-Content-Type-Options': 'nosniff',
         'Referrer-Policy': 'no-referrer', ...headers });
       response.end(request.method === 'HEAD' ? undefined : body);
     };

@@ -1,0 +1,202 @@
+/**
+ * The web app's page: the user's files (or the bundled example) go to the fit worker, the form to `fitGenes`
+ * with the CLI's options, and the results to the results view. Nothing is sent anywhere: the worker reads the
+ * files in this browser.
+ */
+import type { BackendChoice } from '../../src/backends/backend.js';
+import { EXAMPLE } from '../../src/example.js';
+import exampleMatrixUrl from '../../data/bottomly/bottomly_count_table.tsv?url';
+import exampleSheetUrl from '../../data/bottomly/bottomly_phenodata.tsv?url';
+import { CancelledError, FitClient, WorkerError } from './fit-client.js';
+import type { ErrorView, MatrixSummary, SheetSummary } from './protocol.js';
+import { byId, count, duration } from './ui/dom.js';
+import { ModelForm } from './ui/model-form.js';
+import { ResultsView } from './ui/results-view.js';
+import './style.css';
+
+/** One input of step 1: its file, what the worker made of it, and the elements that show it. */
+class InputSlot<S> {
+  file: File | undefined;
+  summary: S | undefined;
+  /** The worker generation the file was loaded into (a cancel starts a new worker without it). */
+  generation = -1;
+
+  constructor(readonly kind: 'matrix' | 'samples', private readonly loaded: HTMLElement, private readonly error: HTMLElement) {}
+
+  showLoading(file: File): void {
+    this.file = file;
+    this.summary = undefined;
+    this.loaded.textContent = `reading ${file.name}…`;
+    this.error.textContent = '';
+  }
+
+  showLoaded(summary: S, text: string, generation: number): void {
+    this.summary = summary;
+    this.generation = generation;
+    this.loaded.textContent = text;
+  }
+
+  showError(view: ErrorView): void {
+    this.summary = undefined;
+    this.loaded.textContent = '';
+    this.error.textContent = errorText(view);
+  }
+}
+
+/** An error as the CLI prints it: the message (file:line:column: problem), then the suggestion. */
+function errorText(view: ErrorView): string {
+  return view.suggestion ? `${view.message}\n  ${view.suggestion}` : view.message;
+}
+
+const client = new FitClient();
+const matrix = new InputSlot<MatrixSummary>('matrix', byId('matrix-loaded'), byId('matrix-error'));
+const sheet = new InputSlot<SheetSummary>('samples', byId('samples-loaded'), byId('samples-error'));
+const form = new ModelForm(byId('formula-builder'), byId<HTMLInputElement>('formula'), byId('formula-error'), byId('options'));
+const results = new ResultsView({ section: byId('results'), summary: byId('run-summary'), notices: byId('notices'),
+  plots: byId('plots'), gene: byId('gene'), table: byId('table') }, client);
+const runButton = byId<HTMLButtonElement>('run');
+const cancelButton = byId<HTMLButtonElement>('cancel');
+const progress = byId<HTMLProgressElement>('progress');
+const phase = byId('phase');
+const runError = byId('run-error');
+let running = false;
+let exampleLoaded = false;
+
+function updateRunButton(): void {
+  runButton.disabled = running || matrix.summary === undefined || sheet.summary === undefined || form.formulaProblem() !== undefined;
+  const counts = matrix.summary?.looksLikeCounts && form.options().transform === 'none';
+  form.setTransformHint(counts ? 'these look like raw counts: consider log-CPM' : '');
+}
+form.onChange = updateRunButton;
+
+const UNITS = { reading: 'MB', fitting: 'genes', bootstrap: 'genes' } as const;
+client.onProgress = (what, done, total) => {
+  progress.hidden = false;
+  progress.value = total > 0 ? done / total : 0;
+  const scale = what === 'reading' ? 1e6 : 1;
+  phase.textContent = `${what} ${count(Math.round(done / scale))} / ${count(Math.round(total / scale))} ${UNITS[what]}`;
+};
+
+/** Loads one input into the worker and shows what came of it; false where it could not be read. */
+async function load<S>(slot: InputSlot<S>, file: File): Promise<boolean> {
+  slot.showLoading(file);
+  updateRunButton();
+  const generation = client.generation;
+  try {
+    if (slot.kind === 'matrix') {
+      const m = await client.ask({ type: 'matrix', file });
+      (slot as InputSlot<MatrixSummary>).showLoaded(m, `${m.file}: ${count(m.nGenes)} genes × ${count(m.nSamples)} samples`, generation);
+    } else {
+      const s = await client.ask({ type: 'samples', file });
+      (slot as InputSlot<SheetSummary>).showLoaded(s, `${s.file}: ${count(s.nSamples)} samples, ids in "${s.idColumn}", ` +
+        `${s.columns.length} covariate column(s)`, generation);
+      form.setSheet(s);
+    }
+    return true;
+  } catch (error) {
+    if (!(error instanceof CancelledError)) slot.showError(viewOf(error));
+    return false;
+  } finally {
+    progress.hidden = true;
+    phase.textContent = '';
+    updateRunButton();
+  }
+}
+
+function viewOf(error: unknown): ErrorView {
+  return error instanceof WorkerError ? error.view : { name: 'Error', message: error instanceof Error ? error.message : String(error) };
+}
+
+async function loadExample(): Promise<void> {
+  const fetchFile = async (url: string, path: string): Promise<File> =>
+    new File([await (await fetch(url)).blob()], path.slice(path.lastIndexOf('/') + 1));
+  const [m, s] = await Promise.all([fetchFile(exampleMatrixUrl, EXAMPLE.expr), fetchFile(exampleSheetUrl, EXAMPLE.samples)]);
+  if (await load(matrix, m) && await load(sheet, s)) {
+    form.setFormula(EXAMPLE.formula);
+    form.setTransform(EXAMPLE.transform);
+    exampleLoaded = true;
+  }
+}
+
+async function run(): Promise<void> {
+  running = true;
+  updateRunButton();
+  runError.textContent = '';
+  cancelButton.hidden = false;
+  const started = performance.now();
+  try {
+    // After a cancel the worker is a new one: it reads the files again.
+    for (const slot of [matrix, sheet] as InputSlot<unknown>[]) {
+      if (slot.generation !== client.generation && !(await load(slot, slot.file!))) return;
+    }
+    running = true;
+    updateRunButton();
+    const view = await client.ask({ type: 'run', formula: form.formula(), options: form.options() });
+    results.show(view, performance.now() - started, exampleLoaded ? 'genelmm-example' : 'genelmm-results');
+    phase.textContent = `done in ${duration(performance.now() - started)}`;
+  } catch (error) {
+    if (error instanceof CancelledError) {
+      phase.textContent = 'cancelled';
+    } else {
+      const view = viewOf(error);
+      const slot = [matrix, sheet].find((s) => s.file !== undefined && view.file === s.file.name);
+      if (slot) slot.showError(view);
+      else runError.textContent = errorText(view);
+      phase.textContent = '';
+    }
+  } finally {
+    running = false;
+    cancelButton.hidden = true;
+    progress.hidden = true;
+    updateRunButton();
+  }
+}
+
+/** A file picker and a drop zone for one input. */
+function acceptFiles(zone: HTMLElement, picker: HTMLInputElement, slot: InputSlot<unknown>): void {
+  const take = (file: File | undefined): void => {
+    if (file === undefined) return;
+    exampleLoaded = false;
+    void load(slot, file);
+  };
+  picker.addEventListener('change', () => take(picker.files?.[0]));
+  zone.addEventListener('dragover', (event) => {
+    event.preventDefault();
+    zone.classList.add('over');
+  });
+  zone.addEventListener('dragleave', () => zone.classList.remove('over'));
+  zone.addEventListener('drop', (event) => {
+    event.preventDefault();
+    zone.classList.remove('over');
+    take(event.dataTransfer?.files[0]);
+  });
+}
+
+/** Which backends this browser offers, as hints next to the backend choice (the run reports what it used). */
+async function detectBackends(): Promise<void> {
+  const notes: Partial<Record<BackendChoice, string>> = {};
+  const gpu = (navigator as { gpu?: GPU }).gpu;
+  const adapter = gpu ? await gpu.requestAdapter().catch(() => null) : null;
+  if (adapter === null) notes.webgpu = 'not in this browser';
+  else if (/swiftshader|llvmpipe|software/i.test(`${adapter.info.architecture} ${adapter.info.description}`)) notes.webgpu = 'software';
+  const canvas = document.createElement('canvas');
+  const gl = canvas.getContext('webgl2');
+  if (gl === null) notes.gpujs = 'no WebGL2 here';
+  else {
+    const info = gl.getExtension('WEBGL_debug_renderer_info');
+    const renderer = String(gl.getParameter(info ? info.UNMASKED_RENDERER_WEBGL : gl.RENDERER));
+    if (/swiftshader|llvmpipe|software/i.test(renderer)) notes.gpujs = 'software';
+    gl.getExtension('WEBGL_lose_context')?.loseContext();
+  }
+  form.setAvailability(notes);
+}
+
+acceptFiles(byId('matrix-drop'), byId<HTMLInputElement>('matrix-file'), matrix as InputSlot<unknown>);
+acceptFiles(byId('samples-drop'), byId<HTMLInputElement>('samples-file'), sheet as InputSlot<unknown>);
+// A file dropped beside the zones must not make the browser leave the page to show it.
+window.addEventListener('dragover', (event) => event.preventDefault());
+window.addEventListener('drop', (event) => event.preventDefault());
+byId('load-example').addEventListener('click', () => void loadExample());
+runButton.addEventListener('click', () => void run());
+cancelButton.addEventListener('click', () => client.cancel());
+void detectBackends();

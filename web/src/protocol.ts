@@ -1,0 +1,106 @@
+/**
+ * Messages between the page and the fit worker (worker.ts). The page asks; the worker answers each request
+ * with its id, and streams progress and notices of the run under way.
+ */
+import type { BackendDescription } from '../../src/backends/backend.js';
+import type { GpuRunReport } from '../../src/backends/webgpu.js';
+import type { FitCliOptions } from '../../src/cli/option-values.js';
+import type { FitResult } from '../../src/fit-genes.js';
+import type { TableFormat } from '../../src/io/table-format.js';
+import type { GeneResults, Status } from '../../src/results.js';
+
+/** The run's options as the form holds them: the CLI's option values, as text (see toFitOptions). */
+export type FormOptions = Pick<FitCliOptions, 'transform' | 'backend' | 'levels' | 'minMean' | 'minCount' | 'minSamples' |
+  'rlrtExact' | 'bootstrap' | 'seed'>;
+
+/** What the page asks of the worker. */
+export type Request =
+  | { type: 'matrix'; file: File }
+  | { type: 'samples'; file: File }
+  | { type: 'run'; formula: string; options: FormOptions }
+  | { type: 'table'; format: TableFormat }
+  | { type: 'gene'; gene: number };
+
+/** A loaded matrix, in brief. */
+export interface MatrixSummary {
+  file: string;
+  nGenes: number;
+  nSamples: number;
+  /** Non-negative integers with a maximum above 1000: raw counts, which want a transform. */
+  looksLikeCounts: boolean;
+}
+
+/** A sample-sheet column as the formula reads it. */
+export interface SheetColumn {
+  name: string;
+  /** The name as it goes into a formula (backticks where R needs them). */
+  formulaName: string;
+  numeric: boolean;
+  /** Levels as a factor, in R's order (the first is the reference); at most MAX_LISTED_LEVELS. */
+  levels: string[];
+  nLevels: number;
+  missing: number;
+}
+
+/** A loaded sample sheet, in brief. */
+export interface SheetSummary {
+  file: string;
+  idColumn: string;
+  nSamples: number;
+  columns: SheetColumn[];
+}
+
+/** A finished run: everything the results view shows. */
+export interface RunView {
+  geneIds: string[];
+  coefNames: string[];
+  results: GeneResults;
+  counts: Record<Status, number>;
+  backend: BackendDescription;
+  gpu?: GpuRunReport;
+  formula: string;
+  nObs: number;
+  nGroups: number;
+  rlrtExact: boolean;
+  bootstrap: boolean;
+  notices: string[];
+  timings: FitResult['timings'];
+}
+
+/** One gene's values by group, with its fitted group means (groupMeans). */
+export interface GeneView {
+  gene: string;
+  status: Status;
+  /** The values the fit used (after the transform), their sample ids and group labels; groups in level order. */
+  points: { sample: string; group: string; value: number }[];
+  groups: { group: string; n: number; observed: number; fitted: number }[];
+}
+
+/** What a request resolves to. */
+export interface Answers {
+  matrix: MatrixSummary;
+  samples: SheetSummary;
+  run: RunView;
+  table: Blob;
+  gene: GeneView;
+}
+
+/** An error as the page shows it: the CLI's message and suggestion, and where it comes from. */
+export interface ErrorView {
+  name: string;
+  message: string;
+  suggestion?: string;
+  file?: string;
+  line?: number;
+  column?: number;
+}
+
+/** What the worker says. */
+export type Reply =
+  | { id: number; ok: true; value: unknown }
+  | { id: number; ok: false; error: ErrorView }
+  | { type: 'progress'; phase: 'reading' | 'fitting' | 'bootstrap'; done: number; total: number }
+  | { type: 'notice'; message: string };
+
+/** Levels listed per sheet column. */
+export const MAX_LISTED_LEVELS = 200;

@@ -1,0 +1,66 @@
+/**
+ * The readers of the user's files in the browser: the bytes of a File (gunzipped by the browser's own
+ * DecompressionStream for `.gz`) go to the same parsers the CLI uses, so the matrix, the sample sheet and
+ * every input error are the CLI's.
+ */
+import { InputError } from '../../src/errors.js';
+import { fileKindOf, sheetKindOf } from '../../src/io/formats.js';
+import { parseMatrix } from '../../src/io/matrix-reader.js';
+import { parseSampleSheet } from '../../src/io/sample-sheet.js';
+import type { ExpressionMatrix, SampleSheet } from '../../src/io/types.js';
+
+/** The expression matrix in `file`, format from its name; `onProgress` gets the bytes of the file read so far. */
+export async function readMatrixFile(file: File, onProgress?: (bytesRead: number) => void): Promise<ExpressionMatrix> {
+  const { format, gzip } = fileKindOf(file.name);
+  return parseMatrix(fileChunks(file, gzip, onProgress), file.name, { format, textBytes: gzip ? undefined : file.size });
+}
+
+/** The sample sheet in `file`, format from its name. */
+export async function readSampleSheetFile(file: File): Promise<SampleSheet> {
+  const { format, gzip } = sheetKindOf(file.name);
+  let text: string;
+  try {
+    text = await new Response(gzip ? file.stream().pipeThrough(new DecompressionStream('gzip')) : file).text();
+  } catch (error) {
+    throw readError(error, file.name, gzip);
+  }
+  return parseSampleSheet(text, file.name, format);
+}
+
+/**
+ * The contents of `file` in chunks, gunzipped when `gzip`; progress counts the file's own (compressed) bytes.
+ * A read that fails is the stream's failure (the browser's gunzip, a file gone), reported as the CLI reports it.
+ */
+async function* fileChunks(file: File, gzip: boolean, onProgress?: (bytesRead: number) => void): AsyncGenerator<Uint8Array> {
+  let bytesRead = 0;
+  const counted = file.stream().pipeThrough(new TransformStream<Uint8Array, Uint8Array>({
+    transform(chunk, controller) {
+      bytesRead += chunk.length;
+      onProgress?.(bytesRead);
+      controller.enqueue(chunk);
+    },
+  }));
+  // DOM's types give DecompressionStream a BufferSource input; Uint8Array chunks are what it reads.
+  const gunzip = new DecompressionStream('gzip') as unknown as ReadableWritablePair<Uint8Array, Uint8Array>;
+  const reader = (gzip ? counted.pipeThrough(gunzip) : counted).getReader();
+  const read = async (): Promise<ReadableStreamReadResult<Uint8Array>> => {
+    try {
+      return await reader.read();
+    } catch (error) {
+      throw readError(error, file.name, gzip);
+    }
+  };
+  try {
+    for (let next = await read(); !next.done; next = await read()) yield next.value;
+  } finally {
+    await reader.cancel();
+  }
+}
+
+/** A failed read of `file` as the InputError the CLI gives for a bad .gz or an unreadable file. */
+function readError(error: unknown, file: string, gzip: boolean): InputError {
+  const why = error instanceof Error ? error.message : String(error);
+  return gzip
+    ? new InputError(`cannot gunzip the file: ${why}`, { file }, 'check that the file is complete and gzip-compressed, or drop the .gz suffix')
+    : new InputError(`cannot read the file: ${why}`, { file }, 'check that the file is still there and readable');
+}

@@ -1,0 +1,116 @@
+/**
+ * The results' plots, drawn with Observable Plot as SVG: the distribution of h2, of a p-value column (and its
+ * QQ plot against the uniform), a volcano plot of a coefficient, and one gene's values by group.
+ */
+import * as Plot from '@observablehq/plot';
+import type { GeneView } from '../protocol.js';
+
+const SIZE = { width: 380, height: 250, marginLeft: 48, marginBottom: 40, style: { fontSize: '11px' } };
+const ACCENT = '#1d4f91';
+const HIGHLIGHT = '#d62728';
+
+/** Histogram of h2 over the fitted genes. */
+export function h2Histogram(h2: number[]): Element {
+  return Plot.plot({
+    ...SIZE,
+    x: { domain: [0, 1], label: 'h2 = σ²_group / (σ²_group + σ²_resid)' },
+    y: { label: 'genes', grid: true },
+    marks: [Plot.rectY(h2, { ...Plot.binX({ y: 'count' }, { x: (d: number) => d, thresholds: 40 }), fill: ACCENT }), Plot.ruleY([0])],
+  });
+}
+
+/** Histogram of the p-values of one column. */
+export function pHistogram(p: number[], column: string): Element {
+  return Plot.plot({
+    ...SIZE,
+    x: { domain: [0, 1], label: column },
+    y: { label: 'genes', grid: true },
+    marks: [
+      Plot.rectY(p, { ...Plot.binX({ y: 'count' }, { x: (d: number) => d, thresholds: 40 }), fill: ACCENT }),
+      // What 40 bins of a uniform would hold: the null's level.
+      Plot.ruleY([p.length / 40], { stroke: HIGHLIGHT, strokeDasharray: '4,3' }),
+      Plot.ruleY([0]),
+    ],
+  });
+}
+
+/**
+ * QQ plot of −log10 p against its expectation under the uniform. Points closer together on the expected axis
+ * than a pixel would draw on top of each other; only one of each such run is drawn, so the SVG stays light.
+ */
+export function qqPlot(p: number[], column: string): Element {
+  const sorted = Float64Array.from(p).sort();
+  const n = sorted.length;
+  const maxX = -Math.log10(0.5 / n);
+  const points: [number, number][] = [];
+  let lastX = Infinity;
+  for (let i = 0; i < n; i++) {
+    const x = -Math.log10((i + 0.5) / n);
+    if (i === n - 1 || lastX - x > maxX / 800) {
+      points.push([x, -Math.log10(Math.max(sorted[i], Number.MIN_VALUE))]);
+      lastX = x;
+    }
+  }
+  const maxY = Math.max(maxX, ...points.map(([, y]) => y));
+  return Plot.plot({
+    ...SIZE,
+    x: { label: `expected −log10 p (uniform)`, domain: [0, maxX] },
+    y: { label: `observed −log10 ${column}`, domain: [0, maxY], grid: true },
+    marks: [
+      Plot.line([[0, 0], [maxY, maxY]], { stroke: HIGHLIGHT, strokeDasharray: '4,3' }),
+      Plot.dot(points, { x: '0', y: '1', r: 1.8, fill: ACCENT }),
+    ],
+  });
+}
+
+/** One point of the volcano plot: a gene, its effect, −log10 p, and whether its q-value is below 0.05. */
+export interface VolcanoPoint {
+  gene: number;
+  id: string;
+  beta: number;
+  logP: number;
+  significant: boolean;
+}
+
+/** Volcano plot of one coefficient; clicking a point picks its gene. */
+export function volcanoPlot(points: VolcanoPoint[], coefficient: string, onPick: (gene: number) => void): Element {
+  const plot = Plot.plot({
+    ...SIZE,
+    x: { label: `beta_${coefficient}`, grid: true },
+    y: { label: `−log10 p_${coefficient}`, grid: true },
+    color: { domain: [false, true], range: ['#9aa6b8', HIGHLIGHT], legend: false },
+    marks: [
+      Plot.dot(points, { x: 'beta', y: 'logP', r: 1.6, fill: 'significant', title: (d: VolcanoPoint) => d.id }),
+      Plot.dot(points, Plot.pointer({ x: 'beta', y: 'logP', r: 5, stroke: 'black', fill: 'none' })),
+      Plot.text(points, Plot.pointer({ x: 'beta', y: 'logP', text: 'id', dy: -10, frameAnchor: 'bottom', fontWeight: 600 })),
+    ],
+  });
+  plot.addEventListener('click', () => {
+    const picked = (plot as unknown as { value: VolcanoPoint | null }).value;
+    if (picked) onPick(picked.gene);
+  });
+  return plot;
+}
+
+/**
+ * One gene's values (after the transform) by group, with the fitted group means (x̄ᵀβ̂ + û, red) and the
+ * observed ones (grey). Many groups are sorted by fitted mean and drawn without their labels.
+ */
+export function genePlot(view: GeneView): Element {
+  const many = view.groups.length > 40;
+  const order = many ? [...view.groups].sort((a, b) => a.fitted - b.fitted).map((g) => g.group) : view.groups.map((g) => g.group);
+  const rotate = !many && order.some((g) => g.length > 4);
+  return Plot.plot({
+    ...SIZE,
+    width: 560,
+    marginBottom: rotate ? 60 : 36,
+    x: { domain: order, label: many ? `${view.groups.length} groups, by fitted mean` : 'group', tickRotate: rotate ? -30 : 0,
+      ticks: many ? [] : undefined },
+    y: { label: `${view.gene} (transformed)`, grid: true },
+    marks: [
+      Plot.dot(view.points, { x: 'group', y: 'value', r: 2.5, fill: ACCENT, fillOpacity: 0.75, title: (d: GeneView['points'][number]) => d.sample }),
+      Plot.tickY(view.groups, { x: 'group', y: 'observed', stroke: '#777', strokeDasharray: '3,2' }),
+      Plot.tickY(view.groups, { x: 'group', y: 'fitted', stroke: HIGHLIGHT, strokeWidth: 2.5 }),
+    ],
+  });
+}

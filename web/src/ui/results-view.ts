@@ -1,0 +1,173 @@
+/**
+ * Step 3 of the page: what the run did (backend, statuses, timings, notices), the downloads, the plots, the
+ * table, and the gene the user picks in the table or the volcano plot.
+ */
+import type { Cell, TableFormat } from '../../../src/io/table-format.js';
+import { resultTable } from '../../../src/results-table.js';
+import { type GeneResults, isFitted, sliceResults, STATUSES } from '../../../src/results.js';
+import type { FitClient } from '../fit-client.js';
+import type { GeneView, RunView } from '../protocol.js';
+import { count, duration, h } from './dom.js';
+import { genePlot, h2Histogram, pHistogram, qqPlot, type VolcanoPoint, volcanoPlot } from './plots.js';
+import { displayCell, ResultsTable } from './results-table.js';
+
+/** The elements of index.html the view fills. */
+export interface ResultsElements {
+  section: HTMLElement;
+  summary: HTMLElement;
+  notices: HTMLElement;
+  plots: HTMLElement;
+  gene: HTMLElement;
+  table: HTMLElement;
+}
+
+export class ResultsView {
+  private run: RunView | undefined;
+  private downloadName = 'genelmm-results';
+  private readonly table: ResultsTable;
+  private readonly pColumn = h('select', { 'aria-label': 'p-value column' });
+  private readonly coefficient = h('select', { 'aria-label': 'coefficient of the volcano plot' });
+  private readonly pPlots = h('div', { style: 'display: contents' });
+  private readonly volcano = h('div', { class: 'plot', id: 'plot-volcano' });
+
+  constructor(private readonly el: ResultsElements, private readonly client: FitClient) {
+    this.table = new ResultsTable(el.table);
+    this.table.onSelect = (gene) => void this.showGene(gene);
+    this.pColumn.addEventListener('input', () => this.drawPValues());
+    this.coefficient.addEventListener('input', () => this.drawVolcano());
+  }
+
+  /** Shows a finished run; `downloadName` names the files it offers (without extension). */
+  show(run: RunView, wallMs: number, downloadName: string): void {
+    this.run = run;
+    this.downloadName = downloadName;
+    this.el.section.hidden = false;
+    this.drawSummary(wallMs);
+    this.el.gene.hidden = true;
+    const r = run.results;
+    const fitted = genes(r).filter((g) => isFitted(r, g));
+    this.el.plots.replaceChildren(
+      plotBox('plot-h2', 'h2 of the fitted genes', h2Histogram(fitted.map((g) => r.h2[g]))),
+      this.pPlots,
+      this.volcano,
+    );
+    const pColumns = ['p_lrt', ...(run.rlrtExact ? ['p_rlrt_exact'] : []), ...run.coefNames.map((c) => `p_${c}`)];
+    this.pColumn.replaceChildren(...pColumns.map((c) => h('option', { value: c }, c)));
+    this.coefficient.replaceChildren(...run.coefNames.map((c) => h('option', { value: c }, c)));
+    this.coefficient.value = run.coefNames.find((c) => c !== '(Intercept)') ?? run.coefNames[0] ?? '';
+    this.drawPValues();
+    this.drawVolcano();
+    this.table.setData(...tableOf(run));
+  }
+
+  private drawSummary(wallMs: number): void {
+    const run = this.run!;
+    const gpu = run.gpu;
+    const t = run.timings;
+    const download = (format: TableFormat): HTMLButtonElement => h('button', { type: 'button', id: `download-${format}`,
+      onclick: () => void this.download(format) }, `Download ${format.toUpperCase()}`);
+    this.el.summary.replaceChildren(
+      h('div', {}, h('b', {}, `${count(run.geneIds.length)} genes`), ` × ${count(run.nObs)} samples in ${count(run.nGroups)} groups, `,
+        h('code', {}, run.formula)),
+      h('div', { class: 'chips', id: 'status-counts' }, ...STATUSES.filter((s) => run.counts[s] > 0)
+        .map((s) => h('span', { class: 'chip', 'data-status': s }, h('b', {}, count(run.counts[s])), ` ${s}`))),
+      h('div', { id: 'backend-used' }, 'backend: ', h('b', {}, run.backend.name), ` on ${run.backend.device} (${run.backend.reason})`,
+        gpu ? `; ${count(gpu.gpuGenes)} genes on the GPU, ${count(gpu.refinedGenes)} refined in f64, ${count(gpu.cpuGenes)} on the CPU` +
+          (gpu.failure ? ` (${gpu.failure})` : '') : ''),
+      h('div', { class: 'muted' }, `fit ${duration(t.fitMs)}`, run.rlrtExact ? `, exact RLRT ${duration(t.rlrtExactMs)}` : '',
+        run.bootstrap ? `, bootstrap ${duration(t.bootstrapMs)}` : '', `; ${duration(wallMs)} in all`),
+      h('div', { class: 'chips' }, download('tsv'), download('csv'), download('json')),
+    );
+    this.el.notices.replaceChildren(...run.notices.map((n) => h('li', {}, n)));
+  }
+
+  private drawPValues(): void {
+    const run = this.run!;
+    const column = this.pColumn.value;
+    const values = pValues(run, column);
+    const boundary = column === 'p_lrt' ? h('div', { class: 'muted' }, 'p_lrt is 1 where σ²_group is estimated as 0 (singular)') : null;
+    this.pPlots.replaceChildren(
+      plotBox('plot-p', 'p-values', pHistogram(values, column), this.pColumn, boundary),
+      plotBox('plot-qq', `QQ plot of ${column}`, qqPlot(values, column)),
+    );
+  }
+
+  private drawVolcano(): void {
+    const run = this.run!;
+    const r = run.results;
+    const k = run.coefNames.indexOf(this.coefficient.value);
+    const points: VolcanoPoint[] = [];
+    for (const g of genes(r)) {
+      const i = g * r.p + k;
+      if (k < 0 || !Number.isFinite(r.beta[i]) || !(r.pValue[i] >= 0)) continue;
+      points.push({ gene: g, id: run.geneIds[g], beta: r.beta[i], logP: -Math.log10(Math.max(r.pValue[i], Number.MIN_VALUE)),
+        significant: r.qValue[i] < 0.05 });
+    }
+    const plot = volcanoPlot(points, this.coefficient.value, (gene) => {
+      this.table.select(gene);
+      void this.showGene(gene);
+    });
+    const significant = points.filter((p) => p.significant).length;
+    this.volcano.replaceChildren(plotHead('Volcano plot', this.coefficient), plot,
+      h('div', { class: 'muted' }, `${count(significant)} of ${count(points.length)} genes at q < 0.05 (red); click a point for its gene`));
+  }
+
+  private async showGene(gene: number): Promise<void> {
+    const run = this.run!;
+    this.table.select(gene);
+    let view: GeneView;
+    try {
+      view = await this.client.ask({ type: 'gene', gene });
+    } catch {
+      return; // a cancelled or replaced worker: the panel keeps what it showed
+    }
+    const [columns, rows] = tableOf(run, gene);
+    const row = rows[0];
+    const details = h('dl', {}, ...columns.flatMap((c, k) => [h('dt', {}, c), h('dd', {}, displayCell(row[k]))]));
+    this.el.gene.replaceChildren(
+      h('div', { class: 'plot', id: 'plot-gene' }, plotHead(`${view.gene}: values by group`),
+        view.points.length > 0 ? genePlot(view) : h('p', { class: 'muted' }, `not fitted: ${view.status}`),
+        h('div', { class: 'muted' }, 'red: fitted group mean x̄ᵀβ̂ + û (lme4\'s fitted(), averaged per group); grey dashes: observed mean')),
+      h('div', { class: 'plot' }, plotHead('Its row'), details),
+    );
+    this.el.gene.hidden = false;
+  }
+
+  private async download(format: TableFormat): Promise<void> {
+    const blob = await this.client.ask({ type: 'table', format });
+    const url = URL.createObjectURL(blob);
+    const link = h('a', { href: url, download: `${this.downloadName}.${format}` });
+    document.body.append(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 60_000);
+  }
+}
+
+function plotHead(title: string, control?: Node): HTMLElement {
+  return h('div', { class: 'plot-head' }, h('span', {}, title), control);
+}
+
+function plotBox(id: string, title: string, plot: Element, control?: Node, caption?: Node | null): HTMLElement {
+  return h('div', { class: 'plot', id }, plotHead(title, control), plot, caption);
+}
+
+function genes(r: GeneResults): number[] {
+  return Array.from({ length: r.nGenes }, (_, g) => g);
+}
+
+/** The finite p-values of one output column: p_lrt, p_rlrt_exact or p_<coefficient>. */
+function pValues(run: RunView, column: string): number[] {
+  const r = run.results;
+  const k = run.coefNames.indexOf(column.slice(2));
+  const at = (g: number): number => column === 'p_lrt' ? r.pLrt[g] : column === 'p_rlrt_exact' ? r.pRlrtExact[g] : r.pValue[g * r.p + k];
+  return genes(r).map(at).filter((p) => p >= 0 && p <= 1);
+}
+
+/** The output table's columns and rows, of every gene or of one: exactly the cells the download holds. */
+function tableOf(run: RunView, gene?: number): [string[], Cell[][]] {
+  const { geneIds, coefNames, results, rlrtExact, bootstrap } = run;
+  const { columns, rows } = gene === undefined ? resultTable(geneIds, coefNames, results, rlrtExact, bootstrap)
+    : resultTable([geneIds[gene]], coefNames, sliceResults(results, gene, gene + 1), rlrtExact, bootstrap);
+  return [columns, rows as Cell[][]];
+}

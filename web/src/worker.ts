@@ -1,0 +1,131 @@
+/**
+ * The fit worker: reads the user's files, fits every gene and answers the results view, off the page's thread
+ * so the page stays responsive. Cancelling a run terminates the worker (the page starts a fresh one).
+ */
+import { toFitOptions } from '../../src/cli/option-values.js';
+import { fitGenes, fitTable, type FitResult } from '../../src/fit-genes.js';
+import { formatTableChunks, type TableFormat } from '../../src/io/table-format.js';
+import type { ExpressionMatrix, SampleSheet } from '../../src/io/types.js';
+import { columnLevels, rName } from '../../src/model/design.js';
+import { groupMeans } from '../../src/model/group-means.js';
+import { GenePreparer } from '../../src/model/prepare.js';
+import { looksLikeCounts } from '../../src/model/transform.js';
+import { STATUSES } from '../../src/results.js';
+import { type Answers, type ErrorView, type GeneView, MAX_LISTED_LEVELS, type Reply, type Request, type RunView,
+  type SheetSummary } from './protocol.js';
+import { readMatrixFile, readSampleSheetFile } from './read-files.js';
+
+/** The parts of a DedicatedWorkerGlobalScope used here (the page's DOM types do not include it). */
+interface WorkerScope {
+  postMessage(message: Reply): void;
+  onmessage: ((event: MessageEvent<{ id: number; request: Request }>) => void) | null;
+}
+const scope = self as unknown as WorkerScope;
+
+let matrix: ExpressionMatrix | undefined;
+let sheet: SampleSheet | undefined;
+let last: FitResult | undefined;
+
+const MIME: Record<TableFormat, string> = { tsv: 'text/tab-separated-values', csv: 'text/csv', json: 'application/json' };
+
+async function answer(request: Request): Promise<Answers[Request['type']]> {
+  switch (request.type) {
+    case 'matrix': {
+      matrix = undefined;
+      const total = request.file.size;
+      matrix = await readMatrixFile(request.file, (done) => scope.postMessage({ type: 'progress', phase: 'reading', done, total }));
+      return { file: matrix.file, nGenes: matrix.nGenes, nSamples: matrix.nSamples, looksLikeCounts: looksLikeCounts(matrix.values) };
+    }
+    case 'samples':
+      sheet = undefined;
+      sheet = await readSampleSheetFile(request.file);
+      return summarizeSheet(sheet);
+    case 'run': {
+      if (matrix === undefined || sheet === undefined) throw new Error('load an expression matrix and a sample sheet first');
+      last = undefined;
+      const fit = await fitGenes(matrix, sheet, request.formula, {
+        ...toFitOptions({ ...request.options, threads: undefined }),
+        onProgress: (done, total) => scope.postMessage({ type: 'progress', phase: 'fitting', done, total }),
+        onBootstrapProgress: (done, total) => scope.postMessage({ type: 'progress', phase: 'bootstrap', done, total }),
+        onNotice: (message) => scope.postMessage({ type: 'notice', message }),
+      });
+      last = fit;
+      return runView(fit, request.formula);
+    }
+    case 'table':
+      if (last === undefined) throw new Error('no results yet');
+      return new Blob([...formatTableChunks(fitTable(last), request.format)], { type: MIME[request.format] });
+    case 'gene':
+      if (last === undefined || matrix === undefined) throw new Error('no results yet');
+      return geneView(last, matrix, request.gene);
+  }
+}
+
+function summarizeSheet(s: SampleSheet): SheetSummary {
+  return {
+    file: s.file,
+    idColumn: s.idColumn,
+    nSamples: s.ids.length,
+    columns: [...s.columns].map(([name, cells]) => {
+      const { numeric, levels } = columnLevels(cells);
+      return { name, formulaName: rName(name), numeric, levels: levels.slice(0, MAX_LISTED_LEVELS), nLevels: levels.length,
+        missing: cells.filter((c) => c === null).length };
+    }),
+  };
+}
+
+function runView(fit: FitResult, formula: string): RunView {
+  const { design } = fit.context;
+  return {
+    geneIds: fit.geneIds,
+    coefNames: fit.coefNames,
+    results: fit.results,
+    counts: fit.counts,
+    backend: fit.backend,
+    gpu: fit.gpu,
+    formula,
+    nObs: design.nObs,
+    nGroups: design.groupLevels.length,
+    rlrtExact: fit.rlrtExact !== undefined,
+    bootstrap: fit.bootstrap !== undefined,
+    notices: fit.notices,
+    timings: fit.timings,
+  };
+}
+
+/** Gene g's values by group and its fitted group means, prepared again exactly as the fit prepared it. */
+function geneView(fit: FitResult, m: ExpressionMatrix, g: number): GeneView {
+  const { design } = fit.context;
+  const r = fit.results;
+  const status = STATUSES[r.status[g]];
+  const prepared = new GenePreparer(fit.context).prepare(m.values.subarray(g * m.nSamples, (g + 1) * m.nSamples));
+  if (prepared.status !== 'ready' || (status !== 'ok' && status !== 'singular')) return { gene: fit.geneIds[g], status, points: [], groups: [] };
+  const { pattern, y } = prepared;
+  const labels: string[] = new Array(pattern.q);
+  const points = Array.from(y, (value, i) => {
+    const row = pattern.rows[i];
+    const group = design.groupLevels[design.group[row]];
+    labels[pattern.groupOf[i]] = group;
+    return { sample: design.sampleIds[row], group, value };
+  });
+  const beta = Array.from(pattern.columns, (k) => r.beta[g * r.p + k]);
+  const lambda = r.sigma2E[g] > 0 ? r.sigma2G[g] / r.sigma2E[g] : 0;
+  const means = groupMeans(pattern, y, beta, lambda);
+  const groups = labels.map((group, j) => ({ group, n: pattern.groupSize[j], observed: means.observed[j], fitted: means.fitted[j] }));
+  const level = new Map(design.groupLevels.map((l, k) => [l, k]));
+  groups.sort((a, b) => level.get(a.group)! - level.get(b.group)!);
+  return { gene: fit.geneIds[g], status, points, groups };
+}
+
+function errorView(error: unknown): ErrorView {
+  if (!(error instanceof Error)) return { name: 'Error', message: String(error) };
+  const { file, line, column, suggestion } = error as Error & Omit<ErrorView, 'name' | 'message'>;
+  return { name: error.name, message: error.message, suggestion, file, line, column };
+}
+
+scope.onmessage = ({ data: { id, request } }) => {
+  answer(request).then(
+    (value) => scope.postMessage({ id, ok: true, value }),
+    (error: unknown) => scope.postMessage({ id, ok: false, error: errorView(error) }),
+  );
+};
