@@ -53,7 +53,8 @@ async function* fileChunks(file: File, gzip: boolean, onProgress?: (bytesRead: n
   try {
     for (let next = await read(); !next.done; next = await read()) yield next.value;
   } finally {
-    await reader.cancel();
+    // On a stream that failed, cancel rejects with the failure read() already reported.
+    await reader.cancel().catch(() => {});
   }
 }
 

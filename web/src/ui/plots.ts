@@ -58,7 +58,7 @@ export function qqPlot(p: number[], column: string): Element {
     y: { label: `observed −log10 ${column}`, domain: [0, maxY], grid: true },
     marks: [
       Plot.line([[0, 0], [maxY, maxY]], { stroke: HIGHLIGHT, strokeDasharray: '4,3' }),
-      Plot.dot(points, { x: '0', y: '1', r: 1.8, fill: ACCENT }),
+      Plot.dot(points, { x: '0', y: '1', r: 1.8, fill: ACCENT, ariaDescription: 'p-values' }),
     ],
   });
 }
@@ -80,7 +80,7 @@ export function volcanoPlot(points: VolcanoPoint[], coefficient: string, onPick:
     y: { label: `−log10 p_${coefficient}`, grid: true },
     color: { domain: [false, true], range: ['#9aa6b8', HIGHLIGHT], legend: false },
     marks: [
-      Plot.dot(points, { x: 'beta', y: 'logP', r: 1.6, fill: 'significant', title: (d: VolcanoPoint) => d.id }),
+      Plot.dot(points, { x: 'beta', y: 'logP', r: 1.6, fill: 'significant', title: (d: VolcanoPoint) => d.id, ariaDescription: 'genes' }),
       Plot.dot(points, Plot.pointer({ x: 'beta', y: 'logP', r: 5, stroke: 'black', fill: 'none' })),
       Plot.text(points, Plot.pointer({ x: 'beta', y: 'logP', text: 'id', dy: -10, frameAnchor: 'bottom', fontWeight: 600 })),
     ],
@@ -108,9 +108,10 @@ export function genePlot(view: GeneView): Element {
       ticks: many ? [] : undefined },
     y: { label: `${view.gene} (transformed)`, grid: true },
     marks: [
-      Plot.dot(view.points, { x: 'group', y: 'value', r: 2.5, fill: ACCENT, fillOpacity: 0.75, title: (d: GeneView['points'][number]) => d.sample }),
-      Plot.tickY(view.groups, { x: 'group', y: 'observed', stroke: '#777', strokeDasharray: '3,2' }),
-      Plot.tickY(view.groups, { x: 'group', y: 'fitted', stroke: HIGHLIGHT, strokeWidth: 2.5 }),
+      Plot.dot(view.points, { x: 'group', y: 'value', r: 2.5, fill: ACCENT, fillOpacity: 0.75, title: (d: GeneView['points'][number]) => d.sample,
+        ariaDescription: 'samples' }),
+      Plot.tickY(view.groups, { x: 'group', y: 'observed', stroke: '#777', strokeDasharray: '3,2', ariaDescription: 'observed means' }),
+      Plot.tickY(view.groups, { x: 'group', y: 'fitted', stroke: HIGHLIGHT, strokeWidth: 2.5, ariaDescription: 'fitted means' }),
     ],
   });
 }
