@@ -75,7 +75,10 @@ export async function startServer(port: number, root = WEB_ROOT): Promise<WebSer
   const address = server.address() as { port: number };
   return {
     url: `http://127.0.0.1:${address.port}/`,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
+    close: () => new Promise((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections(); // keep-alive connections would hold the port until they idle out
+    }),
   };
 }
 

@@ -1,7 +1,7 @@
 /**
  * The web app end to end on the bundled example, in headless Chromium: fitted on WebGPU (SwiftShader) and on the
- * CPU, its downloads equal the CLI's output for the same options byte for byte, and the page asks nothing of any
- * origin but its own.
+ * CPU, its downloads equal the CLI's output for the same options byte for byte, the page asks nothing of any
+ * origin but its own, and once loaded it needs no server at all.
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -76,5 +76,13 @@ describe('the web app on the bundled example (headless Chromium)', skipUnlessBro
     const meta = await app.page.$eval('meta[http-equiv="Content-Security-Policy"]', (e) => e.getAttribute('content'));
     assert.equal(meta, CONTENT_SECURITY_POLICY, 'the page carries the policy itself, for any other server');
     assert.deepEqual(app.errors, [], 'no console errors');
+  });
+
+  it('works offline once loaded: with the server gone, it fits again and asks for nothing', async () => {
+    await app.server.close();
+    const before = app.requests.length;
+    const used = await fit(app.page, 'cpu');
+    assert.match(used, /^backend: cpu on /);
+    assert.deepEqual(app.requests.slice(before), [], 'no request once loaded');
   });
 });
