@@ -6,12 +6,22 @@ const END = '<!-- bench-table:end -->';
 
 const s = (ms: number | undefined): string => (ms === undefined ? '–' : (ms / 1000).toFixed(2));
 
+/** The bench/results/*.json files, parsed. */
+function results(benchDir: string): Record<string, any>[] {
+  const dir = path.join(benchDir, 'results');
+  return fs.readdirSync(dir).filter((f) => f.endsWith('.json')).sort().map((f) => JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')));
+}
+
+/** Replaces the text between `start` and `end` in bench/README.md with `table`. */
+function writeBetween(benchDir: string, start: string, end: string, table: string): void {
+  const readme = path.join(benchDir, 'README.md');
+  const text = fs.readFileSync(readme, 'utf8');
+  fs.writeFileSync(readme, text.slice(0, text.indexOf(start)) + table + text.slice(text.indexOf(end) + end.length));
+}
+
 /** Rewrites the table between the markers of bench/README.md from every bench/results/*.json. */
 export function refreshTable(benchDir: string): void {
-  const dir = path.join(benchDir, 'results');
-  const runs = fs.readdirSync(dir).filter((f) => f.endsWith('.json')).sort()
-    .map((f) => JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')))
-    .filter((r) => r.phasesMs !== undefined); // fit runs only; other benchmarks keep their own files
+  const runs = results(benchDir).filter((r) => r.phasesMs !== undefined); // CLI fit runs only; other benchmarks keep their own files
   const rows = runs.map((r) => {
     const p = r.phasesMs ?? {};
     const speedup = r.speedup ? `${Math.round(r.speedup.perGeneFit)}× (fit), ${Math.round(r.speedup.perGeneEndToEnd)}× (end to end)` : '–';
@@ -25,7 +35,22 @@ export function refreshTable(benchDir: string): void {
   const table = [START,
     '| date | machine | backend | genes × samples | read s | fit s | fit phases (GPU) | write s | end to end s | peak RSS MB | lme4 + lmerTest | speed-up over lmer |',
     '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |', ...rows, END].join('\n');
-  const readme = path.join(benchDir, 'README.md');
-  const text = fs.readFileSync(readme, 'utf8');
-  fs.writeFileSync(readme, text.slice(0, text.indexOf(START)) + table + text.slice(text.indexOf(END) + END.length));
+  writeBetween(benchDir, START, END, table);
+}
+
+const WEB_START = '<!-- web-table:start -->';
+const WEB_END = '<!-- web-table:end -->';
+
+/** Rewrites the web app's table in bench/README.md from the bench/results/*-web-*.json of bench/web.ts. */
+export function refreshWebTable(benchDir: string): void {
+  const rows = results(benchDir).filter((r) => r.appPhasesMs !== undefined).map((r) => {
+    const p = r.appPhasesMs;
+    const browser = /Chrome\/([0-9]+)/.exec(r.browser)?.[1];
+    return `| ${r.date.slice(0, 10)} | ${r.machine.cpu}, ${r.machine.cores} cores | Chromium ${browser} (headless) | ${r.backend.asked} | ` +
+      `${r.backend.used.replace(/^backend: /, '')} | ${r.sizes.genes} × ${r.sizes.samples} | ${s(p.read)} | ${s(p.fit)} | ${s(p.run)} | ${s(p.draw)} | ` +
+      `${s(p.read + p.run + p.draw)} |`;
+  });
+  writeBetween(benchDir, WEB_START, WEB_END, [WEB_START,
+    '| date | machine | browser | asked | what ran | genes × samples | read s | fit s | run s | draw s | read + run + draw s |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |', ...rows, WEB_END].join('\n'));
 }

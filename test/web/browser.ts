@@ -82,6 +82,16 @@ export async function loadExample(page: Page): Promise<void> {
   await page.waitForFunction(() => !(document.getElementById('run') as HTMLButtonElement).disabled, null, { timeout: 120_000 });
 }
 
+/** Gives the page a matrix and a sample sheet as files (paths on this machine) and waits until both are read. */
+export async function loadFiles(page: Page, matrix: string, sheet: string): Promise<void> {
+  await page.setInputFiles('#samples-file', sheet);
+  await page.waitForFunction(() => /samples, ids in/.test(document.getElementById('samples-loaded')!.textContent!));
+  await page.setInputFiles('#matrix-file', matrix);
+  await page.waitForFunction(() => /genes ×/.test(document.getElementById('matrix-loaded')!.textContent!) ||
+    document.getElementById('matrix-error')!.textContent !== '', null, { timeout: 600_000 });
+  assert.equal(await page.textContent('#matrix-error'), '', 'the matrix reads');
+}
+
 /** Fits with `backend` and waits for the results; returns the backend line the page shows. */
 export async function fit(page: Page, backend: string): Promise<string> {
   await page.selectOption('#backend', backend);
