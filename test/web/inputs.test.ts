@@ -1,12 +1,18 @@
 /**
- * Bad input in the web app: each error shows inline, beside the input it concerns, with the CLI's own text for
- * the same file (file:line:column: problem, then the suggestion), and the page stays usable afterwards.
+ * The web app's inputs: matrices in every format the CLI reads, the formula built from the sample sheet's columns,
+ * the options reaching the fit as the CLI's flags do (the download equals the CLI's output with the same flags),
+ * and bad input, each error inline beside the input it concerns with the CLI's own text for the same file
+ * (file:line:column: problem, then the suggestion), the page staying usable afterwards.
  */
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { gzipSync } from 'node:zlib';
+import { EXAMPLE } from '../../src/example.js';
+import { REPO_ROOT } from '../helpers/cases.js';
 import { runCli, tempFiles } from '../helpers/cli.js';
-import { type AppSession, fit, openApp, skipUnlessBrowser } from './browser.js';
+import { type AppSession, download, fit, loadFiles, openApp, skipUnlessBrowser } from './browser.js';
 
 const SHEET = 'sample\ttrt\tgroup\ns1\ta\tg1\ns2\tb\tg1\ns3\ta\tg2\ns4\tb\tg2\ns5\ta\tg3\ns6\tb\tg3\n';
 const HEADER = 'gene\ts1\ts2\ts3\ts4\ts5\ts6\n';
@@ -103,5 +109,68 @@ describe('bad input in the web app (headless Chromium)', skipUnlessBrowser(), ()
     assert.match(await app.page.textContent('#status-counts') ?? '', /ok|singular/);
     assert.equal(await app.page.textContent('#matrix-error'), '', 'the good matrix replaced the bad one');
     assert.equal(await app.page.textContent('#samples-error'), '');
+  });
+});
+
+describe('inputs and options in the web app (headless Chromium)', skipUnlessBrowser(), () => {
+  let app: AppSession;
+  let files: ReturnType<typeof tempFiles>;
+  const at = (name: string): string => path.join(files.dir, name);
+  const exampleMatrix = fs.readFileSync(path.join(REPO_ROOT, EXAMPLE.expr));
+  const exampleSheet = fs.readFileSync(path.join(REPO_ROOT, EXAMPLE.samples), 'utf8');
+  before(async () => {
+    files = tempFiles({
+      'sheet.tsv': 'sample\tcell type\tdose\tbatch\ns1\tT\t1\tb1\ns2\tB\t2\tb1\ns3\tT\t3\tb2\ns4\tB\t1\tb2\n',
+      'm.gct': '#1.2\n2\t4\nName\tDescription\ts1\ts2\ts3\ts4\ng1\tna\t1\t2\t3\t4\ng2\tna\t2\t2\t5\t1\n',
+      'bottomly_phenodata.tsv': exampleSheet,
+    });
+    fs.writeFileSync(at('bottomly_count_table.tsv.gz'), gzipSync(exampleMatrix));
+    app = await openApp();
+  });
+  after(async () => {
+    await app?.close();
+    files?.cleanup();
+  });
+
+  it('reads a gzipped matrix as the plain one, and a GCT file', async () => {
+    await loadFiles(app.page, at('bottomly_count_table.tsv.gz'), at('bottomly_phenodata.tsv'));
+    assert.match(await app.page.textContent('#matrix-loaded') ?? '', /bottomly_count_table\.tsv\.gz: 36,536 genes × 21 samples/);
+    await loadFiles(app.page, at('m.gct'), at('sheet.tsv'));
+    assert.match(await app.page.textContent('#matrix-loaded') ?? '', /m\.gct: 2 genes × 4 samples/);
+  });
+
+  it('builds the formula from the picked columns, in R\'s syntax (backticks for a name R would not take bare)', async () => {
+    assert.match(await app.page.textContent('#formula-builder') ?? '', /dose\s*numeric/);
+    await app.page.selectOption('#formula-builder select[aria-label="group column"]', 'batch');
+    await app.page.check('#fixed-dose');
+    await app.page.check('[id="fixed-cell type"]');
+    assert.equal(await app.page.inputValue('#formula'), '~ `cell type` + dose + (1 | batch)');
+    assert.ok(await app.page.isDisabled('#fixed-batch'), 'the group is not offered as a fixed effect too');
+    await app.page.fill('#formula', '~ dose * `cell type` + (1 | batch)');
+    assert.ok(await app.page.isChecked('#fixed-dose'), 'typing the formula moves the pickers');
+    await app.page.uncheck('#fixed-dose');
+    assert.equal(await app.page.inputValue('#formula'), '~ `cell type` + dose:`cell type` + (1 | batch)',
+      'a picker change keeps the interaction it cannot show');
+  });
+
+  it('passes the options as the CLI\'s flags: a filter, a reference level, the exact RLRT and a seed give the CLI\'s output', async () => {
+    await loadFiles(app.page, at('bottomly_count_table.tsv.gz'), at('bottomly_phenodata.tsv'));
+    await app.page.fill('#formula', EXAMPLE.formula);
+    await app.page.selectOption('#transform', 'logcpm');
+    await app.page.fill('#min-count', '10');
+    await app.page.selectOption('select[aria-label="reference level of strain"]', 'DBA/2J');
+    await app.page.check('#rlrt-exact');
+    await app.page.fill('#rlrt-nsim', '2000');
+    await app.page.fill('#seed', '7');
+    await fit(app.page, 'cpu');
+    const { text } = await download(app.page, 'tsv');
+    const run = runCli(['fit', '--expr', 'bottomly_count_table.tsv.gz', '--samples', 'bottomly_phenodata.tsv', '--formula', EXAMPLE.formula,
+      '--transform', 'logcpm', '--min-count', '10', '--levels', 'strain=DBA/2J,C57BL/6J', '--rlrt-exact', '2000', '--seed', '7',
+      '--backend', 'cpu', '--quiet', '--out', 'cli.tsv'], files.dir);
+    assert.equal(run.status, 0, run.stderr);
+    const cli = fs.readFileSync(at('cli.tsv'), 'utf8');
+    assert.match(cli.slice(0, cli.indexOf('\n')), /p_rlrt_exact.*beta_strainC57BL\/6J/, 'the flags did something');
+    assert.match(cli, /\tfiltered\t/);
+    assert.ok(text === cli, 'the download equals the CLI\'s output with the same flags');
   });
 });
