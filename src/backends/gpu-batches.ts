@@ -31,6 +31,11 @@ export interface GpuRunReport {
   timings: { prepareMs: number; uploadMs: number; gpuMs: number; finishMs: number; computeMs: number | null };
 }
 
+/** An error as one line of the report. */
+function errorText(e: unknown): string {
+  return e instanceof Error ? (e.message || e.name).split('\n')[0] : String(e);
+}
+
 /** A report with nothing done yet. */
 export function emptyRunReport(adapter: AdapterReport): GpuRunReport {
   return { adapter, batches: 0, gpuGenes: 0, refinedGenes: 0, cpuGenes: 0, failure: null,
@@ -68,7 +73,8 @@ export interface GpuBatchSteps<H extends HostBatch, D> {
 /**
  * Runs a fit's batches through a GPU backend's steps, the device working on one batch while the host finishes the
  * one before and prepares the next. A batch whose device work fails (an error, a lost device) is fitted on the CPU
- * (fitBlockCpu), as is every batch after it, and report.failure says why: no gene is lost. Fills `out` and the
+ * (fitBlockCpu), as is every batch after it (none is submitted once report.failure is set), and report.failure
+ * says why: no gene is lost. Fills `out` and the
  * report's batches, gpuGenes, cpuGenes, failure and timings (prepare, gpu, finish).
  */
 export async function runGpuBatches<H extends HostBatch, D>(job: FitJob, batchSizes: number[], steps: GpuBatchSteps<H, D>,
@@ -92,7 +98,7 @@ export async function runGpuBatches<H extends HostBatch, D>(job: FitJob, batchSi
       report.gpuGenes += host.deviceGenes;
     } catch (e) {
       // A lost device rejects mapAsync with an empty AbortError; the loss itself says why.
-      report.failure ??= steps.failure() ?? (e instanceof Error ? e.message || e.name : String(e));
+      report.failure ??= steps.failure() ?? errorText(e);
       const { offset: o, nGenes } = host;
       copyResults(fitBlockCpu(job.context, job.values.subarray(o * job.nSamples, (o + nGenes) * job.nSamples), nGenes), out, o);
       report.cpuGenes += nGenes;
@@ -108,12 +114,13 @@ export async function runGpuBatches<H extends HostBatch, D>(job: FitJob, batchSi
     const host = steps.prepare(offset, nGenes);
     report.timings.prepareMs += performance.now() - t;
     const next: Pending = { host, device: undefined };
-    if (!steps.failure() && host.deviceGenes > 0) {
+    if (report.failure === null && !steps.failure() && host.deviceGenes > 0) {
       try {
         next.device = await steps.submit(host);
         report.batches++;
       } catch (e) {
         next.error = e;
+        report.failure ??= steps.failure() ?? errorText(e);
       }
     }
     if (pending) await complete(pending);
