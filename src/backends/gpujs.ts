@@ -157,6 +157,8 @@ export class GpuJsBackend implements Backend {
     search.setOutput(remlSearchProgram.output(upload.nGenes, nShared + 1));
     const gridOut = await grid(classes, genes, GRID_POINTS, upload.nClasses, nShared);
     const results = Promise.resolve(search(classes, genes, GRID_POINTS, gridOut, upload.nClasses, nShared));
+    // Awaited when the batch completes, maybe after other work; a failure meanwhile is not an unhandled rejection.
+    results.catch(() => undefined);
     // The grid's output buffer serves every batch, so the next batch's grid must not run before this search. Once
     // built, a gpu.js kernel submits within the call; its first call waits for its compilation first, so the first
     // batch is not overlapped with the next.
