@@ -20,7 +20,7 @@ export interface GpuJsKernel {
 
 /** A gpu.js instance (gpu.js's GPU class). */
 export interface GpuJsInstance {
-  createKernel(kernel: (...args: never[]) => unknown, settings: object): GpuJsKernel;
+  createKernel(source: string, settings: object): GpuJsKernel;
   destroy(): Promise<void> | void;
 }
 

@@ -26,17 +26,18 @@ export interface GpuJsKernelSettings {
   loopMaxIterations: number;
 }
 
-/** One kernel: a name, its function and settings, and its output shape for a batch. */
-export interface GpuJsProgram<Args extends unknown[]> {
+/** One kernel: a name, its source and settings, and its output shape for a batch. */
+export interface GpuJsProgram {
   name: string;
-  kernel: (this: KernelThis, ...args: Args) => number | number[];
+  /** `function name(arguments) { … }`, as gpu.js's createKernel takes source text. */
+  kernel: string;
   settings: GpuJsKernelSettings;
   /** The output's [x, y, z] extent for a batch of nGenes genes (x is always the gene). */
   output(nGenes: number, nPoints: number): number[];
 }
 
 /** Settings every kernel shares: f32 everywhere, highp on WebGL, batch sizes that change from call to call. */
-export const COMMON_SETTINGS = {
+const COMMON_SETTINGS = {
   precision: 'single',
   tactic: 'precision',
   dynamicOutput: true,
@@ -44,7 +45,6 @@ export const COMMON_SETTINGS = {
 } as const;
 
 /** A program's kernel on a gpu.js instance, with its settings; compiled at its first call. */
-export function compileProgram<A extends unknown[]>(gpu: GpuJsInstance, program: GpuJsProgram<A>): GpuJsKernel {
-  return gpu.createKernel(program.kernel as (...args: never[]) => unknown,
-    { ...COMMON_SETTINGS, ...program.settings, output: program.output(1, 1) });
+export function compileProgram(gpu: GpuJsInstance, program: GpuJsProgram): GpuJsKernel {
+  return gpu.createKernel(program.kernel, { ...COMMON_SETTINGS, ...program.settings, output: program.output(1, 1) });
 }

@@ -1,4 +1,4 @@
-import { type GpuJsProgram, type KernelThis } from './program.js';
+import type { GpuJsProgram } from './program.js';
 
 /**
  * The REML criterion and score of every gene at every point of the grid, in spectral form (src/model/spectral.ts),
@@ -13,10 +13,9 @@ import { type GpuJsProgram, type KernelThis } from './program.js';
  * Point y < nShared is points[y]; point nShared is the gene's moment start.
  * Output [nGenes, nShared + 1, 2] (x: gene, y: point, z: criterion or score), kept on the device for the search.
  */
-export const remlGridProgram: GpuJsProgram<[number[][][], number[][], number[], number, number]> = {
+export const remlGridProgram: GpuJsProgram = {
   name: 'reml-grid',
-  kernel: function remlGrid(this: KernelThis, classes: number[][][], genes: number[][], points: number[], nClasses: number,
-    nShared: number): number {
+  kernel: `function remlGrid(classes, genes, points, nClasses, nShared) {
     const g = this.thread.x;
     let h = genes[g][2];
     if (this.thread.y < nShared) h = points[this.thread.y];
@@ -35,7 +34,7 @@ export const remlGridProgram: GpuJsProgram<[number[][][], number[][], number[], 
     }
     if (this.thread.z < 0.5) return logDet + genes[g][1] * Math.log(r);
     return dLogDet + (genes[g][1] * dr) / r;
-  },
+  }`,
   settings: { pipeline: true, loopMaxIterations: 4096 },
   output: (nGenes, nPoints) => [nGenes, nPoints, 2],
 };

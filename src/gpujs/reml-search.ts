@@ -1,6 +1,6 @@
 import { H2_CUTOFF_95, H2_INTERVAL_TOLERANCE } from '../stats/h2-uncertainty.js';
 import { H_TOLERANCE, SINGULAR_THETA } from '../model/lambda-search.js';
-import { type GpuJsProgram, type KernelThis } from './program.js';
+import type { GpuJsProgram } from './program.js';
 
 /** Root-finder iterations at most (brentRoot's maxEvaluations). */
 const MAX_ROOT_EVALUATIONS = 100;
@@ -35,10 +35,9 @@ export const SEARCH_METHOD = { boundary: 0, root: 1, none: 2 } as const;
  * zeroin's state, a phase change), then evaluates at the next point. Arguments as reml-grid.ts, plus
  * grid = its output.
  */
-export const remlSearchProgram: GpuJsProgram<[number[][][], number[][], number[], number[][][], number, number]> = {
+export const remlSearchProgram: GpuJsProgram = {
   name: 'reml-search',
-  kernel: function remlSearch(this: KernelThis, classes: number[][][], genes: number[][], points: number[],
-    grid: number[][][], nClasses: number, nShared: number): number[] {
+  kernel: `function remlSearch(classes, genes, points, grid, nClasses, nShared) {
     const g = this.thread.x;
     const row = this.thread.y;
     const e0 = genes[g][0];
@@ -316,7 +315,7 @@ export const remlSearchProgram: GpuJsProgram<[number[][][], number[][], number[]
     if (row < 0.5) return [lambdaHat, converged, method, evaluations];
     if (converged < 0.5) return [-1, 0, 0, 0];
     return [result, 0, 0, 0];
-  },
+  }`,
   settings: {
     loopMaxIterations: 4096,
     constants: {
