@@ -182,6 +182,13 @@ export function exactDifferences(geneIds: string[], expected: GeneResults, actua
   return lines;
 }
 
+/** Asserts that a gene's GPU result does not depend on its batch or on the workgroup that computed it. */
+export function assertSameAsOneBatch(label: string, oneBatch: FitResult, gpu: FitResult): void {
+  const all = Array.from({ length: gpu.results.nGenes }, (_, g) => g);
+  const diffs = exactDifferences(gpu.geneIds, oneBatch.results, gpu.results, all);
+  assert.deepEqual(diffs, [], `${label}: every gene bit for bit as in one 1-D batch (expected = one batch):\n${diffs.slice(0, 20).join('\n')}`);
+}
+
 /** "refined r of n GPU genes (x%)". */
 export function refinedFraction(report: NonNullable<FitResult['gpu']>): string {
   const share = report.gpuGenes === 0 ? 0 : (100 * report.refinedGenes) / report.gpuGenes;

@@ -8,24 +8,15 @@ import assert from 'node:assert/strict';
 import { describe } from 'node:test';
 import { type FitOptions, type FitResult, fitGenes } from '../../src/fit-genes.js';
 import { dispatchSize } from '../../src/gpu/plan.js';
-import type { ExpressionMatrix, SampleSheet } from '../../src/io/types.js';
-import { STATUSES } from '../../src/results.js';
 import { FIXTURES_LME4, loadCase, type ReferenceCase } from '../helpers/cases.js';
-import { assertGpuMatchesCpu, assertRanOnGpu, exactDifferences, itOn, webgpuBackend } from '../conformance/backends.js';
+import { fitCpu, genesOf, type Input, mixedInput, statusesOf } from '../helpers/inputs.js';
+import { assertGpuMatchesCpu, assertRanOnGpu, assertSameAsOneBatch, itOn, webgpuBackend } from '../conformance/backends.js';
 
 const webgpu = await webgpuBackend();
 
 /** The shaders' workgroup size (gene-stats, moment-start, reml-search). */
 const WORKGROUP_SIZE = 64;
 
-interface Input {
-  matrix: ExpressionMatrix;
-  samples: SampleSheet;
-  formula: string;
-}
-
-const fitCpu = (input: Input, options: FitOptions = {}): Promise<FitResult> =>
-  fitGenes(input.matrix, input.samples, input.formula, { ...options, backend: 'cpu', threads: 1 });
 const fitGpu = (input: Input, gpu: FitOptions['gpu'] = {}, options: FitOptions = {}): Promise<FitResult> =>
   fitGenes(input.matrix, input.samples, input.formula, { ...options, backend: 'webgpu', threads: 1, gpu });
 
@@ -44,62 +35,6 @@ function sim300Runs(): Promise<{ input: ReferenceCase; cpu: FitResult; oneBatch:
     return { input, cpu, oneBatch };
   })();
   return sim300;
-}
-
-/** Genes [from, to) of a matrix, as a matrix. */
-function genesOf(matrix: ExpressionMatrix, from: number, to: number): ExpressionMatrix {
-  return { ...matrix, geneIds: matrix.geneIds.slice(from, to), nGenes: to - from,
-    values: matrix.values.slice(from * matrix.nSamples, to * matrix.nSamples) };
-}
-
-/** Asserts that a gene's GPU result does not depend on its batch or on the workgroup that computed it. */
-function assertSameAsOneBatch(label: string, oneBatch: FitResult, gpu: FitResult): void {
-  const all = Array.from({ length: gpu.results.nGenes }, (_, g) => g);
-  const diffs = exactDifferences(gpu.geneIds, oneBatch.results, gpu.results, all);
-  assert.deepEqual(diffs, [], `${label}: every gene bit for bit as in one 1-D batch (expected = one batch):\n${diffs.slice(0, 20).join('\n')}`);
-}
-
-const statusesOf = (fit: FitResult): Record<string, string> =>
-  Object.fromEntries(fit.geneIds.map((id, g) => [id, STATUSES[fit.results.status[g]]]));
-
-/**
- * 6 groups × 4 samples, treatment alternating within groups; one gene of each kind. The expected cpu
- * status is part of each entry.
- */
-function mixedInput(): Input & { expected: Record<string, string> } {
-  const nSamples = 24;
-  const sampleIds = Array.from({ length: nSamples }, (_, i) => `s${i + 1}`);
-  let seed = 11;
-  const rand = (): number => {
-    seed = (seed * 16807) % 2147483647;
-    return seed / 2147483647 - 0.5;
-  };
-  const normal = (): number[] => sampleIds.map((_, i) => 10 + Math.floor(i / 4) * 0.8 + (i % 2) * 0.3 + rand());
-  const within = [0.3, -0.2, 0.5, -0.6];
-  const genes: [string, string, number[]][] = [
-    ['normal_1', 'ok', normal()],
-    ['normal_with_na', 'ok', normal().map((v, i) => (i === 5 || i === 17 ? NaN : v))],
-    ['all_zero', 'constant', sampleIds.map(() => 0)],
-    ['constant_five', 'constant', sampleIds.map(() => 5)],
-    ['na_heavy', 'insufficient', sampleIds.map((_, i) => (i < 3 ? 1 + i : NaN))],
-    ['all_na', 'insufficient', sampleIds.map(() => NaN)],
-    // Every group holds the same four values (in another order), so the group means are equal: σ̂²_g = 0.
-    ['singular_equal_means', 'singular', sampleIds.map((_, i) => 4 + within[(i + Math.floor(i / 4)) % 4])],
-    ['singular_mirrored', 'singular', sampleIds.map((_, i) => 4 + within[i % 4] * (Math.floor(i / 4) % 2 ? 1 : -1))],
-    // Only the ctrl samples: treatment is aliased with the intercept on this gene's rows.
-    ['aliased_treatment', 'ok', normal().map((v, i) => (i % 2 ? NaN : v))],
-    ['normal_2', 'ok', normal()],
-  ];
-  return {
-    matrix: { file: 'mixed.tsv', geneIds: genes.map(([id]) => id), sampleIds, nGenes: genes.length, nSamples,
-      values: Float64Array.from(genes.flatMap(([, , v]) => v)) },
-    samples: { file: 'mixed.samples.tsv', idColumn: 'sample', ids: sampleIds,
-      columns: new Map([['group', sampleIds.map((_, i) => `g${Math.floor(i / 4)}`)],
-        ['treatment', sampleIds.map((_, i) => (i % 2 === 0 ? 'ctrl' : 'trt'))]]),
-      lines: sampleIds.map((_, i) => i + 2) },
-    formula: '~ treatment + (1 | group)',
-    expected: Object.fromEntries(genes.map(([id, status]) => [id, status])),
-  };
 }
 
 describe(`webgpu edge cases, each against the cpu backend (${webgpu.reason})`, () => {
