@@ -19,11 +19,13 @@
  *   C = Ω diag(μ) Ωᵀ, on ⊕_k col(X̄_k) (zero ones, such as the intercept's, dropped).
  * A gene's coordinates in that basis, from its statistics (gene-stats.ts), with c = (XᵀX)⁻¹Xᵀy the OLS fit:
  *     ρ_k = B_k,yy − 2cᵀB_k,xy + cᵀB_k,xx c,   g_k = L⁻¹(B_k,xy − B_k,xx c),   z_{k,a} = s_k λ_{k,a}^{−½} V_k[:,a]ᵀ g_k,
- *     e_k = (s_k² ρ_k − Σ_a z_{k,a}²) / s_k (pure),   e_m = (Σ_i Ω[i,m] z_i)² / μ_m (mixed).
+ *     e_k = (s_k² ρ_k − Σ_a z_{k,a}²) / s_k (pure),   e_m = (Σ_i Ω[i,m] z_i)² / μ_m (mixed),
+ * and e_0 = SSE([X Z]) (withinGroupFit, as the moment start takes it).
  */
-import { choleskyInPlace, choleskySolve, regressLastColumn } from './linalg.js';
+import { choleskyInPlace, choleskySolve } from './linalg.js';
 import type { GeneStats } from './gene-stats.js';
 import type { DesignPattern } from './pattern.js';
+import { withinGroupFit } from './starting-values.js';
 import { symmetricEigen } from '../stats/symmetric-eigen.js';
 
 const LOG_2PI = Math.log(2 * Math.PI);
@@ -221,12 +223,7 @@ export function spectralGene(stats: GeneStats): SpectralGene {
     e[nSizes + j] = eta * eta;
   }
 
-  const scale = new Float64Array(m); // each column's total sum of squares, the rank test's yardstick
-  for (let a = 0; a < m; a++) {
-    scale[a] = w[a * m + a];
-    for (let k = 0; k < nSizes; k++) scale[a] += sizes[k] * b[k * mm + a * m + a];
-  }
-  return { basis, e0: regressLastColumn(w, m, scale).residual, e };
+  return { basis, e0: withinGroupFit(stats).residual, e };
 }
 
 /** r_λ = e_0 + Σ_j e_j / (1 + λξ_j). */
