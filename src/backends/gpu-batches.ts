@@ -1,7 +1,10 @@
 import type { AdapterReport } from '../gpu/device.js';
+import { fitGene } from '../model/fit-gene.js';
+import { computeGeneStats } from '../model/gene-stats.js';
+import type { GenePreparer, ReadyGene } from '../model/prepare.js';
 import { copyResults, type GeneResults } from '../results.js';
 import type { FitJob } from './backend.js';
-import { fitBlockCpu } from './cpu-kernel.js';
+import { fitBlockCpu, storeFit, storeSkipped } from './cpu-kernel.js';
 
 /** Options both GPU backends take (test hooks included). */
 export interface GpuBatchOptions {
@@ -129,4 +132,25 @@ export async function runGpuBatches<H extends HostBatch, D>(job: FitJob, batchSi
     steps.afterSubmit?.(report.batches);
   }
   if (pending) await complete(pending);
+}
+
+/**
+ * The genes [offset, offset + nGenes) of a job that go to a GPU, prepared on the host in f64 (filters, transform,
+ * missing values, status): genes not fitted are stored in `out` at once, and genes with columns aliased on their
+ * rows are fitted on the CPU (counted in report.cpuGenes), as the GPU programs assume the design's full rank. A
+ * yielded gene's y is valid until the next one is yielded.
+ */
+export function* genesForDevice(job: FitJob, offset: number, nGenes: number, preparer: GenePreparer, out: GeneResults,
+  report: GpuRunReport): Generator<{ gene: number; ready: ReadyGene }> {
+  for (let g = offset; g < offset + nGenes; g++) {
+    const prepared = preparer.prepare(job.values.subarray(g * job.nSamples, (g + 1) * job.nSamples));
+    if (prepared.status !== 'ready') {
+      storeSkipped(out, g, prepared);
+    } else if (prepared.pattern.p < job.context.design.p) {
+      storeFit(out, g, prepared.pattern, prepared.mean, fitGene(computeGeneStats(prepared.pattern, prepared.y)));
+      report.cpuGenes++;
+    } else {
+      yield { gene: g, ready: prepared };
+    }
+  }
 }

@@ -15,8 +15,8 @@ import { remlGridProgram } from '../gpujs/reml-grid.js';
 import { remlSearchProgram, SEARCH_METHOD, SEARCH_ROW } from '../gpujs/reml-search.js';
 import { CLASS_STRIDE, GENE_STRIDE, GRID_POINTS, packSpectral, type SpectralUpload } from '../gpujs/upload.js';
 import type { Backend, BackendDescription, FitJob } from './backend.js';
-import { storeFit, storeSkipped } from './cpu-kernel.js';
-import { emptyRunReport, type GpuBatchOptions, type GpuRunReport, type HostBatch, runGpuBatches } from './gpu-batches.js';
+import { storeFit } from './cpu-kernel.js';
+import { emptyRunReport, genesForDevice, type GpuBatchOptions, type GpuRunReport, type HostBatch, runGpuBatches } from './gpu-batches.js';
 
 /** Options of the gpu.js backend: batch size and the device-loss test hook. */
 export type GpuJsOptions = GpuBatchOptions;
@@ -116,16 +116,11 @@ export class GpuJsBackend implements Backend {
   private prepareBatch(offset: number, nGenes: number, job: FitJob, preparer: GenePreparer, out: GeneResults): GpuJsHostBatch {
     const genes: GpuJsGene[] = [];
     const spectral: { spectral: SpectralGene; lambdaStart: number }[] = [];
-    for (let g = offset; g < offset + nGenes; g++) {
-      const prepared = preparer.prepare(job.values.subarray(g * job.nSamples, (g + 1) * job.nSamples));
-      if (prepared.status !== 'ready') {
-        storeSkipped(out, g, prepared);
-        continue;
-      }
-      const { pattern, mean } = prepared;
-      const stats = computeGeneStats(pattern, prepared.y);
-      const gene = pattern.p < job.context.design.p ? undefined : spectralGene(stats);
-      if (gene === undefined || gene.e.length > GPUJS_MAX_CLASSES || !(spectralResidual(gene, 0) > 0)) {
+    for (const { gene: g, ready } of genesForDevice(job, offset, nGenes, preparer, out, this.report)) {
+      const { pattern, mean } = ready;
+      const stats = computeGeneStats(pattern, ready.y);
+      const gene = spectralGene(stats);
+      if (gene.e.length > GPUJS_MAX_CLASSES || !(spectralResidual(gene, 0) > 0)) {
         storeFit(out, g, pattern, mean, fitGene(stats));
         this.report.cpuGenes++;
         continue;

@@ -6,8 +6,8 @@ import type { DesignPattern } from '../model/pattern.js';
 import { type FitContext, GenePreparer, type ReadyGene } from '../model/prepare.js';
 import { allocateResults, copyResults, type GeneResults } from '../results.js';
 import type { Backend, BackendDescription, FitJob } from './backend.js';
-import { fitBlockCpu, storeFit, storeSkipped } from './cpu-kernel.js';
-import { emptyRunReport, type GpuBatchOptions, type GpuRunReport, type HostBatch, runGpuBatches } from './gpu-batches.js';
+import { fitBlockCpu, storeFit } from './cpu-kernel.js';
+import { emptyRunReport, genesForDevice, type GpuBatchOptions, type GpuRunReport, type HostBatch, runGpuBatches } from './gpu-batches.js';
 import { type AdapterReport, acquireGpu, describeAdapter, type GpuContext, type GpuUnavailable } from '../gpu/device.js';
 import { assertReplicates, type BootstrapReport, parametricBootstrap } from '../bootstrap.js';
 import { bootstrapOnGpu, type GpuBootstrapReport } from '../gpu/bootstrap.js';
@@ -137,18 +137,8 @@ export class WebGpuBackend implements Backend {
     const nObs = design.nObs;
     const packed: PackedGene[] = [];
     const columns: Float32Array[] = [];
-    for (let g = offset; g < offset + nGenes; g++) {
-      const prepared = preparer.prepare(job.values.subarray(g * job.nSamples, (g + 1) * job.nSamples));
-      if (prepared.status !== 'ready') {
-        storeSkipped(out, g, prepared);
-        continue;
-      }
+    for (const { gene: g, ready: prepared } of genesForDevice(job, offset, nGenes, preparer, out, this.report)) {
       const { pattern, y } = prepared;
-      if (pattern.p < design.p) {
-        storeFit(out, g, pattern, prepared.mean, fitGene(computeGeneStats(pattern, y)));
-        this.report.cpuGenes++;
-        continue;
-      }
       const shift = design.interceptColumn >= 0 ? prepared.mean : 0;
       let ss = 0;
       for (let i = 0; i < y.length; i++) ss += (y[i] - shift) ** 2;
