@@ -1,4 +1,5 @@
 import type { GpuJsProgram } from './program.js';
+import { SPECTRAL_SUMS } from './spectral-sums.js';
 
 /**
  * The REML criterion and score of every gene at every point of the grid, in spectral form (src/model/spectral.ts),
@@ -7,6 +8,8 @@ import type { GpuJsProgram } from './program.js';
  *     λ = h / (1 − h),   r_λ = e_0 + Σ_j e_j / (1 + λξ_j),
  *     z = 0: Σ_j m_j log(1 + λξ_j) + (n − p) log r_λ          (spectralCriterionVarying, e scaled per gene)
  *     z = 1: Σ_j m_j ξ_j / (1 + λξ_j) − (n − p) Σ_j e_j ξ_j / (1 + λξ_j)² / r_λ   (spectralScore)
+ *
+ * (spectral-sums.ts's evaluation, with λ_ref = 0 and r_ref = 1).
  *
  * Arguments (layouts in upload.ts): classes [nGenes × K × 3] (ξ_j, m_j, e_j; padding has m = e = 0),
  * genes [nGenes × 4] (e_0, n − p, h of the moment start, unused), points [nShared] (h), nClasses = K, nShared.
@@ -20,20 +23,14 @@ export const remlGridProgram: GpuJsProgram = {
     let h = genes[g][2];
     if (this.thread.y < nShared) h = points[this.thread.y];
     const lambda = h / (1 - h);
-    let r = genes[g][0];
-    let logDet = 0;
-    let dLogDet = 0;
-    let dr = 0;
-    for (let j = 0; j < nClasses; j++) {
-      const xi = classes[g][j][0];
-      const d = 1 + lambda * xi;
-      r += classes[g][j][2] / d;
-      logDet += classes[g][j][1] * Math.log(d);
-      dLogDet += (classes[g][j][1] * xi) / d;
-      dr -= (classes[g][j][2] * xi) / (d * d);
-    }
-    if (this.thread.z < 0.5) return logDet + genes[g][1] * Math.log(r);
-    return dLogDet + (genes[g][1] * dr) / r;
+    const lambdaRef = 0;
+    const rRef = 1;
+    let r = 0;
+    let crit = 0;
+    let score = 0;
+    ${SPECTRAL_SUMS}
+    if (this.thread.z < 0.5) return crit;
+    return score;
   }`,
   settings: { pipeline: true, loopMaxIterations: 4096 },
   output: (nGenes, nPoints) => [nGenes, nPoints, 2],

@@ -1,6 +1,7 @@
 import { H2_CUTOFF_95, H2_INTERVAL_TOLERANCE } from '../stats/h2-uncertainty.js';
 import { H_TOLERANCE, SINGULAR_THETA } from '../model/lambda-search.js';
 import type { GpuJsProgram } from './program.js';
+import { SPECTRAL_SUMS } from './spectral-sums.js';
 
 /** Root-finder iterations at most (brentRoot's maxEvaluations). */
 const MAX_ROOT_EVALUATIONS = 100;
@@ -40,8 +41,6 @@ export const remlSearchProgram: GpuJsProgram = {
   kernel: `function remlSearch(classes, genes, points, grid, nClasses, nShared) {
     const g = this.thread.x;
     const row = this.thread.y;
-    const e0 = genes[g][0];
-    const dof = genes[g][1];
     const hStart = genes[g][2];
 
     // Where the moment start goes among the grid points; −1 where it is not one of the search's points.
@@ -126,6 +125,8 @@ export const remlSearchProgram: GpuJsProgram = {
 
     for (let step = 0; step < this.constants.maxSteps; step++) {
       const last = phase;
+      let zeroinStart = 0;
+      let resetC = 0;
       let zeroinStep = 0;
       let searchDone = 0;
       let nextPoint = 0;
@@ -139,14 +140,9 @@ export const remlSearchProgram: GpuJsProgram = {
           zb = hHi;
           fa = sLo;
           fb = sHi;
-          zc = za;
-          fc = fa;
-          zd = zb - za;
-          ze = zd;
-          zIter = 0;
           zTol = this.constants.searchTolerance;
           phase = 1;
-          zeroinStep = 1;
+          zeroinStart = 1;
         } else {
           method = 2;
           converged = 0;
@@ -160,12 +156,7 @@ export const remlSearchProgram: GpuJsProgram = {
           evaluations += 1;
         }
         zIter += 1;
-        if ((fb > 0 && fc > 0) || (fb <= 0 && fc <= 0)) {
-          zc = za;
-          fc = fa;
-          zd = zb - za;
-          ze = zd;
-        }
+        if ((fb > 0 && fc > 0) || (fb <= 0 && fc <= 0)) resetC = 1;
         zeroinStep = 1;
       }
       if (last == 2) {
@@ -196,15 +187,22 @@ export const remlSearchProgram: GpuJsProgram = {
           zb = hEval;
           fa = fInside;
           fb = f;
-          zc = za;
-          fc = fa;
-          zd = zb - za;
-          ze = zd;
-          zIter = 0;
           zTol = this.constants.intervalTolerance;
           phase = 5;
-          zeroinStep = 1;
+          zeroinStart = 1;
         }
+      }
+      if (zeroinStart > 0.5) {
+        zIter = 0;
+        resetC = 1;
+        zeroinStep = 1;
+      }
+      if (resetC > 0.5) {
+        // c = a, d = e = b − a: at zeroin's start, and where the new point has the sign of c.
+        zc = za;
+        fc = fa;
+        zd = zb - za;
+        ze = zd;
       }
       if (zeroinStep > 0.5) {
         // The top of brentRoot's loop: converged, out of evaluations, or the next point.
@@ -293,23 +291,10 @@ export const remlSearchProgram: GpuJsProgram = {
       }
       if (phase < 0.5) break;
 
-      // The one evaluation: criterion (relative to the reference point), score and r at λ.
+      // The one evaluation: r, the criterion (relative to the reference point) and the score at λ.
       let lambda = hEval / (1 - hEval);
       if (phase == 3) lambda = lambdaHat;
-      r = e0;
-      let logRatio = 0;
-      let dLogDet = 0;
-      let dr = 0;
-      for (let j = 0; j < nClasses; j++) {
-        const xi = classes[g][j][0];
-        const d = 1 + lambda * xi;
-        r += classes[g][j][2] / d;
-        logRatio += classes[g][j][1] * Math.log(d / (1 + lambdaRef * xi));
-        dLogDet += (classes[g][j][1] * xi) / d;
-        dr -= (classes[g][j][2] * xi) / (d * d);
-      }
-      crit = logRatio + dof * Math.log(r / rRef);
-      score = dLogDet + (dof * dr) / r;
+      ${SPECTRAL_SUMS}
     }
 
     if (row < 0.5) return [lambdaHat, converged, method, evaluations];
