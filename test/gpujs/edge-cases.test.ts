@@ -1,7 +1,7 @@
 /**
- * The gpu.js backend at its edges (in Node: gpu.js's webgpu mode on Dawn): batch boundaries, batches mixing every
- * status and missing-value pattern, one gene, p = 0 and p = 1, a gene the host must refine, a device lost
- * mid-run, and backend selection. Every fit is compared with the cpu backend on the same input (SPEC §6's GPU row,
+ * The gpu.js backend at its edges (in Node: gpu.js's webgpu mode on Dawn): the cases every GPU backend shares
+ * (test/helpers/gpu-edge-cases.ts: batch boundaries, batches mixing every status and missing-value pattern, one
+ * gene, one group, a device lost mid-run), p = 0 and p = 1, a gene the host must refine, and backend selection. Every fit is compared with the cpu backend on the same input (SPEC §6's GPU row,
  * statuses identical), plus what the GPU report says happened. Skipped, with the reason, where gpu.js has no
  * device; failed in CI.
  */
@@ -9,20 +9,20 @@ import assert from 'node:assert/strict';
 import { describe } from 'node:test';
 import { GpuJsBackend } from '../../src/backends/gpujs.js';
 import { AUTO_GPU_MIN_GENES, createBackend } from '../../src/backends/select.js';
-import { type FitOptions, type FitResult, fitGenes, fitTable } from '../../src/fit-genes.js';
-import { FIXTURES_LME4, loadCase, type ReferenceCase } from '../helpers/cases.js';
-import { fitCpu, genesOf, type Input, mixedInput, statusesOf } from '../helpers/inputs.js';
-import { assertGpuMatchesCpu, assertRanOnGpu, assertSameAsOneBatch, exactDifferences, itOn, testBackend } from '../conformance/backends.js';
+import type { FitOptions, FitResult } from '../../src/fit-genes.js';
+import { FIXTURES_LME4, loadCase } from '../helpers/cases.js';
+import { deviceLossCases, fitOn, sharedEdgeCases, type Sim300Runs } from '../helpers/gpu-edge-cases.js';
+import { fitCpu, genesOf, type Input } from '../helpers/inputs.js';
+import { assertGpuMatchesCpu, assertRanOnGpu, exactDifferences, itOn, testBackend } from '../conformance/backends.js';
 
 const gpujs = await testBackend('gpujs');
 
-const fitGpuJs = (input: Input, gpu: FitOptions['gpu'] = {}): Promise<FitResult> =>
-  fitGenes(input.matrix, input.samples, input.formula, { backend: 'gpujs', threads: 1, gpu });
+const fitGpuJs = (input: Input, gpu: FitOptions['gpu'] = {}): Promise<FitResult> => fitOn('gpujs', input, gpu);
 
-let sim300: Promise<{ input: ReferenceCase; cpu: FitResult; oneBatch: FitResult }> | undefined;
+let sim300: Promise<Sim300Runs> | undefined;
 
 /** sim300 (300 genes, 120 samples), its cpu run and its gpu.js run in one batch; made once. */
-function sim300Runs(): Promise<{ input: ReferenceCase; cpu: FitResult; oneBatch: FitResult }> {
+function sim300Runs(): Promise<Sim300Runs> {
   sim300 ??= (async () => {
     const input = await loadCase(FIXTURES_LME4, 'sim300');
     const cpu = await fitCpu(input);
@@ -55,48 +55,8 @@ function refinementInput(): Input {
 }
 
 describe(`gpujs edge cases, each against the cpu backend (${gpujs.reason})`, () => {
-  itOn(gpujs, 'a batch boundary splits the genes: sim300 in batches of 37, each gene as in one batch', async () => {
-    const { input, cpu, oneBatch } = await sim300Runs();
-    const gpu = await fitGpuJs(input, { maxBatchGenes: 37 });
-    const report = assertRanOnGpu(gpu, 'gpujs');
-    assert.deepEqual({ batches: report.batches, gpuGenes: report.gpuGenes, failure: report.failure },
-      { batches: Math.ceil(300 / 37), gpuGenes: 300, failure: null });
-    assertGpuMatchesCpu('sim300 in batches of 37', cpu, gpu);
-    assertSameAsOneBatch('sim300 in batches of 37', oneBatch, gpu);
-  });
-
-  itOn(gpujs, 'one batch mixing NAs, constant, all-zero, insufficient, singular and aliased genes', async () => {
-    const input = mixedInput();
-    const cpu = await fitCpu(input);
-    assert.deepEqual(statusesOf(cpu), input.expected, 'the cpu run has one gene of each kind');
-    const gpu = await fitGpuJs(input);
-    const report = assertRanOnGpu(gpu, 'gpujs');
-    assert.deepEqual({ batches: report.batches, failure: report.failure, cpuGenes: report.cpuGenes, gpuGenes: report.gpuGenes },
-      { batches: 1, failure: null, cpuGenes: 1, gpuGenes: 5 }, 'the aliased gene on the CPU, the other fitted genes on the GPU');
-    assertGpuMatchesCpu('mixed batch', cpu, gpu);
-    assert.deepEqual(gpu.results.messages, cpu.results.messages, 'the same message for every gene');
-    assert.deepEqual([...gpu.results.n], [...cpu.results.n], 'the same observations for every gene');
-  });
-
-  itOn(gpujs, 'a batch with no gene for the GPU (constant, insufficient) is not a GPU failure', async () => {
-    const input = mixedInput();
-    const cpu = await fitCpu(input);
-    const gpu = await fitGpuJs(input, { maxBatchGenes: 2 });
-    const report = assertRanOnGpu(gpu, 'gpujs');
-    assert.deepEqual({ batches: report.batches, failure: report.failure, cpuGenes: report.cpuGenes, gpuGenes: report.gpuGenes },
-      { batches: 3, failure: null, cpuGenes: 1, gpuGenes: 5 }, 'the three batches with genes for the GPU are submitted');
-    assertGpuMatchesCpu('mixed, batches of 2', cpu, gpu);
-  });
-
-  itOn(gpujs, 'one gene', async () => {
-    const { input } = await sim300Runs();
-    const one = { ...input, matrix: genesOf(input.matrix, 117, 118) };
-    const gpu = await fitGpuJs(one);
-    const report = assertRanOnGpu(gpu, 'gpujs');
-    assert.deepEqual({ batches: report.batches, gpuGenes: report.gpuGenes, cpuGenes: report.cpuGenes, failure: report.failure },
-      { batches: 1, gpuGenes: 1, cpuGenes: 0, failure: null });
-    assertGpuMatchesCpu('one gene', await fitCpu(one), gpu);
-  });
+  sharedEdgeCases({ ...gpujs, name: 'gpujs' }, sim300Runs);
+  deviceLossCases({ ...gpujs, name: 'gpujs' }, sim300Runs, [1, 2]);
 
   itOn(gpujs, 'p = 0 (~ 0 + (1 | g)) and p = 1 (~ 1 + (1 | g))', async () => {
     const { input } = await sim300Runs();
@@ -122,27 +82,6 @@ describe(`gpujs edge cases, each against the cpu backend (${gpujs.reason})`, () 
     const diffs = exactDifferences(gpu.geneIds, cpu.results, gpu.results, [1]);
     assert.deepEqual(diffs, [], `the refined gene equals the cpu run bit for bit:\n${diffs.join('\n')}`);
   });
-
-  for (const afterBatches of [1, 2]) {
-    itOn(gpujs, `device lost after batch ${afterBatches}: the finished batches keep their fits, the rest go to the CPU`, async () => {
-      const { input, cpu } = await sim300Runs();
-      const gpu = await fitGpuJs(input, { maxBatchGenes: 37, loseDeviceAfterBatches: afterBatches });
-      const report = assertRanOnGpu(gpu, 'gpujs');
-      const label = `lost after ${afterBatches}`;
-      assert.match(report.failure ?? '(none)', /lost|destroy/i, `${label}: the report names the loss`);
-      assert.equal(report.gpuGenes + report.cpuGenes, 300, `${label}: each gene fitted once, on the GPU or the CPU`);
-      assert.equal(report.gpuGenes % 37, 0, `${label}: the GPU genes are whole batches (${report.gpuGenes})`);
-      // The batches finished before the loss keep their fits; the one in flight may or may not (its readback may
-      // have completed); none submitted after it can have any.
-      assert.ok(report.gpuGenes >= 37 * (afterBatches - 1) && report.gpuGenes <= 37 * afterBatches,
-        `${label}: the GPU genes are the batches before the loss (${report.gpuGenes})`);
-      const afterLoss = Array.from({ length: report.cpuGenes }, (_, i) => 300 - report.cpuGenes + i);
-      const diffs = exactDifferences(input.matrix.geneIds, cpu.results, gpu.results, afterLoss);
-      assert.deepEqual(diffs, [], `${label}: the genes fitted on the CPU equal the cpu run exactly:\n${diffs.slice(0, 20).join('\n')}`);
-      assertGpuMatchesCpu(label, cpu, gpu);
-      assert.deepEqual([...fitTable(gpu).rows].map((row) => row[0]), input.matrix.geneIds, `${label}: one row per gene, in order`);
-    });
-  }
 
   itOn(gpujs, '--backend gpujs runs gpu.js; auto takes it only on a hardware GPU in webgl2 mode, never in Node', async () => {
     const named = await createBackend('gpujs', { nGenes: 10, threads: 1 });
