@@ -8,7 +8,7 @@ import { momentLambda } from '../model/starting-values.js';
 import { allocateResults, type GeneResults } from '../results.js';
 import { type AdapterReport, describeAdapter, type GpuUnavailable } from '../gpu/device.js';
 import { finishGpuFit } from '../gpu/host-finish.js';
-import { planBatchesOf } from '../gpu/plan.js';
+import { DEFAULT_BATCH_GENES, planBatchesOf } from '../gpu/plan.js';
 import { acquireGpuJs, type GpuJsContext, type GpuJsKernel, type GpuJsMode } from '../gpujs/device.js';
 import { compileProgram } from '../gpujs/program.js';
 import { remlGridProgram } from '../gpujs/reml-grid.js';
@@ -92,7 +92,8 @@ export class GpuJsBackend implements Backend {
     // Classes per gene at most: each distinct group size gives a pure eigenvalue and up to p mixed ones.
     const maxClasses = Math.min(GPUJS_MAX_CLASSES, (design.p + 1) * Math.min(design.groupLevels.length, Math.max(...groupSizes(design))));
     const widest = 4 * Math.max(CLASS_STRIDE * maxClasses, 2 * (GRID_POINTS.length + 1), 4 * 3);
-    await runGpuBatches(job, planBatchesOf(job.nGenes, widest, this.context.adapter.limits, this.options.maxBatchGenes), {
+    const maxBatchGenes = Math.min(this.options.maxBatchGenes ?? DEFAULT_BATCH_GENES, this.context.maxOutputWidth);
+    await runGpuBatches(job, planBatchesOf(job.nGenes, widest, this.context.adapter.limits, maxBatchGenes), {
       prepare: (offset, nGenes) => this.prepareBatch(offset, nGenes, job, preparer, out),
       submit: (host) => this.submit(host),
       wait: async (device) => {

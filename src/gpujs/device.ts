@@ -42,6 +42,11 @@ export interface GpuJsContext {
   input(values: Float32Array, size: number[]): unknown;
   /** The device, as the summary and `genelmm info` describe an adapter (no timestamp queries through gpu.js). */
   adapter: AdapterReport;
+  /**
+   * The most genes one kernel call may take, as each output is nGenes wide: a texture's width in webgl2; in webgpu,
+   * 8 threads (gpu.js's workgroup width for 2-D and 3-D outputs) times the workgroups a dimension may have.
+   */
+  maxOutputWidth: number;
   /** Why the device must not be trusted any more (lost, an uncaptured error), or null. */
   failure(): string | null;
   /** Test hook: lose the device, as a driver reset would. */
@@ -95,6 +100,7 @@ function webgl2Context(gpujs: GpuJsModule): GpuJsContext | GpuUnavailable {
         maxComputeInvocationsPerWorkgroup: 1 },
       hasTimestamps: false,
     },
+    maxOutputWidth: maxTexture,
     failure: () => failure ?? (gl.isContextLost() ? 'WebGL context lost' : null),
     lose: () => gl.getExtension('WEBGL_lose_context')?.loseContext(),
   };
@@ -128,6 +134,7 @@ async function webgpuContext(gpujs: GpuJsModule): Promise<GpuJsContext | GpuUnav
     input: gpujs.input,
     // gpu.js asks for the adapter's storage limits, so the adapter's are the device's.
     adapter: { ...adapterReport(adapter), hasTimestamps: false },
+    maxOutputWidth: 8 * device.limits.maxComputeWorkgroupsPerDimension,
     failure: () => failure ?? (shared.isLost ? 'device lost' : null),
     lose: () => device.destroy(),
   };

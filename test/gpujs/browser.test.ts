@@ -3,14 +3,19 @@
  * GL here), from a minified browser bundle of dist/src/backends/gpujs.js served under the app's script policy (no
  * eval). Every lme4 case and the mixed batch are fitted there, in batches small enough to cross boundaries, and
  * compared in Node with the cpu backend (SPEC §6, statuses identical). This is what runs the kernels in webgl2: the
- * same source as webgpu mode. Skipped, with the reason, where there is no Chromium; failed in CI.
+ * same source as webgpu mode. The bundled example runs there too, in batches of the default size, which a texture's
+ * width limits. Skipped, with the reason, where there is no Chromium; failed in CI.
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import type { FitJob } from '../../src/backends/backend.js';
+import type { GpuJsOptions } from '../../src/backends/gpujs.js';
 import type { GpuRunReport } from '../../src/backends/gpu-batches.js';
-import type { FitResult } from '../../src/fit-genes.js';
+import { type FitResult, fitGenes } from '../../src/fit-genes.js';
+import { EXAMPLE } from '../../src/cli/paths.js';
+import { readMatrix, readSampleSheet } from '../../src/io/read-files.js';
+import { librarySizes } from '../../src/model/transform.js';
 import { buildDesign } from '../../src/model/design.js';
 import { parseFormula } from '../../src/model/formula.js';
 import { finishResults, type GeneResults } from '../../src/results.js';
@@ -58,6 +63,17 @@ function jobOf(input: Input): FitJob {
 describe('gpujs in a browser: webgl2 mode in a Web Worker, against the cpu backend', options, () => {
   let browser: BrowserPage | undefined;
   let bundleDir: string | undefined;
+  /** Fits each job on one GpuJsBackend in a fresh worker of the page. */
+  const fitInWorker = (jobs: FitJob[], backendOptions: GpuJsOptions): Promise<WorkerReply> =>
+    browser!.page.evaluate(({ jobs: j, backendOptions: o }) => new Promise<WorkerReply>((resolve) => {
+      const worker = new Worker('/worker.js', { type: 'module' });
+      worker.onmessage = (event: MessageEvent<WorkerReply>) => {
+        resolve(event.data);
+        worker.terminate();
+      };
+      worker.onerror = (event) => resolve({ error: `worker error: ${event.message}` });
+      worker.postMessage({ jobs: j, options: o });
+    }), { jobs, backendOptions });
   before(async () => {
     assert.equal(unavailable, null, `a browser is needed in CI: ${unavailable}`);
     const bundle = await bundleForBrowser('dist/src/backends/gpujs.js');
@@ -75,15 +91,7 @@ describe('gpujs in a browser: webgl2 mode in a Web Worker, against the cpu backe
       resolved.push([name, await loadCase(dir, name)]);
     }
     resolved.push(['mixed', mixedInput()]);
-    const reply = await browser!.page.evaluate(({ jobs, batch }) => new Promise<WorkerReply>((resolve) => {
-      const worker = new Worker('/worker.js', { type: 'module' });
-      worker.onmessage = (event: MessageEvent<WorkerReply>) => {
-        resolve(event.data);
-        worker.terminate();
-      };
-      worker.onerror = (event) => resolve({ error: `worker error: ${event.message}` });
-      worker.postMessage({ jobs, options: { maxBatchGenes: batch } });
-    }), { jobs: resolved.map(([, input]) => jobOf(input)), batch: BATCH });
+    const reply = await fitInWorker(resolved.map(([, input]) => jobOf(input)), { maxBatchGenes: BATCH });
     assert.equal(reply.error, undefined, reply.error);
     assert.equal(reply.unavailable, undefined, `gpu.js in the worker: ${reply.unavailable}`);
     assert.equal(reply.mode, 'webgl2', 'a browser with WebGL2 runs gpu.js in webgl2 mode');
@@ -100,5 +108,25 @@ describe('gpujs in a browser: webgl2 mode in a Web Worker, against the cpu backe
       assertGpuMatchesCpu(`${name} (webgl2)`, cpu, gpu);
       console.log(`${name} (webgl2): ${report.batches} batch(es), ${refinedFraction(report)}, ${report.cpuGenes} on the CPU`);
     }
+  });
+
+  it('the bundled example in batches of the default size, split where an output would be wider than a texture', async () => {
+    const matrix = await readMatrix(EXAMPLE.expr);
+    const samples = await readSampleSheet(EXAMPLE.samples);
+    const design = buildDesign(parseFormula(EXAMPLE.formula), samples, matrix.sampleIds);
+    const job: FitJob = { context: { design, transform: 'logcpm', filters: {},
+      librarySizes: librarySizes(matrix.values, matrix.nGenes, matrix.nSamples) }, values: matrix.values, nGenes: matrix.nGenes,
+    nSamples: matrix.nSamples };
+    const reply = await fitInWorker([job], {});
+    assert.equal(reply.error, undefined, reply.error);
+    assert.equal(reply.mode, 'webgl2');
+    const { results, report } = reply.runs![0];
+    finishResults(results);
+    const width = report.adapter.limits.maxComputeWorkgroupsPerDimension; // the texture width, in webgl2
+    assert.equal(report.failure, null, 'no GPU failure');
+    assert.ok(report.batches >= Math.ceil(13_932 / width), `batches no wider than a texture of ${width} (${report.batches} batches)`);
+    const cpu = await fitGenes(matrix, samples, EXAMPLE.formula, { transform: 'logcpm', backend: 'cpu', threads: 1 });
+    assertGpuMatchesCpu('example (webgl2)', cpu, { ...cpu, results, backend: reply.description!, gpu: report });
+    console.log(`example (webgl2): ${report.batches} batch(es), ${refinedFraction(report)}, ${report.cpuGenes} on the CPU`);
   });
 });
