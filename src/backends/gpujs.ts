@@ -80,6 +80,7 @@ export class GpuJsBackend implements Backend {
     return this.context.mode;
   }
 
+  /** The device gpu.js runs on, described as a WebGPU adapter is. */
   get adapter(): AdapterReport {
     return this.context.adapter;
   }

@@ -5,8 +5,9 @@ import { H_MAX_F32 } from '../gpu/reml-search.js';
 /** The grid's shared points: H_GRID, then the f32 upper end of the search (as the WGSL search's). */
 export const GRID_POINTS = Float32Array.from([...H_GRID, H_MAX_F32]);
 
-/** Floats per gene in `genes`, and what each holds. */
+/** Floats per gene in `genes`. */
 export const GENE_STRIDE = 4;
+/** What each float of a gene in `genes` holds: e_0 / scale, n − p, h of the moment start (−1 where none). */
 export const GENE_FIELD = { e0: 0, dof: 1, hStart: 2 } as const;
 
 /** Floats per eigenvalue class in `classes`: ξ_j, m_j, e_j. */
