@@ -13,7 +13,7 @@ import { acquireGpuJs, type GpuJsContext } from '../../src/gpujs/device.js';
 import { compileProgram } from '../../src/gpujs/program.js';
 import { remlGridProgram } from '../../src/gpujs/reml-grid.js';
 import { remlSearchProgram, SEARCH_METHOD, SEARCH_ROW } from '../../src/gpujs/reml-search.js';
-import { CLASS_STRIDE, GENE_STRIDE, GRID_POINTS, packSpectral, type SpectralUpload } from '../../src/gpujs/upload.js';
+import { CLASS_STRIDE, GENE_FIELD, GENE_STRIDE, GRID_POINTS, packSpectral, type SpectralUpload } from '../../src/gpujs/upload.js';
 import { searchLambda } from '../../src/model/lambda-search.js';
 import { spectralCriterionVarying, spectralGene, spectralScore, type SpectralGene } from '../../src/model/spectral.js';
 import { momentLambda } from '../../src/model/starting-values.js';
@@ -71,7 +71,7 @@ describe(`gpu.js kernels against the f64 reference (${gpujs.reason})`, () => {
       genes.forEach(({ id, spectral }, g) => {
         const { xi, multiplicity, pattern } = spectral.basis;
         const dof = pattern.n - pattern.p;
-        const hStart = upload.genes[g * GENE_STRIDE + 2];
+        const hStart = upload.genes[g * GENE_STRIDE + GENE_FIELD.hStart];
         for (let i = 0; i <= points.length; i++) {
           const h = i < points.length ? points[i] : hStart;
           if (!(h >= 0)) continue; // no moment start
