@@ -1,5 +1,6 @@
 import type { BackendChoice, BackendDescription } from './backends/backend.js';
-import type { GpuRunReport, WebGpuOptions } from './backends/webgpu.js';
+import type { GpuRunReport } from './backends/gpu-batches.js';
+import type { WebGpuOptions } from './backends/webgpu.js';
 import { createBackend } from './backends/select.js';
 import type { ExpressionMatrix, SampleSheet } from './io/types.js';
 import { buildDesign, type DesignOptions } from './model/design.js';
@@ -20,7 +21,7 @@ export interface FitOptions extends DesignOptions, GeneFilters {
   backend?: BackendChoice;
   /** CPU threads; default: the available cores. */
   threads?: number;
-  /** Batch size and test hooks of the WebGPU backend. */
+  /** Batch size and test hooks of the GPU backends (webgpu; gpujs takes maxBatchGenes and loseDeviceAfterBatches). */
   gpu?: WebGpuOptions;
   /** Simulations of the exact RLRT null distribution per design (`--rlrt-exact`); none when absent. */
   rlrtExact?: number;
@@ -47,7 +48,7 @@ export interface FitResult {
   context: FitContext;
   results: GeneResults;
   backend: BackendDescription;
-  /** What the GPU did (batches, refined genes, failures), when the WebGPU backend ran. */
+  /** What the GPU did (batches, refined genes, failures), when a GPU backend (webgpu or gpujs) ran. */
   gpu?: GpuRunReport;
   counts: Record<Status, number>;
   /**

@@ -2,6 +2,7 @@ import { UsageError } from '../errors.js';
 import type { Backend, BackendChoice } from './backend.js';
 import { CpuBackend } from './cpu.js';
 import { defaultThreads } from './cpu-threads.js';
+import { GpuJsBackend } from './gpujs.js';
 import { WebGpuBackend, type WebGpuOptions } from './webgpu.js';
 
 /** `auto` uses a GPU only from this many genes on: below it, device start-up costs more than it saves. */
@@ -17,9 +18,10 @@ export interface BackendRequest {
 }
 
 /**
- * The backend for `--backend`: `cpu`; `webgpu` (the CPU, with a notice, where no adapter exists); `auto`:
- * WebGPU on a hardware adapter for jobs of AUTO_GPU_MIN_GENES genes or more, else the CPU. Software
- * adapters (SwiftShader, llvmpipe) are used only when asked for by name.
+ * The backend for `--backend`: `cpu`; `webgpu` or `gpujs` (the CPU, with a notice, where no device exists);
+ * `auto`, for jobs of AUTO_GPU_MIN_GENES genes or more: WebGPU on a hardware adapter, else gpu.js on a hardware
+ * GPU in webgl2 mode (a browser without WebGPU; gpu.js's webgpu mode would run on the WebGPU backend's adapter,
+ * slower), else the CPU. Software renderers (SwiftShader, llvmpipe) are used only when asked for by name.
  */
 export async function createBackend(choice: BackendChoice, request: BackendRequest): Promise<Backend> {
   const threads = request.threads ?? defaultThreads();
@@ -33,17 +35,23 @@ export async function createBackend(choice: BackendChoice, request: BackendReque
       request.onNotice?.(`${gpu.unavailable}; fitting on the CPU instead`);
       return new CpuBackend(threads, `no WebGPU adapter (${gpu.unavailable})`);
     }
+    case 'gpujs': {
+      const gpu = await GpuJsBackend.create('asked for with --backend gpujs', request.gpu);
+      if (!('unavailable' in gpu)) return gpu;
+      request.onNotice?.(`gpu.js: ${gpu.unavailable}; fitting on the CPU instead`);
+      return new CpuBackend(threads, `no gpu.js device (${gpu.unavailable})`);
+    }
     case 'auto': {
       if (request.nGenes < AUTO_GPU_MIN_GENES) return new CpuBackend(threads, `auto: ${request.nGenes} genes are too few to gain from a GPU`);
       const gpu = await WebGpuBackend.create('auto: a hardware GPU adapter', request.gpu);
-      if ('unavailable' in gpu) return new CpuBackend(threads, `auto: ${gpu.unavailable}`);
-      if (gpu.adapter.isFallback) {
-        await gpu.dispose();
-        return new CpuBackend(threads, 'auto: the only GPU adapter is software rendering, slower than the CPU path');
-      }
-      return gpu;
+      if (!('unavailable' in gpu) && !gpu.adapter.isFallback) return gpu;
+      if (!('unavailable' in gpu)) await gpu.dispose();
+      const gl = await GpuJsBackend.create('auto: gpu.js on WebGL2, a hardware GPU without WebGPU', request.gpu, true);
+      if (!('unavailable' in gl) && !gl.adapter.isFallback) return gl;
+      if (!('unavailable' in gl)) await gl.dispose();
+      const software = !('unavailable' in gpu) || !('unavailable' in gl);
+      return new CpuBackend(threads, software ? 'auto: the only GPU adapter is software rendering, slower than the CPU path'
+        : `auto: ${gpu.unavailable}`);
     }
-    case 'gpujs':
-      throw new UsageError('backend "gpujs" is not available in this version', 'use --backend webgpu, cpu or auto');
   }
 }

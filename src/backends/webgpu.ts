@@ -1,19 +1,19 @@
 /// <reference types="@webgpu/types" />
 import { groupSizes } from '../model/design.js';
-import { estimatesAt, fitGene } from '../model/fit-gene.js';
+import { fitGene } from '../model/fit-gene.js';
 import { computeGeneStats } from '../model/gene-stats.js';
-import { UPPER_LAMBDA } from '../model/lambda-search.js';
 import type { DesignPattern } from '../model/pattern.js';
 import { type FitContext, GenePreparer, type ReadyGene } from '../model/prepare.js';
 import { allocateResults, copyResults, type GeneResults } from '../results.js';
 import type { Backend, BackendDescription, FitJob } from './backend.js';
-import { fitBlockCpu, storeFit, storeSkipped } from './cpu-kernel.js';
+import { fitBlockCpu, storeFit } from './cpu-kernel.js';
+import { emptyRunReport, genesForDevice, type GpuBatchOptions, type GpuRunReport, type HostBatch, runGpuBatches } from './gpu-batches.js';
 import { type AdapterReport, acquireGpu, describeAdapter, type GpuContext, type GpuUnavailable } from '../gpu/device.js';
 import { assertReplicates, type BootstrapReport, parametricBootstrap } from '../bootstrap.js';
 import { bootstrapOnGpu, type GpuBootstrapReport } from '../gpu/bootstrap.js';
 import { type DesignScaling, encodeFitPrograms, uploadFitConstants } from '../gpu/fit-programs.js';
 import { MISSING_F32 } from '../gpu/gene-stats.js';
-import { hostStats, type PackedColumn, polishLambda } from '../gpu/host-finish.js';
+import { finishGpuFit, hostStats, type PackedColumn } from '../gpu/host-finish.js';
 import { bytesPerGene, type BatchShape, planBatches } from '../gpu/plan.js';
 import { SEARCH_OUT, SEARCH_OUT_STRIDE } from '../gpu/reml-search.js';
 import { RLRT_NULL_MAX_J, simulateRlrtNullGpu } from '../gpu/rlrt-null.js';
@@ -29,33 +29,9 @@ const TIMESTAMP_BYTES = 16;
 export const GPU_MAX_M = 16;
 
 /** Options of the WebGPU backend. */
-export interface WebGpuOptions {
-  /** Genes per batch at most (default: plan.ts's DEFAULT_BATCH_GENES, less where the adapter's limits say). */
-  maxBatchGenes?: number;
-  /** Test hook: destroy the device after submitting this many batches, as a lost device would. */
-  loseDeviceAfterBatches?: number;
+export interface WebGpuOptions extends GpuBatchOptions {
   /** Test hook: fold dispatches into 2-D past this many workgroups (default: the adapter's limit). */
   maxWorkgroupsPerDimension?: number;
-}
-
-/** What a WebGPU run did, for the run summary. */
-export interface GpuRunReport {
-  adapter: AdapterReport;
-  batches: number;
-  /** Genes whose statistics and search ran on the GPU. */
-  gpuGenes: number;
-  /** Of those, genes refitted in f64 on the CPU because the f32 result failed a check. */
-  refinedGenes: number;
-  /** Genes fitted on the CPU from the start: aliased columns on their rows, or batches after a GPU failure. */
-  cpuGenes: number;
-  /** Why the GPU stopped being used, when it did. */
-  failure: string | null;
-  /**
-   * Host preparation, upload calls, time the host waited for the GPU (compute and readback not hidden behind
-   * host work), host finishing; and the compute time alone from timestamp queries where the adapter has them
-   * (else null).
-   */
-  timings: { prepareMs: number; uploadMs: number; gpuMs: number; finishMs: number; computeMs: number | null };
 }
 
 /** One ready gene of a batch: where it goes, and how its values were centred (c) and scaled (d). */
@@ -65,9 +41,7 @@ interface PackedGene extends PackedColumn {
 }
 
 /** A batch as the host prepared it. */
-interface HostBatch {
-  offset: number;
-  nGenes: number;
+interface WebGpuHostBatch extends HostBatch {
   packed: PackedGene[];
   /** [nObs × packed.length], sample-major. */
   y: Float32Array<ArrayBuffer>;
@@ -95,7 +69,7 @@ export class WebGpuBackend implements Backend {
 
   private constructor(private readonly gpu: GpuContext, reason: string, private readonly options: WebGpuOptions) {
     this.description = { name: 'webgpu', device: describeAdapter(gpu.adapter), reason };
-    this.report = this.emptyReport();
+    this.report = emptyRunReport(gpu.adapter);
   }
 
   /** A backend on the best adapter, or why there is none. */
@@ -113,13 +87,8 @@ export class WebGpuBackend implements Backend {
     return this.options.maxWorkgroupsPerDimension ?? this.gpu.adapter.limits.maxComputeWorkgroupsPerDimension;
   }
 
-  private emptyReport(): GpuRunReport {
-    return { adapter: this.gpu.adapter, batches: 0, gpuGenes: 0, refinedGenes: 0, cpuGenes: 0, failure: null,
-      timings: { prepareMs: 0, uploadMs: 0, gpuMs: 0, finishMs: 0, computeMs: this.gpu.adapter.hasTimestamps ? 0 : null } };
-  }
-
   async fit(job: FitJob, onProgress?: (genesDone: number) => void): Promise<GeneResults> {
-    this.report = this.emptyReport();
+    this.report = emptyRunReport(this.gpu.adapter);
     const { design } = job.context;
     const out = allocateResults(job.nGenes, design.p);
     if (design.p + 1 > GPU_MAX_M) {
@@ -137,46 +106,21 @@ export class WebGpuBackend implements Backend {
       maxSize: Math.max(...groupSizes(design)),
     };
     const { buffers: constants, scaling } = uploadFitConstants(this.gpu.device, design);
-    let offset = 0;
-    let done = 0;
-    let pending: { host: HostBatch; device: DeviceBatch | undefined } | undefined;
-    const complete = async (batch: { host: HostBatch; device: DeviceBatch | undefined }): Promise<void> => {
-      try {
-        if (batch.host.packed.length === 0) return; // every gene was settled on the host
-        if (batch.device === undefined) throw new Error(this.gpu.failure ?? 'the GPU is not in use');
-        const waiting = performance.now();
-        await batch.device.done;
-        this.report.timings.gpuMs += performance.now() - waiting;
-        if (this.gpu.failure) throw new Error(this.gpu.failure);
-        const t = performance.now();
-        this.finishBatch(batch.host, batch.device.staging, shape, scaling, preparer, job, out);
-        this.report.timings.finishMs += performance.now() - t;
-        this.report.gpuGenes += batch.host.packed.length;
-      } catch (error) {
-        // A lost device rejects mapAsync with an empty AbortError; the loss itself says why.
-        this.report.failure ??= this.gpu.failure ?? (error instanceof Error ? error.message || error.name : String(error));
-        const { offset: o, nGenes } = batch.host;
-        copyResults(fitBlockCpu(job.context, job.values.subarray(o * job.nSamples, (o + nGenes) * job.nSamples), nGenes), out, o);
-        this.report.cpuGenes += nGenes;
-      } finally {
-        batch.device?.buffers.forEach((b) => b.destroy());
-        batch.device?.staging.destroy();
-        done += batch.host.nGenes;
-        onProgress?.(done);
-      }
-    };
     try {
-      for (const nGenes of planBatches(job.nGenes, shape, this.gpu.adapter.limits, this.options.maxBatchGenes)) {
-        const t = performance.now();
-        const host = this.prepareBatch(offset, nGenes, job, preparer, out);
-        this.report.timings.prepareMs += performance.now() - t;
-        const device = this.gpu.failure || host.packed.length === 0 ? undefined : this.submit(host, shape, constants);
-        if (pending) await complete(pending);
-        pending = { host, device };
-        offset += nGenes;
-        if (this.options.loseDeviceAfterBatches === this.report.batches) this.gpu.device.destroy();
-      }
-      if (pending) await complete(pending);
+      await runGpuBatches(job, planBatches(job.nGenes, shape, this.gpu.adapter.limits, this.options.maxBatchGenes), {
+        prepare: (offset, nGenes) => this.prepareBatch(offset, nGenes, job, preparer, out),
+        submit: (host) => this.submit(host, shape, constants),
+        wait: (device) => device.done,
+        finish: (host, device) => this.finishBatch(host, device.staging, shape, scaling, preparer, job, out),
+        release: (device) => {
+          device.buffers.forEach((b) => b.destroy());
+          device.staging.destroy();
+        },
+        failure: () => this.gpu.failure,
+        afterSubmit: (batches) => {
+          if (this.options.loseDeviceAfterBatches === batches) this.gpu.device.destroy();
+        },
+      }, this.report, out, onProgress);
     } finally {
       constants.forEach((b) => b.destroy());
     }
@@ -188,23 +132,13 @@ export class WebGpuBackend implements Backend {
    * fit as centred, scaled f32 with MISSING in their missing rows. Genes not fitted are stored at once;
    * genes with columns aliased on their rows are fitted on the CPU.
    */
-  private prepareBatch(offset: number, nGenes: number, job: FitJob, preparer: GenePreparer, out: GeneResults): HostBatch {
+  private prepareBatch(offset: number, nGenes: number, job: FitJob, preparer: GenePreparer, out: GeneResults): WebGpuHostBatch {
     const { design } = job.context;
     const nObs = design.nObs;
     const packed: PackedGene[] = [];
     const columns: Float32Array[] = [];
-    for (let g = offset; g < offset + nGenes; g++) {
-      const prepared = preparer.prepare(job.values.subarray(g * job.nSamples, (g + 1) * job.nSamples));
-      if (prepared.status !== 'ready') {
-        storeSkipped(out, g, prepared);
-        continue;
-      }
+    for (const { gene: g, ready: prepared } of genesForDevice(job, offset, nGenes, preparer, out, this.report)) {
       const { pattern, y } = prepared;
-      if (pattern.p < design.p) {
-        storeFit(out, g, pattern, prepared.mean, fitGene(computeGeneStats(pattern, y)));
-        this.report.cpuGenes++;
-        continue;
-      }
       const shift = design.interceptColumn >= 0 ? prepared.mean : 0;
       let ss = 0;
       for (let i = 0; i < y.length; i++) ss += (y[i] - shift) ** 2;
@@ -218,11 +152,11 @@ export class WebGpuBackend implements Backend {
     columns.forEach((column, k) => {
       for (let i = 0; i < nObs; i++) y[i * packed.length + k] = column[i];
     });
-    return { offset, nGenes, packed, y };
+    return { offset, nGenes, deviceGenes: packed.length, packed, y };
   }
 
   /** Uploads a batch and records its three programs and the copies to a staging buffer. */
-  private submit(host: HostBatch, shape: BatchShape, constants: GPUBuffer[]): DeviceBatch {
+  private submit(host: WebGpuHostBatch, shape: BatchShape, constants: GPUBuffer[]): DeviceBatch {
     const { device } = this.gpu;
     const n = host.packed.length;
     const per = bytesPerGene(shape);
@@ -247,13 +181,12 @@ export class WebGpuBackend implements Backend {
       encoder.copyBufferToBuffer(resolved, 0, staging, 0, TIMESTAMP_BYTES);
     }
     device.queue.submit([encoder.finish()]);
-    this.report.batches++;
     const done = staging.mapAsync(GPUMapMode.READ);
     return { buffers: [y, ...all, ...(resolved ? [resolved] : [])], staging, done };
   }
 
   /** Turns a batch's GPU results into estimates (f64, at the GPU's λ̂), refining on the CPU what fails a check. */
-  private finishBatch(host: HostBatch, staging: GPUBuffer, shape: BatchShape, scaling: DesignScaling,
+  private finishBatch(host: WebGpuHostBatch, staging: GPUBuffer, shape: BatchShape, scaling: DesignScaling,
     preparer: GenePreparer, job: FitJob, out: GeneResults): void {
     const n = host.packed.length;
     const per = bytesPerGene(shape);
@@ -275,22 +208,20 @@ export class WebGpuBackend implements Backend {
       const o = searchAt + k * SEARCH_OUT_STRIDE;
       const betaRef = data.subarray(betaAt + (k * per.beta) / 4, betaAt + (k * per.beta) / 4 + shape.p);
       const stats = hostStats(packed, gpuStats, counts, betaRef, scaling);
-      const lambda = stats === undefined ? 'group sizes differ from the host'
-        : polishLambda(stats, data[o + SEARCH_OUT.lambda], data[o + SEARCH_OUT.converged] === 1 && data[o + SEARCH_OUT.method] !== 2);
-      if (stats === undefined || typeof lambda === 'string') {
+      const [lo, hi] = data.subarray(intervalAt + 2 * k, intervalAt + 2 * k + 2);
+      const fit = stats === undefined ? 'group sizes differ from the host' : finishGpuFit(stats, {
+        lambda: data[o + SEARCH_OUT.lambda],
+        converged: data[o + SEARCH_OUT.converged] === 1 && data[o + SEARCH_OUT.method] !== 2,
+        evaluations: data[o + SEARCH_OUT.evaluations],
+        interval: lo >= 0 ? { lo, hi } : undefined,
+      });
+      if (typeof fit === 'string') {
         this.report.refinedGenes++;
         const raw = job.values.subarray(packed.gene * job.nSamples, (packed.gene + 1) * job.nSamples);
         const again = preparer.prepare(raw) as ReadyGene;
         storeFit(out, packed.gene, again.pattern, again.mean, fitGene(computeGeneStats(again.pattern, again.y)));
         return;
       }
-      const [lo, hi] = data.subarray(intervalAt + 2 * k, intervalAt + 2 * k + 2);
-      const fit = estimatesAt(stats, {
-        lambda,
-        evaluations: data[o + SEARCH_OUT.evaluations],
-        converged: true,
-        atUpperBound: lambda > UPPER_LAMBDA,
-      }, lo >= 0 ? { lo, hi } : undefined);
       storeFit(out, packed.gene, packed.pattern, packed.mean, fit);
     });
   }

@@ -1,13 +1,15 @@
 import os from 'node:os';
 import { cpuModel, defaultThreads } from '../backends/cpu-threads.js';
 import { describeAdapter, probeAdapter } from '../gpu/device.js';
+import { probeGpuJs } from '../gpujs/device.js';
 import { packageVersion } from './summary.js';
 
 const mib = (bytes: number): string => `${Math.round(bytes / 2 ** 20)} MiB`;
 
-/** `genelmm info`: the backends on this machine, the GPU adapter and its limits. */
+/** `genelmm info`: the backends on this machine, the GPU adapter and its limits, and gpu.js's mode and device. */
 export async function runInfo(): Promise<void> {
   const adapter = await probeAdapter();
+  const gpujs = await probeGpuJs();
   const lines = [
     `genelmm ${packageVersion()} on Node ${process.version}, ${os.platform()} ${os.arch()}`,
     'backends:',
@@ -23,6 +25,13 @@ export async function runInfo(): Promise<void> {
         `${adapter.hasTimestamps ? ', timestamp queries' : ''}`,
       `          --backend auto ${adapter.isFallback ? 'does not use it (software rendering is slower than the CPU path)' : 'uses it for 2000 genes or more'}`);
   }
-  lines.push('  gpujs   not built yet in this version');
+  if ('unavailable' in gpujs) {
+    lines.push(`  gpujs   unavailable: ${gpujs.unavailable}`);
+  } else {
+    lines.push(`  gpujs   available: gpu.js ${gpujs.mode} mode on ${describeAdapter(gpujs.adapter)}`,
+      `          --backend auto ${gpujs.mode === 'webgl2' && !gpujs.adapter.isFallback ? 'uses it where WebGPU has no hardware adapter, for 2000 genes or more'
+        : gpujs.mode === 'webgpu' ? 'does not use it (in webgpu mode it runs on the webgpu backend\'s adapter; ask for it by name)'
+          : 'does not use it (software rendering is slower than the CPU path)'}`);
+  }
   process.stdout.write(`${lines.join('\n')}\n`);
 }

@@ -10,7 +10,8 @@ export function fitOptions(): Option[] {
     new Option('--formula <formula>', 'lme4 formula without the response, e.g. "~ treatment + (1 | individual)"'),
     new Option('--out <file>', 'where to write the results; - for stdout').default('-'),
     new Option('--transform <name>', 'none | log2p1 | logcpm (limma-voom log-CPM)').default('none'),
-    new Option('--backend <name>', BACKEND_NAMES.join(' | ')).default('auto'),
+    new Option('--backend <name>', `${BACKEND_NAMES.join(' | ')} (gpujs: gpu.js, on WebGL2 in a browser and on WebGPU in Node)`)
+      .default('auto'),
     new Option('--format <format>', 'tsv | csv | json (default: from the --out extension, else tsv)'),
     new Option('--summary <file>', 'also write the run summary as JSON'),
     new Option('--threads <n>', 'CPU threads (default: the available cores)'),

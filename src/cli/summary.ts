@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { BackendDescription } from '../backends/backend.js';
-import type { GpuRunReport } from '../backends/webgpu.js';
+import type { GpuRunReport } from '../backends/gpu-batches.js';
 import type { Status } from '../results.js';
 import { PACKAGE_ROOT } from '../package-root.js';
 
@@ -14,7 +14,7 @@ export interface RunSummary {
   samples: { inMatrix: number; used: number; groups: number };
   coefficients: string[];
   backend: BackendDescription;
-  /** What the GPU did, when the WebGPU backend ran. */
+  /** What the GPU did, when a GPU backend (webgpu or gpujs) ran. */
   gpu?: GpuRunReport;
   statuses: Record<Status, number>;
   /** Wall-clock milliseconds per phase. */

@@ -31,13 +31,17 @@ export interface GpuUnavailable {
 }
 
 /** Why there is no GPU entry point: Node without the webgpu package, or a browser without WebGPU. */
-const NO_IMPLEMENTATION = 'no WebGPU implementation (no navigator.gpu, and the webgpu package did not load)';
+export const NO_IMPLEMENTATION = 'no WebGPU implementation (no navigator.gpu, and the webgpu package did not load)';
 
-function report(adapter: GPUAdapter): AdapterReport {
+/** Names of software (CPU) implementations of WebGPU, Vulkan or GL, in an adapter's or renderer's description. */
+export const SOFTWARE_RENDERER = /swiftshader|llvmpipe|lavapipe|softpipe/i;
+
+/** What genelmm reports of a WebGPU adapter (isFallback for software implementations). */
+export function adapterReport(adapter: GPUAdapter): AdapterReport {
   const info = adapter.info;
   const isFallback = Boolean((info as { isFallbackAdapter?: boolean }).isFallbackAdapter ??
     (adapter as { isFallbackAdapter?: boolean }).isFallbackAdapter) ||
-    /swiftshader|llvmpipe|lavapipe|softpipe/i.test(`${info.architecture} ${info.description} ${info.device}`);
+    SOFTWARE_RENDERER.test(`${info.architecture} ${info.description} ${info.device}`);
   return {
     vendor: info.vendor || 'unknown vendor',
     architecture: info.architecture || 'unknown architecture',
@@ -58,7 +62,7 @@ export async function probeAdapter(): Promise<AdapterReport | GpuUnavailable> {
   const gpu = await gpuEntry();
   if (gpu === null) return { unavailable: NO_IMPLEMENTATION };
   const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
-  return adapter === null ? { unavailable: 'no WebGPU adapter: no GPU driver answered' } : report(adapter);
+  return adapter === null ? { unavailable: 'no WebGPU adapter: no GPU driver answered' } : adapterReport(adapter);
 }
 
 /**
@@ -70,7 +74,7 @@ export async function acquireGpu(): Promise<GpuContext | GpuUnavailable> {
   if (gpu === null) return { unavailable: NO_IMPLEMENTATION };
   const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
   if (adapter === null) return { unavailable: 'no WebGPU adapter: no GPU driver answered' };
-  const described = report(adapter);
+  const described = adapterReport(adapter);
   const device = await adapter.requestDevice({
     requiredFeatures: described.hasTimestamps ? ['timestamp-query'] : [],
     requiredLimits: {

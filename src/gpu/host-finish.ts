@@ -1,12 +1,14 @@
+import { estimatesAt, type GeneFit } from '../model/fit-gene.js';
 import type { GeneStats } from '../model/gene-stats.js';
-import { SINGULAR_THETA } from '../model/lambda-search.js';
+import { SINGULAR_THETA, UPPER_LAMBDA } from '../model/lambda-search.js';
 import type { DesignPattern } from '../model/pattern.js';
 import { remlDerivatives, remlScore } from '../model/reml.js';
 import type { DesignScaling } from './fit-programs.js';
 
 /**
- * The host's f64 finish of a GPU fit, shared by the fit and the bootstrap: the GPU's f32 statistics back on
- * the original scale (hostStats), and the GPU's λ̂ polished by Newton steps in f64 (polishLambda).
+ * The host's f64 finish of a GPU fit, shared by the GPU backends and the bootstrap: the GPU's f32 statistics back
+ * on the original scale (hostStats), the GPU's λ̂ polished by Newton steps in f64 (polishLambda), and a gene's
+ * estimates from it (finishGpuFit).
  */
 
 /** How a column of the GPU fit was centred (c) and scaled (d), on which rows. */
@@ -85,4 +87,28 @@ export function polishLambda(stats: GeneStats, lambdaGpu: number, converged: boo
     return 'f64 Newton steps move λ̂ too far';
   }
   return Math.sqrt(lambda) < SINGULAR_THETA ? 0 : lambda;
+}
+
+/** What a GPU's search found for one gene, as the host reads it back. */
+export interface GpuSearchResult {
+  /** λ̂ in f32. */
+  lambda: number;
+  /** The search converged to a root of the score or a boundary fit (not the golden-section case). */
+  converged: boolean;
+  /** Criterion evaluations of the search. */
+  evaluations: number;
+  /** The 95% profile interval of h2 found on the GPU; absent, estimatesAt finds it in f64. */
+  interval?: { lo: number; hi: number };
+}
+
+/**
+ * A gene's estimates and tests from a GPU's search, all in f64 on the host: λ̂ polished (polishLambda), then
+ * estimatesAt at it, with the GPU's interval of h2. Returns why the f32 result cannot be trusted instead, for the
+ * caller to refit the gene from scratch on the CPU (and count it as refined).
+ */
+export function finishGpuFit(stats: GeneStats, gpu: GpuSearchResult): GeneFit | string {
+  const lambda = polishLambda(stats, gpu.lambda, gpu.converged);
+  if (typeof lambda === 'string') return lambda;
+  return estimatesAt(stats, { lambda, evaluations: gpu.evaluations, converged: true, atUpperBound: lambda > UPPER_LAMBDA },
+    gpu.interval);
 }

@@ -31,8 +31,16 @@ export function bytesPerGene(shape: BatchShape): { y: number; sums: number; stat
 export function planBatches(nGenes: number, shape: BatchShape, limits: AdapterReport['limits'],
   maxBatchGenes = DEFAULT_BATCH_GENES): number[] {
   const perGene = bytesPerGene(shape);
-  const widest = Math.max(perGene.y, perGene.sums, perGene.stats, perGene.counts);
-  const byMemory = Math.floor(Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize) / widest);
+  return planBatchesOf(nGenes, Math.max(perGene.y, perGene.sums, perGene.stats, perGene.counts), limits, maxBatchGenes);
+}
+
+/**
+ * Gene counts of the batches for nGenes genes whose widest per-gene buffer (or texture) takes `widestBytes`: each
+ * batch's fits in maxStorageBufferBindingSize and maxBufferSize, and holds at most maxBatchGenes genes.
+ */
+export function planBatchesOf(nGenes: number, widestBytes: number, limits: AdapterReport['limits'],
+  maxBatchGenes = DEFAULT_BATCH_GENES): number[] {
+  const byMemory = Math.floor(Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize) / widestBytes);
   const size = Math.max(1, Math.min(maxBatchGenes, byMemory));
   const batches: number[] = [];
   for (let done = 0; done < nGenes; done += size) batches.push(Math.min(size, nGenes - done));

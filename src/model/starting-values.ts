@@ -16,7 +16,7 @@ export function momentLambda(stats: GeneStats): number {
   const { m } = stats;
   const { n, p, q, sizes, nSizes, bxx } = stats.pattern;
   const m0 = assembleM(stats, 0, new Float64Array(m * m)); // λ = 0: XᵀX and friends
-  const within = regressLastColumn(stats.w, m, Float64Array.from({ length: m }, (_, j) => m0[j * m + j]));
+  const within = withinGroupFit(stats, m0);
   const dofE = n - q - within.rank;
   if (dofE <= 0 || !(within.residual > 0)) return NaN;
   const sigma2E0 = within.residual / dofE;
@@ -32,4 +32,15 @@ export function momentLambda(stats: GeneStats): number {
   if (!(trace > 0)) return NaN;
   const sigma2G0 = (sseX - within.residual - (q + within.rank - p) * sigma2E0) / trace;
   return Math.max(0, sigma2G0 / sigma2E0);
+}
+
+/**
+ * The within-group regression of y on X, which with the group indicators spans [X Z]: its residual sum of
+ * squares SSE([X Z]) and the rank of X within groups (rank[X Z] = q + rank). Rank-revealing (regressLastColumn),
+ * each column judged against its total sum of squares, the diagonal of M(0) (`m0`, assembled here when not given).
+ */
+export function withinGroupFit(stats: GeneStats, m0 = assembleM(stats, 0, new Float64Array(stats.m * stats.m))):
+  { rank: number; residual: number } {
+  const { m } = stats;
+  return regressLastColumn(stats.w, m, Float64Array.from({ length: m }, (_, j) => m0[j * m + j]));
 }

@@ -32,10 +32,9 @@
  * simulation costs about (n − p)/8 + J/4 Philox calls and (n − p)/8 + J logs (n = 500 with 250 groups of 2:
  * ~63 of each), besides the grid walk's ≤ 200·2J multiply-adds.
  */
-import { choleskyInPlace } from '../model/linalg.js';
 import type { DesignPattern } from '../model/pattern.js';
+import { SPECTRAL_EIGEN_ZERO, spectralBasisOf } from '../model/spectral.js';
 import { chiSquareEvenPart, PHILOX_TAG_NORMAL, philoxKey, philoxWords, squaredNormalFromWords } from './philox.js';
-import { symmetricEigen } from './symmetric-eigen.js';
 import { exp, log1p } from './libm.js';
 
 /** RLRTSim's defaults: gridlength, log.grid.lo, log.grid.hi. */
@@ -47,7 +46,7 @@ export const RLRT_LOG_GRID_HI = 8;
  * Eigenvalues below this share of the largest count as zero. Such a μ enters f only through λμ ≤ e⁸·1e-12
  * ≈ 3e-9, i.e. as one more χ²₁ in w, so where the cut falls does not change the distribution.
  */
-export const RLRT_EIGEN_ZERO = 1e-12;
+export const RLRT_EIGEN_ZERO = SPECTRAL_EIGEN_ZERO;
 
 /**
  * RLRTSim's λ grid for λ0 = 0: c(0, exp(seq(logLo, logHi, length = gridLength − 1))), with R's seq
@@ -75,76 +74,16 @@ export function rlrtLambdaGrid(gridLength = RLRT_GRID_LENGTH, logLo = RLRT_LOG_G
  * sizes)): C = diag(s_k I_{r_k}) − F Fᵀ, F's block k = s_k T_k, T_kᵀ T_k = L⁻¹ B_k L⁻ᵀ (L Lᵀ = XᵀX,
  * B_k = X̄_kᵀ X̄_k = pattern.bxx). T_k comes from the eigen-decomposition of L⁻¹ B_k L⁻ᵀ, whose eigenvalues lie
  * in [0, 1/s_k] whatever the scale of X; those below 1e-13/s_k are rank noise and dropped (they would move an
- * eigenvalue by ≤ 1e-13 s_k). Cost O(sizes · p³ + R³), not O(q³).
+ * eigenvalue by ≤ 1e-13 s_k). Cost O(sizes · p³ + R³), not O(q³). The decomposition itself is spectralBasis's
+ * (src/model/spectral.ts), which the gpu.js backend's REML criterion shares.
  */
 export function rlrtEigenvalues(pattern: DesignPattern): Float64Array {
-  const { p, nSizes, sizes, sizeCount, wxx, bxx } = pattern;
+  const { xi, multiplicity } = spectralBasisOf(pattern);
   const eigen: number[] = [];
-  if (p === 0) {
-    for (let k = 0; k < nSizes; k++) for (let j = 0; j < sizeCount[k]; j++) eigen.push(sizes[k]);
-    return finish(eigen);
-  }
-
-  const l = Float64Array.from(wxx);
-  for (let k = 0; k < nSizes; k++) for (let i = 0; i < p * p; i++) l[i] += sizes[k] * bxx[k * p * p + i];
-  if (!choleskyInPlace(l, p)) throw new RangeError('rlrtEigenvalues: XᵀX is not positive definite');
-
-  // Rows of F, each of length p, with the size s_k of their class.
-  const rowsF: Float64Array[] = [];
-  const rowSize: number[] = [];
-  const g = new Float64Array(p * p);
-  const col = new Float64Array(p);
-  for (let k = 0; k < nSizes; k++) {
-    // g = L⁻¹ B_k L⁻ᵀ, column by column: L⁻¹ (B_k L⁻ᵀ)ᵀ by symmetry.
-    const half = new Float64Array(p * p); // L⁻¹ B_k
-    for (let b = 0; b < p; b++) {
-      for (let a = 0; a < p; a++) col[a] = bxx[k * p * p + a * p + b];
-      forwardSolve(l, p, col);
-      for (let a = 0; a < p; a++) half[a * p + b] = col[a];
-    }
-    for (let a = 0; a < p; a++) {
-      for (let b = 0; b < p; b++) col[b] = half[a * p + b];
-      forwardSolve(l, p, col);
-      for (let b = 0; b < p; b++) g[a * p + b] = col[b];
-    }
-    for (let a = 0; a < p; a++) {
-      for (let b = 0; b < a; b++) g[a * p + b] = g[b * p + a] = 0.5 * (g[a * p + b] + g[b * p + a]);
-    }
-    const s = sizes[k];
-    const { values, vectors } = symmetricEigen(g, p, { vectors: true });
-    let r = 0;
-    for (let i = 0; i < p && r < sizeCount[k]; i++) {
-      if (!(values[i] * s > 1e-13)) break;
-      const f = new Float64Array(p);
-      const root = s * Math.sqrt(values[i]);
-      for (let a = 0; a < p; a++) f[a] = root * vectors![a * p + i];
-      rowsF.push(f);
-      rowSize.push(s);
-      r++;
-    }
-    for (let j = r; j < sizeCount[k]; j++) eigen.push(s);
-  }
-
-  const m = rowsF.length;
-  const c = new Float64Array(m * m);
-  for (let i = 0; i < m; i++) {
-    for (let j = 0; j <= i; j++) {
-      let d = 0;
-      for (let a = 0; a < p; a++) d += rowsF[i][a] * rowsF[j][a];
-      c[i * m + j] = c[j * m + i] = (i === j ? rowSize[i] : 0) - d;
-    }
-  }
-  for (const mu of symmetricEigen(c, m).values) eigen.push(mu);
+  xi.forEach((v, j) => {
+    for (let i = 0; i < multiplicity[j]; i++) eigen.push(v);
+  });
   return finish(eigen);
-}
-
-/** Solves L x = b in place (L the lower factor in the lower triangle of `l`, m×m). */
-function forwardSolve(l: Float64Array, m: number, b: Float64Array): void {
-  for (let i = 0; i < m; i++) {
-    let s = b[i];
-    for (let k = 0; k < i; k++) s -= l[i * m + k] * b[k];
-    b[i] = s / l[i * m + i];
-  }
 }
 
 function finish(eigen: number[]): Float64Array {

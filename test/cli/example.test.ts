@@ -2,10 +2,11 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { itOn, webgpuBackend } from '../conformance/backends.js';
+import { itOn, testBackend, webgpuBackend } from '../conformance/backends.js';
 import { runCli, tempFiles } from '../helpers/cli.js';
 
 const webgpu = await webgpuBackend();
+const gpujs = await testBackend('gpujs');
 
 describe("the README's quick start: genelmm fit --example, end to end", () => {
   it('writes one row per gene of the bundled data, with statuses, and a summary JSON', () => {
@@ -38,10 +39,13 @@ describe("the README's quick start: genelmm fit --example, end to end", () => {
     }
   });
 
-  itOn(webgpu, 'genelmm compare --example: the GPU agrees with the CPU within SPEC §6 (exit 0)', () => {
-    const run = runCli(['compare', '--example', '--quiet']);
-    assert.equal(run.status, 0, `${run.stdout}\n${run.stderr}`);
-    assert.match(run.stdout, /statuses: identical/);
-    assert.match(run.stdout, /agreement: within SPEC §6/);
-  });
+  for (const [backend, args] of [[webgpu, []], [gpujs, ['--backend', 'gpujs']]] as const) {
+    itOn(backend, `genelmm compare --example${args.length ? ` ${args.join(' ')}` : ''}: the GPU agrees with the CPU within SPEC §6 (exit 0)`, () => {
+      const run = runCli(['compare', '--example', '--quiet', ...args]);
+      assert.equal(run.status, 0, `${run.stdout}\n${run.stderr}`);
+      assert.match(run.stdout, new RegExp(`GPU: ${backend.name} on `));
+      assert.match(run.stdout, /statuses: identical/);
+      assert.match(run.stdout, /agreement: within SPEC §6/);
+    });
+  }
 });

@@ -9,9 +9,10 @@ import { it, type TestContext } from 'node:test';
 import { compareResults, type Comparison, formatComparison } from '../../src/compare.js';
 import type { FitResult } from '../../src/fit-genes.js';
 import { describeAdapter, probeAdapter } from '../../src/gpu/device.js';
+import { probeGpuJs } from '../../src/gpujs/device.js';
 import { type GeneResults, sliceResults, STATUSES } from '../../src/results.js';
 
-export type BackendName = 'cpu' | 'webgpu';
+export type BackendName = 'cpu' | 'webgpu' | 'gpujs';
 
 /** A backend the suite knows, whether this machine can run it, and why (or why not). */
 export interface TestBackend {
@@ -20,7 +21,10 @@ export interface TestBackend {
   reason: string;
 }
 
-/** CI sets CI=true; there SwiftShader is installed, so a missing WebGPU adapter is a failure, not a skip. */
+/**
+ * CI sets CI=true; there SwiftShader is installed, so a missing WebGPU adapter (for webgpu, and for gpujs in its
+ * webgpu mode on Dawn) is a failure, not a skip.
+ */
 export function inCi(): boolean {
   const ci = process.env.CI;
   return ci !== undefined && ci !== '' && ci !== 'false' && ci !== '0';
@@ -28,23 +32,35 @@ export function inCi(): boolean {
 
 let found: Promise<TestBackend[]> | undefined;
 
-/** Every backend of the suite: the CPU always; WebGPU where an adapter answers (probeAdapter). */
+/**
+ * Every backend of the suite: the CPU always; WebGPU where an adapter answers (probeAdapter); gpu.js where it has
+ * a mode here (probeGpuJs: webgpu on Dawn in Node).
+ */
 export function findBackends(): Promise<TestBackend[]> {
   found ??= (async () => {
     const adapter = await probeAdapter();
+    const gpujs = await probeGpuJs();
     return [
       { name: 'cpu', available: true, reason: 'the f64 reference, always available' },
       'unavailable' in adapter
         ? { name: 'webgpu', available: false, reason: adapter.unavailable }
         : { name: 'webgpu', available: true, reason: describeAdapter(adapter) },
+      'unavailable' in gpujs
+        ? { name: 'gpujs', available: false, reason: gpujs.unavailable }
+        : { name: 'gpujs', available: true, reason: `gpu.js ${gpujs.mode} on ${describeAdapter(gpujs.adapter)}` },
     ];
   })();
   return found;
 }
 
+/** The entry of findBackends for one backend. */
+export async function testBackend(name: BackendName): Promise<TestBackend> {
+  return (await findBackends()).find((b) => b.name === name)!;
+}
+
 /** The WebGPU entry of findBackends. */
 export async function webgpuBackend(): Promise<TestBackend> {
-  return (await findBackends()).find((b) => b.name === 'webgpu')!;
+  return testBackend('webgpu');
 }
 
 /**
@@ -69,10 +85,13 @@ export function itOn(backend: TestBackend, name: string, fn: (t: TestContext) =>
   });
 }
 
-/** A run that was asked for WebGPU really ran there: fitGenes falls back to the CPU (with a notice) when no device is had. */
-export function assertRanOnGpu(fit: FitResult): NonNullable<FitResult['gpu']> {
-  assert.equal(fit.backend.name, 'webgpu', `the WebGPU backend ran (notices: ${fit.notices.join('; ') || 'none'})`);
-  assert.ok(fit.gpu !== undefined, 'a WebGPU run has a GPU report');
+/**
+ * A run that was asked for a GPU backend really ran there: fitGenes falls back to the CPU (with a notice) when no
+ * device is had.
+ */
+export function assertRanOnGpu(fit: FitResult, backend: Exclude<BackendName, 'cpu'> = 'webgpu'): NonNullable<FitResult['gpu']> {
+  assert.equal(fit.backend.name, backend, `the ${backend} backend ran (notices: ${fit.notices.join('; ') || 'none'})`);
+  assert.ok(fit.gpu !== undefined, 'a GPU run has a GPU report');
   return fit.gpu;
 }
 
@@ -161,6 +180,13 @@ export function exactDifferences(geneIds: string[], expected: GeneResults, actua
     }
   }
   return lines;
+}
+
+/** Asserts that a gene's GPU result does not depend on its batch or on the workgroup that computed it. */
+export function assertSameAsOneBatch(label: string, oneBatch: FitResult, gpu: FitResult): void {
+  const all = Array.from({ length: gpu.results.nGenes }, (_, g) => g);
+  const diffs = exactDifferences(gpu.geneIds, oneBatch.results, gpu.results, all);
+  assert.deepEqual(diffs, [], `${label}: every gene bit for bit as in one 1-D batch (expected = one batch):\n${diffs.slice(0, 20).join('\n')}`);
 }
 
 /** "refined r of n GPU genes (x%)". */

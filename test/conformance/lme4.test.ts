@@ -1,7 +1,7 @@
 /**
  * One list of cases, every backend (STYLE habit 3): each case of the shared lme4 classics and of
- * test/fixtures/lme4 runs on the cpu backend, judged against lme4/lmerTest, and on the webgpu backend, judged
- * against lme4's singular flags and the cpu run (SPEC §6). A backend without an adapter is skipped with the
+ * test/fixtures/lme4 runs on the cpu backend, judged against lme4/lmerTest, and on the webgpu and gpujs backends,
+ * judged against lme4's singular flags and the cpu run (SPEC §6). A backend without an adapter is skipped with the
  * reason (failed in CI).
  */
 import assert from 'node:assert/strict';
@@ -112,15 +112,16 @@ async function checkCpu(c: ReferenceCase): Promise<void> {
 }
 
 /**
- * webgpu: statuses equal lme4's singular flags, and every gene agrees with the cpu run within SPEC §6's GPU
- * row. Prints the largest differences per column and the share of genes the host refitted in f64.
+ * A GPU backend (webgpu, gpujs): statuses equal lme4's singular flags, and every gene agrees with the cpu run
+ * within SPEC §6's GPU row. Prints the largest differences per column and the share of genes the host refitted in
+ * f64.
  */
-async function checkWebGpu(c: ReferenceCase): Promise<void> {
-  const gpu = await fitGenes(c.matrix, c.samples, c.formula, { backend: 'webgpu', threads: 1 });
-  const report = assertRanOnGpu(gpu);
+async function checkGpu(backend: 'webgpu' | 'gpujs', c: ReferenceCase): Promise<void> {
+  const gpu = await fitGenes(c.matrix, c.samples, c.formula, { backend, threads: 1 });
+  const report = assertRanOnGpu(gpu, backend);
   const cpu = await cpuFit(c);
   const comparison = assertGpuMatchesCpu(c.name, cpu, gpu);
-  console.log(`${c.name} (webgpu against cpu): ${report.batches} batch(es), ${refinedFraction(report)}, ` +
+  console.log(`${c.name} (${backend} against cpu): ${report.batches} batch(es), ${refinedFraction(report)}, ` +
     `${report.cpuGenes} on the CPU; largest differences:\n${formatComparison(comparison)}`);
   const failures = c.genes.flatMap((ref) => {
     const g = gpu.geneIds.indexOf(ref.gene);
@@ -133,7 +134,11 @@ async function checkWebGpu(c: ReferenceCase): Promise<void> {
   assert.ok(report.gpuGenes > 0, `${c.name}: the GPU fitted genes (gpuGenes ${report.gpuGenes}, cpuGenes ${report.cpuGenes})`);
 }
 
-const CHECKS: Record<BackendName, (c: ReferenceCase) => Promise<void>> = { cpu: checkCpu, webgpu: checkWebGpu };
+const CHECKS: Record<BackendName, (c: ReferenceCase) => Promise<void>> = {
+  cpu: checkCpu,
+  webgpu: (c) => checkGpu('webgpu', c),
+  gpujs: (c) => checkGpu('gpujs', c),
+};
 
 const suites: [string, string][] = [
   ['shared lme4 classics', SHARED_LME4],

@@ -28,4 +28,5 @@ export { GPU_TOLERANCE };
 export const TOLERANCES = {
   cpu: { against: 'lme4/lmerTest', tolerance: CPU_VS_LME4 },
   webgpu: { against: 'the cpu backend', tolerance: GPU_TOLERANCE },
+  gpujs: { against: 'the cpu backend', tolerance: GPU_TOLERANCE },
 } as const;

@@ -1,33 +1,24 @@
 /**
- * The WebGPU backend at its edges: batch boundaries, dispatches folded into 2-D, batches mixing every status,
- * one gene, one group. Every test fits the same input on the cpu backend and asserts SPEC §6's GPU row
- * (compareResults) with identical statuses, plus what the GPU report says happened. Skipped, with the
- * reason, where no adapter answers; failed in CI.
+ * The WebGPU backend at its edges: the cases every GPU backend shares (test/helpers/gpu-edge-cases.ts: batch
+ * boundaries, batches mixing every status, one gene, one group), and dispatches folded into 2-D. Every test fits
+ * the same input on the cpu backend and asserts SPEC §6's GPU row (compareResults) with identical statuses, plus
+ * what the GPU report says happened. Skipped, with the reason, where no adapter answers; failed in CI.
  */
 import assert from 'node:assert/strict';
 import { describe } from 'node:test';
-import { type FitOptions, type FitResult, fitGenes } from '../../src/fit-genes.js';
+import type { FitOptions, FitResult } from '../../src/fit-genes.js';
 import { dispatchSize } from '../../src/gpu/plan.js';
-import type { ExpressionMatrix, SampleSheet } from '../../src/io/types.js';
-import { STATUSES } from '../../src/results.js';
 import { FIXTURES_LME4, loadCase, type ReferenceCase } from '../helpers/cases.js';
-import { assertGpuMatchesCpu, assertRanOnGpu, exactDifferences, itOn, webgpuBackend } from '../conformance/backends.js';
+import { fitCpu, type Input } from '../helpers/inputs.js';
+import { fitOn, sharedEdgeCases } from '../helpers/gpu-edge-cases.js';
+import { assertGpuMatchesCpu, assertRanOnGpu, assertSameAsOneBatch, itOn, webgpuBackend } from '../conformance/backends.js';
 
 const webgpu = await webgpuBackend();
 
 /** The shaders' workgroup size (gene-stats, moment-start, reml-search). */
 const WORKGROUP_SIZE = 64;
 
-interface Input {
-  matrix: ExpressionMatrix;
-  samples: SampleSheet;
-  formula: string;
-}
-
-const fitCpu = (input: Input, options: FitOptions = {}): Promise<FitResult> =>
-  fitGenes(input.matrix, input.samples, input.formula, { ...options, backend: 'cpu', threads: 1 });
-const fitGpu = (input: Input, gpu: FitOptions['gpu'] = {}, options: FitOptions = {}): Promise<FitResult> =>
-  fitGenes(input.matrix, input.samples, input.formula, { ...options, backend: 'webgpu', threads: 1, gpu });
+const fitGpu = (input: Input, gpu: FitOptions['gpu'] = {}): Promise<FitResult> => fitOn('webgpu', input, gpu);
 
 let sim300: Promise<{ input: ReferenceCase; cpu: FitResult; oneBatch: FitResult }> | undefined;
 
@@ -46,74 +37,8 @@ function sim300Runs(): Promise<{ input: ReferenceCase; cpu: FitResult; oneBatch:
   return sim300;
 }
 
-/** Genes [from, to) of a matrix, as a matrix. */
-function genesOf(matrix: ExpressionMatrix, from: number, to: number): ExpressionMatrix {
-  return { ...matrix, geneIds: matrix.geneIds.slice(from, to), nGenes: to - from,
-    values: matrix.values.slice(from * matrix.nSamples, to * matrix.nSamples) };
-}
-
-/** Asserts that a gene's GPU result does not depend on its batch or on the workgroup that computed it. */
-function assertSameAsOneBatch(label: string, oneBatch: FitResult, gpu: FitResult): void {
-  const all = Array.from({ length: gpu.results.nGenes }, (_, g) => g);
-  const diffs = exactDifferences(gpu.geneIds, oneBatch.results, gpu.results, all);
-  assert.deepEqual(diffs, [], `${label}: every gene bit for bit as in one 1-D batch (expected = one batch):\n${diffs.slice(0, 20).join('\n')}`);
-}
-
-const statusesOf = (fit: FitResult): Record<string, string> =>
-  Object.fromEntries(fit.geneIds.map((id, g) => [id, STATUSES[fit.results.status[g]]]));
-
-/**
- * 6 groups × 4 samples, treatment alternating within groups; one gene of each kind. The expected cpu
- * status is part of each entry.
- */
-function mixedInput(): Input & { expected: Record<string, string> } {
-  const nSamples = 24;
-  const sampleIds = Array.from({ length: nSamples }, (_, i) => `s${i + 1}`);
-  let seed = 11;
-  const rand = (): number => {
-    seed = (seed * 16807) % 2147483647;
-    return seed / 2147483647 - 0.5;
-  };
-  const normal = (): number[] => sampleIds.map((_, i) => 10 + Math.floor(i / 4) * 0.8 + (i % 2) * 0.3 + rand());
-  const within = [0.3, -0.2, 0.5, -0.6];
-  const genes: [string, string, number[]][] = [
-    ['normal_1', 'ok', normal()],
-    ['normal_with_na', 'ok', normal().map((v, i) => (i === 5 || i === 17 ? NaN : v))],
-    ['all_zero', 'constant', sampleIds.map(() => 0)],
-    ['constant_five', 'constant', sampleIds.map(() => 5)],
-    ['na_heavy', 'insufficient', sampleIds.map((_, i) => (i < 3 ? 1 + i : NaN))],
-    ['all_na', 'insufficient', sampleIds.map(() => NaN)],
-    // Every group holds the same four values (in another order), so the group means are equal: σ̂²_g = 0.
-    ['singular_equal_means', 'singular', sampleIds.map((_, i) => 4 + within[(i + Math.floor(i / 4)) % 4])],
-    ['singular_mirrored', 'singular', sampleIds.map((_, i) => 4 + within[i % 4] * (Math.floor(i / 4) % 2 ? 1 : -1))],
-    // Only the ctrl samples: treatment is aliased with the intercept on this gene's rows.
-    ['aliased_treatment', 'ok', normal().map((v, i) => (i % 2 ? NaN : v))],
-    ['normal_2', 'ok', normal()],
-  ];
-  return {
-    matrix: { file: 'mixed.tsv', geneIds: genes.map(([id]) => id), sampleIds, nGenes: genes.length, nSamples,
-      values: Float64Array.from(genes.flatMap(([, , v]) => v)) },
-    samples: { file: 'mixed.samples.tsv', idColumn: 'sample', ids: sampleIds,
-      columns: new Map([['group', sampleIds.map((_, i) => `g${Math.floor(i / 4)}`)],
-        ['treatment', sampleIds.map((_, i) => (i % 2 === 0 ? 'ctrl' : 'trt'))]]),
-      lines: sampleIds.map((_, i) => i + 2) },
-    formula: '~ treatment + (1 | group)',
-    expected: Object.fromEntries(genes.map(([id, status]) => [id, status])),
-  };
-}
-
 describe(`webgpu edge cases, each against the cpu backend (${webgpu.reason})`, () => {
-  itOn(webgpu, 'a batch boundary splits the genes: sim300 in batches of 37', async () => {
-    const { input, cpu, oneBatch } = await sim300Runs();
-    const gpu = await fitGpu(input, { maxBatchGenes: 37 });
-    const report = assertRanOnGpu(gpu);
-    assert.equal(report.batches, Math.ceil(300 / 37), 'batches of 37 genes');
-    assert.ok(report.batches > 1);
-    assert.equal(report.failure, null);
-    assert.equal(report.gpuGenes, 300, 'every gene went through the GPU');
-    assertGpuMatchesCpu('sim300 in batches of 37', cpu, gpu);
-    assertSameAsOneBatch('sim300 in batches of 37', oneBatch, gpu);
-  });
+  sharedEdgeCases({ ...webgpu, name: 'webgpu' }, sim300Runs);
 
   itOn(webgpu, 'dispatches folded into 2-D: at most 2 workgroups a row, 300 genes in one batch', async () => {
     const { input, cpu, oneBatch } = await sim300Runs();
@@ -129,67 +54,5 @@ describe(`webgpu edge cases, each against the cpu backend (${webgpu.reason})`, (
     // comparison above; equality with the 1-D run (refined genes included) rules that out.
     assert.equal(report.refinedGenes, oneBatch.gpu!.refinedGenes, 'no more genes refitted than in 1-D');
     assertSameAsOneBatch('sim300 folded into 2-D', oneBatch, gpu);
-  });
-
-  itOn(webgpu, 'one batch mixing NAs, constant, all-zero, insufficient, singular and aliased genes', async () => {
-    const input = mixedInput();
-    const cpu = await fitCpu(input);
-    assert.deepEqual(statusesOf(cpu), input.expected, 'the cpu run has one gene of each kind');
-    const gpu = await fitGpu(input);
-    const report = assertRanOnGpu(gpu);
-    assert.equal(report.batches, 1);
-    assert.equal(report.failure, null);
-    assert.equal(report.cpuGenes, 1, 'the gene with treatment aliased on its rows is fitted on the CPU');
-    assert.equal(report.gpuGenes, 5, 'the other ok and singular genes are fitted on the GPU');
-    assertGpuMatchesCpu('mixed batch', cpu, gpu);
-    assert.deepEqual(gpu.results.messages, cpu.results.messages, 'the same message for every gene');
-    assert.deepEqual([...gpu.results.n], [...cpu.results.n], 'the same observations for every gene');
-  });
-
-  itOn(webgpu, 'a batch with no gene for the GPU (constant, insufficient) is not a GPU failure', async () => {
-    const input = mixedInput();
-    const cpu = await fitCpu(input);
-    // Batches of 2: [normal_1, normal_with_na], [all_zero, constant_five], [na_heavy, all_na], …
-    const gpu = await fitGpu(input, { maxBatchGenes: 2 });
-    const report = assertRanOnGpu(gpu);
-    assert.equal(report.failure, null, 'no GPU failure');
-    assert.equal(report.batches, 3, 'the three batches with genes to fit on the GPU are submitted');
-    assert.equal(report.gpuGenes, 5);
-    assert.equal(report.cpuGenes, 1, 'only the aliased gene is fitted on the CPU');
-    assertGpuMatchesCpu('mixed, batches of 2', cpu, gpu);
-    assert.deepEqual(gpu.results.messages, cpu.results.messages, 'the same message for every gene');
-  });
-
-  itOn(webgpu, 'one gene', async () => {
-    const { input } = await sim300Runs();
-    const one = { ...input, matrix: genesOf(input.matrix, 117, 118) };
-    const cpu = await fitCpu(one);
-    const gpu = await fitGpu(one);
-    const report = assertRanOnGpu(gpu);
-    assert.deepEqual({ batches: report.batches, gpuGenes: report.gpuGenes, cpuGenes: report.cpuGenes, failure: report.failure },
-      { batches: 1, gpuGenes: 1, cpuGenes: 0, failure: null });
-    assert.equal(gpu.results.nGenes, 1);
-    assertGpuMatchesCpu('one gene', cpu, gpu);
-  });
-
-  itOn(webgpu, 'one sample group: every gene insufficient on both backends, no GPU error', async () => {
-    const { input } = await sim300Runs();
-    const oneGroup: Input = {
-      ...input,
-      matrix: genesOf(input.matrix, 0, 5),
-      samples: { ...input.samples, columns: new Map([...input.samples.columns].map(([name, cells]) =>
-        [name, name === 'individual' ? cells.map(() => 'everyone') : cells])) },
-    };
-    const cpu = await fitCpu(oneGroup);
-    const gpu = await fitGpu(oneGroup);
-    const report = assertRanOnGpu(gpu);
-    for (const fit of [cpu, gpu]) {
-      assert.deepEqual(Object.values(statusesOf(fit)), Array(5).fill('insufficient'), `${fit.backend.name}: every gene insufficient`);
-    }
-    assert.deepEqual(gpu.results.messages, cpu.results.messages);
-    assert.equal(report.failure, null, 'no GPU error');
-    assert.deepEqual({ batches: report.batches, gpuGenes: report.gpuGenes, cpuGenes: report.cpuGenes },
-      { batches: 0, gpuGenes: 0, cpuGenes: 0 }, 'nothing to fit, on the GPU or the CPU');
-    assertGpuMatchesCpu('one group', cpu, gpu);
   });
 });

@@ -2,6 +2,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readMatrix, readSampleSheet } from '../../src/io/read-files.js';
+import { buildDesign } from '../../src/model/design.js';
+import { parseFormula } from '../../src/model/formula.js';
+import { computeGeneStats, type GeneStats } from '../../src/model/gene-stats.js';
+import { GenePreparer } from '../../src/model/prepare.js';
 import type { ExpressionMatrix, SampleSheet } from '../../src/io/types.js';
 
 /** The repository root (tests run from dist/test/...). */
@@ -49,4 +53,19 @@ export async function loadCase(dir: string, name: string): Promise<ReferenceCase
 /** Names of the cases in a fixture directory. */
 export function caseNames(dir: string): string[] {
   return fs.readdirSync(dir).filter((f) => f.endsWith('.lme4.json')).map((f) => f.replace('.lme4.json', '')).sort();
+}
+
+/**
+ * The statistics of every gene of a case that the fit would fit (status ready: not constant or insufficient),
+ * prepared as fitGenes prepares them with --transform none (each gene's missing values dropped).
+ */
+export function caseGeneStats(c: ReferenceCase): { id: string; stats: GeneStats }[] {
+  const design = buildDesign(parseFormula(c.formula), c.samples, c.matrix.sampleIds);
+  const preparer = new GenePreparer({ design, transform: 'none', librarySizes: null, filters: {} });
+  const out: { id: string; stats: GeneStats }[] = [];
+  c.matrix.geneIds.forEach((id, g) => {
+    const prepared = preparer.prepare(c.matrix.values.subarray(g * c.matrix.nSamples, (g + 1) * c.matrix.nSamples));
+    if (prepared.status === 'ready') out.push({ id, stats: computeGeneStats(prepared.pattern, prepared.y) });
+  });
+  return out;
 }

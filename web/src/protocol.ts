@@ -3,7 +3,7 @@
  * with its id, and streams progress and notices of the run under way.
  */
 import type { BackendDescription } from '../../src/backends/backend.js';
-import type { GpuRunReport } from '../../src/backends/webgpu.js';
+import type { GpuRunReport } from '../../src/backends/gpu-batches.js';
 import type { FitCliOptions } from '../../src/cli/option-values.js';
 import type { FitResult } from '../../src/fit-genes.js';
 import type { TableFormat } from '../../src/io/table-format.js';

@@ -1,0 +1,156 @@
+import type { AdapterReport } from '../gpu/device.js';
+import { fitGene } from '../model/fit-gene.js';
+import { computeGeneStats } from '../model/gene-stats.js';
+import type { GenePreparer, ReadyGene } from '../model/prepare.js';
+import { copyResults, type GeneResults } from '../results.js';
+import type { FitJob } from './backend.js';
+import { fitBlockCpu, storeFit, storeSkipped } from './cpu-kernel.js';
+
+/** Options both GPU backends take (test hooks included). */
+export interface GpuBatchOptions {
+  /** Genes per batch at most (default: plan.ts's DEFAULT_BATCH_GENES, less where the device's limits say). */
+  maxBatchGenes?: number;
+  /** Test hook: lose the device after submitting this many batches, as a driver reset would. */
+  loseDeviceAfterBatches?: number;
+}
+
+/** What a GPU run did, for the run summary (the WebGPU and the gpu.js backend alike). */
+export interface GpuRunReport {
+  adapter: AdapterReport;
+  batches: number;
+  /** Genes whose search ran on the GPU. */
+  gpuGenes: number;
+  /** Of those, genes refitted in f64 on the CPU because the f32 result failed a check. */
+  refinedGenes: number;
+  /** Genes fitted on the CPU from the start: aliased columns on their rows, or batches after a GPU failure. */
+  cpuGenes: number;
+  /** Why the GPU stopped being used, when it did. */
+  failure: string | null;
+  /**
+   * Host preparation, upload calls, time the host waited for the GPU (compute and readback not hidden behind
+   * host work), host finishing; and the compute time alone from timestamp queries where the adapter has them
+   * (else null).
+   */
+  timings: { prepareMs: number; uploadMs: number; gpuMs: number; finishMs: number; computeMs: number | null };
+}
+
+/** An error as one line of the report. */
+function errorText(e: unknown): string {
+  return e instanceof Error ? (e.message || e.name).split('\n')[0] : String(e);
+}
+
+/** A report with nothing done yet. */
+export function emptyRunReport(adapter: AdapterReport): GpuRunReport {
+  return { adapter, batches: 0, gpuGenes: 0, refinedGenes: 0, cpuGenes: 0, failure: null,
+    timings: { prepareMs: 0, uploadMs: 0, gpuMs: 0, finishMs: 0, computeMs: adapter.hasTimestamps ? 0 : null } };
+}
+
+/** A batch as the host prepared it: genes [offset, offset + nGenes), of which deviceGenes go to the device. */
+export interface HostBatch {
+  offset: number;
+  nGenes: number;
+  deviceGenes: number;
+}
+
+/** The steps of a GPU backend that runGpuBatches drives, batch by batch. */
+export interface GpuBatchSteps<H extends HostBatch, D> {
+  /**
+   * Prepares genes [offset, offset + nGenes) on the host, storing at once the genes it settles itself (not fitted,
+   * or fitted on the CPU).
+   */
+  prepare(offset: number, nGenes: number): H;
+  /** Starts the device's work on a batch (deviceGenes > 0); resolves once it is submitted, before it is computed. */
+  submit(host: H): D | Promise<D>;
+  /** Resolves when the device's results of a batch can be read. */
+  wait(device: D): Promise<void>;
+  /** Reads the device's results and finishes the batch's genes on the host. */
+  finish(host: H, device: D): void;
+  /** Frees a batch's device resources, whether it finished or failed. */
+  release?(device: D): void;
+  /** Why the device must not be trusted any more, or null. */
+  failure(): string | null;
+  /** Called after each batch is submitted (and the one before it finished), with the batches submitted so far. */
+  afterSubmit?(batches: number): void;
+}
+
+/**
+ * Runs a fit's batches through a GPU backend's steps, the device working on one batch while the host finishes the
+ * one before and prepares the next. A batch whose device work fails (an error, a lost device) is fitted on the CPU
+ * (fitBlockCpu), as is every batch after it (none is submitted once report.failure is set), and report.failure
+ * says why: no gene is lost. Fills `out` and the
+ * report's batches, gpuGenes, cpuGenes, failure and timings (prepare, gpu, finish).
+ */
+export async function runGpuBatches<H extends HostBatch, D>(job: FitJob, batchSizes: number[], steps: GpuBatchSteps<H, D>,
+  report: GpuRunReport, out: GeneResults, onProgress?: (genesDone: number) => void): Promise<void> {
+  let offset = 0;
+  let done = 0;
+  type Pending = { host: H; device: D | undefined; error?: unknown };
+  const complete = async ({ host, device, error }: Pending): Promise<void> => {
+    try {
+      if (host.deviceGenes === 0) return; // every gene was settled on the host
+      if (error !== undefined) throw error;
+      if (device === undefined) throw new Error(steps.failure() ?? 'the GPU is not in use');
+      const waiting = performance.now();
+      await steps.wait(device);
+      report.timings.gpuMs += performance.now() - waiting;
+      const failure = steps.failure();
+      if (failure) throw new Error(failure);
+      const t = performance.now();
+      steps.finish(host, device);
+      report.timings.finishMs += performance.now() - t;
+      report.gpuGenes += host.deviceGenes;
+    } catch (e) {
+      // A lost device rejects mapAsync with an empty AbortError; the loss itself says why.
+      report.failure ??= steps.failure() ?? errorText(e);
+      const { offset: o, nGenes } = host;
+      copyResults(fitBlockCpu(job.context, job.values.subarray(o * job.nSamples, (o + nGenes) * job.nSamples), nGenes), out, o);
+      report.cpuGenes += nGenes;
+    } finally {
+      if (device !== undefined) steps.release?.(device);
+      done += host.nGenes;
+      onProgress?.(done);
+    }
+  };
+  let pending: Pending | undefined;
+  for (const nGenes of batchSizes) {
+    const t = performance.now();
+    const host = steps.prepare(offset, nGenes);
+    report.timings.prepareMs += performance.now() - t;
+    const next: Pending = { host, device: undefined };
+    if (report.failure === null && !steps.failure() && host.deviceGenes > 0) {
+      try {
+        next.device = await steps.submit(host);
+        report.batches++;
+      } catch (e) {
+        next.error = e;
+        report.failure ??= steps.failure() ?? errorText(e);
+      }
+    }
+    if (pending) await complete(pending);
+    pending = next;
+    offset += nGenes;
+    steps.afterSubmit?.(report.batches);
+  }
+  if (pending) await complete(pending);
+}
+
+/**
+ * The genes [offset, offset + nGenes) of a job that go to a GPU, prepared on the host in f64 (filters, transform,
+ * missing values, status): genes not fitted are stored in `out` at once, and genes with columns aliased on their
+ * rows are fitted on the CPU (counted in report.cpuGenes), as the GPU programs assume the design's full rank. A
+ * yielded gene's y is valid until the next one is yielded.
+ */
+export function* genesForDevice(job: FitJob, offset: number, nGenes: number, preparer: GenePreparer, out: GeneResults,
+  report: GpuRunReport): Generator<{ gene: number; ready: ReadyGene }> {
+  for (let g = offset; g < offset + nGenes; g++) {
+    const prepared = preparer.prepare(job.values.subarray(g * job.nSamples, (g + 1) * job.nSamples));
+    if (prepared.status !== 'ready') {
+      storeSkipped(out, g, prepared);
+    } else if (prepared.pattern.p < job.context.design.p) {
+      storeFit(out, g, prepared.pattern, prepared.mean, fitGene(computeGeneStats(prepared.pattern, prepared.y)));
+      report.cpuGenes++;
+    } else {
+      yield { gene: g, ready: prepared };
+    }
+  }
+}
