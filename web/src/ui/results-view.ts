@@ -72,7 +72,8 @@ export class ResultsView {
       h('div', { class: 'chips', id: 'status-counts' }, ...STATUSES.filter((s) => run.counts[s] > 0)
         .map((s) => h('span', { class: 'chip', 'data-status': s }, h('b', {}, count(run.counts[s])), ` ${s}`))),
       h('div', { id: 'backend-used' }, 'backend: ', h('b', {}, run.backend.name), ` on ${run.backend.device} (${run.backend.reason})`,
-        gpu ? `; ${count(gpu.gpuGenes)} genes on the GPU, ${count(gpu.refinedGenes)} refined in f64, ${count(gpu.cpuGenes)} on the CPU` +
+        gpu ? `; ${count(gpu.gpuGenes)} genes on the GPU in ${count(gpu.batches)} batch${gpu.batches === 1 ? '' : 'es'}, ` +
+          `${count(gpu.refinedGenes)} refined in f64, ${count(gpu.cpuGenes)} on the CPU` +
           (gpu.failure ? ` (${gpu.failure})` : '') : ''),
       h('div', { class: 'muted' }, `fit ${duration(t.fitMs)}`, run.rlrtExact ? `, exact RLRT ${duration(t.rlrtExactMs)}` : '',
         run.bootstrap ? `, bootstrap ${duration(t.bootstrapMs)}` : '', `; ${duration(wallMs)} in all`),
