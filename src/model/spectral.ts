@@ -27,8 +27,9 @@ import type { GeneStats } from './gene-stats.js';
 import type { DesignPattern } from './pattern.js';
 import { withinGroupFit } from './starting-values.js';
 import { symmetricEigen } from '../stats/symmetric-eigen.js';
+import { ln, log1p } from '../stats/libm.js';
 
-const LOG_2PI = Math.log(2 * Math.PI);
+const LOG_2PI = ln(2 * Math.PI);
 
 /**
  * Eigenvalues of Zᵀ(I − P_X)Z below this share of the largest count as zero (rank noise, or exact zeros such as
@@ -77,7 +78,7 @@ export function spectralBasis(pattern: DesignPattern): SpectralBasis {
   for (let k = 0; k < nSizes; k++) for (let i = 0; i < p * p; i++) l[i] += sizes[k] * bxx[k * p * p + i];
   if (!choleskyInPlace(l, p)) throw new RangeError('spectralBasis: XᵀX is not positive definite');
   let logDetXtX = 0;
-  for (let i = 0; i < p; i++) logDetXtX += 2 * Math.log(l[i * p + i]);
+  for (let i = 0; i < p; i++) logDetXtX += 2 * ln(l[i * p + i]);
 
   const multiplicity = Float64Array.from(sizeCount);
   const rowsF: Float64Array[] = []; // f_i = s_k √λ_{k,a} V_k[:,a]
@@ -241,14 +242,14 @@ export function spectralResidual(gene: SpectralGene, lambda: number): number {
 export function spectralCriterionVarying(gene: SpectralGene, lambda: number): number {
   const { xi, multiplicity, pattern } = gene.basis;
   let logDet = 0;
-  for (let j = 0; j < xi.length; j++) logDet += multiplicity[j] * Math.log1p(lambda * xi[j]);
-  return logDet + (pattern.n - pattern.p) * Math.log(spectralResidual(gene, lambda));
+  for (let j = 0; j < xi.length; j++) logDet += multiplicity[j] * log1p(lambda * xi[j]);
+  return logDet + (pattern.n - pattern.p) * ln(spectralResidual(gene, lambda));
 }
 
 /** −2ℓ_R(λ) in spectral form; equals remlCriterion(stats, λ) to rounding. NaN where r_λ = 0. */
 export function spectralCriterion(gene: SpectralGene, lambda: number): number {
   const { n, p } = gene.basis.pattern;
-  const v = spectralCriterionVarying(gene, lambda) + gene.basis.logDetXtX + (n - p) * (1 + LOG_2PI - Math.log(n - p));
+  const v = spectralCriterionVarying(gene, lambda) + gene.basis.logDetXtX + (n - p) * (1 + LOG_2PI - ln(n - p));
   return Number.isFinite(v) ? v : NaN;
 }
 
