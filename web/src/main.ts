@@ -135,8 +135,6 @@ async function run(): Promise<void> {
     for (const slot of [matrix, sheet] as InputSlot<unknown>[]) {
       if (slot.generation !== client.generation && !(await load(slot, slot.file!))) return;
     }
-    running = true;
-    updateRunButton();
     const view = await client.ask({ type: 'run', formula: form.formula(), options: form.options() });
     const answered = performance.now();
     results.show(view, answered - started, exampleLoaded ? 'genelmm-example' : 'genelmm-results');
