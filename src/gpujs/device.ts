@@ -70,15 +70,24 @@ function exposeToGpuJs(gpu: GPU): void {
 
 const message = (e: unknown): string => (e instanceof Error ? e.message.split('\n')[0] : String(e));
 
+/**
+ * What genelmm reports of a WebGL2 context's GPU: its vendor and renderer (unmasked where the browser allows), and
+ * whether that renderer draws in software (SwiftShader, llvmpipe…), which `auto` does not use.
+ */
+export function webgl2Device(gl: WebGL2RenderingContext): { vendor: string; renderer: string; isFallback: boolean } {
+  const info = gl.getExtension('WEBGL_debug_renderer_info');
+  const renderer = String(gl.getParameter(info ? info.UNMASKED_RENDERER_WEBGL : gl.RENDERER));
+  const vendor = String(gl.getParameter(info ? info.UNMASKED_VENDOR_WEBGL : gl.VENDOR));
+  return { vendor, renderer, isFallback: SOFTWARE_RENDERER.test(renderer) || /software/i.test(renderer) };
+}
+
 /** gpu.js in webgl2 mode on a context of our own (OffscreenCanvas where there is one: a worker has no document). */
 function webgl2Context(gpujs: GpuJsModule): GpuJsContext | GpuUnavailable {
   const canvas = typeof OffscreenCanvas !== 'undefined' ? new OffscreenCanvas(1, 1) : document.createElement('canvas');
   // gpu.js's own context attributes (WebGL2Kernel.initContext).
   const gl = canvas.getContext('webgl2', { alpha: false, depth: false, antialias: false }) as WebGL2RenderingContext | null;
   if (gl === null) return { unavailable: 'WebGL2 is supported but no context could be created' };
-  const info = gl.getExtension('WEBGL_debug_renderer_info');
-  const renderer = String(gl.getParameter(info ? info.UNMASKED_RENDERER_WEBGL : gl.RENDERER));
-  const vendor = String(gl.getParameter(info ? info.UNMASKED_VENDOR_WEBGL : gl.VENDOR));
+  const { vendor, renderer, isFallback } = webgl2Device(gl);
   const maxTexture = Number(gl.getParameter(gl.MAX_TEXTURE_SIZE));
   let failure: string | null = null;
   canvas.addEventListener('webglcontextlost', () => {
@@ -95,7 +104,7 @@ function webgl2Context(gpujs: GpuJsModule): GpuJsContext | GpuUnavailable {
       vendor,
       architecture: 'WebGL2',
       description: renderer,
-      isFallback: SOFTWARE_RENDERER.test(renderer) || /software/i.test(renderer),
+      isFallback,
       limits: { maxStorageBufferBindingSize: maxBytes, maxBufferSize: maxBytes, maxComputeWorkgroupsPerDimension: maxTexture,
         maxComputeInvocationsPerWorkgroup: 1 },
       hasTimestamps: false,

@@ -5,6 +5,8 @@
  */
 import type { BackendChoice } from '../../src/backends/backend.js';
 import { EXAMPLE } from '../../src/example.js';
+import { adapterReport } from '../../src/gpu/device.js';
+import { webgl2Device } from '../../src/gpujs/device.js';
 import exampleMatrixUrl from '../../data/bottomly/bottomly_count_table.tsv?url';
 import exampleSheetUrl from '../../data/bottomly/bottomly_phenodata.tsv?url';
 import { CancelledError, FitClient, WorkerError } from './fit-client.js';
@@ -182,20 +184,20 @@ function acceptFiles(zone: HTMLElement, picker: HTMLInputElement, slot: InputSlo
   });
 }
 
-/** Which backends this browser offers, as hints next to the backend choice (the run reports what it used). */
+/**
+ * Which backends this browser offers, as hints next to the backend choice (the run reports what it used), judged by
+ * the backends' own rules (adapterReport, webgl2Device).
+ */
 async function detectBackends(): Promise<void> {
   const notes: Partial<Record<BackendChoice, string>> = {};
   const gpu = (navigator as { gpu?: GPU }).gpu;
   const adapter = gpu ? await gpu.requestAdapter().catch(() => null) : null;
   if (adapter === null) notes.webgpu = 'not in this browser';
-  else if (/swiftshader|llvmpipe|software/i.test(`${adapter.info.architecture} ${adapter.info.description}`)) notes.webgpu = 'software';
-  const canvas = document.createElement('canvas');
-  const gl = canvas.getContext('webgl2');
+  else if (adapterReport(adapter).isFallback) notes.webgpu = 'software';
+  const gl = document.createElement('canvas').getContext('webgl2');
   if (gl === null) notes.gpujs = 'no WebGL2 here';
   else {
-    const info = gl.getExtension('WEBGL_debug_renderer_info');
-    const renderer = String(gl.getParameter(info ? info.UNMASKED_RENDERER_WEBGL : gl.RENDERER));
-    if (/swiftshader|llvmpipe|software/i.test(renderer)) notes.gpujs = 'software';
+    if (webgl2Device(gl).isFallback) notes.gpujs = 'software';
     gl.getExtension('WEBGL_lose_context')?.loseContext();
   }
   form.setAvailability(notes);
