@@ -1,8 +1,8 @@
 /**
  * The web app's inputs: matrices in every format the CLI reads, the formula built from the sample sheet's columns,
  * the options reaching the fit as the CLI's flags do (the download equals the CLI's output with the same flags),
- * and bad input, each error inline beside the input it concerns with the CLI's own text for the same file
- * (file:line:column: problem, then the suggestion), the page staying usable afterwards.
+ * files dropped on their zones as picked ones, and bad input, each error inline beside the input it concerns with the
+ * CLI's own text for the same file (file:line:column: problem, then the suggestion), the page staying usable afterwards.
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -137,6 +137,23 @@ describe('inputs and options in the web app (headless Chromium)', skipUnlessBrow
     assert.match(await app.page.textContent('#matrix-loaded') ?? '', /bottomly_count_table\.tsv\.gz: 36,536 genes × 21 samples/);
     await loadFiles(app.page, at('m.gct'), at('sheet.tsv'));
     assert.match(await app.page.textContent('#matrix-loaded') ?? '', /m\.gct: 2 genes × 4 samples/);
+  });
+
+  it('takes files dropped on their zones, as the picker does', async () => {
+    // Dropped under names of their own, so what the page shows can only come from the drop.
+    const drop = async (zone: string, from: string, name: string): Promise<void> => {
+      const dataTransfer = await app.page.evaluateHandle(([file, text]) => {
+        const transfer = new DataTransfer();
+        transfer.items.add(new File([text], file));
+        return transfer;
+      }, [name, fs.readFileSync(at(from), 'utf8')]);
+      await app.page.dispatchEvent(zone, 'drop', { dataTransfer });
+    };
+    await drop('#samples-drop', 'sheet.tsv', 'dropped-sheet.tsv');
+    await app.page.waitForFunction(() => /dropped-sheet\.tsv: 4 samples, ids in "sample"/.test(document.getElementById('samples-loaded')!.textContent!));
+    await drop('#matrix-drop', 'm.gct', 'dropped.gct');
+    await app.page.waitForFunction(() => /dropped\.gct: 2 genes × 4 samples/.test(document.getElementById('matrix-loaded')!.textContent!));
+    assert.match(await app.page.textContent('#formula-builder') ?? '', /cell type/, 'the dropped sheet\'s columns are offered');
   });
 
   it('builds the formula from the picked columns, in R\'s syntax (backticks for a name R would not take bare)', async () => {
