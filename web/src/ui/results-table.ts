@@ -69,7 +69,9 @@ export class ResultsTable {
     this.rows = rows;
     this.sortColumn = -1;
     this.selected = -1;
+    const previousStatus = this.status.value;
     this.status.replaceChildren(h('option', { value: '' }, 'every status'), ...STATUSES.map((s) => h('option', { value: s }, s)));
+    this.status.value = previousStatus;
     const numeric = columns.filter((c) => !TEXT_COLUMNS.has(c) && c !== 'gene');
     const previous = this.filterColumn.value;
     this.filterColumn.replaceChildren(...numeric.map((c) => h('option', { value: c }, c)));
