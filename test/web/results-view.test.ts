@@ -35,6 +35,15 @@ describe('the results view (headless Chromium)', skipUnlessBrowser(), () => {
       'one volcano point per fitted gene (every one has a strain effect and a p-value)');
     const heights = await app.page.$$eval('#plot-h2 svg g[aria-label="rect"] rect', (rects) => rects.map((e) => Number(e.getAttribute('height'))));
     assert.ok(heights.some((x) => x > 10), 'bars with height: the histogram is not blank');
+    // The p-value histogram has the 40 bins its uniform level assumes, and p = 1 (every singular gene) in the last one.
+    const bars = await app.page.$$eval('#plot-p svg g[aria-label="rect"] rect',
+      (rects) => rects.map((e) => ({ width: Number(e.getAttribute('width')), end: Number(e.getAttribute('x')) + Number(e.getAttribute('width')) })));
+    const [axisStart, axisEnd] = await app.page.$eval('#plot-p svg g[aria-description="uniform level"] line',
+      (e) => [Number(e.getAttribute('x1')), Number(e.getAttribute('x2'))]);
+    const binWidth = (axisEnd - axisStart) / 40;
+    for (const { width } of bars) assert.ok(width > binWidth - 1.5 && width <= binWidth, `a bar ${width} px wide, a 40th of the axis is ${binWidth}`);
+    const lastEnd = Math.max(...bars.map((b) => b.end));
+    assert.ok(Math.abs(lastEnd - axisEnd) < 1, `the last bin ends at ${lastEnd}, the axis at ${axisEnd}`);
     fs.mkdirSync(ARTIFACTS, { recursive: true });
     await app.page.screenshot({ path: path.join(ARTIFACTS, 'web-results.png'), fullPage: true });
   });
@@ -97,12 +106,16 @@ describe('the results view (headless Chromium)', skipUnlessBrowser(), () => {
     await app.page.fill('.table-controls input[aria-label="filter genes by id"]', '');
   });
 
-  it('shows a long run\'s progress, cancels it, and fits again afterwards', async () => {
+  it('shows a long run\'s progress, cancels it, and fits again afterwards with the options as they were', async () => {
+    await app.page.selectOption('select[aria-label="reference level of strain"]', 'DBA/2J');
     await app.page.fill('#bootstrap', '400');
     await app.page.selectOption('#backend', 'cpu');
     await app.page.click('#run');
     await app.page.waitForFunction(() => /^bootstrap \d/.test(document.getElementById('phase')!.textContent!), null, { timeout: 60_000 });
     assert.ok(await app.page.isVisible('#progress'), 'a progress bar');
+    for (const input of ['#matrix-file', '#samples-file', '#load-example']) {
+      assert.ok(await app.page.isDisabled(input), `${input} cannot change the inputs under the run`);
+    }
     // The page answers while the worker computes: typing into the table's filter takes effect at once.
     const started = performance.now();
     await app.page.fill('.table-controls input[aria-label="filter genes by id"]', 'ENSMUSG00000000001');
@@ -112,9 +125,13 @@ describe('the results view (headless Chromium)', skipUnlessBrowser(), () => {
     await app.page.click('#cancel');
     await app.page.waitForFunction(() => document.getElementById('phase')!.textContent === 'cancelled');
     assert.ok(await app.page.isEnabled('#run'), 'ready to run again');
+    assert.ok(await app.page.isHidden('#results'), 'the earlier results went with the cancelled worker');
     await app.page.fill('#bootstrap', '');
     const used = await fit(app.page, 'cpu');
     assert.match(used, /^backend: cpu/);
+    const header = (await download(app.page, 'tsv')).text.split('\n')[0];
+    assert.match(header, /\tbeta_strainC57BL\/6J\t/, 'the reference level picked before the cancel still holds (the files read again)');
+    assert.equal(await app.page.inputValue('select[aria-label="reference level of strain"]'), 'DBA/2J');
     assert.deepEqual(app.errors, [], 'no console errors');
     assert.deepEqual(app.requests.filter((url) => !url.startsWith(app.server.url)), [], 'no request beyond the app\'s origin');
   });

@@ -40,6 +40,7 @@ class InputSlot<S> {
     this.generation = generation;
     this.readMs = readMs;
     this.loaded.textContent = `${text} (read in ${duration(readMs)})`;
+    this.error.textContent = '';
   }
 
   showError(view: ErrorView): void {
@@ -59,7 +60,7 @@ const matrix = new InputSlot<MatrixSummary>('matrix', byId('matrix-loaded'), byI
 const sheet = new InputSlot<SheetSummary>('samples', byId('samples-loaded'), byId('samples-error'));
 const form = new ModelForm(byId('formula-builder'), byId<HTMLInputElement>('formula'), byId('formula-error'), byId('options'));
 const results = new ResultsView({ section: byId('results'), summary: byId('run-summary'), notices: byId('notices'),
-  plots: byId('plots'), gene: byId('gene'), table: byId('table') }, client);
+  plots: byId('plots'), gene: byId('gene'), table: byId('table'), problem: byId('run-error') }, client);
 const runButton = byId<HTMLButtonElement>('run');
 const cancelButton = byId<HTMLButtonElement>('cancel');
 const progress = byId<HTMLProgressElement>('progress');
@@ -73,7 +74,10 @@ function updateRunButton(): void {
   const counts = matrix.summary?.looksLikeCounts && form.options().transform === 'none';
   form.setTransformHint(counts ? 'these look like raw counts: consider log-CPM' : '');
 }
-form.onChange = updateRunButton;
+form.onChange = () => {
+  runError.textContent = '';
+  updateRunButton();
+};
 
 const UNITS = { reading: 'MB', fitting: 'genes', bootstrap: 'genes' } as const;
 client.onProgress = (what, done, total) => {
@@ -83,26 +87,38 @@ client.onProgress = (what, done, total) => {
   phase.textContent = `${what} ${count(Math.round(done / scale))} / ${count(Math.round(total / scale))} ${UNITS[what]}`;
 };
 
-/** Loads one input into the worker and shows what came of it; false where it could not be read. */
+/**
+ * Loads one input into the worker and shows what came of it; false where it could not be read, or where a later file
+ * took its place. Any results shown go: the worker lets them go with its old input. A reload (the same file into a
+ * fresh worker, after a cancel) keeps the slot's summary and the form as they are, so a cancelled reload changes
+ * nothing the user set.
+ */
 async function load<S>(slot: InputSlot<S>, file: File): Promise<boolean> {
-  slot.showLoading(file);
+  const reload = file === slot.file && slot.summary !== undefined;
+  if (!reload) {
+    slot.showLoading(file);
+    runError.textContent = '';
+  }
+  results.hide();
   updateRunButton();
   const generation = client.generation;
   const started = performance.now();
   try {
     if (slot.kind === 'matrix') {
       const m = await client.ask({ type: 'matrix', file });
+      if (slot.file !== file) return false;
       (slot as InputSlot<MatrixSummary>).showLoaded(m, `${m.file}: ${count(m.nGenes)} genes × ${count(m.nSamples)} samples`, generation,
         performance.now() - started);
     } else {
       const s = await client.ask({ type: 'samples', file });
+      if (slot.file !== file) return false;
       (slot as InputSlot<SheetSummary>).showLoaded(s, `${s.file}: ${count(s.nSamples)} samples, ids in "${s.idColumn}", ` +
         `${s.columns.length} covariate column(s)`, generation, performance.now() - started);
-      form.setSheet(s);
+      if (!reload) form.setSheet(s);
     }
     return true;
   } catch (error) {
-    if (!(error instanceof CancelledError)) slot.showError(viewOf(error));
+    if (!(error instanceof CancelledError) && slot.file === file) slot.showError(viewOf(error));
     return false;
   } finally {
     progress.hidden = true;
@@ -116,9 +132,19 @@ function viewOf(error: unknown): ErrorView {
 }
 
 async function loadExample(): Promise<void> {
-  const fetchFile = async (url: string, path: string): Promise<File> =>
-    new File([await (await fetch(url)).blob()], path.slice(path.lastIndexOf('/') + 1));
-  const [m, s] = await Promise.all([fetchFile(exampleMatrixUrl, EXAMPLE.expr), fetchFile(exampleSheetUrl, EXAMPLE.samples)]);
+  const fetchFile = async (url: string, path: string): Promise<File> => {
+    const response = await fetch(url);
+    if (!response.ok) throw new Error(`the example's ${path} could not be loaded from this page's server (HTTP ${response.status})`);
+    return new File([await response.blob()], path.slice(path.lastIndexOf('/') + 1));
+  };
+  let files: File[];
+  try {
+    files = await Promise.all([fetchFile(exampleMatrixUrl, EXAMPLE.expr), fetchFile(exampleSheetUrl, EXAMPLE.samples)]);
+  } catch (error) {
+    runError.textContent = viewOf(error).message;
+    return;
+  }
+  const [m, s] = files;
   if (await load(matrix, m) && await load(sheet, s)) {
     form.setFormula(EXAMPLE.formula);
     form.setTransform(EXAMPLE.transform);
@@ -128,6 +154,7 @@ async function loadExample(): Promise<void> {
 
 async function run(): Promise<void> {
   running = true;
+  setInputsEnabled(false);
   updateRunButton();
   runError.textContent = '';
   cancelButton.hidden = false;
@@ -148,6 +175,8 @@ async function run(): Promise<void> {
       fitMs: view.timings.fitMs.toFixed(1), drawMs: (drawn - answered).toFixed(1) });
   } catch (error) {
     if (error instanceof CancelledError) {
+      // The cancelled worker took the earlier results with it.
+      results.hide();
       phase.textContent = 'cancelled';
     } else {
       const view = viewOf(error);
@@ -158,20 +187,29 @@ async function run(): Promise<void> {
     }
   } finally {
     running = false;
+    setInputsEnabled(true);
     cancelButton.hidden = true;
     progress.hidden = true;
     updateRunButton();
   }
 }
 
+/** The inputs cannot change under a run: its results are of the files it started with. */
+function setInputsEnabled(enabled: boolean): void {
+  for (const id of ['matrix-file', 'samples-file', 'load-example']) byId<HTMLInputElement | HTMLButtonElement>(id).disabled = !enabled;
+}
+
 /** A file picker and a drop zone for one input. */
 function acceptFiles(zone: HTMLElement, picker: HTMLInputElement, slot: InputSlot<unknown>): void {
   const take = (file: File | undefined): void => {
-    if (file === undefined) return;
+    if (file === undefined || running) return;
     exampleLoaded = false;
     void load(slot, file);
   };
-  picker.addEventListener('change', () => take(picker.files?.[0]));
+  picker.addEventListener('change', () => {
+    take(picker.files?.[0]);
+    picker.value = ''; // so that picking the same file again (edited since) reads it again
+  });
   zone.addEventListener('dragover', (event) => {
     event.preventDefault();
     zone.classList.add('over');

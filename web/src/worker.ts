@@ -24,40 +24,54 @@ const scope = self as unknown as WorkerScope;
 
 let matrix: ExpressionMatrix | undefined;
 let sheet: SampleSheet | undefined;
-let last: FitResult | undefined;
+/** The last run's fit and the matrix it fitted, which the downloads and the gene view read; gone with a new input. */
+let last: { fit: FitResult; matrix: ExpressionMatrix } | undefined;
+/** The inputs are read one at a time, in the order asked for, so the file asked for last is the one kept. */
+let reading: Promise<unknown> = Promise.resolve();
+
+function inOrder<T>(read: () => Promise<T>): Promise<T> {
+  const next = reading.then(read);
+  reading = next.catch(() => undefined);
+  return next;
+}
 
 const MIME: Record<TableFormat, string> = { tsv: 'text/tab-separated-values', csv: 'text/csv', json: 'application/json' };
 
 async function answer(request: Request): Promise<Answers[Request['type']]> {
   switch (request.type) {
-    case 'matrix': {
-      matrix = undefined;
-      const total = request.file.size;
-      matrix = await readMatrixFile(request.file, (done) => scope.postMessage({ type: 'progress', phase: 'reading', done, total }));
-      return { file: matrix.file, nGenes: matrix.nGenes, nSamples: matrix.nSamples, looksLikeCounts: looksLikeCounts(matrix.values) };
-    }
+    case 'matrix':
+      return inOrder(async () => {
+        matrix = undefined;
+        last = undefined;
+        const total = request.file.size;
+        matrix = await readMatrixFile(request.file, (done) => scope.postMessage({ type: 'progress', phase: 'reading', done, total }));
+        return { file: matrix.file, nGenes: matrix.nGenes, nSamples: matrix.nSamples, looksLikeCounts: looksLikeCounts(matrix.values) };
+      });
     case 'samples':
-      sheet = undefined;
-      sheet = await readSampleSheetFile(request.file);
-      return summarizeSheet(sheet);
+      return inOrder(async () => {
+        sheet = undefined;
+        last = undefined;
+        sheet = await readSampleSheetFile(request.file);
+        return summarizeSheet(sheet);
+      });
     case 'run': {
-      if (matrix === undefined || sheet === undefined) throw new Error('load an expression matrix and a sample sheet first');
-      last = undefined;
-      const fit = await fitGenes(matrix, sheet, request.formula, {
+      const m = matrix;
+      if (m === undefined || sheet === undefined) throw new Error('load an expression matrix and a sample sheet first');
+      const fit = await fitGenes(m, sheet, request.formula, {
         ...toFitOptions({ ...request.options, threads: undefined }),
         onProgress: (done, total) => scope.postMessage({ type: 'progress', phase: 'fitting', done, total }),
         onBootstrapProgress: (done, total) => scope.postMessage({ type: 'progress', phase: 'bootstrap', done, total }),
         onNotice: (message) => scope.postMessage({ type: 'notice', message }),
       });
-      last = fit;
+      last = { fit, matrix: m };
       return runView(fit, request.formula);
     }
     case 'table':
-      if (last === undefined) throw new Error('no results yet');
-      return new Blob([...formatTableChunks(fitTable(last), request.format)], { type: MIME[request.format] });
+      if (last === undefined) throw new Error('no results: fit the genes first');
+      return new Blob([...formatTableChunks(fitTable(last.fit), request.format)], { type: MIME[request.format] });
     case 'gene':
-      if (last === undefined || matrix === undefined) throw new Error('no results yet');
-      return geneView(last, matrix, request.gene);
+      if (last === undefined) throw new Error('no results: fit the genes first');
+      return geneView(last.fit, last.matrix, request.gene);
   }
 }
 

@@ -8,6 +8,19 @@ import type { GeneView } from '../protocol.js';
 const SIZE = { width: 380, height: 250, marginLeft: 48, marginBottom: 40, style: { fontSize: '11px' } };
 const ACCENT = '#1d4f91';
 const HIGHLIGHT = '#d62728';
+/** Bins of the histograms: 40 of equal width over [0, 1], the last closed, so that p = 1 and h2 = 1 fall in it. */
+const BINS = 40;
+const UNIT_THRESHOLDS = [...Array.from({ length: BINS }, (_, i) => i / BINS), 1 + Number.EPSILON];
+
+/**
+ * The smallest non-zero p of a set (1 where there is none). A p-value of 0 (the t or χ² tail below the smallest
+ * double) is drawn there, so that one such gene does not squash every other point to the floor of the plot.
+ */
+export function smallestNonZero(p: Iterable<number>): number {
+  let smallest = 1;
+  for (const x of p) if (x > 0 && x < smallest) smallest = x;
+  return smallest;
+}
 
 /** Histogram of h2 over the fitted genes. */
 export function h2Histogram(h2: number[]): Element {
@@ -15,7 +28,8 @@ export function h2Histogram(h2: number[]): Element {
     ...SIZE,
     x: { domain: [0, 1], label: 'h2 = σ²_group / (σ²_group + σ²_resid)' },
     y: { label: 'genes', grid: true },
-    marks: [Plot.rectY(h2, { ...Plot.binX({ y: 'count' }, { x: (d: number) => d, thresholds: 40 }), fill: ACCENT }), Plot.ruleY([0])],
+    marks: [Plot.rectY(h2, { ...Plot.binX({ y: 'count' }, { x: (d: number) => d, thresholds: UNIT_THRESHOLDS }), fill: ACCENT }),
+      Plot.ruleY([0])],
   });
 }
 
@@ -26,9 +40,9 @@ export function pHistogram(p: number[], column: string): Element {
     x: { domain: [0, 1], label: column },
     y: { label: 'genes', grid: true },
     marks: [
-      Plot.rectY(p, { ...Plot.binX({ y: 'count' }, { x: (d: number) => d, thresholds: 40 }), fill: ACCENT }),
-      // What 40 bins of a uniform would hold: the null's level.
-      Plot.ruleY([p.length / 40], { stroke: HIGHLIGHT, strokeDasharray: '4,3' }),
+      Plot.rectY(p, { ...Plot.binX({ y: 'count' }, { x: (d: number) => d, thresholds: UNIT_THRESHOLDS }), fill: ACCENT }),
+      // What each bin of a uniform would hold: the null's level.
+      Plot.ruleY([p.length / BINS], { stroke: HIGHLIGHT, strokeDasharray: '4,3', ariaDescription: 'uniform level' }),
       Plot.ruleY([0]),
     ],
   });
@@ -41,13 +55,14 @@ export function pHistogram(p: number[], column: string): Element {
 export function qqPlot(p: number[], column: string): Element {
   const sorted = Float64Array.from(p).sort();
   const n = sorted.length;
+  const floor = smallestNonZero(sorted);
   const maxX = -Math.log10(0.5 / n);
   const points: [number, number][] = [];
   let lastX = Infinity;
   for (let i = 0; i < n; i++) {
     const x = -Math.log10((i + 0.5) / n);
     if (i === n - 1 || lastX - x > maxX / 800) {
-      points.push([x, -Math.log10(Math.max(sorted[i], Number.MIN_VALUE))]);
+      points.push([x, -Math.log10(Math.max(sorted[i], floor))]);
       lastX = x;
     }
   }
@@ -57,7 +72,7 @@ export function qqPlot(p: number[], column: string): Element {
     x: { label: `expected −log10 p (uniform)`, domain: [0, maxX] },
     y: { label: `observed −log10 ${column}`, domain: [0, maxY], grid: true },
     marks: [
-      Plot.line([[0, 0], [maxY, maxY]], { stroke: HIGHLIGHT, strokeDasharray: '4,3' }),
+      Plot.line([[0, 0], [maxX, maxX]], { stroke: HIGHLIGHT, strokeDasharray: '4,3' }),
       Plot.dot(points, { x: '0', y: '1', r: 1.8, fill: ACCENT, ariaDescription: 'p-values' }),
     ],
   });

@@ -5,10 +5,10 @@
 import type { Cell, TableFormat } from '../../../src/io/table-format.js';
 import { resultTable } from '../../../src/results-table.js';
 import { type GeneResults, isFitted, sliceResults, STATUSES } from '../../../src/results.js';
-import type { FitClient } from '../fit-client.js';
+import { CancelledError, type FitClient } from '../fit-client.js';
 import type { GeneView, RunView } from '../protocol.js';
 import { count, duration, h } from './dom.js';
-import { genePlot, h2Histogram, pHistogram, qqPlot, type VolcanoPoint, volcanoPlot } from './plots.js';
+import { genePlot, h2Histogram, pHistogram, qqPlot, smallestNonZero, type VolcanoPoint, volcanoPlot } from './plots.js';
 import { displayCell, ResultsTable } from './results-table.js';
 
 /** The elements of index.html the view fills. */
@@ -19,6 +19,8 @@ export interface ResultsElements {
   plots: HTMLElement;
   gene: HTMLElement;
   table: HTMLElement;
+  /** Where a download or a gene's view that failed says why. */
+  problem: HTMLElement;
 }
 
 export class ResultsView {
@@ -35,6 +37,17 @@ export class ResultsView {
     this.table.onSelect = (gene) => void this.showGene(gene);
     this.pColumn.addEventListener('input', () => this.drawPValues());
     this.coefficient.addEventListener('input', () => this.drawVolcano());
+  }
+
+  /** Takes the results away: their inputs changed, or the worker that holds them was cancelled. */
+  hide(): void {
+    this.run = undefined;
+    this.el.section.hidden = true;
+    this.el.summary.replaceChildren();
+    this.el.notices.replaceChildren();
+    this.el.plots.replaceChildren();
+    this.el.gene.replaceChildren();
+    this.el.gene.hidden = true;
   }
 
   /** Shows a finished run; `downloadName` names the files it offers (without extension). */
@@ -86,10 +99,15 @@ export class ResultsView {
     const run = this.run!;
     const column = this.pColumn.value;
     const values = pValues(run, column);
+    if (values.length === 0) {
+      const none = (): HTMLElement => h('p', { class: 'muted' }, `no gene has a value of ${column}`);
+      this.pPlots.replaceChildren(plotBox('plot-p', 'p-values', none(), this.pColumn), plotBox('plot-qq', `QQ plot of ${column}`, none()));
+      return;
+    }
     const boundary = column === 'p_lrt' ? h('div', { class: 'muted' }, 'p_lrt is 1 where σ²_group is estimated as 0 (singular)') : null;
     this.pPlots.replaceChildren(
       plotBox('plot-p', 'p-values', pHistogram(values, column), this.pColumn, boundary),
-      plotBox('plot-qq', `QQ plot of ${column}`, qqPlot(values, column)),
+      plotBox('plot-qq', `QQ plot of ${column}`, qqPlot(values, column), undefined, zeroNote(values)),
     );
   }
 
@@ -97,20 +115,16 @@ export class ResultsView {
     const run = this.run!;
     const r = run.results;
     const k = run.coefNames.indexOf(this.coefficient.value);
-    const points: VolcanoPoint[] = [];
-    for (const g of genes(r)) {
-      const i = g * r.p + k;
-      if (k < 0 || !Number.isFinite(r.beta[i]) || !(r.pValue[i] >= 0)) continue;
-      points.push({ gene: g, id: run.geneIds[g], beta: r.beta[i], logP: -Math.log10(Math.max(r.pValue[i], Number.MIN_VALUE)),
-        significant: r.qValue[i] < 0.05 });
-    }
-    const plot = volcanoPlot(points, this.coefficient.value, (gene) => {
-      this.table.select(gene);
-      void this.showGene(gene);
-    });
+    const shown = k < 0 ? [] : genes(r).filter((g) => Number.isFinite(r.beta[g * r.p + k]) && r.pValue[g * r.p + k] >= 0);
+    const p = shown.map((g) => r.pValue[g * r.p + k]);
+    const floor = smallestNonZero(p);
+    const points: VolcanoPoint[] = shown.map((g, j) => ({ gene: g, id: run.geneIds[g], beta: r.beta[g * r.p + k],
+      logP: -Math.log10(Math.max(p[j], floor)), significant: r.qValue[g * r.p + k] < 0.05 }));
+    const plot = volcanoPlot(points, this.coefficient.value, (gene) => void this.showGene(gene));
     const significant = points.filter((p) => p.significant).length;
     this.volcano.replaceChildren(plotHead('Volcano plot', this.coefficient), plot,
-      h('div', { class: 'muted' }, `${count(significant)} of ${count(points.length)} genes at q < 0.05 (red); click a point for its gene`));
+      h('div', { class: 'muted' }, `${count(significant)} of ${count(points.length)} genes at q < 0.05 (red); click a point for its gene`),
+      zeroNote(p) ?? '');
   }
 
   private async showGene(gene: number): Promise<void> {
@@ -119,9 +133,11 @@ export class ResultsView {
     let view: GeneView;
     try {
       view = await this.client.ask({ type: 'gene', gene });
-    } catch {
-      return; // a cancelled or replaced worker: the panel keeps what it showed
+    } catch (error) {
+      if (!(error instanceof CancelledError)) this.el.problem.textContent = `${run.geneIds[gene]}: ${(error as Error).message}`;
+      return;
     }
+    if (this.run !== run) return; // other results came meanwhile
     const [columns, rows] = tableOf(run, gene);
     const row = rows[0];
     const details = h('dl', {}, ...columns.flatMap((c, k) => [h('dt', {}, c), h('dd', {}, displayCell(row[k]))]));
@@ -135,7 +151,13 @@ export class ResultsView {
   }
 
   private async download(format: TableFormat): Promise<void> {
-    const blob = await this.client.ask({ type: 'table', format });
+    let blob: Blob;
+    try {
+      blob = await this.client.ask({ type: 'table', format });
+    } catch (error) {
+      if (!(error instanceof CancelledError)) this.el.problem.textContent = `the ${format.toUpperCase()} download failed: ${(error as Error).message}`;
+      return;
+    }
     const url = URL.createObjectURL(blob);
     const link = h('a', { href: url, download: `${this.downloadName}.${format}` });
     document.body.append(link);
@@ -143,6 +165,12 @@ export class ResultsView {
     link.remove();
     setTimeout(() => URL.revokeObjectURL(url), 60_000);
   }
+}
+
+/** Says how many p-values of 0 a −log10 p plot draws at the smallest non-zero one (smallestNonZero), if any. */
+function zeroNote(p: number[]): HTMLElement | null {
+  const zeros = p.filter((x) => x === 0).length;
+  return zeros === 0 ? null : h('div', { class: 'muted' }, `${count(zeros)} p-value(s) of 0 drawn at the smallest non-zero one`);
 }
 
 function plotHead(title: string, control?: Node): HTMLElement {
