@@ -2,7 +2,8 @@ import { estimatesAt, type GeneFit } from '../model/fit-gene.js';
 import type { GeneStats } from '../model/gene-stats.js';
 import { SINGULAR_THETA, UPPER_LAMBDA } from '../model/lambda-search.js';
 import type { DesignPattern } from '../model/pattern.js';
-import { remlDerivatives, remlScore } from '../model/reml.js';
+import { confirmedInterval } from '../stats/h2-uncertainty.js';
+import { remlCriterion, remlDerivatives, remlScore } from '../model/reml.js';
 import type { DesignScaling } from './fit-programs.js';
 
 /**
@@ -62,12 +63,17 @@ export function hostStats(packed: PackedColumn, gpuStats: Float32Array, counts: 
 /** How far the f64 Newton steps may move the GPU's λ̂ (relative to max(λ̂, 0.01)) before the gene is refitted. */
 const POLISH_LIMIT = 1e-2;
 
+/** How much lower (absolute, on −2ℓ_R) the f64 criterion at λ = 0 may be than at a polished interior λ̂. */
+const BOUNDARY_SLACK = 1e-9;
+
 /**
  * The GPU's λ̂ finished in f64 on the gene's statistics (iterative refinement): up to two Newton steps on the
  * score, which the f32 root puts within about 1e-4 of the f64 root. Returns the polished λ̂, or why the
  * f32 result cannot be trusted (detected in f64, not guessed): a search that did not converge, λ̂ beyond f32's
- * resolution of h, a boundary call the f64 score contradicts, a step too large or leaving λ ≥ 0, or a
- * criterion that is not convex there.
+ * resolution of h, a boundary call the f64 score contradicts, a step too large or leaving λ ≥ 0, a
+ * criterion that is not convex there, or an interior optimum above the criterion at λ = 0. The last is a local
+ * optimum in the wrong basin (the criterion can have a minimum at 0 and another inside, as with groups of very
+ * different sizes): the CPU's grid holds λ = 0 and never ends there, so the GPU must not either.
  */
 export function polishLambda(stats: GeneStats, lambdaGpu: number, converged: boolean): number | string {
   if (!converged || !Number.isFinite(lambdaGpu)) return 'the f32 search did not converge';
@@ -86,7 +92,11 @@ export function polishLambda(stats: GeneStats, lambdaGpu: number, converged: boo
   if (!(lambda > 0) || Math.abs(lambda - lambdaGpu) > POLISH_LIMIT * Math.max(lambdaGpu, 0.01)) {
     return 'f64 Newton steps move λ̂ too far';
   }
-  return Math.sqrt(lambda) < SINGULAR_THETA ? 0 : lambda;
+  if (Math.sqrt(lambda) < SINGULAR_THETA) return 0;
+  if (remlCriterion(stats, lambda) > remlCriterion(stats, 0) + BOUNDARY_SLACK) {
+    return 'the f64 criterion is lower at λ = 0 than at the f32 optimum';
+  }
+  return lambda;
 }
 
 /** What a GPU's search found for one gene, as the host reads it back. */
@@ -97,18 +107,18 @@ export interface GpuSearchResult {
   converged: boolean;
   /** Criterion evaluations of the search. */
   evaluations: number;
-  /** The 95% profile interval of h2 found on the GPU; absent, estimatesAt finds it in f64. */
+  /** The 95% profile interval of h2 found on the GPU (checked in f64 by confirmedInterval); absent, estimatesAt finds it in f64. */
   interval?: { lo: number; hi: number };
 }
 
 /**
  * A gene's estimates and tests from a GPU's search, all in f64 on the host: λ̂ polished (polishLambda), then
- * estimatesAt at it, with the GPU's interval of h2. Returns why the f32 result cannot be trusted instead, for the
+ * estimatesAt at it, with the GPU's interval of h2 where f64 confirms it (confirmedInterval). Returns why the f32 result cannot be trusted instead, for the
  * caller to refit the gene from scratch on the CPU (and count it as refined).
  */
 export function finishGpuFit(stats: GeneStats, gpu: GpuSearchResult): GeneFit | string {
   const lambda = polishLambda(stats, gpu.lambda, gpu.converged);
   if (typeof lambda === 'string') return lambda;
   return estimatesAt(stats, { lambda, evaluations: gpu.evaluations, converged: true, atUpperBound: lambda > UPPER_LAMBDA },
-    gpu.interval);
+    gpu.interval && confirmedInterval(stats, lambda, gpu.interval));
 }

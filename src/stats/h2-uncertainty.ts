@@ -46,20 +46,48 @@ export function h2Uncertainty(stats: GeneStats, lambdaHat: number,
   return { se: h2StandardError(stats, lambdaHat, derivatives), ...h2ProfileInterval(stats, lambdaHat) };
 }
 
-/** The 95% profile-likelihood interval [lo, hi] of h2 at λ̂ (see h2Uncertainty); NaN where the criterion is not finite. */
-export function h2ProfileInterval(stats: GeneStats, lambdaHat: number): { lo: number; hi: number } {
+/**
+ * The profile excess at λ̂: h ↦ remlCriterion(λ(h)) − remlCriterion(λ̂) − H2_CUTOFF_95, ≤ 0 inside the 95% interval
+ * and > 0 beyond it; a criterion that is not finite (M(λ) singular) counts as beyond. Undefined where the criterion
+ * is not finite at λ̂.
+ */
+function profileExcess(stats: GeneStats, lambdaHat: number): ((h: number) => number) | undefined {
   const work = new Float64Array(stats.m * stats.m);
   const best = remlCriterion(stats, lambdaHat, work);
-  if (!(lambdaHat >= 0) || !Number.isFinite(best)) return { lo: NaN, hi: NaN };
-  const hHat = lambdaHat / (1 + lambdaHat);
-  // Beyond the cut-off is > 0; a criterion that is not finite (M(λ) singular) counts as beyond it.
-  const excess = (h: number): number => {
+  if (!(lambdaHat >= 0) || !Number.isFinite(best)) return undefined;
+  return (h: number): number => {
     const v = remlCriterion(stats, lambdaOf(h), work) - best - H2_CUTOFF_95;
     return Number.isNaN(v) ? Infinity : v;
   };
+}
+
+/** The 95% profile-likelihood interval [lo, hi] of h2 at λ̂ (see h2Uncertainty); NaN where the criterion is not finite. */
+export function h2ProfileInterval(stats: GeneStats, lambdaHat: number): { lo: number; hi: number } {
+  const excess = profileExcess(stats, lambdaHat);
+  if (excess === undefined) return { lo: NaN, hi: NaN };
+  const hHat = lambdaHat / (1 + lambdaHat);
   const lo = intervalEnd(excess, hHat, H_GRID.filter((h) => h < hHat).reverse(), 0);
   const hi = intervalEnd(excess, hHat, [...H_GRID, H_MAX].filter((h) => h > hHat), 1);
   return { lo, hi };
+}
+
+/** How close (in h) to the f64 root an end found in f32 must be for confirmedInterval to keep it: SPEC §6's 1e-4 on h2. */
+export const H2_END_CHECK = 1e-4;
+
+/**
+ * An interval of h2 found elsewhere (in f32 on a GPU), kept where the f64 criterion confirms it, else the f64 one
+ * (h2ProfileInterval). Confirmed means lo ≤ ĥ ≤ hi and each end within H2_END_CHECK of a root of the f64 profile
+ * excess: inside the cut-off H2_END_CHECK towards ĥ and beyond it H2_END_CHECK away (an end at 0 or 1: inside the
+ * cut-off there). Four evaluations of the criterion, against about forty for the interval itself.
+ */
+export function confirmedInterval(stats: GeneStats, lambdaHat: number, interval: { lo: number; hi: number }): { lo: number; hi: number } {
+  const excess = profileExcess(stats, lambdaHat);
+  const hHat = lambdaHat / (1 + lambdaHat);
+  const { lo, hi } = interval;
+  const confirmed = excess !== undefined && lo <= hHat && hHat <= hi &&
+    (lo === 0 ? excess(0) <= 0 : excess(Math.min(lo + H2_END_CHECK, hHat)) <= 0 && excess(Math.max(lo - H2_END_CHECK, 0)) > 0) &&
+    (hi === 1 ? excess(H_MAX) <= 0 : excess(Math.max(hi - H2_END_CHECK, hHat)) <= 0 && excess(Math.min(hi + H2_END_CHECK, H_MAX)) > 0);
+  return confirmed ? interval : h2ProfileInterval(stats, lambdaHat);
 }
 
 /**
