@@ -21,6 +21,8 @@ function mixedMatrix(): { matrix: ExpressionMatrix; samples: SampleSheet } {
     ['constant_five', sampleIds.map(() => 5)],
     ['na_heavy', sampleIds.map((_, i) => (i < 3 ? 1 + i : NaN))],
     ['one_group', sampleIds.map((_, i) => (i < 4 ? 2 + rand() : NaN))],
+    // One sample of each group, ctrl and trt in turn (values not drawn from rand, so the other genes stay as they were).
+    ['one_per_group', sampleIds.map((_, i) => (i % 4 === Math.floor(i / 4) % 2 ? 3 + 0.37 * ((7 * i) % 5) : NaN))],
     ['all_na', sampleIds.map(() => NaN)],
     ['normal_with_na', normal().map((v, i) => (i === 5 || i === 17 ? NaN : v))],
     ['low_mean', sampleIds.map(() => 0.01 + rand() * 0.001)],
@@ -58,6 +60,7 @@ describe('statuses: one row per gene, in input order, with a status and a reason
       constant_five: ['constant', /all 24 values are equal \(5\)/],
       na_heavy: ['insufficient', /data in 1 group/],
       one_group: ['insufficient', /data in 1 group/],
+      one_per_group: ['insufficient', /one observation in each of the 6 groups/],
       all_na: ['insufficient', /data in 0 group/],
       normal_with_na: ['ok', null],
       low_mean: ['filtered', /mean raw value .* below --min-mean 0\.5/],
@@ -79,7 +82,7 @@ describe('statuses: one row per gene, in input order, with a status and a reason
     const withNa = rows[matrix.geneIds.indexOf('normal_with_na')];
     assert.equal(withNa[col('n')], 22, 'missing values are dropped for that gene only');
     assert.equal(rows[0][col('n')], 24);
-    assert.deepEqual(fit.counts, { ok: 3, singular: 0, constant: 1, insufficient: 3, filtered: 2, failed: 0 });
+    assert.deepEqual(fit.counts, { ok: 3, singular: 0, constant: 1, insufficient: 4, filtered: 2, failed: 0 });
   });
 
   it('without filters an all-zero gene is constant and insufficient observations are named', async () => {

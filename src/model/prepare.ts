@@ -1,5 +1,5 @@
 import { type GeneResults, isFitted } from '../results.js';
-import { type Design, groupSizes } from './design.js';
+import { type Design, groupSizeRange } from './design.js';
 import { buildPattern, type DesignPattern } from './pattern.js';
 import { type Transform, transformValue } from './transform.js';
 
@@ -61,7 +61,7 @@ export class GenePreparer {
     this.rows = new Int32Array(design.nObs);
     this.seen = new Int32Array(design.groupLevels.length);
     this.full = buildPattern(design, Int32Array.from({ length: design.nObs }, (_, i) => i));
-    this.minSamples = context.filters.minSamples ?? Math.min(...groupSizes(design));
+    this.minSamples = context.filters.minSamples ?? groupSizeRange(design).smallest;
   }
 
   /** Distinct missing-value patterns met so far, the complete one included. */
@@ -118,6 +118,10 @@ export class GenePreparer {
     }
     if (outOfDomain !== undefined) return skip('failed', `value ${outOfDomain} is outside the domain of --transform ${transform}`);
     if (nGroups < 2) return skip('insufficient', `data in ${nGroups} group(s); at least 2 are needed`);
+    // H_λ = (1 + λ) I: the criterion does not depend on λ, and lme4 refuses such a model outright.
+    if (nGroups === n) {
+      return skip('insufficient', `one observation in each of the ${n} groups: the group and residual variances cannot be told apart`);
+    }
     const pattern = n === nObs ? this.full : this.patternOf(rows.subarray(0, n));
     if (n < pattern.p + 2) {
       return skip('insufficient', `${n} observation(s) for ${pattern.p} fixed effect(s); at least ${pattern.p + 2} are needed`);
