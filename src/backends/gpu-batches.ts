@@ -1,3 +1,4 @@
+import { errorText } from '../errors.js';
 import type { AdapterReport } from '../gpu/device.js';
 import { fitGene } from '../model/fit-gene.js';
 import { computeGeneStats } from '../model/gene-stats.js';
@@ -32,11 +33,6 @@ export interface GpuRunReport {
    * (else null).
    */
   timings: { prepareMs: number; uploadMs: number; gpuMs: number; finishMs: number; computeMs: number | null };
-}
-
-/** An error as one line of the report. */
-function errorText(e: unknown): string {
-  return e instanceof Error ? (e.message || e.name).split('\n')[0] : String(e);
 }
 
 /** A report with nothing done yet. */
@@ -104,7 +100,7 @@ export async function runGpuBatches<H extends HostBatch, D>(job: FitJob, batchSi
       report.failure ??= steps.failure() ?? errorText(e);
       const { offset: o, nGenes } = host;
       copyResults(fitBlockCpu(job.context, job.values.subarray(o * job.nSamples, (o + nGenes) * job.nSamples), nGenes), out, o);
-      report.cpuGenes += nGenes;
+      report.cpuGenes += host.deviceGenes; // the batch's other genes were settled, and counted, when it was prepared
     } finally {
       if (device !== undefined) steps.release?.(device);
       done += host.nGenes;

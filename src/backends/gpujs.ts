@@ -1,4 +1,4 @@
-import { groupSizes } from '../model/design.js';
+import { groupSizeRange } from '../model/design.js';
 import { fitGene } from '../model/fit-gene.js';
 import { computeGeneStats, type GeneStats } from '../model/gene-stats.js';
 import type { DesignPattern } from '../model/pattern.js';
@@ -91,7 +91,7 @@ export class GpuJsBackend implements Backend {
     const out = allocateResults(job.nGenes, design.p);
     const preparer = new GenePreparer(job.context);
     // Classes per gene at most: each distinct group size gives a pure eigenvalue and up to p mixed ones.
-    const maxClasses = Math.min(GPUJS_MAX_CLASSES, (design.p + 1) * Math.min(design.groupLevels.length, Math.max(...groupSizes(design))));
+    const maxClasses = Math.min(GPUJS_MAX_CLASSES, (design.p + 1) * Math.min(design.groupLevels.length, groupSizeRange(design).largest));
     const widest = 4 * Math.max(CLASS_STRIDE * maxClasses, 2 * (GRID_POINTS.length + 1), 4 * 3);
     const maxBatchGenes = Math.min(this.options.maxBatchGenes ?? DEFAULT_BATCH_GENES, this.context.maxOutputWidth);
     await runGpuBatches(job, planBatchesOf(job.nGenes, widest, this.context.adapter.limits, maxBatchGenes), {
@@ -112,8 +112,8 @@ export class GpuJsBackend implements Backend {
   /**
    * Prepares genes [offset, offset + nGenes) on the host in f64: statuses, NAs, transform, then each fitted gene's
    * statistics, spectral form and moment start, packed for the kernels. Genes not fitted are stored at once; genes
-   * with columns aliased on their rows, no residual variance under X, or more eigenvalue classes than the kernels
-   * loop over are fitted on the CPU.
+   * with columns aliased on their rows, an XᵀX that f64 cannot factor, no residual variance under X, or more
+   * eigenvalue classes than the kernels loop over are fitted on the CPU (which says what it makes of them).
    */
   private prepareBatch(offset: number, nGenes: number, job: FitJob, preparer: GenePreparer, out: GeneResults): GpuJsHostBatch {
     const genes: GpuJsGene[] = [];
@@ -121,8 +121,8 @@ export class GpuJsBackend implements Backend {
     for (const { gene: g, ready } of genesForDevice(job, offset, nGenes, preparer, out, this.report)) {
       const { pattern, mean } = ready;
       const stats = computeGeneStats(pattern, ready.y);
-      const gene = spectralGene(stats);
-      if (gene.e.length > GPUJS_MAX_CLASSES || !(spectralResidual(gene, 0) > 0)) {
+      const gene = spectralGeneOrUndefined(stats);
+      if (gene === undefined || gene.e.length > GPUJS_MAX_CLASSES || !(spectralResidual(gene, 0) > 0)) {
         storeFit(out, g, pattern, mean, fitGene(stats));
         this.report.cpuGenes++;
         continue;
@@ -195,5 +195,15 @@ export class GpuJsBackend implements Backend {
     this.kernels = undefined;
     this.built = false;
     await this.context.gpu.destroy();
+  }
+}
+
+/** spectralGene, or undefined where XᵀX of the gene's rows is not positive definite in f64 (spectralBasis's RangeError). */
+function spectralGeneOrUndefined(stats: GeneStats): SpectralGene | undefined {
+  try {
+    return spectralGene(stats);
+  } catch (e) {
+    if (e instanceof RangeError) return undefined;
+    throw e;
   }
 }

@@ -1,5 +1,5 @@
 /// <reference types="@webgpu/types" />
-import { groupSizes } from '../model/design.js';
+import { groupSizeRange } from '../model/design.js';
 import { fitGene } from '../model/fit-gene.js';
 import { computeGeneStats } from '../model/gene-stats.js';
 import type { DesignPattern } from '../model/pattern.js';
@@ -103,7 +103,7 @@ export class WebGpuBackend implements Backend {
       nObs: design.nObs,
       p: design.p,
       nGroups: design.groupLevels.length,
-      maxSize: Math.max(...groupSizes(design)),
+      maxSize: groupSizeRange(design).largest,
     };
     const { buffers: constants, scaling } = uploadFitConstants(this.gpu.device, design);
     try {

@@ -2,7 +2,7 @@
 import { bootstrapGeneOnCpu, type BootstrapModel, bootstrapModelOf, type BootstrapReport, bootstrapReplicate,
   bootstrapScratch, bootstrapWork, storeBootstrapIntervals } from '../bootstrap.js';
 import { UPPER_LAMBDA } from '../model/lambda-search.js';
-import { groupSizes } from '../model/design.js';
+import { groupSizeRange } from '../model/design.js';
 import { type FitContext, fittedGenes } from '../model/prepare.js';
 import { profileAt } from '../model/reml.js';
 import type { GeneResults } from '../results.js';
@@ -78,7 +78,7 @@ export async function bootstrapOnGpu(gpu: GpuContext, context: FitContext, value
 
   const shape: BatchShape = {
     nObs: design.nObs, p: design.p, nGroups: design.groupLevels.length,
-    maxSize: Math.max(...groupSizes(design)),
+    maxSize: groupSizeRange(design).largest,
   };
   const columns = planBatches(Math.max(1, models.length * B), shape, gpu.adapter.limits)[0];
   const replicatesPerBatch = Math.min(B, columns);

@@ -223,9 +223,16 @@ function modelColumns(formula: Formula, variables: Map<string, Variable>, n: num
   return columns;
 }
 
-/** [groupLevels.length] the number of samples in each group of the design. */
-export function groupSizes(design: Design): Int32Array {
+/** The sizes of the design's smallest and largest groups (samples per group level). */
+export function groupSizeRange(design: Design): { smallest: number; largest: number } {
   const sizes = new Int32Array(design.groupLevels.length);
   for (const g of design.group) sizes[g]++;
-  return sizes;
+  // A loop, not Math.min(...sizes): spreading a few hundred thousand groups overflows the stack.
+  let smallest = Infinity;
+  let largest = 0;
+  for (const s of sizes) {
+    smallest = Math.min(smallest, s);
+    largest = Math.max(largest, s);
+  }
+  return { smallest, largest };
 }
