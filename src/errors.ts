@@ -39,6 +39,11 @@ export class UsageError extends Error {
   }
 }
 
+/** Any thrown value as one line of a report: an Error's first line of message (else its name), else its text. */
+export function errorText(e: unknown): string {
+  return e instanceof Error ? (e.message || e.name).split('\n')[0] : String(e);
+}
+
 /** `file:line:column: ` in the style of compilers, with the parts that are known. */
 export function formatLocation({ file, line, column }: InputLocation): string {
   if (file === undefined) return '';

@@ -5,6 +5,7 @@
  * on, described as a WebGPU adapter is, and what happens to it (loss, errors). No Node-only imports: the web app
  * bundles this file.
  */
+import { errorText } from '../errors.js';
 import { adapterReport, type AdapterReport, type GpuUnavailable, NO_IMPLEMENTATION, SOFTWARE_RENDERER } from '../gpu/device.js';
 import { gpuEntry } from '../gpu/gpu-entry.js';
 
@@ -68,8 +69,6 @@ function exposeToGpuJs(gpu: GPU): void {
   }
 }
 
-const message = (e: unknown): string => (e instanceof Error ? e.message.split('\n')[0] : String(e));
-
 /**
  * What genelmm reports of a WebGL2 context's GPU: its vendor and renderer (unmasked where the browser allows), and
  * whether that renderer draws in software (SwiftShader, llvmpipe…), which `auto` does not use.
@@ -124,7 +123,7 @@ async function webgpuContext(gpujs: GpuJsModule): Promise<GpuJsContext | GpuUnav
   try {
     shared = await gpujs.WebGPUContext.acquire();
   } catch (e) {
-    return { unavailable: `no WebGL2, and no WebGPU device for gpu.js: ${message(e)}` };
+    return { unavailable: `no WebGL2, and no WebGPU device for gpu.js: ${errorText(e)}` };
   }
   const { adapter, device } = shared;
   let failure: string | null = null;
@@ -168,7 +167,7 @@ export async function acquireGpuJs(webgl2Only = false): Promise<GpuJsContext | G
     // A bundler may hand a CommonJS or UMD module over as its default export only.
     gpujs = loaded.GPU ? loaded : loaded.default!;
   } catch (e) {
-    return { unavailable: `gpu.js did not load: ${message(e)}` };
+    return { unavailable: `gpu.js did not load: ${errorText(e)}` };
   }
   if (gpujs.GPU.isWebGL2Supported) return webgl2Context(gpujs);
   return webgl2Only ? { unavailable: 'no WebGL2' } : webgpuContext(gpujs);

@@ -26,13 +26,18 @@ export function choleskyInPlace(a: Float64Array, m: number): boolean {
   return true;
 }
 
-/** Solves L Lᵀ x = b in place in `b`, with L the lower factor of the leading m×m block of `l` (stride `ld`). */
-export function choleskySolve(l: Float64Array, ld: number, m: number, b: Float64Array): void {
+/** Solves L x = b in place in `b`, with L the lower factor of the leading m×m block of `l` (stride `ld`). */
+export function forwardSolve(l: Float64Array, ld: number, m: number, b: Float64Array): void {
   for (let i = 0; i < m; i++) {
     let s = b[i];
     for (let k = 0; k < i; k++) s -= l[i * ld + k] * b[k];
     b[i] = s / l[i * ld + i];
   }
+}
+
+/** Solves L Lᵀ x = b in place in `b`, with L the lower factor of the leading m×m block of `l` (stride `ld`). */
+export function choleskySolve(l: Float64Array, ld: number, m: number, b: Float64Array): void {
+  forwardSolve(l, ld, m, b);
   for (let i = m - 1; i >= 0; i--) {
     let s = b[i];
     for (let k = i + 1; k < m; k++) s -= l[k * ld + i] * b[k];

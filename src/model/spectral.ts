@@ -22,7 +22,7 @@
  *     e_k = (s_k² ρ_k − Σ_a z_{k,a}²) / s_k (pure),   e_m = (Σ_i Ω[i,m] z_i)² / μ_m (mixed),
  * and e_0 = SSE([X Z]) (withinGroupFit, as the moment start takes it).
  */
-import { choleskyInPlace, choleskySolve } from './linalg.js';
+import { choleskyInPlace, choleskySolve, forwardSolve } from './linalg.js';
 import type { GeneStats } from './gene-stats.js';
 import type { DesignPattern } from './pattern.js';
 import { withinGroupFit } from './starting-values.js';
@@ -59,15 +59,6 @@ export interface SpectralBasis {
   omega: Float64Array;
 }
 
-/** Solves L x = b in place (L the lower factor in the lower triangle of `l`, m×m). */
-export function forwardSolve(l: Float64Array, m: number, b: Float64Array): void {
-  for (let i = 0; i < m; i++) {
-    let s = b[i];
-    for (let k = 0; k < i; k++) s -= l[i * m + k] * b[k];
-    b[i] = s / l[i * m + i];
-  }
-}
-
 /**
  * The spectral basis of a pattern (file comment). Cost O(nSizes · p³ + R³), R ≤ Σ_k min(c_k, p), not O(q³).
  * Throws RangeError where XᵀX is not positive definite (a pattern's columns are independent by construction).
@@ -91,12 +82,12 @@ export function spectralBasis(pattern: DesignPattern): SpectralBasis {
     // g = L⁻¹ B_k L⁻ᵀ, column by column: L⁻¹ (B_k L⁻ᵀ)ᵀ by symmetry.
     for (let b = 0; b < p; b++) {
       for (let a = 0; a < p; a++) col[a] = bxx[k * p * p + a * p + b];
-      forwardSolve(l, p, col);
+      forwardSolve(l, p, p, col);
       for (let a = 0; a < p; a++) half[a * p + b] = col[a];
     }
     for (let a = 0; a < p; a++) {
       for (let b = 0; b < p; b++) col[b] = half[a * p + b];
-      forwardSolve(l, p, col);
+      forwardSolve(l, p, p, col);
       for (let b = 0; b < p; b++) g[a * p + b] = col[b];
     }
     for (let a = 0; a < p; a++) {
@@ -205,7 +196,7 @@ export function spectralGene(stats: GeneStats): SpectralGene {
       gk[a] = b[base + a * m + p] - bc;
       rho -= c[a] * (b[base + a * m + p] + gk[a]);
     }
-    forwardSolve(basis.l, p, gk);
+    forwardSolve(basis.l, p, p, gk);
     let projected = 0;
     for (; row < R && basis.rowClass[row] === k; row++) {
       let s = 0;

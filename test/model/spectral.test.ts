@@ -8,7 +8,6 @@ import { describe, it } from 'node:test';
 import { searchLambda } from '../../src/model/lambda-search.js';
 import { profileAt, remlCriterion, remlScore } from '../../src/model/reml.js';
 import { spectralCriterion, spectralGene, spectralResidual, spectralScore } from '../../src/model/spectral.js';
-import { rlrtEigenvalues } from '../../src/stats/rlrt-null.js';
 import { caseGeneStats, caseNames, FIXTURES_LME4, loadCase, SHARED_LME4 } from '../helpers/cases.js';
 
 const LAMBDAS = [0, 0.1, 1, 10, 1e3];
@@ -58,14 +57,4 @@ describe('REML criterion in spectral form equals the M-form (remlCriterion, reml
       assert.deepEqual(failures, [], failures.slice(0, 20).join('\n'));
     });
   }
-
-  it('the eigenvalues and multiplicities are rlrtEigenvalues (one decomposition serves both)', async () => {
-    for (const [dir, name] of cases) {
-      for (const { id, stats } of caseGeneStats(await loadCase(dir, name))) {
-        const { xi, multiplicity } = spectralGene(stats).basis;
-        const expanded = [...xi].flatMap((v, j) => Array<number>(multiplicity[j]).fill(v)).sort((a, b) => b - a);
-        assert.deepEqual(expanded, [...rlrtEigenvalues(stats.pattern)], `${name} ${id}`);
-      }
-    }
-  });
 });
