@@ -2,8 +2,8 @@ import { estimatesAt, type GeneFit } from '../model/fit-gene.js';
 import type { GeneStats } from '../model/gene-stats.js';
 import { SINGULAR_THETA, UPPER_LAMBDA } from '../model/lambda-search.js';
 import type { DesignPattern } from '../model/pattern.js';
-import { confirmedInterval } from '../stats/h2-uncertainty.js';
 import { remlCriterion, remlDerivatives, remlScore } from '../model/reml.js';
+import { confirmedInterval } from '../stats/h2-uncertainty.js';
 import type { DesignScaling } from './fit-programs.js';
 
 /**
@@ -107,14 +107,15 @@ export interface GpuSearchResult {
   converged: boolean;
   /** Criterion evaluations of the search. */
   evaluations: number;
-  /** The 95% profile interval of h2 found on the GPU (checked in f64 by confirmedInterval); absent, estimatesAt finds it in f64. */
+  /** The 95% profile interval of h2 found on the GPU (checked by confirmedInterval); absent, estimatesAt finds it in f64. */
   interval?: { lo: number; hi: number };
 }
 
 /**
  * A gene's estimates and tests from a GPU's search, all in f64 on the host: λ̂ polished (polishLambda), then
- * estimatesAt at it, with the GPU's interval of h2 where f64 confirms it (confirmedInterval). Returns why the f32 result cannot be trusted instead, for the
- * caller to refit the gene from scratch on the CPU (and count it as refined).
+ * estimatesAt at it, with the GPU's interval of h2 where f64 confirms it (confirmedInterval). Returns why the f32
+ * result cannot be trusted instead, for the caller to refit the gene from scratch on the CPU (and count it as
+ * refined).
  */
 export function finishGpuFit(stats: GeneStats, gpu: GpuSearchResult): GeneFit | string {
   const lambda = polishLambda(stats, gpu.lambda, gpu.converged);
