@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { fitGenes, fitTable } from '../src/fit-genes.js';
-import { FIXTURES_LME4, loadCase, REPO_ROOT, SHARED_LME4 } from './helpers/cases.js';
+import { CLASSICS_LME4, FIXTURES_LME4, loadCase, REPO_ROOT } from './helpers/cases.js';
 
 interface RlrtCase {
   name: string;
@@ -18,7 +18,7 @@ const FIXTURE = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'test/fixtures/r
 
 describe('--rlrt-exact through fitGenes: columns and agreement with RLRsim::exactRLRT', () => {
   it('adds p_rlrt_exact and q_rlrt_exact only when asked for', async () => {
-    const c = await loadCase(SHARED_LME4, 'Dyestuff');
+    const c = await loadCase(CLASSICS_LME4, 'Dyestuff');
     const plain = fitTable(await fitGenes(c.matrix, c.samples, c.formula, { backend: 'cpu', threads: 1 }));
     assert.ok(!plain.columns.includes('p_rlrt_exact'));
     const exact = await fitGenes(c.matrix, c.samples, c.formula, { backend: 'cpu', threads: 1, rlrtExact: NSIM, seed: SEED });
@@ -29,7 +29,7 @@ describe('--rlrt-exact through fitGenes: columns and agreement with RLRsim::exac
 
   for (const rc of FIXTURE.cases.filter((x) => ['Dyestuff', 'unbalanced', 'missing', 'covariates'].includes(x.name))) {
     it(`${rc.name}: every gene within 4·√(p(1−p)/nsim) + 2/nsim of RLRsim`, async () => {
-      const c = await loadCase(rc.source === 'shared' ? SHARED_LME4 : FIXTURES_LME4, rc.name);
+      const c = await loadCase(rc.source === 'classics' ? CLASSICS_LME4 : FIXTURES_LME4, rc.name);
       const fit = await fitGenes(c.matrix, c.samples, rc.formula, { backend: 'cpu', threads: 1, rlrtExact: NSIM, seed: SEED });
       const failures: string[] = [];
       for (const ref of rc.genes) {

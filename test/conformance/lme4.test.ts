@@ -1,5 +1,5 @@
 /**
- * One list of cases, every backend (STYLE habit 3): each case of the shared lme4 classics and of
+ * One list of cases, every backend (STYLE habit 3): each case of the lme4 classics and of
  * test/fixtures/lme4 runs on the cpu backend, judged against lme4/lmerTest, and on the webgpu and gpujs backends,
  * judged against lme4's singular flags and the cpu run (SPEC §6). A backend without an adapter is skipped with the
  * reason (failed in CI).
@@ -9,7 +9,7 @@ import { describe } from 'node:test';
 import { type FitResult, fitGenes } from '../../src/fit-genes.js';
 import { formatComparison } from '../../src/compare.js';
 import { STATUSES } from '../../src/results.js';
-import { caseNames, FIXTURES_LME4, loadCase, type ReferenceCase, SHARED_LME4 } from '../helpers/cases.js';
+import { caseNames, CLASSICS_LME4, FIXTURES_LME4, loadCase, type ReferenceCase } from '../helpers/cases.js';
 import { assertGpuMatchesCpu, assertRanOnGpu, type BackendName, findBackends, itOn, refinedFraction } from './backends.js';
 import { CPU_VS_LME4 as TOL, TOLERANCES } from './tolerances.js';
 
@@ -151,7 +151,7 @@ const CHECKS: Record<BackendName, (c: ReferenceCase) => Promise<void>> = {
 };
 
 const suites: [string, string][] = [
-  ['shared lme4 classics', SHARED_LME4],
+  ['lme4 classics', CLASSICS_LME4],
   ['generated fixtures', FIXTURES_LME4],
 ];
 

@@ -2,7 +2,7 @@
  * The gpu.js kernels themselves, on the device (gpu.js's webgpu mode on Dawn in Node; webgl2 runs in
  * browser.test.ts), against the f64 reference, without the host's finish that would hide an f32 error:
  * - reml-grid at fixed λ: criterion and score equal the spectral form (src/model/spectral.ts) to f32 precision on
- *   every fitted gene of the lme4 fixtures and the shared classics (STYLE habit 4);
+ *   every fitted gene of the lme4 fixtures and the lme4 classics (STYLE habit 4);
  * - reml-search: the interval ends equal h2ProfileInterval's, and λ̂ polished in f64 equals searchLambda's.
  * Skipped, with the reason, where gpu.js has no device; failed in CI.
  */
@@ -19,7 +19,7 @@ import { spectralCriterionVarying, spectralGene, spectralScore, type SpectralGen
 import { momentLambda } from '../../src/model/starting-values.js';
 import { h2ProfileInterval } from '../../src/stats/h2-uncertainty.js';
 import type { GeneStats } from '../../src/model/gene-stats.js';
-import { caseGeneStats, caseNames, FIXTURES_LME4, loadCase, SHARED_LME4 } from '../helpers/cases.js';
+import { caseGeneStats, caseNames, CLASSICS_LME4, FIXTURES_LME4, loadCase } from '../helpers/cases.js';
 import { itOn, testBackend } from '../conformance/backends.js';
 
 const gpujs = await testBackend('gpujs');
@@ -31,7 +31,7 @@ const F32_REL = 1e-5;
 /** Every fitted gene of every fixture case, with its spectral form and moment start. */
 async function allGenes(): Promise<{ id: string; stats: GeneStats; spectral: SpectralGene; lambdaStart: number }[]> {
   const cases: [string, string][] = [
-    ...caseNames(SHARED_LME4).map((n): [string, string] => [SHARED_LME4, n]),
+    ...caseNames(CLASSICS_LME4).map((n): [string, string] => [CLASSICS_LME4, n]),
     ...caseNames(FIXTURES_LME4).map((n): [string, string] => [FIXTURES_LME4, n]),
   ];
   const out = [];

@@ -10,8 +10,8 @@ import type { ExpressionMatrix, SampleSheet } from '../../src/io/types.js';
 
 /** The repository root (tests run from dist/test/...). */
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-/** The shared lme4 classics, a sibling of the repository. */
-export const SHARED_LME4 = path.resolve(REPO_ROOT, '../shared/data/lme4');
+/** The four lme4 classics (Dyestuff, Dyestuff2, Orthodont, ergoStool), made by test/fixtures/make-classics.R. */
+export const CLASSICS_LME4 = path.join(REPO_ROOT, 'test/fixtures/classics');
 /** Fixtures made by test/fixtures/make-fixtures.R. */
 export const FIXTURES_LME4 = path.join(REPO_ROOT, 'test/fixtures/lme4');
 
@@ -37,7 +37,7 @@ export interface ReferenceCase {
 
 const asArray = <T>(x: T | T[]): T[] => (Array.isArray(x) ? x : [x]);
 
-/** Loads `<dir>/<name>.{expr.tsv,samples.tsv,lme4.json}`; single-gene (shared) and multi-gene JSON alike. */
+/** Loads `<dir>/<name>.{expr.tsv,samples.tsv,lme4.json}`; single-gene (classics) and multi-gene JSON alike. */
 export async function loadCase(dir: string, name: string): Promise<ReferenceCase> {
   const json = JSON.parse(fs.readFileSync(path.join(dir, `${name}.lme4.json`), 'utf8'));
   const matrix = await readMatrix(path.join(dir, `${name}.expr.tsv`));

@@ -1,9 +1,12 @@
 import assert from 'node:assert/strict';
+import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { UsageError } from '../../src/errors.js';
+import { EXAMPLE } from '../../src/example.js';
 import { parseMatrixWithCsvParse } from '../../src/io/matrix-reader-csv-parse.js';
 import { parseMatrix } from '../../src/io/matrix-reader.js';
 import { readMatrix } from '../../src/io/read-files.js';
+import { REPO_ROOT } from '../helpers/cases.js';
 import {
   assertSameBits,
   assertSameMatrix,
@@ -18,7 +21,7 @@ import {
   writeInput,
 } from './helpers.js';
 
-const BOTTOMLY = '/work/shared/data/bottomly/bottomly_count_table.tsv';
+const BOTTOMLY = path.join(REPO_ROOT, EXAMPLE.expr);
 
 describe('fast reader and csv-parse reader agree bit for bit', () => {
   const { dir, cleanup } = tempDir();

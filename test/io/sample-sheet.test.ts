@@ -1,8 +1,11 @@
 import assert from 'node:assert/strict';
+import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { UsageError } from '../../src/errors.js';
+import { EXAMPLE } from '../../src/example.js';
 import { readSampleSheet } from '../../src/io/read-files.js';
 import { parseSampleSheet } from '../../src/io/sample-sheet.js';
+import { REPO_ROOT } from '../helpers/cases.js';
 import { assertInputError, tempDir, writeInput } from './helpers.js';
 
 const parse = async (text: string, format: 'tsv' | 'csv' = 'tsv') => parseSampleSheet(text, 's.tsv', format);
@@ -12,7 +15,7 @@ describe('sample sheet', () => {
   after(cleanup);
 
   it('takes the first column as ids when none is named "sample" (Bottomly phenodata)', async () => {
-    const sheet = await readSampleSheet('/work/shared/data/bottomly/bottomly_phenodata.tsv');
+    const sheet = await readSampleSheet(path.join(REPO_ROOT, EXAMPLE.samples));
     assert.equal(sheet.idColumn, 'sample.id');
     assert.equal(sheet.ids.length, 21);
     assert.equal(sheet.ids[0], 'SRX033480');

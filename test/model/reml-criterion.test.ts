@@ -5,7 +5,7 @@ import { parseFormula } from '../../src/model/formula.js';
 import { computeGeneStats } from '../../src/model/gene-stats.js';
 import { GenePreparer } from '../../src/model/prepare.js';
 import { remlCriterion } from '../../src/model/reml.js';
-import { FIXTURES_LME4, loadCase, SHARED_LME4 } from '../helpers/cases.js';
+import { CLASSICS_LME4, FIXTURES_LME4, loadCase } from '../helpers/cases.js';
 
 /** Inverse and log-determinant of a dense symmetric positive definite matrix by Gauss–Jordan with pivoting. */
 function invertDense(a: number[][]): { inverse: number[][]; logDet: number } {
@@ -47,8 +47,8 @@ function denseCriterion(x: number[][], group: number[], y: number[], lambda: num
 
 const LAMBDAS = [0, 0.1, 0.5, 0.713, 1, 3.7, 100];
 const CASES: [string, string, string[]][] = [
-  [SHARED_LME4, 'Orthodont', []],
-  [SHARED_LME4, 'ergoStool', []],
+  [CLASSICS_LME4, 'Orthodont', []],
+  [CLASSICS_LME4, 'ergoStool', []],
   [FIXTURES_LME4, 'unbalanced', ['gene01', 'gene05']],
   [FIXTURES_LME4, 'missing', ['gene2', 'gene5', 'gene7']],
   [FIXTURES_LME4, 'covariates', ['gene03']],

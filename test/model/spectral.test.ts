@@ -1,14 +1,14 @@
 /**
  * The spectral form of the REML criterion (src/model/spectral.ts), which the gpu.js kernels evaluate, against the
  * M-form of reml.ts: the criterion and the score at fixed λ and at the CPU's optimum, on every fitted gene of the
- * lme4 fixtures and the shared classics (NA patterns, size-1 groups, no intercept, covariates, singular fits).
+ * lme4 fixtures and the lme4 classics (NA patterns, size-1 groups, no intercept, covariates, singular fits).
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { searchLambda } from '../../src/model/lambda-search.js';
 import { profileAt, remlCriterion, remlScore } from '../../src/model/reml.js';
 import { spectralCriterion, spectralGene, spectralResidual, spectralScore } from '../../src/model/spectral.js';
-import { caseGeneStats, caseNames, FIXTURES_LME4, loadCase, SHARED_LME4 } from '../helpers/cases.js';
+import { caseGeneStats, caseNames, CLASSICS_LME4, FIXTURES_LME4, loadCase } from '../helpers/cases.js';
 
 const LAMBDAS = [0, 0.1, 1, 10, 1e3];
 const REL = 1e-10;
@@ -21,7 +21,7 @@ function scoreScale(xi: Float64Array, multiplicity: Float64Array, lambda: number
 }
 
 const cases: [string, string][] = [
-  ...caseNames(SHARED_LME4).map((name): [string, string] => [SHARED_LME4, name]),
+  ...caseNames(CLASSICS_LME4).map((name): [string, string] => [CLASSICS_LME4, name]),
   ...caseNames(FIXTURES_LME4).map((name): [string, string] => [FIXTURES_LME4, name]),
 ];
 

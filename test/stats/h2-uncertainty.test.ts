@@ -19,7 +19,7 @@ import { computeGeneStats } from '../../src/model/gene-stats.js';
 import { searchLambda } from '../../src/model/lambda-search.js';
 import { GenePreparer } from '../../src/model/prepare.js';
 import { h2Uncertainty } from '../../src/stats/h2-uncertainty.js';
-import { FIXTURES_LME4, loadCase, REPO_ROOT, SHARED_LME4 } from '../helpers/cases.js';
+import { CLASSICS_LME4, FIXTURES_LME4, loadCase, REPO_ROOT } from '../helpers/cases.js';
 
 /** SPEC §4 / issue #4: the interval's ends to 1e-6 in h2, the SE to 1e-3 relative. */
 const INTERVAL_ABS = 1e-6;
@@ -40,7 +40,7 @@ interface ReferenceInterval {
 
 interface ReferenceIntervals {
   cutoff: number;
-  cases: { name: string; source: 'shared' | 'fixtures'; formula: string; genes: ReferenceInterval[] }[];
+  cases: { name: string; source: 'classics' | 'fixtures'; formula: string; genes: ReferenceInterval[] }[];
 }
 
 const reference: ReferenceIntervals = JSON.parse(
@@ -54,7 +54,7 @@ function note(column: string, dev: number, where: string): void {
 describe('h2 uncertainty against lme4/lmerTest', () => {
   for (const c of reference.cases) {
     it(`${c.name}: 95% profile interval to ${INTERVAL_ABS}, SE to ${SE_REL} relative`, async () => {
-      const data = await loadCase(c.source === 'shared' ? SHARED_LME4 : FIXTURES_LME4, c.name);
+      const data = await loadCase(c.source === 'classics' ? CLASSICS_LME4 : FIXTURES_LME4, c.name);
       const design = buildDesign(parseFormula(data.formula), data.samples, data.matrix.sampleIds);
       const preparer = new GenePreparer({ design, transform: 'none', librarySizes: null, filters: {} });
       const failures: string[] = [];

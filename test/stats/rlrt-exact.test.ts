@@ -18,7 +18,7 @@ import {
 } from '../../src/stats/rlrt-null.js';
 import { chiSquareDraw, philoxKey } from '../../src/stats/philox.js';
 import { symmetricEigen } from '../../src/stats/symmetric-eigen.js';
-import { FIXTURES_LME4, loadCase, REPO_ROOT, SHARED_LME4 } from '../helpers/cases.js';
+import { CLASSICS_LME4, FIXTURES_LME4, loadCase, REPO_ROOT } from '../helpers/cases.js';
 
 /** Simulations per design; RLRsim used 1e5. One simulation of a design serves all of its genes. */
 const NSIM = 100000;
@@ -38,7 +38,7 @@ interface RlrtGene {
 
 interface RlrtCase {
   name: string;
-  source: 'shared' | 'fixtures';
+  source: 'classics' | 'fixtures';
   formula: string;
   genes: RlrtGene[];
 }
@@ -53,7 +53,7 @@ function bound(p: number, nsim: number): number {
 
 /** Each gene's DesignPattern, as the fit prepares it (missing values dropped per gene). */
 async function patternsOf(c: RlrtCase): Promise<Map<string, DesignPattern>> {
-  const ref = await loadCase(c.source === 'shared' ? SHARED_LME4 : FIXTURES_LME4, c.name);
+  const ref = await loadCase(c.source === 'classics' ? CLASSICS_LME4 : FIXTURES_LME4, c.name);
   const design = buildDesign(parseFormula(c.formula), ref.samples, ref.matrix.sampleIds);
   const preparer = new GenePreparer({ design, transform: 'none', librarySizes: null, filters: {} });
   const out = new Map<string, DesignPattern>();
@@ -183,7 +183,7 @@ describe('RLRT eigenvalues μ_s of Zᵀ(I − P_X)Z', async () => {
 
   for (const c of fixture.cases) {
     const patterns = await patternsOf(c);
-    const ref = await loadCase(c.source === 'shared' ? SHARED_LME4 : FIXTURES_LME4, c.name);
+    const ref = await loadCase(c.source === 'classics' ? CLASSICS_LME4 : FIXTURES_LME4, c.name);
     const design = buildDesign(parseFormula(c.formula), ref.samples, ref.matrix.sampleIds);
     it(`${c.name}: R's svd, a dense Jacobi and the trace agree with the size-class reduction`, () => {
       const failures: string[] = [];

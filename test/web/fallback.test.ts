@@ -8,7 +8,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type FitResult, fitGenes } from '../../src/fit-genes.js';
 import { assertGpuMatchesCpu } from '../conformance/backends.js';
-import { caseNames, FIXTURES_LME4, loadCase, REPO_ROOT, SHARED_LME4 } from '../helpers/cases.js';
+import { caseNames, CLASSICS_LME4, FIXTURES_LME4, loadCase, REPO_ROOT } from '../helpers/cases.js';
 import { readResultsTsv } from '../helpers/results-tsv.js';
 import { EXAMPLE } from '../../src/example.js';
 import { readMatrix, readSampleSheet } from '../../src/io/read-files.js';
@@ -41,7 +41,7 @@ describe('the web app\'s backend chain (headless Chromium)', skipUnlessBrowser()
   });
 
   it('gpu.js forced on WebGL2: every lme4 case, within SPEC §6 of the CPU', async () => {
-    for (const [dir, name] of [...caseNames(SHARED_LME4).map((n) => [SHARED_LME4, n]), ...caseNames(FIXTURES_LME4).map((n) => [FIXTURES_LME4, n])]) {
+    for (const [dir, name] of [...caseNames(CLASSICS_LME4).map((n) => [CLASSICS_LME4, n]), ...caseNames(FIXTURES_LME4).map((n) => [FIXTURES_LME4, n])]) {
       const c = await loadCase(dir, name);
       await loadFiles(app.page, path.join(dir, `${name}.expr.tsv`), path.join(dir, `${name}.samples.tsv`));
       await app.page.fill('#formula', c.formula);
