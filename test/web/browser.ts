@@ -1,7 +1,7 @@
 /**
  * The end-to-end tests' browser: Debian's Chromium driven by playwright-core (never a downloaded browser), with
- * WebGPU through its SwiftShader (../shared/WEBGPU.md), on the app that genelmm serve serves. Every request the
- * page makes is recorded, so a test can check none leaves the app's origin.
+ * WebGPU through its built-in SwiftShader (`--enable-unsafe-webgpu`), on the app that genelmm serve serves. Every
+ * request the page makes is recorded, so a test can check none leaves the app's origin.
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
