@@ -3,7 +3,7 @@
  * go to the platform-free parsers, which the web app feeds from the user's File objects instead.
  */
 
-import { fromFileError, openFile, readText } from './file-source.js';
+import { checkInputFile, fromFileError, openFile, readText } from './file-source.js';
 import { fileKindOf, sheetKindOf, type SheetFormat } from './formats.js';
 import { type MatrixReadOptions, parseMatrix } from './matrix-reader.js';
 import { parseSampleSheet } from './sample-sheet.js';
@@ -11,9 +11,11 @@ import type { ExpressionMatrix, SampleSheet } from './types.js';
 
 /**
  * Reads the expression matrix at `path`: format from the extension (`.tsv` `.txt` `.tab` `.csv` `.gct`,
- * each optionally `.gz`, gunzipped on the fly) unless `options.format` is given.
+ * each optionally `.gz`, gunzipped on the fly) unless `options.format` is given. A missing file or a folder is an
+ * InputError naming it.
  */
 export async function readMatrix(path: string, options: MatrixReadOptions = {}): Promise<ExpressionMatrix> {
+  await checkInputFile(path);
   const kind = fileKindOf(path, options.format);
   const { chunks, textBytes } = await openFile(path, kind.gzip, options.onProgress);
   try {
@@ -28,6 +30,7 @@ export async function readMatrix(path: string, options: MatrixReadOptions = {}):
  * each optionally `.gz`, unless `options.format` is given. Throws InputError for malformed sheets.
  */
 export async function readSampleSheet(path: string, options: { format?: SheetFormat } = {}): Promise<SampleSheet> {
+  await checkInputFile(path);
   const { format, gzip } = sheetKindOf(path, options.format);
   return parseSampleSheet(await readText(path, gzip), path, format);
 }
