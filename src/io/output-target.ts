@@ -28,7 +28,7 @@ export interface NamedPath {
 const MAX_LINKS = 40;
 
 /**
- * Follows `path`'s symlinks one by one: a link into /proc (as /dev/stdout is) or anything that is not a
+ * Follows `path`'s symlinks one by one: a link in /proc (where /dev/stdout leads) or anything that is not a
  * regular file is a direct target; a regular or missing file is the resolved path. Throws the file system's
  * error (ENOENT for a missing folder, ENOTDIR) as it comes.
  */
@@ -41,8 +41,10 @@ export async function resolveOutput(path: string): Promise<OutputTarget> {
     });
     if (info === null) return { target: join(await realpath(dirname(at)), basename(at)), direct: false, exists: false };
     if (info.isSymbolicLink()) {
-      if (at.startsWith('/proc/')) return { target: at, direct: true, exists: true };
-      at = resolve(dirname(at), await readlink(at));
+      // A descriptor's link (/dev/stdout, /dev/fd/1: /proc/self/fd/1) may name a pipe, which no path reaches.
+      const folder = await realpath(dirname(at));
+      if (folder.startsWith('/proc/')) return { target: at, direct: true, exists: true };
+      at = resolve(folder, await readlink(at));
       continue;
     }
     if (info.isFile()) return { target: join(await realpath(dirname(at)), basename(at)), direct: false, exists: true };

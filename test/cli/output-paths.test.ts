@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
@@ -53,6 +53,24 @@ describe('outputs never replace what they point at (SPEC §5)', () => {
       assert.equal(run.status, 0, run.stderr);
       assert.ok(fs.lstatSync(device).isCharacterDevice(), 'still a character device, not a regular file');
       assert.deepEqual(fs.readdirSync(dir).sort(), ['m.tsv', 'null', 's.tsv'], 'no temporary file left');
+    } finally {
+      cleanup();
+    }
+  });
+
+  it('a descriptor given as --out (/dev/fd/1, here a shell pipe) is written to directly', (t) => {
+    if (!fs.existsSync('/dev/fd/1')) {
+      t.skip('no /dev/fd on this system');
+      return;
+    }
+    const { dir, cleanup } = tempFiles({ 'm.tsv': MATRIX, 's.tsv': SHEET });
+    try {
+      // Node's own child stdout is a socket, which /dev/fd/1 cannot reopen; a shell pipe is what users have.
+      const run = spawnSync('sh', ['-c', '"$@" | cat', 'sh', process.execPath, CLI, ...fitArgs(dir, '--out', '/dev/fd/1')],
+        { encoding: 'utf8' });
+      assert.equal(run.status, 0, run.stderr);
+      assert.equal(run.stderr, '');
+      assert.match(run.stdout, /^gene\tstatus\t.*\ng2\t/s);
     } finally {
       cleanup();
     }
