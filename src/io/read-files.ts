@@ -11,12 +11,12 @@ import type { ExpressionMatrix, SampleSheet } from './types.js';
 
 /**
  * Reads the expression matrix at `path`: format from the extension (`.tsv` `.txt` `.tab` `.csv` `.gct`,
- * each optionally `.gz`, gunzipped on the fly) unless `options.format` is given. A missing file or a folder is an
- * InputError naming it.
+ * each optionally `.gz`, gunzipped on the fly) unless `options.format` is given. After a name that
+ * tells no format (UsageError), a missing file or a folder is an InputError naming it.
  */
 export async function readMatrix(path: string, options: MatrixReadOptions = {}): Promise<ExpressionMatrix> {
-  await checkInputFile(path);
   const kind = fileKindOf(path, options.format);
+  await checkInputFile(path);
   const { chunks, textBytes } = await openFile(path, kind.gzip, options.onProgress);
   try {
     return await parseMatrix(chunks, path, { format: kind.format, textBytes });
@@ -30,7 +30,7 @@ export async function readMatrix(path: string, options: MatrixReadOptions = {}):
  * each optionally `.gz`, unless `options.format` is given. Throws InputError for malformed sheets.
  */
 export async function readSampleSheet(path: string, options: { format?: SheetFormat } = {}): Promise<SampleSheet> {
-  await checkInputFile(path);
   const { format, gzip } = sheetKindOf(path, options.format);
+  await checkInputFile(path);
   return parseSampleSheet(await readText(path, gzip), path, format);
 }
