@@ -42,8 +42,8 @@ export async function openFile(path: string, gzip: boolean, onProgress?: (bytesR
 }
 
 /**
- * Checks that `path` names a file that exists (before its name is read for a format, or any input is read):
- * throws InputError naming it when it is missing, unreadable or a folder.
+ * Checks that `path` names a file that exists, before anything is read from it: throws InputError naming it
+ * when it is missing, cannot be reached or is a folder.
  */
 export async function checkInputFile(path: string): Promise<void> {
   let isDirectory: boolean;
