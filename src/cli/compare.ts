@@ -1,26 +1,37 @@
 import { compareResults, type Comparison, formatComparison } from '../compare.js';
+import { UsageError } from '../errors.js';
 import { fitGenes } from '../fit-genes.js';
 import { readMatrix, readSampleSheet } from '../io/read-files.js';
-import { describeAdapter } from '../gpu/device.js';
-import { requireInputs } from './fit.js';
-import { type FitCliOptions, toFitOptions } from './option-values.js';
+import { describeAdapter, probeAdapter } from '../gpu/device.js';
+import { probeGpuJs } from '../gpujs/device.js';
+import type { FitCliOptions } from './option-values.js';
+import { planRun } from './run-plan.js';
+
+/** The UsageError of a compare that has no GPU backend to compare with (exit 2, before any input is read). */
+function noGpu(reason: string): UsageError {
+  return new UsageError(`genelmm compare needs a GPU backend, and there is none: ${reason}`,
+    'genelmm info lists the backends on this machine; genelmm fit runs on the CPU without one');
+}
 
 /**
  * `genelmm compare`: fits the same input on the GPU backend and on the f64 CPU backend, prints per column the
  * largest difference and where, and the status disagreements. Resolves to the comparison; the caller exits
- * non-zero when it is not within SPEC §6.
+ * non-zero when it is not within SPEC §6. Without a GPU backend it throws a UsageError before reading anything.
  */
 export async function runCompare(o: FitCliOptions): Promise<Comparison> {
-  const inputs = requireInputs(o);
-  const options = toFitOptions(o);
   const say = (line: string): void => {
     if (!o.quiet) process.stderr.write(`${line}\n`);
   };
-  const matrix = await readMatrix(inputs.expr);
+  const { inputs, options } = await planRun(o, 'compare', say);
+  const gpuBackend = options.backend === 'gpujs' ? 'gpujs' : 'webgpu';
+  const probe = gpuBackend === 'gpujs' ? await probeGpuJs() : await probeAdapter();
+  if ('unavailable' in probe) throw noGpu(probe.unavailable);
   const samples = await readSampleSheet(inputs.samples);
-  const gpuBackend = options.backend === 'auto' || options.backend === 'cpu' ? 'webgpu' : options.backend;
-  const gpu = await fitGenes(matrix, samples, inputs.formula, { ...options, backend: gpuBackend, onNotice: (m) => say(`note: ${m}`) });
-  if (gpu.backend.name === 'cpu') throw new Error(`no GPU backend to compare with the CPU: ${gpu.backend.reason}`);
+  const matrix = await readMatrix(inputs.expr);
+  const gpu = await fitGenes(matrix, samples, inputs.formula, { ...options, backend: gpuBackend });
+  // The fit's notices wait until the GPU is known to have run: a fallback notice would contradict the error.
+  if (gpu.backend.name === 'cpu') throw noGpu(gpu.backend.reason);
+  for (const notice of gpu.notices) say(`note: ${notice}`);
   const cpu = await fitGenes(matrix, samples, inputs.formula, { ...options, backend: 'cpu' });
   const comparison = compareResults(matrix.geneIds, cpu.coefNames, cpu.results, gpu.results, { rlrtNsim: options.rlrtExact });
   const report = gpu.gpu;

@@ -1,42 +1,24 @@
 import fs from 'node:fs';
-import { UsageError } from '../errors.js';
 import { writeTextAtomic } from '../io/atomic-file.js';
 import { fitGenes, fitTable, type FitResult } from '../fit-genes.js';
 import { readMatrix, readSampleSheet } from '../io/read-files.js';
 import { writeTable } from '../io/table-writer.js';
-import { type FitCliOptions, outputFormat, toFitOptions } from './option-values.js';
+import type { FitCliOptions } from './option-values.js';
 import { createProgress } from './progress.js';
+import { planRun, type RunPlan } from './run-plan.js';
 import { packageVersion, peakRssMB, type RunSummary, summaryLines } from './summary.js';
 
-/** Inputs of a run, after `--example` filled in what it provides. */
-export interface RunInputs {
-  expr: string;
-  samples: string;
-  formula: string;
-}
-
-/** The three required inputs, or a UsageError naming the one that is missing. */
-export function requireInputs(o: FitCliOptions): RunInputs {
-  for (const name of ['expr', 'samples', 'formula'] as const) {
-    if (o[name] === undefined) {
-      throw new UsageError(`--${name} is required`, 'see genelmm fit --help, or run genelmm fit --example');
-    }
-  }
-  return { expr: o.expr!, samples: o.samples!, formula: o.formula! };
-}
-
-/** Reads the inputs and fits every gene, with a progress bar and notices on stderr. */
-export async function readAndFit(o: FitCliOptions, inputs: RunInputs, say: (line: string) => void):
+/** Reads the inputs (the small sample sheet first) and fits every gene, with a progress bar and notices on stderr. */
+export async function readAndFit(o: FitCliOptions, { inputs, options }: RunPlan, say: (line: string) => void):
   Promise<{ fit: FitResult; readMs: number; matrixSamples: number }> {
-  const options = toFitOptions(o);
   const progress = createProgress(!o.quiet);
   const t0 = performance.now();
+  const samples = await readSampleSheet(inputs.samples);
   if (fs.existsSync(inputs.expr)) progress.start('reading', Math.ceil(fs.statSync(inputs.expr).size / 1e6), 'MB');
   const matrix = await readMatrix(inputs.expr, {
     onProgress: (bytes: number) => progress.update(Math.round(bytes / 1e6)),
   });
   progress.stop();
-  const samples = await readSampleSheet(inputs.samples);
   const readMs = performance.now() - t0;
   progress.start('fitting', matrix.nGenes, 'genes');
   try {
@@ -61,9 +43,9 @@ export async function runFit(o: FitCliOptions): Promise<RunSummary> {
   const say = (line: string): void => {
     if (!o.quiet) process.stderr.write(`${line}\n`);
   };
-  const inputs = requireInputs(o);
-  const format = outputFormat(o);
-  const { fit, readMs, matrixSamples } = await readAndFit(o, inputs, say);
+  const plan = await planRun(o, 'fit', say);
+  const { inputs, format } = plan;
+  const { fit, readMs, matrixSamples } = await readAndFit(o, plan, say);
   const t1 = performance.now();
   await writeTable(o.out ?? '-', fitTable(fit), format);
   const writeMs = performance.now() - t1;

@@ -10,12 +10,19 @@ import { DEFAULT_PORT, runServe } from './serve.js';
 import type { FitCliOptions } from './option-values.js';
 import { fitOptions } from './options.js';
 import { EXAMPLE } from './paths.js';
+import { COMPARE_REFUSES } from './run-plan.js';
 import { packageVersion } from './summary.js';
 
 let debug = process.argv.includes('--debug');
 
+/** A closed pipe on stdout (`genelmm fit ... | head`): the reader has what it wanted, so end quietly, as Unix tools do. */
+function isBrokenPipe(error: unknown): boolean {
+  return (error as { code?: unknown } | null)?.code === 'EPIPE';
+}
+
 function fail(error: unknown): never {
   if (error instanceof CommanderError) process.exit(error.exitCode === 0 ? 0 : 2);
+  if (isBrokenPipe(error)) process.exit(0);
   const usage = error instanceof InputError || error instanceof UsageError;
   const message = error instanceof Error ? error.message : String(error);
   process.stderr.write(`genelmm: error: ${message}\n`);
@@ -32,7 +39,9 @@ const program = new Command('genelmm')
   .exitOverride()
   .configureOutput({ writeErr: (s) => process.stderr.write(s.startsWith('error:') ? `genelmm: ${s}` : s) });
 
-/** With --example, the bundled data set's inputs wherever the user gave none. */
+process.stdout.on('error', (error) => (isBrokenPipe(error) ? process.exit(0) : fail(error)));
+
+/** With --example, the bundled data set's inputs wherever the user gave none (and for fit, its output file). */
 function applyExample(o: FitCliOptions, cmd: Command): void {
   debug = Boolean(o.debug);
   if (!o.example) return;
@@ -40,7 +49,7 @@ function applyExample(o: FitCliOptions, cmd: Command): void {
   o.samples ??= EXAMPLE.samples;
   o.formula ??= EXAMPLE.formula;
   if (cmd.getOptionValueSource('transform') === 'default') o.transform = EXAMPLE.transform;
-  if (cmd.getOptionValueSource('out') === 'default') o.out = EXAMPLE.out;
+  if (cmd.name() === 'fit') o.out ??= EXAMPLE.out;
 }
 
 const fit = program.command('fit')
@@ -58,7 +67,10 @@ const compare = program.command('compare')
   .description('fit on the GPU and on the f64 CPU path, print the largest difference per column; exit 1 past SPEC §6')
   .option('--example', 'compare on the bundled example')
   .exitOverride();
-for (const option of fitOptions()) compare.addOption(option);
+// compare refuses these (run-plan.ts), so its --help does not offer them.
+for (const option of fitOptions()) {
+  compare.addOption((COMPARE_REFUSES as readonly string[]).includes(option.attributeName()) ? option.hideHelp() : option);
+}
 compare.action(async (o: FitCliOptions, cmd: Command) => {
   applyExample(o, cmd);
   const comparison = await runCompare(o);

@@ -7,6 +7,7 @@ import { UsageError } from '../errors.js';
 import type { FitOptions } from '../fit-genes.js';
 import { parseTransform } from '../model/transform.js';
 import { RLRT_EXACT_DEFAULT_NSIM } from '../rlrt-exact.js';
+import { philoxKey } from '../stats/philox.js';
 
 /** Output formats of `--format`. */
 export const FORMATS = ['tsv', 'csv', 'json'] as const;
@@ -44,6 +45,18 @@ function number(name: string, value: string | undefined, integer = false): numbe
   return x;
 }
 
+/** `--seed`: a Philox seed, an integer in [0, 2^53), whether or not a simulation will use it. */
+function seed(value: string | undefined): number | undefined {
+  const x = number('--seed', value);
+  if (x === undefined) return undefined;
+  try {
+    philoxKey(x);
+  } catch {
+    throw new UsageError(`--seed must be a whole number from 0 to 2^53 - 1, not "${value}"`);
+  }
+  return x;
+}
+
 function levels(values: string[]): Record<string, string[]> {
   const out: Record<string, string[]> = {};
   for (const v of values) {
@@ -70,16 +83,16 @@ export function toFitOptions(o: FitCliOptions): FitOptions {
     rlrtExact: o.rlrtExact === undefined ? undefined
       : o.rlrtExact === true ? RLRT_EXACT_DEFAULT_NSIM : number('--rlrt-exact', String(o.rlrtExact), true),
     bootstrap: number('--bootstrap', o.bootstrap, true),
-    seed: number('--seed', o.seed),
+    seed: seed(o.seed),
   };
 }
 
-/** `--format`, or the format the --out extension names, else tsv. */
+/** `--format`, or the format the --out extension names (before any `.gz`), else tsv. */
 export function outputFormat(o: FitCliOptions): OutputFormat {
   if (o.format !== undefined) {
     if (!(FORMATS as readonly string[]).includes(o.format)) throw new UsageError(`unknown format "${o.format}"`, `use one of ${FORMATS.join(', ')}`);
     return o.format as OutputFormat;
   }
-  const ext = o.out?.toLowerCase().match(/\.(csv|json)$/)?.[1];
+  const ext = o.out?.toLowerCase().replace(/\.gz$/, '').match(/\.(csv|json)$/)?.[1];
   return (ext as OutputFormat | undefined) ?? 'tsv';
 }

@@ -8,7 +8,7 @@ export function fitOptions(): Option[] {
     new Option('--expr <file>', 'expression matrix: genes in rows, samples in columns (.tsv .csv .txt .gct, optionally .gz)'),
     new Option('--samples <file>', 'sample sheet: one row per sample, ids in column "sample" or the first column'),
     new Option('--formula <formula>', 'lme4 formula without the response, e.g. "~ treatment + (1 | individual)"'),
-    new Option('--out <file>', 'where to write the results; - for stdout').default('-'),
+    new Option('--out <file>', 'where to write the results (.gz: gzipped); - for stdout (the default)'),
     new Option('--transform <name>', 'none | log2p1 | logcpm (limma-voom log-CPM)').default('none'),
     new Option('--backend <name>', `${BACKEND_NAMES.join(' | ')} (gpujs: gpu.js, on WebGL2 in a browser and on WebGPU in Node)`)
       .default('auto'),

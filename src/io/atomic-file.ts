@@ -1,29 +1,98 @@
 /**
  * Atomic file output (SPEC.md §5): the text goes to a temporary file beside the destination, which is
- * renamed over it only once complete and flushed. A failed write removes the temporary file and leaves any
- * existing destination untouched.
+ * renamed over it only once complete and flushed. A failed or interrupted write (SIGTERM, SIGINT, SIGHUP)
+ * removes the temporary file and leaves any existing destination untouched. A symlink is written through (its
+ * target is replaced, the link stays); a device, FIFO or `/dev/stdout` is written to directly.
  */
 
 import { randomBytes } from 'node:crypto';
-import { open, rename, rm } from 'node:fs/promises';
+import { rmSync } from 'node:fs';
+import { type FileHandle, open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGzip } from 'node:zlib';
+import { resolveOutput } from './output-target.js';
 
-/** Writes `chunks` to `path` atomically: `<dir>/.<name>.tmp-<pid>-<random>`, fsync, then rename. */
+/** The signals a user sends to stop a run; each removes the temporary files, then ends the process as it would. */
+const STOP_SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP'] as const;
+
+/** Temporary files being written, removed if the process is stopped or exits before they are renamed. */
+const pending = new Set<string>();
+
+function removePending(): void {
+  for (const temp of pending) rmSync(temp, { force: true });
+  pending.clear();
+}
+
+function onStopSignal(signal: NodeJS.Signals): void {
+  removePending();
+  untrack();
+  // With no listener left, the signal's default action ends the process as killed by it (exit status 128 + n).
+  process.kill(process.pid, signal);
+}
+
+function track(temp: string): void {
+  if (pending.size === 0) {
+    for (const signal of STOP_SIGNALS) process.on(signal, onStopSignal);
+    process.on('exit', removePending);
+  }
+  pending.add(temp);
+}
+
+function untrack(temp?: string): void {
+  if (temp !== undefined) pending.delete(temp);
+  if (pending.size > 0) return;
+  for (const signal of STOP_SIGNALS) process.removeListener(signal, onStopSignal);
+  process.removeListener('exit', removePending);
+}
+
+/**
+ * Writes `chunks` to `path`, gzipped (streamed) when the name ends in `.gz`. A file (or a symlink's target)
+ * is written atomically: `<dir>/.<name>.tmp-<pid>-<random>` beside it, fsync, then rename. A device, FIFO or
+ * descriptor is written to directly.
+ */
 export async function writeFileAtomic(path: string, chunks: Iterable<string> | AsyncIterable<string>): Promise<void> {
-  const temp = join(dirname(path), `.${basename(path)}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`);
-  const handle = await open(temp, 'wx');
-  try {
+  const gzip = path.toLowerCase().endsWith('.gz');
+  const { target, direct } = await resolveOutput(path);
+  if (direct) {
+    const handle = await open(target, 'w');
     try {
-      for await (const chunk of chunks) await handle.writeFile(chunk);
+      await writeChunks(handle, chunks, gzip);
+    } finally {
+      await handle.close();
+    }
+    return;
+  }
+  const temp = join(dirname(target), `.${basename(target)}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`);
+  track(temp); // before it exists, so that no signal finds it untracked
+  try {
+    const handle = await open(temp, 'wx');
+    try {
+      await writeChunks(handle, chunks, gzip);
       await handle.sync();
     } finally {
       await handle.close();
     }
-    await rename(temp, path);
+    await rename(temp, target);
   } catch (error) {
     await rm(temp, { force: true });
     throw error;
+  } finally {
+    untrack(temp);
   }
+}
+
+async function writeChunks(handle: FileHandle, chunks: Iterable<string> | AsyncIterable<string>, gzip: boolean): Promise<void> {
+  const write = async (source: AsyncIterable<string | Uint8Array>): Promise<void> => {
+    for await (const chunk of source) await handle.writeFile(chunk);
+  };
+  if (gzip) await pipeline(Readable.from(chunks), createGzip(), write);
+  else await write(toAsync(chunks));
+}
+
+async function* toAsync<T>(items: Iterable<T> | AsyncIterable<T>): AsyncGenerator<T> {
+  yield* items;
 }
 
 /** Writes `text` to `path` atomically (see writeFileAtomic). */

@@ -1,7 +1,7 @@
 /** The bytes of an input file, gunzipped on the fly, with read progress and file errors as InputErrors. */
 
 import { createReadStream } from 'node:fs';
-import { type FileHandle, open } from 'node:fs/promises';
+import { type FileHandle, open, stat } from 'node:fs/promises';
 import { pipeline } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { InputError } from '../errors.js';
@@ -39,6 +39,20 @@ export async function openFile(path: string, gzip: boolean, onProgress?: (bytesR
   } catch (error) {
     throw fromFileError(error, path);
   }
+}
+
+/**
+ * Checks that `path` names a file that exists, before anything is read from it: throws InputError naming it
+ * when it is missing, cannot be reached or is a folder.
+ */
+export async function checkInputFile(path: string): Promise<void> {
+  let isDirectory: boolean;
+  try {
+    isDirectory = (await stat(path)).isDirectory();
+  } catch (error) {
+    throw fromFileError(error, path);
+  }
+  if (isDirectory) throw new InputError('this is a folder, not a file', { file: path }, 'give the path of a file inside it');
 }
 
 /** The whole text of the file at `path` (UTF-8), gunzipped when `gzip` is true; for small files such as sample sheets. */

@@ -3,7 +3,7 @@
  * go to the platform-free parsers, which the web app feeds from the user's File objects instead.
  */
 
-import { fromFileError, openFile, readText } from './file-source.js';
+import { checkInputFile, fromFileError, openFile, readText } from './file-source.js';
 import { fileKindOf, sheetKindOf, type SheetFormat } from './formats.js';
 import { type MatrixReadOptions, parseMatrix } from './matrix-reader.js';
 import { parseSampleSheet } from './sample-sheet.js';
@@ -11,10 +11,12 @@ import type { ExpressionMatrix, SampleSheet } from './types.js';
 
 /**
  * Reads the expression matrix at `path`: format from the extension (`.tsv` `.txt` `.tab` `.csv` `.gct`,
- * each optionally `.gz`, gunzipped on the fly) unless `options.format` is given.
+ * each optionally `.gz`, gunzipped on the fly) unless `options.format` is given. After a name that
+ * tells no format (UsageError), a missing file or a folder is an InputError naming it.
  */
 export async function readMatrix(path: string, options: MatrixReadOptions = {}): Promise<ExpressionMatrix> {
   const kind = fileKindOf(path, options.format);
+  await checkInputFile(path);
   const { chunks, textBytes } = await openFile(path, kind.gzip, options.onProgress);
   try {
     return await parseMatrix(chunks, path, { format: kind.format, textBytes });
@@ -29,5 +31,6 @@ export async function readMatrix(path: string, options: MatrixReadOptions = {}):
  */
 export async function readSampleSheet(path: string, options: { format?: SheetFormat } = {}): Promise<SampleSheet> {
   const { format, gzip } = sheetKindOf(path, options.format);
+  await checkInputFile(path);
   return parseSampleSheet(await readText(path, gzip), path, format);
 }

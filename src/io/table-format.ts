@@ -21,7 +21,9 @@ const CHUNK_CHARS = 1 << 16;
 /**
  * The text of `table` in `format`, in chunks of about 64 K characters. TSV/CSV: a header line, then one
  * line per row, each ended by `\n`; null and NaN are `NA`, ±Infinity `Inf`/`-Inf`, booleans `TRUE`/`FALSE`,
- * and a field holding the delimiter, a quote or a line break is quoted with quotes doubled. JSON: an array of
+ * and a field holding the delimiter, a quote or a line break is quoted with quotes doubled. In CSV only, a text
+ * cell that a spreadsheet would run as a formula (it begins with `=`, `+`, `-`, `@`, a tab or a carriage return)
+ * gets a leading `'` (OWASP's advice against CSV injection); numbers are written as they are. JSON: an array of
  * one object per row keyed by column name; null, NaN and ±Infinity are null.
  */
 export function* formatTableChunks(table: Table, format: TableFormat): Generator<string> {
@@ -42,9 +44,14 @@ export function formatTable(table: Table, format: TableFormat): string {
   return [...formatTableChunks(table, format)].join('');
 }
 
+/** What a spreadsheet would take for the start of a formula (OWASP, CSV injection). */
+const FORMULA_START = /^[=+\-@\t\r]/;
+
 function* delimitedLines(table: Table, delimiter: string): Generator<string> {
-  const special = delimiter === ',' ? /[",\r\n]/ : /["\t\r\n]/;
-  const field = (text: string) => (special.test(text) ? `"${text.replaceAll('"', '""')}"` : text);
+  const csv = delimiter === ',';
+  const special = csv ? /[",\r\n]/ : /["\t\r\n]/;
+  const quoted = (text: string) => (special.test(text) ? `"${text.replaceAll('"', '""')}"` : text);
+  const field = (text: string) => quoted(csv && FORMULA_START.test(text) ? `'${text}` : text);
   const cell = (value: Cell) => (typeof value === 'string' ? field(value) : delimitedValue(value));
   yield `${table.columns.map(field).join(delimiter)}\n`;
   for (const row of rowsOf(table)) yield `${row.map(cell).join(delimiter)}\n`;

@@ -42,6 +42,17 @@ describe('formatTable', () => {
     );
   });
 
+  it("writes a CSV text cell that a spreadsheet would run (=, +, -, @, tab, CR first) with a leading ', numbers as they are", () => {
+    const risky: Table = {
+      columns: ['gene', 'x', 'message'],
+      rows: [['=1+1', -0.5, '-2 groups'], ['+g', -Infinity, '@SUM(A1)'], ['\tg', 1, '\rx'], ['g-1', -1e-7, 'a=b']],
+    };
+    assert.equal(formatTable(risky, 'csv'),
+      "gene,x,message\n'=1+1,-0.5,'-2 groups\n'+g,-Inf,'@SUM(A1)\n'\tg,1,\"'\rx\"\ng-1,-1e-7,a=b\n");
+    assert.ok(formatTable(risky, 'tsv').includes('\n=1+1\t-0.5\t-2 groups\n'), 'TSV unchanged');
+    assert.equal((JSON.parse(formatTable(risky, 'json')) as Record<string, Cell>[])[0].gene, '=1+1', 'JSON unchanged');
+  });
+
   it('writes JSON as an array of row objects, null for NA', () => {
     const text = formatTable(table, 'json');
     assert.ok(text.startsWith('[\n{"gene":"g1","n":5,"x":0.30000000000000004,"ok":true,"message":null},\n'));

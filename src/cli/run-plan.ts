@@ -1,0 +1,69 @@
+import { defaultThreads } from '../backends/cpu-threads.js';
+import { UsageError } from '../errors.js';
+import type { FitOptions } from '../fit-genes.js';
+import { checkInputFile } from '../io/file-source.js';
+import { checkOutputs, type NamedPath } from '../io/output-target.js';
+import { parseFormula } from '../model/formula.js';
+import { type FitCliOptions, type OutputFormat, outputFormat, toFitOptions } from './option-values.js';
+
+/** Inputs of a run, after `--example` filled in what it provides. */
+export interface RunInputs {
+  expr: string;
+  samples: string;
+  formula: string;
+}
+
+/** A run of `fit` or `compare` whose every option value and path was checked. */
+export interface RunPlan {
+  inputs: RunInputs;
+  options: FitOptions;
+  format: OutputFormat;
+}
+
+/** Options `compare` takes with fit's but has no use for: it writes no results table and no summary. */
+export const COMPARE_REFUSES = ['out', 'format', 'summary'] as const;
+
+/** The three required inputs, or a UsageError naming the one that is missing. */
+export function requireInputs(o: FitCliOptions): RunInputs {
+  for (const name of ['expr', 'samples', 'formula'] as const) {
+    if (o[name] === undefined) {
+      throw new UsageError(`--${name} is required`, 'see genelmm fit --help, or run genelmm fit --example');
+    }
+  }
+  return { expr: o.expr!, samples: o.samples!, formula: o.formula! };
+}
+
+/**
+ * Checks everything a run of `command` can check before reading its inputs: required options, every option
+ * value, the formula's syntax, that the input files exist and the output paths can be written (and are no
+ * input and no other output). `--threads` above the available cores is lowered to them, with a notice to `say`.
+ * Throws UsageError or InputError.
+ */
+export async function planRun(o: FitCliOptions, command: 'fit' | 'compare', say: (line: string) => void): Promise<RunPlan> {
+  if (command === 'compare') {
+    const given = COMPARE_REFUSES.find((name) => o[name] !== undefined);
+    if (given !== undefined) {
+      throw new UsageError(`genelmm compare writes no results table or summary: --${given} is for genelmm fit`,
+        'drop it; the comparison is printed on stdout');
+    }
+    if (o.backend === 'cpu') {
+      throw new UsageError('genelmm compare always fits on the CPU: --backend picks the GPU side to compare with it',
+        'use --backend webgpu (the default) or --backend gpujs');
+    }
+  }
+  const inputs = requireInputs(o);
+  const options = toFitOptions(o);
+  const format = outputFormat(o);
+  parseFormula(inputs.formula);
+  const cores = defaultThreads();
+  if (options.threads !== undefined && options.threads > cores) {
+    say(`note: --threads ${options.threads} is more than the ${cores} core(s) this process may use; using ${cores}`);
+    options.threads = cores;
+  }
+  const named = (option: string, path: string | undefined): NamedPath[] => (path === undefined ? [] : [{ option, path }]);
+  const inputPaths = [...named('--expr', inputs.expr), ...named('--samples', inputs.samples)];
+  for (const input of inputPaths) await checkInputFile(input.path);
+  const outputs = [...named('--out', o.out === '-' ? undefined : o.out), ...named('--summary', o.summary)];
+  await checkOutputs(outputs, inputPaths);
+  return { inputs, options, format };
+}

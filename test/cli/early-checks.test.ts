@@ -1,0 +1,114 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { runCli, tempFiles } from '../helpers/cli.js';
+
+const SHEET = 'sample\ttrt\tgroup\ns1\ta\tg1\ns2\tb\tg1\ns3\ta\tg2\ns4\tb\tg2\ns5\ta\tg3\ns6\tb\tg3\n';
+const MATRIX = 'gene\ts1\ts2\ts3\ts4\ts5\ts6\ng1\t1.5\t2\t3.25\t4\t0.5\t6\ng2\t2\t1\t3\t5\t4\t4.5\n';
+/** A matrix whose third line does not parse: reading it would fail with an input error naming m.tsv:3. */
+const UNREADABLE = `${MATRIX}g3\t1\tabc\t3\t4\t5\t6\n`;
+
+interface EarlyCase {
+  title: string;
+  args: (dir: string) => string[];
+  /** What the message must say: the option or path and the problem. */
+  says: RegExp[];
+}
+
+const CASES: EarlyCase[] = [
+  { title: '--out in a folder that does not exist', args: (dir) => ['--out', path.join(dir, 'missing', 'r.tsv')],
+    says: [/--out/, /missing/, /does not exist/] },
+  { title: '--out that is a folder', args: (dir) => ['--out', dir], says: [/--out/, /is a folder/] },
+  { title: 'an empty --out', args: () => ['--out', ''], says: [/--out is empty/] },
+  { title: '--summary in a folder that does not exist', args: (dir) => ['--out', path.join(dir, 'r.tsv'), '--summary',
+    path.join(dir, 'missing', 's.json')], says: [/--summary/, /does not exist/] },
+  { title: '--summary that is a folder', args: (dir) => ['--summary', dir], says: [/--summary/, /is a folder/] },
+  { title: '--seed -1 with --bootstrap', args: () => ['--seed', '-1', '--bootstrap', '5'], says: [/--seed/, /"-1"/] },
+  { title: '--seed 1.5 with --rlrt-exact', args: () => ['--seed', '1.5', '--rlrt-exact', '100'], says: [/--seed/, /"1\.5"/] },
+  { title: 'a formula that does not parse', args: () => ['--formula', '~ trt + (1 | )'], says: [/formula|\(1 \| \)/] },
+  { title: 'a sample sheet that does not exist', args: (dir) => ['--samples', path.join(dir, 'nope.tsv')], says: [/nope\.tsv/, /ENOENT/] },
+];
+
+describe('every option value and output path is checked before the matrix is read (exit 2)', () => {
+  for (const c of CASES) {
+    it(c.title, () => {
+      const { dir, cleanup } = tempFiles({ 'm.tsv': UNREADABLE, 's.tsv': SHEET, 'r.tsv': 'old results\n' });
+      try {
+        const run = runCli(['fit', '--expr', path.join(dir, 'm.tsv'), '--samples', path.join(dir, 's.tsv'),
+          '--formula', '~ trt + (1 | group)', '--backend', 'cpu', ...c.args(dir)]);
+        assert.equal(run.status, 2, `exit 2, got ${run.status}: ${run.stderr}`);
+        for (const pattern of c.says) assert.match(run.stderr, pattern);
+        // Had the matrix been read, its error (m.tsv:3:3, "abc") would be the one reported.
+        assert.doesNotMatch(run.stderr, /m\.tsv:3|abc/, 'the usage error comes before reading the matrix');
+        assert.doesNotMatch(run.stderr, /tmp-|\n\s+at /, 'no temporary file name, no stack trace');
+        assert.ok(run.stderr.trim().split('\n').length <= 2, `one or two lines, got:\n${run.stderr}`);
+        assert.equal(fs.readFileSync(path.join(dir, 'r.tsv'), 'utf8'), 'old results\n', 'an existing --out is untouched');
+        assert.deepEqual(fs.readdirSync(dir).sort(), ['m.tsv', 'r.tsv', 's.tsv'], 'nothing written');
+      } finally {
+        cleanup();
+      }
+    });
+  }
+
+  it('--out in a folder it cannot write into', (t) => {
+    const { dir, cleanup } = tempFiles({ 'm.tsv': UNREADABLE, 's.tsv': SHEET });
+    try {
+      const locked = path.join(dir, 'locked');
+      fs.mkdirSync(locked, { mode: 0o555 });
+      try {
+        fs.accessSync(locked, fs.constants.W_OK);
+        t.skip(`this user (uid ${os.userInfo().uid}) may write into a read-only folder, as root may`);
+        return;
+      } catch {
+        // not writable for this user: the case to test
+      }
+      const run = runCli(['fit', '--expr', path.join(dir, 'm.tsv'), '--samples', path.join(dir, 's.tsv'),
+        '--formula', '~ trt + (1 | group)', '--out', path.join(locked, 'r.tsv')]);
+      assert.equal(run.status, 2, run.stderr);
+      assert.match(run.stderr, /--out .*cannot write into the folder/);
+      assert.doesNotMatch(run.stderr, /m\.tsv:3/);
+    } finally {
+      cleanup();
+    }
+  });
+});
+
+describe('input paths that are folders', () => {
+  for (const option of ['--expr', '--samples']) {
+    it(`${option} naming a folder says it is a folder`, () => {
+      const { dir, cleanup } = tempFiles({ 'm.tsv': MATRIX, 's.tsv': SHEET });
+      try {
+        const folder = path.join(dir, option === '--expr' ? 'matrices' : 'sheets.tsv');
+        fs.mkdirSync(folder);
+        const args = { '--expr': path.join(dir, 'm.tsv'), '--samples': path.join(dir, 's.tsv'), [option]: folder };
+        const run = runCli(['fit', '--expr', args['--expr'], '--samples', args['--samples'], '--formula', '~ trt + (1 | group)',
+          '--out', path.join(dir, 'r.tsv')]);
+        assert.equal(run.status, 2, run.stderr);
+        assert.match(run.stderr, new RegExp(`${path.basename(folder).replace('.', '\\.')}: this is a folder`));
+        assert.doesNotMatch(run.stderr, /cannot tell the format|EISDIR/);
+      } finally {
+        cleanup();
+      }
+    });
+  }
+});
+
+describe('--threads', () => {
+  it('above the available cores is lowered to them, with a notice', () => {
+    const { dir, cleanup } = tempFiles({ 'm.tsv': MATRIX, 's.tsv': SHEET });
+    try {
+      const cores = os.availableParallelism();
+      const run = runCli(['fit', '--expr', path.join(dir, 'm.tsv'), '--samples', path.join(dir, 's.tsv'),
+        '--formula', '~ trt + (1 | group)', '--backend', 'cpu', '--threads', String(cores * 100 + 1), '--out', path.join(dir, 'r.tsv'),
+        '--summary', path.join(dir, 's.json')]);
+      assert.equal(run.status, 0, run.stderr);
+      assert.match(run.stderr, new RegExp(`note: --threads ${cores * 100 + 1} is more than the ${cores} core\\(s\\).*using ${cores}`));
+      const summary = JSON.parse(fs.readFileSync(path.join(dir, 's.json'), 'utf8'));
+      assert.match(summary.backend.device, new RegExp(`\\(${cores} threads?, f64\\)`));
+    } finally {
+      cleanup();
+    }
+  });
+});
