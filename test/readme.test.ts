@@ -14,9 +14,8 @@ import ts from 'typescript';
 import { EXAMPLE } from '../src/example.js';
 import { DEFAULT_PORT } from '../src/cli/serve.js';
 import { REPO_ROOT } from './helpers/cases.js';
-import type { CliRun } from './helpers/cli.js';
+import { type CliRun, tempFiles } from './helpers/cli.js';
 import { startServeProcess } from './helpers/serve-process.js';
-import { tempDir } from './install/npm.js';
 
 /** One fenced block: its info string's first word, its text and the line of its opening fence. */
 interface Block {
@@ -104,7 +103,7 @@ function genelmmArgs(words: string[]): string[] | undefined {
 }
 
 /** A folder to run the README's commands in: the bundled data/ beside them, and genelmm as an installed package. */
-const work = tempDir('genelmm-readme-');
+const work = tempFiles({});
 fs.symlinkSync(path.join(REPO_ROOT, 'data'), path.join(work.dir, 'data'));
 fs.mkdirSync(path.join(work.dir, 'node_modules'));
 fs.symlinkSync(REPO_ROOT, path.join(work.dir, 'node_modules/genelmm'));

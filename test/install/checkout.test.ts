@@ -11,12 +11,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { REPO_ROOT } from '../helpers/cases.js';
-import { VERSION, checkoutFiles, run, tempDir } from './npm.js';
+import { tempFiles } from '../helpers/cli.js';
+import { VERSION, checkoutFiles, run } from './npm.js';
 
 const files = checkoutFiles();
 
 describe("the checkout's genelmm command", { skip: files ? undefined : 'not a git checkout' }, () => {
-  const { dir, cleanup } = tempDir('genelmm-checkout-');
+  const { dir, cleanup } = tempFiles({});
   const checkout = path.join(dir, 'genelmm');
   const npmDirs = { npm_config_cache: path.join(dir, 'npm-cache'), npm_config_prefix: path.join(dir, 'global') };
   before(() => {

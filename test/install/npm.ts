@@ -1,7 +1,6 @@
 /** npm, npx and a scratch copy of the checkout, for the tests that install genelmm as a user would. */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { REPO_ROOT } from '../helpers/cases.js';
 import type { CliRun } from '../helpers/cli.js';
@@ -24,10 +23,4 @@ export function checkoutFiles(): string[] | undefined {
   const r = spawnSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: REPO_ROOT, encoding: 'utf8' });
   if (r.status !== 0) return undefined;
   return r.stdout.split('\0').filter((file) => file !== '' && fs.existsSync(path.join(REPO_ROOT, file)));
-}
-
-/** A fresh temporary folder; removed by the returned cleanup. */
-export function tempDir(prefix: string): { dir: string; cleanup: () => void } {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-  return { dir, cleanup: () => fs.rmSync(dir, { recursive: true, force: true }) };
 }

@@ -8,14 +8,15 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { REPO_ROOT } from '../helpers/cases.js';
+import { tempFiles } from '../helpers/cli.js';
 import { startServeProcess } from '../helpers/serve-process.js';
-import { run, tempDir } from './npm.js';
+import { run } from './npm.js';
 
 /** What may be in the package: the command, the built library and web app, the shaders and the example data. */
 const SHIPPED = /^(package\.json|README\.md|LICENSE|bin\/genelmm\.js|dist\/src\/.+|dist\/web\/.+|shaders\/[\w-]+\.wgsl|data\/.+)$/;
 
 describe('the packed tarball', () => {
-  const { dir, cleanup } = tempDir('genelmm-pack-');
+  const { dir, cleanup } = tempFiles({});
   const app = path.join(dir, 'app');
   let packed: { filename: string; files: { path: string; mode: number }[] };
   before(() => {
