@@ -16,6 +16,8 @@ import { REPO_ROOT } from '../helpers/cases.js';
 import { gpuTestEnv } from '../helpers/gpu-env.js';
 import { skipUnlessAvailable, webgpuBackend } from '../conformance/backends.js';
 
+/** The environment as the user gave it: genelmm sets its Vulkan choice in process.env once it loads Dawn (below). */
+const USER_ENV = { ...process.env };
 const webgpu = await webgpuBackend();
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'genelmm-quiet-'));
 after(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -34,7 +36,7 @@ const few = exampleGenes(200);
 
 /** Runs genelmm as a headless server does (no XDG_RUNTIME_DIR), with `extra` in its environment. */
 function genelmm(args: string[], extra: NodeJS.ProcessEnv = {}): { status: number | null; stderr: string } {
-  const env: NodeJS.ProcessEnv = { ...process.env, CI: '', ...extra };
+  const env: NodeJS.ProcessEnv = { ...USER_ENV, CI: '', ...extra };
   delete env.XDG_RUNTIME_DIR;
   const run = spawnSync(process.execPath, [CLI, ...args], { cwd: dir, encoding: 'utf8', env });
   return { status: run.status, stderr: run.stderr };
