@@ -35,11 +35,11 @@ const many = exampleGenes(AUTO_GPU_MIN_GENES + 100);
 const few = exampleGenes(200);
 
 /** Runs genelmm as a headless server does (no XDG_RUNTIME_DIR), with `extra` in its environment. */
-function genelmm(args: string[], extra: NodeJS.ProcessEnv = {}): { status: number | null; stderr: string } {
+function genelmm(args: string[], extra: NodeJS.ProcessEnv = {}): { status: number | null; stdout: string; stderr: string } {
   const env: NodeJS.ProcessEnv = { ...USER_ENV, CI: '', ...extra };
   delete env.XDG_RUNTIME_DIR;
   const run = spawnSync(process.execPath, [CLI, ...args], { cwd: dir, encoding: 'utf8', env });
-  return { status: run.status, stderr: run.stderr };
+  return { status: run.status, stdout: run.stdout, stderr: run.stderr };
 }
 const fitArgs = (expr: string, ...more: string[]): string[] => ['fit', '--expr', expr, '--samples',
   path.join(REPO_ROOT, 'data/bottomly/bottomly_phenodata.tsv'), '--formula', '~ strain + (1 | experiment.number)',
@@ -69,6 +69,12 @@ describe('stderr holds genelmm\'s lines only', () => {
       assert.equal(run.stderr, '');
     });
   }
+
+  it('no Vulkan driver: genelmm info says so, names the drivers found and the fix', () => {
+    const run = genelmm(['info'], { VK_DRIVER_FILES: noDriver });
+    assert.match(run.stdout, /^ {2}webgpu {2}unavailable: no WebGPU adapter: .*VK_DRIVER_FILES=.* chose the Vulkan drivers \(no driver manifest\); unset it/m);
+    assert.match(run.stdout, /^ +Vulkan drivers: none \(chosen by VK_DRIVER_FILES=/m);
+  });
 
   it('no Vulkan driver: --quiet --backend webgpu falls back to the CPU and prints nothing; without --quiet it says why, and the fix', () => {
     const quiet = genelmm(fitArgs(few, '--quiet', '--backend', 'webgpu'), { VK_DRIVER_FILES: noDriver });
