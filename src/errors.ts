@@ -39,9 +39,18 @@ export class UsageError extends Error {
   }
 }
 
-/** Any thrown value as one line of a report: an Error's first line of message (else its name), else its text. */
+/**
+ * Any thrown value as a message, never empty: an Error's message; one without a message (a lost GPU device rejects
+ * with an empty AbortError) is named by its type; any other value by its text.
+ */
+export function errorMessage(e: unknown): string {
+  if (e instanceof Error) return e.message || `${e.name || 'Error'} with no message`;
+  return String(e) || 'an empty value was thrown';
+}
+
+/** Any thrown value as one line of a report: errorMessage's first line. */
 export function errorText(e: unknown): string {
-  return e instanceof Error ? (e.message || e.name).split('\n')[0] : String(e);
+  return errorMessage(e).split('\n')[0];
 }
 
 /** `file:line:column: ` in the style of compilers, with the parts that are known. */

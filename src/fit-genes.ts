@@ -62,7 +62,11 @@ export interface FitResult {
    * Bootstrap replicates per gene, the seed, the genes bootstrapped and the replicates whose refit failed (left
    * out of the quantiles); absent without it.
    */
-  bootstrap?: { B: number; seed: number; genes: number; failedReplicates: number; refinedReplicates?: number };
+  bootstrap?: {
+    B: number; seed: number; genes: number; failedReplicates: number; refinedReplicates?: number;
+    /** On the GPU: genes bootstrapped on the CPU (aliased columns, or left when the device failed), and why it failed. */
+    cpuGenes?: number; failure?: string | null;
+  };
   notices: string[];
 }
 

@@ -25,8 +25,10 @@ export interface GpuRunReport {
   refinedGenes: number;
   /** Genes fitted on the CPU from the start: aliased columns on their rows, or batches after a GPU failure. */
   cpuGenes: number;
-  /** Why the GPU stopped being used, when it did. */
+  /** Why the GPU stopped being used, when it did (in the fit, the exact-RLRT null or the bootstrap). */
   failure: string | null;
+  /** Designs whose exact-RLRT null was simulated on the CPU: too many distinct eigenvalues, or a failed device. */
+  cpuRlrtDesigns: number;
   /**
    * Host preparation, upload calls, time the host waited for the GPU (compute and readback not hidden behind
    * host work), host finishing; and the compute time alone from timestamp queries where the adapter has them
@@ -37,7 +39,7 @@ export interface GpuRunReport {
 
 /** A report with nothing done yet. */
 export function emptyRunReport(adapter: AdapterReport): GpuRunReport {
-  return { adapter, batches: 0, gpuGenes: 0, refinedGenes: 0, cpuGenes: 0, failure: null,
+  return { adapter, batches: 0, gpuGenes: 0, refinedGenes: 0, cpuGenes: 0, failure: null, cpuRlrtDesigns: 0,
     timings: { prepareMs: 0, uploadMs: 0, gpuMs: 0, finishMs: 0, computeMs: adapter.hasTimestamps ? 0 : null } };
 }
 

@@ -1,4 +1,5 @@
 /// <reference types="@webgpu/types" />
+import { errorText } from '../errors.js';
 import { groupSizeRange } from '../model/design.js';
 import { fitGene } from '../model/fit-gene.js';
 import { computeGeneStats } from '../model/gene-stats.js';
@@ -32,6 +33,12 @@ export const GPU_MAX_M = 16;
 export interface WebGpuOptions extends GpuBatchOptions {
   /** Test hook: fold dispatches into 2-D past this many workgroups (default: the adapter's limit). */
   maxWorkgroupsPerDimension?: number;
+  /** Test hook: bootstrap (gene, replicate) columns per batch at most (default: what the device's limits allow). */
+  maxBootstrapColumns?: number;
+  /** Test hook: lose the device after submitting this many bootstrap batches, as a driver reset would. */
+  loseDeviceAfterBootstrapBatches?: number;
+  /** Test hook: lose the device as the exact-RLRT null of the first design is simulated. */
+  loseDeviceInRlrtNull?: boolean;
 }
 
 /** One ready gene of a batch: where it goes, and how its values were centred (c) and scaled (d). */
@@ -58,8 +65,8 @@ interface DeviceBatch {
  * The WebGPU backend: per-gene statistics, moment start and REML search run in WGSL, thousands of genes per
  * dispatch. The host then finishes each gene in f64 from the GPU's statistics: two Newton steps from the GPU's
  * λ̂ (polishLambda), then the estimates and tests (estimatesAt). A gene whose f32 result fails an f64 check is
- * refitted from scratch on the CPU and counted; a lost device sends the unfinished batches to the CPU. No
- * gene is lost either way.
+ * refitted from scratch on the CPU and counted; a lost device sends the unfinished batches to the CPU, and, after the
+ * fit, the exact-RLRT null and the bootstrap's remaining genes. No gene is lost either way.
  */
 export class WebGpuBackend implements Backend {
   readonly description: BackendDescription;
@@ -228,12 +235,24 @@ export class WebGpuBackend implements Backend {
 
   /**
    * The exact RLRT null of one design on the GPU (rlrt-null.wgsl), drawn from the CPU's Philox stream; designs
-   * with more distinct eigenvalues than the program holds, or a failed device, simulate on the CPU.
+   * with more distinct eigenvalues than the program holds, or a failed device, simulate on the CPU (counted in
+   * report.cpuRlrtDesigns). A device that fails here sets report.failure, as in the fit.
    */
   async simulateRlrtNull(pattern: DesignPattern, nsim: number, seed: number): Promise<Float64Array> {
     const setup = rlrtNullSetup(rlrtEigenvalues(pattern), pattern.n, pattern.p, rlrtLambdaGrid(), pattern.q);
-    if (this.gpu.failure || setup.values.length > RLRT_NULL_MAX_J) return simulatePatternRlrtNull(pattern, nsim, seed);
-    return Float64Array.from(await simulateRlrtNullGpu(this.gpu, setup, nsim, seed)).sort();
+    if (!this.gpu.failure && setup.values.length <= RLRT_NULL_MAX_J) {
+      if (this.options.loseDeviceInRlrtNull) this.gpu.device.destroy();
+      try {
+        const draws = await simulateRlrtNullGpu(this.gpu, setup, nsim, seed);
+        if (this.gpu.failure) throw new Error(this.gpu.failure);
+        return Float64Array.from(draws).sort();
+      } catch (e) {
+        // A lost device rejects mapAsync with an empty AbortError; the loss itself says why.
+        this.report.failure ??= `${this.gpu.failure ?? errorText(e)} (in the exact-RLRT null)`;
+      }
+    }
+    this.report.cpuRlrtDesigns++;
+    return simulatePatternRlrtNull(pattern, nsim, seed);
   }
 
   /**
@@ -244,7 +263,12 @@ export class WebGpuBackend implements Backend {
     seed: number, onProgress?: (genesDone: number, genesTotal: number) => void): Promise<BootstrapReport> {
     assertReplicates(B);
     if (this.gpu.failure) return parametricBootstrap(context, values, nSamples, results, B, seed, onProgress);
-    this.bootstrapReport = await bootstrapOnGpu(this.gpu, context, values, nSamples, results, B, seed, this.maxPerDimension, onProgress);
+    this.bootstrapReport = await bootstrapOnGpu(this.gpu, context, values, nSamples, results, B, seed, {
+      maxPerDimension: this.maxPerDimension,
+      maxBatchColumns: this.options.maxBootstrapColumns,
+      loseDeviceAfterBatches: this.options.loseDeviceAfterBootstrapBatches,
+    }, onProgress);
+    if (this.bootstrapReport.failure !== null) this.report.failure ??= `${this.bootstrapReport.failure} (in the bootstrap)`;
     return this.bootstrapReport;
   }
 

@@ -1,6 +1,7 @@
 import os from 'node:os';
 import { cpuModel, defaultThreads } from '../backends/cpu-threads.js';
 import { describeAdapter, probeAdapter } from '../gpu/device.js';
+import { vulkanDrivers } from '../gpu/gpu-entry.js';
 import { probeGpuJs } from '../gpujs/device.js';
 import { packageVersion } from './summary.js';
 
@@ -24,6 +25,15 @@ export async function runInfo(): Promise<void> {
         `${l.maxComputeWorkgroupsPerDimension} workgroups per dimension, ${l.maxComputeInvocationsPerWorkgroup} invocations per workgroup` +
         `${adapter.hasTimestamps ? ', timestamp queries' : ''}`,
       `          --backend auto ${adapter.isFallback ? 'does not use it (software rendering is slower than the CPU path)' : 'uses it for 2000 genes or more'}`);
+  }
+  const vulkan = vulkanDrivers();
+  if (vulkan !== undefined) {
+    const notes = [
+      ...(vulkan.userChoice ? [`chosen by ${vulkan.userChoice}`] : []),
+      ...(vulkan.env.VK_ICD_FILENAMES ? [`chosen by genelmm${vulkan.lavapipe.length > 0 ? ', lavapipe left out (Dawn rejects it)' : ''}`] : []),
+      ...Object.entries(vulkan.env).filter(([k]) => k !== 'VK_ICD_FILENAMES').map(([k, v]) => `${k}=${v}`),
+    ];
+    lines.push(`          Vulkan drivers: ${vulkan.drivers.join(', ') || 'none'}${notes.length > 0 ? ` (${notes.join('; ')})` : ''}`);
   }
   if ('unavailable' in gpujs) {
     lines.push(`  gpujs   unavailable: ${gpujs.unavailable}`);

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /** The genelmm command line: the only place where errors become exit codes (0 ok, 1 failed run, 2 bad input). */
 import { Command, CommanderError } from 'commander';
-import { InputError, UsageError } from '../errors.js';
+import { errorMessage, InputError, UsageError } from '../errors.js';
 import { exampleExplanation } from './example.js';
 import { runFit } from './fit.js';
 import { runCompare } from './compare.js';
@@ -24,7 +24,8 @@ function fail(error: unknown): never {
   if (error instanceof CommanderError) process.exit(error.exitCode === 0 ? 0 : 2);
   if (isBrokenPipe(error)) process.exit(0);
   const usage = error instanceof InputError || error instanceof UsageError;
-  const message = error instanceof Error ? error.message : String(error);
+  const command = program.args[0] ?? 'genelmm';
+  const message = error instanceof Error && error.message !== '' ? error.message : `${command} failed: ${errorMessage(error)}`;
   process.stderr.write(`genelmm: error: ${message}\n`);
   const suggestion = (error as { suggestion?: string }).suggestion;
   if (suggestion) process.stderr.write(`  ${suggestion}\n`);

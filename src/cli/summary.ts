@@ -22,7 +22,8 @@ export interface RunSummary {
   /** The exact RLRT's simulations, when asked for. */
   rlrtExact?: { nsim: number; seed: number; patterns: number };
   /** The parametric bootstrap's replicates, when asked for. */
-  bootstrap?: { B: number; seed: number; genes: number; failedReplicates: number; refinedReplicates?: number };
+  bootstrap?: { B: number; seed: number; genes: number; failedReplicates: number; refinedReplicates?: number;
+    cpuGenes?: number; failure?: string | null };
   peakRssMB: number;
   notices: string[];
   output: string;
@@ -52,9 +53,11 @@ export function summaryLines(s: RunSummary): string[] {
       `${s.gpu.cpuGenes} on the CPU${s.gpu.failure ? ` (${s.gpu.failure})` : ''}; host prepare ${fmt(s.gpu.timings.prepareMs)}, ` +
       `upload ${fmt(s.gpu.timings.uploadMs)}, waiting for the GPU ${fmt(s.gpu.timings.gpuMs)}` +
       `${s.gpu.timings.computeMs !== null ? ` (compute ${fmt(s.gpu.timings.computeMs)} by timestamps)` : ''}, host finish ${fmt(s.gpu.timings.finishMs)}`] : []),
-    ...(s.rlrtExact ? [`exact RLRT: ${s.rlrtExact.nsim} null simulations for each of ${s.rlrtExact.patterns} design(s), seed ${s.rlrtExact.seed}`] : []),
+    ...(s.rlrtExact ? [`exact RLRT: ${s.rlrtExact.nsim} null simulations for each of ${s.rlrtExact.patterns} design(s), seed ${s.rlrtExact.seed}` +
+      `${s.gpu && s.gpu.cpuRlrtDesigns > 0 ? `; ${s.gpu.cpuRlrtDesigns} design(s) simulated on the CPU` : ''}`] : []),
     ...(s.bootstrap ? [`bootstrap: ${s.bootstrap.B} replicates for each of ${s.bootstrap.genes} fitted gene(s), seed ${s.bootstrap.seed}` +
       `${s.bootstrap.refinedReplicates !== undefined ? `; on the GPU, ${s.bootstrap.refinedReplicates} replicate(s) refitted in f64 on the CPU` : ''}` +
+      `${s.bootstrap.failure ? `; ${s.bootstrap.cpuGenes} gene(s) bootstrapped on the CPU (${s.bootstrap.failure})` : ''}` +
       `${s.bootstrap.failedReplicates > 0 ? `; ${s.bootstrap.failedReplicates} replicate refit(s) failed and were left out` : ''}`] : []),
     `time: read ${fmt(t.readMs)}, prepare ${fmt(t.prepareMs)}, fit ${fmt(t.fitMs)}${s.rlrtExact ? `, exact RLRT ${fmt(t.rlrtExactMs)}` : ''}` +
       `${s.bootstrap ? `, bootstrap ${fmt(t.bootstrapMs)}` : ''}, ` +

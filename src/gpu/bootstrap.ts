@@ -1,6 +1,7 @@
 /// <reference types="@webgpu/types" />
 import { bootstrapGeneOnCpu, type BootstrapModel, bootstrapModelOf, type BootstrapReport, bootstrapReplicate,
   bootstrapScratch, bootstrapWork, storeBootstrapIntervals } from '../bootstrap.js';
+import { errorText } from '../errors.js';
 import { UPPER_LAMBDA } from '../model/lambda-search.js';
 import { groupSizeRange } from '../model/design.js';
 import { type FitContext, fittedGenes } from '../model/prepare.js';
@@ -31,9 +32,21 @@ export const bootstrapDrawProgram: GpuProgram = {
 export interface GpuBootstrapReport extends BootstrapReport {
   /** Replicates refitted in f64 on the CPU from the same draws, because the f32 search did not settle them. */
   refinedReplicates: number;
-  /** Genes bootstrapped on the CPU from the start (columns aliased on their rows). */
+  /** Genes bootstrapped on the CPU: columns aliased on their rows, and every gene left when the device failed. */
   cpuGenes: number;
   batches: number;
+  /** Why the GPU stopped being used (a lost device, an error), when it did; the genes left went to the CPU. */
+  failure: string | null;
+}
+
+/** Test hooks and limits of bootstrapOnGpu. */
+export interface GpuBootstrapOptions {
+  /** Workgroups per dispatch dimension before folding into 2-D. */
+  maxPerDimension: number;
+  /** (gene, replicate) columns per batch at most (default: what the device's limits allow). */
+  maxBatchColumns?: number;
+  /** Test hook: lose the device after submitting this many batches, as a driver reset would. */
+  loseDeviceAfterBatches?: number;
 }
 
 /** One gene of the bootstrap: its model, and the centring c and scale d of its columns on the GPU. */
@@ -48,15 +61,18 @@ interface GeneModel {
  * The parametric bootstrap of parametricBootstrap (src/bootstrap.ts) with the replicates drawn and refitted on
  * the GPU: the same Philox draws, then the same six fit programs as the fit itself (encodeFitPrograms) on
  * (gene, replicate) columns, finished on the host in f64 as the fit is (hostStats, polishLambda, profileAt); a
- * column that fails the fit's f64 checks is refitted on the CPU from the same draws (bootstrapReplicate).
+ * column that fails the fit's f64 checks is refitted on the CPU from the same draws (bootstrapReplicate). When the
+ * device fails (lost, an error), the chunk of genes in flight and every one after it are bootstrapped on the CPU
+ * (bootstrapGeneOnCpu, the f64 reference) and report.failure says why: no gene is lost.
  */
 export async function bootstrapOnGpu(gpu: GpuContext, context: FitContext, values: Float64Array, nSamples: number,
-  results: GeneResults, B: number, seed: number, maxPerDimension: number,
+  results: GeneResults, B: number, seed: number, options: GpuBootstrapOptions,
   onProgress?: (genesDone: number, genesTotal: number) => void): Promise<GpuBootstrapReport> {
   const { design } = context;
   const { device } = gpu;
+  const { maxPerDimension } = options;
   const key = philoxKey(seed);
-  const report: GpuBootstrapReport = { genes: 0, failedReplicates: 0, refinedReplicates: 0, cpuGenes: 0, batches: 0 };
+  const report: GpuBootstrapReport = { genes: 0, failedReplicates: 0, refinedReplicates: 0, cpuGenes: 0, batches: 0, failure: gpu.failure };
   const models: GeneModel[] = [];
   const scratch = bootstrapScratch(B);
   for (const { gene: g, ready: { pattern } } of fittedGenes(context, values, nSamples, results)) {
@@ -80,7 +96,7 @@ export async function bootstrapOnGpu(gpu: GpuContext, context: FitContext, value
     nObs: design.nObs, p: design.p, nGroups: design.groupLevels.length,
     maxSize: groupSizeRange(design).largest,
   };
-  const columns = planBatches(Math.max(1, models.length * B), shape, gpu.adapter.limits)[0];
+  const columns = planBatches(Math.max(1, models.length * B), shape, gpu.adapter.limits, options.maxBatchColumns)[0];
   const replicatesPerBatch = Math.min(B, columns);
   const genesPerBatch = Math.max(1, Math.floor(columns / replicatesPerBatch));
   const { buffers: constants, scaling } = uploadFitConstants(device, design);
@@ -93,23 +109,22 @@ export async function bootstrapOnGpu(gpu: GpuContext, context: FitContext, value
     device.queue.writeBuffer(buffer, 0, data);
     return buffer;
   };
-  let done = report.cpuGenes;
-  onProgress?.(done, report.genes);
-  try {
-    for (let first = 0; first < models.length; first += genesPerBatch) {
-      const chunk = models.slice(first, first + genesPerBatch);
-      const fittedScaled = new Float32Array(chunk.length * design.nObs).fill(MISSING_F32);
-      chunk.forEach(({ model, shift, scale }, k) => {
-        model.pattern.rows.forEach((row, i) => {
-          fittedScaled[k * design.nObs + row] = (model.fitted[i] - shift) / scale;
-        });
+  /** Bootstraps one chunk of genes on the GPU; its replicate counts are added to the report only once it completed. */
+  const chunkOnGpu = async (chunk: GeneModel[]): Promise<void> => {
+    const counts = { refined: 0, failed: 0 };
+    const fittedScaled = new Float32Array(chunk.length * design.nObs).fill(MISSING_F32);
+    chunk.forEach(({ model, shift, scale }, k) => {
+      model.pattern.rows.forEach((row, i) => {
+        fittedScaled[k * design.nObs + row] = (model.fitted[i] - shift) / scale;
       });
-      const inputs = [
-        storage(fittedScaled),
-        storage(Float32Array.from(chunk.flatMap(({ model, scale }) => [model.sigmaG / scale, model.sigmaE / scale]))),
-        storage(Uint32Array.from(chunk, ({ gene }) => gene)),
-      ];
-      const perGene = chunk.map(() => ({ h2: new Float64Array(B), sigma2G: new Float64Array(B), sigma2E: new Float64Array(B), count: 0 }));
+    });
+    const inputs = [
+      storage(fittedScaled),
+      storage(Float32Array.from(chunk.flatMap(({ model, scale }) => [model.sigmaG / scale, model.sigmaE / scale]))),
+      storage(Uint32Array.from(chunk, ({ gene }) => gene)),
+    ];
+    const perGene = chunk.map(() => ({ h2: new Float64Array(B), sigma2G: new Float64Array(B), sigma2E: new Float64Array(B), count: 0 }));
+    try {
       for (let firstReplicate = 0; firstReplicate < B; firstReplicate += replicatesPerBatch) {
         const replicates = Math.min(replicatesPerBatch, B - firstReplicate);
         const n = chunk.length * replicates;
@@ -136,6 +151,7 @@ export async function bootstrapOnGpu(gpu: GpuContext, context: FitContext, value
         }
         device.queue.submit([encoder.finish()]);
         report.batches++;
+        if (options.loseDeviceAfterBatches === report.batches) device.destroy();
         try {
           await staging.mapAsync(GPUMapMode.READ);
           if (gpu.failure) throw new Error(gpu.failure);
@@ -160,12 +176,12 @@ export async function bootstrapOnGpu(gpu: GpuContext, context: FitContext, value
               if (typeof lambda === 'number' && profile !== undefined && profile.r > 0) {
                 estimate = { h2: lambda / (1 + lambda), sigma2G: lambda * profile.sigma2E, sigma2E: profile.sigma2E };
               } else {
-                report.refinedReplicates++;
+                counts.refined++;
                 work ??= bootstrapWork(model);
                 estimate = bootstrapReplicate(model, key, firstReplicate + r, work);
               }
               if (Number.isNaN(estimate.h2)) {
-                report.failedReplicates++;
+                counts.failed++;
                 continue;
               }
               acc.h2[acc.count] = estimate.h2;
@@ -177,8 +193,31 @@ export async function bootstrapOnGpu(gpu: GpuContext, context: FitContext, value
           [y, uniform, staging, ...fit.all].forEach((b) => b.destroy());
         }
       }
-      chunk.forEach(({ gene }, k) => storeBootstrapIntervals(results, gene, perGene[k].h2, perGene[k].sigma2G, perGene[k].sigma2E, perGene[k].count));
+    } finally {
       inputs.forEach((b) => b.destroy());
+    }
+    chunk.forEach(({ gene }, k) => storeBootstrapIntervals(results, gene, perGene[k].h2, perGene[k].sigma2G, perGene[k].sigma2E, perGene[k].count));
+    report.refinedReplicates += counts.refined;
+    report.failedReplicates += counts.failed;
+  };
+  let done = report.cpuGenes;
+  onProgress?.(done, report.genes);
+  try {
+    for (let first = 0; first < models.length; first += genesPerBatch) {
+      const chunk = models.slice(first, first + genesPerBatch);
+      if (report.failure === null) {
+        try {
+          await chunkOnGpu(chunk);
+          if (gpu.failure) throw new Error(gpu.failure);
+        } catch (e) {
+          // A lost device rejects mapAsync with an empty AbortError; the loss itself says why.
+          report.failure = gpu.failure ?? errorText(e);
+        }
+      }
+      if (report.failure !== null) {
+        for (const { model } of chunk) report.failedReplicates += bootstrapGeneOnCpu(model, key, B, scratch, results);
+        report.cpuGenes += chunk.length;
+      }
       done += chunk.length;
       onProgress?.(done, report.genes);
     }

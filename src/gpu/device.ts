@@ -1,5 +1,5 @@
 /// <reference types="@webgpu/types" />
-import { gpuEntry } from './gpu-entry.js';
+import { gpuEntry, noAdapterAdvice } from './gpu-entry.js';
 
 /** What the summary and `genelmm info` say about an adapter. */
 export interface AdapterReport {
@@ -36,6 +36,12 @@ export const NO_IMPLEMENTATION = 'no WebGPU implementation (no navigator.gpu, an
 /** Names of software (CPU) implementations of WebGPU, Vulkan or GL, in an adapter's or renderer's description. */
 export const SOFTWARE_RENDERER = /swiftshader|llvmpipe|lavapipe|softpipe/i;
 
+/** Why no adapter answered, and what to do about it where the entry point knows (Node: the Vulkan drivers). */
+function noAdapter(): string {
+  const advice = noAdapterAdvice();
+  return `no WebGPU adapter: no GPU driver answered${advice ? `; ${advice}` : ''}`;
+}
+
 /** What genelmm reports of a WebGPU adapter (isFallback for software implementations). */
 export function adapterReport(adapter: GPUAdapter): AdapterReport {
   const info = adapter.info;
@@ -62,7 +68,7 @@ export async function probeAdapter(): Promise<AdapterReport | GpuUnavailable> {
   const gpu = await gpuEntry();
   if (gpu === null) return { unavailable: NO_IMPLEMENTATION };
   const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
-  return adapter === null ? { unavailable: 'no WebGPU adapter: no GPU driver answered' } : adapterReport(adapter);
+  return adapter === null ? { unavailable: noAdapter() } : adapterReport(adapter);
 }
 
 /**
@@ -73,7 +79,7 @@ export async function acquireGpu(): Promise<GpuContext | GpuUnavailable> {
   const gpu = await gpuEntry();
   if (gpu === null) return { unavailable: NO_IMPLEMENTATION };
   const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
-  if (adapter === null) return { unavailable: 'no WebGPU adapter: no GPU driver answered' };
+  if (adapter === null) return { unavailable: noAdapter() };
   const described = adapterReport(adapter);
   const device = await adapter.requestDevice({
     requiredFeatures: described.hasTimestamps ? ['timestamp-query'] : [],

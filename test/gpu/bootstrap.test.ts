@@ -31,7 +31,7 @@ describe('the parametric bootstrap on the GPU reproduces the CPU reference', () 
     const acquired = await acquireGpu();
     assert.ok(!('unavailable' in acquired));
     device = acquired;
-    const report = await bootstrapOnGpu(device, context, c.matrix.values, c.matrix.nSamples, gpuResults, 1, 11, 65535);
+    const report = await bootstrapOnGpu(device, context, c.matrix.values, c.matrix.nSamples, gpuResults, 1, 11, { maxPerDimension: 65535 });
     assert.equal(report.genes, 8);
     const failures: string[] = [];
     for (let g = 0; g < cpu.nGenes; g++) {

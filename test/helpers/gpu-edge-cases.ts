@@ -24,9 +24,9 @@ export interface Sim300Runs {
 /** Genes per batch where batches are to split sim300: its 300 genes make 9 batches. */
 export const BATCH = 37;
 
-/** The input fitted on `backend`, one CPU thread, with the GPU options (batch size, test hooks). */
-export function fitOn(backend: GpuBackendName, input: Input, gpu: FitOptions['gpu'] = {}): Promise<FitResult> {
-  return fitGenes(input.matrix, input.samples, input.formula, { backend, threads: 1, gpu });
+/** The input fitted on `backend`, one CPU thread, with the GPU options (batch size, test hooks) and any other options. */
+export function fitOn(backend: GpuBackendName, input: Input, gpu: FitOptions['gpu'] = {}, options: FitOptions = {}): Promise<FitResult> {
+  return fitGenes(input.matrix, input.samples, input.formula, { ...options, backend, threads: 1, gpu });
 }
 
 /** Registers the shared edge cases for `backend` in the calling describe. */

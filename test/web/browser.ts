@@ -11,6 +11,7 @@ import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { startServer, WEB_ROOT, type WebServer } from '../../src/cli/serve.js';
 import { inCi } from '../conformance/backends.js';
 import { REPO_ROOT } from '../helpers/cases.js';
+import { gpuTestEnv } from '../helpers/gpu-env.js';
 
 /** Debian's chromium package. */
 export const CHROMIUM = '/usr/bin/chromium';
@@ -50,6 +51,8 @@ export async function openApp(options: { webgpu?: boolean } = {}): Promise<AppSe
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'genelmm-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
+    // The Vulkan drivers genelmm chooses (SwiftShader in place of lavapipe), so the page and the CLI use one adapter.
+    env: gpuTestEnv() as Record<string, string>,
     headless: true,
     acceptDownloads: true,
     viewport: { width: 1400, height: 1000 },
