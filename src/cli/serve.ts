@@ -34,7 +34,7 @@ export interface WebServer {
 }
 
 /** The longest request target answered (414 past it): the app's own paths are a few dozen characters. */
-export const MAX_TARGET_LENGTH = 2048;
+const MAX_TARGET_LENGTH = 2048;
 
 /** What a request asks for: a path that may name a file under the root, or the status that refuses it. */
 type Target = { file: string } | { status: 400 | 403 | 404 | 405 | 414; body: string; headers?: Record<string, string> };
