@@ -35,7 +35,9 @@ describe('the results view (headless Chromium)', skipUnlessBrowser(), () => {
       'one volcano point per fitted gene (every one has a strain effect and a p-value)');
     const heights = await app.page.$$eval('#plot-h2 svg g[aria-label="rect"] rect', (rects) => rects.map((e) => Number(e.getAttribute('height'))));
     assert.ok(heights.some((x) => x > 10), 'bars with height: the histogram is not blank');
-    // The p-value histogram has the 40 bins its uniform level assumes, and p = 1 (every singular gene) in the last one.
+    // The p-value histogram has the 40 bins its uniform level assumes, and p_lrt = 1 (every singular gene) in the last one.
+    const strain = await app.page.inputValue('select[aria-label="p-value column"]');
+    await app.page.selectOption('select[aria-label="p-value column"]', 'p_lrt');
     const bars = await app.page.$$eval('#plot-p svg g[aria-label="rect"] rect',
       (rects) => rects.map((e) => ({ width: Number(e.getAttribute('width')), end: Number(e.getAttribute('x')) + Number(e.getAttribute('width')) })));
     const [axisStart, axisEnd] = await app.page.$eval('#plot-p svg g[aria-description="uniform level"] line',
@@ -44,6 +46,7 @@ describe('the results view (headless Chromium)', skipUnlessBrowser(), () => {
     for (const { width } of bars) assert.ok(width > binWidth - 1.5 && width <= binWidth, `a bar ${width} px wide, a 40th of the axis is ${binWidth}`);
     const lastEnd = Math.max(...bars.map((b) => b.end));
     assert.ok(Math.abs(lastEnd - axisEnd) < 1, `the last bin ends at ${lastEnd}, the axis at ${axisEnd}`);
+    await app.page.selectOption('select[aria-label="p-value column"]', strain);
     fs.mkdirSync(ARTIFACTS, { recursive: true });
     await app.page.screenshot({ path: path.join(ARTIFACTS, 'web-results.png'), fullPage: true });
   });

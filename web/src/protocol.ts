@@ -71,8 +71,13 @@ export interface RunView {
 export interface GeneView {
   gene: string;
   status: Status;
-  /** The values the fit used (after the transform), their sample ids and group labels; groups in level order. */
-  points: { sample: string; group: string; value: number }[];
+  /** The model's first fixed-effect factor (firstFixedFactor), which the plot colours the samples by. */
+  factor?: { name: string; levels: string[] };
+  /**
+   * The values the fit used (after the transform), their sample ids, group labels and levels of the factor;
+   * groups in level order.
+   */
+  points: { sample: string; group: string; level?: string; value: number }[];
   groups: { group: string; n: number; observed: number; fitted: number }[];
 }
 

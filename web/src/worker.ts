@@ -11,6 +11,7 @@ import { groupMeans } from '../../src/model/group-means.js';
 import { GenePreparer } from '../../src/model/prepare.js';
 import { looksLikeCounts } from '../../src/model/transform.js';
 import { STATUSES } from '../../src/results.js';
+import { firstFixedFactor, type FixedFactor } from './fixed-factor.js';
 import { type Answers, type ErrorView, type GeneView, MAX_LISTED_LEVELS, type Reply, type Request, type RunView,
   type SheetSummary } from './protocol.js';
 import { readMatrixFile, readSampleSheetFile } from './read-files.js';
@@ -24,8 +25,11 @@ const scope = self as unknown as WorkerScope;
 
 let matrix: ExpressionMatrix | undefined;
 let sheet: SampleSheet | undefined;
-/** The last run's fit and the matrix it fitted, which the downloads and the gene view read; gone with a new input. */
-let last: { fit: FitResult; matrix: ExpressionMatrix } | undefined;
+/**
+ * The last run's fit, the matrix it fitted and the fixed-effect factor its gene plots colour by, which the
+ * downloads and the gene view read; gone with a new input.
+ */
+let last: { fit: FitResult; matrix: ExpressionMatrix; factor: FixedFactor | undefined } | undefined;
 /** The inputs are read one at a time, in the order asked for, so the file asked for last is the one kept. */
 let reading: Promise<unknown> = Promise.resolve();
 
@@ -56,14 +60,16 @@ async function answer(request: Request): Promise<Answers[Request['type']]> {
       });
     case 'run': {
       const m = matrix;
-      if (m === undefined || sheet === undefined) throw new Error('load an expression matrix and a sample sheet first');
-      const fit = await fitGenes(m, sheet, request.formula, {
-        ...toFitOptions({ ...request.options, threads: undefined }),
+      const s = sheet;
+      if (m === undefined || s === undefined) throw new Error('load an expression matrix and a sample sheet first');
+      const options = toFitOptions({ ...request.options, threads: undefined });
+      const fit = await fitGenes(m, s, request.formula, {
+        ...options,
         onProgress: (done, total) => scope.postMessage({ type: 'progress', phase: 'fitting', done, total }),
         onBootstrapProgress: (done, total) => scope.postMessage({ type: 'progress', phase: 'bootstrap', done, total }),
         onNotice: (message) => scope.postMessage({ type: 'notice', message }),
       });
-      last = { fit, matrix: m };
+      last = { fit, matrix: m, factor: firstFixedFactor(fit.context.design, s, options.levels ?? {}) };
       return runView(fit, request.formula);
     }
     case 'table':
@@ -71,7 +77,7 @@ async function answer(request: Request): Promise<Answers[Request['type']]> {
       return new Blob([...formatTableChunks(fitTable(last.fit), request.format)], { type: MIME[request.format] });
     case 'gene':
       if (last === undefined) throw new Error('no results: fit the genes first');
-      return geneView(last.fit, last.matrix, request.gene);
+      return geneView(last.fit, last.matrix, last.factor, request.gene);
   }
 }
 
@@ -107,20 +113,26 @@ function runView(fit: FitResult, formula: string): RunView {
   };
 }
 
-/** Gene g's values by group and its fitted group means, prepared again exactly as the fit prepared it. */
-function geneView(fit: FitResult, m: ExpressionMatrix, g: number): GeneView {
+/**
+ * Gene g's values by group (with each sample's level of the fixed-effect factor, if any) and its fitted group
+ * means, prepared again exactly as the fit prepared it.
+ */
+function geneView(fit: FitResult, m: ExpressionMatrix, factor: FixedFactor | undefined, g: number): GeneView {
   const { design } = fit.context;
   const r = fit.results;
   const status = STATUSES[r.status[g]];
   const prepared = new GenePreparer(fit.context).prepare(m.values.subarray(g * m.nSamples, (g + 1) * m.nSamples));
-  if (prepared.status !== 'ready' || (status !== 'ok' && status !== 'singular')) return { gene: fit.geneIds[g], status, points: [], groups: [] };
+  const fixed = factor && { name: factor.name, levels: factor.levels };
+  if (prepared.status !== 'ready' || (status !== 'ok' && status !== 'singular')) {
+    return { gene: fit.geneIds[g], status, factor: fixed, points: [], groups: [] };
+  }
   const { pattern, y } = prepared;
   const labels: string[] = new Array(pattern.q);
   const points = Array.from(y, (value, i) => {
     const row = pattern.rows[i];
     const group = design.groupLevels[design.group[row]];
     labels[pattern.groupOf[i]] = group;
-    return { sample: design.sampleIds[row], group, value };
+    return { sample: design.sampleIds[row], group, level: factor?.levelOf[row], value };
   });
   const beta = Array.from(pattern.columns, (k) => r.beta[g * r.p + k]);
   const lambda = r.sigma2E[g] > 0 ? r.sigma2G[g] / r.sigma2E[g] : 0;
@@ -128,7 +140,7 @@ function geneView(fit: FitResult, m: ExpressionMatrix, g: number): GeneView {
   const groups = labels.map((group, j) => ({ group, n: pattern.groupSize[j], observed: means.observed[j], fitted: means.fitted[j] }));
   const level = new Map(design.groupLevels.map((l, k) => [l, k]));
   groups.sort((a, b) => level.get(a.group)! - level.get(b.group)!);
-  return { gene: fit.geneIds[g], status, points, groups };
+  return { gene: fit.geneIds[g], status, factor: fixed, points, groups };
 }
 
 function errorView(error: unknown): ErrorView {

@@ -97,7 +97,8 @@ export function volcanoPlot(points: VolcanoPoint[], coefficient: string, onPick:
     marks: [
       Plot.dot(points, { x: 'beta', y: 'logP', r: 1.6, fill: 'significant', title: (d: VolcanoPoint) => d.id, ariaDescription: 'genes' }),
       Plot.dot(points, Plot.pointer({ x: 'beta', y: 'logP', r: 5, stroke: 'black', fill: 'none' })),
-      Plot.text(points, Plot.pointer({ x: 'beta', y: 'logP', text: 'id', dy: -10, frameAnchor: 'bottom', fontWeight: 600 })),
+      // A tip, not a text mark: it turns to whichever side keeps the gene's id inside the plot at its edges.
+      Plot.tip(points, Plot.pointer({ x: 'beta', y: 'logP', title: 'id', fontWeight: 600 })),
     ],
   });
   plot.addEventListener('click', () => {
@@ -107,26 +108,40 @@ export function volcanoPlot(points: VolcanoPoint[], coefficient: string, onPick:
   return plot;
 }
 
+/** Colours of a fixed-effect factor's levels (Observable's categorical scheme, the accent first). */
+const LEVEL_COLOURS = [ACCENT, '#ff7f0e', '#2ca02c', '#9467bd', '#8c564b', '#e377c2', '#17becf', '#bcbd22', '#7f7f7f'];
+
 /**
  * One gene's values (after the transform) by group, with the fitted group means (x̄ᵀβ̂ + û, red) and the
- * observed ones (grey). Many groups are sorted by fitted mean and drawn without their labels.
+ * observed ones (grey). Many groups are sorted by fitted mean and drawn without their labels. Where the model
+ * has a fixed-effect factor (a strain, a treatment), the samples are coloured by its level, with a legend, and
+ * within each of up to 40 groups its levels stand side by side, so a difference between them shows at a glance.
  */
 export function genePlot(view: GeneView): Element {
   const many = view.groups.length > 40;
   const order = many ? [...view.groups].sort((a, b) => a.fitted - b.fitted).map((g) => g.group) : view.groups.map((g) => g.group);
   const rotate = !many && order.some((g) => g.length > 4);
+  const factor = view.factor;
+  const groupAxis = { domain: order, label: many ? `${view.groups.length} groups, by fitted mean` : 'group', tickRotate: rotate ? -30 : 0,
+    ticks: many ? [] : undefined };
+  // Side by side: a facet per group, the factor's levels along x inside it (their colours name them).
+  const sideBySide = factor !== undefined && !many;
+  const byGroup = sideBySide ? { fx: 'group' } : { x: 'group' };
   return Plot.plot({
     ...SIZE,
     width: 560,
     marginBottom: rotate ? 60 : 36,
-    x: { domain: order, label: many ? `${view.groups.length} groups, by fitted mean` : 'group', tickRotate: rotate ? -30 : 0,
-      ticks: many ? [] : undefined },
+    ...(sideBySide
+      ? { fx: { ...groupAxis, axis: 'bottom', padding: 0.1 }, x: { axis: null, domain: factor.levels, padding: 0.6 } }
+      : { x: groupAxis }),
     y: { label: `${view.gene} (transformed)`, grid: true },
+    color: factor && { domain: factor.levels, range: LEVEL_COLOURS, legend: true, label: factor.name },
     marks: [
-      Plot.dot(view.points, { x: 'group', y: 'value', r: 2.5, fill: ACCENT, fillOpacity: 0.75, title: (d: GeneView['points'][number]) => d.sample,
+      Plot.dot(view.points, { ...byGroup, x: sideBySide ? 'level' : 'group', y: 'value', r: 2.5, fill: factor ? 'level' : ACCENT,
+        fillOpacity: 0.75, title: (d: GeneView['points'][number]) => (factor ? `${d.sample} (${factor.name} ${d.level})` : d.sample),
         ariaDescription: 'samples' }),
-      Plot.tickY(view.groups, { x: 'group', y: 'observed', stroke: '#777', strokeDasharray: '3,2', ariaDescription: 'observed means' }),
-      Plot.tickY(view.groups, { x: 'group', y: 'fitted', stroke: HIGHLIGHT, strokeWidth: 2.5, ariaDescription: 'fitted means' }),
+      Plot.tickY(view.groups, { ...byGroup, y: 'observed', stroke: '#777', strokeDasharray: '3,2', ariaDescription: 'observed means' }),
+      Plot.tickY(view.groups, { ...byGroup, y: 'fitted', stroke: HIGHLIGHT, strokeWidth: 2.5, ariaDescription: 'fitted means' }),
     ],
   });
 }

@@ -58,16 +58,19 @@ export class ResultsView {
     this.drawSummary(wallMs);
     this.el.gene.hidden = true;
     const r = run.results;
-    const fitted = genes(r).filter((g) => isFitted(r, g));
+    const h2 = genes(r).filter((g) => isFitted(r, g)).map((g) => r.h2[g]);
     this.el.plots.replaceChildren(
-      plotBox('plot-h2', 'h2 of the fitted genes', h2Histogram(fitted.map((g) => r.h2[g]))),
+      plotBox('plot-h2', 'h2 of the fitted genes', h2.length > 0 ? h2Histogram(h2) : noValues('h2')),
       this.pPlots,
       this.volcano,
     );
     const pColumns = ['p_lrt', ...(run.rlrtExact ? ['p_rlrt_exact'] : []), ...run.coefNames.map((c) => `p_${c}`)];
     this.pColumn.replaceChildren(...pColumns.map((c) => h('option', { value: c }, c)));
     this.coefficient.replaceChildren(...run.coefNames.map((c) => h('option', { value: c }, c)));
-    this.coefficient.value = run.coefNames.find((c) => c !== '(Intercept)') ?? run.coefNames[0] ?? '';
+    // The first fixed effect is what the user asked about (a strain, a treatment): both plots start there.
+    const asked = run.coefNames.find((c) => c !== '(Intercept)');
+    this.pColumn.value = asked === undefined ? 'p_lrt' : `p_${asked}`;
+    this.coefficient.value = asked ?? run.coefNames[0] ?? '';
     this.drawPValues();
     this.drawVolcano();
     this.table.setData(...tableOf(run));
@@ -100,8 +103,8 @@ export class ResultsView {
     const column = this.pColumn.value;
     const values = pValues(run, column);
     if (values.length === 0) {
-      const none = (): HTMLElement => h('p', { class: 'muted' }, `no gene has a value of ${column}`);
-      this.pPlots.replaceChildren(plotBox('plot-p', 'p-values', none(), this.pColumn), plotBox('plot-qq', `QQ plot of ${column}`, none()));
+      this.pPlots.replaceChildren(plotBox('plot-p', 'p-values', noValues(column), this.pColumn),
+        plotBox('plot-qq', `QQ plot of ${column}`, noValues(column)));
       return;
     }
     const boundary = column === 'p_lrt' ? h('div', { class: 'muted' }, 'p_lrt is 1 where σ²_group is estimated as 0 (singular)') : null;
@@ -120,7 +123,12 @@ export class ResultsView {
     const floor = smallestNonZero(p);
     const points: VolcanoPoint[] = shown.map((g, j) => ({ gene: g, id: run.geneIds[g], beta: r.beta[g * r.p + k],
       logP: -Math.log10(Math.max(p[j], floor)), significant: r.qValue[g * r.p + k] < 0.05 }));
-    const plot = volcanoPlot(points, this.coefficient.value, (gene) => void this.showGene(gene));
+    const c = this.coefficient.value;
+    if (points.length === 0) {
+      this.volcano.replaceChildren(plotHead('Volcano plot', this.coefficient), noValues(`beta_${c} and p_${c}`));
+      return;
+    }
+    const plot = volcanoPlot(points, c, (gene) => void this.showGene(gene));
     const significant = points.filter((p) => p.significant).length;
     this.volcano.replaceChildren(plotHead('Volcano plot', this.coefficient), plot,
       h('div', { class: 'muted' }, `${count(significant)} of ${count(points.length)} genes at q < 0.05 (red); click a point for its gene`),
@@ -142,7 +150,7 @@ export class ResultsView {
     const row = rows[0];
     const details = h('dl', {}, ...columns.flatMap((c, k) => [h('dt', {}, c), h('dd', {}, displayCell(row[k]))]));
     this.el.gene.replaceChildren(
-      h('div', { class: 'plot', id: 'plot-gene' }, plotHead(`${view.gene}: values by group`),
+      h('div', { class: 'plot', id: 'plot-gene' }, plotHead(`${view.gene}: values by group${view.factor ? ` and ${view.factor.name}` : ''}`),
         view.points.length > 0 ? genePlot(view) : h('p', { class: 'muted' }, `not fitted: ${view.status}`),
         h('div', { class: 'muted' }, 'red: fitted group mean x̄ᵀβ̂ + û (lme4\'s fitted(), averaged per group); grey dashes: observed mean')),
       h('div', { class: 'plot' }, plotHead('Its row'), details),
@@ -171,6 +179,11 @@ export class ResultsView {
 function zeroNote(p: number[]): HTMLElement | null {
   const zeros = p.filter((x) => x === 0).length;
   return zeros === 0 ? null : h('div', { class: 'muted' }, `${count(zeros)} p-value(s) of 0 drawn at the smallest non-zero one`);
+}
+
+/** A plot's place when no gene has a value to draw (every gene constant or filtered, say): a message, no axes. */
+function noValues(column: string): HTMLElement {
+  return h('p', { class: 'plot-empty' }, `no gene has a value of ${column}`);
 }
 
 function plotHead(title: string, control?: Node): HTMLElement {
