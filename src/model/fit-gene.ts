@@ -64,7 +64,7 @@ export function estimatesAt(stats: GeneStats, search: Pick<LambdaSearch, 'lambda
   const { scale } = stats;
   const sigma2E = profile.sigma2E;
   const sigma2G = lambda * sigma2E;
-  const remlLogLik = -profile.criterion / 2 - (n - p) * ln(scale);
+  const remlLogLik = -profile.criterion / 2;
   const nullLogLik = -remlCriterion(stats, 0) / 2;
   const lrt = Math.max(0, 2 * (remlLogLik - nullLogLik));
   const derivatives = remlDerivatives(stats, lambda); // shared by the Satterthwaite df and the SE of h2
@@ -91,7 +91,7 @@ export function estimatesAt(stats: GeneStats, search: Pick<LambdaSearch, 'lambda
     h2Se: h2.se,
     h2Lo: h2.lo,
     h2Hi: h2.hi,
-    remlLogLik,
+    remlLogLik: remlLogLik - (n - p) * ln(scale),
     lrt,
     pLrt: lrt > 0 ? 0.5 * pChisqUpper(lrt, 1) : 1,
     beta: profile.beta,
