@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import { type FitResult, fitGenes } from '../../src/fit-genes.js';
 import { STATUSES } from '../../src/results.js';
 import { FIXTURES_LME4, loadCase } from '../helpers/cases.js';
+import { assertGpuMatchesCpu, assertRanOnGpu, itOn, testBackend } from '../conformance/backends.js';
 
 const REL = 1e-10;
 
@@ -11,10 +12,10 @@ function close(actual: number, expected: number, what: string): void {
 }
 
 /** The covariates case (numeric, factor and interaction terms), every value multiplied by `factor`. */
-async function fitScaled(factor: number): Promise<FitResult> {
+async function fitScaled(factor: number, backend: 'cpu' | 'webgpu' | 'gpujs' = 'cpu'): Promise<FitResult> {
   const c = await loadCase(FIXTURES_LME4, 'covariates');
   const values = c.matrix.values.map((v) => v * factor);
-  return fitGenes({ ...c.matrix, values }, c.samples, c.formula, { backend: 'cpu', threads: 1 });
+  return fitGenes({ ...c.matrix, values }, c.samples, c.formula, { backend, threads: 1 });
 }
 
 describe('a fit does not depend on the scale of y', async () => {
@@ -43,5 +44,18 @@ describe('a fit does not depend on the scale of y', async () => {
         }
       }
     });
+  }
+});
+
+describe('the GPU backends fit data of any magnitude on the GPU, as the CPU does', async () => {
+  for (const backend of [await testBackend('webgpu'), await testBackend('gpujs')]) {
+    for (const factor of [1e100, 1e-100]) {
+      itOn(backend, `${backend.name}: y × ${factor} agrees with the cpu fit within SPEC §6, and no gene is refitted`, async () => {
+        const gpu = await fitScaled(factor, backend.name as 'webgpu' | 'gpujs');
+        const report = assertRanOnGpu(gpu, backend.name as 'webgpu' | 'gpujs');
+        assert.equal(report.refinedGenes, 0, 'the host finish accepts every GPU result');
+        assertGpuMatchesCpu(`covariates × ${factor}`, await fitScaled(factor), gpu);
+      });
+    }
   }
 });
