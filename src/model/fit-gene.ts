@@ -46,8 +46,8 @@ export function fitGene(stats: GeneStats): GeneFit {
  * Estimates and tests at the λ̂ a search found (on this CPU or on a GPU): σ²s, h2, β̂ and its Satterthwaite
  * t-tests, and the RLRT, all in f64 from the gene's statistics, then on y's scale (σ²s times stats.scale², β̂ and
  * SEs times stats.scale, ℓ_R less (n − p) log(stats.scale); t, df, p-values, h2 and the RLRT do not depend on it).
- * The criterion is evaluated here again, so reml_loglik and the RLRT are f64 whatever found λ̂. `interval`: the profile interval of h2 where a GPU found
- * it; else it is found here (h2ProfileInterval).
+ * The criterion is evaluated here again, so reml_loglik and the RLRT are f64 whatever found λ̂. `interval`: the
+ * profile interval of h2 where a GPU found it; else it is found here (h2ProfileInterval).
  */
 export function estimatesAt(stats: GeneStats, search: Pick<LambdaSearch, 'lambda' | 'evaluations' | 'converged' | 'atUpperBound'>,
   interval?: { lo: number; hi: number }): GeneFit {

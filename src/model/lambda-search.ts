@@ -1,3 +1,4 @@
+import { exp } from '../stats/libm.js';
 import { brentMinimize, brentRoot } from './brent.js';
 import type { GeneStats } from './gene-stats.js';
 import { remlCriterion, remlScore, workspaceFor } from './reml.js';
@@ -113,8 +114,8 @@ export function searchLambda(stats: GeneStats): LambdaSearch {
  */
 function searchLogLambda(stats: GeneStats, evaluations: number): Omit<LambdaSearch, 'lambdaStart'> {
   const ws = workspaceFor(stats.m);
-  const f = (t: number): number => remlCriterion(stats, Math.exp(t), ws.l);
-  const score = (t: number): number => remlScore(stats, Math.exp(t), ws);
+  const f = (t: number): number => remlCriterion(stats, exp(t), ws.l);
+  const score = (t: number): number => remlScore(stats, exp(t), ws);
   const values = LOG_LAMBDA_GRID.map((t) => {
     const v = f(t);
     return Number.isNaN(v) ? Infinity : v;
@@ -151,5 +152,5 @@ function searchLogLambda(stats: GeneStats, evaluations: number): Omit<LambdaSear
       }
     }
   }
-  return { lambda: Math.exp(t), criterion, evaluations, converged, atUpperBound: best === last };
+  return { lambda: exp(t), criterion, evaluations, converged, atUpperBound: best === last };
 }
