@@ -135,7 +135,8 @@ export function bootstrapReplicate(model: BootstrapModel, key: Uint32Array, repl
   const profile = profileAt(stats, search.lambda);
   if (profile === undefined || !(profile.r > 0) || search.atUpperBound) return { lambda: NaN, sigma2G: NaN, sigma2E: NaN, h2: NaN };
   const lambda = search.lambda;
-  return { lambda, sigma2G: lambda * profile.sigma2E, sigma2E: profile.sigma2E, h2: lambda / (1 + lambda) };
+  const sigma2E = profile.sigma2E * stats.scale ** 2; // on y's scale (GeneStats.scale)
+  return { lambda, sigma2G: lambda * sigma2E, sigma2E, h2: lambda / (1 + lambda) };
 }
 
 /** What a bootstrap run did. */

@@ -5,7 +5,7 @@ import { createBackend } from './backends/select.js';
 import type { ExpressionMatrix, SampleSheet } from './io/types.js';
 import { buildDesign, type DesignOptions } from './model/design.js';
 import { type Formula, parseFormula } from './model/formula.js';
-import type { FitContext, GeneFilters } from './model/prepare.js';
+import { designInsufficiency, type FitContext, type GeneFilters } from './model/prepare.js';
 import { librarySizes, looksLikeCounts, type Transform } from './model/transform.js';
 import { countStatuses, finishResults, type GeneResults, type Status } from './results.js';
 import { exactRlrtPValues } from './rlrt-exact.js';
@@ -86,6 +86,8 @@ export async function fitGenes(matrix: ExpressionMatrix, samples: SampleSheet, f
   const parsed = typeof formula === 'string' ? parseFormula(formula) : formula;
   const design = buildDesign(parsed, samples, matrix.sampleIds, options);
   design.notices.forEach(notice);
+  const insufficient = designInsufficiency(design);
+  if (insufficient !== undefined) notice(insufficient);
   const transform = options.transform ?? 'none';
   if (transform === 'none' && looksLikeCounts(matrix.values)) {
     notice('the matrix looks like raw counts (non-negative integers, maximum above 1000) and --transform is none; ' +

@@ -2,7 +2,7 @@
 import { errorText } from '../errors.js';
 import { groupSizeRange } from '../model/design.js';
 import { fitGene } from '../model/fit-gene.js';
-import { computeGeneStats } from '../model/gene-stats.js';
+import { computeGeneStats, yScaleOf } from '../model/gene-stats.js';
 import type { DesignPattern } from '../model/pattern.js';
 import { type FitContext, GenePreparer, type ReadyGene } from '../model/prepare.js';
 import { allocateResults, copyResults, type GeneResults } from '../results.js';
@@ -147,9 +147,12 @@ export class WebGpuBackend implements Backend {
     for (const { gene: g, ready: prepared } of genesForDevice(job, offset, nGenes, preparer, out, this.report)) {
       const { pattern, y } = prepared;
       const shift = design.interceptColumn >= 0 ? prepared.mean : 0;
+      let largest = 0;
+      for (let i = 0; i < y.length; i++) largest = Math.max(largest, Math.abs(y[i] - shift));
+      const unit = yScaleOf(largest); // a power of two: the sum of squares neither under- nor overflows
       let ss = 0;
-      for (let i = 0; i < y.length; i++) ss += (y[i] - shift) ** 2;
-      const scale = Math.sqrt(ss / y.length) || 1;
+      for (let i = 0; i < y.length; i++) ss += ((y[i] - shift) / unit) ** 2;
+      const scale = unit * Math.sqrt(ss / y.length) || 1;
       const column = new Float32Array(nObs).fill(MISSING_F32);
       for (let i = 0; i < y.length; i++) column[pattern.rows[i]] = (y[i] - shift) / scale;
       columns.push(column);

@@ -174,7 +174,8 @@ export async function bootstrapOnGpu(gpu: GpuContext, context: FitContext, value
               const profile = stats !== undefined && typeof lambda === 'number' && lambda <= UPPER_LAMBDA ? profileAt(stats, lambda) : undefined;
               let estimate: { h2: number; sigma2G: number; sigma2E: number };
               if (typeof lambda === 'number' && profile !== undefined && profile.r > 0) {
-                estimate = { h2: lambda / (1 + lambda), sigma2G: lambda * profile.sigma2E, sigma2E: profile.sigma2E };
+                const sigma2E = profile.sigma2E * stats!.scale ** 2; // on y's scale (GeneStats.scale)
+                estimate = { h2: lambda / (1 + lambda), sigma2G: lambda * sigma2E, sigma2E };
               } else {
                 counts.refined++;
                 work ??= bootstrapWork(model);

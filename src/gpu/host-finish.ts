@@ -1,14 +1,14 @@
 import { estimatesAt, type GeneFit } from '../model/fit-gene.js';
 import type { GeneStats } from '../model/gene-stats.js';
-import { SINGULAR_THETA, UPPER_LAMBDA } from '../model/lambda-search.js';
+import { SINGULAR_THETA } from '../model/lambda-search.js';
 import type { DesignPattern } from '../model/pattern.js';
 import { remlCriterion, remlDerivatives, remlScore } from '../model/reml.js';
 import { confirmedInterval } from '../stats/h2-uncertainty.js';
 import type { DesignScaling } from './fit-programs.js';
 
 /**
- * The host's f64 finish of a GPU fit, shared by the GPU backends and the bootstrap: the GPU's f32 statistics back
- * on the original scale (hostStats), the GPU's λ̂ polished by Newton steps in f64 (polishLambda), and a gene's
+ * The host's f64 finish of a GPU fit, shared by the GPU backends and the bootstrap: the GPU's f32 statistics in
+ * f64, in the GPU's unit of y (hostStats), the GPU's λ̂ polished by Newton steps in f64 (polishLambda), and a gene's
  * estimates from it (finishGpuFit).
  */
 
@@ -20,10 +20,10 @@ export interface PackedColumn {
 }
 
 /**
- * The gene's statistics in f64 on the original scale: X blocks from the host's pattern (exact), the y row
- * and column from the GPU's f32 sums of ỹ' = y' − X'β'_ref, unscaled: [X, ỹ] = [X', ỹ'] · diag(T⁻¹, d) with
- * x = s·x' + μ, and ỹ = y − X b, b = c·e_intercept + d·T β'_ref (x' = (x − μ)/s). Undefined when the GPU's
- * group-size counts disagree with the host's pattern.
+ * The gene's statistics in f64 in units of d (GeneStats.scale = d, so no power of y can overflow): X blocks from
+ * the host's pattern (exact), the y row and column from the GPU's f32 sums of ỹ' = y' − X'β'_ref, with X unscaled:
+ * [X, ỹ / d] = [X', ỹ'] · diag(T⁻¹, 1) with x = s·x' + μ, and ỹ = y − X b, b = c·e_intercept + d·T β'_ref
+ * (x' = (x − μ)/s). Undefined when the GPU's group-size counts disagree with the host's pattern.
  */
 export function hostStats(packed: PackedColumn, gpuStats: Float32Array, counts: Float32Array, betaRef: Float32Array,
   scaling: DesignScaling): GeneStats | undefined {
@@ -38,10 +38,10 @@ export function hostStats(packed: PackedColumn, gpuStats: Float32Array, counts: 
     const b = block * mm;
     for (let a = 0; a < p; a++) {
       const v = s[a] * gpuStats[b + a * m + p] + (intercept >= 0 && a !== intercept ? mu[a] * gpuStats[b + intercept * m + p] : 0);
-      target[at + a * m + p] = d * v;
-      target[at + p * m + a] = d * v;
+      target[at + a * m + p] = v;
+      target[at + p * m + a] = v;
     }
-    target[at + mm - 1] = d * d * gpuStats[b + mm - 1];
+    target[at + mm - 1] = gpuStats[b + mm - 1];
   };
   const w = new Float64Array(mm);
   for (let a = 0; a < p; a++) for (let c = 0; c < p; c++) w[a * m + c] = pattern.wxx[a * p + c];
@@ -52,12 +52,12 @@ export function hostStats(packed: PackedColumn, gpuStats: Float32Array, counts: 
     unscale(b, k * mm, pattern.sizes[k]);
   }
   const betaOffset = new Float64Array(p);
-  for (let a = 0; a < p; a++) betaOffset[a] = (d * betaRef[a]) / s[a];
+  for (let a = 0; a < p; a++) betaOffset[a] = betaRef[a] / s[a];
   if (intercept >= 0) {
-    for (let a = 0; a < p; a++) if (a !== intercept) betaOffset[intercept] -= (d * mu[a] * betaRef[a]) / s[a];
-    betaOffset[intercept] += shift;
+    for (let a = 0; a < p; a++) if (a !== intercept) betaOffset[intercept] -= (mu[a] * betaRef[a]) / s[a];
+    betaOffset[intercept] += shift / d;
   }
-  return { pattern, m, w, b, betaOffset };
+  return { pattern, m, w, b, betaOffset, scale: d };
 }
 
 /** How far the f64 Newton steps may move the GPU's λ̂ (relative to max(λ̂, 0.01)) before the gene is refitted. */
@@ -120,6 +120,7 @@ export interface GpuSearchResult {
 export function finishGpuFit(stats: GeneStats, gpu: GpuSearchResult): GeneFit | string {
   const lambda = polishLambda(stats, gpu.lambda, gpu.converged);
   if (typeof lambda === 'string') return lambda;
-  return estimatesAt(stats, { lambda, evaluations: gpu.evaluations, converged: true, atUpperBound: lambda > UPPER_LAMBDA },
+  // polishLambda leaves λ̂ below 1e3 (1 + POLISH_LIMIT), far from the upper end of the search.
+  return estimatesAt(stats, { lambda, evaluations: gpu.evaluations, converged: true, atUpperBound: false },
     gpu.interval && confirmedInterval(stats, lambda, gpu.interval));
 }

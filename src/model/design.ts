@@ -163,12 +163,20 @@ function readVariable(name: string, cells: string[], isGroup: boolean, sheet: Sa
 
   let levels = sorted;
   if (order !== undefined) {
+    const repeated = order.find((v, i) => order.indexOf(v) !== i);
+    if (repeated !== undefined) {
+      throw new UsageError(`--levels ${name}=... lists "${repeated}" more than once`, `list each level of "${name}" once: ${sorted.join(',')}`);
+    }
     const unknown = sorted.filter((v) => !order.includes(v));
     if (unknown.length > 0) {
       throw new UsageError(`--levels ${name}=... does not list ${listIds(unknown)}, found in ${sheet.file}`,
         `list every level of "${name}": ${sorted.join(',')}`);
     }
     levels = order.filter((v) => sorted.includes(v));
+  }
+  if (!isGroup && levels.length === 1) {
+    throw new UsageError(`the factor "${name}" has one level ("${levels[0]}") in the samples used, so it has no contrast to fit`,
+      `remove "${name}" from the formula (lme4 refuses it too)`);
   }
   const index = new Map(levels.map((l, i) => [l, i]));
   return { kind: 'factor', name, levels, codes: Int32Array.from(cells, (c) => index.get(c)!) };

@@ -1,8 +1,9 @@
 import { pChisqUpper, pTwoSidedT } from '../stats/distributions.js';
 import { h2ProfileInterval, h2StandardError } from '../stats/h2-uncertainty.js';
+import { ln } from '../stats/libm.js';
 import { satterthwaiteDf } from '../stats/satterthwaite.js';
 import type { GeneStats } from './gene-stats.js';
-import { type LambdaSearch, searchLambda } from './lambda-search.js';
+import { LAMBDA_MAX, type LambdaSearch, searchLambda } from './lambda-search.js';
 import { profileAt, remlCriterion, remlDerivatives } from './reml.js';
 
 /** Outcome of one gene's fit; `status` and `message` follow SPEC §2–3. */
@@ -43,19 +44,24 @@ export function fitGene(stats: GeneStats): GeneFit {
 
 /**
  * Estimates and tests at the λ̂ a search found (on this CPU or on a GPU): σ²s, h2, β̂ and its Satterthwaite
- * t-tests, and the RLRT, all in f64 from the gene's statistics. The criterion is evaluated here again, so
- * reml_loglik and the RLRT are f64 whatever found λ̂. `interval`: the profile interval of h2 where a GPU found
- * it; else it is found here (h2ProfileInterval).
+ * t-tests, and the RLRT, all in f64 from the gene's statistics, then on y's scale (σ²s times stats.scale², β̂ and
+ * SEs times stats.scale, ℓ_R less (n − p) log(stats.scale); t, df, p-values, h2 and the RLRT do not depend on it).
+ * The criterion is evaluated here again, so reml_loglik and the RLRT are f64 whatever found λ̂. `interval`: the
+ * profile interval of h2 where a GPU found it; else it is found here (h2ProfileInterval).
  */
 export function estimatesAt(stats: GeneStats, search: Pick<LambdaSearch, 'lambda' | 'evaluations' | 'converged' | 'atUpperBound'>,
   interval?: { lo: number; hi: number }): GeneFit {
   const profile = profileAt(stats, search.lambda);
-  const p = stats.pattern.p;
-  if (profile === undefined || !(profile.r > 0) || search.atUpperBound) {
-    return failedFit('the fixed effects and groups leave no residual variance (every group is constant)',
-      search.evaluations, p);
+  const { n, p } = stats.pattern;
+  if (profile === undefined || !(profile.r > 0)) {
+    return failedFit('the fixed effects and groups fit the values exactly: no residual variance is left', search.evaluations, p);
+  }
+  if (search.atUpperBound) {
+    return failedFit(`the residual variance is below ${(1 / LAMBDA_MAX).toExponential(0)} of the group variance (h2 = 1 ` +
+      'to rounding): the values are constant within groups after the fixed effects', search.evaluations, p);
   }
   const { lambda } = search;
+  const { scale } = stats;
   const sigma2E = profile.sigma2E;
   const sigma2G = lambda * sigma2E;
   const remlLogLik = -profile.criterion / 2;
@@ -70,6 +76,8 @@ export function estimatesAt(stats: GeneStats, search: Pick<LambdaSearch, 'lambda
     se[k] = Math.sqrt(sigma2E * profile.xhxInverse[k * p + k]);
     t[k] = profile.beta[k] / se[k];
     pValues[k] = pTwoSidedT(t[k], df[k]);
+    profile.beta[k] *= scale;
+    se[k] *= scale;
   }
   const singular = lambda === 0;
   const h2 = { se: h2StandardError(stats, lambda, derivatives), ...(interval ?? h2ProfileInterval(stats, lambda)) };
@@ -77,13 +85,13 @@ export function estimatesAt(stats: GeneStats, search: Pick<LambdaSearch, 'lambda
     status: singular ? 'singular' : 'ok',
     message: singular ? 'boundary fit: the group variance is estimated as 0 (lme4 isSingular)' : null,
     lambda,
-    sigma2G,
-    sigma2E,
+    sigma2G: sigma2G * scale ** 2,
+    sigma2E: sigma2E * scale ** 2,
     h2: sigma2G / (sigma2G + sigma2E),
     h2Se: h2.se,
     h2Lo: h2.lo,
     h2Hi: h2.hi,
-    remlLogLik,
+    remlLogLik: remlLogLik - (n - p) * ln(scale),
     lrt,
     pLrt: lrt > 0 ? 0.5 * pChisqUpper(lrt, 1) : 1,
     beta: profile.beta,

@@ -31,7 +31,7 @@ function tokenize(text: string): Token[] {
       i++;
     } else if (c === '`') {
       const end = text.indexOf('`', i + 1);
-      if (end < 0) throw formulaError(text, i, 'unterminated backtick name');
+      if (end < 0) throw syntaxError(text, i, 'this backtick is never closed');
       tokens.push({ kind: 'name', value: text.slice(i + 1, end), pos: i });
       i = end + 1;
     } else if (/[0-9]/.test(c) || (c === '.' && /[0-9]/.test(text[i + 1] ?? ''))) {
@@ -51,18 +51,24 @@ function tokenize(text: string): Token[] {
       tokens.push({ kind: 'op', value: c, pos: i });
       i++;
     } else {
-      throw formulaError(text, i, `unexpected character "${c}"`);
+      throw syntaxError(text, i, `unexpected character "${c}"`);
     }
   }
   return tokens;
 }
 
-function formulaError(text: string, pos: number, problem: string, suggestion?: string): UsageError {
-  return new UsageError(
-    `formula "${text}": ${problem} at position ${pos + 1}`,
-    suggestion ?? 'write the formula in lme4 syntax without the response, e.g. "~ treatment + (1 | individual)"',
-  );
+/** A syntax error: the problem, then the formula and a caret under the position, each on a line of its own. */
+function syntaxError(text: string, pos: number, problem: string): UsageError {
+  return new UsageError(`syntax error in the formula at position ${pos + 1}: ${problem}\n  ${text}\n  ${' '.repeat(pos)}^`);
 }
+
+/** A formula lme4 reads but genelmm does not fit (yet): what and where, and what to do instead. */
+function formulaError(pos: number, problem: string, suggestion: string): UsageError {
+  return new UsageError(`${problem} (formula position ${pos + 1})`, suggestion);
+}
+
+/** Terms a product such as a*b*c may expand to (2^k − 1 for k distinct factors) before the formula is refused. */
+export const MAX_TERMS = 1024;
 
 const ONE_INTERCEPT = 'genelmm fits one random intercept "(1 | group)" per model for now';
 
@@ -87,27 +93,40 @@ export function parseFormula(text: string): Formula {
   const at = (): number => tokens[k]?.pos ?? text.length;
 
   if (peek()?.value === '~') k++;
-  else throw formulaError(text, at(), 'a formula starts with "~" and has no response');
+  else throw syntaxError(text, at(), 'a formula starts with "~" and has no response (genelmm takes y from the matrix)');
 
   let intercept = true;
   let group: string | undefined;
   const terms: string[][] = [];
   const variableOrder: string[] = [];
 
+  const termKeys = new Set<string>();
   const addTerm = (vars: string[]): void => {
     const key = [...vars].sort().join(':');
-    if (!terms.some((t) => [...t].sort().join(':') === key)) terms.push(vars);
+    if (!termKeys.has(key)) {
+      termKeys.add(key);
+      terms.push(vars);
+    }
   };
 
   /** factor := name (':' name)* ; returns the expanded list of terms of a product a*b*c. */
   const readProduct = (): string[][] => {
+    const start = at();
     let result: string[][] = [readInteraction()];
     while (peek()?.value === '*') {
       k++;
       const right = readInteraction();
-      const expanded: string[][] = [...result, right];
-      for (const left of result) expanded.push(unique([...left, ...right]));
-      result = expanded;
+      // Distinct terms only, as R's terms(): x*x is x, and a product grows only with new factors.
+      const expanded = new Map<string, string[]>();
+      for (const term of [...result, right, ...result.map((left) => unique([...left, ...right]))]) {
+        const key = [...term].sort().join(':');
+        if (!expanded.has(key)) expanded.set(key, term);
+      }
+      if (expanded.size > MAX_TERMS) {
+        throw formulaError(start, `product expands to more than ${MAX_TERMS} terms`,
+          'cross fewer factors, or write the interactions wanted with ":"');
+      }
+      result = [...expanded.values()];
     }
     return result;
   };
@@ -124,12 +143,12 @@ export function parseFormula(text: string): Formula {
   const readName = (): string => {
     const t = peek();
     if (t?.kind !== 'name') {
-      throw formulaError(text, at(), t ? `expected a variable name, found "${t.value}"` : 'expected a variable name');
+      throw syntaxError(text, at(), t ? `expected a variable name, found "${t.value}"` : 'expected a variable name');
     }
     k++;
     if (!variableOrder.includes(t.value)) variableOrder.push(t.value);
     if (peek()?.value === '(') {
-      throw formulaError(text, t.pos, `function calls such as "${t.value}(...)" are not supported`,
+      throw formulaError(t.pos, `function calls such as "${t.value}(...)" are not supported`,
         'compute the transformed covariate as a column of the sample sheet');
     }
     return t.value;
@@ -147,9 +166,10 @@ export function parseFormula(text: string): Formula {
     const g = tokens[k + 3];
     const simple = tokens[k + 1]?.value === '1' && tokens[k + 2]?.value === '|' && g?.kind === 'name' &&
       tokens[k + 4]?.value === ')';
-    if (!simple) throw formulaError(text, start, unsupportedRandom(term), ONE_INTERCEPT);
+    if (end === text.length) throw syntaxError(text, start, 'this "(" is never closed');
+    if (!simple) throw formulaError(start, unsupportedRandom(term), ONE_INTERCEPT);
     if (group !== undefined) {
-      throw formulaError(text, start, `a second random term "${term}" is not supported yet`, ONE_INTERCEPT);
+      throw formulaError(start, `a second random term "${term}" is not supported yet`, ONE_INTERCEPT);
     }
     k += 5;
     group = g.value;
@@ -166,8 +186,8 @@ export function parseFormula(text: string): Formula {
         expectTerm = true;
         continue;
       }
-      if (t.value === '||') throw formulaError(text, t.pos, 'uncorrelated random terms (||) are not supported yet', ONE_INTERCEPT);
-      throw formulaError(text, t.pos, `unexpected "${t.value}"`);
+      if (t.value === '||') throw formulaError(t.pos, 'uncorrelated random terms (||) are not supported yet', ONE_INTERCEPT);
+      throw syntaxError(text, t.pos, `unexpected "${t.value}"`);
     }
     if (t.value === '-' && sign === '+') {
       sign = '-';
@@ -175,25 +195,30 @@ export function parseFormula(text: string): Formula {
       continue;
     }
     if (t.kind === 'number') {
-      if (t.value !== '0' && t.value !== '1') throw formulaError(text, t.pos, `unexpected number "${t.value}"`);
+      if (t.value !== '0' && t.value !== '1') throw syntaxError(text, t.pos, `unexpected number "${t.value}" (only 0 and 1, for the intercept)`);
       intercept = (t.value === '1') === (sign === '+');
       k++;
     } else if (t.value === '(') {
-      if (sign === '-') throw formulaError(text, t.pos, 'a random term cannot be removed with "-"');
+      if (sign === '-') throw syntaxError(text, t.pos, 'a random term cannot be removed with "-"');
       readRandom();
     } else if (t.kind === 'name') {
       if (sign === '-') {
-        throw formulaError(text, t.pos, `removing terms with "-" is not supported (only "- 1")`,
+        throw formulaError(t.pos, `removing terms with "-" is not supported (only "- 1")`,
           'leave the term out of the formula instead');
       }
       for (const term of readProduct()) addTerm(term);
     } else {
-      throw formulaError(text, t.pos, `unexpected "${t.value}"`);
+      throw syntaxError(text, t.pos, `unexpected "${t.value}"`);
     }
     expectTerm = false;
     sign = '+';
   }
-  if (expectTerm) throw formulaError(text, text.length, 'the formula ends with an operator');
+  if (expectTerm) throw syntaxError(text, text.length, 'the formula ends with an operator');
+  const both = group === undefined ? undefined : terms.find((term) => term.includes(group!));
+  if (both !== undefined) {
+    throw new UsageError(`"${group}" is both a fixed effect (${both.join(':')}) and the grouping factor of (1 | ${group}) in "${text}"`,
+      `a variable is either one or the other: remove it from the fixed part, or group by another column`);
+  }
   if (group === undefined) {
     throw new UsageError(`formula "${text}" has no random intercept`,
       'add the grouping factor as "(1 | group)", e.g. "~ treatment + (1 | individual)"');

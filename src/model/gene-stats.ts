@@ -8,6 +8,8 @@ import type { DesignPattern } from './pattern.js';
  *
  * so the Cholesky factor of M(λ) gives log det(Xᵀ H⁻¹ X) and, as its last pivot squared, r_λ (SPEC §3).
  * Within-group sums are taken around the group means (two passes), so yᵀH⁻¹y − … never cancels.
+ * The y row and column are those of y / `scale`, so that no square or higher power of y under- or overflows
+ * whatever the magnitude of the data; estimates from them are on that scale until estimatesAt unscales them.
  */
 export interface GeneStats {
   pattern: DesignPattern;
@@ -23,6 +25,26 @@ export interface GeneStats {
    * whole first fit (see webgpu.ts).
    */
   betaOffset: Float64Array;
+  /**
+   * y's unit in these statistics (they are those of y / scale, betaOffset included): σ²s found from them are
+   * multiplied by scale², β̂ and SEs by scale, and −2ℓ_R gains 2 (n − p) log(scale). 1 for most data.
+   */
+  scale: number;
+}
+
+/** Deviations from the centre inside [2^-SAFE_EXPONENT, 2^SAFE_EXPONENT] are fitted on their own scale. */
+const SAFE_EXPONENT = 40;
+
+/**
+ * The unit `scale` of a gene's statistics, from its largest deviation from the centre: 1 while that deviation
+ * lies within 2^±40 (their fourth powers, the largest the criterion's derivatives take, then stay far inside f64's
+ * range, and the fit is exactly as without scaling), else the power of two at that deviation, so dividing by it is
+ * exact. `largestDeviation`: max |y − shift| over the gene's values.
+ */
+export function yScaleOf(largestDeviation: number): number {
+  if (!(largestDeviation > 0) || !Number.isFinite(largestDeviation)) return 1;
+  const exponent = Math.floor(Math.log2(largestDeviation));
+  return Math.abs(exponent) <= SAFE_EXPONENT ? 1 : 2 ** exponent;
 }
 
 let scratch = new Float64Array(0);
@@ -40,8 +62,11 @@ export function computeGeneStats(pattern: DesignPattern, y: Float64Array): GeneS
     for (let i = 0; i < n; i++) shift += y[i];
     shift /= n;
   }
+  let largest = 0;
+  for (let i = 0; i < n; i++) largest = Math.max(largest, Math.abs(y[i] - shift));
+  const scale = yScaleOf(largest);
   for (let i = 0; i < n; i++) {
-    const v = y[i] - shift;
+    const v = (y[i] - shift) / scale;
     ys[i] = v;
     ybar[groupOf[i]] += v;
   }
@@ -77,6 +102,6 @@ export function computeGeneStats(pattern: DesignPattern, y: Float64Array): GeneS
     }
   }
   const betaOffset = new Float64Array(p);
-  if (pattern.interceptColumn >= 0) betaOffset[pattern.interceptColumn] = shift;
-  return { pattern, m, w, b, betaOffset };
+  if (pattern.interceptColumn >= 0) betaOffset[pattern.interceptColumn] = shift / scale;
+  return { pattern, m, w, b, betaOffset, scale };
 }

@@ -1,3 +1,4 @@
+import { exp } from '../stats/libm.js';
 import { brentMinimize, brentRoot } from './brent.js';
 import type { GeneStats } from './gene-stats.js';
 import { remlCriterion, remlScore, workspaceFor } from './reml.js';
@@ -13,10 +14,20 @@ import { momentLambda } from './starting-values.js';
 export const H_GRID: readonly number[] = [
   0, 0.01, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99, 0.999, 0.9999, 0.99999,
 ];
-/** Upper end of the search: λ = 1e8. An optimum there means the residual variance is zero. */
+/** Upper end of the search in h: λ = 1e8. */
 export const H_MAX = 1 - 1e-8;
-/** λ̂ above this (σ²_g a million times σ²_e) means the search ran to H_MAX: no residual variance is left. */
+/**
+ * λ̂ above this (σ²_g a million times σ²_e), where h loses its resolution of λ, is searched again on log λ, up to
+ * LAMBDA_MAX (searchLogLambda).
+ */
 export const UPPER_LAMBDA = 1e6;
+/**
+ * Upper end of the search on log λ: σ²_e = 1e-15 σ²_g, about where a within-group deviation of y's centred and
+ * scaled values is lost to f64 rounding. An optimum there means no residual variance is left to estimate.
+ */
+export const LAMBDA_MAX = 1e15;
+/** Decades of λ on the grid of the search on log λ, from 1e4 to LAMBDA_MAX. */
+const LOG_LAMBDA_GRID = Array.from({ length: 12 }, (_, i) => (4 + i) * Math.LN10);
 /** Absolute tolerance in h of the root search. */
 export const H_TOLERANCE = 1e-14;
 /** lme4's `isSingular` tolerance on θ = √λ. */
@@ -36,7 +47,7 @@ export interface LambdaSearch {
   /** Criterion evaluations, grid included. */
   evaluations: number;
   converged: boolean;
-  /** True when the optimum runs to the upper end of the search (λ̂ > UPPER_LAMBDA). */
+  /** True when the optimum runs to the upper end of the search (λ̂ = LAMBDA_MAX): no residual variance is left. */
   atUpperBound: boolean;
 }
 
@@ -92,12 +103,54 @@ export function searchLambda(stats: GeneStats): LambdaSearch {
     lambda = 0;
     criterion = values[0];
   }
-  return {
-    lambdaStart,
-    lambda,
-    criterion,
-    evaluations,
-    converged: converged && Number.isFinite(criterion),
-    atUpperBound: lambda > UPPER_LAMBDA,
-  };
+  if (lambda > UPPER_LAMBDA) return { lambdaStart, ...searchLogLambda(stats, evaluations) };
+  return { lambdaStart, lambda, criterion, evaluations, converged: converged && Number.isFinite(criterion), atUpperBound: false };
+}
+
+/**
+ * The search again on t = ln λ over [1e4, LAMBDA_MAX], for an optimum above UPPER_LAMBDA (h2 within 1e-6 of 1,
+ * where h resolves λ no better than 1e-8 relative): the best decade of a grid, then the root of the score in t to
+ * 1e-12 (1e-12 relative in λ). The optimum at LAMBDA_MAX is reported as atUpperBound. `evaluations`: those so far.
+ */
+function searchLogLambda(stats: GeneStats, evaluations: number): Omit<LambdaSearch, 'lambdaStart'> {
+  const ws = workspaceFor(stats.m);
+  const f = (t: number): number => remlCriterion(stats, exp(t), ws.l);
+  const score = (t: number): number => remlScore(stats, exp(t), ws);
+  const values = LOG_LAMBDA_GRID.map((t) => {
+    const v = f(t);
+    return Number.isNaN(v) ? Infinity : v;
+  });
+  evaluations += values.length;
+  let best = 0;
+  for (let i = 1; i < values.length; i++) if (values[i] < values[best]) best = i;
+  const last = LOG_LAMBDA_GRID.length - 1;
+  let t = LOG_LAMBDA_GRID[best];
+  let criterion = values[best];
+  let converged = Number.isFinite(criterion);
+  if (best < last) {
+    const lo = LOG_LAMBDA_GRID[Math.max(best - 1, 0)];
+    const hi = LOG_LAMBDA_GRID[best + 1];
+    const scoreLo = score(lo);
+    const scoreHi = score(hi);
+    evaluations += 2;
+    if (scoreLo < 0 && scoreHi > 0) {
+      const root = brentRoot(score, lo, hi, scoreLo, scoreHi, 1e-12);
+      evaluations += root.evaluations;
+      const atRoot = f(root.x);
+      if (atRoot <= criterion) {
+        t = root.x;
+        criterion = atRoot;
+      }
+      converged &&= root.converged;
+    } else {
+      const refined = brentMinimize(f, lo, hi, 1e-12);
+      evaluations += refined.evaluations;
+      converged &&= refined.converged;
+      if (refined.fx <= criterion) {
+        t = refined.x;
+        criterion = refined.fx;
+      }
+    }
+  }
+  return { lambda: exp(t), criterion, evaluations, converged, atUpperBound: best === last };
 }

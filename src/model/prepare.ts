@@ -41,6 +41,31 @@ export interface SkippedGene {
 }
 
 /**
+ * Why no gene can be fitted with this design, whatever its values (every gene would be `insufficient` for this one
+ * reason), with the ways out; undefined when genes can be fitted. Missing values only take observations away, so
+ * what the design with every sample fails, every gene fails.
+ */
+export function designInsufficiency(design: Design): string | undefined {
+  const { nObs, p, groupLevels } = design;
+  const group = `"${design.formula.group}"`;
+  const q = groupLevels.length;
+  if (q < 2) {
+    return `no gene can be fitted: the samples form ${q} group(s) of ${group}, and at least 2 are needed; ` +
+      'group the samples by a factor with several levels';
+  }
+  if (groupSizeRange(design).largest === 1) {
+    return `no gene can be fitted: each of the ${q} levels of ${group} has one sample, so the group and residual ` +
+      `variances cannot be told apart; group the samples by a factor whose levels have several samples, or fit the ` +
+      `fixed effects alone with a linear model (such as R's lm) instead of a model with "(1 | ${design.formula.group})"`;
+  }
+  if (nObs < p + 2) {
+    return `no gene can be fitted: ${nObs} sample(s) for ${p} fixed effect(s), and at least ${p + 2} are needed; ` +
+      'add samples or drop fixed-effect terms from the formula';
+  }
+  return undefined;
+}
+
+/**
  * Prepares genes one at a time for the fit: filters on the raw values, transforms, drops the gene's missing
  * values (na.omit for that gene only) and decides whether it can be fitted. Genes with the same missing
  * values share one DesignPattern. Scratch buffers are reused, so a ReadyGene's `y` is valid only until the

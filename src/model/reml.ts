@@ -60,7 +60,10 @@ export function remlCriterion(stats: GeneStats, lambda: number, work: Float64Arr
   return logDetH(stats, lambda) + logDetXHX + dof * (1 + LOG_2PI + ln(r / dof));
 }
 
-/** Everything the estimates need at one λ: β̂_λ, r_λ, σ²_e and (Xᵀ H⁻¹ X)⁻¹ (without σ²_e). */
+/**
+ * Everything the estimates need at one λ: β̂_λ, r_λ, σ²_e and (Xᵀ H⁻¹ X)⁻¹ (without σ²_e), on the scale of the
+ * statistics (y / stats.scale; estimatesAt unscales them).
+ */
 export interface RemlProfile {
   lambda: number;
   criterion: number;
@@ -68,7 +71,7 @@ export interface RemlProfile {
   r: number;
   /** r_λ / (n − p). */
   sigma2E: number;
-  /** [p] β̂_λ on the original scale of y. */
+  /** [p] β̂_λ, the offset of the statistics added back. */
   beta: Float64Array;
   /** [p × p] (Xᵀ H_λ⁻¹ X)⁻¹; Var(β̂) = σ²_e times this. */
   xhxInverse: Float64Array;

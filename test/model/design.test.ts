@@ -3,7 +3,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { buildDesign } from '../../src/model/design.js';
-import { parseFormula } from '../../src/model/formula.js';
+import { MAX_TERMS, parseFormula } from '../../src/model/formula.js';
+import { UsageError } from '../../src/errors.js';
 import { readSampleSheet } from '../../src/io/read-files.js';
 import { REPO_ROOT } from '../helpers/cases.js';
 
@@ -57,6 +58,19 @@ describe('design: samples, levels and groups', async () => {
     assert.ok(design.notices.some((n) => /2 sample sheet row\(s\) not in the matrix, ignored: s11, s12/.test(n)), design.notices.join('\n'));
   });
 
+  it('--levels listing a level twice is refused', () => {
+    assert.throws(() => buildDesign(parseFormula('~ a + (1 | g)'), sheet, sheet.ids, { levels: { a: ['x', 'y', 'x', 'z'] } }),
+      (e: Error) => e instanceof UsageError && /--levels a=\.\.\. lists "x" more than once/.test(e.message));
+  });
+
+  it('a fixed-effect factor with one level among the samples used is refused, naming it (lme4 errors too)', () => {
+    const rows = sheet.ids.filter((_, i) => sheet.columns.get('b')![i] === 'B');
+    assert.ok(rows.length >= 4 && rows.length < sheet.ids.length, 'the fixture has samples of level B and others');
+    assert.throws(() => buildDesign(parseFormula('~ age + b + (1 | g)'), sheet, rows),
+      (e: Error) => e instanceof UsageError && /the factor "b" has one level \("B"\)/.test(e.message));
+    assert.throws(() => buildDesign(parseFormula('~ age + a:b + (1 | g)'), sheet, rows), /the factor "b" has one level/);
+  });
+
   it('a column that does not exist is an error listing the columns', () => {
     assert.throws(() => buildDesign(parseFormula('~ weight + (1 | g)'), sheet, sheet.ids),
       /"weight", which is not a column.*\n?/);
@@ -88,5 +102,43 @@ describe('formula parsing', () => {
       ['~ a + 2 + (1 | g)', /unexpected number/],
     ];
     for (const [text, message] of cases) assert.throws(() => parseFormula(text), message, text);
+  });
+
+  it('refuses a variable that is both a fixed effect and the grouping factor', () => {
+    for (const text of ['~ g + (1 | g)', '~ a * g + (1 | g)', '~ (1 | g) + a:g']) {
+      assert.throws(() => parseFormula(text), /"g" is both a fixed effect \(.*\) and the grouping factor/, text);
+    }
+  });
+
+  it('reports a syntax error as one, once, with the formula and a caret under the position', () => {
+    const cases: [string, number, RegExp][] = [
+      ['~ a + (1 | g', 6, /this "\(" is never closed/],
+      ['~ a + (1 | g) + )', 16, /unexpected "\)"/],
+      ['~ a + # + (1 | g)', 6, /unexpected character "#"/],
+      ['~ a + ', 6, /ends with an operator/],
+      ['~ `a + (1 | g)', 2, /backtick is never closed/],
+    ];
+    for (const [text, pos, problem] of cases) {
+      assert.throws(() => parseFormula(text), (e: Error) => {
+        const lines = e.message.split('\n');
+        assert.equal(lines.length, 3, e.message);
+        assert.match(lines[0], new RegExp(`^syntax error in the formula at position ${pos + 1}: `));
+        assert.match(lines[0], problem);
+        assert.doesNotMatch(lines[0], /not supported/);
+        assert.equal(lines[1], `  ${text}`);
+        assert.equal(lines[2], `  ${' '.repeat(pos)}^`);
+        return e instanceof UsageError;
+      }, text);
+    }
+  });
+
+  it('expands a product to its distinct terms, and refuses one of more than MAX_TERMS terms', () => {
+    const x22 = Array.from({ length: 22 }, () => 'x').join('*');
+    assert.deepEqual(parseFormula(`~ ${x22} + (1 | g)`).terms, [['x']]);
+    assert.deepEqual(parseFormula('~ a*b*a + (1 | g)').terms, [['a'], ['b'], ['a', 'b']]);
+    const distinct = Array.from({ length: 22 }, (_, i) => `v${i}`).join('*');
+    assert.throws(() => parseFormula(`~ ${distinct} + (1 | g)`), new RegExp(`more than ${MAX_TERMS} terms`));
+    const ten = Array.from({ length: 10 }, (_, i) => `v${i}`).join('*');
+    assert.equal(parseFormula(`~ ${ten} + (1 | g)`).terms.length, 2 ** 10 - 1);
   });
 });
