@@ -1,11 +1,11 @@
 import { compareResults, type Comparison, formatComparison } from '../compare.js';
 import { UsageError } from '../errors.js';
 import { fitGenes } from '../fit-genes.js';
-import { readMatrix, readSampleSheet } from '../io/read-files.js';
+import { readMatrix } from '../io/read-files.js';
 import { describeAdapter, probeAdapter } from '../gpu/device.js';
 import { probeGpuJs } from '../gpujs/device.js';
 import type { FitCliOptions } from './option-values.js';
-import { planRun } from './run-plan.js';
+import { planRun, readCheckedSheet } from './run-plan.js';
 
 /** The UsageError of a compare that has no GPU backend to compare with (exit 2, before any input is read). */
 function noGpu(reason: string): UsageError {
@@ -22,11 +22,12 @@ export async function runCompare(o: FitCliOptions): Promise<Comparison> {
   const say = (line: string): void => {
     if (!o.quiet) process.stderr.write(`${line}\n`);
   };
-  const { inputs, options } = await planRun(o, 'compare', say);
+  const plan = await planRun(o, 'compare', say);
+  const { inputs, options } = plan;
   const gpuBackend = options.backend === 'gpujs' ? 'gpujs' : 'webgpu';
   const probe = gpuBackend === 'gpujs' ? await probeGpuJs() : await probeAdapter();
   if ('unavailable' in probe) throw noGpu(probe.unavailable);
-  const samples = await readSampleSheet(inputs.samples);
+  const samples = await readCheckedSheet(plan);
   const matrix = await readMatrix(inputs.expr);
   const gpu = await fitGenes(matrix, samples, inputs.formula, { ...options, backend: gpuBackend });
   // The fit's notices wait until the GPU is known to have run: a fallback notice would contradict the error.

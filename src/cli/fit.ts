@@ -1,19 +1,20 @@
 import fs from 'node:fs';
 import { writeTextAtomic } from '../io/atomic-file.js';
 import { fitGenes, fitTable, type FitResult } from '../fit-genes.js';
-import { readMatrix, readSampleSheet } from '../io/read-files.js';
+import { readMatrix } from '../io/read-files.js';
 import { writeTable } from '../io/table-writer.js';
 import type { FitCliOptions } from './option-values.js';
 import { createProgress } from './progress.js';
-import { planRun, type RunPlan } from './run-plan.js';
+import { planRun, readCheckedSheet, type RunPlan } from './run-plan.js';
 import { packageVersion, peakRssMB, type RunSummary, summaryLines } from './summary.js';
 
-/** Reads the inputs (the small sample sheet first) and fits every gene, with a progress bar and notices on stderr. */
-export async function readAndFit(o: FitCliOptions, { inputs, options }: RunPlan, say: (line: string) => void):
+/** Reads the inputs (the small sample sheet first, checked against the formula before the matrix) and fits every gene, with a progress bar and notices on stderr. */
+export async function readAndFit(o: FitCliOptions, plan: RunPlan, say: (line: string) => void):
   Promise<{ fit: FitResult; readMs: number; matrixSamples: number }> {
   const progress = createProgress(!o.quiet);
   const t0 = performance.now();
-  const samples = await readSampleSheet(inputs.samples);
+  const { inputs, options } = plan;
+  const samples = await readCheckedSheet(plan);
   if (fs.existsSync(inputs.expr)) progress.start('reading', Math.ceil(fs.statSync(inputs.expr).size / 1e6), 'MB');
   const matrix = await readMatrix(inputs.expr, {
     onProgress: (bytes: number) => progress.update(Math.round(bytes / 1e6)),

@@ -3,6 +3,9 @@ import { UsageError } from '../errors.js';
 import type { FitOptions } from '../fit-genes.js';
 import { checkInputFile } from '../io/file-source.js';
 import { checkOutputs, type NamedPath } from '../io/output-target.js';
+import { readSampleSheet } from '../io/read-files.js';
+import type { SampleSheet } from '../io/types.js';
+import { checkSheetColumns } from '../model/design.js';
 import { parseFormula } from '../model/formula.js';
 import { type FitCliOptions, type OutputFormat, outputFormat, toFitOptions } from './option-values.js';
 
@@ -66,4 +69,11 @@ export async function planRun(o: FitCliOptions, command: 'fit' | 'compare', say:
   const outputs = [...named('--out', o.out === '-' ? undefined : o.out), ...named('--summary', o.summary)];
   await checkOutputs(outputs, inputPaths);
   return { inputs, options, format };
+}
+
+/** Reads the sample sheet, the small input, and checks the formula's and `--levels`' columns against it before any matrix is read. */
+export async function readCheckedSheet({ inputs, options }: RunPlan): Promise<SampleSheet> {
+  const samples = await readSampleSheet(inputs.samples);
+  checkSheetColumns(parseFormula(inputs.formula), samples, options);
+  return samples;
 }

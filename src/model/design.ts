@@ -56,17 +56,10 @@ function listIds(ids: string[]): string {
 }
 
 /**
- * Matches the matrix columns to the sample sheet, drops samples with a missing formula covariate, and builds
- * X with R's coding rules (treatment contrasts; dummy coding where a term's margin is absent, as
- * `model.matrix` does). Throws InputError for samples without a sheet row, UsageError for unknown columns.
+ * Checks that every variable of the formula and every `--levels` column is a column of the sample sheet; the
+ * part of buildDesign that needs no matrix, so the CLI can run it before reading one. Throws UsageError.
  */
-export function buildDesign(
-  formula: Formula,
-  sheet: SampleSheet,
-  matrixSampleIds: string[],
-  options: DesignOptions = {},
-): Design {
-  const notices: string[] = [];
+export function checkSheetColumns(formula: Formula, sheet: SampleSheet, options: DesignOptions = {}): void {
   const available = [...sheet.columns.keys()];
   for (const v of formulaVariables(formula)) {
     if (!sheet.columns.has(v)) {
@@ -80,6 +73,21 @@ export function buildDesign(
         `available columns: ${available.join(', ')}`);
     }
   }
+}
+
+/**
+ * Matches the matrix columns to the sample sheet, drops samples with a missing formula covariate, and builds
+ * X with R's coding rules (treatment contrasts; dummy coding where a term's margin is absent, as
+ * `model.matrix` does). Throws InputError for samples without a sheet row, UsageError for unknown columns.
+ */
+export function buildDesign(
+  formula: Formula,
+  sheet: SampleSheet,
+  matrixSampleIds: string[],
+  options: DesignOptions = {},
+): Design {
+  const notices: string[] = [];
+  checkSheetColumns(formula, sheet, options);
 
   const rowOf = new Map<string, number>();
   sheet.ids.forEach((id, r) => rowOf.set(id, r));

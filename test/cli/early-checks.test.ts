@@ -28,6 +28,10 @@ const CASES: EarlyCase[] = [
   { title: '--seed -1 with --bootstrap', args: () => ['--seed', '-1', '--bootstrap', '5'], says: [/--seed/, /"-1"/] },
   { title: '--seed 1.5 with --rlrt-exact', args: () => ['--seed', '1.5', '--rlrt-exact', '100'], says: [/--seed/, /"1\.5"/] },
   { title: 'a formula that does not parse', args: () => ['--formula', '~ trt + (1 | )'], says: [/formula|\(1 \| \)/] },
+  { title: 'a formula naming a column the sample sheet lacks', args: () => ['--formula', '~ trt + (1 | batch)'],
+    says: [/"batch"/, /not a column of/] },
+  { title: '--levels naming a column the sample sheet lacks', args: () => ['--levels', 'dose=lo,hi'],
+    says: [/--levels/, /"dose"/, /not a column of/] },
   { title: 'a sample sheet that does not exist', args: (dir) => ['--samples', path.join(dir, 'nope.tsv')], says: [/nope\.tsv/, /ENOENT/] },
 ];
 
