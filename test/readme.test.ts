@@ -15,7 +15,7 @@ import { EXAMPLE } from '../src/example.js';
 import { DEFAULT_PORT } from '../src/cli/serve.js';
 import { REPO_ROOT } from './helpers/cases.js';
 import { type CliRun, tempFiles } from './helpers/cli.js';
-import { startServeProcess } from './helpers/serve-process.js';
+import { assertServesApp, startServeProcess } from './helpers/serve-process.js';
 
 /** One fenced block: its info string's first word, its text and the line of its opening fence. */
 interface Block {
@@ -147,9 +147,7 @@ async function checkBash(block: Block): Promise<void> {
       assert.ok(block.body.includes(`http://127.0.0.1:${DEFAULT_PORT}/`), `the block names serve's default port, ${DEFAULT_PORT}`);
       const server = await startServeProcess(process.execPath, [BIN, ...args, '--port', '0'], work.dir);
       try {
-        const index = await fetch(server.url);
-        assert.equal(index.status, 200);
-        assert.match(await index.text(), /<title>genelmm/);
+        await assertServesApp(server.url);
       } finally {
         server.stop();
       }

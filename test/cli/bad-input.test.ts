@@ -2,9 +2,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { runCli, tempFiles } from '../helpers/cli.js';
+import { runCli, tempFiles, TINY_SHEET } from '../helpers/cli.js';
 
-const SHEET = 'sample\ttrt\tgroup\ns1\ta\tg1\ns2\tb\tg1\ns3\ta\tg2\ns4\tb\tg2\ns5\ta\tg3\ns6\tb\tg3\n';
 const HEADER = 'gene\ts1\ts2\ts3\ts4\ts5\ts6\n';
 const ROW = (id: string): string => `${id}\t1.5\t2\t3.25\t4\t5e-1\t6\n`;
 
@@ -41,7 +40,7 @@ const CASES: BadCase[] = [
     args: ['--formula', '~ 1 + (1 | trt/group)'], says: [/nested random terms "\(1 \| trt\/group\)" are not supported yet/] },
   { title: 'a GCT whose dimension line disagrees', files: { 'm.gct': '#1.2\n3\t6\nName\tDescription\ts1\ts2\ts3\ts4\ts5\ts6\n' +
       'g1\tna\t1\t2\t3\t4\t5\t6\n' }, says: [/m\.gct/, /3/, /1/] },
-  { title: 'a duplicated id in the sample sheet', files: { 'm.tsv': HEADER + ROW('g1'), 's.tsv': SHEET + 's2\ta\tg4\n' },
+  { title: 'a duplicated id in the sample sheet', files: { 'm.tsv': HEADER + ROW('g1'), 's.tsv': TINY_SHEET + 's2\ta\tg4\n' },
     says: [/s\.tsv:8/, /s2/] },
   { title: 'an unknown transform', files: { 'm.tsv': HEADER + ROW('g1') }, args: ['--transform', 'vst'],
     says: [/unknown transform "vst"/] },
@@ -51,7 +50,7 @@ describe('bad input: exit code 2, a message naming file, line and column or ids,
   for (const c of CASES) {
     it(c.title, () => {
       const matrixName = Object.keys(c.files).find((f) => f.startsWith('m.'))!;
-      const { dir, cleanup } = tempFiles({ 's.tsv': SHEET, ...c.files });
+      const { dir, cleanup } = tempFiles({ 's.tsv': TINY_SHEET, ...c.files });
       try {
         const out = path.join(dir, 'out.tsv');
         const args = ['fit', '--expr', path.join(dir, matrixName), '--samples', path.join(dir, 's.tsv'),

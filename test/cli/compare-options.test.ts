@@ -2,9 +2,8 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { CLI, runCli, tempFiles } from '../helpers/cli.js';
+import { CLI, runCli, tempFiles, TINY_SHEET } from '../helpers/cli.js';
 
-const SHEET = 'sample\ttrt\tgroup\ns1\ta\tg1\ns2\tb\tg1\ns3\ta\tg2\ns4\tb\tg2\ns5\ta\tg3\ns6\tb\tg3\n';
 /** A matrix that does not parse (m.tsv:2:3): every error below must come before it is read. */
 const UNREADABLE = 'gene\ts1\ts2\ts3\ts4\ts5\ts6\ng1\t1\tabc\t3\t4\t5\t6\n';
 
@@ -17,7 +16,7 @@ describe('genelmm compare refuses what it would ignore (exit 2, before reading)'
   ];
   for (const c of CASES) {
     it(c.title, () => {
-      const { dir, cleanup } = tempFiles({ 'm.tsv': UNREADABLE, 's.tsv': SHEET });
+      const { dir, cleanup } = tempFiles({ 'm.tsv': UNREADABLE, 's.tsv': TINY_SHEET });
       try {
         const run = runCli(['compare', '--expr', path.join(dir, 'm.tsv'), '--samples', path.join(dir, 's.tsv'),
           '--formula', '~ trt + (1 | group)', ...c.args(dir)]);
@@ -32,7 +31,7 @@ describe('genelmm compare refuses what it would ignore (exit 2, before reading)'
   }
 
   it('without any GPU adapter: one message, exit 2, no fallback notice, before reading', () => {
-    const { dir, cleanup } = tempFiles({ 'm.tsv': UNREADABLE, 's.tsv': SHEET });
+    const { dir, cleanup } = tempFiles({ 'm.tsv': UNREADABLE, 's.tsv': TINY_SHEET });
     try {
       // A Vulkan loader pointed at no driver: Dawn finds no adapter, as on a machine without a GPU.
       const r = spawnSync(process.execPath, [CLI, 'compare', '--expr', path.join(dir, 'm.tsv'), '--samples', path.join(dir, 's.tsv'),

@@ -3,12 +3,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { runCli, tempFiles } from '../helpers/cli.js';
+import { runCli, tempFiles, TINY_MATRIX, TINY_SHEET } from '../helpers/cli.js';
 
-const SHEET = 'sample\ttrt\tgroup\ns1\ta\tg1\ns2\tb\tg1\ns3\ta\tg2\ns4\tb\tg2\ns5\ta\tg3\ns6\tb\tg3\n';
-const MATRIX = 'gene\ts1\ts2\ts3\ts4\ts5\ts6\ng1\t1.5\t2\t3.25\t4\t0.5\t6\ng2\t2\t1\t3\t5\t4\t4.5\n';
 /** A matrix whose third line does not parse: reading it would fail with an input error naming m.tsv:3. */
-const UNREADABLE = `${MATRIX}g3\t1\tabc\t3\t4\t5\t6\n`;
+const UNREADABLE = `${TINY_MATRIX}g3\t1\tabc\t3\t4\t5\t6\n`;
 
 interface EarlyCase {
   title: string;
@@ -38,7 +36,7 @@ const CASES: EarlyCase[] = [
 describe('every option value and output path is checked before the matrix is read (exit 2)', () => {
   for (const c of CASES) {
     it(c.title, () => {
-      const { dir, cleanup } = tempFiles({ 'm.tsv': UNREADABLE, 's.tsv': SHEET, 'r.tsv': 'old results\n' });
+      const { dir, cleanup } = tempFiles({ 'm.tsv': UNREADABLE, 's.tsv': TINY_SHEET, 'r.tsv': 'old results\n' });
       try {
         const run = runCli(['fit', '--expr', path.join(dir, 'm.tsv'), '--samples', path.join(dir, 's.tsv'),
           '--formula', '~ trt + (1 | group)', '--backend', 'cpu', ...c.args(dir)]);
@@ -57,7 +55,7 @@ describe('every option value and output path is checked before the matrix is rea
   }
 
   it('--out in a folder it cannot write into', (t) => {
-    const { dir, cleanup } = tempFiles({ 'm.tsv': UNREADABLE, 's.tsv': SHEET });
+    const { dir, cleanup } = tempFiles({ 'm.tsv': UNREADABLE, 's.tsv': TINY_SHEET });
     try {
       const locked = path.join(dir, 'locked');
       fs.mkdirSync(locked, { mode: 0o555 });
@@ -82,7 +80,7 @@ describe('every option value and output path is checked before the matrix is rea
 describe('input paths that are folders', () => {
   for (const option of ['--expr', '--samples']) {
     it(`${option} naming a folder says it is a folder`, () => {
-      const { dir, cleanup } = tempFiles({ 'm.tsv': MATRIX, 's.tsv': SHEET });
+      const { dir, cleanup } = tempFiles({ 'm.tsv': TINY_MATRIX, 's.tsv': TINY_SHEET });
       try {
         const folder = path.join(dir, option === '--expr' ? 'matrices' : 'sheets.tsv');
         fs.mkdirSync(folder);
@@ -101,7 +99,7 @@ describe('input paths that are folders', () => {
 
 describe('--threads', () => {
   it('above the available cores is lowered to them, with a notice', () => {
-    const { dir, cleanup } = tempFiles({ 'm.tsv': MATRIX, 's.tsv': SHEET });
+    const { dir, cleanup } = tempFiles({ 'm.tsv': TINY_MATRIX, 's.tsv': TINY_SHEET });
     try {
       const cores = os.availableParallelism();
       const run = runCli(['fit', '--expr', path.join(dir, 'm.tsv'), '--samples', path.join(dir, 's.tsv'),

@@ -3,20 +3,12 @@ import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { CLI, runCli, tempFiles } from '../helpers/cli.js';
+import { CLI, runCli, tempFiles, TINY_MATRIX, TINY_SHEET, tinyFitArgs } from '../helpers/cli.js';
 
-const SHEET = 'sample\ttrt\tgroup\ns1\ta\tg1\ns2\tb\tg1\ns3\ta\tg2\ns4\tb\tg2\ns5\ta\tg3\ns6\tb\tg3\n';
-const MATRIX = 'gene\ts1\ts2\ts3\ts4\ts5\ts6\ng1\t1.5\t2\t3.25\t4\t0.5\t6\ng2\t2\t1\t3\t5\t4\t4.5\n';
-
-/** `genelmm fit` on m.tsv and s.tsv of `dir`, with `extra` arguments. */
-function fitArgs(dir: string, ...extra: string[]): string[] {
-  return ['fit', '--expr', path.join(dir, 'm.tsv'), '--samples', path.join(dir, 's.tsv'), '--formula', '~ trt + (1 | group)',
-    '--backend', 'cpu', '--quiet', ...extra];
-}
 
 describe('outputs never replace what they point at (SPEC §5)', () => {
   it('a FIFO given as --out is written to, and stays a FIFO', async () => {
-    const { dir, cleanup } = tempFiles({ 'm.tsv': MATRIX, 's.tsv': SHEET });
+    const { dir, cleanup } = tempFiles({ 'm.tsv': TINY_MATRIX, 's.tsv': TINY_SHEET });
     try {
       const fifo = path.join(dir, 'results.fifo');
       execFileSync('mkfifo', [fifo]);
@@ -24,7 +16,7 @@ describe('outputs never replace what they point at (SPEC §5)', () => {
       let read = '';
       reader.stdout.on('data', (b: Buffer) => (read += b.toString()));
       const readerDone = new Promise((resolve) => reader.on('close', resolve));
-      const run = spawn(process.execPath, [CLI, ...fitArgs(dir, '--out', fifo)]);
+      const run = spawn(process.execPath, [CLI, ...tinyFitArgs(dir, '--out', fifo)]);
       let stderr = '';
       run.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
       const status = await new Promise((resolve) => run.on('close', resolve));
@@ -40,7 +32,7 @@ describe('outputs never replace what they point at (SPEC §5)', () => {
   });
 
   it('a character device given as --out stays a device', (t) => {
-    const { dir, cleanup } = tempFiles({ 'm.tsv': MATRIX, 's.tsv': SHEET });
+    const { dir, cleanup } = tempFiles({ 'm.tsv': TINY_MATRIX, 's.tsv': TINY_SHEET });
     try {
       const device = path.join(dir, 'null');
       try {
@@ -49,7 +41,7 @@ describe('outputs never replace what they point at (SPEC §5)', () => {
         t.skip('mknod is not permitted here (needs root), so no device of our own to write to');
         return;
       }
-      const run = runCli(fitArgs(dir, '--out', device, '--summary', device));
+      const run = runCli(tinyFitArgs(dir, '--out', device, '--summary', device));
       assert.equal(run.status, 0, run.stderr);
       assert.ok(fs.lstatSync(device).isCharacterDevice(), 'still a character device, not a regular file');
       assert.deepEqual(fs.readdirSync(dir).sort(), ['m.tsv', 'null', 's.tsv'], 'no temporary file left');
@@ -63,10 +55,10 @@ describe('outputs never replace what they point at (SPEC §5)', () => {
       t.skip('no /dev/fd on this system');
       return;
     }
-    const { dir, cleanup } = tempFiles({ 'm.tsv': MATRIX, 's.tsv': SHEET });
+    const { dir, cleanup } = tempFiles({ 'm.tsv': TINY_MATRIX, 's.tsv': TINY_SHEET });
     try {
       // Node's own child stdout is a socket, which /dev/fd/1 cannot reopen; a shell pipe is what users have.
-      const run = spawnSync('sh', ['-c', '"$@" | cat', 'sh', process.execPath, CLI, ...fitArgs(dir, '--out', '/dev/fd/1')],
+      const run = spawnSync('sh', ['-c', '"$@" | cat', 'sh', process.execPath, CLI, ...tinyFitArgs(dir, '--out', '/dev/fd/1')],
         { encoding: 'utf8' });
       assert.equal(run.status, 0, run.stderr);
       assert.equal(run.stderr, '');
@@ -77,12 +69,12 @@ describe('outputs never replace what they point at (SPEC §5)', () => {
   });
 
   it('a symlinked --out is written through: the link stays a link and its target gets the table', () => {
-    const { dir, cleanup } = tempFiles({ 'm.tsv': MATRIX, 's.tsv': SHEET });
+    const { dir, cleanup } = tempFiles({ 'm.tsv': TINY_MATRIX, 's.tsv': TINY_SHEET });
     try {
       fs.mkdirSync(path.join(dir, 'store'));
       fs.writeFileSync(path.join(dir, 'store', 'real.tsv'), 'old\n');
       fs.symlinkSync('store/real.tsv', path.join(dir, 'link.tsv'));
-      const run = runCli(fitArgs(dir, '--out', path.join(dir, 'link.tsv')));
+      const run = runCli(tinyFitArgs(dir, '--out', path.join(dir, 'link.tsv')));
       assert.equal(run.status, 0, run.stderr);
       assert.ok(fs.lstatSync(path.join(dir, 'link.tsv')).isSymbolicLink(), 'the link is still a link');
       assert.match(fs.readFileSync(path.join(dir, 'store', 'real.tsv'), 'utf8'), /^gene\tstatus\t.*\ng1\t/s);
@@ -102,16 +94,16 @@ describe('outputs never replace what they point at (SPEC §5)', () => {
   ];
   for (const c of CLASHES) {
     it(`a usage error, with the input untouched, when ${c.title}`, () => {
-      const { dir, cleanup } = tempFiles({ 'm.tsv': MATRIX, 's.tsv': SHEET });
+      const { dir, cleanup } = tempFiles({ 'm.tsv': TINY_MATRIX, 's.tsv': TINY_SHEET });
       try {
         fs.mkdirSync(path.join(dir, 'sub'));
         fs.symlinkSync('m.tsv', path.join(dir, 'alias.tsv'));
-        const run = runCli(fitArgs(dir, ...c.args(dir)));
+        const run = runCli(tinyFitArgs(dir, ...c.args(dir)));
         assert.equal(run.status, 2, `exit 2, got ${run.status}: ${run.stderr}`);
         for (const name of c.names) assert.match(run.stderr, name);
         assert.match(run.stderr, /same file/);
-        assert.equal(fs.readFileSync(path.join(dir, 'm.tsv'), 'utf8'), MATRIX);
-        assert.equal(fs.readFileSync(path.join(dir, 's.tsv'), 'utf8'), SHEET);
+        assert.equal(fs.readFileSync(path.join(dir, 'm.tsv'), 'utf8'), TINY_MATRIX);
+        assert.equal(fs.readFileSync(path.join(dir, 's.tsv'), 'utf8'), TINY_SHEET);
         assert.deepEqual(fs.readdirSync(dir).sort(), ['alias.tsv', 'm.tsv', 's.tsv', 'sub'], 'nothing written');
       } finally {
         cleanup();

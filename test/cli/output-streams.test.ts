@@ -4,24 +4,19 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { gunzipSync } from 'node:zlib';
-import { CLI, runCli, tempFiles } from '../helpers/cli.js';
+import { CLI, runCli, tempFiles, TINY_MATRIX, TINY_SHEET, tinyFitArgs } from '../helpers/cli.js';
 
-const SHEET = 'sample\ttrt\tgroup\ns1\ta\tg1\ns2\tb\tg1\ns3\ta\tg2\ns4\tb\tg2\ns5\ta\tg3\ns6\tb\tg3\n';
-const MATRIX = 'gene\ts1\ts2\ts3\ts4\ts5\ts6\n=cmd|calc\t1.5\t2\t3.25\t4\t0.5\t6\ng2\t2\t1\t3\t5\t4\t4.5\n';
-
-function fitArgs(dir: string, ...extra: string[]): string[] {
-  return ['fit', '--expr', path.join(dir, 'm.tsv'), '--samples', path.join(dir, 's.tsv'), '--formula', '~ trt + (1 | group)',
-    '--backend', 'cpu', '--quiet', ...extra];
-}
+/** TINY_MATRIX with a first gene id that a spreadsheet would run as a formula. */
+const MATRIX = TINY_MATRIX.replace('\ng1\t', '\n=cmd|calc\t');
 
 describe('--out NAME.gz', () => {
   for (const format of ['csv', 'tsv', 'json']) {
     it(`results.${format}.gz is gzipped ${format}, the same text as results.${format}`, () => {
-      const { dir, cleanup } = tempFiles({ 'm.tsv': MATRIX, 's.tsv': SHEET });
+      const { dir, cleanup } = tempFiles({ 'm.tsv': MATRIX, 's.tsv': TINY_SHEET });
       try {
         const plain = path.join(dir, `r.${format}`);
-        assert.equal(runCli(fitArgs(dir, '--out', plain)).status, 0);
-        const run = runCli(fitArgs(dir, '--out', `${plain}.gz`));
+        assert.equal(runCli(tinyFitArgs(dir, '--out', plain)).status, 0);
+        const run = runCli(tinyFitArgs(dir, '--out', `${plain}.gz`));
         assert.equal(run.status, 0, run.stderr);
         const text = gunzipSync(fs.readFileSync(`${plain}.gz`)).toString('utf8');
         assert.equal(text, fs.readFileSync(plain, 'utf8'));
@@ -35,10 +30,10 @@ describe('--out NAME.gz', () => {
 
 describe('CSV output guards against formula injection', () => {
   it("a gene id starting with = gets a leading ' in CSV, not in TSV", () => {
-    const { dir, cleanup } = tempFiles({ 'm.tsv': MATRIX, 's.tsv': SHEET });
+    const { dir, cleanup } = tempFiles({ 'm.tsv': MATRIX, 's.tsv': TINY_SHEET });
     try {
-      assert.equal(runCli(fitArgs(dir, '--out', path.join(dir, 'r.csv'))).status, 0);
-      assert.equal(runCli(fitArgs(dir, '--out', path.join(dir, 'r.tsv'))).status, 0);
+      assert.equal(runCli(tinyFitArgs(dir, '--out', path.join(dir, 'r.csv'))).status, 0);
+      assert.equal(runCli(tinyFitArgs(dir, '--out', path.join(dir, 'r.tsv'))).status, 0);
       assert.match(fs.readFileSync(path.join(dir, 'r.csv'), 'utf8'), /\n'=cmd\|calc,/);
       assert.match(fs.readFileSync(path.join(dir, 'r.tsv'), 'utf8'), /\n=cmd\|calc\t/);
     } finally {
@@ -49,9 +44,9 @@ describe('CSV output guards against formula injection', () => {
 
 describe('a closed stdout (genelmm fit ... | head)', () => {
   it('ends quietly with exit 0', async () => {
-    const { dir, cleanup } = tempFiles({ 'm.tsv': MATRIX, 's.tsv': SHEET });
+    const { dir, cleanup } = tempFiles({ 'm.tsv': MATRIX, 's.tsv': TINY_SHEET });
     try {
-      const child = spawn(process.execPath, [CLI, ...fitArgs(dir)], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, [CLI, ...tinyFitArgs(dir)], { stdio: ['ignore', 'pipe', 'pipe'] });
       child.stdout.destroy(); // the reader is gone before the first write: every write meets EPIPE
       let stderr = '';
       child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));

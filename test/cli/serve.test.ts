@@ -4,24 +4,18 @@
  * no request stops it; a bad, busy or forbidden port is a usage error (exit 2).
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import http from 'node:http';
 import net from 'node:net';
 import { describe, it } from 'node:test';
 import { CONTENT_SECURITY_POLICY } from '../../src/content-security-policy.js';
 import { startServer } from '../../src/cli/serve.js';
 import { CLI, runCli } from '../helpers/cli.js';
+import { type ServeProcess, startServeProcess } from '../helpers/serve-process.js';
 
-/** Starts `genelmm serve --port 0` and returns the process and the port it prints. */
-async function serve(): Promise<{ child: ChildProcess; port: number }> {
-  const child = spawn(process.execPath, [CLI, 'serve', '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const line = await new Promise<string>((resolve, reject) => {
-    child.stdout!.on('data', (chunk: Buffer) => resolve(chunk.toString()));
-    child.on('exit', (code) => reject(new Error(`exited with ${code}`)));
-  });
-  const port = /http:\/\/127\.0\.0\.1:(\d+)\//.exec(line)?.[1];
-  assert.ok(port, line);
-  return { child, port: Number(port) };
+/** Starts `genelmm serve --port 0`. */
+function serve(): Promise<ServeProcess> {
+  return startServeProcess(process.execPath, [CLI, 'serve', '--port', '0']);
 }
 
 /** The status of GET `target` sent to 127.0.0.1:`port` with the given Host header (none: undefined). */
@@ -50,14 +44,9 @@ function rawStatus(port: number, raw: string): Promise<string> {
 
 describe('genelmm serve', () => {
   it('prints its address and serves the app, and only the app', async () => {
-    const child = spawn(process.execPath, [CLI, 'serve', '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const server = await serve();
+    const { url } = server;
     try {
-      const line = await new Promise<string>((resolve, reject) => {
-        child.stdout.on('data', (chunk: Buffer) => resolve(chunk.toString()));
-        child.on('exit', (code) => reject(new Error(`exited with ${code}`)));
-      });
-      const url = /http:\/\/127\.0\.0\.1:\d+\//.exec(line)?.[0];
-      assert.ok(url, line);
       const index = await fetch(url);
       assert.equal(index.status, 200);
       assert.match(index.headers.get('content-type') ?? '', /text\/html/);
@@ -74,12 +63,13 @@ describe('genelmm serve', () => {
       assert.equal((await fetch(`${url}absent.js`)).status, 404);
       assert.equal((await fetch(url, { method: 'POST', body: 'x' })).status, 405);
     } finally {
-      child.kill();
+      server.stop();
     }
   });
 
   it('answers a bad request with 400, 404 or 414 and goes on serving', async () => {
-    const { child, port } = await serve();
+    const server = await serve();
+    const { port } = server;
     try {
       const bad: [string, number][] = [
         ['/index.html%00.png', 400], // a NUL in the path made fs throw, and the process exit
@@ -99,14 +89,15 @@ describe('genelmm serve', () => {
       assert.equal(await status(port, `/${'a'.repeat(100_000)}`), 431);
       assert.match(await rawStatus(port, `GET /a\u0000b HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n\r\n`), /^HTTP\/1\.1 400 /);
       assert.equal(await status(port, '/'), 200);
-      assert.equal(child.exitCode, null, 'the server runs');
+      assert.ok(server.running(), 'the server runs');
     } finally {
-      child.kill();
+      server.stop();
     }
   });
 
   it('answers only a Host of 127.0.0.1 or localhost at its port (no DNS rebinding)', async () => {
-    const { child, port } = await serve();
+    const server = await serve();
+    const { port } = server;
     try {
       for (const host of [`127.0.0.1:${port}`, `localhost:${port}`, `LocalHost:${port}`]) {
         assert.equal(await status(port, '/', host), 200, host);
@@ -120,7 +111,7 @@ describe('genelmm serve', () => {
       assert.match(await rawStatus(port, 'GET / HTTP/1.0\r\n\r\n'), /^HTTP\/1\.1 400 /, 'no Host header');
       assert.equal(await status(port, '/'), 200);
     } finally {
-      child.kill();
+      server.stop();
     }
   });
 

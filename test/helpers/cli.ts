@@ -26,3 +26,13 @@ export function tempFiles(files: Record<string, string>): { dir: string; cleanup
   for (const [name, text] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), text);
   return { dir, cleanup: () => fs.rmSync(dir, { recursive: true, force: true }) };
 }
+
+/** A six-sample sheet (trt a/b within three groups) and a two-gene matrix over it, for the CLI's option and path tests. */
+export const TINY_SHEET = 'sample\ttrt\tgroup\ns1\ta\tg1\ns2\tb\tg1\ns3\ta\tg2\ns4\tb\tg2\ns5\ta\tg3\ns6\tb\tg3\n';
+export const TINY_MATRIX = 'gene\ts1\ts2\ts3\ts4\ts5\ts6\ng1\t1.5\t2\t3.25\t4\t0.5\t6\ng2\t2\t1\t3\t5\t4\t4.5\n';
+
+/** `genelmm fit` on m.tsv and s.tsv of `dir` (TINY_MATRIX and TINY_SHEET, or a variant), quiet, on the CPU, with `extra` arguments. */
+export function tinyFitArgs(dir: string, ...extra: string[]): string[] {
+  return ['fit', '--expr', path.join(dir, 'm.tsv'), '--samples', path.join(dir, 's.tsv'), '--formula', '~ trt + (1 | group)',
+    '--backend', 'cpu', '--quiet', ...extra];
+}

@@ -1,8 +1,12 @@
+import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 
 /** A running `genelmm serve`, started as a child process. */
 export interface ServeProcess {
   url: string;
+  port: number;
+  /** Whether the process is still running. */
+  running(): boolean;
   stop(): void;
 }
 
@@ -17,7 +21,7 @@ export function startServeProcess(command: string, args: string[], cwd?: string)
   return new Promise((resolve, reject) => {
     child.stdout?.once('data', (chunk: Buffer) => {
       const url = /http:\/\/127\.0\.0\.1:\d+\//.exec(chunk.toString())?.[0];
-      if (url) resolve({ url, stop: () => child.kill() });
+      if (url) resolve({ url, port: Number(new URL(url).port), running: () => child.exitCode === null && child.signalCode === null, stop: () => child.kill() });
       else {
         child.kill();
         reject(new Error(`no address in ${JSON.stringify(chunk.toString())}`));
@@ -25,4 +29,11 @@ export function startServeProcess(command: string, args: string[], cwd?: string)
     });
     child.on('exit', (code) => reject(new Error(`${command} ${args.join(' ')} exited with ${code}: ${stderr}`)));
   });
+}
+
+/** Asserts that `url` serves the web app's page: status 200 and genelmm's title. */
+export async function assertServesApp(url: string): Promise<void> {
+  const index = await fetch(url);
+  assert.equal(index.status, 200);
+  assert.match(await index.text(), /<title>genelmm/);
 }

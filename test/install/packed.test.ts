@@ -9,7 +9,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { REPO_ROOT } from '../helpers/cases.js';
 import { tempFiles } from '../helpers/cli.js';
-import { startServeProcess } from '../helpers/serve-process.js';
+import { assertServesApp, startServeProcess } from '../helpers/serve-process.js';
 import { run } from './npm.js';
 
 /** What may be in the package: the command, the built library and web app, the shaders and the example data. */
@@ -59,9 +59,7 @@ describe('the packed tarball', () => {
 
     const server = await startServeProcess(genelmm, ['serve', '--port', '0'], app);
     try {
-      const index = await fetch(server.url);
-      assert.equal(index.status, 200);
-      assert.match(await index.text(), /<title>genelmm/);
+      await assertServesApp(server.url);
     } finally {
       server.stop();
     }
