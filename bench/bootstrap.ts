@@ -41,7 +41,7 @@ const preparer = new GenePreparer(fit.context);
 const prepared = preparer.prepare(matrix.values.subarray(g * matrix.nSamples, (g + 1) * matrix.nSamples));
 if (prepared.status !== 'ready') throw new Error('gene not ready');
 const beta = Array.from(prepared.pattern.columns, (c) => fit.results.beta[g * fit.results.p + c]);
-const model = bootstrapModel(fit.context.design, prepared.pattern, g, beta, fit.results.sigma2G[g], fit.results.sigma2E[g]);
+const model = bootstrapModel(fit.context.design, prepared.pattern, g, beta, Math.sqrt(fit.results.sigma2G[g]), Math.sqrt(fit.results.sigma2E[g]));
 const work = bootstrapWork(model);
 const key = philoxKey(SEED);
 const steps = { drawUs: 0, statsUs: 0, searchUs: 0, profileUs: 0 };

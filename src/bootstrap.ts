@@ -31,7 +31,7 @@ import type { Design } from './model/design.js';
 import { computeGeneStats } from './model/gene-stats.js';
 import { searchLambda } from './model/lambda-search.js';
 import type { DesignPattern } from './model/pattern.js';
-import { type FitContext, fittedGenes } from './model/prepare.js';
+import { type FitContext, fittedGenes, type ReadyGene } from './model/prepare.js';
 import { profileAt } from './model/reml.js';
 import { type GeneResults, isFitted } from './results.js';
 import { bootstrapNormalBlock, philoxKey } from './stats/philox.js';
@@ -60,10 +60,10 @@ export interface BootstrapModel {
 
 /**
  * The bootstrap model of gene `gene` fitted on `pattern` (the rows of `design` it uses). beta: [pattern.p] β̂ in
- * pattern column order (GeneResults holds it at columns[a] of the design's coefficients).
+ * pattern column order (GeneResults holds it at columns[a] of the design's coefficients); sigmaG, sigmaE: √σ̂²_g, √σ̂²_e.
  */
 export function bootstrapModel(design: Design, pattern: DesignPattern, gene: number, beta: ArrayLike<number>,
-  sigma2G: number, sigma2E: number): BootstrapModel {
+  sigmaG: number, sigmaE: number): BootstrapModel {
   const { n, p, rows, columns } = pattern;
   const nLevels = design.groupLevels.length;
   const fitted = new Float64Array(n);
@@ -77,7 +77,7 @@ export function bootstrapModel(design: Design, pattern: DesignPattern, gene: num
     groupDraw[i] = design.group[row];
     residualDraw[i] = nLevels + row;
   }
-  return { gene, pattern, fitted, groupDraw, residualDraw, draws: nLevels + design.nObs, sigmaG: Math.sqrt(sigma2G), sigmaE: Math.sqrt(sigma2E) };
+  return { gene, pattern, fitted, groupDraw, residualDraw, draws: nLevels + design.nObs, sigmaG, sigmaE };
 }
 
 /** Scratch of bootstrapReplicate for one model; after a call, `y` holds that replicate's y*. */
@@ -182,7 +182,7 @@ export function parametricBootstrap(context: FitContext, values: Float64Array, n
   let bootstrapped = 0;
   onProgress?.(0, total);
   for (const { gene, ready } of fittedGenes(context, values, nSamples, results)) {
-    failedReplicates += bootstrapGeneOnCpu(bootstrapModelOf(context.design, ready.pattern, gene, results), key, B, scratch, results);
+    failedReplicates += bootstrapGeneOnCpu(bootstrapModelOf(context.design, ready, gene, results), key, B, scratch, results);
     bootstrapped++;
     onProgress?.(bootstrapped, total);
   }
@@ -202,9 +202,30 @@ export function bootstrapScratch(B: number): BootstrapScratch {
 }
 
 /** The bootstrap model of a fitted gene from its row of `results` (β̂ in pattern column order, σ̂²s). */
-export function bootstrapModelOf(design: Design, pattern: DesignPattern, gene: number, results: GeneResults): BootstrapModel {
+export function bootstrapModelOf(design: Design, ready: ReadyGene, gene: number, results: GeneResults): BootstrapModel {
+  const { pattern } = ready;
   const beta = Float64Array.from(pattern.columns, (c) => results.beta[gene * results.p + c]);
-  return bootstrapModel(design, pattern, gene, beta, results.sigma2G[gene], results.sigma2E[gene]);
+  return bootstrapModel(design, pattern, gene, beta, ...fittedSigmas(ready, gene, results));
+}
+
+/** The smallest normal double: below it a variance has lost precision, or underflowed to 0. */
+const NORMAL_MIN = 2 ** -1022;
+
+/**
+ * √σ̂²_g and √σ̂²_e of a fitted gene. Where y's scale puts the variances outside f64's normal range (reported as
+ * 0 or Inf, or subnormal) while the standard deviations are representable, they are taken again in the gene's
+ * unit (GeneStats.scale) at λ̂ = h2 / (1 − h2), so the replicates are drawn at the fit's variance ratio.
+ */
+function fittedSigmas(ready: ReadyGene, gene: number, results: GeneResults): [number, number] {
+  const sigma2G = results.sigma2G[gene];
+  const sigma2E = results.sigma2E[gene];
+  const h2 = results.h2[gene];
+  const inRange = (v: number): boolean => v >= NORMAL_MIN && v < Infinity;
+  if (inRange(sigma2E) && (inRange(sigma2G) || (sigma2G === 0 && h2 === 0))) return [Math.sqrt(sigma2G), Math.sqrt(sigma2E)];
+  const stats = computeGeneStats(ready.pattern, ready.y);
+  const lambda = h2 / (1 - h2);
+  const sigmaE = Math.sqrt(profileAt(stats, lambda)?.sigma2E ?? NaN) * stats.scale;
+  return [Math.sqrt(lambda) * sigmaE, sigmaE];
 }
 
 /**

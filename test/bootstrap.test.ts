@@ -104,7 +104,7 @@ describe('--bootstrap through fitGenes', () => {
       const search = searchLambda(stats);
       const sigma2E = profileAt(stats, search.lambda)!.sigma2E;
 
-      const model = bootstrapModel(design, pattern, g, beta, r.sigma2G[g], r.sigma2E[g]);
+      const model = bootstrapModel(design, pattern, g, beta, Math.sqrt(r.sigma2G[g]), Math.sqrt(r.sigma2E[g]));
       const work = bootstrapWork(model);
       const replicate = bootstrapReplicate(model, philoxKey(seed), b, work);
       for (let i = 0; i < pattern.n; i++) {

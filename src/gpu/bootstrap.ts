@@ -75,8 +75,9 @@ export async function bootstrapOnGpu(gpu: GpuContext, context: FitContext, value
   const report: GpuBootstrapReport = { genes: 0, failedReplicates: 0, refinedReplicates: 0, cpuGenes: 0, batches: 0, failure: gpu.failure };
   const models: GeneModel[] = [];
   const scratch = bootstrapScratch(B);
-  for (const { gene: g, ready: { pattern } } of fittedGenes(context, values, nSamples, results)) {
-    const model = bootstrapModelOf(design, pattern, g, results);
+  for (const { gene: g, ready } of fittedGenes(context, values, nSamples, results)) {
+    const { pattern } = ready;
+    const model = bootstrapModelOf(design, ready, g, results);
     report.genes++;
     if (pattern.p < design.p) {
       // The GPU programs fit every design column; this gene's rows alias one, so it is bootstrapped on the CPU.
@@ -89,7 +90,7 @@ export async function bootstrapOnGpu(gpu: GpuContext, context: FitContext, value
       for (const f of model.fitted) shift += f;
       shift /= model.fitted.length;
     }
-    models.push({ gene: g, model, shift, scale: Math.sqrt(results.sigma2G[g] + results.sigma2E[g]) || 1 });
+    models.push({ gene: g, model, shift, scale: Math.hypot(model.sigmaG, model.sigmaE) || 1 });
   }
 
   const shape: BatchShape = {

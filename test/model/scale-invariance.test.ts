@@ -12,10 +12,10 @@ function close(actual: number, expected: number, what: string): void {
 }
 
 /** The covariates case (numeric, factor and interaction terms), every value multiplied by `factor`. */
-async function fitScaled(factor: number, backend: 'cpu' | 'webgpu' | 'gpujs' = 'cpu'): Promise<FitResult> {
+async function fitScaled(factor: number, backend: 'cpu' | 'webgpu' | 'gpujs' = 'cpu', bootstrap?: number): Promise<FitResult> {
   const c = await loadCase(FIXTURES_LME4, 'covariates');
   const values = c.matrix.values.map((v) => v * factor);
-  return fitGenes({ ...c.matrix, values }, c.samples, c.formula, { backend, threads: 1 });
+  return fitGenes({ ...c.matrix, values }, c.samples, c.formula, { backend, threads: 1, bootstrap });
 }
 
 describe('a fit does not depend on the scale of y', async () => {
@@ -42,6 +42,22 @@ describe('a fit does not depend on the scale of y', async () => {
           close(r.beta[k] / factor, ref.beta[k], `beta ${k}`);
           close(r.se[k] / factor, ref.se[k], `se ${k}`);
         }
+      }
+    });
+  }
+});
+
+describe('the parametric bootstrap does not depend on the scale of y', async () => {
+  const B = 20;
+  const reference = await fitScaled(1, 'cpu', B);
+  for (const factor of [1e200, 1e-200]) {
+    it(`y × ${factor}: the same h2 intervals, drawn at the fit's variance ratio though σ²s leave f64's range`, async () => {
+      const r = (await fitScaled(factor, 'cpu', B)).results;
+      const ref = reference.results;
+      for (let g = 0; g < r.nGenes; g++) {
+        if (Number.isNaN(ref.h2BootLo[g])) continue;
+        assert.ok(Math.abs(r.h2BootLo[g] - ref.h2BootLo[g]) <= 1e-8, `h2_boot_lo of gene ${g}: ${r.h2BootLo[g]}, expected ${ref.h2BootLo[g]}`);
+        assert.ok(Math.abs(r.h2BootHi[g] - ref.h2BootHi[g]) <= 1e-8, `h2_boot_hi of gene ${g}: ${r.h2BootHi[g]}, expected ${ref.h2BootHi[g]}`);
       }
     });
   }
