@@ -167,6 +167,10 @@ export function parseFormula(text: string): Formula {
     const simple = tokens[k + 1]?.value === '1' && tokens[k + 2]?.value === '|' && g?.kind === 'name' &&
       tokens[k + 4]?.value === ')';
     if (end === text.length) throw syntaxError(text, start, 'this "(" is never closed');
+    if (!term.includes('|')) {
+      throw formulaError(start, `a bracketed fixed-effect term "${term}" is not supported yet`,
+        'write it out: (a + b)*c is a + b + c + a:c + b:c');
+    }
     if (!simple) throw formulaError(start, unsupportedRandom(term), ONE_INTERCEPT);
     if (group !== undefined) {
       throw formulaError(start, `a second random term "${term}" is not supported yet`, ONE_INTERCEPT);

@@ -97,6 +97,7 @@ describe('formula parsing', () => {
       ['~ a + b', /no random intercept/],
       ['~ a + (1 || g)', /not supported yet/],
       ['~ a + (0 + a | g)', /random slopes/],
+      ['~ (a + b)*c + (1 | g)', /bracketed fixed-effect term "\(a \+ b\)"/],
       ['y ~ a + (1 | g)', /starts with "~"/],
       ['~ a + ', /ends with an operator/],
       ['~ a + 2 + (1 | g)', /unexpected number/],
