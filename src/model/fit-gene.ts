@@ -58,7 +58,8 @@ export function estimatesAt(stats: GeneStats, search: Pick<LambdaSearch, 'lambda
   }
   if (search.atUpperBound) {
     return failedFit(`the residual variance is below ${(1 / LAMBDA_MAX).toExponential(0)} of the group variance (h2 = 1 ` +
-      'to rounding): the values are constant within groups after the fixed effects', search.evaluations, p);
+      'to rounding): the REML optimum lies at or beyond the edge of the search, so no finite h2 below 1 can be reported',
+      search.evaluations, p);
   }
   const { lambda } = search;
   const { scale } = stats;
