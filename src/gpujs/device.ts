@@ -6,7 +6,7 @@
  * bundles this file.
  */
 import { errorText } from '../errors.js';
-import { adapterReport, type AdapterReport, type GpuUnavailable, NO_IMPLEMENTATION, SOFTWARE_RENDERER } from '../gpu/device.js';
+import { adapterReport, type AdapterReport, type GpuUnavailable, NO_IMPLEMENTATION, noAdapter, SOFTWARE_RENDERER } from '../gpu/device.js';
 import { gpuEntry } from '../gpu/gpu-entry.js';
 
 /** The gpu.js modes genelmm runs its kernels in; both compile the same kernel source. */
@@ -123,7 +123,9 @@ async function webgpuContext(gpujs: GpuJsModule): Promise<GpuJsContext | GpuUnav
   try {
     shared = await gpujs.WebGPUContext.acquire();
   } catch (e) {
-    return { unavailable: `no WebGL2, and no WebGPU device for gpu.js: ${errorText(e)}` };
+    // gpu.js's own text speaks of headless Chromium; where no adapter answers, say why as the webgpu backend does.
+    const why = (await entry.requestAdapter()) === null ? noAdapter() : `no WebGPU device for gpu.js: ${errorText(e)}`;
+    return { unavailable: `no WebGL2, and ${why}` };
   }
   const { adapter, device } = shared;
   let failure: string | null = null;
