@@ -41,6 +41,9 @@ const program = new Command('genelmm')
   .configureOutput({ writeErr: (s) => process.stderr.write(s.startsWith('error:') ? `genelmm: ${s}` : s) });
 
 process.stdout.on('error', (error) => (isBrokenPipe(error) ? process.exit(0) : fail(error)));
+// A closed stderr (`genelmm fit ... 2>&1 | head -1`) silences the notes and the summary lines, not the run: it
+// still writes its output and --summary. Any other error on stderr has nowhere to be reported either.
+process.stderr.on('error', () => {});
 
 /** With --example, the bundled data set's inputs wherever the user gave none (and for fit, its output file). */
 function applyExample(o: FitCliOptions, cmd: Command): void {

@@ -36,12 +36,20 @@ export interface FitCliOptions {
   debug?: boolean;
 }
 
+/** A decimal number as R and the sample sheet write them (no hex, no Infinity). */
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
+/** Most replicates or null draws a run may ask for: beyond them the arrays alone outgrow any machine. */
+const MAX_DRAWS = { '--bootstrap': 100_000, '--rlrt-exact': 10_000_000 } as Record<string, number>;
+
 function number(name: string, value: string | undefined, integer = false): number | undefined {
   if (value === undefined) return undefined;
   const x = Number(value);
-  if (value.trim() === '' || !Number.isFinite(x) || (integer && (!Number.isInteger(x) || x < 1))) {
+  if (!DECIMAL.test(value.trim()) || !Number.isFinite(x) || (integer && (!Number.isInteger(x) || x < 1))) {
     throw new UsageError(`${name} must be ${integer ? 'a positive integer' : 'a number'}, not "${value}"`);
   }
+  const most = MAX_DRAWS[name];
+  if (most !== undefined && x > most) throw new UsageError(`${name} ${value} is more than genelmm allows (${most})`, `ask for at most ${most}`);
   return x;
 }
 
@@ -62,7 +70,10 @@ function levels(values: string[]): Record<string, string[]> {
   for (const v of values) {
     const eq = v.indexOf('=');
     if (eq <= 0 || eq === v.length - 1) throw new UsageError(`--levels "${v}" is not of the form column=level1,level2,...`);
-    out[v.slice(0, eq)] = v.slice(eq + 1).split(',');
+    const column = v.slice(0, eq);
+    const list = v.slice(eq + 1).split(',');
+    if (list.includes('')) throw new UsageError(`--levels "${v}" has an empty level`, 'separate the levels by single commas');
+    out[column] = list;
   }
   return out;
 }
@@ -92,6 +103,10 @@ export function outputFormat(o: FitCliOptions): OutputFormat {
   if (o.format !== undefined) {
     if (!(FORMATS as readonly string[]).includes(o.format)) throw new UsageError(`unknown format "${o.format}"`, `use one of ${FORMATS.join(', ')}`);
     return o.format as OutputFormat;
+  }
+  const compressed = o.out?.toLowerCase().match(/\.(bz2|xz|zst|lz4|br|zip|7z|z)$/)?.[1];
+  if (compressed !== undefined) {
+    throw new UsageError(`--out "${o.out}": genelmm compresses with gzip only, not .${compressed}`, 'end the name in .gz, or pipe the output to the compressor');
   }
   const ext = o.out?.toLowerCase().replace(/\.gz$/, '').match(/\.(csv|json)$/)?.[1];
   return (ext as OutputFormat | undefined) ?? 'tsv';

@@ -66,8 +66,9 @@ export async function checkOutputs(outputs: NamedPath[], inputs: NamedPath[]): P
   }
   for (const output of outputs) {
     const target = await checkOutput(output);
-    if (target.direct) continue; // a device or FIFO may take several outputs
-    const key = (await identity(target.target)) ?? `path:${target.target}`;
+    // A descriptor may lead to a regular file (`--out /dev/stdin < input.tsv`, `> file` twice): that file counts.
+    const key = (await identity(target.target)) ?? (target.direct ? null : `path:${target.target}`);
+    if (key === null) continue; // a device, FIFO or pipe may take several outputs
     const same = seen.find((s) => s.key === key);
     if (same) {
       throw new UsageError(`${output.option} "${output.path}" and ${same.option} are the same file: it would be overwritten`,

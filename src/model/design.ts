@@ -67,10 +67,16 @@ export function checkSheetColumns(formula: Formula, sheet: SampleSheet, options:
         `available columns: ${available.join(', ') || '(none)'}`);
     }
   }
-  for (const col of Object.keys(options.levels ?? {})) {
+  for (const [col, order] of Object.entries(options.levels ?? {})) {
     if (!sheet.columns.has(col)) {
       throw new UsageError(`--levels names "${col}", which is not a column of ${sheet.file}`,
         `available columns: ${available.join(', ')}`);
+    }
+    const repeated = order.find((v, i) => order.indexOf(v) !== i);
+    if (repeated !== undefined) {
+      const present = sheet.columns.get(col)!.filter((c): c is string => c !== null);
+      throw new UsageError(`--levels ${col}=... lists "${repeated}" more than once`,
+        `list each level of "${col}" once: ${columnLevels(present).levels.join(',')}`);
     }
   }
 }
@@ -171,10 +177,6 @@ function readVariable(name: string, cells: string[], isGroup: boolean, sheet: Sa
 
   let levels = sorted;
   if (order !== undefined) {
-    const repeated = order.find((v, i) => order.indexOf(v) !== i);
-    if (repeated !== undefined) {
-      throw new UsageError(`--levels ${name}=... lists "${repeated}" more than once`, `list each level of "${name}" once: ${sorted.join(',')}`);
-    }
     const unknown = sorted.filter((v) => !order.includes(v));
     if (unknown.length > 0) {
       throw new UsageError(`--levels ${name}=... does not list ${listIds(unknown)}, found in ${sheet.file}`,

@@ -30,6 +30,12 @@ const CASES: EarlyCase[] = [
     says: [/"batch"/, /not a column of/] },
   { title: '--levels naming a column the sample sheet lacks', args: () => ['--levels', 'dose=lo,hi'],
     says: [/--levels/, /"dose"/, /not a column of/] },
+  { title: '--levels listing a level twice', args: () => ['--levels', 'trt=a,b,a'], says: [/--levels/, /"a" more than once/] },
+  { title: '--levels with an empty level', args: () => ['--levels', 'trt=a,,b'], says: [/--levels/, /empty level/] },
+  { title: '--bootstrap beyond what any machine holds', args: () => ['--bootstrap', '1e12'], says: [/--bootstrap/, /more than/] },
+  { title: '--rlrt-exact beyond what any machine holds', args: () => ['--rlrt-exact', '1e15'], says: [/--rlrt-exact/, /more than/] },
+  { title: '--threads in hexadecimal', args: () => ['--threads', '0x10'], says: [/--threads/, /"0x10"/] },
+  { title: '--out compressed other than by gzip', args: (dir) => ['--out', path.join(dir, 'r.tsv.zst')], says: [/--out/, /gzip only/] },
   { title: 'a sample sheet that does not exist', args: (dir) => ['--samples', path.join(dir, 'nope.tsv')], says: [/nope\.tsv/, /ENOENT/] },
 ];
 

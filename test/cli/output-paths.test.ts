@@ -84,6 +84,23 @@ describe('outputs never replace what they point at (SPEC §5)', () => {
     }
   });
 
+  it('a descriptor that leads to an input (--out /dev/stdin < the matrix), or two outputs on one file through stdout, is a usage error', () => {
+    const { dir, cleanup } = tempFiles({ 'm.tsv': TINY_MATRIX, 's.tsv': TINY_SHEET });
+    try {
+      const viaStdin = spawnSync('sh', ['-c', 'exec "$@" < "$0"', path.join(dir, 'm.tsv'), process.execPath, CLI,
+        ...tinyFitArgs(dir, '--out', '/dev/stdin')], { encoding: 'utf8' });
+      assert.equal(viaStdin.status, 2, viaStdin.stderr);
+      assert.match(viaStdin.stderr, /--out.*--expr.*same file/s);
+      assert.equal(fs.readFileSync(path.join(dir, 'm.tsv'), 'utf8'), TINY_MATRIX, 'the matrix is untouched');
+      const both = spawnSync('sh', ['-c', 'exec "$@" > "$0"', path.join(dir, 'both.txt'), process.execPath, CLI,
+        ...tinyFitArgs(dir, '--out', '/dev/stdout', '--summary', '/dev/stdout')], { encoding: 'utf8' });
+      assert.equal(both.status, 2, both.stderr);
+      assert.match(both.stderr, /--summary.*--out.*same file/s);
+    } finally {
+      cleanup();
+    }
+  });
+
   const CLASHES: { title: string; args: (dir: string) => string[]; names: RegExp[] }[] = [
     { title: '--out is --expr', args: (dir) => ['--out', path.join(dir, 'm.tsv')], names: [/--out/, /--expr/] },
     { title: '--out is --samples by another spelling', args: (dir) => ['--out', `${dir}/./sub/../s.tsv`], names: [/--out/, /--samples/] },

@@ -58,3 +58,20 @@ describe('a closed stdout (genelmm fit ... | head)', () => {
     }
   });
 });
+
+describe('a closed stderr (genelmm fit ... 2>&1 | head -1)', () => {
+  it('silences the notes only: the run ends with exit 0, its table and summary written', async () => {
+    const { dir, cleanup } = tempFiles({ 'm.tsv': MATRIX, 's.tsv': TINY_SHEET });
+    try {
+      const args = tinyFitArgs(dir, '--out', path.join(dir, 'r.tsv'), '--summary', path.join(dir, 'r.json')).filter((a) => a !== '--quiet');
+      const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+      child.stderr.destroy(); // every line genelmm says meets EPIPE
+      const code = await new Promise((resolve) => child.on('close', resolve));
+      assert.equal(code, 0);
+      assert.match(fs.readFileSync(path.join(dir, 'r.tsv'), 'utf8'), /^gene\tstatus\t/);
+      assert.equal(JSON.parse(fs.readFileSync(path.join(dir, 'r.json'), 'utf8')).genes, 2);
+    } finally {
+      cleanup();
+    }
+  });
+});
