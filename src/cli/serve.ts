@@ -53,6 +53,9 @@ function requestTarget(request: http.IncomingMessage, root: string, port: number
   if (request.method !== 'GET' && request.method !== 'HEAD') return { status: 405, body: 'method not allowed\n', headers: { Allow: 'GET, HEAD' } };
   const target = request.url ?? '/';
   if (target.length > MAX_TARGET_LENGTH) return { status: 414, body: 'request path too long\n' };
+  // Origin form only: an absolute-form target (`GET http://other/`) names its own host, and `//other/x` one in
+  // the making, neither of which this server is.
+  if (!target.startsWith('/') || target.startsWith('//')) return { status: 400, body: 'bad request: the target must be a path\n' };
   let pathname: string;
   try {
     pathname = decodeURIComponent(new URL(target, 'http://localhost').pathname);

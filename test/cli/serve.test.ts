@@ -88,6 +88,10 @@ describe('genelmm serve', () => {
       // Past node's header limit the request is refused before the app sees it; the server goes on.
       assert.equal(await status(port, `/${'a'.repeat(100_000)}`), 431);
       assert.match(await rawStatus(port, `GET /a\u0000b HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n\r\n`), /^HTTP\/1\.1 400 /);
+      for (const absolute of ['http://evil.example/', `http://127.0.0.1:${port}/`, '//evil.example/index.html']) {
+        const line = await rawStatus(port, `GET ${absolute} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n\r\n`);
+        assert.match(line, /^HTTP\/1\.1 400 /, `${absolute}: a target that is not a path`);
+      }
       assert.equal(await status(port, '/'), 200);
       assert.ok(server.running(), 'the server runs');
     } finally {
