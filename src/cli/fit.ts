@@ -71,6 +71,8 @@ export async function runFit(o: FitCliOptions): Promise<RunSummary> {
     output: o.out ?? '-',
   };
   summaryLines(summary).forEach(say);
-  if (o.summary !== undefined) await writeTextAtomic(o.summary, `${JSON.stringify(summary, null, 2)}\n`);
+  const json = `${JSON.stringify(summary, null, 2)}\n`;
+  if (o.summary === '-') process.stdout.write(json);
+  else if (o.summary !== undefined) await writeTextAtomic(o.summary, json);
   return summary;
 }

@@ -13,7 +13,7 @@ export function fitOptions(): Option[] {
     new Option('--backend <name>', `${BACKEND_NAMES.join(' | ')} (gpujs: gpu.js, on WebGL2 in a browser and on WebGPU in Node)`)
       .default('auto'),
     new Option('--format <format>', 'tsv | csv | json (default: from the --out extension, else tsv)'),
-    new Option('--summary <file>', 'also write the run summary as JSON'),
+    new Option('--summary <file>', 'also write the run summary as JSON (- for stdout, when --out is a file)'),
     new Option('--threads <n>', 'CPU threads (default: the available cores)'),
     new Option('--levels <col=a,b,c>', 'level order of a factor; the first is the reference (repeatable)')
       .argParser((value: string, previous: string[] = []) => [...previous, value]).default([]),

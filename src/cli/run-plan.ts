@@ -66,7 +66,11 @@ export async function planRun(o: FitCliOptions, command: 'fit' | 'compare', say:
   const named = (option: string, path: string | undefined): NamedPath[] => (path === undefined ? [] : [{ option, path }]);
   const inputPaths = [...named('--expr', inputs.expr), ...named('--samples', inputs.samples)];
   for (const input of inputPaths) await checkInputFile(input.path);
-  const outputs = [...named('--out', o.out === '-' ? undefined : o.out), ...named('--summary', o.summary)];
+  if (o.summary === '-' && (o.out ?? '-') === '-') {
+    throw new UsageError('--summary - and the results table would both go to stdout', 'give --out a file name, or --summary one');
+  }
+  const file = (path: string | undefined): string | undefined => (path === '-' ? undefined : path);
+  const outputs = [...named('--out', file(o.out)), ...named('--summary', file(o.summary))];
   await checkOutputs(outputs, inputPaths);
   return { inputs, options, format };
 }

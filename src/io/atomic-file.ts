@@ -1,13 +1,13 @@
 /**
  * Atomic file output (SPEC.md §5): the text goes to a temporary file beside the destination, which is
- * renamed over it only once complete and flushed. A failed or interrupted write (SIGTERM, SIGINT, SIGHUP)
- * removes the temporary file and leaves any existing destination untouched. A symlink is written through (its
+ * renamed over it only once complete and flushed, with the replaced file's permissions. A failed or interrupted
+ * write (SIGTERM, SIGINT, SIGHUP, SIGQUIT) removes the temporary file and leaves any existing destination untouched. A symlink is written through (its
  * target is replaced, the link stays); a device, FIFO or `/dev/stdout` is written to directly.
  */
 
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
-import { type FileHandle, open, rename, rm } from 'node:fs/promises';
+import { type FileHandle, open, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -15,7 +15,7 @@ import { createGzip } from 'node:zlib';
 import { resolveOutput } from './output-target.js';
 
 /** The signals a user sends to stop a run; each removes the temporary files, then ends the process as it would. */
-const STOP_SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP'] as const;
+const STOP_SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGQUIT'] as const;
 
 /** Temporary files being written, removed if the process is stopped or exits before they are renamed. */
 const pending = new Set<string>();
@@ -54,7 +54,7 @@ function untrack(temp?: string): void {
  */
 export async function writeFileAtomic(path: string, chunks: Iterable<string> | AsyncIterable<string>): Promise<void> {
   const gzip = path.toLowerCase().endsWith('.gz');
-  const { target, direct } = await resolveOutput(path);
+  const { target, direct, exists } = await resolveOutput(path);
   if (direct) {
     const handle = await open(target, 'w');
     try {
@@ -70,6 +70,7 @@ export async function writeFileAtomic(path: string, chunks: Iterable<string> | A
     const handle = await open(temp, 'wx');
     try {
       await writeChunks(handle, chunks, gzip);
+      if (exists) await handle.chmod((await stat(target)).mode & 0o7777); // the file replaced keeps its permissions
       await handle.sync();
     } finally {
       await handle.close();

@@ -101,6 +101,34 @@ describe('outputs never replace what they point at (SPEC §5)', () => {
     }
   });
 
+  it('a file replaced keeps its permissions', () => {
+    const { dir, cleanup } = tempFiles({ 'm.tsv': TINY_MATRIX, 's.tsv': TINY_SHEET, 'r.tsv': 'old\n' });
+    try {
+      fs.chmodSync(path.join(dir, 'r.tsv'), 0o640);
+      const run = runCli(tinyFitArgs(dir, '--out', path.join(dir, 'r.tsv')));
+      assert.equal(run.status, 0, run.stderr);
+      assert.equal(fs.statSync(path.join(dir, 'r.tsv')).mode & 0o7777, 0o640);
+      assert.match(fs.readFileSync(path.join(dir, 'r.tsv'), 'utf8'), /^gene\tstatus\t/);
+    } finally {
+      cleanup();
+    }
+  });
+
+  it('--summary - writes the summary to stdout when --out is a file, and is refused when the table goes there too', () => {
+    const { dir, cleanup } = tempFiles({ 'm.tsv': TINY_MATRIX, 's.tsv': TINY_SHEET });
+    try {
+      const run = runCli(tinyFitArgs(dir, '--out', path.join(dir, 'r.tsv'), '--summary', '-'));
+      assert.equal(run.status, 0, run.stderr);
+      assert.equal(JSON.parse(run.stdout).genes, 2);
+      assert.ok(!fs.existsSync(path.join(dir, '-')), 'no file named -');
+      const both = runCli(tinyFitArgs(dir, '--summary', '-'));
+      assert.equal(both.status, 2, both.stderr);
+      assert.match(both.stderr, /--summary - and the results table would both go to stdout/);
+    } finally {
+      cleanup();
+    }
+  });
+
   const CLASHES: { title: string; args: (dir: string) => string[]; names: RegExp[] }[] = [
     { title: '--out is --expr', args: (dir) => ['--out', path.join(dir, 'm.tsv')], names: [/--out/, /--expr/] },
     { title: '--out is --samples by another spelling', args: (dir) => ['--out', `${dir}/./sub/../s.tsv`], names: [/--out/, /--samples/] },

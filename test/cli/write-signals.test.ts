@@ -6,7 +6,7 @@ import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CLI, tempFiles } from '../helpers/cli.js';
 
-const SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP'] as const;
+const SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGQUIT'] as const;
 
 describe('a signal during the write removes the temporary file and leaves the destination untouched', () => {
   for (const signal of SIGNALS) {
@@ -14,8 +14,9 @@ describe('a signal during the write removes the temporary file and leaves the de
       const { dir, cleanup } = tempFiles({ 'r.tsv': 'old results\n' });
       try {
         // The bundled example, every gene filtered: a fast fit, then 36,536 rows to write.
-        const child = spawn(process.execPath, [CLI, 'fit', '--example', '--backend', 'cpu', '--min-mean', '1e300', '--quiet',
-          '--out', 'r.tsv'], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+        // Through sh only to forbid a core file (SIGQUIT's default action would write one into dir); exec keeps the pid.
+        const child = spawn('sh', ['-c', 'ulimit -c 0; exec "$@"', 'sh', process.execPath, CLI, 'fit', '--example', '--backend', 'cpu',
+          '--min-mean', '1e300', '--quiet', '--out', 'r.tsv'], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
         let stderr = '';
         child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
         const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
