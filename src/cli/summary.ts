@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { BackendDescription } from '../backends/backend.js';
 import type { GpuRunReport } from '../backends/gpu-batches.js';
+import type { FitResult } from '../fit-genes.js';
 import type { Status } from '../results.js';
 import { PACKAGE_ROOT } from '../package-root.js';
 
@@ -19,11 +20,10 @@ export interface RunSummary {
   statuses: Record<Status, number>;
   /** Wall-clock milliseconds per phase. */
   timings: { readMs: number; prepareMs: number; fitMs: number; rlrtExactMs: number; bootstrapMs: number; writeMs: number; totalMs: number };
-  /** The exact RLRT's simulations, when asked for. */
-  rlrtExact?: { nsim: number; seed: number; patterns: number };
-  /** The parametric bootstrap's replicates, when asked for. */
-  bootstrap?: { B: number; seed: number; genes: number; failedReplicates: number; refinedReplicates?: number;
-    cpuGenes?: number; failure?: string | null };
+  /** The exact RLRT's simulations, when asked for (the fit's own record). */
+  rlrtExact?: FitResult['rlrtExact'];
+  /** The parametric bootstrap's replicates, when asked for (the fit's own record). */
+  bootstrap?: FitResult['bootstrap'];
   peakRssMB: number;
   notices: string[];
   output: string;
