@@ -147,9 +147,7 @@ export class WebGpuBackend implements Backend {
     for (const { gene: g, ready: prepared } of genesForDevice(job, offset, nGenes, preparer, out, this.report)) {
       const { pattern, y } = prepared;
       const shift = design.interceptColumn >= 0 ? prepared.mean : 0;
-      let largest = 0;
-      for (let i = 0; i < y.length; i++) largest = Math.max(largest, Math.abs(y[i] - shift));
-      const unit = yScaleOf(largest); // a power of two: the sum of squares neither under- nor overflows
+      const unit = yScaleOf(y, shift); // a power of two: the sum of squares neither under- nor overflows
       let ss = 0;
       for (let i = 0; i < y.length; i++) ss += ((y[i] - shift) / unit) ** 2;
       const scale = unit * Math.sqrt(ss / y.length) || 1;

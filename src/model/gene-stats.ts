@@ -36,14 +36,16 @@ export interface GeneStats {
 const SAFE_EXPONENT = 40;
 
 /**
- * The unit `scale` of a gene's statistics, from its largest deviation from the centre: 1 while that deviation
- * lies within 2^±40 (their fourth powers, the largest the criterion's derivatives take, then stay far inside f64's
- * range, and the fit is exactly as without scaling), else the power of two at that deviation, so dividing by it is
- * exact. `largestDeviation`: max |y − shift| over the gene's values.
+ * The unit `scale` of a gene's statistics, from its largest deviation from the centre, max |y − shift| over `y`: 1
+ * while that deviation lies within 2^±40 (their fourth powers, the largest the criterion's derivatives take, then
+ * stay far inside f64's range, and the fit is exactly as without scaling), else the power of two at that deviation,
+ * so dividing by it is exact.
  */
-export function yScaleOf(largestDeviation: number): number {
-  if (!(largestDeviation > 0) || !Number.isFinite(largestDeviation)) return 1;
-  const exponent = Math.floor(Math.log2(largestDeviation));
+export function yScaleOf(y: ArrayLike<number>, shift: number): number {
+  let largest = 0;
+  for (let i = 0; i < y.length; i++) largest = Math.max(largest, Math.abs(y[i] - shift));
+  if (!(largest > 0) || !Number.isFinite(largest)) return 1;
+  const exponent = Math.floor(Math.log2(largest));
   return Math.abs(exponent) <= SAFE_EXPONENT ? 1 : 2 ** exponent;
 }
 
@@ -62,9 +64,7 @@ export function computeGeneStats(pattern: DesignPattern, y: Float64Array): GeneS
     for (let i = 0; i < n; i++) shift += y[i];
     shift /= n;
   }
-  let largest = 0;
-  for (let i = 0; i < n; i++) largest = Math.max(largest, Math.abs(y[i] - shift));
-  const scale = yScaleOf(largest);
+  const scale = yScaleOf(y, shift);
   for (let i = 0; i < n; i++) {
     const v = (y[i] - shift) / scale;
     ys[i] = v;
