@@ -29,11 +29,11 @@ export async function runCompare(o: FitCliOptions): Promise<Comparison> {
   if ('unavailable' in probe) throw noGpu(probe.unavailable);
   const samples = await readCheckedSheet(plan);
   const matrix = await readMatrix(inputs.expr);
-  const gpu = await fitGenes(matrix, samples, inputs.formula, { ...options, backend: gpuBackend });
+  const gpu = await fitGenes(matrix, samples, plan.formula, { ...options, backend: gpuBackend });
   // The fit's notices wait until the GPU is known to have run: a fallback notice would contradict the error.
   if (gpu.backend.name === 'cpu') throw noGpu(gpu.backend.reason);
   for (const notice of gpu.notices) say(`note: ${notice}`);
-  const cpu = await fitGenes(matrix, samples, inputs.formula, { ...options, backend: 'cpu' });
+  const cpu = await fitGenes(matrix, samples, plan.formula, { ...options, backend: 'cpu' });
   const comparison = compareResults(matrix.geneIds, cpu.coefNames, cpu.results, gpu.results, { rlrtNsim: options.rlrtExact });
   const report = gpu.gpu;
   process.stdout.write(`${[

@@ -15,7 +15,7 @@ export async function readAndFit(o: FitCliOptions, plan: RunPlan, say: (line: st
   const t0 = performance.now();
   const { inputs, options } = plan;
   const samples = await readCheckedSheet(plan);
-  if (fs.existsSync(inputs.expr)) progress.start('reading', Math.ceil(fs.statSync(inputs.expr).size / 1e6), 'MB');
+  progress.start('reading', Math.ceil(fs.statSync(inputs.expr).size / 1e6), 'MB'); // planRun saw the file exist
   const matrix = await readMatrix(inputs.expr, {
     onProgress: (bytes: number) => progress.update(Math.round(bytes / 1e6)),
   });
@@ -23,7 +23,7 @@ export async function readAndFit(o: FitCliOptions, plan: RunPlan, say: (line: st
   const readMs = performance.now() - t0;
   progress.start('fitting', matrix.nGenes, 'genes');
   try {
-    const fit = await fitGenes(matrix, samples, inputs.formula, {
+    const fit = await fitGenes(matrix, samples, plan.formula, {
       ...options,
       onProgress: (done) => progress.update(done),
       onBootstrapProgress: (done, total) => {

@@ -6,7 +6,7 @@ import { checkOutputs, type NamedPath } from '../io/output-target.js';
 import { readSampleSheet } from '../io/read-files.js';
 import type { SampleSheet } from '../io/types.js';
 import { checkSheetColumns } from '../model/design.js';
-import { parseFormula } from '../model/formula.js';
+import { type Formula, parseFormula } from '../model/formula.js';
 import { type FitCliOptions, type OutputFormat, outputFormat, toFitOptions } from './option-values.js';
 
 /** Inputs of a run, after `--example` filled in what it provides. */
@@ -19,6 +19,8 @@ export interface RunInputs {
 /** A run of `fit` or `compare` whose every option value and path was checked. */
 export interface RunPlan {
   inputs: RunInputs;
+  /** inputs.formula, parsed (its syntax is checked first of all). */
+  formula: Formula;
   options: FitOptions;
   format: OutputFormat;
 }
@@ -57,7 +59,7 @@ export async function planRun(o: FitCliOptions, command: 'fit' | 'compare', say:
   const inputs = requireInputs(o);
   const options = toFitOptions(o);
   const format = outputFormat(o);
-  parseFormula(inputs.formula);
+  const formula = parseFormula(inputs.formula);
   const cores = defaultThreads();
   if (options.threads !== undefined && options.threads > cores) {
     say(`note: --threads ${options.threads} is more than the ${cores} core(s) this process may use; using ${cores}`);
@@ -72,12 +74,12 @@ export async function planRun(o: FitCliOptions, command: 'fit' | 'compare', say:
   const file = (path: string | undefined): string | undefined => (path === '-' ? undefined : path);
   const outputs = [...named('--out', file(o.out)), ...named('--summary', file(o.summary))];
   await checkOutputs(outputs, inputPaths);
-  return { inputs, options, format };
+  return { inputs, formula, options, format };
 }
 
 /** Reads the sample sheet, the small input, and checks the formula's and `--levels`' columns against it before any matrix is read. */
-export async function readCheckedSheet({ inputs, options }: RunPlan): Promise<SampleSheet> {
+export async function readCheckedSheet({ inputs, formula, options }: RunPlan): Promise<SampleSheet> {
   const samples = await readSampleSheet(inputs.samples);
-  checkSheetColumns(parseFormula(inputs.formula), samples, options);
+  checkSheetColumns(formula, samples, options);
   return samples;
 }

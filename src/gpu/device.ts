@@ -37,7 +37,6 @@ export const NO_IMPLEMENTATION = 'no WebGPU implementation (no navigator.gpu, an
 export const SOFTWARE_RENDERER = /swiftshader|llvmpipe|lavapipe|softpipe/i;
 
 /** Why no adapter answered, and what to do about it where the entry point knows (Node: the Vulkan drivers). */
-/** Why no adapter answered, with the fix where genelmm knows one (the Vulkan drivers it found). */
 export function noAdapter(): string {
   const advice = noAdapterAdvice();
   return `no WebGPU adapter: no GPU driver answered${advice ? `; ${advice}` : ''}`;
