@@ -198,6 +198,7 @@ export async function bootstrapOnGpu(gpu: GpuContext, context: FitContext, value
     } finally {
       inputs.forEach((b) => b.destroy());
     }
+    if (gpu.failure) throw new Error(gpu.failure); // a device lost after the readback: the chunk is redone on the CPU
     chunk.forEach(({ gene }, k) => storeBootstrapIntervals(results, gene, perGene[k].h2, perGene[k].sigma2G, perGene[k].sigma2E, perGene[k].count));
     report.refinedReplicates += counts.refined;
     report.failedReplicates += counts.failed;
@@ -210,7 +211,6 @@ export async function bootstrapOnGpu(gpu: GpuContext, context: FitContext, value
       if (report.failure === null) {
         try {
           await chunkOnGpu(chunk);
-          if (gpu.failure) throw new Error(gpu.failure);
         } catch (e) {
           // A lost device rejects mapAsync with an empty AbortError; the loss itself says why.
           report.failure = gpu.failure ?? errorText(e);
