@@ -60,27 +60,44 @@ export function buildPattern(design: Design, rows: Int32Array): DesignPattern {
     if (!compact.has(g)) compact.set(g, compact.size);
     groupOf[i] = compact.get(g)!;
   }
-  const q = compact.size;
+  const collapsed = collapseByGroup(sub, n, pAll, columns, groupOf, compact.size);
+  const coefNames = Array.from(columns, (c) => design.coefNames[c]);
+  return {
+    n, p, columns, rows, groupOf, ...collapsed,
+    interceptColumn: coefNames.indexOf('(Intercept)'),
+    coefNames,
+  };
+}
+
+/** The part of a DesignPattern that groups the observations: sizes, size classes and the collapsed cross-products. */
+export type GroupCollapse = Pick<DesignPattern, 'q' | 'groupSize' | 'sizeClassOf' | 'sizes' | 'sizeCount' | 'nSizes' |
+  'xc' | 'xbar' | 'wxx' | 'bxx'>;
+
+/**
+ * Collapses the columns `columns` of the [n × stride] row-major matrix `sub` by the grouping `groupOf` ([n], values
+ * 0..q-1): group sizes and their size classes, group means, the within-group part and its cross-products, and the
+ * between-group cross-products per size class (see DesignPattern).
+ */
+export function collapseByGroup(sub: Float64Array, n: number, stride: number, columns: Int32Array, groupOf: Int32Array,
+  q: number): GroupCollapse {
+  const p = columns.length;
   const groupSize = new Int32Array(q);
   for (let i = 0; i < n; i++) groupSize[groupOf[i]]++;
-
   const distinct = [...new Set(groupSize)].sort((a, b) => a - b);
   const nSizes = distinct.length;
   const classOf = new Map(distinct.map((s, k) => [s, k]));
   const sizeClassOf = Int32Array.from(groupSize, (s) => classOf.get(s)!);
   const sizeCount = new Float64Array(nSizes);
   for (let j = 0; j < q; j++) sizeCount[sizeClassOf[j]]++;
-
   const xbar = new Float64Array(q * p);
   for (let i = 0; i < n; i++) {
-    for (let a = 0; a < p; a++) xbar[groupOf[i] * p + a] += sub[i * pAll + columns[a]];
+    for (let a = 0; a < p; a++) xbar[groupOf[i] * p + a] += sub[i * stride + columns[a]];
   }
   for (let j = 0; j < q; j++) for (let a = 0; a < p; a++) xbar[j * p + a] /= groupSize[j];
-
   const xc = new Float64Array(n * p);
   const wxx = new Float64Array(p * p);
   for (let i = 0; i < n; i++) {
-    for (let a = 0; a < p; a++) xc[i * p + a] = sub[i * pAll + columns[a]] - xbar[groupOf[i] * p + a];
+    for (let a = 0; a < p; a++) xc[i * p + a] = sub[i * stride + columns[a]] - xbar[groupOf[i] * p + a];
     for (let a = 0; a < p; a++) for (let b = 0; b < p; b++) wxx[a * p + b] += xc[i * p + a] * xc[i * p + b];
   }
   const bxx = new Float64Array(nSizes * p * p);
@@ -88,13 +105,5 @@ export function buildPattern(design: Design, rows: Int32Array): DesignPattern {
     const base = sizeClassOf[j] * p * p;
     for (let a = 0; a < p; a++) for (let b = 0; b < p; b++) bxx[base + a * p + b] += xbar[j * p + a] * xbar[j * p + b];
   }
-
-  const coefNames = Array.from(columns, (c) => design.coefNames[c]);
-  return {
-    n, p, columns, rows, q, groupOf, groupSize, sizeClassOf,
-    sizes: Float64Array.from(distinct), sizeCount, nSizes,
-    xc, xbar, wxx, bxx,
-    interceptColumn: coefNames.indexOf('(Intercept)'),
-    coefNames,
-  };
+  return { q, groupSize, sizeClassOf, sizes: Float64Array.from(distinct), sizeCount, nSizes, xc, xbar, wxx, bxx };
 }

@@ -1,0 +1,99 @@
+/**
+ * Derivatives by central differences with Richardson extrapolation, as R's numDeriv does them (lmerTest takes the
+ * Hessian of the deviance and the Jacobian of Var(β̂) this way): steps h_i = 1e-4·|x_i| (1e-4 where x_i is near
+ * 0), halved levels − 1 times, the O(h²) error terms eliminated between levels.
+ */
+
+/** numDeriv's default: 4 levels of Richardson's extrapolation. */
+export const RICHARDSON_LEVELS = 4;
+
+function stepOf(x: number): number {
+  return Math.abs(x) < 1e-4 ? 1e-4 : 1e-4 * Math.abs(x);
+}
+
+/** Richardson's extrapolation of estimates a[0..] made with steps h, h/2, h/4, … (error ∝ h²). */
+function extrapolate(a: number[]): number {
+  for (let level = 1; level < a.length; level++) {
+    const f = 4 ** level;
+    for (let i = 0; i < a.length - level; i++) a[i] = (f * a[i + 1] - a[i]) / (f - 1);
+  }
+  return a[0];
+}
+
+/** [k] gradient of f at x (k = x.length); `levels` 1 is plain central differences. */
+export function gradient(f: (x: Float64Array) => number, x: ArrayLike<number>, levels = RICHARDSON_LEVELS): Float64Array {
+  const k = x.length;
+  const at = Float64Array.from(x);
+  const g = new Float64Array(k);
+  for (let i = 0; i < k; i++) {
+    const estimates: number[] = [];
+    for (let level = 0, h = stepOf(x[i]); level < levels; level++, h /= 2) {
+      at[i] = x[i] + h;
+      const up = f(at);
+      at[i] = x[i] - h;
+      const down = f(at);
+      at[i] = x[i];
+      estimates.push((up - down) / (2 * h));
+    }
+    g[i] = extrapolate(estimates);
+  }
+  return g;
+}
+
+/** [k × k] Hessian of f at x, symmetric; `fx` = f(x) when the caller has it; `levels` as for gradient. */
+export function hessian(f: (x: Float64Array) => number, x: ArrayLike<number>, fx = f(Float64Array.from(x)),
+  levels = RICHARDSON_LEVELS): Float64Array {
+  const k = x.length;
+  const at = Float64Array.from(x);
+  const h2 = new Float64Array(k * k);
+  for (let i = 0; i < k; i++) {
+    for (let j = 0; j <= i; j++) {
+      const estimates: number[] = [];
+      for (let level = 0, hi = stepOf(x[i]), hj = stepOf(x[j]); level < levels; level++, hi /= 2, hj /= 2) {
+        if (i === j) {
+          at[i] = x[i] + hi;
+          const up = f(at);
+          at[i] = x[i] - hi;
+          const down = f(at);
+          at[i] = x[i];
+          estimates.push((up - 2 * fx + down) / (hi * hi));
+        } else {
+          let s = 0;
+          for (const [si, sj] of [[1, 1], [1, -1], [-1, 1], [-1, -1]]) {
+            at[i] = x[i] + si * hi;
+            at[j] = x[j] + sj * hj;
+            s += si * sj * f(at);
+          }
+          at[i] = x[i];
+          at[j] = x[j];
+          estimates.push(s / (4 * hi * hj));
+        }
+      }
+      const v = extrapolate(estimates);
+      h2[i * k + j] = v;
+      h2[j * k + i] = v;
+    }
+  }
+  return h2;
+}
+
+/** [m × k] Jacobian of the vector function f ([m] values) at x; `levels` as for gradient. */
+export function jacobian(f: (x: Float64Array) => Float64Array, x: ArrayLike<number>, m: number,
+  levels = RICHARDSON_LEVELS): Float64Array {
+  const k = x.length;
+  const at = Float64Array.from(x);
+  const jac = new Float64Array(m * k);
+  for (let i = 0; i < k; i++) {
+    const estimates: Float64Array[] = [];
+    for (let level = 0, h = stepOf(x[i]); level < levels; level++, h /= 2) {
+      at[i] = x[i] + h;
+      const up = f(at);
+      at[i] = x[i] - h;
+      const down = f(at);
+      at[i] = x[i];
+      estimates.push(Float64Array.from(up, (u, r) => (u - down[r]) / (2 * h)));
+    }
+    for (let r = 0; r < m; r++) jac[r * k + i] = extrapolate(estimates.map((e) => e[r]));
+  }
+  return jac;
+}

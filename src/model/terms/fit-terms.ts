@@ -1,0 +1,236 @@
+import { pChisqUpper, pTwoSidedT } from '../../stats/distributions.js';
+import { hessian, jacobian } from '../finite-differences.js';
+import { SINGULAR_THETA } from '../lambda-search.js';
+import { choleskyInverse, choleskyInPlace } from '../linalg.js';
+import { criterionPieces, devianceAt, type Method, objective, profileBeta, ssqdenom, termsGene, type TermsGene, updateL } from './criterion.js';
+import { minimizeTheta, type OptSummary } from './optimize-theta.js';
+import type { TermsPattern } from './terms-pattern.js';
+
+/** One gene's fit under a model with K ≥ 0 scalar random intercepts (SPEC §3–4). Arrays in pattern order. */
+export interface TermsFit {
+  status: 'ok' | 'singular' | 'failed';
+  message: string | null;
+  /** [K] θ̂ (exactly 0 for a term at the boundary). */
+  theta: Float64Array;
+  /** [K] σ̂²_k = θ̂_k² σ̂². */
+  sigma2: Float64Array;
+  sigma2E: number;
+  /** −objective(θ̂) / 2: logLik(fit) under the method (REML or ML). */
+  logLik: number;
+  /** [K] per-term LRT max(0, 2[ℓ(θ̂) − ℓ(θ̂ without term k)]) and ½ P(χ²₁ > LRT) (1 when LRT = 0). */
+  lrt: Float64Array;
+  pLrt: Float64Array;
+  /** [p] fixed effects: β̂, SE, Satterthwaite df (n − p without random terms), t and p. */
+  beta: Float64Array;
+  se: Float64Array;
+  df: Float64Array;
+  t: Float64Array;
+  p: Float64Array;
+  /** K = 1: σ̂²_1 / (σ̂²_1 + σ̂²) and its delta-method SE; else NaN. */
+  h2: number;
+  h2Se: number;
+  /**
+   * With variance fractions: [K + (non-intercept columns) + 1] variancePartition's fractions (terms, fixed-effect
+   * columns in pattern order, residual) and their delta-method SEs; else null.
+   */
+  vp: Float64Array | null;
+  vpSe: Float64Array | null;
+  opt: OptSummary;
+}
+
+/** Options of fitTermsGene. */
+export interface TermsFitOptions {
+  method: Method;
+  /** Compute the variance fractions and their SEs. */
+  varPart: boolean;
+}
+
+/**
+ * Fits one gene (values `y`, [pattern.n] in pattern order): θ̂ from lme4's start θ = 1, the estimates at θ̂,
+ * lmerTest's Satterthwaite t-tests, one refit per term for its LRT, and the variance fractions. A fixed-effects
+ * model (K = 0) is `lm`: σ̂² = r / (n − p) whatever the method, t on n − p df.
+ */
+export function fitTermsGene(pattern: TermsPattern, y: Float64Array, options: TermsFitOptions): TermsFit {
+  const gene = termsGene(pattern, y, options.method);
+  const { K } = pattern;
+  const f = (theta: Float64Array): number => objective(gene, theta);
+  let opt = minimizeTheta(f, new Float64Array(K).fill(1));
+  // Each term's refit without it starts from θ̂: where it ends lower (θ̂ was a local optimum), it becomes the fit.
+  const reduced = new Float64Array(K);
+  for (let k = 0; k < K; k++) {
+    const start = Float64Array.from(opt.final);
+    start[k] = 0;
+    const fixed = Array.from({ length: K }, (_, j) => j === k);
+    const refit = minimizeTheta(f, start, fixed);
+    opt = { ...opt, evaluations: opt.evaluations + refit.evaluations };
+    reduced[k] = refit.fmin;
+    if (refit.fmin < opt.fmin) opt = { ...refit, initial: opt.initial, evaluations: opt.evaluations };
+  }
+  const theta = Float64Array.from(opt.final, (t) => (t < SINGULAR_THETA ? 0 : t));
+  const fmin = f(theta);
+  if (!updateL(gene, theta) || !(criterionPieces(gene).r > 0)) {
+    return failedFit(pattern, opt, 'the fixed and random effects fit the values exactly: no residual variance is left');
+  }
+  const { r } = criterionPieces(gene);
+  const { beta, c } = profileBeta(gene);
+  const { scale } = gene.stats;
+  const dof = K === 0 ? pattern.n - pattern.p : ssqdenom(gene);
+  const sigma2E = r / dof; // on the statistics' scale
+  const lrt = Float64Array.from(reduced, (rk) => Math.max(0, rk - fmin));
+  const pLrt = Float64Array.from(lrt, (x) => (x > 0 ? 0.5 * pChisqUpper(x, 1) : 1));
+  const varparCov = K === 0 ? undefined : varparCovariance(gene, theta, Math.sqrt(sigma2E));
+  const df = K === 0
+    ? new Float64Array(pattern.p).fill(pattern.n - pattern.p)
+    : satterthwaiteDf(gene, theta, Math.sqrt(sigma2E), c, varparCov);
+  const se = Float64Array.from(c.filter((_, i) => i % (pattern.p + 1) === 0), (cjj) => Math.sqrt(sigma2E * cjj));
+  const t = Float64Array.from(beta, (b, j) => b / se[j]);
+  const pValues = Float64Array.from(t, (tj, j) => pTwoSidedT(tj, df[j]));
+  const singular = theta.some((tk) => tk === 0);
+  const fractions = options.varPart ? varianceFractions(pattern, theta, Math.sqrt(sigma2E), beta, c, varparCov) : undefined;
+  const h2 = K === 1 ? h2WithSe(theta[0], varparCov) : { value: NaN, se: NaN };
+  return {
+    status: singular ? 'singular' : 'ok',
+    message: singular ? `boundary fit: ${singularTerms(theta)} estimated as 0 (lme4 isSingular)` : null,
+    theta,
+    sigma2: Float64Array.from(theta, (tk) => tk * tk * sigma2E * scale * scale),
+    sigma2E: sigma2E * scale * scale,
+    logLik: -fmin / 2,
+    lrt,
+    pLrt,
+    beta: beta.map((b) => b * scale),
+    se: se.map((s) => s * scale),
+    df,
+    t,
+    p: pValues,
+    h2: h2.value,
+    h2Se: h2.se,
+    vp: fractions?.value ?? null,
+    vpSe: fractions?.se ?? null,
+    opt: { ...opt, final: theta, fmin },
+  };
+}
+
+function singularTerms(theta: Float64Array): string {
+  const zero = Array.from(theta, (t, k) => (t === 0 ? k + 1 : -1)).filter((k) => k > 0);
+  return theta.length === 1 ? 'the group variance is' : `the variance of term(s) ${zero.join(', ')} is`;
+}
+
+/**
+ * A = 2 (∇² D)⁻¹ over lmerTest's variance parameters (θ, σ), D its deviance (devianceAt), the Hessian by
+ * Richardson-extrapolated differences as numDeriv takes it; undefined where the Hessian is not positive definite.
+ */
+function varparCovariance(gene: TermsGene, theta: Float64Array, sigma: number): Float64Array | undefined {
+  const K = theta.length;
+  const k = K + 1;
+  const at = Float64Array.from([...theta, sigma]);
+  const h = hessian((v) => deviance(gene, v), at);
+  if (!choleskyInPlace(h, k)) return undefined;
+  return choleskyInverse(h, k, k).map((x) => 2 * x);
+}
+
+function deviance(gene: TermsGene, varpar: Float64Array): number {
+  const K = varpar.length - 1;
+  return devianceAt(gene, varpar.subarray(0, K), varpar[K]);
+}
+
+/**
+ * lmerTest's Satterthwaite df of each β̂_j: 2 V_j² / (∇V_jᵀ A ∇V_j), V_j = σ² [(R_XᵀR_X)⁻¹]_jj as a function of
+ * (θ, σ), its gradient by Richardson-extrapolated differences in θ (analytic in σ). NaN where A is undefined.
+ */
+function satterthwaiteDf(gene: TermsGene, theta: Float64Array, sigma: number, c: Float64Array,
+  a: Float64Array | undefined): Float64Array {
+  const { p } = gene.pattern;
+  const K = theta.length;
+  const k = K + 1;
+  const df = new Float64Array(p).fill(NaN);
+  if (a === undefined) return df;
+  const diagonalAt = (t: Float64Array): Float64Array => {
+    updateL(gene, t);
+    const ct = profileBeta(gene).c;
+    return Float64Array.from({ length: p }, (_, j) => ct[j * p + j]);
+  };
+  const jac = jacobian(diagonalAt, theta, p); // [p × K] ∂c_jj/∂θ
+  const s2 = sigma * sigma;
+  for (let j = 0; j < p; j++) {
+    const g = new Float64Array(k);
+    for (let i = 0; i < K; i++) g[i] = s2 * jac[j * K + i];
+    g[K] = 2 * sigma * c[j * p + j];
+    let quad = 0;
+    for (let i = 0; i < k; i++) for (let l = 0; l < k; l++) quad += g[i] * a[i * k + l] * g[l];
+    const v = s2 * c[j * p + j];
+    df[j] = (2 * v * v) / quad;
+  }
+  return df;
+}
+
+/** h2 = θ² / (θ² + 1) and its delta-method SE from A (NaN without A). */
+function h2WithSe(theta: number, a: Float64Array | undefined): { value: number; se: number } {
+  const t2 = theta * theta;
+  const g = (2 * theta) / (1 + t2) ** 2;
+  return { value: t2 / (1 + t2), se: a === undefined ? NaN : Math.sqrt(g * g * a[0]) };
+}
+
+/**
+ * variancePartition's calcVarPart for an lmer fit (SPEC §3): σ̂²_k per term; for each non-intercept column j of X,
+ * v_j = popvar(X_j β̂_j) rescaled by popvar(Σ_j X_j β̂_j) / Σ v; the residual σ̂²; each over their sum. SEs by the
+ * delta method over (θ, σ) with covariance A and over β̂ with Var(β̂) = σ̂² C, the two independent.
+ */
+function varianceFractions(pattern: TermsPattern, theta: Float64Array, sigma: number, beta: Float64Array, c: Float64Array,
+  a: Float64Array | undefined): { value: Float64Array; se: Float64Array } {
+  const { K, p, n, x } = pattern;
+  const fixedColumns = pattern.coefNames.map((name, j) => (name === '(Intercept)' ? -1 : j)).filter((j) => j >= 0);
+  const size = K + fixedColumns.length + 1;
+  const fractions = (varpar: Float64Array, b: Float64Array): Float64Array => {
+    const s2 = varpar[K] * varpar[K];
+    const parts = new Float64Array(size);
+    for (let k = 0; k < K; k++) parts[k] = varpar[k] * varpar[k] * s2;
+    let fixedTotal = 0;
+    for (let f = 0; f < fixedColumns.length; f++) {
+      parts[K + f] = popvar(n, (i) => x[i * p + fixedColumns[f]] * b[fixedColumns[f]]);
+      fixedTotal += parts[K + f];
+    }
+    if (fixedTotal > 0) {
+      const combined = popvar(n, (i) => fixedColumns.reduce((s, j) => s + x[i * p + j] * b[j], 0));
+      for (let f = 0; f < fixedColumns.length; f++) parts[K + f] *= combined / fixedTotal;
+    }
+    parts[size - 1] = s2;
+    const total = parts.reduce((s, v) => s + v, 0);
+    return parts.map((v) => v / total);
+  };
+  const varpar = Float64Array.from([...theta, sigma]);
+  const value = fractions(varpar, beta);
+  const se = new Float64Array(size).fill(NaN);
+  if (a === undefined && K > 0) return { value, se };
+  const jv = jacobian((v) => fractions(v, beta), varpar, size); // [size × (K+1)]
+  const jb = jacobian((b) => fractions(varpar, b), beta, size); // [size × p]
+  const kv = K + 1;
+  const s2 = sigma * sigma;
+  // Without random terms σ's variance is σ² / (2(n − p)), as for any normal sample variance on n − p df.
+  const av = a ?? Float64Array.of((s2 / (2 * (n - p))));
+  for (let r = 0; r < size; r++) {
+    let v = 0;
+    for (let i = 0; i < kv; i++) for (let l = 0; l < kv; l++) v += jv[r * kv + i] * av[i * kv + l] * jv[r * kv + l];
+    for (let i = 0; i < p; i++) for (let l = 0; l < p; l++) v += jb[r * p + i] * s2 * c[i * p + l] * jb[r * p + l];
+    se[r] = Math.sqrt(v);
+  }
+  return { value, se };
+}
+
+/** Variance dividing by N of the n values value(i). */
+function popvar(n: number, value: (i: number) => number): number {
+  let mean = 0;
+  for (let i = 0; i < n; i++) mean += value(i);
+  mean /= n;
+  let s = 0;
+  for (let i = 0; i < n; i++) s += (value(i) - mean) ** 2;
+  return s / n;
+}
+
+function failedFit(pattern: TermsPattern, opt: OptSummary, message: string): TermsFit {
+  const na = (length: number): Float64Array => new Float64Array(length).fill(NaN);
+  const { K, p } = pattern;
+  return {
+    status: 'failed', message, theta: na(K), sigma2: na(K), sigma2E: NaN, logLik: NaN, lrt: na(K), pLrt: na(K),
+    beta: na(p), se: na(p), df: na(p), t: na(p), p: na(p), h2: NaN, h2Se: NaN, vp: null, vpSe: null, opt,
+  };
+}
