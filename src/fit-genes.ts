@@ -6,6 +6,7 @@ import type { ExpressionMatrix, SampleSheet } from './io/types.js';
 import { buildDesign, type DesignOptions } from './model/design.js';
 import { type Formula, parseFormula } from './model/formula.js';
 import { designInsufficiency, type FitContext, type GeneFilters } from './model/prepare.js';
+import type { Method } from './model/terms/criterion.js';
 import { librarySizes, looksLikeCounts, type Transform } from './model/transform.js';
 import { countStatuses, finishResults, type GeneResults, type Status } from './results.js';
 import { exactRlrtPValues } from './rlrt-exact.js';
@@ -17,6 +18,10 @@ import { resultTable } from './results-table.js';
 export interface FitOptions extends DesignOptions, GeneFilters {
   /** `none` (default), `log2p1` or `logcpm`. */
   transform?: Transform;
+  /** `reml` (default) or `ml`: lme4's REML criterion or its deviance (SPEC §3). */
+  method?: Method;
+  /** Variance fractions and their SEs (`--var-part`); always on with two or more random terms. */
+  varPart?: boolean;
   /** `auto` (default), `webgpu`, `gpujs` or `cpu`. */
   backend?: BackendChoice;
   /** CPU threads; default: the available cores. */
@@ -145,5 +150,5 @@ export async function fitGenes(matrix: ExpressionMatrix, samples: SampleSheet, f
 
 /** The SPEC §5 output table of a fit. */
 export function fitTable(fit: FitResult): Table {
-  return resultTable(fit.geneIds, fit.coefNames, fit.results, fit.rlrtExact !== undefined, fit.bootstrap !== undefined);
+  return resultTable(fit.geneIds, fit.coefNames, fit.results, { rlrtExact: fit.rlrtExact !== undefined, bootstrap: fit.bootstrap !== undefined });
 }

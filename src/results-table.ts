@@ -1,19 +1,40 @@
 import type { Cell, Table } from './io/table-format.js';
+import type { Method } from './model/terms/criterion.js';
 import { type GeneResults, STATUSES } from './results.js';
 
 /** The columns of `--bootstrap`, placed after h2_hi. */
 export const BOOTSTRAP_COLUMNS = ['h2_boot_lo', 'h2_boot_hi', 'sigma2_group_boot_lo', 'sigma2_group_boot_hi',
   'sigma2_resid_boot_lo', 'sigma2_resid_boot_hi'] as const;
 
-/**
- * Output column names of SPEC §5, in order, for the given coefficient names; the exact RLRT's and the
- * bootstrap's when computed.
- */
-export function resultColumns(coefNames: string[], rlrtExact = false, bootstrap = false): string[] {
-  const columns = ['gene', 'status', 'n', 'n_groups', 'mean', 'sigma2_group', 'sigma2_resid', 'h2', 'h2_se', 'h2_lo', 'h2_hi'];
-  if (bootstrap) columns.push(...BOOTSTRAP_COLUMNS);
-  columns.push('reml_loglik', 'lrt', 'p_lrt', 'q_lrt');
-  if (rlrtExact) columns.push('p_rlrt_exact', 'q_rlrt_exact');
+/** What a result table's columns depend on besides the coefficients (SPEC §5). */
+export interface ResultShape {
+  /** The random terms, named as lme4's VarCorr names them, in its order; one for the single-term table, [] for lm. */
+  terms: readonly string[];
+  method: Method;
+  /** Names of the variance fractions (columns vp_NAME, vp_se_NAME), [] without them: terms, coefficients, `resid`. */
+  fractions: readonly string[];
+  rlrtExact: boolean;
+  bootstrap: boolean;
+}
+
+/** The single-term REML table without options: the shape of genelmm's first release. */
+export const SINGLE_TERM_SHAPE: ResultShape = { terms: ['group'], method: 'reml', fractions: [], rlrtExact: false, bootstrap: false };
+
+/** Output column names of SPEC §5, in order, for the given coefficient names and shape. */
+export function resultColumns(coefNames: readonly string[], shape: Partial<ResultShape> = {}): string[] {
+  const { terms, method, fractions, rlrtExact, bootstrap } = { ...SINGLE_TERM_SHAPE, ...shape };
+  const loglik = `${method}_loglik`;
+  const columns = ['gene', 'status', 'n'];
+  if (terms.length === 1) {
+    columns.push('n_groups', 'mean', 'sigma2_group', 'sigma2_resid', 'h2', 'h2_se', 'h2_lo', 'h2_hi');
+    if (bootstrap) columns.push(...BOOTSTRAP_COLUMNS);
+    columns.push(loglik, 'lrt', 'p_lrt', 'q_lrt');
+    if (rlrtExact) columns.push('p_rlrt_exact', 'q_rlrt_exact');
+  } else {
+    columns.push(...terms.map((t) => `n_levels_${t}`), 'mean', ...terms.map((t) => `sigma2_${t}`), 'sigma2_resid', loglik);
+    for (const t of terms) columns.push(`lrt_${t}`, `p_lrt_${t}`, `q_lrt_${t}`);
+  }
+  columns.push(...fractions.map((f) => `vp_${f}`), ...fractions.map((f) => `vp_se_${f}`));
   for (const c of coefNames) columns.push(`beta_${c}`, `se_${c}`, `df_${c}`, `t_${c}`, `p_${c}`, `q_${c}`);
   columns.push('iterations', 'converged', 'message');
   return columns;
@@ -22,19 +43,35 @@ export function resultColumns(coefNames: string[], rlrtExact = false, bootstrap 
 const na = (x: number): number | null => (Number.isNaN(x) ? null : x);
 
 /** The results as the table SPEC §5 describes: one row per gene, in input order. */
-export function resultTable(geneIds: string[], coefNames: string[], r: GeneResults, rlrtExact = false, bootstrap = false): Table {
+export function resultTable(geneIds: string[], coefNames: string[], r: GeneResults, shape: Partial<ResultShape> = {}): Table {
+  const full = { ...SINGLE_TERM_SHAPE, ...shape };
+  const { terms, rlrtExact, bootstrap } = full;
   const rows: Cell[][] = new Array(r.nGenes);
-  const p = r.p;
+  const { p, nTerms, nFractions } = r;
   for (let g = 0; g < r.nGenes; g++) {
     const fitted = r.converged[g] !== 255;
-    const row: Cell[] = [geneIds[g], STATUSES[r.status[g]], r.n[g], r.nGroups[g], na(r.mean[g]), na(r.sigma2G[g]),
-      na(r.sigma2E[g]), na(r.h2[g]), na(r.h2Se[g]), na(r.h2Lo[g]), na(r.h2Hi[g])];
-    if (bootstrap) {
-      row.push(na(r.h2BootLo[g]), na(r.h2BootHi[g]), na(r.sigma2GBootLo[g]), na(r.sigma2GBootHi[g]), na(r.sigma2EBootLo[g]),
-        na(r.sigma2EBootHi[g]));
+    const row: Cell[] = [geneIds[g], STATUSES[r.status[g]], r.n[g]];
+    if (terms.length === 1) {
+      row.push(r.nGroups[g], na(r.mean[g]), na(r.sigma2G[g]), na(r.sigma2E[g]), na(r.h2[g]), na(r.h2Se[g]), na(r.h2Lo[g]),
+        na(r.h2Hi[g]));
+      if (bootstrap) {
+        row.push(na(r.h2BootLo[g]), na(r.h2BootHi[g]), na(r.sigma2GBootLo[g]), na(r.sigma2GBootHi[g]), na(r.sigma2EBootLo[g]),
+          na(r.sigma2EBootHi[g]));
+      }
+      row.push(na(r.remlLogLik[g]), na(r.lrt[g]), na(r.pLrt[g]), na(r.qLrt[g]));
+      if (rlrtExact) row.push(na(r.pRlrtExact[g]), na(r.qRlrtExact[g]));
+    } else {
+      for (let k = 0; k < nTerms; k++) row.push(fitted || r.nLevels[g * nTerms + k] > 0 ? r.nLevels[g * nTerms + k] : null);
+      row.push(na(r.mean[g]));
+      for (let k = 0; k < nTerms; k++) row.push(na(r.sigma2Terms[g * nTerms + k]));
+      row.push(na(r.sigma2E[g]), na(r.remlLogLik[g]));
+      for (let k = 0; k < nTerms; k++) {
+        const i = g * nTerms + k;
+        row.push(na(r.lrtTerms[i]), na(r.pLrtTerms[i]), na(r.qLrtTerms[i]));
+      }
     }
-    row.push(na(r.remlLogLik[g]), na(r.lrt[g]), na(r.pLrt[g]), na(r.qLrt[g]));
-    if (rlrtExact) row.push(na(r.pRlrtExact[g]), na(r.qRlrtExact[g]));
+    for (let f = 0; f < nFractions; f++) row.push(na(r.vp[g * nFractions + f]));
+    for (let f = 0; f < nFractions; f++) row.push(na(r.vpSe[g * nFractions + f]));
     for (let k = 0; k < p; k++) {
       const i = g * p + k;
       row.push(na(r.beta[i]), na(r.se[i]), na(r.df[i]), na(r.t[i]), na(r.pValue[i]), na(r.qValue[i]));
@@ -42,5 +79,5 @@ export function resultTable(geneIds: string[], coefNames: string[], r: GeneResul
     row.push(fitted ? r.iterations[g] : null, fitted ? r.converged[g] === 1 : null, r.messages[g]);
     rows[g] = row;
   }
-  return { columns: resultColumns(coefNames, rlrtExact, bootstrap), rows };
+  return { columns: resultColumns(coefNames, full), rows };
 }

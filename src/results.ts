@@ -14,10 +14,18 @@ export function statusCode(status: Status): number {
   return STATUSES.indexOf(status);
 }
 
-/** Columnar results of nGenes genes with p coefficients; matrices are [nGenes × p], gene-major. NaN = NA. */
+/**
+ * Columnar results of nGenes genes with p coefficients; matrices are [nGenes × p], gene-major. NaN = NA.
+ * A model with one random term fills the single-term fields (sigma2G, nGroups, h2…, lrt…); one with two or more
+ * fills the per-term matrices [nGenes × nTerms] instead; a fixed-effects model fills neither.
+ */
 export interface GeneResults {
   nGenes: number;
   p: number;
+  /** Random terms of the per-term matrices: the model's number of terms when two or more, else 0. */
+  nTerms: number;
+  /** Variance fractions per gene (`--var-part`), 0 without them. */
+  nFractions: number;
   /** [nGenes] index into STATUSES. */
   status: Uint8Array;
   n: Int32Array;
@@ -54,6 +62,15 @@ export interface GeneResults {
   pValue: Float64Array;
   /** [nGenes × p] BH q-values of each coefficient's p-values; set by finishResults. */
   qValue: Float64Array;
+  /** [nGenes × nTerms] levels with data, σ̂²_k, and each term's LRT, its p-value and its BH q-value (finishResults). */
+  nLevels: Int32Array;
+  sigma2Terms: Float64Array;
+  lrtTerms: Float64Array;
+  pLrtTerms: Float64Array;
+  qLrtTerms: Float64Array;
+  /** [nGenes × nFractions] variance fractions and their delta-method SEs (see ResultShape.fractions). */
+  vp: Float64Array;
+  vpSe: Float64Array;
   iterations: Int32Array;
   /** 1 converged, 0 not, 255 not applicable (gene not fitted). */
   converged: Uint8Array;
@@ -64,12 +81,18 @@ export interface GeneResults {
 const PER_GENE = ['mean', 'sigma2G', 'sigma2E', 'h2', 'h2Se', 'h2Lo', 'h2Hi', 'remlLogLik', 'lrt', 'pLrt', 'qLrt', 'pRlrtExact',
   'qRlrtExact', 'h2BootLo', 'h2BootHi', 'sigma2GBootLo', 'sigma2GBootHi', 'sigma2EBootLo', 'sigma2EBootHi'] as const;
 const PER_COEF = ['beta', 'se', 'df', 't', 'pValue', 'qValue'] as const;
+const PER_TERM = ['sigma2Terms', 'lrtTerms', 'pLrtTerms', 'qLrtTerms'] as const;
+const PER_FRACTION = ['vp', 'vpSe'] as const;
 
-/** Results for nGenes genes, every estimate NA until set. */
-export function allocateResults(nGenes: number, p: number): GeneResults {
+/** Results for nGenes genes, every estimate NA until set; nTerms and nFractions as in GeneResults. */
+export function allocateResults(nGenes: number, p: number, nTerms = 0, nFractions = 0): GeneResults {
   const na = (length: number): Float64Array => new Float64Array(length).fill(NaN);
   return {
-    nGenes, p,
+    nGenes, p, nTerms, nFractions,
+    nLevels: new Int32Array(nGenes * nTerms),
+    sigma2Terms: na(nGenes * nTerms), lrtTerms: na(nGenes * nTerms), pLrtTerms: na(nGenes * nTerms),
+    qLrtTerms: na(nGenes * nTerms),
+    vp: na(nGenes * nFractions), vpSe: na(nGenes * nFractions),
     status: new Uint8Array(nGenes),
     n: new Int32Array(nGenes),
     nGroups: new Int32Array(nGenes),
@@ -94,6 +117,9 @@ export function copyResults(part: GeneResults, into: GeneResults, offset: number
   into.nGroups.set(part.nGroups, offset);
   for (const key of PER_GENE) into[key].set(part[key], offset);
   for (const key of PER_COEF) into[key].set(part[key], offset * into.p);
+  into.nLevels.set(part.nLevels, offset * into.nTerms);
+  for (const key of PER_TERM) into[key].set(part[key], offset * into.nTerms);
+  for (const key of PER_FRACTION) into[key].set(part[key], offset * into.nFractions);
   into.iterations.set(part.iterations, offset);
   into.converged.set(part.converged, offset);
   for (let i = 0; i < part.nGenes; i++) into.messages[offset + i] = part.messages[i];
@@ -101,31 +127,41 @@ export function copyResults(part: GeneResults, into: GeneResults, offset: number
 
 /** Genes [start, end) of `r` as a GeneResults of views (no copies). */
 export function sliceResults(r: GeneResults, start: number, end: number): GeneResults {
-  const part = { nGenes: end - start, p: r.p, messages: r.messages.slice(start, end) } as GeneResults;
+  const { p, nTerms, nFractions } = r;
+  const part = { nGenes: end - start, p, nTerms, nFractions, messages: r.messages.slice(start, end) } as GeneResults;
   part.status = r.status.subarray(start, end);
   part.n = r.n.subarray(start, end);
   part.nGroups = r.nGroups.subarray(start, end);
   part.iterations = r.iterations.subarray(start, end);
   part.converged = r.converged.subarray(start, end);
   for (const key of PER_GENE) part[key] = r[key].subarray(start, end);
-  for (const key of PER_COEF) part[key] = r[key].subarray(start * r.p, end * r.p);
+  for (const key of PER_COEF) part[key] = r[key].subarray(start * p, end * p);
+  part.nLevels = r.nLevels.subarray(start * nTerms, end * nTerms);
+  for (const key of PER_TERM) part[key] = r[key].subarray(start * nTerms, end * nTerms);
+  for (const key of PER_FRACTION) part[key] = r[key].subarray(start * nFractions, end * nFractions);
   return part;
 }
 
 /** The typed arrays of a GeneResults, for zero-copy transfer between threads. */
 export function transferables(results: GeneResults): ArrayBuffer[] {
   return [results.status, results.n, results.nGroups, ...PER_GENE.map((k) => results[k]),
-    ...PER_COEF.map((k) => results[k]), results.iterations, results.converged].map((a) => a.buffer as ArrayBuffer);
+    ...PER_COEF.map((k) => results[k]), results.nLevels, ...PER_TERM.map((k) => results[k]),
+    ...PER_FRACTION.map((k) => results[k]), results.iterations, results.converged].map((a) => a.buffer as ArrayBuffer);
 }
 
-/** Fills the q-values: Benjamini–Hochberg across genes, for p_lrt and for each coefficient. */
+/** Fills the q-values: Benjamini–Hochberg across genes, for p_lrt, each term's p_lrt and each coefficient. */
 export function finishResults(results: GeneResults): void {
-  const { nGenes, p } = results;
   results.qLrt.set(bhAdjust(results.pLrt));
-  for (let k = 0; k < p; k++) {
-    const column = Float64Array.from({ length: nGenes }, (_, g) => results.pValue[g * p + k]);
-    bhAdjust(column).forEach((q, g) => {
-      results.qValue[g * p + k] = q;
+  adjustColumns(results.pLrtTerms, results.qLrtTerms, results.nGenes, results.nTerms);
+  adjustColumns(results.pValue, results.qValue, results.nGenes, results.p);
+}
+
+/** BH q-values of each column of the [nGenes × width] p-values into `q`. */
+function adjustColumns(p: Float64Array, q: Float64Array, nGenes: number, width: number): void {
+  for (let k = 0; k < width; k++) {
+    const column = Float64Array.from({ length: nGenes }, (_, g) => p[g * width + k]);
+    bhAdjust(column).forEach((value, g) => {
+      q[g * width + k] = value;
     });
   }
 }

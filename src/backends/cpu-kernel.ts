@@ -2,6 +2,8 @@ import { fitGene, type GeneFit } from '../model/fit-gene.js';
 import { computeGeneStats } from '../model/gene-stats.js';
 import type { DesignPattern } from '../model/pattern.js';
 import { type FitContext, GenePreparer, type SkippedGene } from '../model/prepare.js';
+import type { TermsFit } from '../model/terms/fit-terms.js';
+import type { TermsPattern } from '../model/terms/terms-pattern.js';
 import { allocateResults, type GeneResults, statusCode } from '../results.js';
 
 /** Stores a gene that was not fitted: its status, reason and counts; every estimate stays NA. */
@@ -39,6 +41,66 @@ export function storeFit(out: GeneResults, g: number, pattern: DesignPattern, me
     out.df[k] = fit.df[a];
     out.t[k] = fit.t[a];
     out.pValue[k] = fit.p[a];
+  }
+}
+
+/**
+ * Stores a gene fitted by the model core for K random terms (fitTermsGene): K = 1 into the single-term fields,
+ * K ≥ 2 into the per-term matrices, variance fractions mapped from the pattern's columns to the run's (a fixed
+ * effect aliased on this gene's rows keeps NA, as its coefficient does).
+ */
+export function storeTermsFit(out: GeneResults, g: number, pattern: TermsPattern, mean: number, fit: TermsFit,
+  designInterceptColumn: number): void {
+  const { p, nTerms, nFractions } = out;
+  const K = pattern.K;
+  out.status[g] = statusCode(fit.status);
+  out.messages[g] = fit.message;
+  out.n[g] = pattern.n;
+  out.mean[g] = mean;
+  out.sigma2E[g] = fit.sigma2E;
+  out.remlLogLik[g] = fit.logLik;
+  out.iterations[g] = fit.opt.evaluations;
+  out.converged[g] = fit.opt.converged ? 1 : 0;
+  if (K === 1) {
+    out.nGroups[g] = pattern.nLevels[0];
+    out.sigma2G[g] = fit.sigma2[0];
+    out.h2[g] = fit.h2;
+    out.h2Se[g] = fit.h2Se;
+    out.lrt[g] = fit.lrt[0];
+    out.pLrt[g] = fit.pLrt[0];
+  }
+  for (let k = 0; k < nTerms; k++) {
+    out.nLevels[g * nTerms + k] = pattern.nLevels[k];
+    out.sigma2Terms[g * nTerms + k] = fit.sigma2[k];
+    out.lrtTerms[g * nTerms + k] = fit.lrt[k];
+    out.pLrtTerms[g * nTerms + k] = fit.pLrt[k];
+  }
+  for (let a = 0; a < pattern.p; a++) {
+    const k = g * p + pattern.columns[a];
+    out.beta[k] = fit.beta[a];
+    out.se[k] = fit.se[a];
+    out.df[k] = fit.df[a];
+    out.t[k] = fit.t[a];
+    out.pValue[k] = fit.p[a];
+  }
+  if (fit.vp === null || fit.vpSe === null || nFractions === 0) return;
+  // The fractions' order: terms, the run's non-intercept columns, the residual.
+  const fractionOf = (f: number): number => {
+    if (f < K) return f;
+    if (f === fit.vp!.length - 1) return nFractions - 1;
+    let seen = -1;
+    for (let a = 0; a < pattern.p; a++) {
+      if (pattern.columns[a] !== designInterceptColumn && ++seen === f - K) {
+        const column = pattern.columns[a];
+        return K + column - (designInterceptColumn >= 0 && column > designInterceptColumn ? 1 : 0);
+      }
+    }
+    return -1;
+  };
+  for (let f = 0; f < fit.vp.length; f++) {
+    const to = fractionOf(f);
+    out.vp[g * nFractions + to] = fit.vp[f];
+    out.vpSe[g * nFractions + to] = fit.vpSe[f];
   }
 }
 

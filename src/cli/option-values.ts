@@ -5,6 +5,7 @@
 import { BACKEND_NAMES, type BackendChoice } from '../backends/backend.js';
 import { UsageError } from '../errors.js';
 import type { FitOptions } from '../fit-genes.js';
+import { METHODS, type Method } from '../model/terms/criterion.js';
 import { parseTransform } from '../model/transform.js';
 import { RLRT_EXACT_DEFAULT_NSIM } from '../rlrt-exact.js';
 import { philoxKey } from '../stats/philox.js';
@@ -20,6 +21,8 @@ export interface FitCliOptions {
   formula?: string;
   out?: string;
   transform: string;
+  method?: string;
+  varPart?: boolean;
   backend: string;
   format?: string;
   summary?: string;
@@ -78,6 +81,12 @@ function levels(values: string[]): Record<string, string[]> {
   return out;
 }
 
+/** `--method`: reml or ml. */
+function parseMethod(value: string): Method {
+  if (!(METHODS as readonly string[]).includes(value)) throw new UsageError(`unknown method "${value}"`, `use one of ${METHODS.join(', ')}`);
+  return value as Method;
+}
+
 /** The library options the CLI values stand for; UsageError for a bad value. */
 export function toFitOptions(o: FitCliOptions): FitOptions {
   if (!(BACKEND_NAMES as readonly string[]).includes(o.backend)) {
@@ -85,6 +94,8 @@ export function toFitOptions(o: FitCliOptions): FitOptions {
   }
   return {
     transform: parseTransform(o.transform),
+    method: parseMethod(o.method ?? 'reml'),
+    varPart: o.varPart === true ? true : undefined,
     backend: o.backend as BackendChoice,
     threads: number('--threads', o.threads, true),
     levels: levels(o.levels),

@@ -9,6 +9,10 @@ export function fitOptions(): Option[] {
     new Option('--samples <file>', 'sample sheet: one row per sample, ids in column "sample" or the first column'),
     new Option('--formula <formula>', 'lme4 formula without the response, e.g. "~ treatment + (1 | individual)"'),
     new Option('--out <file>', 'where to write the results (.gz: gzipped); - for stdout (the default)'),
+    new Option('--method <name>', 'reml | ml: the criterion lme4 minimises (REML = TRUE or FALSE); variancePartition uses ml')
+      .default('reml'),
+    new Option('--var-part', "variance fractions (variancePartition's calcVarPart) with delta-method SEs; always on with " +
+      'two or more random terms'),
     new Option('--transform <name>', 'none | log2p1 | logcpm (limma-voom log-CPM)').default('none'),
     new Option('--backend <name>', `${BACKEND_NAMES.join(' | ')} (gpujs: gpu.js, on WebGL2 in a browser and on WebGPU in Node)`)
       .default('auto'),

@@ -17,7 +17,7 @@ export function readResultsTsv(text: string): { geneIds: string[]; coefNames: st
   const lines = text.trimEnd().split('\n');
   const columns = lines[0].split('\t');
   const coefNames = columns.filter((c) => c.startsWith('beta_')).map((c) => c.slice('beta_'.length));
-  assert.deepEqual(columns, resultColumns(coefNames, columns.includes('p_rlrt_exact'), columns.includes('h2_boot_lo')),
+  assert.deepEqual(columns, resultColumns(coefNames, { rlrtExact: columns.includes('p_rlrt_exact'), bootstrap: columns.includes('h2_boot_lo') }),
     'the columns of SPEC §5');
   const r = allocateResults(lines.length - 1, coefNames.length);
   const geneIds: string[] = [];

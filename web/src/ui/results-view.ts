@@ -209,7 +209,7 @@ function pValues(run: RunView, column: string): number[] {
 /** The output table's columns and rows, of every gene or of one: exactly the cells the download holds. */
 function tableOf(run: RunView, gene?: number): [string[], Cell[][]] {
   const { geneIds, coefNames, results, rlrtExact, bootstrap } = run;
-  const { columns, rows } = gene === undefined ? resultTable(geneIds, coefNames, results, rlrtExact, bootstrap)
-    : resultTable([geneIds[gene]], coefNames, sliceResults(results, gene, gene + 1), rlrtExact, bootstrap);
+  const { columns, rows } = gene === undefined ? resultTable(geneIds, coefNames, results, { rlrtExact, bootstrap })
+    : resultTable([geneIds[gene]], coefNames, sliceResults(results, gene, gene + 1), { rlrtExact, bootstrap });
   return [columns, rows as Cell[][]];
 }
