@@ -89,7 +89,7 @@ fs.writeFileSync(out, JSON.stringify({
   machine: { cpu: os.cpus()[0]?.model, cores: os.availableParallelism(), memoryGB: Math.round(os.totalmem() / 2 ** 30), node: process.version },
   backend: { name: 'cpu', device: 'single thread, f64' },
   formula: FORMULA,
-  sizes: { genes: fit.bootstrap!.genes, samples: fit.context.design.nObs, groups: fit.context.design.groupLevels.length, B },
+  sizes: { genes: fit.bootstrap!.genes, samples: fit.context.design.nObs, groups: fit.context.design.randomTerms[0].levels.length, B },
   seed: SEED,
   bootstrapMs: fit.timings.bootstrapMs,
   usPerReplicate,

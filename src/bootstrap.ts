@@ -65,7 +65,7 @@ export interface BootstrapModel {
 export function bootstrapModel(design: Design, pattern: DesignPattern, gene: number, beta: ArrayLike<number>,
   sigmaG: number, sigmaE: number): BootstrapModel {
   const { n, p, rows, columns } = pattern;
-  const nLevels = design.groupLevels.length;
+  const nLevels = design.randomTerms[0].levels.length;
   const fitted = new Float64Array(n);
   const groupDraw = new Int32Array(n);
   const residualDraw = new Int32Array(n);
@@ -74,7 +74,7 @@ export function bootstrapModel(design: Design, pattern: DesignPattern, gene: num
     let s = 0;
     for (let a = 0; a < p; a++) s += design.x[row * design.p + columns[a]] * beta[a];
     fitted[i] = s;
-    groupDraw[i] = design.group[row];
+    groupDraw[i] = design.randomTerms[0].codes[row];
     residualDraw[i] = nLevels + row;
   }
   return { gene, pattern, fitted, groupDraw, residualDraw, draws: nLevels + design.nObs, sigmaG, sigmaE };

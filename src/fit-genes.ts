@@ -3,16 +3,17 @@ import type { GpuRunReport } from './backends/gpu-batches.js';
 import type { WebGpuOptions } from './backends/webgpu.js';
 import { createBackend } from './backends/select.js';
 import type { ExpressionMatrix, SampleSheet } from './io/types.js';
-import { buildDesign, type DesignOptions } from './model/design.js';
+import { buildDesign, type Design, type DesignOptions } from './model/design.js';
 import { type Formula, parseFormula } from './model/formula.js';
-import { designInsufficiency, type FitContext, type GeneFilters } from './model/prepare.js';
+import { designInsufficiency, type FitContext, type GeneFilters, modelChoice, singleTermOnly } from './model/prepare.js';
+import { UsageError } from './errors.js';
 import type { Method } from './model/terms/criterion.js';
 import { librarySizes, looksLikeCounts, type Transform } from './model/transform.js';
 import { countStatuses, finishResults, type GeneResults, type Status } from './results.js';
 import { exactRlrtPValues } from './rlrt-exact.js';
 import { parametricBootstrap } from './bootstrap.js';
 import type { Table } from './io/table-format.js';
-import { resultTable } from './results-table.js';
+import { type ResultShape, resultTable } from './results-table.js';
 
 /** Options of fitGenes; every field has the CLI's default. */
 export interface FitOptions extends DesignOptions, GeneFilters {
@@ -56,6 +57,8 @@ export interface FitResult {
   /** What the GPU did (batches, refined genes, failures), when a GPU backend (webgpu or gpujs) ran. */
   gpu?: GpuRunReport;
   counts: Record<Status, number>;
+  /** The output table's columns besides the coefficients: the random terms, method, fractions, options. */
+  shape: ResultShape;
   /**
    * Milliseconds spent building the design (prepare), fitting every gene (fit), simulating the exact RLRT and
    * bootstrapping.
@@ -89,6 +92,8 @@ export async function fitGenes(matrix: ExpressionMatrix, samples: SampleSheet, f
     options.onNotice?.(message);
   };
   const parsed = typeof formula === 'string' ? parseFormula(formula) : formula;
+  const refused = singleTermOnly(parsed.random.length, options);
+  if (refused !== undefined) throw new UsageError(refused, 'drop the option, or fit one random intercept by REML');
   const design = buildDesign(parsed, samples, matrix.sampleIds, options);
   design.notices.forEach(notice);
   const insufficient = designInsufficiency(design);
@@ -103,9 +108,14 @@ export async function fitGenes(matrix: ExpressionMatrix, samples: SampleSheet, f
     transform,
     librarySizes: transform === 'logcpm' ? librarySizes(matrix.values, matrix.nGenes, matrix.nSamples) : null,
     filters: { minMean: options.minMean, minCount: options.minCount, minSamples: options.minSamples },
+    method: options.method ?? 'reml',
+    varPart: options.varPart ?? false,
   };
-  const backend = await createBackend(options.backend ?? 'auto',
-    { threads: options.threads, nGenes: matrix.nGenes, gpu: options.gpu, onNotice: notice });
+  const model = modelChoice(context);
+  const backend = await createBackend(options.backend ?? 'auto', {
+    threads: options.threads, nGenes: matrix.nGenes, gpu: options.gpu, onNotice: notice,
+    cpuOnly: model.engine === 'terms' ? 'the GPU programs fit one random intercept by REML, and this model is fitted by the general core' : undefined,
+  });
   const prepared = performance.now();
   try {
     const results = await backend.fit(
@@ -136,6 +146,13 @@ export async function fitGenes(matrix: ExpressionMatrix, samples: SampleSheet, f
       backend: backend.description,
       gpu: (backend as { report?: GpuRunReport }).report,
       counts: countStatuses(results),
+      shape: {
+        terms: design.randomTerms.map((t) => t.name),
+        method: model.method,
+        fractions: model.varPart ? varianceFractionNames(design) : [],
+        rlrtExact: rlrtExact !== undefined,
+        bootstrap: bootstrap !== undefined,
+      },
       timings: {
         prepareMs: prepared - started, fitMs: fitted - prepared, rlrtExactMs: simulated - fitted, bootstrapMs: performance.now() - simulated,
       },
@@ -148,7 +165,12 @@ export async function fitGenes(matrix: ExpressionMatrix, samples: SampleSheet, f
   }
 }
 
+/** The variance fractions' names (SPEC §3): each random term, each non-intercept column of X, `resid`. */
+function varianceFractionNames(design: Design): string[] {
+  return [...design.randomTerms.map((t) => t.name), ...design.coefNames.filter((_, j) => j !== design.interceptColumn), 'resid'];
+}
+
 /** The SPEC §5 output table of a fit. */
 export function fitTable(fit: FitResult): Table {
-  return resultTable(fit.geneIds, fit.coefNames, fit.results, { rlrtExact: fit.rlrtExact !== undefined, bootstrap: fit.bootstrap !== undefined });
+  return resultTable(fit.geneIds, fit.coefNames, fit.results, fit.shape);
 }

@@ -84,7 +84,7 @@ describe('--bootstrap through fitGenes', () => {
     const fit = await fitGenes(c.matrix, c.samples, c.formula, { ...cpu, bootstrap: B, seed });
     const r = fit.results;
     const { design } = fit.context;
-    const nLevels = design.groupLevels.length;
+    const nLevels = design.randomTerms[0].levels.length;
     const withMissing = fittedGenes(r).filter((g) => r.n[g] < design.nObs);
     assert.ok(withMissing.length > 0, 'the fixture has a fitted gene with missing values');
     for (const g of [fittedGenes(r)[0], withMissing[0]]) {
@@ -97,7 +97,7 @@ describe('--bootstrap through fitGenes', () => {
         pattern.columns.forEach((k, a) => {
           xb += design.x[row * design.p + k] * beta[a];
         });
-        return xb + Math.sqrt(r.sigma2G[g]) * bootstrapNormalAt(seed, g, b, design.group[row])
+        return xb + Math.sqrt(r.sigma2G[g]) * bootstrapNormalAt(seed, g, b, design.randomTerms[0].codes[row])
           + Math.sqrt(r.sigma2E[g]) * bootstrapNormalAt(seed, g, b, nLevels + row);
       });
       const stats = computeGeneStats(pattern, yStar);

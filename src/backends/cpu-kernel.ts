@@ -1,9 +1,9 @@
 import { fitGene, type GeneFit } from '../model/fit-gene.js';
 import { computeGeneStats } from '../model/gene-stats.js';
 import type { DesignPattern } from '../model/pattern.js';
-import { type FitContext, GenePreparer, type SkippedGene } from '../model/prepare.js';
-import type { TermsFit } from '../model/terms/fit-terms.js';
-import type { TermsPattern } from '../model/terms/terms-pattern.js';
+import { type FitContext, GenePreparer, modelChoice, type SkippedGene } from '../model/prepare.js';
+import { fitTermsGene, type TermsFit } from '../model/terms/fit-terms.js';
+import { buildTermsPattern, type TermsPattern } from '../model/terms/terms-pattern.js';
 import { allocateResults, type GeneResults, statusCode } from '../results.js';
 
 /** Stores a gene that was not fitted: its status, reason and counts; every estimate stays NA. */
@@ -11,7 +11,8 @@ export function storeSkipped(out: GeneResults, g: number, skipped: SkippedGene):
   out.status[g] = statusCode(skipped.status);
   out.messages[g] = skipped.message;
   out.n[g] = skipped.n;
-  out.nGroups[g] = skipped.nGroups;
+  out.nGroups[g] = skipped.nLevels[0] ?? 0;
+  for (let k = 0; k < out.nTerms; k++) out.nLevels[g * out.nTerms + k] = skipped.nLevels[k];
   out.mean[g] = skipped.mean;
 }
 
@@ -105,19 +106,44 @@ export function storeTermsFit(out: GeneResults, g: number, pattern: TermsPattern
 }
 
 /**
+ * Results for `nGenes` genes of the run's model: per-term columns with two or more random terms, variance
+ * fractions (terms, non-intercept columns of X, residual) when asked for.
+ */
+export function allocateRunResults(context: FitContext, nGenes: number): GeneResults {
+  const { design } = context;
+  const K = design.randomTerms.length;
+  const nFractions = modelChoice(context).varPart ? K + design.p - (design.interceptColumn >= 0 ? 1 : 0) + 1 : 0;
+  return allocateResults(nGenes, design.p, K >= 2 ? K : 0, nFractions);
+}
+
+/** The preparer of the run's engine (see modelChoice). */
+export function runPreparer(context: FitContext): GenePreparer<DesignPattern> | GenePreparer<TermsPattern> {
+  if (modelChoice(context).engine === 'terms') return new GenePreparer<TermsPattern>(context, buildTermsPattern);
+  return new GenePreparer<DesignPattern>(context);
+}
+
+/**
  * The f64 reference for a block of genes: prepare, fit and test each one (the CPU "Impl" kernel; the
  * worker threads, the single-threaded path and the GPU's refinement all call it). values: [nGenes × nSamples].
  */
 export function fitBlockCpu(context: FitContext, values: Float64Array, nGenes: number,
-  preparer = new GenePreparer(context)): GeneResults {
+  preparer = runPreparer(context)): GeneResults {
   const nSamples = values.length / Math.max(nGenes, 1);
-  const out = allocateResults(nGenes, context.design.p);
+  const out = allocateRunResults(context, nGenes);
+  const model = modelChoice(context);
   for (let g = 0; g < nGenes; g++) {
-    const prepared = preparer.prepare(values.subarray(g * nSamples, (g + 1) * nSamples));
-    if (prepared.status === 'ready') {
-      storeFit(out, g, prepared.pattern, prepared.mean, fitGene(computeGeneStats(prepared.pattern, prepared.y)));
+    const raw = values.subarray(g * nSamples, (g + 1) * nSamples);
+    if (model.engine === 'terms') {
+      const prepared = (preparer as GenePreparer<TermsPattern>).prepare(raw);
+      if (prepared.status !== 'ready') storeSkipped(out, g, prepared);
+      else {
+        const fit = fitTermsGene(prepared.pattern, prepared.y, { method: model.method, varPart: model.varPart });
+        storeTermsFit(out, g, prepared.pattern, prepared.mean, fit, context.design.interceptColumn);
+      }
     } else {
-      storeSkipped(out, g, prepared);
+      const prepared = (preparer as GenePreparer<DesignPattern>).prepare(raw);
+      if (prepared.status !== 'ready') storeSkipped(out, g, prepared);
+      else storeFit(out, g, prepared.pattern, prepared.mean, fitGene(computeGeneStats(prepared.pattern, prepared.y)));
     }
   }
   return out;

@@ -1,8 +1,8 @@
 /** Worker thread of the CPU backend: fits the blocks of genes it is sent with the f64 kernel. */
 import { parentPort, workerData } from 'node:worker_threads';
-import { type FitContext, GenePreparer } from '../model/prepare.js';
+import type { FitContext } from '../model/prepare.js';
 import { transferables } from '../results.js';
-import { fitBlockCpu } from './cpu-kernel.js';
+import { fitBlockCpu, runPreparer } from './cpu-kernel.js';
 
 /** What every worker gets once: the run's context and the whole matrix, in shared memory. */
 export interface WorkerSetup {
@@ -19,7 +19,7 @@ export interface BlockTask {
 }
 
 const { context, values, nSamples } = workerData as WorkerSetup;
-const preparer = new GenePreparer(context);
+const preparer = runPreparer(context);
 parentPort!.on('message', ({ offset, nGenes }: BlockTask) => {
   const block = values.subarray(offset * nSamples, (offset + nGenes) * nSamples);
   const results = fitBlockCpu(context, block, nGenes, preparer);

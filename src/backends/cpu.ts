@@ -1,7 +1,6 @@
-import { GenePreparer } from '../model/prepare.js';
-import { allocateResults, copyResults, type GeneResults } from '../results.js';
+import { copyResults, type GeneResults } from '../results.js';
 import type { Backend, BackendDescription, FitJob } from './backend.js';
-import { fitBlockCpu } from './cpu-kernel.js';
+import { allocateRunResults, fitBlockCpu, runPreparer } from './cpu-kernel.js';
 import { cpuModel, runWorkerPool } from './cpu-threads.js';
 import type { BlockTask } from './cpu-worker.js';
 
@@ -20,7 +19,7 @@ export class CpuBackend implements Backend {
   }
 
   async fit(job: FitJob, onProgress?: (genesDone: number) => void): Promise<GeneResults> {
-    const out = allocateResults(job.nGenes, job.context.design.p);
+    const out = allocateRunResults(job.context, job.nGenes);
     const blocks: BlockTask[] = [];
     for (let offset = 0; offset < job.nGenes; offset += BLOCK_GENES) {
       blocks.push({ offset, nGenes: Math.min(BLOCK_GENES, job.nGenes - offset) });
@@ -32,7 +31,7 @@ export class CpuBackend implements Backend {
       onProgress?.(done);
     };
     if (this.threads <= 1 || blocks.length <= 1) {
-      const preparer = new GenePreparer(job.context);
+      const preparer = runPreparer(job.context);
       for (const { offset, nGenes } of blocks) {
         const values = job.values.subarray(offset * job.nSamples, (offset + nGenes) * job.nSamples);
         finish(offset, fitBlockCpu(job.context, values, nGenes, preparer));

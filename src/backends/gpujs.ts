@@ -91,7 +91,7 @@ export class GpuJsBackend implements Backend {
     const out = allocateResults(job.nGenes, design.p);
     const preparer = new GenePreparer(job.context);
     // Classes per gene at most: each distinct group size gives a pure eigenvalue and up to p mixed ones.
-    const maxClasses = Math.min(GPUJS_MAX_CLASSES, (design.p + 1) * Math.min(design.groupLevels.length, groupSizeRange(design).largest));
+    const maxClasses = Math.min(GPUJS_MAX_CLASSES, (design.p + 1) * Math.min(design.randomTerms[0].levels.length, groupSizeRange(design).largest));
     const widest = 4 * Math.max(CLASS_STRIDE * maxClasses, 2 * (GRID_POINTS.length + 1), 4 * 3);
     const maxBatchGenes = Math.min(this.options.maxBatchGenes ?? DEFAULT_BATCH_GENES, this.context.maxOutputWidth);
     await runGpuBatches(job, planBatchesOf(job.nGenes, widest, this.context.adapter.limits, maxBatchGenes), {

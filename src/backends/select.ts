@@ -13,6 +13,8 @@ export interface BackendRequest {
   threads?: number;
   nGenes: number;
   gpu?: WebGpuOptions;
+  /** Why the job runs on the CPU whatever is asked (a model the GPU programs do not fit); undefined when it may use a GPU. */
+  cpuOnly?: string;
   /** One-line notices: a fallback to the CPU, and why. */
   onNotice?: (message: string) => void;
 }
@@ -26,6 +28,10 @@ export interface BackendRequest {
 export async function createBackend(choice: BackendChoice, request: BackendRequest): Promise<Backend> {
   const threads = request.threads ?? defaultThreads();
   if (!Number.isInteger(threads) || threads < 1) throw new UsageError(`--threads must be a positive integer, not ${threads}`);
+  if (request.cpuOnly !== undefined && choice !== 'cpu') {
+    if (choice !== 'auto') request.onNotice?.(`--backend ${choice}: ${request.cpuOnly}; fitting on the CPU instead`);
+    return new CpuBackend(threads, `${choice === 'auto' ? 'auto: ' : ''}${request.cpuOnly}`);
+  }
   switch (choice) {
     case 'cpu':
       return new CpuBackend(threads, 'asked for with --backend cpu');

@@ -109,7 +109,7 @@ export class WebGpuBackend implements Backend {
     const shape: BatchShape = {
       nObs: design.nObs,
       p: design.p,
-      nGroups: design.groupLevels.length,
+      nGroups: design.randomTerms[0].levels.length,
       maxSize: groupSizeRange(design).largest,
     };
     const { buffers: constants, scaling } = uploadFitConstants(this.gpu.device, design);

@@ -55,7 +55,7 @@ export async function runFit(o: FitCliOptions): Promise<RunSummary> {
     date: new Date().toISOString(),
     inputs: { ...inputs, transform: o.transform },
     genes: fit.geneIds.length,
-    samples: { inMatrix: matrixSamples, used: fit.context.design.nObs, groups: fit.context.design.groupLevels.length },
+    samples: { inMatrix: matrixSamples, used: fit.context.design.nObs, groups: fit.context.design.randomTerms[0].levels.length },
     coefficients: fit.coefNames,
     backend: fit.backend,
     gpu: fit.gpu,

@@ -94,7 +94,7 @@ export async function bootstrapOnGpu(gpu: GpuContext, context: FitContext, value
   }
 
   const shape: BatchShape = {
-    nObs: design.nObs, p: design.p, nGroups: design.groupLevels.length,
+    nObs: design.nObs, p: design.p, nGroups: design.randomTerms[0].levels.length,
     maxSize: groupSizeRange(design).largest,
   };
   const columns = planBatches(Math.max(1, models.length * B), shape, gpu.adapter.limits, options.maxBatchColumns)[0];
@@ -133,7 +133,7 @@ export async function bootstrapOnGpu(gpu: GpuContext, context: FitContext, value
         const size = dispatchSize(n, bootstrapDrawProgram.workgroupSize, maxPerDimension);
         const uniform = device.createBuffer({ size: 32, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
         device.queue.writeBuffer(uniform, 0, Uint32Array.of(design.nObs, chunk.length, replicates, firstReplicate,
-          design.groupLevels.length, key[0], key[1], size.rowInvocations));
+          design.randomTerms[0].levels.length, key[0], key[1], size.rowInvocations));
         const encoder = device.createCommandEncoder({ label: 'genelmm bootstrap' });
         const pass = encoder.beginComputePass({ label: 'bootstrap-draw' });
         pass.setPipeline(pipeline);

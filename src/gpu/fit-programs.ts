@@ -88,7 +88,7 @@ export function scaleDesign(design: Design): DesignScaling {
 export function uploadFitConstants(device: GPUDevice, design: Design): { buffers: GPUBuffer[]; scaling: DesignScaling } {
   const scaling = scaleDesign(design);
   const grid = Float32Array.from([...H_GRID, H_MAX_F32]);
-  const data: ArrayBufferView<ArrayBuffer>[] = [scaling.x.length > 0 ? scaling.x : new Float32Array(1), Uint32Array.from(design.group), grid];
+  const data: ArrayBufferView<ArrayBuffer>[] = [scaling.x.length > 0 ? scaling.x : new Float32Array(1), Uint32Array.from(design.randomTerms[0].codes), grid];
   const buffers = data.map((values) => {
     const buffer = device.createBuffer({ size: Math.max(4, values.byteLength), usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST });
     device.queue.writeBuffer(buffer, 0, values);

@@ -1,7 +1,7 @@
 import { InputError, UsageError } from '../errors.js';
 import { parseCell } from '../io/cells.js';
 import type { SampleSheet } from '../io/types.js';
-import { type Formula, formulaVariables } from './formula.js';
+import { type Formula, type RandomTerm, fixedVariables, formulaVariables, groupingVariables } from './formula.js';
 import { independentColumns } from './linalg.js';
 
 /**
@@ -23,11 +23,20 @@ export interface Design {
   coefNames: string[];
   /** Index of the `(Intercept)` column, or -1. */
   interceptColumn: number;
-  /** [nObs] level index of each sample's group. */
-  group: Int32Array;
-  groupLevels: string[];
+  /** The random intercepts, the one with most levels first (ties in formula order), as lme4 orders them. */
+  randomTerms: RandomTermDesign[];
   /** Things the user should know (dropped samples, ignored sheet rows, dropped columns), one line each. */
   notices: string[];
+}
+
+/** A random intercept's grouping of the used samples. */
+export interface RandomTermDesign {
+  /** As lme4's `VarCorr` names it: `individual`, `cask:batch`. */
+  name: string;
+  /** Levels present among the used samples; an interaction's levels are its factors' levels joined by ":". */
+  levels: string[];
+  /** [nObs] level index of each sample. */
+  codes: Int32Array;
 }
 
 /** Options of buildDesign. */
@@ -36,9 +45,8 @@ export interface DesignOptions {
   levels?: Record<string, string[]>;
 }
 
-type Variable =
-  | { kind: 'numeric'; name: string; values: Float64Array }
-  | { kind: 'factor'; name: string; levels: string[]; codes: Int32Array };
+type FactorVariable = { kind: 'factor'; name: string; levels: string[]; codes: Int32Array };
+type Variable = { kind: 'numeric'; name: string; values: Float64Array } | FactorVariable;
 
 /** R's sort() in the C locale: by code point. */
 function compareC(a: string, b: string): number {
@@ -119,12 +127,10 @@ export function buildDesign(
   }
   const rows = used.map((col) => rowOf.get(matrixSampleIds[col])!);
 
-  const variables = new Map<string, Variable>();
-  for (const v of vars) {
-    variables.set(v, readVariable(v, rows.map((r) => sheet.columns.get(v)![r]!), v === formula.group, sheet,
-      options.levels?.[v]));
-  }
-  const groupVar = variables.get(formula.group) as Extract<Variable, { kind: 'factor' }>;
+  const read = (v: string, isGroup: boolean): Variable =>
+    readVariable(v, rows.map((r) => sheet.columns.get(v)![r]!), isGroup, sheet, options.levels?.[v]);
+  const variables = new Map(fixedVariables(formula).map((v) => [v, read(v, false)]));
+  const groupings = new Map(groupingVariables(formula).map((v) => [v, read(v, true) as FactorVariable]));
 
   const columns = modelColumns(formula, variables, used.length);
   const nObs = used.length;
@@ -152,10 +158,28 @@ export function buildDesign(
     x,
     coefNames,
     interceptColumn: coefNames.indexOf('(Intercept)'),
-    group: groupVar.codes,
-    groupLevels: groupVar.levels,
+    randomTerms: randomTermDesigns(formula.random, groupings, nObs),
     notices,
   };
+}
+
+/**
+ * The random terms' groupings, largest first. A single factor keeps its level order; an interaction's levels are
+ * the combinations present, in code-point order of their names.
+ */
+function randomTermDesigns(terms: RandomTerm[], groupings: Map<string, FactorVariable>, n: number): RandomTermDesign[] {
+  const designs = terms.map((term): RandomTermDesign => {
+    if (term.factors.length === 1) {
+      const { levels, codes } = groupings.get(term.factors[0])!;
+      return { name: term.name, levels, codes };
+    }
+    const parts = term.factors.map((f) => groupings.get(f)!);
+    const labels = Array.from({ length: n }, (_, i) => parts.map((v) => v.levels[v.codes[i]]).join(':'));
+    const levels = [...new Set(labels)].sort(compareC);
+    const index = new Map(levels.map((l, i) => [l, i]));
+    return { name: term.name, levels, codes: Int32Array.from(labels, (l) => index.get(l)!) };
+  });
+  return designs.map((d, i) => ({ d, i })).sort((a, b) => b.d.levels.length - a.d.levels.length || a.i - b.i).map((x) => x.d);
 }
 
 /**
@@ -241,10 +265,10 @@ function modelColumns(formula: Formula, variables: Map<string, Variable>, n: num
   return columns;
 }
 
-/** The sizes of the design's smallest and largest groups (samples per group level). */
-export function groupSizeRange(design: Design): { smallest: number; largest: number } {
-  const sizes = new Int32Array(design.groupLevels.length);
-  for (const g of design.group) sizes[g]++;
+/** The sizes of a random term's smallest and largest groups (samples per level); by default the largest term's. */
+export function groupSizeRange(design: Design, term = design.randomTerms[0]): { smallest: number; largest: number } {
+  const sizes = new Int32Array(term.levels.length);
+  for (const g of term.codes) sizes[g]++;
   // A loop, not Math.min(...sizes): spreading a few hundred thousand groups overflows the stack.
   let smallest = Infinity;
   let largest = 0;

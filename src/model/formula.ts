@@ -1,17 +1,26 @@
 import { UsageError } from '../errors.js';
 
 /**
- * A parsed one-sided lme4 formula `~ fixed + (1 | group)`.
+ * A random intercept `(1 | a)` or `(1 | a:b)`: its grouping is the interaction of its factors, and its name is
+ * the one lme4's `VarCorr` gives it (`(1 | a/b)` is the two terms `b:a` and `a`).
+ */
+export interface RandomTerm {
+  name: string;
+  factors: string[];
+}
+
+/**
+ * A parsed one-sided lme4 formula `~ fixed + (1 | a) + (1 | b)`.
  * Terms are lists of variable names; `[]` never appears (the intercept is the `intercept` flag).
- * Terms are ordered as R's `terms()` orders them: by degree, then as written.
+ * Terms are ordered as R's `terms()` orders them: by degree, then as written. Random terms are in formula order
+ * (the design orders them by their number of levels, as lme4 does); none means a linear model.
  */
 export interface Formula {
   /** The text the user gave. */
   text: string;
   intercept: boolean;
   terms: string[][];
-  /** Grouping variable of the single random intercept `(1 | group)`. */
-  group: string;
+  random: RandomTerm[];
 }
 
 type Token =
@@ -70,7 +79,7 @@ function formulaError(pos: number, problem: string, suggestion: string): UsageEr
 /** Terms a product such as a*b*c may expand to (2^k − 1 for k distinct factors) before the formula is refused. */
 export const MAX_TERMS = 1024;
 
-const ONE_INTERCEPT = 'genelmm fits one random intercept "(1 | group)" per model for now';
+const INTERCEPTS_ONLY = 'genelmm fits random intercepts "(1 | g)", "(1 | a:b)" and "(1 | a/b)" for now';
 
 /** What an unsupported random-effect term is, in lme4's words. */
 function unsupportedRandom(term: string): string {
@@ -78,8 +87,7 @@ function unsupportedRandom(term: string): string {
   const [left = '', right = ''] = inner.split(/\|\|?/).map((x) => x.trim());
   if (inner.includes('||')) return `uncorrelated random terms "${term}" (||) are not supported yet`;
   if (left !== '1') return `random slopes "${term}" are not supported yet`;
-  if (/[/:]/.test(right)) return `nested random terms "${term}" are not supported yet`;
-  return `random term "${term}" is not supported yet`;
+  return `random term "${term}" (grouping "${right}") is not supported`;
 }
 
 /**
@@ -96,7 +104,7 @@ export function parseFormula(text: string): Formula {
   else throw syntaxError(text, at(), 'a formula starts with "~" and has no response (genelmm takes y from the matrix)');
 
   let intercept = true;
-  let group: string | undefined;
+  const random: RandomTerm[] = [];
   const terms: string[][] = [];
   const variableOrder: string[] = [];
 
@@ -163,20 +171,32 @@ export function parseFormula(text: string): Formula {
       if (text[end] === ')' && --depth === 0) break;
     }
     const term = text.slice(start, end + 1).replace(/\s+/g, ' ');
-    const g = tokens[k + 3];
-    const simple = tokens[k + 1]?.value === '1' && tokens[k + 2]?.value === '|' && g?.kind === 'name' &&
-      tokens[k + 4]?.value === ')';
     if (end === text.length) throw syntaxError(text, start, 'this "(" is never closed');
     if (!term.includes('|')) {
       throw formulaError(start, `a bracketed fixed-effect term "${term}" is not supported yet`,
         'write it out: (a + b)*c is a + b + c + a:c + b:c');
     }
-    if (!simple) throw formulaError(start, unsupportedRandom(term), ONE_INTERCEPT);
-    if (group !== undefined) {
-      throw formulaError(start, `a second random term "${term}" is not supported yet`, ONE_INTERCEPT);
+    // ( 1 | name (op name)* ) with op all ':' or all '/'
+    const closing = tokens.findIndex((t, i) => i > k && t.value === ')');
+    const inner = tokens.slice(k + 1, closing);
+    const names = inner.slice(2).filter((_, i) => i % 2 === 0);
+    const ops = new Set(inner.slice(2).filter((_, i) => i % 2 === 1).map((t) => t.value));
+    const simple = inner[0]?.value === '1' && inner[1]?.value === '|' && inner.length % 2 === 1 && inner.length >= 3 &&
+      names.every((t) => t.kind === 'name') && ops.size <= 1 && (ops.has(':') || ops.has('/') || ops.size === 0);
+    if (!simple) throw formulaError(start, unsupportedRandom(term), INTERCEPTS_ONLY);
+    const factors = names.map((t) => t.value);
+    if (unique(factors).length < factors.length) {
+      throw formulaError(start, `the random term "${term}" names a variable twice`, 'name each grouping variable once');
     }
-    k += 5;
-    group = g.value;
+    const added = ops.has('/') ? nestedTerms(factors) : [{ name: factors.join(':'), factors }];
+    for (const r of added) {
+      const key = [...r.factors].sort().join(':');
+      if (random.some((prev) => [...prev.factors].sort().join(':') === key)) {
+        throw formulaError(start, `the random term "(1 | ${r.name})" appears twice`, 'give each grouping one random intercept');
+      }
+      random.push(r);
+    }
+    k = closing + 1;
   };
 
   let sign: '+' | '-' = '+';
@@ -190,7 +210,7 @@ export function parseFormula(text: string): Formula {
         expectTerm = true;
         continue;
       }
-      if (t.value === '||') throw formulaError(t.pos, 'uncorrelated random terms (||) are not supported yet', ONE_INTERCEPT);
+      if (t.value === '||') throw formulaError(t.pos, 'uncorrelated random terms (||) are not supported yet', INTERCEPTS_ONLY);
       throw syntaxError(text, t.pos, `unexpected "${t.value}"`);
     }
     if (t.value === '-' && sign === '+') {
@@ -218,29 +238,49 @@ export function parseFormula(text: string): Formula {
     sign = '+';
   }
   if (expectTerm) throw syntaxError(text, text.length, 'the formula ends with an operator');
-  const both = group === undefined ? undefined : terms.find((term) => term.includes(group!));
-  if (both !== undefined) {
-    throw new UsageError(`"${group}" is both a fixed effect (${both.join(':')}) and the grouping factor of (1 | ${group}) in "${text}"`,
-      `a variable is either one or the other: remove it from the fixed part, or group by another column`);
-  }
-  if (group === undefined) {
-    throw new UsageError(`formula "${text}" has no random intercept`,
-      'add the grouping factor as "(1 | group)", e.g. "~ treatment + (1 | individual)"');
+  for (const r of random) {
+    const both = terms.find((term) => r.factors.length === 1 && term.includes(r.factors[0]));
+    if (both !== undefined) {
+      throw new UsageError(`"${r.factors[0]}" is both a fixed effect (${both.join(':')}) and the grouping factor of (1 | ${r.name}) in "${text}"`,
+        `a variable is either one or the other: remove it from the fixed part, or group by another column`);
+    }
   }
   // R's terms() orders terms by degree (main effects, then two-way interactions, ...), stably, and the
   // variables within a term by their first appearance in the formula (`age:b` is `b:age` after `b`).
   const rank = (v: string): number => variableOrder.indexOf(v);
   const ordered = terms.map((vars, i) => ({ vars: [...vars].sort((a, b) => rank(a) - rank(b)), i }))
     .sort((a, b) => a.vars.length - b.vars.length || a.i - b.i);
-  return { text, intercept, terms: ordered.map((t) => t.vars), group };
+  return { text, intercept, terms: ordered.map((t) => t.vars), random };
 }
 
 function unique(vars: string[]): string[] {
   return vars.filter((v, i) => vars.indexOf(v) === i);
 }
 
-/** Every variable the formula reads from the sample sheet, the grouping variable last. */
+/**
+ * `(1 | a/b/c)` as lme4's `expandSlash` writes it: `c:(b:a)`, `b:a`, `a`, the innermost first.
+ */
+function nestedTerms(factors: string[]): RandomTerm[] {
+  const out: RandomTerm[] = [];
+  let name = '';
+  factors.forEach((f, i) => {
+    name = i === 0 ? f : i === 1 ? `${f}:${name}` : `${f}:(${name})`;
+    out.unshift({ name, factors: factors.slice(0, i + 1) });
+  });
+  return out;
+}
+
+/** Every variable the fixed part reads from the sample sheet. */
+export function fixedVariables(formula: Formula): string[] {
+  return unique(formula.terms.flat());
+}
+
+/** Every variable the random terms group by, in formula order. */
+export function groupingVariables(formula: Formula): string[] {
+  return unique(formula.random.flatMap((r) => r.factors));
+}
+
+/** Every variable the formula reads from the sample sheet, the grouping variables last. */
 export function formulaVariables(formula: Formula): string[] {
-  const vars = unique(formula.terms.flat());
-  return vars.includes(formula.group) ? vars : [...vars, formula.group];
+  return unique([...fixedVariables(formula), ...groupingVariables(formula)]);
 }

@@ -56,7 +56,7 @@ export function buildPattern(design: Design, rows: Int32Array): DesignPattern {
   const compact = new Map<number, number>();
   const groupOf = new Int32Array(n);
   for (let i = 0; i < n; i++) {
-    const g = design.group[rows[i]];
+    const g = design.randomTerms[0].codes[rows[i]];
     if (!compact.has(g)) compact.set(g, compact.size);
     groupOf[i] = compact.get(g)!;
   }

@@ -1,6 +1,7 @@
 import { type GeneResults, isFitted } from '../results.js';
 import { type Design, groupSizeRange } from './design.js';
 import { buildPattern, type DesignPattern } from './pattern.js';
+import type { Method } from './terms/criterion.js';
 import { type Transform, transformValue } from './transform.js';
 
 /** Gene filters (SPEC §2 `filtered`), applied to the raw values before the transform. */
@@ -20,12 +21,52 @@ export interface FitContext {
   /** [nSamples of the matrix] library sizes for logcpm, else null. */
   librarySizes: Float64Array | null;
   filters: GeneFilters;
+  /** `reml` (default) or `ml` (SPEC §3). */
+  method?: Method;
+  /** Variance fractions (SPEC §3); default: on with two or more random terms. */
+  varPart?: boolean;
+}
+
+/**
+ * Which engine fits the run's genes: the one-intercept engine (`single-term`: REML with one random intercept,
+ * its collapsed size classes, its GPU programs, exact RLRT, profile intervals and bootstrap) or the model core
+ * for any number of random terms (`terms`: several terms, none, ML, or variance fractions).
+ */
+export interface ModelChoice {
+  engine: 'single-term' | 'terms';
+  method: Method;
+  varPart: boolean;
+}
+
+export function modelChoice(context: Pick<FitContext, 'design' | 'method' | 'varPart'>): ModelChoice {
+  return modelChoiceOf(context.design.randomTerms.length, context);
+}
+
+/** modelChoice from the number of random terms, before there is a design (the CLI's usage checks). */
+export function modelChoiceOf(nTerms: number, options: { method?: Method; varPart?: boolean }): ModelChoice {
+  const method = options.method ?? 'reml';
+  const varPart = (options.varPart ?? false) || nTerms >= 2;
+  return { engine: nTerms === 1 && method === 'reml' && !varPart ? 'single-term' : 'terms', method, varPart };
+}
+
+/**
+ * Why the options cannot go with this model (exact RLRT, profile intervals and the bootstrap belong to the
+ * one-intercept engine), or undefined.
+ */
+export function singleTermOnly(nTerms: number, options: { method?: Method; varPart?: boolean; rlrtExact?: number; bootstrap?: number }):
+  string | undefined {
+  const asked = [options.rlrtExact !== undefined ? '--rlrt-exact' : '', options.bootstrap !== undefined ? '--bootstrap' : '']
+    .filter((o) => o !== '');
+  if (asked.length === 0 || modelChoiceOf(nTerms, options).engine === 'single-term') return undefined;
+  const why = nTerms !== 1 ? `the formula has ${nTerms} random terms` : options.method === 'ml' ? 'of --method ml' : 'of --var-part';
+  return `${asked.join(' and ')} ${asked.length > 1 ? 'are' : 'is'} for models with one random intercept fitted by REML, ` +
+    `and this model is not one ${nTerms !== 1 ? 'because ' : 'because '}${why}`;
 }
 
 /** A gene ready to fit: its transformed, non-missing values and the design rows they belong to. */
-export interface ReadyGene {
+export interface ReadyGene<P = DesignPattern> {
   status: 'ready';
-  pattern: DesignPattern;
+  pattern: P;
   /** [pattern.n] transformed values, in pattern row order. */
   y: Float64Array;
   mean: number;
@@ -36,7 +77,8 @@ export interface SkippedGene {
   status: 'constant' | 'insufficient' | 'filtered' | 'failed';
   message: string;
   n: number;
-  nGroups: number;
+  /** [K] levels with data of each random term, in the design's order. */
+  nLevels: Int32Array;
   mean: number;
 }
 
@@ -46,17 +88,21 @@ export interface SkippedGene {
  * what the design with every sample fails, every gene fails.
  */
 export function designInsufficiency(design: Design): string | undefined {
-  const { nObs, p, groupLevels } = design;
-  const group = `"${design.formula.group}"`;
-  const q = groupLevels.length;
-  if (q < 2) {
-    return `no gene can be fitted: the samples form ${q} group(s) of ${group}, and at least 2 are needed; ` +
-      'group the samples by a factor with several levels';
-  }
-  if (groupSizeRange(design).largest === 1) {
-    return `no gene can be fitted: each of the ${q} levels of ${group} has one sample, so the group and residual ` +
-      `variances cannot be told apart; group the samples by a factor whose levels have several samples, or fit the ` +
-      `fixed effects alone with a linear model (such as R's lm) instead of a model with "(1 | ${design.formula.group})"`;
+  const { nObs, p, randomTerms } = design;
+  for (const term of randomTerms) {
+    const name = `"${term.name}"`;
+    const q = term.levels.length;
+    if (q < 2) {
+      return `no gene can be fitted: the samples form ${q} group(s) of ${name}, and at least 2 are needed; ` +
+        'group the samples by a factor with several levels';
+    }
+    if (groupSizeRange(design, term).largest === 1) {
+      const without = randomTerms.length === 1
+        ? `fit the fixed effects alone with a linear model (such as R's lm) instead of a model with "(1 | ${term.name})"`
+        : `drop "(1 | ${term.name})" from the formula`;
+      return `no gene can be fitted: each of the ${q} levels of ${name} has one sample, so the group and residual ` +
+        `variances cannot be told apart; group the samples by a factor whose levels have several samples, or ${without}`;
+    }
   }
   if (nObs < p + 2) {
     return `no gene can be fitted: ${nObs} sample(s) for ${p} fixed effect(s), and at least ${p + 2} are needed; ` +
@@ -71,22 +117,26 @@ export function designInsufficiency(design: Design): string | undefined {
  * values share one DesignPattern. Scratch buffers are reused, so a ReadyGene's `y` is valid only until the
  * next call.
  */
-export class GenePreparer {
-  private readonly patterns = new Map<string, DesignPattern>();
-  private readonly full: DesignPattern;
+export class GenePreparer<P extends { n: number; p: number } = DesignPattern> {
+  private readonly patterns = new Map<string, P>();
+  private readonly full: P;
   private readonly y: Float64Array;
   private readonly rows: Int32Array;
-  private readonly seen: Int32Array;
+  /** Per random term, the stamp of the last gene that had data in each level. */
+  private readonly seen: Int32Array[];
   private stamp = 0;
   private readonly minSamples: number;
 
-  constructor(private readonly context: FitContext) {
+  /** build: the engine's pattern of a set of design rows (the one-intercept engine's by default). */
+  constructor(private readonly context: FitContext,
+    private readonly build: (design: Design, rows: Int32Array) => P = buildPattern as unknown as (design: Design, rows: Int32Array) => P) {
     const { design } = context;
     this.y = new Float64Array(design.nObs);
     this.rows = new Int32Array(design.nObs);
-    this.seen = new Int32Array(design.groupLevels.length);
-    this.full = buildPattern(design, Int32Array.from({ length: design.nObs }, (_, i) => i));
-    this.minSamples = context.filters.minSamples ?? groupSizeRange(design).smallest;
+    this.seen = design.randomTerms.map((term) => new Int32Array(term.levels.length));
+    this.full = build(design, Int32Array.from({ length: design.nObs }, (_, i) => i));
+    this.minSamples = context.filters.minSamples ??
+      (design.randomTerms.length > 0 ? groupSizeRange(design).smallest : 1);
   }
 
   /** Distinct missing-value patterns met so far, the complete one included. */
@@ -95,13 +145,14 @@ export class GenePreparer {
   }
 
   /** `raw`: the gene's row of the matrix ([nSamples]). */
-  prepare(raw: Float64Array): ReadyGene | SkippedGene {
+  prepare(raw: Float64Array): ReadyGene<P> | SkippedGene {
     const { design, transform, librarySizes, filters } = this.context;
-    const { nObs, sampleIndex, group } = design;
+    const { nObs, sampleIndex, randomTerms } = design;
     const { y, rows, seen } = this;
+    const K = randomTerms.length;
     const stamp = ++this.stamp;
     let n = 0;
-    let nGroups = 0;
+    const nLevels = new Int32Array(K);
     let rawSum = 0;
     let rawAboveCount = 0;
     let outOfDomain: number | undefined;
@@ -123,9 +174,12 @@ export class GenePreparer {
         rawConstant &&= x === first.raw;
         constant &&= v === first.y;
       }
-      if (seen[group[i]] !== stamp) {
-        seen[group[i]] = stamp;
-        nGroups++;
+      for (let k = 0; k < K; k++) {
+        const level = randomTerms[k].codes[i];
+        if (seen[k][level] !== stamp) {
+          seen[k][level] = stamp;
+          nLevels[k]++;
+        }
       }
       y[n] = v;
       rows[n++] = i;
@@ -133,7 +187,7 @@ export class GenePreparer {
     let mean = 0;
     for (let i = 0; i < n; i++) mean += y[i];
     mean = n > 0 ? mean / n : NaN;
-    const skip = (status: SkippedGene['status'], message: string): SkippedGene => ({ status, message, n, nGroups, mean });
+    const skip = (status: SkippedGene['status'], message: string): SkippedGene => ({ status, message, n, nLevels, mean });
 
     if (filters.minMean !== undefined && n > 0 && rawSum / n < filters.minMean) {
       return skip('filtered', `mean raw value ${rawSum / n} is below --min-mean ${filters.minMean}`);
@@ -142,10 +196,13 @@ export class GenePreparer {
       return skip('filtered', `${rawAboveCount} sample(s) have a value of at least --min-count ${filters.minCount}; ${this.minSamples} needed`);
     }
     if (outOfDomain !== undefined) return skip('failed', `value ${outOfDomain} is outside the domain of --transform ${transform}`);
-    if (nGroups < 2) return skip('insufficient', `data in ${nGroups} group(s); at least 2 are needed`);
-    // H_λ = (1 + λ) I: the criterion does not depend on λ, and lme4 refuses such a model outright.
-    if (nGroups === n) {
-      return skip('insufficient', `one observation in each of the ${n} groups: the group and residual variances cannot be told apart`);
+    for (let k = 0; k < K; k++) {
+      const of = K === 1 ? 'groups' : `levels of "${randomTerms[k].name}"`;
+      if (nLevels[k] < 2) return skip('insufficient', `data in ${nLevels[k]} ${K === 1 ? 'group(s)' : `level(s) of "${randomTerms[k].name}"`}; at least 2 are needed`);
+      // H_λ = (1 + λ) I: the criterion does not depend on λ, and lme4 refuses such a model outright.
+      if (nLevels[k] === n) {
+        return skip('insufficient', `one observation in each of the ${n} ${of}: the ${K === 1 ? 'group' : 'term\'s'} and residual variances cannot be told apart`);
+      }
     }
     const pattern = n === nObs ? this.full : this.patternOf(rows.subarray(0, n));
     if (n < pattern.p + 2) {
@@ -157,7 +214,7 @@ export class GenePreparer {
     return { status: 'ready', pattern, y: y.subarray(0, n), mean };
   }
 
-  private patternOf(rows: Int32Array): DesignPattern {
+  private patternOf(rows: Int32Array): P {
     // Keyed by the missing rows, a few, rather than the observed ones, hundreds.
     let key = '';
     for (let i = 0, r = 0; r < this.context.design.nObs; r++) {
@@ -166,7 +223,7 @@ export class GenePreparer {
     }
     let pattern = this.patterns.get(key);
     if (pattern === undefined) {
-      pattern = buildPattern(this.context.design, Int32Array.from(rows));
+      pattern = this.build(this.context.design, Int32Array.from(rows));
       this.patterns.set(key, pattern);
     }
     return pattern;

@@ -37,7 +37,7 @@ describe('design: samples, levels and groups', async () => {
 
   it('treats a numeric grouping column as a factor', () => {
     const design = buildDesign(parseFormula('~ age + (1 | g)'), sheet, sheet.ids);
-    assert.deepEqual(design.groupLevels, ['2', '3', '10']);
+    assert.deepEqual(design.randomTerms[0].levels, ['2', '3', '10']);
     assert.deepEqual(design.coefNames, ['(Intercept)', 'age']);
   });
 
@@ -86,7 +86,7 @@ describe('formula parsing', () => {
     assert.equal(parseFormula('~ 1 + (1 | g)').terms.length, 0);
     assert.deepEqual(parseFormula('~ `dose level` + experiment.number + (1 | cell_line)').terms,
       [['dose level'], ['experiment.number']]);
-    assert.equal(parseFormula('~ x + (1 | experiment.number)').group, 'experiment.number');
+    assert.equal(parseFormula('~ x + (1 | experiment.number)').random[0].name, 'experiment.number');
     assert.deepEqual(parseFormula('~ a:b + b:a + a + (1 | g)').terms, [['a'], ['a', 'b']]);
   });
 

@@ -34,7 +34,7 @@ describe('groupMeans: ranef and fitted group means as lme4 computes them', () =>
         const { pattern, y } = prepared;
         const label = new Array<string>(pattern.q);
         pattern.groupOf.forEach((j, i) => {
-          label[j] = design.groupLevels[design.group[pattern.rows[i]]];
+          label[j] = design.randomTerms[0].levels[design.randomTerms[0].codes[pattern.rows[i]]];
         });
         const names = asArray(ref.fixef_names);
         const fixef = asArray(ref.fixef);

@@ -74,7 +74,7 @@ describe('REML criterion at fixed λ equals the dense SPEC §3 formula', () => {
         const { pattern, y } = prepared;
         const stats = computeGeneStats(pattern, y);
         const x = Array.from(pattern.rows, (row) => Array.from(pattern.columns, (col) => design.x[row * design.p + col]));
-        const group = Array.from(pattern.rows, (row) => design.group[row]);
+        const group = Array.from(pattern.rows, (row) => design.randomTerms[0].codes[row]);
         for (const lambda of LAMBDAS) {
           const expected = denseCriterion(x, group, Array.from(y), lambda);
           const actual = remlCriterion(stats, lambda);

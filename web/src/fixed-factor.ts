@@ -21,7 +21,6 @@ export function firstFixedFactor(design: Design, sheet: SampleSheet, order: Reco
   const rowOf = new Map(sheet.ids.map((id, r) => [id, r]));
   const rows = design.sampleIds.map((id) => rowOf.get(id)!);
   for (const name of new Set(design.formula.terms.flat())) {
-    if (name === design.formula.group) continue;
     const column = sheet.columns.get(name)!;
     // The design dropped every sample with a missing value of a formula variable.
     const levelOf = rows.map((r) => column[r]!);

@@ -105,7 +105,7 @@ function runView(fit: FitResult, formula: string): RunView {
     gpu: fit.gpu,
     formula,
     nObs: design.nObs,
-    nGroups: design.groupLevels.length,
+    nGroups: design.randomTerms[0].levels.length,
     rlrtExact: fit.rlrtExact !== undefined,
     bootstrap: fit.bootstrap !== undefined,
     notices: fit.notices,
@@ -130,7 +130,7 @@ function geneView(fit: FitResult, m: ExpressionMatrix, factor: FixedFactor | und
   const labels: string[] = new Array(pattern.q);
   const points = Array.from(y, (value, i) => {
     const row = pattern.rows[i];
-    const group = design.groupLevels[design.group[row]];
+    const group = design.randomTerms[0].levels[design.randomTerms[0].codes[row]];
     labels[pattern.groupOf[i]] = group;
     return { sample: design.sampleIds[row], group, level: factor?.levelOf[row], value };
   });
@@ -138,7 +138,7 @@ function geneView(fit: FitResult, m: ExpressionMatrix, factor: FixedFactor | und
   const lambda = r.sigma2E[g] > 0 ? r.sigma2G[g] / r.sigma2E[g] : 0;
   const means = groupMeans(pattern, y, beta, lambda);
   const groups = labels.map((group, j) => ({ group, n: pattern.groupSize[j], observed: means.observed[j], fitted: means.fitted[j] }));
-  const level = new Map(design.groupLevels.map((l, k) => [l, k]));
+  const level = new Map(design.randomTerms[0].levels.map((l, k) => [l, k]));
   groups.sort((a, b) => level.get(a.group)! - level.get(b.group)!);
   return { gene: fit.geneIds[g], status, factor: fixed, points, groups };
 }

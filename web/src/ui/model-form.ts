@@ -162,7 +162,8 @@ export class ModelForm {
   private showPickers(parsed: Formula | string): void {
     this.formulaError.textContent = typeof parsed === 'string' && this.formula() !== '' ? parsed : '';
     if (typeof parsed !== 'string') {
-      if ([...this.group.options].some((o) => o.value === parsed.group)) this.group.value = parsed.group;
+      const group = parsed.random.find((r) => r.factors.length === 1)?.name;
+      if ([...this.group.options].some((o) => o.value === group)) this.group.value = group!;
       for (const [name, { box }] of this.fixed) box.checked = parsed.terms.some((term) => term.length === 1 && term[0] === name);
     }
     // The grouping column is the random intercept's, not a fixed effect as well.
@@ -173,12 +174,18 @@ export class ModelForm {
   private writeFormula(): void {
     const name = (column: string): string => this.sheet?.columns.find((c) => c.name === column)?.formulaName ?? column;
     const parsed = this.parsed();
-    const kept = typeof parsed === 'string' ? { intercept: true, interactions: [] as string[][] }
-      : { intercept: parsed.intercept, interactions: parsed.terms.filter((term) => term.length > 1) };
+    const kept = typeof parsed === 'string' ? { intercept: true, interactions: [] as string[][], random: [] as string[] }
+      : {
+        intercept: parsed.intercept, interactions: parsed.terms.filter((term) => term.length > 1),
+        // Random terms other than the picker's first single-factor one, as written (a/b as its two terms).
+        random: parsed.random.filter((r, i) => r.factors.length > 1 || i !== parsed.random.findIndex((s) => s.factors.length === 1))
+          .map((r) => `(1 | ${r.name.replace(/[()]/g, '').split(':').map(name).join(':')})`),
+      };
     const terms = [...this.fixed].filter(([column, { box }]) => box.checked && column !== this.group.value).map(([column]) => name(column));
     terms.push(...kept.interactions.map((term) => term.map(name).join(':')));
     const fixed = [kept.intercept ? (terms.length === 0 ? '1' : '') : '0', ...terms].filter((t) => t !== '').join(' + ');
-    this.formulaInput.value = this.group.value === '' ? `~ ${fixed}` : `~ ${fixed} + (1 | ${name(this.group.value)})`;
+    const random = [...(this.group.value === '' ? [] : [`(1 | ${name(this.group.value)})`]), ...kept.random];
+    this.formulaInput.value = [`~ ${fixed}`, ...random].join(' + ');
     this.showPickers(this.parsed());
     this.onChange();
   }
