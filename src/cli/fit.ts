@@ -50,12 +50,14 @@ export async function runFit(o: FitCliOptions): Promise<RunSummary> {
   const t1 = performance.now();
   await writeTable(o.out ?? '-', fitTable(fit), format);
   const writeMs = performance.now() - t1;
+  const { design } = fit.context;
   const summary: RunSummary = {
     genelmm: packageVersion(),
     date: new Date().toISOString(),
     inputs: { ...inputs, transform: o.transform },
     genes: fit.geneIds.length,
-    samples: { inMatrix: matrixSamples, used: fit.context.design.nObs, groups: fit.context.design.randomTerms[0].levels.length },
+    samples: { inMatrix: matrixSamples, used: design.nObs, groups: design.randomTerms[0]?.levels.length ?? 0 },
+    model: { method: fit.shape.method, terms: design.randomTerms.map((t) => ({ name: t.name, levels: t.levels.length })), varPart: fit.shape.fractions.length > 0 },
     coefficients: fit.coefNames,
     backend: fit.backend,
     gpu: fit.gpu,

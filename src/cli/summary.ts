@@ -12,7 +12,10 @@ export interface RunSummary {
   date: string;
   inputs: { expr: string; samples: string; formula: string; transform: string };
   genes: number;
+  /** groups: levels of the random term with most levels (0 without one). */
   samples: { inMatrix: number; used: number; groups: number };
+  /** The model: criterion, each random term's levels among the samples used, variance fractions on or off. */
+  model: { method: string; terms: { name: string; levels: number }[]; varPart: boolean };
   coefficients: string[];
   backend: BackendDescription;
   /** What the GPU did, when a GPU backend (webgpu or gpujs) ran. */
@@ -41,12 +44,21 @@ export function peakRssMB(): number {
 
 const fmt = (ms: number): string => (ms < 1000 ? `${ms.toFixed(0)} ms` : `${(ms / 1000).toFixed(2)} s`);
 
+/** How the samples are grouped: `in 24 groups` with one random term, else each term's levels. */
+function grouping(s: RunSummary): string {
+  const { terms } = s.model;
+  if (terms.length === 1) return `in ${s.samples.groups} groups`;
+  if (terms.length === 0) return 'without a random term';
+  return `in ${terms.map((t) => `${t.levels} ${t.name}`).join(' × ')} levels`;
+}
+
 /** The summary as a few human lines for stderr. */
 export function summaryLines(s: RunSummary): string[] {
   const counts = Object.entries(s.statuses).filter(([, n]) => n > 0).map(([k, n]) => `${n} ${k}`).join(', ');
   const t = s.timings;
   return [
-    `genelmm ${s.genelmm}: ${s.genes} genes × ${s.samples.used} samples in ${s.samples.groups} groups, ${s.inputs.formula}`,
+    `genelmm ${s.genelmm}: ${s.genes} genes × ${s.samples.used} samples ${grouping(s)}, ${s.inputs.formula}` +
+      `${s.model.method === 'reml' ? '' : ` by ${s.model.method.toUpperCase()}`}`,
     `statuses: ${counts}`,
     `backend: ${s.backend.name} on ${s.backend.device} (${s.backend.reason})`,
     ...(s.gpu ? [`gpu: ${s.gpu.batches} batch(es), ${s.gpu.gpuGenes} genes on the GPU, ${s.gpu.refinedGenes} refined in f64 on the CPU, ` +

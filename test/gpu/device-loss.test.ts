@@ -37,7 +37,7 @@ function copyOf(r: GeneResults): GeneResults {
 function summaryOf(fit: FitResult): RunSummary {
   return {
     genelmm: '0', date: '', inputs: { expr: 'x', samples: 'y', formula: 'f', transform: 'none' }, genes: fit.geneIds.length,
-    samples: { inMatrix: 0, used: 0, groups: 0 }, coefficients: fit.coefNames, backend: fit.backend, gpu: fit.gpu, statuses: fit.counts,
+    samples: { inMatrix: 0, used: 0, groups: 0 }, model: { method: 'reml', terms: [], varPart: false }, coefficients: fit.coefNames, backend: fit.backend, gpu: fit.gpu, statuses: fit.counts,
     timings: { readMs: 0, prepareMs: 0, fitMs: 0, rlrtExactMs: 0, bootstrapMs: 0, writeMs: 0, totalMs: 0 }, peakRssMB: 0, notices: [], output: '-',
   };
 }

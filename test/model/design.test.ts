@@ -41,6 +41,23 @@ describe('design: samples, levels and groups', async () => {
     assert.deepEqual(design.coefNames, ['(Intercept)', 'age']);
   });
 
+  it('orders random terms by their levels, most first, ties as written; an interaction has the combinations present', () => {
+    const design = buildDesign(parseFormula('~ age + (1 | a) + (1 | g) + (1 | a:g)'), sheet, sheet.ids);
+    const names = design.randomTerms.map((t) => t.name);
+    const levels = (name: string): string[] => design.randomTerms.find((t) => t.name === name)!.levels;
+    assert.deepEqual(levels('g'), ['2', '3', '10']);
+    for (let k = 1; k < names.length; k++) {
+      assert.ok(levels(names[k - 1]).length >= levels(names[k]).length, names.join(', '));
+    }
+    assert.equal(names[0], 'a:g');
+    const a = design.randomTerms[names.indexOf('a')];
+    const g = design.randomTerms[names.indexOf('g')];
+    const ag = design.randomTerms[0];
+    for (let i = 0; i < design.nObs; i++) {
+      assert.equal(ag.levels[ag.codes[i]], `${a.levels[a.codes[i]]}:${g.levels[g.codes[i]]}`, `sample ${i + 1}`);
+    }
+  });
+
   it('--levels sets the reference level and order', () => {
     const design = buildDesign(parseFormula('~ a + (1 | g)'), sheet, sheet.ids, { levels: { a: ['z', 'x', 'y'] } });
     assert.deepEqual(design.coefNames, ['(Intercept)', 'ax', 'ay']);
@@ -94,13 +111,35 @@ describe('formula parsing', () => {
     const cases: [string, RegExp][] = [
       ['~ log(x) + (1 | g)', /function calls/],
       ['~ a - b + (1 | g)', /removing terms/],
-      ['~ a + b', /no random intercept/],
       ['~ a + (1 || g)', /not supported yet/],
       ['~ a + (0 + a | g)', /random slopes/],
       ['~ (a + b)*c + (1 | g)', /bracketed fixed-effect term "\(a \+ b\)"/],
       ['y ~ a + (1 | g)', /starts with "~"/],
       ['~ a + ', /ends with an operator/],
       ['~ a + 2 + (1 | g)', /unexpected number/],
+    ];
+    for (const [text, message] of cases) assert.throws(() => parseFormula(text), message, text);
+  });
+
+  it('reads random intercepts crossed, interacted and nested, named as lme4 names them', () => {
+    const random = (text: string): [string, string[]][] => parseFormula(text).random.map((r) => [r.name, r.factors]);
+    assert.deepEqual(random('~ a + b'), []);
+    assert.deepEqual(random('~ x + (1 | a) + (1|b)'), [['a', ['a']], ['b', ['b']]]);
+    assert.deepEqual(random('~ dex + (1 | cell) + (1 | cell:batch)'), [['cell', ['cell']], ['cell:batch', ['cell', 'batch']]]);
+    // lme4's expandSlash: (1 | a/b) is (1 | b:a) + (1 | a); findbars() gives c:(b:a) for a/b/c.
+    assert.deepEqual(random('~ 1 + (1 | donor/visit)'), [['visit:donor', ['donor', 'visit']], ['donor', ['donor']]]);
+    assert.deepEqual(random('~ (1 | a/b/c)').map((r) => r[0]), ['c:(b:a)', 'b:a', 'a']);
+    assert.deepEqual(random('~ z + (1 | a:b) + (1 | c)').map((r) => r[0]), ['a:b', 'c']);
+  });
+
+  it('refuses a random term given twice, a variable twice in one, and mixed nesting', () => {
+    const cases: [string, RegExp][] = [
+      ['~ (1 | g) + (1 | g)', /"\(1 \| g\)" appears twice/],
+      ['~ (1 | a:b) + (1 | b:a)', /"\(1 \| b:a\)" appears twice/],
+      ['~ (1 | a) + (1 | a/b)', /"\(1 \| a\)" appears twice/],
+      ['~ (1 | a:a)', /names a variable twice/],
+      ['~ (1 | a/b:c)', /is not supported/],
+      ['~ (1 | a) + (b || g)', /not supported/],
     ];
     for (const [text, message] of cases) assert.throws(() => parseFormula(text), message, text);
   });
