@@ -1,3 +1,4 @@
+import type { ResultShape } from '../../src/results-table.js';
 /**
  * Messages between the page and the fit worker (worker.ts). The page asks; the worker answers each request
  * with its id, and streams progress and notices of the run under way.
@@ -60,7 +61,10 @@ export interface RunView {
   gpu?: GpuRunReport;
   formula: string;
   nObs: number;
+  /** Levels of the random term with most levels (0 without one). */
   nGroups: number;
+  /** The table's columns besides the coefficients (the fit's own). */
+  shape: ResultShape;
   rlrtExact: boolean;
   bootstrap: boolean;
   notices: string[];

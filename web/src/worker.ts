@@ -105,7 +105,8 @@ function runView(fit: FitResult, formula: string): RunView {
     gpu: fit.gpu,
     formula,
     nObs: design.nObs,
-    nGroups: design.randomTerms[0].levels.length,
+    nGroups: design.randomTerms[0]?.levels.length ?? 0,
+    shape: fit.shape,
     rlrtExact: fit.rlrtExact !== undefined,
     bootstrap: fit.bootstrap !== undefined,
     notices: fit.notices,
@@ -121,8 +122,10 @@ function geneView(fit: FitResult, m: ExpressionMatrix, factor: FixedFactor | und
   const { design } = fit.context;
   const r = fit.results;
   const status = STATUSES[r.status[g]];
-  const prepared = new GenePreparer(fit.context).prepare(m.values.subarray(g * m.nSamples, (g + 1) * m.nSamples));
   const fixed = factor && { name: factor.name, levels: factor.levels };
+  // The group means are the one-intercept model's; other models show no gene view yet.
+  if (design.randomTerms.length !== 1) return { gene: fit.geneIds[g], status, factor: fixed, points: [], groups: [] };
+  const prepared = new GenePreparer(fit.context).prepare(m.values.subarray(g * m.nSamples, (g + 1) * m.nSamples));
   if (prepared.status !== 'ready' || (status !== 'ok' && status !== 'singular')) {
     return { gene: fit.geneIds[g], status, factor: fixed, points: [], groups: [] };
   }

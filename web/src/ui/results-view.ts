@@ -64,12 +64,14 @@ export class ResultsView {
       this.pPlots,
       this.volcano,
     );
-    const pColumns = ['p_lrt', ...(run.rlrtExact ? ['p_rlrt_exact'] : []), ...run.coefNames.map((c) => `p_${c}`)];
+    const terms = run.shape.terms;
+    const lrtColumns = terms.length === 1 ? ['p_lrt'] : terms.map((t) => `p_lrt_${t}`);
+    const pColumns = [...lrtColumns, ...(run.rlrtExact ? ['p_rlrt_exact'] : []), ...run.coefNames.map((c) => `p_${c}`)];
     this.pColumn.replaceChildren(...pColumns.map((c) => h('option', { value: c }, c)));
     this.coefficient.replaceChildren(...run.coefNames.map((c) => h('option', { value: c }, c)));
     // The first fixed effect is what the user asked about (a strain, a treatment): both plots start there.
     const asked = run.coefNames.find((c) => c !== '(Intercept)');
-    this.pColumn.value = asked === undefined ? 'p_lrt' : `p_${asked}`;
+    this.pColumn.value = asked === undefined ? pColumns[0] : `p_${asked}`;
     this.coefficient.value = asked ?? run.coefNames[0] ?? '';
     this.drawPValues();
     this.drawVolcano();
@@ -202,14 +204,16 @@ function genes(r: GeneResults): number[] {
 function pValues(run: RunView, column: string): number[] {
   const r = run.results;
   const k = run.coefNames.indexOf(column.slice(2));
-  const at = (g: number): number => column === 'p_lrt' ? r.pLrt[g] : column === 'p_rlrt_exact' ? r.pRlrtExact[g] : r.pValue[g * r.p + k];
+  const term = run.shape.terms.length === 1 ? -1 : run.shape.terms.findIndex((t) => column === `p_lrt_${t}`);
+  const at = (g: number): number => column === 'p_lrt' ? r.pLrt[g] : column === 'p_rlrt_exact' ? r.pRlrtExact[g]
+    : term >= 0 ? r.pLrtTerms[g * r.nTerms + term] : r.pValue[g * r.p + k];
   return genes(r).map(at).filter((p) => p >= 0 && p <= 1);
 }
 
 /** The output table's columns and rows, of every gene or of one: exactly the cells the download holds. */
 function tableOf(run: RunView, gene?: number): [string[], Cell[][]] {
-  const { geneIds, coefNames, results, rlrtExact, bootstrap } = run;
-  const { columns, rows } = gene === undefined ? resultTable(geneIds, coefNames, results, { rlrtExact, bootstrap })
-    : resultTable([geneIds[gene]], coefNames, sliceResults(results, gene, gene + 1), { rlrtExact, bootstrap });
+  const { geneIds, coefNames, results, shape } = run;
+  const { columns, rows } = gene === undefined ? resultTable(geneIds, coefNames, results, shape)
+    : resultTable([geneIds[gene]], coefNames, sliceResults(results, gene, gene + 1), shape);
   return [columns, rows as Cell[][]];
 }
