@@ -177,22 +177,23 @@ function h2WithSe(theta: number, a: Float64Array | undefined): { value: number; 
  */
 function varianceFractions(pattern: TermsPattern, theta: Float64Array, sigma: number, beta: Float64Array, c: Float64Array,
   a: Float64Array | undefined): { value: Float64Array; se: Float64Array } {
-  const { K, p, n, x } = pattern;
+  const { K, p, n, xCov } = pattern;
   const fixedColumns = pattern.coefNames.map((name, j) => (name === '(Intercept)' ? -1 : j)).filter((j) => j >= 0);
   const size = K + fixedColumns.length + 1;
+  // popvar(X_j b_j) = b_j² S_jj and popvar(Σ_j X_j b_j) = bᵀ S b over the non-intercept columns, S = xCov.
   const fractions = (varpar: Float64Array, b: Float64Array): Float64Array => {
     const s2 = varpar[K] * varpar[K];
     const parts = new Float64Array(size);
     for (let k = 0; k < K; k++) parts[k] = varpar[k] * varpar[k] * s2;
     let fixedTotal = 0;
+    let combined = 0;
     for (let f = 0; f < fixedColumns.length; f++) {
-      parts[K + f] = popvar(n, (i) => x[i * p + fixedColumns[f]] * b[fixedColumns[f]]);
+      const j = fixedColumns[f];
+      parts[K + f] = b[j] * b[j] * xCov[j * p + j];
       fixedTotal += parts[K + f];
+      for (const l of fixedColumns) combined += b[j] * xCov[j * p + l] * b[l];
     }
-    if (fixedTotal > 0) {
-      const combined = popvar(n, (i) => fixedColumns.reduce((s, j) => s + x[i * p + j] * b[j], 0));
-      for (let f = 0; f < fixedColumns.length; f++) parts[K + f] *= combined / fixedTotal;
-    }
+    if (fixedTotal > 0) for (let f = 0; f < fixedColumns.length; f++) parts[K + f] *= combined / fixedTotal;
     parts[size - 1] = s2;
     const total = parts.reduce((s, v) => s + v, 0);
     return parts.map((v) => v / total);
@@ -214,16 +215,6 @@ function varianceFractions(pattern: TermsPattern, theta: Float64Array, sigma: nu
     se[r] = Math.sqrt(v);
   }
   return { value, se };
-}
-
-/** Variance dividing by N of the n values value(i). */
-function popvar(n: number, value: (i: number) => number): number {
-  let mean = 0;
-  for (let i = 0; i < n; i++) mean += value(i);
-  mean /= n;
-  let s = 0;
-  for (let i = 0; i < n; i++) s += (value(i) - mean) ** 2;
-  return s / n;
 }
 
 function failedFit(pattern: TermsPattern, opt: OptSummary, message: string): TermsFit {

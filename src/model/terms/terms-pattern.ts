@@ -40,8 +40,8 @@ export interface TermsPattern {
   p: number;
   columns: Int32Array;
   coefNames: string[];
-  /** [n × p] the kept columns of X on these rows (for the fixed effects' share of the variance). */
-  x: Float64Array;
+  /** [p × p] the kept columns' covariance on these rows, dividing by n (the fixed effects' share of the variance). */
+  xCov: Float64Array;
 }
 
 /** Compact level codes 0..levels−1 of `codes` on `rows`, in order of first appearance. */
@@ -86,7 +86,21 @@ export function buildTermsPattern(design: TermsDesign, rows: Int32Array): TermsP
     interceptColumn: intercept < 0 ? -1 : q2 + intercept,
     coefNames: [...Array.from(termOfColumn, (k) => `(${design.randomTerms[k].name})`), ...coefNames],
   };
-  const kept = new Float64Array(n * p);
-  for (let i = 0; i < n; i++) for (let j = 0; j < p; j++) kept[i * p + j] = x[i * pAll + columns[j]];
-  return { base, K, q2, termOfColumn, nLevels, n, rows, p, columns, coefNames, x: kept };
+  return { base, K, q2, termOfColumn, nLevels, n, rows, p, columns, coefNames, xCov: populationCovariance(x, n, pAll, columns) };
+}
+
+/** [p × p] covariance, dividing by n, of the columns `columns` of the [n × width] matrix x. */
+function populationCovariance(x: Float64Array, n: number, width: number, columns: Int32Array): Float64Array {
+  const p = columns.length;
+  const mean = new Float64Array(p);
+  for (let i = 0; i < n; i++) for (let j = 0; j < p; j++) mean[j] += x[i * width + columns[j]] / n;
+  const cov = new Float64Array(p * p);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < p; j++) {
+      const dj = x[i * width + columns[j]] - mean[j];
+      for (let l = 0; l <= j; l++) cov[j * p + l] += (dj * (x[i * width + columns[l]] - mean[l])) / n;
+    }
+  }
+  for (let j = 0; j < p; j++) for (let l = 0; l < j; l++) cov[l * p + j] = cov[j * p + l];
+  return cov;
 }
