@@ -2,7 +2,7 @@
  * `npm run bench [-- backend ...]`: the 40,000 × 500 benchmark. Generates the seeded matrix (once), times the
  * CLI end to end on each backend (default: cpu and webgpu) with its phase timings, GPU report and peak RSS,
  * times lme4/lmerTest on 200 of the same genes when Rscript has them, writes
- * bench/results/<date>-<backend>.json and refreshes the table in bench/README.md.
+ * bench/results/<date>-<backend>.json and refreshes the table in bench/README.md. `-- varpart`: bench/varpart.ts.
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -11,12 +11,17 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BENCH_SPEC, headGenes, writeSynthetic } from './synthetic.js';
 import { refreshTable } from './table.js';
+import { runVarPartBench } from './varpart.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const BENCH = path.join(ROOT, 'bench');
 const FORMULA = '~ treatment + age + (1 | individual)';
 const LMER_GENES = 200;
 const backends = process.argv.length > 2 ? process.argv.slice(2) : ['cpu', 'webgpu'];
+if (backends.includes('varpart')) {
+  runVarPartBench(ROOT);
+  process.exit(0);
+}
 
 function hasLme4(): boolean {
   const r = spawnSync('Rscript', ['-e', 'library(lme4); library(lmerTest); library(jsonlite)'], { encoding: 'utf8' });

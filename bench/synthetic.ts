@@ -15,7 +15,7 @@ export interface SyntheticSpec {
 export const BENCH_SPEC: SyntheticSpec = { nGenes: 40_000, nGroups: 250, perGroup: 2, seed: 20261124, zeroFraction: 0.02, naFraction: 0.01 };
 
 /** mulberry32: a small seeded generator, enough for test data. */
-function rng(seed: number): () => number {
+export function rng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

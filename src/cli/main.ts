@@ -57,7 +57,7 @@ function applyExample(o: FitCliOptions, cmd: Command): void {
 }
 
 const fit = program.command('fit')
-  .description('fit y ~ fixed + (1 | group) to every gene by REML and write one row per gene')
+  .description('fit y ~ fixed + (1 | a) + ... to every gene by REML or ML and write one row per gene')
   .option('--example', 'run on the bundled example (Bottomly et al. 2011), writing genelmm-example.tsv')
   .exitOverride();
 for (const option of fitOptions()) fit.addOption(option);

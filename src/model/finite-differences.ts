@@ -1,14 +1,22 @@
 /**
  * Derivatives by central differences with Richardson extrapolation, as R's numDeriv does them (lmerTest takes the
- * Hessian of the deviance and the Jacobian of Var(β̂) this way): steps h_i = 1e-4·|x_i| (1e-4 where x_i is near
- * 0), halved levels − 1 times, the O(h²) error terms eliminated between levels.
+ * Hessian of the deviance and the Jacobian of Var(β̂) this way): steps h_i = d·|x_i| (+ 1e-4 where x_i is near 0),
+ * halved levels − 1 times, the O(h²) error terms eliminated between levels. numDeriv's d is 1e-4 for gradients
+ * and Jacobians and 0.1 for Hessians: a second difference over a step of 1e-4·|x| is lost in rounding.
  */
 
 /** numDeriv's default: 4 levels of Richardson's extrapolation. */
 export const RICHARDSON_LEVELS = 4;
 
-function stepOf(x: number): number {
-  return Math.abs(x) < 1e-4 ? 1e-4 : 1e-4 * Math.abs(x);
+/** numDeriv's relative steps: `d` of grad/jacobian, and of hessian (genD). */
+export const FIRST_DERIVATIVE_STEP = 1e-4;
+export const HESSIAN_STEP = 0.1;
+
+/** numDeriv's zero.tol = √(ε / 7e-7): below it, a coordinate gets the absolute step eps = 1e-4 added. */
+const ZERO_TOL = Math.sqrt(2.220446049250313e-16 / 7e-7);
+
+function stepOf(x: number, d: number): number {
+  return d * Math.abs(x) + (Math.abs(x) < ZERO_TOL ? 1e-4 : 0);
 }
 
 /** Richardson's extrapolation of estimates a[0..] made with steps h, h/2, h/4, … (error ∝ h²). */
@@ -21,13 +29,14 @@ function extrapolate(a: number[]): number {
 }
 
 /** [k] gradient of f at x (k = x.length); `levels` 1 is plain central differences. */
-export function gradient(f: (x: Float64Array) => number, x: ArrayLike<number>, levels = RICHARDSON_LEVELS): Float64Array {
+export function gradient(f: (x: Float64Array) => number, x: ArrayLike<number>, levels = RICHARDSON_LEVELS,
+  d = FIRST_DERIVATIVE_STEP): Float64Array {
   const k = x.length;
   const at = Float64Array.from(x);
   const g = new Float64Array(k);
   for (let i = 0; i < k; i++) {
     const estimates: number[] = [];
-    for (let level = 0, h = stepOf(x[i]); level < levels; level++, h /= 2) {
+    for (let level = 0, h = stepOf(x[i], d); level < levels; level++, h /= 2) {
       at[i] = x[i] + h;
       const up = f(at);
       at[i] = x[i] - h;
@@ -40,16 +49,16 @@ export function gradient(f: (x: Float64Array) => number, x: ArrayLike<number>, l
   return g;
 }
 
-/** [k × k] Hessian of f at x, symmetric; `fx` = f(x) when the caller has it; `levels` as for gradient. */
+/** [k × k] Hessian of f at x, symmetric; `fx` = f(x) when the caller has it; `levels` and `d` as for gradient. */
 export function hessian(f: (x: Float64Array) => number, x: ArrayLike<number>, fx = f(Float64Array.from(x)),
-  levels = RICHARDSON_LEVELS): Float64Array {
+  levels = RICHARDSON_LEVELS, d = HESSIAN_STEP): Float64Array {
   const k = x.length;
   const at = Float64Array.from(x);
   const h2 = new Float64Array(k * k);
   for (let i = 0; i < k; i++) {
     for (let j = 0; j <= i; j++) {
       const estimates: number[] = [];
-      for (let level = 0, hi = stepOf(x[i]), hj = stepOf(x[j]); level < levels; level++, hi /= 2, hj /= 2) {
+      for (let level = 0, hi = stepOf(x[i], d), hj = stepOf(x[j], d); level < levels; level++, hi /= 2, hj /= 2) {
         if (i === j) {
           at[i] = x[i] + hi;
           const up = f(at);
@@ -79,13 +88,13 @@ export function hessian(f: (x: Float64Array) => number, x: ArrayLike<number>, fx
 
 /** [m × k] Jacobian of the vector function f ([m] values) at x; `levels` as for gradient. */
 export function jacobian(f: (x: Float64Array) => Float64Array, x: ArrayLike<number>, m: number,
-  levels = RICHARDSON_LEVELS): Float64Array {
+  levels = RICHARDSON_LEVELS, d = FIRST_DERIVATIVE_STEP): Float64Array {
   const k = x.length;
   const at = Float64Array.from(x);
   const jac = new Float64Array(m * k);
   for (let i = 0; i < k; i++) {
     const estimates: Float64Array[] = [];
-    for (let level = 0, h = stepOf(x[i]); level < levels; level++, h /= 2) {
+    for (let level = 0, h = stepOf(x[i], d); level < levels; level++, h /= 2) {
       at[i] = x[i] + h;
       const up = f(at);
       at[i] = x[i] - h;

@@ -16,6 +16,11 @@ export const CPU_VS_LME4 = {
   seRel: 1e-5,
   dfRel: 1e-3,
   pRel: 1e-3,
+  /** Variance fractions against variancePartition's formulas (absolute), and their delta-method SEs (relative, numDeriv's). */
+  varPartAbs: 1e-5,
+  varPartSeRel: 1e-3,
+  /** Per-term likelihood-ratio statistics: the difference of two log-likelihoods, each within remlLogLikAbs. */
+  lrtAbs: 1e-5,
 } as const;
 
 /**

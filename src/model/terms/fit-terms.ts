@@ -61,11 +61,12 @@ export function fitTermsGene(pattern: TermsPattern, y: Float64Array, options: Te
     const start = Float64Array.from(opt.final);
     start[k] = 0;
     const fixed = Array.from({ length: K }, (_, j) => j === k);
-    const refit = minimizeTheta(f, start, fixed);
+    const refit = escapeLocalOptima(f, minimizeTheta(f, start, fixed), fixed);
     opt = { ...opt, evaluations: opt.evaluations + refit.evaluations };
     reduced[k] = refit.fmin;
     if (refit.fmin < opt.fmin) opt = { ...refit, initial: opt.initial, evaluations: opt.evaluations };
   }
+  opt = escapeLocalOptima(f, opt);
   const theta = Float64Array.from(opt.final, (t) => (t < SINGULAR_THETA ? 0 : t));
   const fmin = f(theta);
   if (!updateL(gene, theta) || !(criterionPieces(gene).r > 0)) {
@@ -108,6 +109,42 @@ export function fitTermsGene(pattern: TermsPattern, y: Float64Array, options: Te
     vpSe: fractions?.se ?? null,
     opt: { ...opt, final: theta, fmin },
   };
+}
+
+/** Values of one θ_k tried with the others at θ̂ (θ_k is σ_k / σ). */
+const THETA_PROBES = [0.03, 0.1, 0.3, 1, 3, 10];
+
+/**
+ * The likelihood of a mixed model can have several local optima, one of them often at a boundary. Each θ_k is
+ * probed along THETA_PROBES with the others at θ̂; where a probe is lower, Newton restarts from it (at most three
+ * times), and the lowest end is the fit.
+ */
+function escapeLocalOptima(f: (theta: Float64Array) => number, opt: OptSummary, fixed?: readonly boolean[]): OptSummary {
+  for (let round = 0; round < 3; round++) {
+    let best: Float64Array | undefined;
+    let fBest = opt.fmin - 1e-9 * Math.max(1, Math.abs(opt.fmin));
+    let probes = 0;
+    for (let k = 0; k < opt.final.length; k++) {
+      if (fixed?.[k]) continue;
+      for (const value of THETA_PROBES) {
+        const at = Float64Array.from(opt.final);
+        at[k] = value;
+        const v = f(at);
+        probes++;
+        if (v < fBest) {
+          fBest = v;
+          best = at;
+        }
+      }
+    }
+    const evaluations = opt.evaluations + probes;
+    if (best === undefined) return { ...opt, evaluations };
+    const restart = minimizeTheta(f, best, fixed);
+    opt = restart.fmin < opt.fmin
+      ? { ...restart, initial: opt.initial, evaluations: evaluations + restart.evaluations }
+      : { ...opt, evaluations: evaluations + restart.evaluations };
+  }
+  return opt;
 }
 
 function singularTerms(theta: Float64Array): string {

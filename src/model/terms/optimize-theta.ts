@@ -16,6 +16,10 @@ export interface OptSummary {
 }
 
 const MAX_ITERATIONS = 100;
+/** The Newton step's Hessian: one level of second differences over 1e-3·|θ|, accurate to about 1e-6 relative. */
+const NEWTON_HESSIAN_STEP = 1e-3;
+/** The longest Newton step, relative to max(1, |θ_k|). */
+const MAX_RELATIVE_STEP = 4;
 /** Stop when the Newton decrement −gᵀs falls below this (the objective is then within about half of it of the minimum). */
 const DECREMENT_TOLERANCE = 1e-11;
 
@@ -45,8 +49,12 @@ export function minimizeTheta(f: (theta: Float64Array) => number, start: ArrayLi
   let returnCode: OptSummary['returnCode'] = k === 0 ? 'converged' : 'max iterations';
   for (let iteration = 0; k > 0 && iteration < MAX_ITERATIONS; iteration++) {
     const g = gradient(fFree, x, 2);
-    const h = hessian(fFree, x, fx, 1);
+    const h = hessian(fFree, x, fx, 1, NEWTON_HESSIAN_STEP);
     const step = newtonStep(g, h, k);
+    // θ_k is a ratio of standard deviations: a step longer than its size (or 1) is cut to that, then backtracked.
+    let longest = 0;
+    for (let i = 0; i < k; i++) longest = Math.max(longest, Math.abs(step[i]) / Math.max(1, Math.abs(x[i])));
+    if (longest > MAX_RELATIVE_STEP) for (let i = 0; i < k; i++) step[i] *= MAX_RELATIVE_STEP / longest;
     let decrement = 0;
     for (let i = 0; i < k; i++) decrement -= g[i] * step[i];
     if (!(decrement > DECREMENT_TOLERANCE)) {
@@ -87,7 +95,8 @@ function newtonStep(g: Float64Array, h: Float64Array, k: number): Float64Array {
     work.set(h);
     for (let i = 0; i < k; i++) work[i * k + i] += mu;
     if (!work.every(Number.isFinite)) break;
-    if (choleskyInPlace(work, k)) {
+    // A shift that leaves H + μI barely positive definite (μ just past −λ_min) would give a huge step.
+    if (choleskyInPlace(work, k) && minPivotSquared(work, k) > 1e-6 * Math.max(scale, mu, 1e-300)) {
       const s = Float64Array.from(g, (gi) => -gi);
       choleskySolve(work, k, k, s);
       return s;
@@ -95,4 +104,10 @@ function newtonStep(g: Float64Array, h: Float64Array, k: number): Float64Array {
     if (mu > 1e12 * Math.max(scale, 1)) break;
   }
   return Float64Array.from(g, (gi) => -gi); // steepest descent where the derivatives are not finite
+}
+
+function minPivotSquared(l: Float64Array, k: number): number {
+  let min = Infinity;
+  for (let i = 0; i < k; i++) min = Math.min(min, l[i * k + i] * l[i * k + i]);
+  return min;
 }

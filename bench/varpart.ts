@@ -1,0 +1,115 @@
+/**
+ * `npm run bench -- varpart`: variance partitioning of a seeded 20,000 genes × 1,000 samples matrix (250
+ * individuals × 4 tissues, 10 batches, age), `~ Age + (1 | Individual) + (1 | Tissue) + (1 | Batch)` by ML, as
+ * variancePartition's fitExtractVarPartModel fits it. Times `genelmm fit` end to end in a fresh process, and
+ * lme4 + lmerTest + calcVarPart's formulas (bench/varpart-lmer.R) on the first 100 of the same genes when Rscript
+ * has them; writes bench/results/<date>-varpart.json.
+ */
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { headGenes, rng } from './synthetic.js';
+
+export const VARPART_FORMULA = '~ Age + (1 | Individual) + (1 | Tissue) + (1 | Batch)';
+const SPEC = { nGenes: 20_000, individuals: 250, tissues: 4, batches: 10, seed: 20261205 };
+const LMER_GENES = 100;
+
+/**
+ * Writes `<dir>/expr.tsv` and `<dir>/samples.tsv`: y = μ + γ·Age + u_individual + u_tissue + u_batch + e, the
+ * three variances and the residual's a random split of 1 per gene (a quarter of genes without a batch effect).
+ */
+function writeVarPartData(dir: string): { expr: string; samples: string } {
+  const expr = path.join(dir, 'expr.tsv');
+  const samples = path.join(dir, 'samples.tsv');
+  const stamp = path.join(dir, 'spec.json');
+  if (fs.existsSync(expr) && fs.existsSync(stamp) && fs.readFileSync(stamp, 'utf8') === JSON.stringify(SPEC)) return { expr, samples };
+  fs.mkdirSync(dir, { recursive: true });
+  const random = rng(SPEC.seed);
+  const normal = (): number => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
+  const n = SPEC.individuals * SPEC.tissues;
+  const individual = Array.from({ length: n }, (_, i) => Math.floor(i / SPEC.tissues));
+  const tissue = Array.from({ length: n }, (_, i) => i % SPEC.tissues);
+  const batch = Array.from({ length: n }, () => Math.floor(random() * SPEC.batches));
+  const age = Array.from({ length: SPEC.individuals }, () => Math.round(20 + 60 * random()));
+  const ids = Array.from({ length: n }, (_, i) => `S${String(i + 1).padStart(4, '0')}`);
+  fs.writeFileSync(samples, 'sample\tIndividual\tTissue\tBatch\tAge\n' +
+    ids.map((id, i) => `${id}\tI${individual[i] + 1}\tT${tissue[i] + 1}\tB${batch[i] + 1}\t${age[individual[i]]}\n`).join(''));
+  const out = fs.openSync(expr, 'w');
+  fs.writeSync(out, `gene\t${ids.join('\t')}\n`);
+  const ui = new Float64Array(SPEC.individuals);
+  const ut = new Float64Array(SPEC.tissues);
+  const ub = new Float64Array(SPEC.batches);
+  for (let g = 0; g < SPEC.nGenes; g++) {
+    const w = [random(), random(), random() < 0.25 ? 0 : 0.3 * random(), random()];
+    const total = w.reduce((a, b) => a + b, 0);
+    const [vi, vt, vb, ve] = w.map((x) => x / total);
+    for (let j = 0; j < ui.length; j++) ui[j] = Math.sqrt(vi) * normal();
+    for (let j = 0; j < ut.length; j++) ut[j] = Math.sqrt(vt) * normal();
+    for (let j = 0; j < ub.length; j++) ub[j] = Math.sqrt(vb) * normal();
+    const mu = 2 + 10 * random();
+    const gamma = 0.01 * normal();
+    const cells = [`G${String(g + 1).padStart(5, '0')}`];
+    for (let i = 0; i < n; i++) {
+      cells.push((mu + gamma * age[individual[i]] + ui[individual[i]] + ut[tissue[i]] + ub[batch[i]] + Math.sqrt(ve) * normal()).toFixed(4));
+    }
+    fs.writeSync(out, `${cells.join('\t')}\n`);
+  }
+  fs.closeSync(out);
+  fs.writeFileSync(stamp, JSON.stringify(SPEC));
+  return { expr, samples };
+}
+
+/** Runs the benchmark; `root` is the repository. */
+export function runVarPartBench(root: string): void {
+  const bench = path.join(root, 'bench');
+  const dir = path.join(bench, 'data', 'varpart');
+  console.log('generating the seeded 20,000 × 1,000 matrix (once) ...');
+  const data = writeVarPartData(dir);
+  let lme4: Record<string, number | string> | null = null;
+  if (spawnSync('Rscript', ['-e', 'library(lme4); library(lmerTest); library(jsonlite)']).status === 0) {
+    console.log(`lme4 + lmerTest + calcVarPart on the first ${LMER_GENES} genes ...`);
+    const small = headGenes(data.expr, LMER_GENES, path.join(dir, `head${LMER_GENES}.tsv`));
+    const out = path.join(os.tmpdir(), `genelmm-varpart-lmer-${process.pid}.json`);
+    const r = spawnSync('Rscript', [path.join(bench, 'varpart-lmer.R'), small, data.samples, VARPART_FORMULA, out], { stdio: 'inherit' });
+    if (r.status === 0) {
+      lme4 = JSON.parse(fs.readFileSync(out, 'utf8'));
+      fs.rmSync(out);
+    }
+  } else {
+    console.log('Rscript with lme4, lmerTest and jsonlite not found: skipping the lme4 comparison');
+  }
+  const summaryFile = path.join(os.tmpdir(), `genelmm-varpart-summary-${process.pid}.json`);
+  const outFile = path.join(os.tmpdir(), `genelmm-varpart-out-${process.pid}.tsv`);
+  console.log('genelmm fit --method ml ...');
+  const started = performance.now();
+  const run = spawnSync(process.execPath, [path.join(root, 'dist/src/cli/main.js'), 'fit', '--expr', data.expr, '--samples', data.samples,
+    '--formula', VARPART_FORMULA, '--method', 'ml', '--backend', 'cpu', '--out', outFile, '--summary', summaryFile],
+  { stdio: ['ignore', 'inherit', 'inherit'] });
+  const endToEndMs = performance.now() - started;
+  if (run.status !== 0) throw new Error(`genelmm fit failed with exit code ${run.status}`);
+  const summary = JSON.parse(fs.readFileSync(summaryFile, 'utf8'));
+  fs.rmSync(summaryFile);
+  fs.rmSync(outFile);
+  const fittedGenes = summary.statuses.ok + summary.statuses.singular;
+  const result = {
+    date: new Date().toISOString(),
+    benchmark: 'varpart',
+    machine: { cpu: os.cpus()[0]?.model, cores: os.availableParallelism(), memoryGB: Math.round(os.totalmem() / 2 ** 30), node: process.version },
+    backend: summary.backend,
+    sizes: { genes: summary.genes, samples: summary.samples.used, terms: summary.model.terms, formula: VARPART_FORMULA, method: 'ml' },
+    statuses: summary.statuses,
+    timingsMs: { ...summary.timings, endToEnd: Math.round(endToEndMs) },
+    msPerGene: { fit: summary.timings.fitMs / fittedGenes, endToEnd: endToEndMs / summary.genes },
+    peakRssMB: summary.peakRssMB,
+    lme4,
+    speedup: lme4 ? {
+      perGeneFit: (lme4.ms_per_gene as number) / (summary.timings.fitMs / fittedGenes),
+      perGeneEndToEnd: (lme4.ms_per_gene as number) / (endToEndMs / summary.genes),
+    } : null,
+  };
+  const name = `${result.date.slice(0, 10)}-varpart.json`;
+  fs.writeFileSync(path.join(bench, 'results', name), `${JSON.stringify(result, null, 2)}\n`);
+  console.log(JSON.stringify({ timingsMs: result.timingsMs, msPerGene: result.msPerGene, peakRssMB: result.peakRssMB, lme4, speedup: result.speedup }, null, 2));
+  console.log(`wrote bench/results/${name}`);
+}
