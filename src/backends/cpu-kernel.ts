@@ -16,9 +16,21 @@ export function storeSkipped(out: GeneResults, g: number, skipped: SkippedGene):
   out.mean[g] = skipped.mean;
 }
 
+/** Stores a gene's coefficients, [columns.length] in its pattern's order, in the run's columns `columns`. */
+function storeCoefficients(out: GeneResults, g: number, columns: Int32Array,
+  fit: Pick<GeneFit, 'beta' | 'se' | 'df' | 't' | 'p'>): void {
+  for (let a = 0; a < columns.length; a++) {
+    const k = g * out.p + columns[a];
+    out.beta[k] = fit.beta[a];
+    out.se[k] = fit.se[a];
+    out.df[k] = fit.df[a];
+    out.t[k] = fit.t[a];
+    out.pValue[k] = fit.p[a];
+  }
+}
+
 /** Stores a fitted gene; coefficients aliased on this gene's rows stay NA, as lme4 drops them. */
 export function storeFit(out: GeneResults, g: number, pattern: DesignPattern, mean: number, fit: GeneFit): void {
-  const p = out.p;
   out.status[g] = statusCode(fit.status);
   out.messages[g] = fit.message;
   out.n[g] = pattern.n;
@@ -35,14 +47,7 @@ export function storeFit(out: GeneResults, g: number, pattern: DesignPattern, me
   out.pLrt[g] = fit.pLrt;
   out.iterations[g] = fit.iterations;
   out.converged[g] = fit.converged ? 1 : 0;
-  for (let a = 0; a < pattern.p; a++) {
-    const k = g * p + pattern.columns[a];
-    out.beta[k] = fit.beta[a];
-    out.se[k] = fit.se[a];
-    out.df[k] = fit.df[a];
-    out.t[k] = fit.t[a];
-    out.pValue[k] = fit.p[a];
-  }
+  storeCoefficients(out, g, pattern.columns, fit);
 }
 
 /**
@@ -52,7 +57,7 @@ export function storeFit(out: GeneResults, g: number, pattern: DesignPattern, me
  */
 export function storeTermsFit(out: GeneResults, g: number, pattern: TermsPattern, mean: number, fit: TermsFit,
   designInterceptColumn: number): void {
-  const { p, nTerms, nFractions } = out;
+  const { nTerms, nFractions } = out;
   const K = pattern.K;
   out.status[g] = statusCode(fit.status);
   out.messages[g] = fit.message;
@@ -76,14 +81,7 @@ export function storeTermsFit(out: GeneResults, g: number, pattern: TermsPattern
     out.lrtTerms[g * nTerms + k] = fit.lrt[k];
     out.pLrtTerms[g * nTerms + k] = fit.pLrt[k];
   }
-  for (let a = 0; a < pattern.p; a++) {
-    const k = g * p + pattern.columns[a];
-    out.beta[k] = fit.beta[a];
-    out.se[k] = fit.se[a];
-    out.df[k] = fit.df[a];
-    out.t[k] = fit.t[a];
-    out.pValue[k] = fit.p[a];
-  }
+  storeCoefficients(out, g, pattern.columns, fit);
   if (fit.vp === null || fit.vpSe === null || nFractions === 0) return;
   // The fractions' order: terms, the run's non-intercept columns, the residual.
   const fractionOf = (f: number): number => {

@@ -31,22 +31,7 @@ function extrapolate(a: number[]): number {
 /** [k] gradient of f at x (k = x.length); `levels` 1 is plain central differences. */
 export function gradient(f: (x: Float64Array) => number, x: ArrayLike<number>, levels = RICHARDSON_LEVELS,
   d = FIRST_DERIVATIVE_STEP): Float64Array {
-  const k = x.length;
-  const at = Float64Array.from(x);
-  const g = new Float64Array(k);
-  for (let i = 0; i < k; i++) {
-    const estimates: number[] = [];
-    for (let level = 0, h = stepOf(x[i], d); level < levels; level++, h /= 2) {
-      at[i] = x[i] + h;
-      const up = f(at);
-      at[i] = x[i] - h;
-      const down = f(at);
-      at[i] = x[i];
-      estimates.push((up - down) / (2 * h));
-    }
-    g[i] = extrapolate(estimates);
-  }
-  return g;
+  return jacobian((at) => Float64Array.of(f(at)), x, 1, levels, d);
 }
 
 /** [k × k] Hessian of f at x, symmetric; `fx` = f(x) when the caller has it; `levels` and `d` as for gradient. */

@@ -3,18 +3,7 @@ import { describe, it } from 'node:test';
 import { choleskyInPlace, choleskyInverse } from '../../src/model/linalg.js';
 import { type Method, objective, profileBeta, termsGene, updateL } from '../../src/model/terms/criterion.js';
 import { buildTermsPattern, type TermsDesign } from '../../src/model/terms/terms-pattern.js';
-
-/** A small deterministic generator (not the model's), so the test data need no files. */
-function uniforms(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { random as uniforms } from '../io/helpers.js';
 
 /** An unbalanced design: 41 samples, an intercept and a covariate, three crossed terms of 9, 4 and 3 levels. */
 function smallDesign(): { design: TermsDesign; y: Float64Array; n: number } {

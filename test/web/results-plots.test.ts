@@ -14,9 +14,10 @@ import { type AppSession, ARTIFACTS, fit, loadFiles, openApp, skipUnlessBrowser 
 const GROUPS = 6;
 const PER_STRAIN = 2;
 const GENES = 40;
-/** Sample i: batch b(i / 4 + 1), strain A then B within each batch. */
+/** Sample i: batch b(i / 4 + 1), strain A then B within each batch, lane L(i mod 3 + 1) crossed with both. */
 const SAMPLES = Array.from({ length: GROUPS * 2 * PER_STRAIN }, (_, i) => ({
   id: `s${i + 1}`, batch: `b${Math.floor(i / (2 * PER_STRAIN)) + 1}`, strain: i % (2 * PER_STRAIN) < PER_STRAIN ? 'A' : 'B',
+  lane: `L${(i % 3) + 1}`,
 }));
 /** Ensembl-length ids, so that a label at the plot's edge would stick out if it were not kept inside. */
 const geneId = (g: number): string => `ENSMUSG${String(g + 1).padStart(11, '0')}`;
@@ -44,7 +45,7 @@ function matrix(): string {
   return `gene\t${SAMPLES.map((s) => s.id).join('\t')}\n${rows.join('\n')}\n`;
 }
 
-const SHEET = `sample\tstrain\tbatch\n${SAMPLES.map((s) => `${s.id}\t${s.strain}\t${s.batch}`).join('\n')}\n`;
+const SHEET = `sample\tstrain\tbatch\tlane\n${SAMPLES.map((s) => `${s.id}\t${s.strain}\t${s.batch}\t${s.lane}`).join('\n')}\n`;
 /** Every gene constant: nothing can be fitted. */
 const CONSTANT = `gene\t${SAMPLES.map((s) => s.id).join('\t')}\n${Array.from({ length: 5 }, (_, g) =>
   [geneId(g), ...SAMPLES.map(() => String(g + 1))].join('\t')).join('\n')}\n`;
@@ -143,6 +144,30 @@ describe('the results view of a two-strain model (headless Chromium)', skipUnles
       (c) => [...new Set(c.map((e) => e.getAttribute('fill')))]);
     assert.equal(single.length, 1, `one colour, not ${single.join(', ')}`);
     assert.match(await app.page.textContent('#plot-gene .plot-head') ?? '', /values by group$/);
+  });
+
+  it('two random terms by ML: variancePartition\'s violins and percent bars, per-term LRT p-values, vp columns', async () => {
+    await app.page.fill('#formula', '~ strain + (1 | batch) + (1 | lane)');
+    await app.page.selectOption('#method', 'ml');
+    await fit(app.page, 'cpu');
+    await app.page.selectOption('#method', 'reml');
+    const names = ['batch', 'lane', 'strainB', 'resid'];
+    assert.match(await app.page.textContent('#plot-varpart .plot-head') ?? '', /variance fractions of \d+ fitted genes/);
+    const violins = await app.page.$$eval('#plot-varpart svg g[aria-description="violins"] rect', (r) => r.map((e) => e.getAttribute('fill')));
+    assert.equal(new Set(violins).size, names.length, 'a violin per component, each in its colour');
+    assert.equal(await app.page.$$eval('#plot-varpart svg g[aria-description="boxes"] rect', (r) => r.length), names.length, 'a box in each');
+    assert.deepEqual(await app.page.$$eval('#plot-varpart svg g[aria-label="x-axis tick label"] text', (t) => t.map((e) => e.textContent)), names);
+    assert.equal(await app.page.$$eval('#plot-percent-bars svg g[aria-description="percent bars"] rect', (r) => r.length),
+      20 * names.length, 'a stacked bar for each of the 20 genes with the largest batch fraction');
+    assert.deepEqual(await app.page.$$eval('#plot-percent-bars [class$="-swatch"]', (s) => s.map((e) => e.textContent)), names);
+    assert.equal(await app.page.$('#plot-h2'), null, 'no h2 histogram with two random terms');
+    const pColumns = await app.page.$$eval('select[aria-label="p-value column"] option', (o) => o.map((e) => e.textContent));
+    assert.deepEqual(pColumns.slice(0, 2), ['p_lrt_batch', 'p_lrt_lane']);
+    const header = await app.page.$$eval('table.results thead th', (th) => th.map((e) => e.textContent));
+    for (const column of ['ml_loglik', 'sigma2_batch', 'sigma2_lane', ...names.map((n) => `vp_${n}`), ...names.map((n) => `vp_se_${n}`)]) {
+      assert.ok(header.includes(column), `column ${column} in ${header.join(' ')}`);
+    }
+    await app.page.locator('#plots').screenshot({ path: path.join(ARTIFACTS, 'web-varpart.png') });
   });
 
   it('where no gene could be fitted, each plot says so instead of drawing an empty axis', async () => {

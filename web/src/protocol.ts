@@ -1,4 +1,3 @@
-import type { ResultShape } from '../../src/results-table.js';
 /**
  * Messages between the page and the fit worker (worker.ts). The page asks; the worker answers each request
  * with its id, and streams progress and notices of the run under way.
@@ -8,11 +7,12 @@ import type { GpuRunReport } from '../../src/backends/gpu-batches.js';
 import type { FitCliOptions } from '../../src/cli/option-values.js';
 import type { FitResult } from '../../src/fit-genes.js';
 import type { TableFormat } from '../../src/io/table-format.js';
+import type { ResultShape } from '../../src/results-table.js';
 import type { GeneResults, Status } from '../../src/results.js';
 
 /** The run's options as the form holds them: the CLI's option values, as text (see toFitOptions). */
 export type FormOptions = Pick<FitCliOptions, 'transform' | 'backend' | 'levels' | 'minMean' | 'minCount' | 'minSamples' |
-  'rlrtExact' | 'bootstrap' | 'seed'>;
+  'rlrtExact' | 'bootstrap' | 'seed' | 'method' | 'varPart'>;
 
 /** What the page asks of the worker. */
 export type Request =

@@ -1,6 +1,7 @@
 /**
  * Step 2 of the page: the formula, built from the sample sheet's columns (a group for the random intercept,
- * fixed covariates with their reference levels) or typed as lme4 syntax, and the options of `genelmm fit`.
+ * fixed covariates with their reference levels) or typed as lme4 syntax (several random terms, `(1 | a/b)`), and
+ * the options of `genelmm fit`.
  * The form holds the CLI's option values as text; the worker checks them with the CLI's own rules.
  */
 import type { BackendChoice } from '../../../src/backends/backend.js';
@@ -31,6 +32,9 @@ export class ModelForm {
   private readonly minMean = h('input', { type: 'text', id: 'min-mean', placeholder: 'off' });
   private readonly minCount = h('input', { type: 'text', id: 'min-count', placeholder: 'off' });
   private readonly minSamples = h('input', { type: 'text', id: 'min-samples', placeholder: 'smallest group' });
+  private readonly method = h('select', { id: 'method' }, h('option', { value: 'reml' }, 'REML'),
+    h('option', { value: 'ml' }, 'ML (variancePartition)'));
+  private readonly varPart = h('input', { type: 'checkbox', id: 'var-part' });
   private readonly rlrt = h('input', { type: 'checkbox', id: 'rlrt-exact' });
   private readonly nsim = h('input', { type: 'text', id: 'rlrt-nsim', placeholder: '10000' });
   private readonly bootstrap = h('input', { type: 'text', id: 'bootstrap', placeholder: 'off' });
@@ -42,6 +46,8 @@ export class ModelForm {
       [h('label', { title: `genelmm fit ${flag}` }, label), h('div', {}, ...controls)];
     options.append(
       ...field('Transform', '--transform', this.transform, ' ', this.transformHint),
+      ...field('Method', '--method', this.method),
+      ...field('Variance fractions', '--var-part', this.varPart, h('span', { class: 'muted' }, ' always with two or more random terms')),
       ...field('Filter: min mean', '--min-mean', this.minMean, h('span', { class: 'muted' }, ' raw value')),
       ...field('Filter: min count', '--min-count', this.minCount, ' in at least ', this.minSamples, h('span', { class: 'muted' }, ' samples')),
       ...field('Exact RLRT p-values', '--rlrt-exact', this.rlrt, ' simulations ', this.nsim),
@@ -49,7 +55,7 @@ export class ModelForm {
       ...field('Seed', '--seed', this.seed),
       ...field('Backend', '--backend', this.backend),
     );
-    for (const control of [this.transform, this.backend, this.minMean, this.minCount, this.minSamples, this.rlrt, this.nsim,
+    for (const control of [this.transform, this.method, this.varPart, this.backend, this.minMean, this.minCount, this.minSamples, this.rlrt, this.nsim,
       this.bootstrap, this.seed]) control.addEventListener('input', () => this.onChange());
     formulaInput.addEventListener('input', () => {
       this.showPickers(this.parsed());
@@ -126,6 +132,8 @@ export class ModelForm {
       minMean: text(this.minMean),
       minCount: text(this.minCount),
       minSamples: text(this.minSamples),
+      method: this.method.value,
+      varPart: this.varPart.checked || undefined,
       rlrtExact: this.rlrt.checked ? text(this.nsim) ?? true : undefined,
       bootstrap: text(this.bootstrap),
       seed: text(this.seed),

@@ -1,6 +1,7 @@
 /**
  * The results' plots, drawn with Observable Plot as SVG: the distribution of h2, of a p-value column (and its
- * QQ plot against the uniform), a volcano plot of a coefficient, and one gene's values by group.
+ * QQ plot against the uniform), a volcano plot of a coefficient, one gene's values by group, and
+ * variancePartition's two pictures of variance fractions (violins across genes, percent bars per gene).
  */
 import * as Plot from '@observablehq/plot';
 import type { GeneView } from '../protocol.js';
@@ -145,3 +146,84 @@ export function genePlot(view: GeneView): Element {
     ],
   });
 }
+
+/** The variance fractions of one component (a random term, a coefficient, `resid`) over the fitted genes. */
+export interface FractionValues {
+  name: string;
+  values: number[];
+}
+
+/** R's quantile(type = 7) of sorted values. */
+function quantile7(sorted: Float64Array, q: number): number {
+  const h = (sorted.length - 1) * q;
+  const lo = Math.floor(h);
+  return sorted[lo] + (h - lo) * ((sorted[Math.min(lo + 1, sorted.length - 1)] ?? sorted[lo]) - sorted[lo]);
+}
+
+/**
+ * variancePartition's plotVarPart: per component, a violin of its fraction across genes (a histogram over BINS
+ * bins of [0, 1], mirrored, each scaled to its own peak) with a box plot inside (quartiles, median, whiskers to
+ * the furthest values within 1.5 IQR of the box), the components side by side.
+ */
+export function varPartViolins(fractions: FractionValues[]): Element {
+  const HALF = 0.42;
+  const bins = fractions.flatMap((f, i) => {
+    const counts = new Float64Array(BINS);
+    for (const v of f.values) counts[Math.min(BINS - 1, Math.max(0, Math.floor(v * BINS)))]++;
+    const peak = Math.max(1, ...counts);
+    return Array.from(counts, (c, b) => ({ name: f.name, x1: i - (HALF * c) / peak, x2: i + (HALF * c) / peak, y1: b / BINS, y2: (b + 1) / BINS }))
+      .filter((bin) => bin.x2 > bin.x1);
+  });
+  const boxes = fractions.map((f, i) => {
+    const sorted = Float64Array.from(f.values).sort();
+    const [q1, median, q3] = [0.25, 0.5, 0.75].map((q) => quantile7(sorted, q));
+    const reach = 1.5 * (q3 - q1);
+    const low = sorted.find((v) => v >= q1 - reach) ?? q1;
+    const high = [...sorted].reverse().find((v) => v <= q3 + reach) ?? q3;
+    return { i, name: f.name, q1, median, q3, low, high };
+  });
+  const names = fractions.map((f) => f.name);
+  return Plot.plot({
+    ...SIZE,
+    width: Math.max(380, 90 * names.length),
+    marginBottom: 60,
+    x: { domain: [-0.6, names.length - 0.4], ticks: names.map((_, i) => i), tickFormat: (i: number) => names[i] ?? '', label: null,
+      tickRotate: names.some((n) => n.length > 8) ? -25 : 0 },
+    y: { domain: [0, 1], label: 'variance explained (fraction)', grid: true },
+    color: { domain: names, range: LEVEL_COLOURS },
+    marks: [
+      Plot.rect(bins, { x1: 'x1', x2: 'x2', y1: 'y1', y2: 'y2', fill: 'name', fillOpacity: 0.45, ariaDescription: 'violins' }),
+      Plot.ruleX(boxes, { x: 'i', y1: 'low', y2: 'high', stroke: '#333', ariaDescription: 'whiskers' }),
+      Plot.rect(boxes, { x1: (d: { i: number }) => d.i - 0.08, x2: (d: { i: number }) => d.i + 0.08, y1: 'q1', y2: 'q3', fill: 'white',
+        stroke: '#333', ariaDescription: 'boxes' }),
+      Plot.ruleY(boxes, { x1: (d: { i: number }) => d.i - 0.08, x2: (d: { i: number }) => d.i + 0.08, y: 'median', stroke: '#333',
+        strokeWidth: 2, ariaDescription: 'medians' }),
+    ],
+  });
+}
+
+/** One gene's fractions, for percentBars. */
+export interface GeneFractions {
+  gene: string;
+  fractions: { name: string; value: number }[];
+}
+
+/** variancePartition's plotPercentBars: a stacked bar of the fractions of each gene, in the order given. */
+export function percentBars(genes: GeneFractions[], names: string[]): Element {
+  const rows = genes.flatMap((g) => g.fractions.map((f) => ({ gene: g.gene, name: f.name, percent: 100 * f.value })));
+  return Plot.plot({
+    ...SIZE,
+    width: 560,
+    height: Math.max(160, 18 * genes.length + 70),
+    marginLeft: 140,
+    x: { domain: [0, 100], label: 'variance explained (%)', grid: true },
+    y: { domain: genes.map((g) => g.gene), label: null },
+    color: { domain: names, range: LEVEL_COLOURS, legend: true },
+    marks: [
+      Plot.barX(rows, { y: 'gene', x: 'percent', fill: 'name', order: names, title: (d: { name: string; percent: number }) =>
+        `${d.name}: ${d.percent.toFixed(1)}%`, ariaDescription: 'percent bars' }),
+      Plot.ruleX([0]),
+    ],
+  });
+}
+

@@ -8,7 +8,9 @@ import { type GeneResults, isFitted, sliceResults, STATUSES } from '../../../src
 import { CancelledError, type FitClient } from '../fit-client.js';
 import type { GeneView, RunView } from '../protocol.js';
 import { count, duration, h } from './dom.js';
-import { genePlot, h2Histogram, pHistogram, qqPlot, smallestNonZero, type VolcanoPoint, volcanoPlot } from './plots.js';
+import {
+  genePlot, h2Histogram, percentBars, pHistogram, qqPlot, smallestNonZero, varPartViolins, type VolcanoPoint, volcanoPlot,
+} from './plots.js';
 import { displayCell, ResultsTable } from './results-table.js';
 
 /** The elements of index.html the view fills. */
@@ -58,9 +60,11 @@ export class ResultsView {
     this.drawSummary(wallMs);
     this.el.gene.hidden = true;
     const r = run.results;
-    const h2 = genes(r).filter((g) => isFitted(r, g)).map((g) => r.h2[g]);
+    const fitted = genes(r).filter((g) => isFitted(r, g));
+    const h2 = fitted.map((g) => r.h2[g]);
     this.el.plots.replaceChildren(
-      plotBox('plot-h2', 'h2 of the fitted genes', h2.length > 0 ? h2Histogram(h2) : noValues('h2')),
+      ...(run.shape.fractions.length > 0 ? varPartPlots(run, fitted)
+        : [plotBox('plot-h2', 'h2 of the fitted genes', h2.length > 0 ? h2Histogram(h2) : noValues('h2'))]),
       this.pPlots,
       this.volcano,
     );
@@ -216,4 +220,23 @@ function tableOf(run: RunView, gene?: number): [string[], Cell[][]] {
   const { columns, rows } = gene === undefined ? resultTable(geneIds, coefNames, results, shape)
     : resultTable([geneIds[gene]], coefNames, sliceResults(results, gene, gene + 1), shape);
   return [columns, rows as Cell[][]];
+}
+
+/** Genes in percentBars: the most variable in the first random term (variancePartition's usual pick). */
+const PERCENT_BAR_GENES = 20;
+
+/** The variance-fraction plots of a run with `vp_*` columns: violins across fitted genes, and percent bars. */
+function varPartPlots(run: RunView, fitted: number[]): HTMLElement[] {
+  const r = run.results;
+  const names = run.shape.fractions;
+  const at = (g: number, f: number): number => r.vp[g * r.nFractions + f];
+  const withFractions = fitted.filter((g) => names.every((_, f) => Number.isFinite(at(g, f))));
+  if (withFractions.length === 0) return [plotBox('plot-varpart', 'variance fractions', noValues('vp'))];
+  const violins = varPartViolins(names.map((name, f) => ({ name, values: withFractions.map((g) => at(g, f)) })));
+  const top = [...withFractions].sort((a, b) => at(b, 0) - at(a, 0) || a - b).slice(0, PERCENT_BAR_GENES);
+  const bars = percentBars(top.map((g) => ({ gene: run.geneIds[g], fractions: names.map((name, f) => ({ name, value: at(g, f) })) })), [...names]);
+  return [
+    plotBox('plot-varpart', `variance fractions of ${count(withFractions.length)} fitted genes`, violins),
+    plotBox('plot-percent-bars', `the ${top.length} genes with the largest ${names[0]} fraction`, bars),
+  ];
 }
