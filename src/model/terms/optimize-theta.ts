@@ -48,7 +48,7 @@ export function minimizeTheta(f: (theta: Float64Array) => number, start: ArrayLi
   let fx = fFree(x);
   let returnCode: OptSummary['returnCode'] = k === 0 ? 'converged' : 'max iterations';
   for (let iteration = 0; k > 0 && iteration < MAX_ITERATIONS; iteration++) {
-    const g = gradient(fFree, x, 2);
+    const g = gradient(fFree, x, 1);
     const h = hessian(fFree, x, fx, 1, NEWTON_HESSIAN_STEP);
     const step = newtonStep(g, h, k);
     // θ_k is a ratio of standard deviations: a step longer than its size (or 1) is cut to that, then backtracked.
