@@ -48,6 +48,9 @@ interface RefCase {
 /** vp_se of a term genelmm fits at θ_k = 0 (its SE 0) against lme4's, which stops at θ_k up to about 1e-4. */
 const SINGULAR_VP_SE_ABS = 1e-3;
 
+/** Column prefixes of the quantities compared, longest first (vp_se_ before vp_). */
+const QUANTITIES = ['vp_se', 'p_lrt', 'n_levels', 'sigma2', 'beta', 'se', 'df', 'p', 'vp', 'lrt'];
+
 const files = fs.readdirSync(DIR).filter((f) => /\.(reml|ml|lm)\.json$/.test(f)).sort();
 
 /** Relative difference with an absolute floor. */
@@ -63,6 +66,8 @@ describe('several random terms, REML and ML, and lm: against lme4/lmerTest and v
 
   const earlyStops: string[] = [];
   const flatOptima: string[] = [];
+  /** The largest deviation from the reference per method and quantity, over the genes compared in full. */
+  const largest = new Map<string, { deviation: number; where: string }>();
   for (const file of files) {
     const ref: RefCase = JSON.parse(fs.readFileSync(path.join(DIR, file), 'utf8'));
     const method: Method = ref.method === 'reml' ? 'reml' : 'ml';
@@ -109,9 +114,16 @@ describe('several random terms, REML and ML, and lm: against lme4/lmerTest and v
           continue;
         }
         const problems: string[] = [];
+        const seen: [string, number][] = [[`${method}_loglik (abs)`, Math.abs(loglik - expected.loglik)]];
         const check = (what: string, actual: number, wanted: number | null | undefined, rel: number, floor: number): void => {
           if (wanted === null || wanted === undefined) return;
           if (!close(actual, wanted, rel, floor)) problems.push(`${where} ${what}: ${actual}, reference ${wanted}`);
+          const quantity = QUANTITIES.find((q) => what.startsWith(`${q}_`)) ?? what;
+          const absolute = quantity === 'vp' || quantity === 'lrt';
+          // Relative deviations of values within the absolute floor (a σ² of 0 against lme4's 1e-10) say nothing.
+          if (absolute || Math.abs(wanted) > Math.max(floor, 0) && wanted !== 0) {
+            seen.push([`${quantity} (${absolute ? 'abs' : 'rel'})`, Math.abs(actual - wanted) / (absolute ? 1 : Math.abs(wanted))]);
+          }
         };
         for (const [term, v] of Object.entries(expected.sigma2 ?? {})) {
           check(`sigma2_${term}`, cell(`sigma2_${term}`), v, TOL.estimateRel, TOL.estimateAbsFloor * varY);
@@ -159,6 +171,10 @@ describe('several random terms, REML and ML, and lm: against lme4/lmerTest and v
             atZero ? SINGULAR_VP_SE_ABS : TOL.varPartAbs);
         }
         failures.push(...problems);
+        for (const [quantity, deviation] of seen) {
+          const key = `${ref.method} ${quantity}`;
+          if (!(deviation <= (largest.get(key)?.deviation ?? -1))) largest.set(key, { deviation, where });
+        }
       }
       assert.deepEqual(failures, [], `${failures.length} disagreement(s):\n${failures.join('\n')}`);
     });
@@ -166,6 +182,7 @@ describe('several random terms, REML and ML, and lm: against lme4/lmerTest and v
 
   it("lists the genes where lme4 stopped before the optimum, or at another point of a flat one", (t) => {
     t.diagnostic(`early stops: ${earlyStops.length === 0 ? 'none' : earlyStops.join('; ')}`);
+    for (const [key, { deviation, where }] of [...largest].sort()) t.diagnostic(`largest deviation, ${key}: ${deviation.toExponential(2)} (${where})`);
     t.diagnostic(`flat optima (estimates past rel 1e-5, likelihood at least lme4's): ${flatOptima.length === 0 ? 'none' : flatOptima.join('; ')}`);
   });
 });
