@@ -168,6 +168,24 @@ describe('the results view of a two-strain model (headless Chromium)', skipUnles
       assert.ok(header.includes(column), `column ${column} in ${header.join(' ')}`);
     }
     await app.page.locator('#plots').screenshot({ path: path.join(ARTIFACTS, 'web-varpart.png') });
+    // The gene view: faceted by the term with fewest levels (lane, 3), coloured by the other (batch, 6).
+    await app.page.click('table.results tbody tr[data-row="0"]');
+    await app.page.waitForSelector('#plot-gene svg g[aria-description="samples"] circle');
+    assert.equal(await app.page.textContent('#plot-gene .plot-head'), `${geneId(0)}: values by lane and batch`);
+    const points = await app.page.$$eval('#plot-gene svg g[aria-description="samples"] circle',
+      (circles) => circles.map((c) => ({ fill: c.getAttribute('fill'), title: c.querySelector('title')?.textContent ?? '' })));
+    assert.equal(points.length, SAMPLES.length, 'a point per sample');
+    const fillOf = new Map<string, Set<string | null>>();
+    for (const { fill, title } of points) {
+      const sample = SAMPLES.find((s) => s.id === title)!;
+      fillOf.set(sample.batch, (fillOf.get(sample.batch) ?? new Set()).add(fill));
+    }
+    assert.equal(fillOf.size, GROUPS);
+    assert.ok([...fillOf.values()].every((f) => f.size === 1), 'each batch in one colour');
+    assert.equal(new Set([...fillOf.values()].map((f) => [...f][0])).size, GROUPS, 'the batches in different colours');
+    assert.deepEqual(await app.page.$$eval('#plot-gene svg g[aria-label="fx-axis tick label"] text', (t) => t.map((e) => e.textContent)),
+      ['L1', 'L2', 'L3']);
+    await app.page.locator('#gene').screenshot({ path: path.join(ARTIFACTS, 'web-gene-terms.png') });
   });
 
   it('where no gene could be fitted, each plot says so instead of drawing an empty axis', async () => {

@@ -83,6 +83,12 @@ export interface GeneView {
    */
   points: { sample: string; group: string; level?: string; value: number }[];
   groups: { group: string; n: number; observed: number; fitted: number }[];
+  /**
+   * With two or more random terms: the term whose levels facet the plot (the one with fewest levels) and the
+   * term that colours the samples (the next, when it has few enough levels to tell apart); `group` of a point is
+   * then its facet level and `level` its colour level, and `groups` holds no fitted means.
+   */
+  terms?: { facet: { name: string; levels: string[] }; colour?: { name: string; levels: string[] } };
 }
 
 /** What a request resolves to. */

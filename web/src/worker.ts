@@ -9,6 +9,7 @@ import type { ExpressionMatrix, SampleSheet } from '../../src/io/types.js';
 import { columnLevels, rName } from '../../src/model/design.js';
 import { groupMeans } from '../../src/model/group-means.js';
 import { GenePreparer } from '../../src/model/prepare.js';
+import { buildTermsPattern } from '../../src/model/terms/terms-pattern.js';
 import { looksLikeCounts } from '../../src/model/transform.js';
 import { STATUSES } from '../../src/results.js';
 import { firstFixedFactor, type FixedFactor } from './fixed-factor.js';
@@ -123,8 +124,8 @@ function geneView(fit: FitResult, m: ExpressionMatrix, factor: FixedFactor | und
   const r = fit.results;
   const status = STATUSES[r.status[g]];
   const fixed = factor && { name: factor.name, levels: factor.levels };
-  // The group means are the one-intercept model's; other models show no gene view yet.
-  if (design.randomTerms.length !== 1) return { gene: fit.geneIds[g], status, factor: fixed, points: [], groups: [] };
+  if (design.randomTerms.length >= 2) return termsGeneView(fit, m, g);
+  if (design.randomTerms.length === 0) return { gene: fit.geneIds[g], status, factor: fixed, points: [], groups: [] };
   const prepared = new GenePreparer(fit.context).prepare(m.values.subarray(g * m.nSamples, (g + 1) * m.nSamples));
   if (prepared.status !== 'ready' || (status !== 'ok' && status !== 'singular')) {
     return { gene: fit.geneIds[g], status, factor: fixed, points: [], groups: [] };
@@ -144,6 +145,32 @@ function geneView(fit: FitResult, m: ExpressionMatrix, factor: FixedFactor | und
   const level = new Map(design.randomTerms[0].levels.map((l, k) => [l, k]));
   groups.sort((a, b) => level.get(a.group)! - level.get(b.group)!);
   return { gene: fit.geneIds[g], status, factor: fixed, points, groups };
+}
+
+/** Terms the gene view colours by: more levels than this are not told apart by colour. */
+const MAX_COLOUR_LEVELS = 9;
+
+/**
+ * Gene g's values under a model with two or more random terms, faceted by the term with fewest levels and coloured
+ * by the next (see GeneView.terms), prepared again exactly as the fit prepared it.
+ */
+function termsGeneView(fit: FitResult, m: ExpressionMatrix, g: number): GeneView {
+  const { design } = fit.context;
+  const status = STATUSES[fit.results.status[g]];
+  const [facet, colour] = [...design.randomTerms].sort((a, b) => a.levels.length - b.levels.length);
+  const terms = {
+    facet: { name: facet.name, levels: facet.levels },
+    colour: colour.levels.length <= MAX_COLOUR_LEVELS ? { name: colour.name, levels: colour.levels } : undefined,
+  };
+  const prepared = new GenePreparer(fit.context, buildTermsPattern).prepare(m.values.subarray(g * m.nSamples, (g + 1) * m.nSamples));
+  if (prepared.status !== 'ready' || (status !== 'ok' && status !== 'singular')) {
+    return { gene: fit.geneIds[g], status, points: [], groups: [], terms };
+  }
+  const points = Array.from(prepared.y, (value, i) => {
+    const row = prepared.pattern.rows[i];
+    return { sample: design.sampleIds[row], group: facet.levels[facet.codes[row]], level: terms.colour && colour.levels[colour.codes[row]], value };
+  });
+  return { gene: fit.geneIds[g], status, points, groups: [], terms };
 }
 
 function errorView(error: unknown): ErrorView {

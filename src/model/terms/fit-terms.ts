@@ -91,7 +91,7 @@ export function fitTermsGene(pattern: TermsPattern, y: Float64Array, options: Te
   const h2 = K === 1 ? h2WithSe(theta[0], varparCov) : { value: NaN, se: NaN };
   return {
     status: singular ? 'singular' : 'ok',
-    message: singular ? `boundary fit: ${singularTerms(theta)} estimated as 0 (lme4 isSingular)` : null,
+    message: singular ? `boundary fit: ${singularTerms(theta, pattern.termNames)} estimated as 0 (lme4 isSingular)` : null,
     theta,
     sigma2: Float64Array.from(theta, (tk) => tk * tk * sigma2E * scale * scale),
     sigma2E: sigma2E * scale * scale,
@@ -147,9 +147,10 @@ function escapeLocalOptima(f: (theta: Float64Array) => number, opt: OptSummary, 
   return opt;
 }
 
-function singularTerms(theta: Float64Array): string {
-  const zero = Array.from(theta, (t, k) => (t === 0 ? k + 1 : -1)).filter((k) => k > 0);
-  return theta.length === 1 ? 'the group variance is' : `the variance of term(s) ${zero.join(', ')} is`;
+function singularTerms(theta: Float64Array, names: string[]): string {
+  const zero = names.filter((_, k) => theta[k] === 0);
+  if (theta.length === 1) return 'the group variance is';
+  return zero.length > 1 ? `the variances of ${zero.join(' and ')} are` : `the variance of ${zero[0]} is`;
 }
 
 /**

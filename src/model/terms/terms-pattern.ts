@@ -31,8 +31,9 @@ export interface TermsPattern {
   q2: number;
   /** [q2] term (1..K−1) of each indicator column. */
   termOfColumn: Int32Array;
-  /** [K] levels with data of each term. */
+  /** [K] levels with data of each term, and its name (lme4's VarCorr name). */
   nLevels: Int32Array;
+  termNames: string[];
   /** Observations used, and [n] their rows of the design. */
   n: number;
   rows: Int32Array;
@@ -86,7 +87,7 @@ export function buildTermsPattern(design: TermsDesign, rows: Int32Array): TermsP
     interceptColumn: intercept < 0 ? -1 : q2 + intercept,
     coefNames: [...Array.from(termOfColumn, (k) => `(${design.randomTerms[k].name})`), ...coefNames],
   };
-  return { base, K, q2, termOfColumn, nLevels, n, rows, p, columns, coefNames, xCov: populationCovariance(x, n, pAll, columns) };
+  return { base, K, q2, termOfColumn, nLevels, termNames: design.randomTerms.map((t) => t.name), n, rows, p, columns, coefNames, xCov: populationCovariance(x, n, pAll, columns) };
 }
 
 /** [p × p] covariance, dividing by n, of the columns `columns` of the [n × width] matrix x. */

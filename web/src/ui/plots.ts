@@ -1,6 +1,7 @@
 /**
  * The results' plots, drawn with Observable Plot as SVG: the distribution of h2, of a p-value column (and its
- * QQ plot against the uniform), a volcano plot of a coefficient, one gene's values by group, and
+ * QQ plot against the uniform), a volcano plot of a coefficient, one gene's values by group (or by two random
+ * terms), and
  * variancePartition's two pictures of variance fractions (violins across genes, percent bars per gene).
  */
 import * as Plot from '@observablehq/plot';
@@ -227,3 +228,35 @@ export function percentBars(genes: GeneFractions[], names: string[]): Element {
   });
 }
 
+
+/**
+ * One gene's values under a model with several random terms: a facet per level of one term, the samples coloured
+ * by the level of another (side by side within the facet), and each cell's observed mean as a grey tick.
+ */
+export function termsGenePlot(view: GeneView): Element {
+  const { facet, colour } = view.terms!;
+  const cells = new Map<string, { group: string; level: string; sum: number; n: number }>();
+  for (const p of view.points) {
+    const key = `${p.group}\u0000${p.level ?? ''}`;
+    const cell = cells.get(key) ?? { group: p.group, level: p.level ?? '', sum: 0, n: 0 };
+    cell.sum += p.value;
+    cell.n++;
+    cells.set(key, cell);
+  }
+  const means = [...cells.values()].map((c) => ({ group: c.group, level: c.level, observed: c.sum / c.n }));
+  const rotate = facet.levels.some((l) => l.length > 4);
+  return Plot.plot({
+    ...SIZE,
+    width: 560,
+    marginBottom: rotate ? 60 : 36,
+    fx: { domain: facet.levels, label: facet.name, axis: 'bottom', padding: 0.1, tickRotate: rotate ? -30 : 0 },
+    x: { axis: null, domain: colour ? colour.levels : [''], padding: 0.4 },
+    y: { label: `${view.gene} (transformed)`, grid: true },
+    color: colour && { domain: colour.levels, range: LEVEL_COLOURS, legend: true, label: colour.name },
+    marks: [
+      Plot.dot(view.points, { fx: 'group', x: (d: GeneView['points'][number]) => d.level ?? '', y: 'value', r: 2.5,
+        fill: colour ? 'level' : ACCENT, fillOpacity: 0.75, title: 'sample', ariaDescription: 'samples' }),
+      Plot.tickY(means, { fx: 'group', x: 'level', y: 'observed', stroke: '#777', strokeDasharray: '3,2', ariaDescription: 'observed means' }),
+    ],
+  });
+}

@@ -9,7 +9,7 @@ import { CancelledError, type FitClient } from '../fit-client.js';
 import type { GeneView, RunView } from '../protocol.js';
 import { count, duration, h } from './dom.js';
 import {
-  genePlot, h2Histogram, percentBars, pHistogram, qqPlot, smallestNonZero, varPartViolins, type VolcanoPoint, volcanoPlot,
+  genePlot, h2Histogram, percentBars, termsGenePlot, pHistogram, qqPlot, smallestNonZero, varPartViolins, type VolcanoPoint, volcanoPlot,
 } from './plots.js';
 import { displayCell, ResultsTable } from './results-table.js';
 
@@ -156,7 +156,8 @@ export class ResultsView {
     const row = rows[0];
     const details = h('dl', {}, ...columns.flatMap((c, k) => [h('dt', {}, c), h('dd', {}, displayCell(row[k]))]));
     this.el.gene.replaceChildren(
-      h('div', { class: 'plot', id: 'plot-gene' }, plotHead(`${view.gene}: values by group${view.factor ? ` and ${view.factor.name}` : ''}`),
+      view.terms ? termsGeneBox(view) : h('div', { class: 'plot', id: 'plot-gene' },
+        plotHead(`${view.gene}: values by group${view.factor ? ` and ${view.factor.name}` : ''}`),
         view.points.length > 0 ? genePlot(view) : h('p', { class: 'muted' }, `not fitted: ${view.status}`),
         h('div', { class: 'muted' }, 'red: fitted group mean x̄ᵀβ̂ + û (lme4\'s fitted(), averaged per group); grey dashes: observed mean')),
       h('div', { class: 'plot' }, plotHead('Its row'), details),
@@ -188,6 +189,15 @@ function zeroNote(p: number[]): HTMLElement | null {
 }
 
 /** A plot's place when no gene has a value to draw (every gene constant or filtered, say): a message, no axes. */
+/** The gene view of a model with several random terms: faceted by one term, coloured by another. */
+function termsGeneBox(view: GeneView): HTMLElement {
+  const { facet, colour } = view.terms!;
+  return h('div', { class: 'plot', id: 'plot-gene' },
+    plotHead(`${view.gene}: values by ${facet.name}${colour ? ` and ${colour.name}` : ''}`),
+    view.points.length > 0 ? termsGenePlot(view) : h('p', { class: 'muted' }, `not fitted: ${view.status}`),
+    h('div', { class: 'muted' }, 'grey dashes: observed mean of each cell'));
+}
+
 function noValues(column: string): HTMLElement {
   return h('p', { class: 'plot-empty' }, `no gene has a value of ${column}`);
 }
