@@ -1,5 +1,5 @@
 /**
- * Cost of the parametric bootstrap (`--bootstrap`, src/bootstrap.ts) on the benchmark design (n = 500 samples,
+ * Cost of the parametric bootstrap (`--bootstrap`, src/simulation/bootstrap.ts) on the benchmark design (n = 500 samples,
  * 250 individuals × 2, `~ treatment + age + (1 | individual)`), single-threaded f64 CPU: the first GENES genes of
  * bench/data/expr.tsv (made by `npm run bench`), B replicates each, through fitGenes as the CLI runs it, then one
  * gene's replicates split into their steps (draw y*, sufficient statistics, λ search, profile); then the same
@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { bootstrapModel, bootstrapWork, drawReplicate } from '../src/bootstrap.js';
+import { bootstrapModel, bootstrapWork, drawReplicate } from '../src/simulation/bootstrap.js';
 import { fitGenes } from '../src/fit-genes.js';
 import { readMatrix, readSampleSheet } from '../src/io/read-files.js';
 import { computeGeneStats } from '../src/model/gene-stats.js';

@@ -1,5 +1,5 @@
 /**
- * Time of the exact-RLRT null simulation (src/stats/rlrt-null.ts) on designs with n = 500 samples in K = 250
+ * Time of the exact-RLRT null simulation (src/model/inference/rlrt-null.ts) on designs with n = 500 samples in K = 250
  * groups, single-threaded f64 CPU: the eigenvalues once, then 10,000 simulations. Writes
  * bench/results/<date>-rlrt-null.json and prints a table. Run: `npx tsc -p tsconfig.json && node dist/bench/rlrt-null.js`.
  *
@@ -17,7 +17,7 @@ import { parseSampleSheet } from '../src/io/sample-sheet.js';
 import { buildDesign } from '../src/model/design.js';
 import { parseFormula } from '../src/model/formula.js';
 import { buildPattern } from '../src/model/pattern.js';
-import { rlrtEigenvalues, rlrtLambdaGrid, rlrtNullSetup, simulateRlrtNull } from '../src/stats/rlrt-null.js';
+import { rlrtEigenvalues, rlrtLambdaGrid, rlrtNullSetup, simulateRlrtNull } from '../src/model/inference/rlrt-null.js';
 
 const NSIM = 10000;
 const SEED = 20261124;

@@ -9,11 +9,11 @@ import { designInsufficiency, type FitContext, type GeneFilters, modelChoice, si
 import { UsageError } from './errors.js';
 import type { Method } from './model/terms/criterion.js';
 import { librarySizes, looksLikeCounts, type Transform } from './model/transform.js';
-import { countStatuses, finishResults, type GeneResults, type Status } from './results.js';
-import { exactRlrtPValues } from './rlrt-exact.js';
-import { parametricBootstrap } from './bootstrap.js';
+import { countStatuses, finishResults, type GeneResults, type Status } from './results/gene-results.js';
+import { exactRlrtPValues } from './simulation/rlrt-exact.js';
+import { parametricBootstrap } from './simulation/bootstrap.js';
 import type { Table } from './io/table-format.js';
-import { type ResultShape, resultTable } from './results-table.js';
+import { type ResultShape, resultTable } from './results/results-table.js';
 
 /** Options of fitGenes; every field has the CLI's default. */
 export interface FitOptions extends DesignOptions, GeneFilters {

@@ -16,5 +16,5 @@ export type { ExpressionMatrix, SampleSheet } from './io/types.js';
 export { InputError, UsageError } from './errors.js';
 export { parseFormula, type Formula } from './model/formula.js';
 export { TRANSFORMS, type Transform } from './model/transform.js';
-export { STATUSES, type Status, type GeneResults } from './results.js';
-export { resultColumns } from './results-table.js';
+export { STATUSES, type Status, type GeneResults } from './results/gene-results.js';
+export { resultColumns } from './results/results-table.js';

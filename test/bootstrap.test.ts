@@ -1,5 +1,5 @@
 /**
- * `--bootstrap B` (issue #4 part 3): the parametric bootstrap of src/bootstrap.ts through fitGenes. Replicates
+ * `--bootstrap B` (issue #4 part 3): the parametric bootstrap of src/simulation/bootstrap.ts through fitGenes. Replicates
  * are reproducible from the seed, one replicate's y* is recomputed here draw by draw from the Philox stream's
  * addresses and refitted independently, the intervals cover the true h2 of simulated genes about 95% of the time,
  * and the columns appear only with the option, for singular genes too.
@@ -8,14 +8,14 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { bootstrapModel, bootstrapReplicate, bootstrapWork, BOOTSTRAP_PROBS } from '../src/bootstrap.js';
+import { bootstrapModel, bootstrapReplicate, bootstrapWork, BOOTSTRAP_PROBS } from '../src/simulation/bootstrap.js';
 import { fitGenes, fitTable, type FitResult } from '../src/fit-genes.js';
 import type { ExpressionMatrix } from '../src/io/types.js';
 import { computeGeneStats } from '../src/model/gene-stats.js';
 import { searchLambda } from '../src/model/lambda-search.js';
 import { GenePreparer, type ReadyGene } from '../src/model/prepare.js';
 import { profileAt } from '../src/model/reml.js';
-import { type GeneResults, statusCode } from '../src/results.js';
+import { type GeneResults, statusCode } from '../src/results/gene-results.js';
 import { bootstrapNormalAt, philoxKey } from '../src/stats/philox.js';
 import { quantileType7 } from '../src/stats/quantile.js';
 import { FIXTURES_LME4, loadCase, REPO_ROOT } from './helpers/cases.js';

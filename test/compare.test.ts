@@ -1,8 +1,8 @@
 /** compareResults (genelmm compare's judgement): what counts as agreement between two fits of the same genes. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { compareResults } from '../src/compare.js';
-import { allocateResults, type GeneResults, statusCode } from '../src/results.js';
+import { compareResults } from '../src/results/compare.js';
+import { allocateResults, type GeneResults, statusCode } from '../src/results/gene-results.js';
 
 /** One fitted gene (status ok, intercept only) whose σ²s are `sigma2`, everything else equal on both sides. */
 function oneGene(sigma2: number): GeneResults {

@@ -1,7 +1,7 @@
-import type { BootstrapReport } from '../bootstrap.js';
+import type { BootstrapReport } from '../simulation/bootstrap.js';
 import type { DesignPattern } from '../model/pattern.js';
 import type { FitContext } from '../model/prepare.js';
-import type { GeneResults } from '../results.js';
+import type { GeneResults } from '../results/gene-results.js';
 
 /** Names accepted by `--backend`. */
 export const BACKEND_NAMES = ['auto', 'webgpu', 'gpujs', 'cpu'] as const;

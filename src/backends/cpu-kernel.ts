@@ -4,7 +4,7 @@ import type { DesignPattern } from '../model/pattern.js';
 import { type FitContext, GenePreparer, modelChoice, type SkippedGene } from '../model/prepare.js';
 import { fitTermsGene, type TermsFit } from '../model/terms/fit-terms.js';
 import { buildTermsPattern, type TermsPattern } from '../model/terms/terms-pattern.js';
-import { allocateResults, type GeneResults, statusCode } from '../results.js';
+import { allocateResults, type GeneResults, statusCode } from '../results/gene-results.js';
 
 /** Stores a gene that was not fitted: its status, reason and counts; every estimate stays NA. */
 export function storeSkipped(out: GeneResults, g: number, skipped: SkippedGene): void {

@@ -5,7 +5,7 @@
  */
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
-import type { GeneResults } from '../results.js';
+import type { GeneResults } from '../results/gene-results.js';
 import type { FitJob } from './backend.js';
 import type { BlockTask, WorkerSetup } from './cpu-worker.js';
 

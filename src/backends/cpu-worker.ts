@@ -1,7 +1,7 @@
 /** Worker thread of the CPU backend: fits the blocks of genes it is sent with the f64 kernel. */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { FitContext } from '../model/prepare.js';
-import { transferables } from '../results.js';
+import { transferables } from '../results/gene-results.js';
 import { fitBlockCpu, runPreparer } from './cpu-kernel.js';
 
 /** What every worker gets once: the run's context and the whole matrix, in shared memory. */

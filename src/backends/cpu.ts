@@ -1,4 +1,4 @@
-import { copyResults, type GeneResults } from '../results.js';
+import { copyResults, type GeneResults } from '../results/gene-results.js';
 import type { Backend, BackendDescription, FitJob } from './backend.js';
 import { allocateRunResults, fitBlockCpu, runPreparer } from './cpu-kernel.js';
 import { cpuModel, runWorkerPool } from './cpu-threads.js';

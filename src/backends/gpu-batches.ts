@@ -3,7 +3,7 @@ import type { AdapterReport } from '../gpu/device.js';
 import { fitGene } from '../model/fit-gene.js';
 import { computeGeneStats } from '../model/gene-stats.js';
 import type { GenePreparer, ReadyGene } from '../model/prepare.js';
-import { copyResults, type GeneResults } from '../results.js';
+import { copyResults, type GeneResults } from '../results/gene-results.js';
 import type { FitJob } from './backend.js';
 import { fitBlockCpu, storeFit, storeSkipped } from './cpu-kernel.js';
 

@@ -5,7 +5,7 @@ import type { DesignPattern } from '../model/pattern.js';
 import { GenePreparer } from '../model/prepare.js';
 import { spectralGene, spectralResidual, type SpectralGene } from '../model/spectral.js';
 import { momentLambda } from '../model/starting-values.js';
-import { allocateResults, type GeneResults } from '../results.js';
+import { allocateResults, type GeneResults } from '../results/gene-results.js';
 import { type AdapterReport, describeAdapter, type GpuUnavailable } from '../gpu/device.js';
 import { finishGpuFit } from '../gpu/host-finish.js';
 import { DEFAULT_BATCH_GENES, planBatchesOf } from '../gpu/plan.js';

@@ -5,12 +5,12 @@ import { fitGene } from '../model/fit-gene.js';
 import { computeGeneStats, yScaleOf } from '../model/gene-stats.js';
 import type { DesignPattern } from '../model/pattern.js';
 import { type FitContext, GenePreparer, type ReadyGene } from '../model/prepare.js';
-import { allocateResults, copyResults, type GeneResults } from '../results.js';
+import { allocateResults, copyResults, type GeneResults } from '../results/gene-results.js';
 import type { Backend, BackendDescription, FitJob } from './backend.js';
 import { fitBlockCpu, storeFit } from './cpu-kernel.js';
 import { emptyRunReport, genesForDevice, type GpuBatchOptions, type GpuRunReport, type HostBatch, runGpuBatches } from './gpu-batches.js';
 import { type AdapterReport, acquireGpu, describeAdapter, type GpuContext, type GpuUnavailable } from '../gpu/device.js';
-import { assertReplicates, type BootstrapReport, parametricBootstrap } from '../bootstrap.js';
+import { assertReplicates, type BootstrapReport, parametricBootstrap } from '../simulation/bootstrap.js';
 import { bootstrapOnGpu, type GpuBootstrapReport } from '../gpu/bootstrap.js';
 import { type DesignScaling, encodeFitPrograms, uploadFitConstants } from '../gpu/fit-programs.js';
 import { MISSING_F32 } from '../gpu/gene-stats.js';
@@ -18,7 +18,7 @@ import { finishGpuFit, hostStats, type PackedColumn } from '../gpu/host-finish.j
 import { bytesPerGene, type BatchShape, planBatches } from '../gpu/plan.js';
 import { SEARCH_OUT, SEARCH_OUT_STRIDE } from '../gpu/reml-search.js';
 import { RLRT_NULL_MAX_J, simulateRlrtNullGpu } from '../gpu/rlrt-null.js';
-import { rlrtEigenvalues, rlrtLambdaGrid, rlrtNullSetup, simulatePatternRlrtNull } from '../stats/rlrt-null.js';
+import { rlrtEigenvalues, rlrtLambdaGrid, rlrtNullSetup, simulatePatternRlrtNull } from '../model/inference/rlrt-null.js';
 
 /** Bytes per gene of the GPU's h2 interval (lo, hi, f32). */
 const INTERVAL_BYTES = 8;

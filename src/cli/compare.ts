@@ -1,4 +1,4 @@
-import { compareResults, type Comparison, formatComparison } from '../compare.js';
+import { compareResults, type Comparison, formatComparison } from '../results/compare.js';
 import { UsageError } from '../errors.js';
 import { fitGenes } from '../fit-genes.js';
 import { readMatrix } from '../io/read-files.js';

@@ -7,7 +7,7 @@ import { UsageError } from '../errors.js';
 import type { FitOptions } from '../fit-genes.js';
 import { METHODS, type Method } from '../model/terms/criterion.js';
 import { parseTransform } from '../model/transform.js';
-import { RLRT_EXACT_DEFAULT_NSIM } from '../rlrt-exact.js';
+import { RLRT_EXACT_DEFAULT_NSIM } from '../simulation/rlrt-exact.js';
 import { philoxKey } from '../stats/philox.js';
 
 /** Output formats of `--format`. */

@@ -1,6 +1,6 @@
 import { Option } from 'commander';
 import { BACKEND_NAMES } from '../backends/backend.js';
-import { RLRT_EXACT_DEFAULT_NSIM } from '../rlrt-exact.js';
+import { RLRT_EXACT_DEFAULT_NSIM } from '../simulation/rlrt-exact.js';
 
 /** The options shared by `fit` and `compare`, in the order `--help` lists them. */
 export function fitOptions(): Option[] {

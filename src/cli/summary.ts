@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { BackendDescription } from '../backends/backend.js';
 import type { GpuRunReport } from '../backends/gpu-batches.js';
 import type { FitResult } from '../fit-genes.js';
-import type { Status } from '../results.js';
+import type { Status } from '../results/gene-results.js';
 import { PACKAGE_ROOT } from '../package-root.js';
 
 /** The run summary of SPEC §5: on stderr, and as JSON with `--summary FILE`. */

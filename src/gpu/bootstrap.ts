@@ -1,12 +1,13 @@
 /// <reference types="@webgpu/types" />
 import { bootstrapGeneOnCpu, type BootstrapModel, bootstrapModelOf, type BootstrapReport, bootstrapReplicate,
-  bootstrapScratch, bootstrapWork, storeBootstrapIntervals } from '../bootstrap.js';
+  bootstrapScratch, bootstrapWork, storeBootstrapIntervals } from '../simulation/bootstrap.js';
 import { errorText } from '../errors.js';
 import { UPPER_LAMBDA } from '../model/lambda-search.js';
 import { groupSizeRange } from '../model/design.js';
-import { type FitContext, fittedGenes } from '../model/prepare.js';
+import type { FitContext } from '../model/prepare.js';
+import { fittedGenes } from '../simulation/fitted-genes.js';
 import { profileAt } from '../model/reml.js';
-import type { GeneResults } from '../results.js';
+import type { GeneResults } from '../results/gene-results.js';
 import { philoxKey } from '../stats/philox.js';
 import type { GpuContext } from './device.js';
 import { encodeFitPrograms, uploadFitConstants } from './fit-programs.js';
@@ -58,7 +59,7 @@ interface GeneModel {
 }
 
 /**
- * The parametric bootstrap of parametricBootstrap (src/bootstrap.ts) with the replicates drawn and refitted on
+ * The parametric bootstrap of parametricBootstrap (src/simulation/bootstrap.ts) with the replicates drawn and refitted on
  * the GPU: the same Philox draws, then the same six fit programs as the fit itself (encodeFitPrograms) on
  * (gene, replicate) columns, finished on the host in f64 as the fit is (hostStats, polishLambda, profileAt); a
  * column that fails the fit's f64 checks is refitted on the CPU from the same draws (bootstrapReplicate). When the

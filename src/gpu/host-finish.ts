@@ -3,7 +3,7 @@ import type { GeneStats } from '../model/gene-stats.js';
 import { SINGULAR_THETA } from '../model/lambda-search.js';
 import type { DesignPattern } from '../model/pattern.js';
 import { remlCriterion, remlDerivatives, remlScore } from '../model/reml.js';
-import { confirmedInterval } from '../stats/h2-uncertainty.js';
+import { confirmedInterval } from '../model/inference/h2-uncertainty.js';
 import type { DesignScaling } from './fit-programs.js';
 
 /**

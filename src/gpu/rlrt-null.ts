@@ -1,6 +1,6 @@
 /// <reference types="@webgpu/types" />
 import { philoxKey } from '../stats/philox.js';
-import type { RlrtNullSetup } from '../stats/rlrt-null.js';
+import type { RlrtNullSetup } from '../model/inference/rlrt-null.js';
 import type { GpuContext } from './device.js';
 import { dispatchSize } from './plan.js';
 import { type GpuProgram, pipelineFor } from './program.js';

@@ -1,4 +1,4 @@
-import { H2_CUTOFF_95, H2_INTERVAL_TOLERANCE } from '../stats/h2-uncertainty.js';
+import { H2_CUTOFF_95, H2_INTERVAL_TOLERANCE } from '../model/inference/h2-uncertainty.js';
 import { H_TOLERANCE, SINGULAR_THETA } from '../model/lambda-search.js';
 import type { GpuJsProgram } from './program.js';
 import { SPECTRAL_SUMS } from './spectral-sums.js';
@@ -17,7 +17,7 @@ export const SEARCH_METHOD = { boundary: 0, root: 1, none: 2 } as const;
 
 /**
  * The REML search and the 95% profile interval of h2 per gene, in f32, from the grid (reml-grid.ts), following
- * searchLambda (src/model/lambda-search.ts) and h2ProfileInterval (src/stats/h2-uncertainty.ts) step by step.
+ * searchLambda (src/model/lambda-search.ts) and h2ProfileInterval (src/model/inference/h2-uncertainty.ts) step by step.
  * Output [nGenes, 3] of Array(4); thread (g, y):
  * - y = 0: (λ̂, converged 1/0, method, evaluations). The best point of the grid with the moment start inserted
  *   in order brackets the minimum with its neighbours; λ̂ = 0 where the best point is h = 0 and the score there is

@@ -2,7 +2,7 @@ import { InputError, UsageError } from '../errors.js';
 import { parseCell } from '../io/cells.js';
 import type { SampleSheet } from '../io/types.js';
 import { type Formula, type RandomTerm, fixedVariables, formulaVariables, groupingVariables } from './formula.js';
-import { independentColumns } from './linalg.js';
+import { independentColumns } from '../numerics/linalg.js';
 
 /**
  * The fixed-effect design X and the grouping of the samples that enter the fits, in matrix column order.

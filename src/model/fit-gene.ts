@@ -1,7 +1,7 @@
 import { pChisqUpper, pTwoSidedT } from '../stats/distributions.js';
-import { h2ProfileInterval, h2StandardError } from '../stats/h2-uncertainty.js';
-import { ln } from '../stats/libm.js';
-import { satterthwaiteDf } from '../stats/satterthwaite.js';
+import { h2ProfileInterval, h2StandardError } from './inference/h2-uncertainty.js';
+import { ln } from '../numerics/libm.js';
+import { satterthwaiteDf } from './inference/satterthwaite.js';
 import type { GeneStats } from './gene-stats.js';
 import { LAMBDA_MAX, type LambdaSearch, searchLambda } from './lambda-search.js';
 import { profileAt, remlCriterion, remlDerivatives } from './reml.js';

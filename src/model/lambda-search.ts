@@ -1,5 +1,5 @@
-import { exp } from '../stats/libm.js';
-import { brentMinimize, brentRoot } from './brent.js';
+import { exp } from '../numerics/libm.js';
+import { brentMinimize, brentRoot } from '../numerics/brent.js';
 import type { GeneStats } from './gene-stats.js';
 import { remlCriterion, remlScore, workspaceFor } from './reml.js';
 import { momentLambda } from './starting-values.js';

@@ -1,5 +1,5 @@
 import type { Design } from './design.js';
-import { independentColumns } from './linalg.js';
+import { independentColumns } from '../numerics/linalg.js';
 
 /**
  * What the REML fit needs of the design for one set of observed samples: the design rows a gene with no

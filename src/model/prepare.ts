@@ -1,4 +1,3 @@
-import { type GeneResults, isFitted } from '../results.js';
 import { type Design, groupSizeRange } from './design.js';
 import { buildPattern, type DesignPattern } from './pattern.js';
 import type { Method } from './terms/criterion.js';
@@ -227,20 +226,5 @@ export class GenePreparer<P extends { n: number; p: number } = DesignPattern> {
       this.patterns.set(key, pattern);
     }
     return pattern;
-  }
-}
-
-/**
- * The genes a step after the fit works on (status ok or singular), each prepared again as the fit prepared it,
- * in gene order, with its design pattern and transformed values (valid until the next gene is yielded).
- * values: the raw matrix, [results.nGenes × nSamples].
- */
-export function* fittedGenes(context: FitContext, values: Float64Array, nSamples: number, results: GeneResults):
-  Generator<{ gene: number; ready: ReadyGene }> {
-  const preparer = new GenePreparer(context);
-  for (let g = 0; g < results.nGenes; g++) {
-    if (!isFitted(results, g)) continue;
-    const prepared = preparer.prepare(values.subarray(g * nSamples, (g + 1) * nSamples));
-    if (prepared.status === 'ready') yield { gene: g, ready: prepared }; // always: the fit prepared the same values
   }
 }

@@ -1,6 +1,6 @@
 import type { GeneStats } from './gene-stats.js';
-import { choleskyInPlace, choleskyInverse, choleskySolve } from './linalg.js';
-import { ln, log1p } from '../stats/libm.js';
+import { choleskyInPlace, choleskyInverse, choleskySolve } from '../numerics/linalg.js';
+import { ln, log1p } from '../numerics/libm.js';
 
 const LOG_2PI = ln(2 * Math.PI);
 

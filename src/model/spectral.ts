@@ -22,12 +22,12 @@
  *     e_k = (s_k² ρ_k − Σ_a z_{k,a}²) / s_k (pure),   e_m = (Σ_i Ω[i,m] z_i)² / μ_m (mixed),
  * and e_0 = SSE([X Z]) (withinGroupFit, as the moment start takes it).
  */
-import { choleskyInPlace, choleskySolve, forwardSolve } from './linalg.js';
+import { choleskyInPlace, choleskySolve, forwardSolve } from '../numerics/linalg.js';
 import type { GeneStats } from './gene-stats.js';
 import type { DesignPattern } from './pattern.js';
 import { withinGroupFit } from './starting-values.js';
-import { symmetricEigen } from '../stats/symmetric-eigen.js';
-import { ln, log1p } from '../stats/libm.js';
+import { symmetricEigen } from '../numerics/symmetric-eigen.js';
+import { ln, log1p } from '../numerics/libm.js';
 
 const LOG_2PI = ln(2 * Math.PI);
 

@@ -1,5 +1,5 @@
 import type { GeneStats } from './gene-stats.js';
-import { choleskyInPlace, choleskyInverse, regressLastColumn } from './linalg.js';
+import { choleskyInPlace, choleskyInverse, regressLastColumn } from '../numerics/linalg.js';
 import { assembleM } from './reml.js';
 
 /**

@@ -1,5 +1,5 @@
 import { UsageError } from '../errors.js';
-import { log2 } from '../stats/libm.js';
+import { log2 } from '../numerics/libm.js';
 
 /** The per-gene transforms of SPEC §2. */
 export const TRANSFORMS = ['none', 'log2p1', 'logcpm'] as const;

@@ -31,7 +31,7 @@
  * is truncated: |z| ≤ √(−2 ln 2⁻²⁴) = 5.77, so a χ²₁ never exceeds 33.3 (P(χ²₁ > 33.3) = 8e-9), and v takes 2²⁴
  * values; neither is visible in a Monte Carlo p-value from ≤ 10⁸ draws.
  */
-import { cos, ln, sin } from './libm.js';
+import { cos, ln, sin } from '../numerics/libm.js';
 
 /** Philox4x32 round multipliers and Weyl key increments (Random123's PHILOX_M4x32_0/1, PHILOX_W32_0/1). */
 export const PHILOX_M0 = 0xd2511f53;

@@ -6,11 +6,11 @@
  */
 import assert from 'node:assert/strict';
 import { it, type TestContext } from 'node:test';
-import { compareResults, type Comparison, formatComparison } from '../../src/compare.js';
+import { compareResults, type Comparison, formatComparison } from '../../src/results/compare.js';
 import type { FitResult } from '../../src/fit-genes.js';
 import { describeAdapter, probeAdapter } from '../../src/gpu/device.js';
 import { probeGpuJs } from '../../src/gpujs/device.js';
-import { type GeneResults, sliceResults, STATUSES } from '../../src/results.js';
+import { type GeneResults, sliceResults, STATUSES } from '../../src/results/gene-results.js';
 
 export type BackendName = 'cpu' | 'webgpu' | 'gpujs';
 
@@ -115,7 +115,7 @@ export function valueAt(r: GeneResults, coefNames: string[], column: string, g: 
 /**
  * Every gene and column where `actual` misses SPEC §6 against `expected`, as "gene column: expected …,
  * actual …". Each gene is judged by compareResults on that gene alone, so the tolerances stay in
- * src/compare.ts.
+ * src/results/compare.ts.
  */
 export function gpuDisagreements(geneIds: string[], coefNames: string[], expected: GeneResults, actual: GeneResults): string[] {
   const lines: string[] = [];

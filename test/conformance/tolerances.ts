@@ -2,7 +2,7 @@
  * Every agreement tolerance of the test suite, from SPEC.md §6, in one place. A failure prints the gene, the
  * column, the expected and the actual value.
  */
-import { GPU_TOLERANCE } from '../../src/compare.js';
+import { GPU_TOLERANCE } from '../../src/results/compare.js';
 
 /** CPU (f64) against lme4 / lmerTest. */
 export const CPU_VS_LME4 = {
@@ -24,7 +24,7 @@ export const CPU_VS_LME4 = {
 } as const;
 
 /**
- * GPU (f32) against CPU (f64): defined once, in src/compare.ts, where compareResults applies it; the suite
+ * GPU (f32) against CPU (f64): defined once, in src/results/compare.ts, where compareResults applies it; the suite
  * judges GPU runs with compareResults only.
  */
 export { GPU_TOLERANCE };

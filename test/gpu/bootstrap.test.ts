@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, describe } from 'node:test';
-import { parametricBootstrap } from '../../src/bootstrap.js';
-import { compareResults, formatComparison } from '../../src/compare.js';
+import { parametricBootstrap } from '../../src/simulation/bootstrap.js';
+import { compareResults, formatComparison } from '../../src/results/compare.js';
 import { fitGenes } from '../../src/fit-genes.js';
 import { bootstrapOnGpu } from '../../src/gpu/bootstrap.js';
 import { acquireGpu, type GpuContext } from '../../src/gpu/device.js';
-import { type GeneResults, sliceResults } from '../../src/results.js';
+import { type GeneResults, sliceResults } from '../../src/results/gene-results.js';
 import { assertRanOnGpu, itOn, webgpuBackend } from '../conformance/backends.js';
 import { FIXTURES_LME4, loadCase } from '../helpers/cases.js';
 

@@ -6,11 +6,11 @@
  */
 import assert from 'node:assert/strict';
 import { describe } from 'node:test';
-import { parametricBootstrap } from '../../src/bootstrap.js';
+import { parametricBootstrap } from '../../src/simulation/bootstrap.js';
 import { type RunSummary, summaryLines } from '../../src/cli/summary.js';
 import type { FitResult } from '../../src/fit-genes.js';
-import { type GeneResults, isFitted, sliceResults } from '../../src/results.js';
-import { exactRlrtPValues } from '../../src/rlrt-exact.js';
+import { type GeneResults, isFitted, sliceResults } from '../../src/results/gene-results.js';
+import { exactRlrtPValues } from '../../src/simulation/rlrt-exact.js';
 import { FIXTURES_LME4, loadCase, type ReferenceCase } from '../helpers/cases.js';
 import { fitCpu, genesOf } from '../helpers/inputs.js';
 import { deviceLossCases, fitOn } from '../helpers/gpu-edge-cases.js';

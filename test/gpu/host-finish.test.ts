@@ -6,14 +6,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { polishLambda } from '../../src/gpu/host-finish.js';
-import { brentRoot } from '../../src/model/brent.js';
+import { brentRoot } from '../../src/numerics/brent.js';
 import { buildDesign } from '../../src/model/design.js';
 import { parseFormula } from '../../src/model/formula.js';
 import { computeGeneStats, type GeneStats } from '../../src/model/gene-stats.js';
 import { lambdaOf, searchLambda } from '../../src/model/lambda-search.js';
 import { GenePreparer } from '../../src/model/prepare.js';
 import { remlCriterion, remlScore } from '../../src/model/reml.js';
-import { confirmedInterval, H2_END_CHECK, h2ProfileInterval } from '../../src/stats/h2-uncertainty.js';
+import { confirmedInterval, H2_END_CHECK, h2ProfileInterval } from '../../src/model/inference/h2-uncertainty.js';
 import { caseGeneStats, FIXTURES_LME4, loadCase } from '../helpers/cases.js';
 
 /**

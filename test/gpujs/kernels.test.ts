@@ -17,7 +17,7 @@ import { CLASS_STRIDE, GENE_FIELD, GENE_STRIDE, GRID_POINTS, packSpectral, type 
 import { searchLambda } from '../../src/model/lambda-search.js';
 import { spectralCriterionVarying, spectralGene, spectralScore, type SpectralGene } from '../../src/model/spectral.js';
 import { momentLambda } from '../../src/model/starting-values.js';
-import { h2ProfileInterval } from '../../src/stats/h2-uncertainty.js';
+import { h2ProfileInterval } from '../../src/model/inference/h2-uncertainty.js';
 import type { GeneStats } from '../../src/model/gene-stats.js';
 import { caseGeneStats, caseNames, CLASSICS_LME4, FIXTURES_LME4, loadCase } from '../helpers/cases.js';
 import { itOn, testBackend } from '../conformance/backends.js';

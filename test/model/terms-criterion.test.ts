@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { choleskyInPlace, choleskyInverse } from '../../src/model/linalg.js';
+import { choleskyInPlace, choleskyInverse } from '../../src/numerics/linalg.js';
 import { type Method, objective, profileBeta, termsGene, updateL } from '../../src/model/terms/criterion.js';
 import { buildTermsPattern, type TermsDesign } from '../../src/model/terms/terms-pattern.js';
 import { random as uniforms } from '../io/helpers.js';

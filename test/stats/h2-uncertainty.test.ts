@@ -18,7 +18,7 @@ import { parseFormula } from '../../src/model/formula.js';
 import { computeGeneStats } from '../../src/model/gene-stats.js';
 import { searchLambda } from '../../src/model/lambda-search.js';
 import { GenePreparer } from '../../src/model/prepare.js';
-import { h2Uncertainty } from '../../src/stats/h2-uncertainty.js';
+import { h2Uncertainty } from '../../src/model/inference/h2-uncertainty.js';
 import { CLASSICS_LME4, FIXTURES_LME4, loadCase, REPO_ROOT } from '../helpers/cases.js';
 
 /** SPEC §4 / issue #4: the interval's ends to 1e-6 in h2, the SE to 1e-3 relative. */

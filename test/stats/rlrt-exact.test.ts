@@ -15,9 +15,9 @@ import { GenePreparer } from '../../src/model/prepare.js';
 import {
   exactRlrtPValue, rlrtEigenvalues, rlrtGridWalk, rlrtLambdaGrid, rlrtNullDraw, rlrtNullSetup, simulatePatternRlrtNull,
   simulateRlrtNull,
-} from '../../src/stats/rlrt-null.js';
+} from '../../src/model/inference/rlrt-null.js';
 import { chiSquareDraw, philoxKey } from '../../src/stats/philox.js';
-import { symmetricEigen } from '../../src/stats/symmetric-eigen.js';
+import { symmetricEigen } from '../../src/numerics/symmetric-eigen.js';
 import { CLASSICS_LME4, FIXTURES_LME4, loadCase, REPO_ROOT } from '../helpers/cases.js';
 
 /** Simulations per design; RLRsim used 1e5. One simulation of a design serves all of its genes. */

@@ -11,7 +11,7 @@ import { groupMeans } from '../../src/model/group-means.js';
 import { GenePreparer } from '../../src/model/prepare.js';
 import { buildTermsPattern } from '../../src/model/terms/terms-pattern.js';
 import { looksLikeCounts } from '../../src/model/transform.js';
-import { STATUSES } from '../../src/results.js';
+import { STATUSES } from '../../src/results/gene-results.js';
 import { firstFixedFactor, type FixedFactor } from './fixed-factor.js';
 import { type Answers, type ErrorView, type GeneView, MAX_LISTED_LEVELS, type Reply, type Request, type RunView,
   type SheetSummary } from './protocol.js';

@@ -1,6 +1,6 @@
-import { ln } from '../../stats/libm.js';
+import { ln } from '../../numerics/libm.js';
 import { computeGeneStats, type GeneStats } from '../gene-stats.js';
-import { choleskyInPlace } from '../linalg.js';
+import { choleskyInPlace } from '../../numerics/linalg.js';
 import { assembleM, logDetH } from '../reml.js';
 import type { TermsPattern } from './terms-pattern.js';
 

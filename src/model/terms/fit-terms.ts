@@ -1,7 +1,7 @@
 import { pChisqUpper, pTwoSidedT } from '../../stats/distributions.js';
-import { hessian, jacobian } from '../finite-differences.js';
+import { hessian, jacobian } from '../../numerics/finite-differences.js';
 import { SINGULAR_THETA } from '../lambda-search.js';
-import { choleskyInverse, choleskyInPlace } from '../linalg.js';
+import { choleskyInverse, choleskyInPlace } from '../../numerics/linalg.js';
 import { criterionPieces, devianceAt, type Method, objective, profileBeta, ssqdenom, termsGene, type TermsGene, updateL } from './criterion.js';
 import { minimizeTheta, type OptSummary } from './optimize-theta.js';
 import type { TermsPattern } from './terms-pattern.js';

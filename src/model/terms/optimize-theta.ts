@@ -1,5 +1,5 @@
-import { gradient, hessian } from '../finite-differences.js';
-import { choleskyInPlace, choleskySolve } from '../linalg.js';
+import { gradient, hessian } from '../../numerics/finite-differences.js';
+import { choleskyInPlace, choleskySolve } from '../../numerics/linalg.js';
 
 /** How one optimisation went, as MixedModels.jl's OptSummary records it. */
 export interface OptSummary {

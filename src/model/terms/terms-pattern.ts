@@ -1,5 +1,5 @@
 import type { Design } from '../design.js';
-import { independentColumns } from '../linalg.js';
+import { independentColumns } from '../../numerics/linalg.js';
 import { collapseByGroup, type DesignPattern } from '../pattern.js';
 
 /** What buildTermsPattern reads of a design: X and the random terms' level codes, largest term first. */

@@ -3,8 +3,8 @@
  * table, and the gene the user picks in the table or the volcano plot.
  */
 import type { Cell, TableFormat } from '../../../src/io/table-format.js';
-import { resultTable } from '../../../src/results-table.js';
-import { type GeneResults, isFitted, sliceResults, STATUSES } from '../../../src/results.js';
+import { resultTable } from '../../../src/results/results-table.js';
+import { type GeneResults, isFitted, sliceResults, STATUSES } from '../../../src/results/gene-results.js';
 import { CancelledError, type FitClient } from '../fit-client.js';
 import type { GeneView, RunView } from '../protocol.js';
 import { count, duration, h } from './dom.js';

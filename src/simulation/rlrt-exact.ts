@@ -1,8 +1,9 @@
-import { type FitContext, fittedGenes } from './model/prepare.js';
-import type { DesignPattern } from './model/pattern.js';
-import type { GeneResults } from './results.js';
-import { bhAdjust } from './stats/qvalues.js';
-import { exactRlrtPValue, simulatePatternRlrtNull } from './stats/rlrt-null.js';
+import type { FitContext } from '../model/prepare.js';
+import { fittedGenes } from './fitted-genes.js';
+import type { DesignPattern } from '../model/pattern.js';
+import type { GeneResults } from '../results/gene-results.js';
+import { bhAdjust } from '../stats/qvalues.js';
+import { exactRlrtPValue, simulatePatternRlrtNull } from '../model/inference/rlrt-null.js';
 
 /** Draws of a design's RLRT null, sorted: simulatePatternRlrtNull's contract. */
 export type NullSimulator = (pattern: DesignPattern, nsim: number, seed: number) => Promise<Float64Array>;

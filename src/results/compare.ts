@@ -1,4 +1,4 @@
-import { type GeneResults, isFitted, STATUSES } from './results.js';
+import { type GeneResults, isFitted, STATUSES } from './gene-results.js';
 
 /**
  * GPU (f32) against CPU (f64) agreement, SPEC §6. Near zero, where a relative difference means nothing, a

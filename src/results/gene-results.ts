@@ -1,4 +1,4 @@
-import { bhAdjust } from './stats/qvalues.js';
+import { bhAdjust } from '../stats/qvalues.js';
 
 /**
  * Columnar per-gene results, shared by every backend, the table writer and the web app. One entry per input

@@ -1,7 +1,7 @@
-import { brentRoot } from '../model/brent.js';
-import type { GeneStats } from '../model/gene-stats.js';
-import { H_GRID, H_MAX, lambdaOf } from '../model/lambda-search.js';
-import { remlCriterion, type RemlDerivatives, remlDerivatives } from '../model/reml.js';
+import { brentRoot } from '../../numerics/brent.js';
+import type { GeneStats } from '../gene-stats.js';
+import { H_GRID, H_MAX, lambdaOf } from '../lambda-search.js';
+import { remlCriterion, type RemlDerivatives, remlDerivatives } from '../reml.js';
 
 /** qchisq(0.95, 1): the cut-off of the restricted likelihood-ratio test that the 95% interval inverts. */
 export const H2_CUTOFF_95 = 3.841458820694124;

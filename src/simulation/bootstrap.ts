@@ -26,16 +26,17 @@
  * σ²_e = r/(n − p), σ²_g = λ̂ σ²_e and h2 = λ̂/(1 + λ̂) (0 when the replicate is singular). A replicate whose refit
  * the CPU path would report as failed (no residual variance left) is left out of the quantiles and counted.
  */
-import { UsageError } from './errors.js';
-import type { Design } from './model/design.js';
-import { computeGeneStats } from './model/gene-stats.js';
-import { searchLambda } from './model/lambda-search.js';
-import type { DesignPattern } from './model/pattern.js';
-import { type FitContext, fittedGenes, type ReadyGene } from './model/prepare.js';
-import { profileAt } from './model/reml.js';
-import { type GeneResults, isFitted } from './results.js';
-import { bootstrapNormalBlock, philoxKey } from './stats/philox.js';
-import { quantileType7 } from './stats/quantile.js';
+import { UsageError } from '../errors.js';
+import type { Design } from '../model/design.js';
+import { computeGeneStats } from '../model/gene-stats.js';
+import { searchLambda } from '../model/lambda-search.js';
+import type { DesignPattern } from '../model/pattern.js';
+import type { FitContext, ReadyGene } from '../model/prepare.js';
+import { fittedGenes } from './fitted-genes.js';
+import { profileAt } from '../model/reml.js';
+import { type GeneResults, isFitted } from '../results/gene-results.js';
+import { bootstrapNormalBlock, philoxKey } from '../stats/philox.js';
+import { quantileType7 } from '../stats/quantile.js';
 
 /** The quantiles of the percentile intervals: a 95% interval. */
 export const BOOTSTRAP_PROBS = [0.025, 0.975] as const;

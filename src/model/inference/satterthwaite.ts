@@ -1,5 +1,5 @@
-import type { GeneStats } from '../model/gene-stats.js';
-import { remlDerivatives } from '../model/reml.js';
+import type { GeneStats } from '../gene-stats.js';
+import { remlDerivatives } from '../reml.js';
 
 /**
  * Satterthwaite degrees of freedom of each β̂_k, as lmerTest computes them:

@@ -32,10 +32,10 @@
  * simulation costs about (n − p)/8 + J/4 Philox calls and (n − p)/8 + J logs (n = 500 with 250 groups of 2:
  * ~63 of each), besides the grid walk's ≤ 200·2J multiply-adds.
  */
-import type { DesignPattern } from '../model/pattern.js';
-import { SPECTRAL_EIGEN_ZERO, spectralBasisOf } from '../model/spectral.js';
-import { chiSquareEvenPart, PHILOX_TAG_NORMAL, philoxKey, philoxWords, squaredNormalFromWords } from './philox.js';
-import { exp, log1p } from './libm.js';
+import type { DesignPattern } from '../pattern.js';
+import { SPECTRAL_EIGEN_ZERO, spectralBasisOf } from '../spectral.js';
+import { chiSquareEvenPart, PHILOX_TAG_NORMAL, philoxKey, philoxWords, squaredNormalFromWords } from '../../stats/philox.js';
+import { exp, log1p } from '../../numerics/libm.js';
 
 /** RLRTSim's defaults: gridlength, log.grid.lo, log.grid.hi. */
 export const RLRT_GRID_LENGTH = 200;

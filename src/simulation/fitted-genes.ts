@@ -1,0 +1,17 @@
+import { type FitContext, GenePreparer, type ReadyGene } from '../model/prepare.js';
+import { type GeneResults, isFitted } from '../results/gene-results.js';
+
+/**
+ * The genes a step after the fit works on (status ok or singular), each prepared again as the fit prepared it,
+ * in gene order, with its design pattern and transformed values (valid until the next gene is yielded).
+ * values: the raw matrix, [results.nGenes × nSamples].
+ */
+export function* fittedGenes(context: FitContext, values: Float64Array, nSamples: number, results: GeneResults):
+  Generator<{ gene: number; ready: ReadyGene }> {
+  const preparer = new GenePreparer(context);
+  for (let g = 0; g < results.nGenes; g++) {
+    if (!isFitted(results, g)) continue;
+    const prepared = preparer.prepare(values.subarray(g * nSamples, (g + 1) * nSamples));
+    if (prepared.status === 'ready') yield { gene: g, ready: prepared }; // always: the fit prepared the same values
+  }
+}
