@@ -135,7 +135,7 @@ describe('several random terms, REML and ML, and lm: against lme4/lmerTest and v
         if (problems.length > 0) {
           // σ²s and β may differ beyond rel 1e-5 only where genelmm's likelihood is at least lme4's (SPEC §6): a flat
           // optimum, where lme4 stopped at another point. What depends on the point (SE, df, fractions) is not compared.
-          if (loglik >= expected.loglik - TOL.earlyStopLogLik) flatOptima.push(`${where} (${problems.length} estimate(s) past rel 1e-5)`);
+          if (loglik >= expected.loglik - TOL.earlyStopLogLik) flatOptima.push(`${where} (${problems.length} estimate(s) past rel 1e-5, ℓ ${loglik >= expected.loglik ? '+' : ''}${(loglik - expected.loglik).toExponential(1)})`);
           else failures.push(...problems);
           continue;
         }
