@@ -13,6 +13,9 @@ describe('genelmm compare refuses what it would ignore (exit 2, before reading)'
     { title: '--summary', args: (dir) => ['--summary', path.join(dir, 's.json')], says: /--summary is for genelmm fit/ },
     { title: '--format', args: () => ['--format', 'csv'], says: /--format is for genelmm fit/ },
     { title: '--backend cpu', args: () => ['--backend', 'cpu'], says: /compare always fits on the CPU.*\n.*--backend webgpu/ },
+    { title: 'a model the GPU does not fit (two random terms)', args: () => ['--formula', '~ 1 + (1 | group) + (1 | trt)'],
+      says: /compare checks the GPU against the CPU, and the GPU fits one random intercept by REML/ },
+    { title: 'a model the GPU does not fit (--method ml)', args: () => ['--method', 'ml'], says: /compare checks the GPU against the CPU/ },
   ];
   for (const c of CASES) {
     it(c.title, () => {

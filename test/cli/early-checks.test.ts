@@ -36,6 +36,11 @@ const CASES: EarlyCase[] = [
   { title: '--rlrt-exact beyond what any machine holds', args: () => ['--rlrt-exact', '1e15'], says: [/--rlrt-exact/, /more than/] },
   { title: '--threads in hexadecimal', args: () => ['--threads', '0x10'], says: [/--threads/, /"0x10"/] },
   { title: '--out compressed other than by gzip', args: (dir) => ['--out', path.join(dir, 'r.tsv.zst')], says: [/--out/, /gzip only/] },
+  { title: '--method that is neither reml nor ml', args: () => ['--method', 'REML'], says: [/unknown method "REML"/, /use one of reml, ml/] },
+  { title: 'a random term given twice', args: () => ['--formula', '~ trt + (1 | group) + (1 | group)'], says: [/"\(1 \| group\)" appears twice/] },
+  { title: '--rlrt-exact with two random terms', args: () => ['--formula', '~ 1 + (1 | group) + (1 | trt)', '--rlrt-exact', '100'],
+    says: [/--rlrt-exact is for models with one random intercept/, /2 random terms/] },
+  { title: '--bootstrap with --var-part', args: () => ['--var-part', '--bootstrap', '5'], says: [/--bootstrap is for models/, /--var-part/] },
   { title: 'a sample sheet that does not exist', args: (dir) => ['--samples', path.join(dir, 'nope.tsv')], says: [/nope\.tsv/, /ENOENT/] },
 ];
 
