@@ -7,7 +7,7 @@ import { readSampleSheet } from '../io/read-files.js';
 import type { SampleSheet } from '../io/types.js';
 import { checkSheetColumns } from '../model/design.js';
 import { type Formula, parseFormula } from '../model/formula.js';
-import { modelChoiceOf, singleTermOnly } from '../model/prepare.js';
+import { modelChoiceOf, refuseSingleTermOptions } from '../model/prepare.js';
 import { type FitCliOptions, type OutputFormat, outputFormat, toFitOptions } from './option-values.js';
 
 /** Inputs of a run, after `--example` filled in what it provides. */
@@ -62,8 +62,7 @@ export async function planRun(o: FitCliOptions, command: 'fit' | 'compare', say:
   const format = outputFormat(o);
   const formula = parseFormula(inputs.formula);
   const K = formula.random.length;
-  const refused = singleTermOnly(K, options);
-  if (refused !== undefined) throw new UsageError(refused, 'drop the option, or fit one random intercept by REML');
+  refuseSingleTermOptions(K, options);
   if (command === 'compare' && modelChoiceOf(K, options).engine === 'terms') {
     throw new UsageError('genelmm compare checks the GPU against the CPU, and the GPU fits one random intercept by REML',
       'compare a single-term REML model; this model is fitted on the CPU');

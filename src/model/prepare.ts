@@ -1,3 +1,4 @@
+import { UsageError } from '../errors.js';
 import { type Design, groupSizeRange } from './design.js';
 import { buildPattern, type DesignPattern } from './pattern.js';
 import type { Method } from './terms/criterion.js';
@@ -49,17 +50,17 @@ export function modelChoiceOf(nTerms: number, options: { method?: Method; varPar
 }
 
 /**
- * Why the options cannot go with this model (exact RLRT, profile intervals and the bootstrap belong to the
- * one-intercept engine), or undefined.
+ * Refuses (UsageError) the options that belong to the one-intercept engine (exact RLRT, the bootstrap) with a
+ * model the general core fits.
  */
-export function singleTermOnly(nTerms: number, options: { method?: Method; varPart?: boolean; rlrtExact?: number; bootstrap?: number }):
-  string | undefined {
+export function refuseSingleTermOptions(nTerms: number,
+  options: { method?: Method; varPart?: boolean; rlrtExact?: number; bootstrap?: number }): void {
   const asked = [options.rlrtExact !== undefined ? '--rlrt-exact' : '', options.bootstrap !== undefined ? '--bootstrap' : '']
     .filter((o) => o !== '');
-  if (asked.length === 0 || modelChoiceOf(nTerms, options).engine === 'single-term') return undefined;
+  if (asked.length === 0 || modelChoiceOf(nTerms, options).engine === 'single-term') return;
   const why = nTerms !== 1 ? `the formula has ${nTerms} random terms` : options.method === 'ml' ? 'of --method ml' : 'of --var-part';
-  return `${asked.join(' and ')} ${asked.length > 1 ? 'are' : 'is'} for models with one random intercept fitted by REML, ` +
-    `and this model is not one ${nTerms !== 1 ? 'because ' : 'because '}${why}`;
+  throw new UsageError(`${asked.join(' and ')} ${asked.length > 1 ? 'are' : 'is'} for models with one random intercept fitted by ` +
+    `REML, and this model is not one because ${why}`, 'drop the option, or fit one random intercept by REML');
 }
 
 /** A gene ready to fit: its transformed, non-missing values and the design rows they belong to. */
@@ -196,11 +197,12 @@ export class GenePreparer<P extends { n: number; p: number } = DesignPattern> {
     }
     if (outOfDomain !== undefined) return skip('failed', `value ${outOfDomain} is outside the domain of --transform ${transform}`);
     for (let k = 0; k < K; k++) {
-      const of = K === 1 ? 'groups' : `levels of "${randomTerms[k].name}"`;
-      if (nLevels[k] < 2) return skip('insufficient', `data in ${nLevels[k]} ${K === 1 ? 'group(s)' : `level(s) of "${randomTerms[k].name}"`}; at least 2 are needed`);
+      // One term keeps the single-term wording ("groups"); several name the term.
+      const [groups, term] = K === 1 ? ['group(s)', 'group'] : [`level(s) of "${randomTerms[k].name}"`, 'term\'s'];
+      if (nLevels[k] < 2) return skip('insufficient', `data in ${nLevels[k]} ${groups}; at least 2 are needed`);
       // H_λ = (1 + λ) I: the criterion does not depend on λ, and lme4 refuses such a model outright.
       if (nLevels[k] === n) {
-        return skip('insufficient', `one observation in each of the ${n} ${of}: the ${K === 1 ? 'group' : 'term\'s'} and residual variances cannot be told apart`);
+        return skip('insufficient', `one observation in each of the ${n} ${groups.replace('(s)', 's')}: the ${term} and residual variances cannot be told apart`);
       }
     }
     const pattern = n === nObs ? this.full : this.patternOf(rows.subarray(0, n));
