@@ -106,8 +106,8 @@ export async function fitGenes(matrix: ExpressionMatrix, samples: SampleSheet, f
     transform,
     librarySizes: transform === 'logcpm' ? librarySizes(matrix.values, matrix.nGenes, matrix.nSamples) : null,
     filters: { minMean: options.minMean, minCount: options.minCount, minSamples: options.minSamples },
-    method: options.method ?? 'reml',
-    varPart: options.varPart ?? false,
+    method: options.method,
+    varPart: options.varPart,
   };
   const model = modelChoice(context);
   const backend = await createBackend(options.backend ?? 'auto', {
