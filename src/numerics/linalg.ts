@@ -45,6 +45,22 @@ export function choleskySolve(l: Float64Array, ld: number, m: number, b: Float64
   }
 }
 
+/**
+ * L⁻¹ into `out` ([size × size], lower; its upper triangle is left as it was), L the lower triangle of the diagonal
+ * block of rows and columns [from, from + size) of `l` (stride `ld`). Column by column by forward substitution.
+ */
+export function invertLower(l: Float64Array, ld: number, from: number, size: number, out: Float64Array): Float64Array {
+  for (let j = 0; j < size; j++) {
+    out[j * size + j] = 1 / l[(from + j) * ld + from + j];
+    for (let i = j + 1; i < size; i++) {
+      let s = 0;
+      for (let k = j; k < i; k++) s -= l[(from + i) * ld + from + k] * out[k * size + j];
+      out[i * size + j] = s / l[(from + i) * ld + from + i];
+    }
+  }
+  return out;
+}
+
 /** (L Lᵀ)⁻¹ as a dense m×m matrix, from the lower factor of the leading m×m block of `l` (stride `ld`). */
 export function choleskyInverse(l: Float64Array, ld: number, m: number): Float64Array {
   const inv = new Float64Array(m * m);

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { choleskyInPlace, choleskyInverse } from '../../src/numerics/linalg.js';
-import { type Method, objective, profileBeta, termsGene, updateL } from '../../src/model/terms/criterion.js';
+import { devianceGradient, type Method, objective, objectiveGradient, profileBeta, termsGene, updateL } from '../../src/model/terms/criterion.js';
+import { gradient } from '../../src/numerics/finite-differences.js';
 import { buildTermsPattern, type TermsDesign } from '../../src/model/terms/terms-pattern.js';
 import { random as uniforms } from '../io/helpers.js';
 
@@ -30,8 +31,8 @@ function smallDesign(): { design: TermsDesign; y: Float64Array; n: number } {
  * The criterion straight from its definition: V = I + Σ_k θ_k² Z_k Z_kᵀ formed and factored densely, β̂ by
  * generalised least squares, r = (y − Xβ̂)ᵀ V⁻¹ (y − Xβ̂), log|L_θ|² = log|V| (Sylvester), log|R_X|² = log|XᵀV⁻¹X|.
  */
-function denseCriterion(design: TermsDesign, y: Float64Array, n: number, theta: number[], method: Method):
-  { value: number; beta: number[] } {
+function denseCriterion(design: TermsDesign, y: Float64Array, n: number, theta: ArrayLike<number>, method: Method):
+  { value: number; beta: number[]; deviance: (sigma: number) => number } {
   const v = new Float64Array(n * n);
   for (let i = 0; i < n; i++) {
     v[i * n + i] = 1;
@@ -68,7 +69,10 @@ function denseCriterion(design: TermsDesign, y: Float64Array, n: number, theta: 
   const logDetX = Array.from({ length: p }, (_, i) => 2 * Math.log(lx[i * p + i])).reduce((a, b) => a + b);
   const dof = method === 'reml' ? n - p : n;
   const value = vinv.logDet + (method === 'reml' ? logDetX : 0) + dof * (1 + Math.log(2 * Math.PI * r / dof));
-  return { value, beta };
+  // lmerTest's devfun_vp: the same criterion before σ² is profiled out.
+  const deviance = (sigma: number): number => vinv.logDet + r / sigma ** 2 + n * Math.log(2 * Math.PI * sigma ** 2) +
+    (method === 'reml' ? logDetX - p * Math.log(2 * Math.PI * sigma ** 2) : 0);
+  return { value, beta, deviance };
 }
 
 describe('the blocked criterion equals the dense one at fixed θ (SPEC §3)', () => {
@@ -107,4 +111,27 @@ describe('the blocked criterion equals the dense one at fixed θ (SPEC §3)', ()
       assert.ok(Math.abs(a - denseCriterion(sub, subY, rows.length, theta, 'reml').value) < 1e-9 * Math.abs(a));
     }
   });
+});
+
+describe('the analytic gradients equal differences of the dense criterion', () => {
+  const { design, y, n } = smallDesign();
+  const pattern = buildTermsPattern(design, Int32Array.from({ length: n }, (_, i) => i));
+  // θ_k = 0 (a boundary, where the gradient is 0) and negative θ_k (the criterion folded at 0) included.
+  const thetas = [[1, 1, 1], [0, 0.7, 2], [3, 0, 0.2], [-0.4, 1.5, -0.3], [0.05, 5, 0.01]];
+  const close = (analytic: Float64Array, numeric: Float64Array, what: string): void => {
+    numeric.forEach((v, k) => assert.ok(Math.abs(analytic[k] - v) < 1e-6 * (1 + Math.abs(v)),
+      `${what} ∂/∂${k}: analytic ${analytic[k]}, differences ${v}`));
+  };
+  for (const method of ['reml', 'ml'] as const) {
+    for (const theta of thetas) {
+      it(`${method} at θ = (${theta.join(', ')}): objective and lmerTest's deviance at σ = 0.8`, () => {
+        const gene = termsGene(pattern, y, method);
+        close(objectiveGradient(gene, theta, new Float64Array(3)),
+          gradient((t) => denseCriterion(design, y, n, t, method).value, theta), 'objective');
+        const at = [...theta, 0.8];
+        close(devianceGradient(gene, theta, 0.8, new Float64Array(4)),
+          gradient((v) => denseCriterion(design, y, n, v.subarray(0, 3), method).deviance(v[3]), at), 'deviance');
+      });
+    }
+  }
 });

@@ -1,6 +1,6 @@
 import { ln } from '../../numerics/libm.js';
 import { computeGeneStats, type GeneStats } from '../gene-stats.js';
-import { choleskyInPlace } from '../../numerics/linalg.js';
+import { choleskyInPlace, invertLower } from '../../numerics/linalg.js';
 import { assembleM, logDetH } from '../reml.js';
 import type { TermsPattern } from './terms-pattern.js';
 
@@ -21,14 +21,26 @@ export interface TermsGene {
   method: Method;
   /** [m × m], m = q2 + p + 1: the lower Cholesky factor of Ω(θ) after updateL (see TermsPattern). */
   l: Float64Array;
-  /** θ of the last updateL. */
+  /** θ of the last updateL, and whether Ω(θ) was positive definite there. */
   theta: Float64Array;
+  factored: boolean;
+  /** [m × m] M(θ_1²) and [m] D's diagonal (θ_k over Z_k's columns, 1 over X and y) of the last updateL. */
+  mLambda: Float64Array;
+  d: Float64Array;
+  /** [m × m] scratch of objectiveGradient: G, and L⁻¹ then M'(λ). */
+  work: Float64Array;
+  inverse: Float64Array;
 }
 
 /** The gene with values `y` ([pattern.n], in pattern row order). */
 export function termsGene(pattern: TermsPattern, y: Float64Array, method: Method): TermsGene {
   const stats = computeGeneStats(pattern.base, y);
-  return { pattern, stats, method, l: new Float64Array(stats.m * stats.m), theta: new Float64Array(pattern.K) };
+  const m = stats.m;
+  return {
+    pattern, stats, method, l: new Float64Array(m * m), theta: new Float64Array(pattern.K), factored: false,
+    mLambda: new Float64Array(m * m), d: new Float64Array(m).fill(1), work: new Float64Array(m * m),
+    inverse: new Float64Array(m * m),
+  };
 }
 
 /** Denominator of σ̂² = r_θ / dof: n − p for REML, n for ML (MixedModels.jl's `ssqdenom`). */
@@ -41,20 +53,96 @@ export function ssqdenom(gene: TermsGene): number {
  * so a negative θ_k acts as |θ_k|). False where Ω(θ) is not positive definite (r_θ = 0: X fits y exactly).
  */
 export function updateL(gene: TermsGene, theta: ArrayLike<number>): boolean {
-  const { stats, l, pattern } = gene;
+  const { stats, l, pattern, mLambda, d } = gene;
   const { q2, termOfColumn, K } = pattern;
   const m = stats.m;
   for (let k = 0; k < K; k++) gene.theta[k] = theta[k];
-  assembleM(stats, K > 0 ? theta[0] * theta[0] : 0, l);
-  for (let a = 0; a < q2; a++) {
-    const ta = theta[termOfColumn[a]];
-    for (let b = 0; b < m; b++) {
-      l[a * m + b] *= ta;
-      l[b * m + a] *= ta;
-    }
-    l[a * m + a] += 1;
+  assembleM(stats, K > 0 ? theta[0] * theta[0] : 0, mLambda);
+  for (let a = 0; a < q2; a++) d[a] = theta[termOfColumn[a]];
+  // Ω = D M D + blockdiag(I_q2, 0), its lower triangle only (all the factorisation reads).
+  for (let a = 0; a < m; a++) {
+    const da = d[a];
+    for (let b = 0; b <= a; b++) l[a * m + b] = da * d[b] * mLambda[a * m + b];
+    if (a < q2) l[a * m + a] += 1;
   }
-  return choleskyInPlace(l, m);
+  gene.factored = choleskyInPlace(l, m);
+  return gene.factored;
+}
+
+/**
+ * ∇ objective(θ) into `out` ([K]), analytically (see logDetGradient). NaN where Ω(θ) is not positive definite.
+ */
+export function objectiveGradient(gene: TermsGene, theta: ArrayLike<number>, out: Float64Array): Float64Array {
+  if (!factorAt(gene, theta)) return out.fill(NaN);
+  return logDetGradient(gene, ssqdenom(gene), out);
+}
+
+/**
+ * ∇ over (θ, σ) of lmerTest's deviance with its variance parameters (θ, σ), σ on the statistics' scale (its
+ * `devfun_vp`), log|L_θ|² + r_θ / σ² + n log(2πσ²), and for REML + log|R_X|² − p log(2πσ²), into `out`
+ * ([K + 1]), analytically: over θ as objectiveGradient with r_θ / σ² in place of the denominator, and over σ
+ * 2 (dof − r_θ / σ²) / σ. NaN where Ω(θ) is not positive definite.
+ */
+export function devianceGradient(gene: TermsGene, theta: ArrayLike<number>, sigma: number, out: Float64Array): Float64Array {
+  if (!factorAt(gene, theta)) return out.fill(NaN);
+  const K = gene.pattern.K;
+  const rOverS2 = criterionPieces(gene).r / (sigma * sigma);
+  logDetGradient(gene, rOverS2, out.subarray(0, K));
+  out[K] = (2 * (ssqdenom(gene) - rOverS2)) / sigma;
+  return out;
+}
+
+/**
+ * ∇ over θ of log|L_θ|² + [REML: log|R_X|²] + w · log r_θ into `out` ([K]), at the θ of the last updateL.
+ * With L the factor of Ω and T = L⁻¹, that is log|H| + Σ c_B log|Ω_B| over three leading blocks B of Ω (of
+ * Z_2..Z_K, of Z_2..Z_K and X, and the whole), and the inverse of a leading block is T_Bᵀ T_B, so its gradient is
+ * ∂log|H| + tr(G ∂Ω) with
+ *
+ *     G = Σ_{i < lead} T_iᵀ T_i + w · T_yᵀ T_y     (T_i the rows of T; lead = q2 for ML, q2 + p for REML),
+ *     ∂Ω/∂θ_k = E_k M D + D M E_k   (k ≥ 2, E_k the indicator of Z_k's columns),
+ *     ∂Ω/∂θ_1 = 2 θ_1 D M'(λ) D,     ∂log|H|/∂θ_1 = 2 θ_1 Σ_j n_j / (1 + λ n_j).
+ */
+function logDetGradient(gene: TermsGene, wy: number, out: Float64Array): Float64Array {
+  const { pattern, stats, l, mLambda, d, work: g, theta } = gene;
+  const { q2, p, K, termOfColumn } = pattern;
+  const m = stats.m;
+  const t = invertLower(l, m, 0, m, gene.inverse);
+  const lead = gene.method === 'reml' ? q2 + p : q2;
+  g.fill(0); // lower triangle of G
+  for (let i = 0; i < m; i++) {
+    const w = i < lead ? 1 : i === m - 1 ? wy : 0;
+    if (w === 0) continue;
+    for (let a = 0; a <= i; a++) {
+      const ta = w * t[i * m + a];
+      for (let b = 0; b <= a; b++) g[a * m + b] += ta * t[i * m + b];
+    }
+  }
+  out.fill(0);
+  for (let a = 0; a < q2; a++) {
+    let s = 0;
+    for (let b = 0; b < m; b++) s += mLambda[a * m + b] * d[b] * (b <= a ? g[a * m + b] : g[b * m + a]);
+    out[termOfColumn[a]] += 2 * s;
+  }
+  if (K > 0) {
+    const lambda = theta[0] * theta[0];
+    const dm = assembleM(stats, lambda, t, 1);
+    let trace = 0;
+    for (let a = 0; a < m; a++) {
+      for (let b = 0; b < a; b++) trace += 2 * g[a * m + b] * d[a] * d[b] * dm[a * m + b];
+      trace += g[a * m + a] * d[a] * d[a] * dm[a * m + a];
+    }
+    const { sizes, sizeCount, nSizes } = stats.pattern;
+    let dLogDetH = 0;
+    for (let c = 0; c < nSizes; c++) dLogDetH += (sizeCount[c] * sizes[c]) / (1 + lambda * sizes[c]);
+    out[0] = 2 * theta[0] * (dLogDetH + trace);
+  }
+  return out;
+}
+
+/** updateL(θ) unless it was the last one; whether Ω(θ) is positive definite. */
+function factorAt(gene: TermsGene, theta: ArrayLike<number>): boolean {
+  for (let k = 0; k < gene.pattern.K; k++) if (gene.theta[k] !== theta[k]) return updateL(gene, theta);
+  return gene.factored;
 }
 
 /** Σ log x_i² over the pivots [from, to) of gene.l, as the log of products (libm's ln is slow), kept in range. */
@@ -108,20 +196,6 @@ export function objective(gene: TermsGene, theta: ArrayLike<number>): number {
   return logDetL + rxTerm + dof * (1 + LOG_2PI + ln(r / dof)) + 2 * dof * ln(gene.stats.scale);
 }
 
-/**
- * lmerTest's deviance as a function of its variance parameters (θ, σ), σ on the statistics' scale (its
- * `devfun_vp`): log|L_θ|² + r_θ / σ² + n log(2πσ²), and for REML + log|R_X|² − p log(2πσ²). NaN where Ω(θ) is
- * singular.
- */
-export function devianceAt(gene: TermsGene, theta: ArrayLike<number>, sigma: number): number {
-  if (!updateL(gene, theta)) return NaN;
-  const { logDetL, logDetRX, r } = criterionPieces(gene);
-  const s2 = sigma * sigma;
-  const { n, p } = gene.pattern;
-  const ml = logDetL + r / s2 + n * (LOG_2PI + ln(s2));
-  return gene.method === 'reml' ? ml + logDetRX - p * (LOG_2PI + ln(s2)) : ml;
-}
-
 /** β̂_θ and (Xᵀ V_θ⁻¹ X)⁻¹ σ⁻² on the statistics' scale, from the factor of the last updateL. */
 export interface BetaProfile {
   /** [p] β̂_θ (the statistics' offset added back; still divided by stats.scale). */
@@ -144,15 +218,7 @@ export function profileBeta(gene: TermsGene): BetaProfile {
   }
   for (let i = 0; i < p; i++) beta[i] += stats.betaOffset[q2 + i];
   // (L_XX L_XXᵀ)⁻¹ = L_XX⁻ᵀ L_XX⁻¹ from the inverse of the triangle.
-  const inv = new Float64Array(p * p); // L_XX⁻¹, lower
-  for (let j = 0; j < p; j++) {
-    inv[j * p + j] = 1 / l[(q2 + j) * m + q2 + j];
-    for (let i = j + 1; i < p; i++) {
-      let s = 0;
-      for (let k = j; k < i; k++) s -= l[(q2 + i) * m + q2 + k] * inv[k * p + j];
-      inv[i * p + j] = s / l[(q2 + i) * m + q2 + i];
-    }
-  }
+  const inv = invertLower(l, m, q2, p, new Float64Array(p * p));
   const c = new Float64Array(p * p);
   for (let a = 0; a < p; a++) {
     for (let b = 0; b <= a; b++) {

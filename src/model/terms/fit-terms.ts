@@ -1,9 +1,9 @@
 import { pChisqUpper, pTwoSidedT } from '../../stats/distributions.js';
-import { hessian, jacobian } from '../../numerics/finite-differences.js';
+import { jacobian } from '../../numerics/finite-differences.js';
 import { SINGULAR_THETA } from '../lambda-search.js';
 import { choleskyInverse, choleskyInPlace } from '../../numerics/linalg.js';
-import { criterionPieces, devianceAt, type Method, objective, profileBeta, ssqdenom, termsGene, type TermsGene, updateL } from './criterion.js';
-import { minimizeTheta, type OptSummary } from './optimize-theta.js';
+import { criterionPieces, devianceGradient, type Method, objective, objectiveGradient, profileBeta, ssqdenom, termsGene, type TermsGene, updateL } from './criterion.js';
+import { minimizeTheta, type OptSummary, type ThetaObjective } from './optimize-theta.js';
 import type { TermsPattern } from './terms-pattern.js';
 
 /** One gene's fit under a model with K ≥ 0 scalar random intercepts (SPEC §3–4). Arrays in pattern order. */
@@ -53,7 +53,10 @@ export interface TermsFitOptions {
 export function fitTermsGene(pattern: TermsPattern, y: Float64Array, options: TermsFitOptions): TermsFit {
   const gene = termsGene(pattern, y, options.method);
   const { K } = pattern;
-  const f = (theta: Float64Array): number => objective(gene, theta);
+  const f: ThetaObjective = {
+    value: (theta) => objective(gene, theta),
+    gradient: (theta, out) => objectiveGradient(gene, theta, out),
+  };
   let opt = minimizeTheta(f, new Float64Array(K).fill(1));
   // Each term's refit without it starts from θ̂: where it ends lower (θ̂ was a local optimum), it becomes the fit.
   const reduced = new Float64Array(K);
@@ -68,7 +71,7 @@ export function fitTermsGene(pattern: TermsPattern, y: Float64Array, options: Te
   }
   opt = escapeLocalOptima(f, opt);
   const theta = Float64Array.from(opt.final, (t) => (t < SINGULAR_THETA ? 0 : t));
-  const fmin = f(theta);
+  const fmin = f.value(theta);
   if (!updateL(gene, theta) || !(criterionPieces(gene).r > 0)) {
     return failedFit(pattern, opt, 'the fixed and random effects fit the values exactly: no residual variance is left');
   }
@@ -119,7 +122,7 @@ const THETA_PROBES = [0.03, 0.1, 0.3, 1, 3, 10];
  * probed along THETA_PROBES with the others at θ̂; where a probe is lower, Newton restarts from it (at most three
  * times), and the lowest end is the fit.
  */
-function escapeLocalOptima(f: (theta: Float64Array) => number, opt: OptSummary, fixed?: readonly boolean[]): OptSummary {
+function escapeLocalOptima(f: ThetaObjective, opt: OptSummary, fixed?: readonly boolean[]): OptSummary {
   for (let round = 0; round < 3; round++) {
     let best: Float64Array | undefined;
     let fBest = opt.fmin - 1e-9 * Math.max(1, Math.abs(opt.fmin));
@@ -129,7 +132,7 @@ function escapeLocalOptima(f: (theta: Float64Array) => number, opt: OptSummary, 
       for (const value of THETA_PROBES) {
         const at = Float64Array.from(opt.final);
         at[k] = value;
-        const v = f(at);
+        const v = f.value(at);
         probes++;
         if (v < fBest) {
           fBest = v;
@@ -154,26 +157,24 @@ function singularTerms(theta: Float64Array, names: string[]): string {
 }
 
 /**
- * A = 2 (∇² D)⁻¹ over lmerTest's variance parameters (θ, σ), D its deviance (devianceAt), the Hessian by
- * Richardson-extrapolated differences as numDeriv takes it; undefined where the Hessian is not positive definite.
+ * A = 2 (∇² D)⁻¹ over lmerTest's variance parameters (θ, σ), D its deviance (devianceGradient), the Hessian by central
+ * differences of D's analytic gradient (accurate to about 1e-8 relative, as numDeriv's Richardson-extrapolated
+ * second differences that lmerTest takes); undefined where the Hessian is not positive definite.
  */
 function varparCovariance(gene: TermsGene, theta: Float64Array, sigma: number): Float64Array | undefined {
   const K = theta.length;
   const k = K + 1;
   const at = Float64Array.from([...theta, sigma]);
-  const h = hessian((v) => deviance(gene, v), at);
+  const h = jacobian((v) => devianceGradient(gene, v.subarray(0, K), v[K], new Float64Array(k)), at, k, 1);
+  for (let i = 0; i < k; i++) for (let j = 0; j < i; j++) h[i * k + j] = h[j * k + i] = (h[i * k + j] + h[j * k + i]) / 2;
   if (!choleskyInPlace(h, k)) return undefined;
   return choleskyInverse(h, k, k).map((x) => 2 * x);
 }
 
-function deviance(gene: TermsGene, varpar: Float64Array): number {
-  const K = varpar.length - 1;
-  return devianceAt(gene, varpar.subarray(0, K), varpar[K]);
-}
-
 /**
  * lmerTest's Satterthwaite df of each β̂_j: 2 V_j² / (∇V_jᵀ A ∇V_j), V_j = σ² [(R_XᵀR_X)⁻¹]_jj as a function of
- * (θ, σ), its gradient by Richardson-extrapolated differences in θ (analytic in σ). NaN where A is undefined.
+ * (θ, σ), its gradient by central differences in θ (analytic in σ; accurate to about 1e-8 relative, where lmerTest
+ * extrapolates numDeriv's over four steps). NaN where A is undefined.
  */
 function satterthwaiteDf(gene: TermsGene, theta: Float64Array, sigma: number, c: Float64Array,
   a: Float64Array | undefined): Float64Array {
@@ -187,7 +188,7 @@ function satterthwaiteDf(gene: TermsGene, theta: Float64Array, sigma: number, c:
     const ct = profileBeta(gene).c;
     return Float64Array.from({ length: p }, (_, j) => ct[j * p + j]);
   };
-  const jac = jacobian(diagonalAt, theta, p); // [p × K] ∂c_jj/∂θ
+  const jac = jacobian(diagonalAt, theta, p, 1); // [p × K] ∂c_jj/∂θ
   const s2 = sigma * sigma;
   for (let j = 0; j < p; j++) {
     const g = new Float64Array(k);
