@@ -27,9 +27,10 @@ export interface TermsGene {
   /** [m × m] M(θ_1²) and [m] D's diagonal (θ_k over Z_k's columns, 1 over X and y) of the last updateL. */
   mLambda: Float64Array;
   d: Float64Array;
-  /** [m × m] scratch of objectiveGradient: G, and L⁻¹ then M'(λ). */
+  /** Scratch of the gradients: [m × m] G, [m × m] the leading rows of L⁻¹ then M'(λ), [m] the last row of L⁻¹. */
   work: Float64Array;
   inverse: Float64Array;
+  lastRow: Float64Array;
 }
 
 /** The gene with values `y` ([pattern.n], in pattern row order). */
@@ -39,7 +40,7 @@ export function termsGene(pattern: TermsPattern, y: Float64Array, method: Method
   return {
     pattern, stats, method, l: new Float64Array(m * m), theta: new Float64Array(pattern.K), factored: false,
     mLambda: new Float64Array(m * m), d: new Float64Array(m).fill(1), work: new Float64Array(m * m),
-    inverse: new Float64Array(m * m),
+    inverse: new Float64Array(m * m), lastRow: new Float64Array(m),
   };
 }
 
@@ -103,24 +104,34 @@ export function devianceGradient(gene: TermsGene, theta: ArrayLike<number>, sigm
  *     ∂Ω/∂θ_1 = 2 θ_1 D M'(λ) D,     ∂log|H|/∂θ_1 = 2 θ_1 Σ_j n_j / (1 + λ n_j).
  */
 function logDetGradient(gene: TermsGene, wy: number, out: Float64Array): Float64Array {
-  const { pattern, stats, l, mLambda, d, work: g, theta } = gene;
+  const { pattern, stats, l, mLambda, d, work: g, inverse: t, theta } = gene;
   const { q2, p, K, termOfColumn } = pattern;
   const m = stats.m;
-  const t = invertLower(l, m, 0, m, gene.inverse);
   const lead = gene.method === 'reml' ? q2 + p : q2;
-  g.fill(0); // lower triangle of G
-  for (let i = 0; i < m; i++) {
-    const w = i < lead ? 1 : i === m - 1 ? wy : 0;
-    if (w === 0) continue;
+  // T's first `lead` rows are the inverse of L's leading block ([lead × lead]); its last row t_y solves t_y L = e_yᵀ.
+  invertLower(l, m, 0, lead, t);
+  const ty = gene.lastRow;
+  for (let j = m - 1; j >= 0; j--) {
+    let s = j === m - 1 ? 1 : 0;
+    for (let i = j + 1; i < m; i++) s -= ty[i] * l[i * m + j];
+    ty[j] = s / l[j * m + j];
+  }
+  // G, both triangles.
+  for (let a = 0; a < m; a++) {
+    const ya = wy * ty[a];
+    for (let b = 0; b <= a; b++) g[a * m + b] = ya * ty[b];
+  }
+  for (let i = 0; i < lead; i++) {
     for (let a = 0; a <= i; a++) {
-      const ta = w * t[i * m + a];
-      for (let b = 0; b <= a; b++) g[a * m + b] += ta * t[i * m + b];
+      const ta = t[i * lead + a];
+      for (let b = 0; b <= a; b++) g[a * m + b] += ta * t[i * lead + b];
     }
   }
+  for (let a = 0; a < m; a++) for (let b = 0; b < a; b++) g[b * m + a] = g[a * m + b];
   out.fill(0);
   for (let a = 0; a < q2; a++) {
     let s = 0;
-    for (let b = 0; b < m; b++) s += mLambda[a * m + b] * d[b] * (b <= a ? g[a * m + b] : g[b * m + a]);
+    for (let b = 0; b < m; b++) s += mLambda[a * m + b] * d[b] * g[a * m + b];
     out[termOfColumn[a]] += 2 * s;
   }
   if (K > 0) {
@@ -128,8 +139,9 @@ function logDetGradient(gene: TermsGene, wy: number, out: Float64Array): Float64
     const dm = assembleM(stats, lambda, t, 1);
     let trace = 0;
     for (let a = 0; a < m; a++) {
-      for (let b = 0; b < a; b++) trace += 2 * g[a * m + b] * d[a] * d[b] * dm[a * m + b];
-      trace += g[a * m + a] * d[a] * d[a] * dm[a * m + a];
+      let s = 0;
+      for (let b = 0; b < m; b++) s += g[a * m + b] * d[b] * dm[a * m + b];
+      trace += d[a] * s;
     }
     const { sizes, sizeCount, nSizes } = stats.pattern;
     let dLogDetH = 0;

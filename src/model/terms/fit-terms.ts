@@ -64,7 +64,7 @@ export function fitTermsGene(pattern: TermsPattern, y: Float64Array, options: Te
     const start = Float64Array.from(opt.final);
     start[k] = 0;
     const fixed = Array.from({ length: K }, (_, j) => j === k);
-    const refit = escapeLocalOptima(f, minimizeTheta(f, start, fixed), fixed);
+    const refit = escapeLocalOptima(f, minimizeTheta(f, start, fixed, opt.hessian), fixed);
     opt = { ...opt, evaluations: opt.evaluations + refit.evaluations };
     reduced[k] = refit.fmin;
     if (refit.fmin < opt.fmin) opt = { ...refit, initial: opt.initial, evaluations: opt.evaluations };

@@ -1,4 +1,6 @@
 import { choleskyInPlace, choleskySolve } from '../../numerics/linalg.js';
+import { symmetricEigen } from '../../numerics/symmetric-eigen.js';
+import { SINGULAR_THETA } from '../lambda-search.js';
 
 /** How one optimisation went, as MixedModels.jl's OptSummary records it. */
 export interface OptSummary {
@@ -7,6 +9,8 @@ export interface OptSummary {
   final: Float64Array;
   /** The objective at `final`. */
   fmin: number;
+  /** [K × K] the Hessian (BFGS's approximation) at `final` over the free coordinates, 0 where either is fixed. */
+  hessian: Float64Array;
   /** Objective evaluations, derivatives included. */
   evaluations: number;
   converged: boolean;
@@ -33,12 +37,14 @@ const DECREMENT_TOLERANCE = 1e-11;
  * criterion does): the box θ ≥ 0 is then the whole line folded at 0, so f is minimised over all of ℝ^K and |θ|
  * returned. A boundary optimum θ_k = 0 is an ordinary minimum there (zero slope, positive curvature), so a
  * quasi-Newton method converges to it as to any other. Newton steps on the analytic gradient, the Hessian forward
- * differences of the gradient while it is not positive definite (the step then solves with it shifted towards the
- * identity, Levenberg) and updated by BFGS from there on; each step is capped and backtracked. Where no step descends, the Hessian is
+ * differences of the gradient while it is not positive definite (the step then saddle-free, see newtonStep) and
+ * updated by BFGS from there on; each step is capped and backtracked. Where no step descends, the Hessian is
  * differenced afresh once before giving up; it always terminates. Coordinates with `fixed[k]` stay at their start
- * (θ_k = 0 for a term dropped from the model). `evaluations` counts values and gradients.
+ * (θ_k = 0 for a term dropped from the model). `evaluations` counts values and gradients. `hessian` ([K × K]), a
+ * Hessian near the start (that of an earlier fit), replaces the differenced one where it is positive definite.
  */
-export function minimizeTheta(f: ThetaObjective, start: ArrayLike<number>, fixed?: readonly boolean[]): OptSummary {
+export function minimizeTheta(f: ThetaObjective, start: ArrayLike<number>, fixed?: readonly boolean[],
+  hessian?: Float64Array): OptSummary {
   const K = start.length;
   const free = Array.from({ length: K }, (_, k) => k).filter((k) => !fixed?.[k]);
   const k = free.length;
@@ -77,31 +83,49 @@ export function minimizeTheta(f: ThetaObjective, start: ArrayLike<number>, fixed
   let fx = value(x);
   let returnCode: OptSummary['returnCode'] = k === 0 ? 'converged' : 'max iterations';
   let g = k > 0 ? gradient(x) : new Float64Array(0);
-  let h = k > 0 ? differencedHessian(x, g) : new Float64Array(0);
-  let fresh = true;
+  const given = hessian && Float64Array.from({ length: k * k }, (_, ij) => hessian[free[Math.floor(ij / k)] * K + free[ij % k]]);
+  let fresh = !(given && k > 0 && choleskyInPlace(Float64Array.from(given), k));
+  let h = !fresh ? given! : k > 0 ? differencedHessian(x, g) : new Float64Array(0);
   for (let iteration = 0; k > 0 && iteration < MAX_ITERATIONS; iteration++) {
     if (!g.every(Number.isFinite) || !h.every(Number.isFinite)) {
       returnCode = 'no descent';
       break;
     }
-    const { step, shifted } = newtonStep(g, h, k);
+    const { step, indefinite } = newtonStep(g, h, k, x);
     // θ_k is a ratio of standard deviations: a step longer than its size (or 1) is cut to that, then backtracked.
     let longest = 0;
     for (let i = 0; i < k; i++) longest = Math.max(longest, Math.abs(step[i]) / Math.max(1, Math.abs(x[i])));
-    if (longest > MAX_RELATIVE_STEP) for (let i = 0; i < k; i++) step[i] *= MAX_RELATIVE_STEP / longest;
+    if (longest > MAX_RELATIVE_STEP) {
+      for (let i = 0; i < k; i++) step[i] *= MAX_RELATIVE_STEP / longest;
+      longest = MAX_RELATIVE_STEP;
+    }
+    // −gᵀs, plus the model's fall along directions of negative curvature (where g may vanish: a saddle).
     let decrement = 0;
-    for (let i = 0; i < k; i++) decrement -= g[i] * step[i];
+    let curvature = 0;
+    for (let i = 0; i < k; i++) {
+      decrement -= g[i] * step[i];
+      for (let j = 0; j < k; j++) curvature += step[i] * h[i * k + j] * step[j];
+    }
+    decrement += Math.max(0, -curvature / 2);
+    // θ_k = 0 is a stationary point in θ_k, a saddle where the likelihood wants θ_k > 0: at one, only a Hessian
+    // differenced there (not BFGS's, built elsewhere) tells which.
+    if (!(decrement > DECREMENT_TOLERANCE) && !fresh && x.some((xi) => Math.abs(xi) < SINGULAR_THETA)) {
+      h = differencedHessian(x, g);
+      fresh = true;
+      continue;
+    }
     if (!(decrement > DECREMENT_TOLERANCE)) {
       returnCode = 'converged';
       break;
     }
-    let t = 1;
+    // Backtracking (Armijo) until the step no longer moves θ: the criterion's own rounding, about 1e-11 at
+    // n = 1,000, ends the search near the optimum.
     let accepted: Float64Array | undefined;
     let fNew = fx;
-    for (let tries = 0; tries < 40; tries++, t /= 2) {
+    for (let t = 1; longest * t > 1e-12; t /= 2) {
       const candidate = Float64Array.from(x, (xi, i) => xi + t * step[i]);
       const fc = value(candidate);
-      if (fc <= fx - 1e-4 * t * decrement) {
+      if (fc < fx && fc <= fx - 1e-4 * t * decrement) {
         accepted = candidate;
         fNew = fc;
         break;
@@ -117,8 +141,8 @@ export function minimizeTheta(f: ThetaObjective, start: ArrayLike<number>, fixed
       break;
     }
     const gNew = gradient(accepted);
-    // BFGS keeps a positive definite Hessian so; where it was not (far from the optimum), it is differenced again.
-    if (shifted) {
+    // BFGS keeps a positive definite Hessian so; where it was not (away from the optimum), it is differenced again.
+    if (indefinite) {
       h = differencedHessian(accepted, gNew);
       fresh = true;
     } else {
@@ -130,8 +154,14 @@ export function minimizeTheta(f: ThetaObjective, start: ArrayLike<number>, fixed
     g = gNew;
   }
   const final = Float64Array.from(place(x), Math.abs);
+  // Over |θ|: the sign of a folded coordinate flips its cross terms.
+  const folded = new Float64Array(K * K);
+  for (let i = 0; i < k; i++) {
+    for (let j = 0; j < k; j++) folded[free[i] * K + free[j]] = h[i * k + j] * Math.sign(x[i] || 1) * Math.sign(x[j] || 1);
+  }
   return {
-    initial: Float64Array.from(start), final, fmin: fx, evaluations, converged: returnCode === 'converged', returnCode,
+    initial: Float64Array.from(start), final, fmin: fx, hessian: folded, evaluations, converged: returnCode === 'converged',
+    returnCode,
   };
 }
 
@@ -156,27 +186,44 @@ function updateBfgs(h: Float64Array, s: Float64Array, y: Float64Array, k: number
   }
 }
 
+/** The step along a direction of negative curvature where the gradient gives none, relative to max(1, ‖θ‖∞). */
+const NEGATIVE_CURVATURE_STEP = 0.1;
+
 /**
- * s = −(H + μI)⁻¹ g with the smallest μ ≥ 0 (0, then growing from 1e-8·max|H_ii|) that makes H + μI positive
- * definite; `shifted` where μ > 0.
+ * The Newton step s = −H⁻¹ g where H is positive definite; else the saddle-free Newton step −|H|⁻¹ g (H's eigenvalues
+ * by their absolute values, floored at 1e-6 of the largest), with at least NEGATIVE_CURVATURE_STEP along each
+ * direction of negative curvature, downhill: from a saddle (θ_k = 0 is a stationary point of the folded criterion
+ * in θ_k, a maximum where the likelihood wants θ_k > 0) the gradient alone never leaves.
  */
-function newtonStep(g: Float64Array, h: Float64Array, k: number): { step: Float64Array; shifted: boolean } {
+function newtonStep(g: Float64Array, h: Float64Array, k: number, x: Float64Array): { step: Float64Array; indefinite: boolean } {
   let scale = 0;
   for (let i = 0; i < k; i++) scale = Math.max(scale, Math.abs(h[i * k + i]));
-  const work = new Float64Array(k * k);
-  for (let mu = 0; ; mu = mu === 0 ? 1e-8 * Math.max(scale, 1) : mu * 10) {
-    work.set(h);
-    for (let i = 0; i < k; i++) work[i * k + i] += mu;
-    if (!work.every(Number.isFinite)) break;
-    // A shift that leaves H + μI barely positive definite (μ just past −λ_min) would give a huge step.
-    if (choleskyInPlace(work, k) && minPivotSquared(work, k) > 1e-6 * Math.max(scale, mu, 1e-300)) {
-      const step = Float64Array.from(g, (gi) => -gi);
-      choleskySolve(work, k, k, step);
-      return { step, shifted: mu > 0 };
-    }
-    if (mu > 1e12 * Math.max(scale, 1)) break;
+  const work = Float64Array.from(h);
+  // A barely positive definite H (an eigenvalue just past 0) would give a huge step.
+  if (choleskyInPlace(work, k) && minPivotSquared(work, k) > 1e-6 * Math.max(scale, 1e-300)) {
+    const step = Float64Array.from(g, (gi) => -gi);
+    choleskySolve(work, k, k, step);
+    return { step, indefinite: false };
   }
-  return { step: Float64Array.from(g, (gi) => -gi), shifted: true }; // steepest descent where the derivatives are not finite
+  const { values, vectors } = symmetricEigen(h, k, { vectors: true });
+  const v = vectors!;
+  let largest = 0;
+  for (const lambda of values) largest = Math.max(largest, Math.abs(lambda));
+  const floor = 1e-6 * largest;
+  let size = 1;
+  for (const xi of x) size = Math.max(size, Math.abs(xi));
+  const step = new Float64Array(k);
+  for (let e = 0; e < k; e++) {
+    let along = 0;
+    for (let i = 0; i < k; i++) along += v[i * k + e] * g[i];
+    let length = -along / Math.max(Math.abs(values[e]), floor, 1e-300);
+    if (values[e] < -floor && Math.abs(length) < NEGATIVE_CURVATURE_STEP * size) {
+      length = (along > 0 ? -1 : 1) * NEGATIVE_CURVATURE_STEP * size;
+    }
+    for (let i = 0; i < k; i++) step[i] += length * v[i * k + e];
+  }
+  if (!step.every(Number.isFinite)) return { step: Float64Array.from(g, (gi) => -gi), indefinite: true };
+  return { step, indefinite: true };
 }
 
 function minPivotSquared(l: Float64Array, k: number): number {
