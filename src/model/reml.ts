@@ -121,6 +121,28 @@ export interface RemlDerivatives {
   cm1: Float64Array;
 }
 
+/**
+ * The REML deviance D(λ, σ²) = log det H_λ + log det(Xᵀ H_λ⁻¹ X) + (n − p) log(2π σ²) + r_λ / σ²: its λ-derivative
+ * and its Hessian in (λ, σ²), at λ (the derivatives d) and σ².
+ */
+export interface RemlHessian {
+  dLambda: number;
+  lambdaLambda: number;
+  lambdaSigma2: number;
+  sigma2Sigma2: number;
+}
+
+export function remlHessian(stats: GeneStats, d: RemlDerivatives, sigma2: number): RemlHessian {
+  const { n, p } = stats.pattern;
+  const s2 = sigma2;
+  return {
+    dLambda: d.h1 + d.tr1 + d.r1 / s2,
+    lambdaLambda: d.h2 + d.tr2 + d.r2 / s2,
+    lambdaSigma2: -d.r1 / (s2 * s2),
+    sigma2Sigma2: -(n - p) / (s2 * s2) + (2 * d.r) / (s2 * s2 * s2),
+  };
+}
+
 /** The derivatives of the criterion's pieces at λ (see RemlDerivatives). */
 export function remlDerivatives(stats: GeneStats, lambda: number): RemlDerivatives | undefined {
   const { m } = stats;

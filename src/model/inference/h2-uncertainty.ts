@@ -1,7 +1,7 @@
 import { brentRoot } from '../../numerics/brent.js';
 import type { GeneStats } from '../gene-stats.js';
 import { H_GRID, H_MAX, lambdaOf } from '../lambda-search.js';
-import { remlCriterion, type RemlDerivatives, remlDerivatives } from '../reml.js';
+import { remlCriterion, type RemlDerivatives, remlDerivatives, remlHessian } from '../reml.js';
 
 /** qchisq(0.95, 1): the cut-off of the restricted likelihood-ratio test that the 95% interval inverts. */
 export const H2_CUTOFF_95 = 3.841458820694124;
@@ -127,11 +127,8 @@ function intervalEnd(excess: (h: number) => number, hHat: number, steps: number[
 export function h2StandardError(stats: GeneStats, lambda: number, d: RemlDerivatives | undefined): number {
   const { n, p } = stats.pattern;
   if (d === undefined || !(d.r > 0)) return NaN;
-  const s2 = d.r / (n - p);
   // As in satterthwaite.ts, in (λ, σ²) at σ² = σ̂²(λ), where D_σ² = 0.
-  const hLL = d.h2 + d.tr2 + d.r2 / s2;
-  const hLS = -d.r1 / (s2 * s2);
-  const hSS = -(n - p) / (s2 * s2) + (2 * d.r) / (s2 * s2 * s2);
+  const { lambdaLambda: hLL, lambdaSigma2: hLS, sigma2Sigma2: hSS } = remlHessian(stats, d, d.r / (n - p));
   const det = hLL * hSS - hLS * hLS;
   if (!(hSS > 0) || !(det > 0)) return NaN;
   const varLambda = (2 * hSS) / det;

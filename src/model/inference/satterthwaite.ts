@@ -1,5 +1,5 @@
 import type { GeneStats } from '../gene-stats.js';
-import { remlDerivatives } from '../reml.js';
+import { remlDerivatives, remlHessian } from '../reml.js';
 
 /**
  * Satterthwaite degrees of freedom of each β̂_k, as lmerTest computes them:
@@ -14,22 +14,19 @@ import { remlDerivatives } from '../reml.js';
  */
 export function satterthwaiteDf(stats: GeneStats, lambda: number, sigma2: number,
   derivatives = remlDerivatives(stats, lambda)): Float64Array {
-  const { n, p } = stats.pattern;
+  const { p } = stats.pattern;
   const df = new Float64Array(p).fill(NaN);
   const d = p === 0 ? undefined : derivatives;
   if (d === undefined) return df;
-  const { r, r1, c, cm1 } = d;
+  const { c, cm1 } = d;
 
   const s2 = sigma2;
-  const dLambda = d.h1 + d.tr1 + r1 / s2;
-  const dLambdaLambda = d.h2 + d.tr2 + d.r2 / s2;
-  const dLambdaSigma = -r1 / (s2 * s2);
-  const dSigmaSigma = -(n - p) / (s2 * s2) + (2 * r) / (s2 * s2 * s2);
+  const h = remlHessian(stats, d, s2);
   // To θ = √λ: D_θ = 2θ D_λ, D_θθ = 2 D_λ + 4 λ D_λλ, D_θσ² = 2θ D_λσ².
   const theta = Math.sqrt(lambda);
-  const hTT = 2 * dLambda + 4 * lambda * dLambdaLambda;
-  const hTS = 2 * theta * dLambdaSigma;
-  const hSS = dSigmaSigma;
+  const hTT = 2 * h.dLambda + 4 * lambda * h.lambdaLambda;
+  const hTS = 2 * theta * h.lambdaSigma2;
+  const hSS = h.sigma2Sigma2;
   const det = hTT * hSS - hTS * hTS;
 
   for (let k = 0; k < p; k++) {
