@@ -47,7 +47,9 @@ export function jacobian(f: (x: Float64Array) => Float64Array, x: ArrayLike<numb
       at[i] = x[i] - h;
       const down = f(at);
       at[i] = x[i];
-      estimates.push(Float64Array.from(up, (u, r) => (u - down[r]) / (2 * h)));
+      const estimate = new Float64Array(m);
+      for (let r = 0; r < m; r++) estimate[r] = (up[r] - down[r]) / (2 * h);
+      estimates.push(estimate);
     }
     for (let r = 0; r < m; r++) jac[r * k + i] = extrapolate(estimates.map((e) => e[r]));
   }

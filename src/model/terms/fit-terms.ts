@@ -186,7 +186,9 @@ function satterthwaiteDf(gene: TermsGene, theta: Float64Array, sigma: number, c:
   const diagonalAt = (t: Float64Array): Float64Array => {
     updateL(gene, t);
     const ct = profileBeta(gene).c;
-    return Float64Array.from({ length: p }, (_, j) => ct[j * p + j]);
+    const diagonal = new Float64Array(p);
+    for (let j = 0; j < p; j++) diagonal[j] = ct[j * p + j];
+    return diagonal;
   };
   const jac = jacobian(diagonalAt, theta, p, 1); // [p × K] ∂c_jj/∂θ
   const s2 = sigma * sigma;

@@ -60,10 +60,13 @@ export function minimizeTheta(f: ThetaObjective, start: ArrayLike<number>, fixed
     const v = f.value(place(x));
     return Number.isNaN(v) ? Infinity : v;
   };
+  // (Typed arrays are filled by loops here: Float64Array.from with a mapping function costs about 1 µs a call.)
   const gradient = (x: Float64Array): Float64Array => {
     evaluations++;
     f.gradient(place(x), full);
-    return Float64Array.from(free, (j) => full[j]);
+    const g = new Float64Array(k);
+    for (let i = 0; i < k; i++) g[i] = full[free[i]];
+    return g;
   };
   const differencedHessian = (x: Float64Array, g: Float64Array): Float64Array => {
     const h = new Float64Array(k * k);
@@ -123,7 +126,8 @@ export function minimizeTheta(f: ThetaObjective, start: ArrayLike<number>, fixed
     let accepted: Float64Array | undefined;
     let fNew = fx;
     for (let t = 1; longest * t > 1e-12; t /= 2) {
-      const candidate = Float64Array.from(x, (xi, i) => xi + t * step[i]);
+      const candidate = new Float64Array(k);
+      for (let i = 0; i < k; i++) candidate[i] = x[i] + t * step[i];
       const fc = value(candidate);
       if (fc < fx && fc <= fx - 1e-4 * t * decrement) {
         accepted = candidate;
@@ -146,7 +150,7 @@ export function minimizeTheta(f: ThetaObjective, start: ArrayLike<number>, fixed
       h = differencedHessian(accepted, gNew);
       fresh = true;
     } else {
-      updateBfgs(h, Float64Array.from(accepted, (a, i) => a - x[i]), Float64Array.from(gNew, (gi, i) => gi - g[i]), k);
+      updateBfgs(h, x, accepted, g, gNew, k);
       fresh = false;
     }
     x = accepted;
@@ -165,12 +169,16 @@ export function minimizeTheta(f: ThetaObjective, start: ArrayLike<number>, fixed
   };
 }
 
-/** BFGS's update of the Hessian approximation h ([k × k]) by the step s and the change y of the gradient along it. */
-function updateBfgs(h: Float64Array, s: Float64Array, y: Float64Array, k: number): void {
+/** BFGS's update of the Hessian approximation h ([k × k]) by the step s = x1 − x0 and the change y = g1 − g0 of the gradient. */
+function updateBfgs(h: Float64Array, x0: Float64Array, x1: Float64Array, g0: Float64Array, g1: Float64Array, k: number): void {
+  const s = new Float64Array(k);
+  const y = new Float64Array(k);
   let ys = 0;
   let ss = 0;
   let yy = 0;
   for (let i = 0; i < k; i++) {
+    s[i] = x1[i] - x0[i];
+    y[i] = g1[i] - g0[i];
     ys += y[i] * s[i];
     ss += s[i] * s[i];
     yy += y[i] * y[i];
@@ -201,7 +209,7 @@ function newtonStep(g: Float64Array, h: Float64Array, k: number, x: Float64Array
   const work = Float64Array.from(h);
   // A barely positive definite H (an eigenvalue just past 0) would give a huge step.
   if (choleskyInPlace(work, k) && minPivotSquared(work, k) > 1e-6 * Math.max(scale, 1e-300)) {
-    const step = Float64Array.from(g, (gi) => -gi);
+    const step = negated(g);
     choleskySolve(work, k, k, step);
     return { step, indefinite: false };
   }
@@ -222,8 +230,14 @@ function newtonStep(g: Float64Array, h: Float64Array, k: number, x: Float64Array
     }
     for (let i = 0; i < k; i++) step[i] += length * v[i * k + e];
   }
-  if (!step.every(Number.isFinite)) return { step: Float64Array.from(g, (gi) => -gi), indefinite: true };
+  if (!step.every(Number.isFinite)) return { step: negated(g), indefinite: true };
   return { step, indefinite: true };
+}
+
+function negated(g: Float64Array): Float64Array {
+  const out = new Float64Array(g.length);
+  for (let i = 0; i < g.length; i++) out[i] = -g[i];
+  return out;
 }
 
 function minPivotSquared(l: Float64Array, k: number): number {
