@@ -4,12 +4,11 @@
  * times lme4/lmerTest on 200 of the same genes when Rscript has them, writes
  * bench/results/<date>-<backend>.json and refreshes the table in bench/README.md. `-- varpart`: bench/varpart.ts.
  */
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BENCH_SPEC, headGenes, writeSynthetic } from './synthetic.js';
+import { machineFacts, runGenelmmFit, timeR } from './runs.js';
+import { BENCH_SPEC, writeSynthetic } from './synthetic.js';
 import { refreshTable } from './table.js';
 import { runVarPartBench } from './varpart.js';
 
@@ -23,54 +22,21 @@ if (backends.includes('varpart')) {
   process.exit(0);
 }
 
-function hasLme4(): boolean {
-  const r = spawnSync('Rscript', ['-e', 'library(lme4); library(lmerTest); library(jsonlite)'], { encoding: 'utf8' });
-  return r.status === 0;
-}
-
 console.log('generating the seeded 40,000 × 500 matrix (once) ...');
 const t0 = performance.now();
 const data = writeSynthetic(path.join(BENCH, 'data'), BENCH_SPEC);
 console.log(`  ${((performance.now() - t0) / 1000).toFixed(1)} s, ${(fs.statSync(data.expr).size / 1e6).toFixed(0)} MB`);
 
-let lme4: Record<string, unknown> | null = null;
-if (hasLme4()) {
-  console.log(`lme4/lmerTest on the first ${LMER_GENES} genes ...`);
-  const small = headGenes(data.expr, LMER_GENES, path.join(BENCH, 'data', `head${LMER_GENES}.tsv`));
-  const out = path.join(os.tmpdir(), `genelmm-bench-lmer-${process.pid}.json`);
-  const r = spawnSync('Rscript', [path.join(BENCH, 'lmer-timing.R'), small, data.samples, FORMULA, out], { stdio: 'inherit' });
-  if (r.status === 0) {
-    lme4 = JSON.parse(fs.readFileSync(out, 'utf8'));
-    fs.rmSync(out);
-  }
-} else {
-  console.log('Rscript with lme4, lmerTest and jsonlite not found: skipping the lme4 comparison');
-}
-
-/** Runs `genelmm fit` on one backend in a fresh process; returns its summary and end-to-end time. */
-function runFit(backend: string): { summary: Record<string, any>; endToEndMs: number } {
-  const summaryFile = path.join(os.tmpdir(), `genelmm-bench-summary-${process.pid}.json`);
-  const outFile = path.join(os.tmpdir(), `genelmm-bench-out-${process.pid}.tsv`);
-  console.log(`genelmm fit --backend ${backend} ...`);
-  const started = performance.now();
-  const run = spawnSync(process.execPath, [path.join(ROOT, 'dist/src/cli/main.js'), 'fit', '--expr', data.expr,
-    '--samples', data.samples, '--formula', FORMULA, '--backend', backend, '--out', outFile, '--summary', summaryFile],
-  { encoding: 'utf8', stdio: ['ignore', 'inherit', 'inherit'] });
-  const endToEndMs = performance.now() - started;
-  if (run.status !== 0) throw new Error(`genelmm fit --backend ${backend} failed with exit code ${run.status}`);
-  const summary = JSON.parse(fs.readFileSync(summaryFile, 'utf8'));
-  fs.rmSync(summaryFile);
-  fs.rmSync(outFile);
-  return { summary, endToEndMs };
-}
+const lme4 = timeR(ROOT, 'lmer-timing.R', data, FORMULA, LMER_GENES, 'lme4/lmerTest');
 
 for (const backend of backends) {
-  const { summary, endToEndMs } = runFit(backend);
+  const { summary, endToEndMs } = runGenelmmFit(ROOT, ['--expr', data.expr, '--samples', data.samples, '--formula', FORMULA,
+    '--backend', backend]);
   const fittedGenes = summary.statuses.ok + summary.statuses.singular;
   const msPerGene = summary.timings.fitMs / fittedGenes;
   const result = {
     date: new Date().toISOString(),
-    machine: { cpu: os.cpus()[0]?.model, cores: os.availableParallelism(), memoryGB: Math.round(os.totalmem() / 2 ** 30), node: process.version },
+    machine: machineFacts(),
     backend: summary.backend,
     gpu: summary.gpu ?? null,
     sizes: { genes: summary.genes, samples: summary.samples.used, groups: summary.samples.groups, formula: FORMULA },

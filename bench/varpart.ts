@@ -5,11 +5,10 @@
  * lme4 + lmerTest + calcVarPart's formulas (bench/varpart-lmer.R) on the first 100 of the same genes when Rscript
  * has them; writes bench/results/<date>-varpart.json.
  */
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { headGenes, rng } from './synthetic.js';
+import { machineFacts, runGenelmmFit, timeR } from './runs.js';
+import { rng } from './synthetic.js';
 
 export const VARPART_FORMULA = '~ Age + (1 | Individual) + (1 | Tissue) + (1 | Batch)';
 const SPEC = { nGenes: 20_000, individuals: 250, tissues: 4, batches: 10, seed: 20261205 };
@@ -66,36 +65,14 @@ export function runVarPartBench(root: string): void {
   const dir = path.join(bench, 'data', 'varpart');
   console.log('generating the seeded 20,000 × 1,000 matrix (once) ...');
   const data = writeVarPartData(dir);
-  let lme4: Record<string, number | string> | null = null;
-  if (spawnSync('Rscript', ['-e', 'library(lme4); library(lmerTest); library(jsonlite)']).status === 0) {
-    console.log(`lme4 + lmerTest + calcVarPart on the first ${LMER_GENES} genes ...`);
-    const small = headGenes(data.expr, LMER_GENES, path.join(dir, `head${LMER_GENES}.tsv`));
-    const out = path.join(os.tmpdir(), `genelmm-varpart-lmer-${process.pid}.json`);
-    const r = spawnSync('Rscript', [path.join(bench, 'varpart-lmer.R'), small, data.samples, VARPART_FORMULA, out], { stdio: 'inherit' });
-    if (r.status === 0) {
-      lme4 = JSON.parse(fs.readFileSync(out, 'utf8'));
-      fs.rmSync(out);
-    }
-  } else {
-    console.log('Rscript with lme4, lmerTest and jsonlite not found: skipping the lme4 comparison');
-  }
-  const summaryFile = path.join(os.tmpdir(), `genelmm-varpart-summary-${process.pid}.json`);
-  const outFile = path.join(os.tmpdir(), `genelmm-varpart-out-${process.pid}.tsv`);
-  console.log('genelmm fit --method ml ...');
-  const started = performance.now();
-  const run = spawnSync(process.execPath, [path.join(root, 'dist/src/cli/main.js'), 'fit', '--expr', data.expr, '--samples', data.samples,
-    '--formula', VARPART_FORMULA, '--method', 'ml', '--backend', 'cpu', '--out', outFile, '--summary', summaryFile],
-  { stdio: ['ignore', 'inherit', 'inherit'] });
-  const endToEndMs = performance.now() - started;
-  if (run.status !== 0) throw new Error(`genelmm fit failed with exit code ${run.status}`);
-  const summary = JSON.parse(fs.readFileSync(summaryFile, 'utf8'));
-  fs.rmSync(summaryFile);
-  fs.rmSync(outFile);
+  const lme4 = timeR(root, 'varpart-lmer.R', data, VARPART_FORMULA, LMER_GENES, 'lme4 + lmerTest + calcVarPart');
+  const { summary, endToEndMs } = runGenelmmFit(root, ['--expr', data.expr, '--samples', data.samples, '--formula', VARPART_FORMULA,
+    '--method', 'ml', '--backend', 'cpu']);
   const fittedGenes = summary.statuses.ok + summary.statuses.singular;
   const result = {
     date: new Date().toISOString(),
     benchmark: 'varpart',
-    machine: { cpu: os.cpus()[0]?.model, cores: os.availableParallelism(), memoryGB: Math.round(os.totalmem() / 2 ** 30), node: process.version },
+    machine: machineFacts(),
     backend: summary.backend,
     sizes: { genes: summary.genes, samples: summary.samples.used, terms: summary.model.terms, formula: VARPART_FORMULA, method: 'ml' },
     statuses: summary.statuses,
