@@ -25,7 +25,7 @@ override WORKGROUP_SIZE: u32 = 64u;
 @group(0) @binding(0) var<uniform> params: DrawParams;
 @group(0) @binding(1) var<storage, read> fitted: array<f32>;   // [nGenes × nObs] (fitted − c) / d, MISSING where absent
 @group(0) @binding(2) var<storage, read> sigma: array<f32>;    // [nGenes × 2] σ̂_g / d, σ̂_e / d
-@group(0) @binding(3) var<storage, read> geneIndex: array<u32>; // [nGenes] the gene's row of the matrix
+@group(0) @binding(3) var<storage, read> geneIndex: array<u32>; // [nGenes] the gene's row of the whole matrix (its stream)
 @group(0) @binding(4) var<storage, read> groupOf: array<u32>;  // [nObs] group level of each design row
 @group(0) @binding(5) var<storage, read_write> y: array<f32>;  // [nObs × nGenes·replicates], sample-major
 

@@ -37,6 +37,12 @@ export interface FitOptions extends DesignOptions, GeneFilters {
   bootstrap?: number;
   /** Seed of the Philox stream of every simulation (`--seed`, default 1). */
   seed?: number;
+  /**
+   * Fit only shard `index` (1-based) of `count` contiguous gene ranges (`--shard I/N`, see shardRange). Library
+   * sizes and the counts check still read every gene, and simulations draw from each gene's stream in the whole
+   * matrix, so the shards of a run are together its whole run.
+   */
+  shard?: Shard;
   /** Called as genes finish. */
   onProgress?: (genesDone: number, genesTotal: number) => void;
   /** Called as genes finish their bootstrap (genesTotal: the fitted genes), first with 0 done. */
@@ -45,9 +51,35 @@ export interface FitOptions extends DesignOptions, GeneFilters {
   onNotice?: (message: string) => void;
 }
 
-/** The fits of a whole matrix, one entry per gene in input order. */
+/** Shard `index` (1-based) of `count`. */
+export interface Shard {
+  index: number;
+  count: number;
+}
+
+/** The genes [first, first + count) of shard `shard` of `nGenes`: ⌊(I − 1)·G / N⌋ up to ⌊I·G / N⌋. */
+export function shardRange(nGenes: number, shard: Shard | undefined): { first: number; count: number } {
+  if (shard === undefined) return { first: 0, count: nGenes };
+  const first = Math.floor(((shard.index - 1) * nGenes) / shard.count);
+  return { first, count: Math.floor((shard.index * nGenes) / shard.count) - first };
+}
+
+/** The genes [first, first + count) of `matrix`, sharing its values. */
+function genesOf(matrix: ExpressionMatrix, { first, count }: { first: number; count: number }): ExpressionMatrix {
+  if (first === 0 && count === matrix.nGenes) return matrix;
+  return {
+    ...matrix,
+    geneIds: matrix.geneIds.slice(first, first + count),
+    nGenes: count,
+    values: matrix.values.subarray(first * matrix.nSamples, (first + count) * matrix.nSamples),
+  };
+}
+
+/** The fits of a whole matrix (or of its shard), one entry per gene in input order. */
 export interface FitResult {
   geneIds: string[];
+  /** Genes in the whole matrix (more than geneIds with a shard). */
+  wholeGenes: number;
   coefNames: string[];
   /** The design, transform and library sizes every gene was prepared with. */
   context: FitContext;
@@ -82,7 +114,7 @@ export interface FitResult {
  * `samples`. Genes that cannot be fitted get a status and a message, never an exception; bad input (unknown
  * columns, samples missing from the sheet, an unsupported formula) throws InputError or UsageError.
  */
-export async function fitGenes(matrix: ExpressionMatrix, samples: SampleSheet, formula: string | Formula,
+export async function fitGenes(whole: ExpressionMatrix, samples: SampleSheet, formula: string | Formula,
   options: FitOptions = {}): Promise<FitResult> {
   const started = performance.now();
   const notices: string[] = [];
@@ -92,23 +124,26 @@ export async function fitGenes(matrix: ExpressionMatrix, samples: SampleSheet, f
   };
   const parsed = typeof formula === 'string' ? parseFormula(formula) : formula;
   refuseSingleTermOptions(parsed.random.length, options);
-  const design = buildDesign(parsed, samples, matrix.sampleIds, options);
+  const design = buildDesign(parsed, samples, whole.sampleIds, options);
   design.notices.forEach(notice);
   const insufficient = designInsufficiency(design);
   if (insufficient !== undefined) notice(insufficient);
   const transform = options.transform ?? 'none';
-  if (transform === 'none' && looksLikeCounts(matrix.values)) {
+  if (transform === 'none' && looksLikeCounts(whole.values)) {
     notice('the matrix looks like raw counts (non-negative integers, maximum above 1000) and --transform is none; ' +
       'consider --transform logcpm or log2p1');
   }
   const context: FitContext = {
     design,
     transform,
-    librarySizes: transform === 'logcpm' ? librarySizes(matrix.values, matrix.nGenes, matrix.nSamples) : null,
+    librarySizes: transform === 'logcpm' ? librarySizes(whole.values, whole.nGenes, whole.nSamples) : null,
     filters: { minMean: options.minMean, minCount: options.minCount, minSamples: options.minSamples },
     method: options.method,
     varPart: options.varPart,
   };
+  const genes = shardRange(whole.nGenes, options.shard);
+  const matrix = genesOf(whole, genes);
+  context.firstGene = genes.first;
   const model = modelChoice(context);
   const backend = await createBackend(options.backend ?? 'auto', {
     threads: options.threads, nGenes: matrix.nGenes, gpu: options.gpu, onNotice: notice,
@@ -138,6 +173,7 @@ export async function fitGenes(matrix: ExpressionMatrix, samples: SampleSheet, f
     };
     return {
       geneIds: matrix.geneIds,
+      wholeGenes: whole.nGenes,
       coefNames: design.coefNames,
       context,
       results,

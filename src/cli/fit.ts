@@ -1,11 +1,12 @@
 import fs from 'node:fs';
 import { writeTextAtomic } from '../io/atomic-file.js';
-import { fitGenes, fitTable, type FitResult } from '../fit-genes.js';
+import { fitGenes, fitTable, type FitResult, type Shard, shardRange } from '../fit-genes.js';
 import { readMatrix } from '../io/read-files.js';
 import { writeTable } from '../io/table-writer.js';
 import type { FitCliOptions } from './option-values.js';
 import { createProgress } from './progress.js';
 import { planRun, readCheckedSheet, type RunPlan } from './run-plan.js';
+import { manifestPath, runIdentity, type ShardManifest } from './shards.js';
 import { packageVersion, peakRssMB, type RunSummary, summaryLines } from './summary.js';
 
 /** Reads the inputs (the small sample sheet first, checked against the formula before the matrix) and fits every gene, with a progress bar and notices on stderr. */
@@ -38,6 +39,16 @@ export async function readAndFit(o: FitCliOptions, plan: RunPlan, say: (line: st
   }
 }
 
+/** The manifest beside shard `shard`'s table `out`, for genelmm merge (see shards.ts). */
+async function writeManifest(out: string, plan: RunPlan, fit: FitResult, shard: Shard, format: string): Promise<void> {
+  const manifest: ShardManifest = {
+    run: await runIdentity(packageVersion(), plan.inputs, plan.options, fit.backend.name, format),
+    shard,
+    genes: { ...shardRange(fit.wholeGenes, shard), total: fit.wholeGenes },
+  };
+  await writeTextAtomic(manifestPath(out), `${JSON.stringify(manifest, null, 2)}\n`);
+}
+
 /** `genelmm fit`: reads, fits, writes the table atomically, and reports the run. Returns the summary. */
 export async function runFit(o: FitCliOptions): Promise<RunSummary> {
   const started = performance.now();
@@ -49,6 +60,8 @@ export async function runFit(o: FitCliOptions): Promise<RunSummary> {
   const { fit, readMs, matrixSamples } = await readAndFit(o, plan, say);
   const t1 = performance.now();
   await writeTable(o.out ?? '-', fitTable(fit), format);
+  const { shard } = plan.options;
+  if (shard !== undefined) await writeManifest(o.out!, plan, fit, shard, format);
   const writeMs = performance.now() - t1;
   const { design } = fit.context;
   const summary: RunSummary = {
@@ -56,6 +69,7 @@ export async function runFit(o: FitCliOptions): Promise<RunSummary> {
     date: new Date().toISOString(),
     inputs: { ...inputs, transform: o.transform },
     genes: fit.geneIds.length,
+    ...(shard && { shard: { ...shard, first: shardRange(fit.wholeGenes, shard).first } }),
     samples: { inMatrix: matrixSamples, used: design.nObs, groups: design.randomTerms[0]?.levels.length ?? 0 },
     model: { method: fit.shape.method, terms: design.randomTerms.map((t) => ({ name: t.name, levels: t.levels.length })), varPart: fit.shape.fractions.length > 0 },
     coefficients: fit.coefNames,

@@ -6,6 +6,7 @@ import { exampleExplanation } from './example.js';
 import { runFit } from './fit.js';
 import { runCompare } from './compare.js';
 import { runInfo } from './info.js';
+import { runMerge } from './merge.js';
 import { DEFAULT_PORT, runServe } from './serve.js';
 import type { FitCliOptions } from './option-values.js';
 import { fitOptions } from './options.js';
@@ -80,6 +81,13 @@ compare.action(async (o: FitCliOptions, cmd: Command) => {
   const comparison = await runCompare(o);
   if (!comparison.ok) process.exitCode = 1;
 });
+
+program.command('merge')
+  .description('join the tables of genelmm fit --shard I/N runs into the table the whole run writes (q-values across all genes)')
+  .argument('<tables...>', 'every shard\'s table (with its .shard.json beside it), in any order')
+  .option('--out <file>', 'where to write the merged table (.gz: gzipped); - for stdout (the default)')
+  .exitOverride()
+  .action(runMerge);
 
 program.command('info')
   .description('list the compute backends and adapters on this machine')

@@ -7,6 +7,7 @@ import { UsageError } from '../errors.js';
 import type { FitOptions } from '../fit-genes.js';
 import { METHODS, type Method } from '../model/terms/criterion.js';
 import { parseTransform } from '../model/transform.js';
+import { parseShard } from './shards.js';
 import { RLRT_EXACT_DEFAULT_NSIM } from '../simulation/rlrt-exact.js';
 import { philoxKey } from '../stats/philox.js';
 
@@ -35,6 +36,7 @@ export interface FitCliOptions {
   rlrtExact?: string | boolean;
   bootstrap?: string;
   seed?: string;
+  shard?: string;
   quiet?: boolean;
   debug?: boolean;
 }
@@ -106,6 +108,7 @@ export function toFitOptions(o: FitCliOptions): FitOptions {
       : o.rlrtExact === true ? RLRT_EXACT_DEFAULT_NSIM : number('--rlrt-exact', String(o.rlrtExact), true),
     bootstrap: number('--bootstrap', o.bootstrap, true),
     seed: seed(o.seed),
+    shard: parseShard(o.shard),
   };
 }
 

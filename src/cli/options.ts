@@ -29,6 +29,8 @@ export function fitOptions(): Option[] {
       'simulated REML refits per fitted gene (seeded by --seed), after the fit: on the GPU with --backend webgpu, else on ' +
       'one CPU thread (about 46 µs per refit at 500 samples)'),
     new Option('--seed <n>', 'seed of every simulation (default 1)'),
+    new Option('--shard <I/N>', 'fit only the I-th of N contiguous gene ranges, writing <out>.shard.json beside the table ' +
+      'for genelmm merge, which joins the N tables into the whole run\'s'),
     new Option('--quiet', 'no progress bar or summary on stderr'),
     new Option('--debug', 'show stack traces'),
   ];

@@ -9,6 +9,7 @@ import { checkSheetColumns } from '../model/design.js';
 import { type Formula, parseFormula } from '../model/formula.js';
 import { modelChoiceOf, refuseSingleTermOptions } from '../model/prepare.js';
 import { type FitCliOptions, type OutputFormat, outputFormat, toFitOptions } from './option-values.js';
+import { manifestPath } from './shards.js';
 
 /** Inputs of a run, after `--example` filled in what it provides. */
 export interface RunInputs {
@@ -27,7 +28,7 @@ export interface RunPlan {
 }
 
 /** Options `compare` takes with fit's but has no use for: it writes no results table and no summary. */
-export const COMPARE_REFUSES = ['out', 'format', 'summary'] as const;
+export const COMPARE_REFUSES = ['out', 'format', 'summary', 'shard'] as const;
 
 /** The three required inputs, or a UsageError naming the one that is missing. */
 export function requireInputs(o: FitCliOptions): RunInputs {
@@ -75,11 +76,16 @@ export async function planRun(o: FitCliOptions, command: 'fit' | 'compare', say:
   const named = (option: string, path: string | undefined): NamedPath[] => (path === undefined ? [] : [{ option, path }]);
   const inputPaths = [...named('--expr', inputs.expr), ...named('--samples', inputs.samples)];
   for (const input of inputPaths) await checkInputFile(input.path);
+  if (options.shard !== undefined && (o.out ?? '-') === '-') {
+    throw new UsageError('--shard writes its table and, beside it, the manifest genelmm merge reads: --out must be a file',
+      `e.g. --out part-${options.shard.index}.tsv`);
+  }
   if (o.summary === '-' && (o.out ?? '-') === '-') {
     throw new UsageError('--summary - and the results table would both go to stdout', 'give --out a file name, or --summary one');
   }
   const file = (path: string | undefined): string | undefined => (path === '-' ? undefined : path);
-  const outputs = [...named('--out', file(o.out)), ...named('--summary', file(o.summary))];
+  const outputs = [...named('--out', file(o.out)), ...named('--summary', file(o.summary)),
+    ...named('--shard (the manifest)', options.shard && manifestPath(o.out!))];
   await checkOutputs(outputs, inputPaths);
   return { inputs, formula, options, format };
 }

@@ -12,6 +12,8 @@ export interface RunSummary {
   date: string;
   inputs: { expr: string; samples: string; formula: string; transform: string };
   genes: number;
+  /** With --shard: which shard, and its genes [first, first + count) of the matrix. */
+  shard?: { index: number; count: number; first: number };
   /** groups: levels of the random term with most levels (0 without one). */
   samples: { inMatrix: number; used: number; groups: number };
   /** The model: criterion, each random term's levels among the samples used, variance fractions on or off. */

@@ -78,7 +78,7 @@ export async function bootstrapOnGpu(gpu: GpuContext, context: FitContext, value
   const scratch = bootstrapScratch(B);
   for (const { gene: g, ready } of fittedGenes(context, values, nSamples, results)) {
     const { pattern } = ready;
-    const model = bootstrapModelOf(design, ready, g, results);
+    const model = bootstrapModelOf(context, ready, g, results);
     report.genes++;
     if (pattern.p < design.p) {
       // The GPU programs fit every design column; this gene's rows alias one, so it is bootstrapped on the CPU.
@@ -123,7 +123,7 @@ export async function bootstrapOnGpu(gpu: GpuContext, context: FitContext, value
     const inputs = [
       storage(fittedScaled),
       storage(Float32Array.from(chunk.flatMap(({ model, scale }) => [model.sigmaG / scale, model.sigmaE / scale]))),
-      storage(Uint32Array.from(chunk, ({ gene }) => gene)),
+      storage(Uint32Array.from(chunk, ({ model }) => model.streamGene)),
     ];
     const perGene = chunk.map(() => ({ h2: new Float64Array(B), sigma2G: new Float64Array(B), sigma2E: new Float64Array(B), count: 0 }));
     try {

@@ -25,6 +25,11 @@ export interface FitContext {
   method?: Method;
   /** Variance fractions (SPEC §3); default: on with two or more random terms. */
   varPart?: boolean;
+  /**
+   * The whole matrix's row of the first gene fitted (a shard's first gene; default 0): simulations draw gene g
+   * from the stream of row firstGene + g, so a shard draws what the whole run does.
+   */
+  firstGene?: number;
 }
 
 /**

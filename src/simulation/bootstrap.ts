@@ -43,8 +43,10 @@ export const BOOTSTRAP_PROBS = [0.025, 0.975] as const;
 
 /** What every replicate of one gene is drawn from: its fit, on its own rows. */
 export interface BootstrapModel {
-  /** The gene's row of the matrix: counter word 3 of its draws. */
+  /** The gene's row of the results. */
   gene: number;
+  /** Its row of the whole matrix (FitContext.firstGene + gene): counter word 3 of its draws. */
+  streamGene: number;
   pattern: DesignPattern;
   /** [pattern.n] (X β̂)_i of each observation, on the scale of y. */
   fitted: Float64Array;
@@ -64,7 +66,7 @@ export interface BootstrapModel {
  * pattern column order (GeneResults holds it at columns[a] of the design's coefficients); sigmaG, sigmaE: √σ̂²_g, √σ̂²_e.
  */
 export function bootstrapModel(design: Design, pattern: DesignPattern, gene: number, beta: ArrayLike<number>,
-  sigmaG: number, sigmaE: number): BootstrapModel {
+  sigmaG: number, sigmaE: number, streamGene = gene): BootstrapModel {
   const { n, p, rows, columns } = pattern;
   const nLevels = design.randomTerms[0].levels.length;
   const fitted = new Float64Array(n);
@@ -78,7 +80,7 @@ export function bootstrapModel(design: Design, pattern: DesignPattern, gene: num
     groupDraw[i] = design.randomTerms[0].codes[row];
     residualDraw[i] = nLevels + row;
   }
-  return { gene, pattern, fitted, groupDraw, residualDraw, draws: nLevels + design.nObs, sigmaG, sigmaE };
+  return { gene, streamGene, pattern, fitted, groupDraw, residualDraw, draws: nLevels + design.nObs, sigmaG, sigmaE };
 }
 
 /** Scratch of bootstrapReplicate for one model; after a call, `y` holds that replicate's y*. */
@@ -113,7 +115,7 @@ export interface ReplicateFit {
 export function drawReplicate(model: BootstrapModel, key: Uint32Array, replicate: number, work: BootstrapWork): Float64Array {
   const { z, block, words, y } = work;
   for (let k = 0; k < z.length; k += 4) {
-    bootstrapNormalBlock(key, model.gene, replicate, k >>> 2, block, words);
+    bootstrapNormalBlock(key, model.streamGene, replicate, k >>> 2, block, words);
     z[k] = block[0];
     z[k + 1] = block[1];
     z[k + 2] = block[2];
@@ -183,7 +185,7 @@ export function parametricBootstrap(context: FitContext, values: Float64Array, n
   let bootstrapped = 0;
   onProgress?.(0, total);
   for (const { gene, ready } of fittedGenes(context, values, nSamples, results)) {
-    failedReplicates += bootstrapGeneOnCpu(bootstrapModelOf(context.design, ready, gene, results), key, B, scratch, results);
+    failedReplicates += bootstrapGeneOnCpu(bootstrapModelOf(context, ready, gene, results), key, B, scratch, results);
     bootstrapped++;
     onProgress?.(bootstrapped, total);
   }
@@ -203,10 +205,10 @@ export function bootstrapScratch(B: number): BootstrapScratch {
 }
 
 /** The bootstrap model of a fitted gene from its row of `results` (β̂ in pattern column order, σ̂²s). */
-export function bootstrapModelOf(design: Design, ready: ReadyGene, gene: number, results: GeneResults): BootstrapModel {
+export function bootstrapModelOf(context: FitContext, ready: ReadyGene, gene: number, results: GeneResults): BootstrapModel {
   const { pattern } = ready;
   const beta = Float64Array.from(pattern.columns, (c) => results.beta[gene * results.p + c]);
-  return bootstrapModel(design, pattern, gene, beta, ...fittedSigmas(ready, gene, results));
+  return bootstrapModel(context.design, pattern, gene, beta, ...fittedSigmas(ready, gene, results), (context.firstGene ?? 0) + gene);
 }
 
 /** The smallest normal double: below it a variance has lost precision, or underflowed to 0. */
