@@ -85,6 +85,7 @@ const RUN_ELSEWHERE: Record<string, string> = {
   'npm ci': '.ci/run',
   'npm test': '.ci/run',
   'npm install -g --ignore-scripts .': 'test/install/checkout.test.ts',
+  'snakemake --snakefile workflow/Snakefile --cores 4 --configfile my-run.yaml': 'test/workflow/snakemake.test.ts',
 };
 /** genelmm commands that another test runs and checks in full. */
 const TESTED_ELSEWHERE: Record<string, string> = {
