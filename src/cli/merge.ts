@@ -53,7 +53,7 @@ export async function runMerge(tables: string[], o: MergeCliOptions): Promise<vo
     next += manifest.genes.count;
   }
   const format = first.manifest.run.format as OutputFormat;
-  if (out !== '-' && outputFormat({ out } as Parameters<typeof outputFormat>[0]) !== format) {
+  if (out !== '-' && outputFormat({ out }) !== format) {
     throw new UsageError(`the shards are ${format} tables, and --out "${out}" names another format`, `end --out in .${format} (or .${format}.gz)`);
   }
   await checkOutputs(out === '-' ? [] : [{ option: '--out', path: out }], tables.map((path) => ({ option: 'a table', path })));

@@ -4,10 +4,9 @@
  */
 import { BACKEND_NAMES, type BackendChoice } from '../backends/backend.js';
 import { UsageError } from '../errors.js';
-import type { FitOptions } from '../fit-genes.js';
+import type { FitOptions, Shard } from '../fit-genes.js';
 import { METHODS, type Method } from '../model/terms/criterion.js';
 import { parseTransform } from '../model/transform.js';
-import { parseShard } from './shards.js';
 import { RLRT_EXACT_DEFAULT_NSIM } from '../simulation/rlrt-exact.js';
 import { philoxKey } from '../stats/philox.js';
 
@@ -89,6 +88,21 @@ function parseMethod(value: string): Method {
   return value as Method;
 }
 
+/** Most shards a run may be split into. */
+export const MAX_SHARDS = 100_000;
+
+/** `--shard I/N`: shard I (1-based) of N. */
+export function parseShard(value: string | undefined): Shard | undefined {
+  if (value === undefined) return undefined;
+  const match = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(value);
+  const index = Number(match?.[1]);
+  const count = Number(match?.[2]);
+  if (match === null || !(count >= 1 && count <= MAX_SHARDS) || !(index >= 1 && index <= count)) {
+    throw new UsageError(`--shard must be I/N with 1 ≤ I ≤ N ≤ ${MAX_SHARDS}, not "${value}"`, 'e.g. --shard 2/8 fits the second of 8 gene ranges');
+  }
+  return { index, count };
+}
+
 /** The library options the CLI values stand for; UsageError for a bad value. */
 export function toFitOptions(o: FitCliOptions): FitOptions {
   if (!(BACKEND_NAMES as readonly string[]).includes(o.backend)) {
@@ -113,7 +127,7 @@ export function toFitOptions(o: FitCliOptions): FitOptions {
 }
 
 /** `--format`, or the format the --out extension names (before any `.gz`), else tsv. */
-export function outputFormat(o: FitCliOptions): OutputFormat {
+export function outputFormat(o: Pick<FitCliOptions, 'format' | 'out'>): OutputFormat {
   if (o.format !== undefined) {
     if (!(FORMATS as readonly string[]).includes(o.format)) throw new UsageError(`unknown format "${o.format}"`, `use one of ${FORMATS.join(', ')}`);
     return o.format as OutputFormat;

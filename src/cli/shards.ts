@@ -5,24 +5,8 @@
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { UsageError } from '../errors.js';
 import type { FitOptions, Shard } from '../fit-genes.js';
 import { fromFileError } from '../io/file-source.js';
-
-/** Most shards a run may be split into. */
-export const MAX_SHARDS = 100_000;
-
-/** `--shard I/N`: shard I (1-based) of N. */
-export function parseShard(value: string | undefined): Shard | undefined {
-  if (value === undefined) return undefined;
-  const match = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(value);
-  const index = Number(match?.[1]);
-  const count = Number(match?.[2]);
-  if (match === null || !(count >= 1 && count <= MAX_SHARDS) || !(index >= 1 && index <= count)) {
-    throw new UsageError(`--shard must be I/N with 1 ≤ I ≤ N ≤ ${MAX_SHARDS}, not "${value}"`, 'e.g. --shard 2/8 fits the second of 8 gene ranges');
-  }
-  return { index, count };
-}
 
 /** The manifest beside a shard's table. */
 export function manifestPath(table: string): string {
