@@ -32,6 +32,14 @@ export function logDetH(stats: GeneStats, lambda: number): number {
   return s;
 }
 
+/** Σ_j n_j / (1 + λ n_j) = d log det H_λ / dλ, summed over size classes. */
+export function logDetHSlope(stats: GeneStats, lambda: number): number {
+  const { sizes, sizeCount, nSizes } = stats.pattern;
+  let s = 0;
+  for (let k = 0; k < nSizes; k++) s += (sizeCount[k] * sizes[k]) / (1 + lambda * sizes[k]);
+  return s;
+}
+
 /**
  * −2 ℓ_R(λ), the REML criterion of SPEC §3 (lme4's REMLcrit at θ = √λ):
  * Σ_j log(1 + λ n_j) + log det(Xᵀ H⁻¹ X) + (n − p)(1 + log(2π r_λ / (n − p))).
@@ -188,14 +196,12 @@ export function remlDerivatives(stats: GeneStats, lambda: number): RemlDerivativ
     tr1 += cm1[i * p + i];
     for (let k = 0; k < p; k++) tr2 += c[i * p + k] * m2[k * m + i] - cm1[i * p + k] * cm1[k * p + i];
   }
-  let h1 = 0;
   let h2 = 0;
   for (let k = 0; k < nSizes; k++) {
     const d = 1 + lambda * sizes[k];
-    h1 += (sizeCount[k] * sizes[k]) / d;
     h2 -= (sizeCount[k] * sizes[k] * sizes[k]) / (d * d);
   }
-  return { r, r1, r2, h1, h2, tr1, tr2, c, cm1 };
+  return { r, r1, r2, h1: logDetHSlope(stats, lambda), h2, tr1, tr2, c, cm1 };
 }
 
 /** Scratch buffers for criterion and score evaluations of one gene size, so the search allocates nothing. */
@@ -236,7 +242,7 @@ export function workspaceFor(m: number): RemlWorkspace {
  */
 export function remlScore(stats: GeneStats, lambda: number, ws: RemlWorkspace = workspaceFor(stats.m)): number {
   const { m } = stats;
-  const { n, p, sizes, sizeCount, nSizes } = stats.pattern;
+  const { n, p } = stats.pattern;
   const { l, m1, a, col } = ws;
   assembleM(stats, lambda, l);
   for (let i = 0; i < p; i++) a[i] = l[i * m + p];
@@ -254,7 +260,5 @@ export function remlScore(stats: GeneStats, lambda: number, ws: RemlWorkspace = 
     choleskySolve(l, m, p, col);
     tr1 += col[j];
   }
-  let h1 = 0;
-  for (let k = 0; k < nSizes; k++) h1 += (sizeCount[k] * sizes[k]) / (1 + lambda * sizes[k]);
-  return h1 + tr1 + ((n - p) * r1) / r;
+  return logDetHSlope(stats, lambda) + tr1 + ((n - p) * r1) / r;
 }

@@ -45,6 +45,12 @@ export function choleskySolve(l: Float64Array, ld: number, m: number, b: Float64
   }
 }
 
+/** Makes the k×k matrix `h` symmetric in place: each off-diagonal pair becomes its mean. */
+export function symmetrizeInPlace(h: Float64Array, k: number): Float64Array {
+  for (let i = 0; i < k; i++) for (let j = 0; j < i; j++) h[i * k + j] = h[j * k + i] = (h[i * k + j] + h[j * k + i]) / 2;
+  return h;
+}
+
 /**
  * L⁻¹ into `out` ([size × size], lower; its upper triangle is left as it was), L the lower triangle of the diagonal
  * block of rows and columns [from, from + size) of `l` (stride `ld`). Column by column by forward substitution.

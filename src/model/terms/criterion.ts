@@ -1,7 +1,7 @@
 import { ln } from '../../numerics/libm.js';
 import { computeGeneStats, type GeneStats } from '../gene-stats.js';
 import { choleskyInPlace, invertLower } from '../../numerics/linalg.js';
-import { assembleM, logDetH } from '../reml.js';
+import { assembleM, logDetH, logDetHSlope } from '../reml.js';
 import type { TermsPattern } from './terms-pattern.js';
 
 const LOG_2PI = ln(2 * Math.PI);
@@ -143,10 +143,7 @@ function logDetGradient(gene: TermsGene, wy: number, out: Float64Array): Float64
       for (let b = 0; b < m; b++) s += g[a * m + b] * d[b] * dm[a * m + b];
       trace += d[a] * s;
     }
-    const { sizes, sizeCount, nSizes } = stats.pattern;
-    let dLogDetH = 0;
-    for (let c = 0; c < nSizes; c++) dLogDetH += (sizeCount[c] * sizes[c]) / (1 + lambda * sizes[c]);
-    out[0] = 2 * theta[0] * (dLogDetH + trace);
+    out[0] = 2 * theta[0] * (logDetHSlope(stats, lambda) + trace);
   }
   return out;
 }

@@ -1,7 +1,7 @@
 import { pChisqUpper, pTwoSidedT } from '../../stats/distributions.js';
 import { jacobian } from '../../numerics/finite-differences.js';
 import { SINGULAR_THETA } from '../lambda-search.js';
-import { choleskyInverse, choleskyInPlace } from '../../numerics/linalg.js';
+import { choleskyInverse, choleskyInPlace, symmetrizeInPlace } from '../../numerics/linalg.js';
 import { criterionPieces, devianceGradient, type Method, objective, objectiveGradient, profileBeta, ssqdenom, termsGene, type TermsGene, updateL } from './criterion.js';
 import { minimizeTheta, type OptSummary, type ThetaObjective } from './optimize-theta.js';
 import type { TermsPattern } from './terms-pattern.js';
@@ -166,7 +166,7 @@ function varparCovariance(gene: TermsGene, theta: Float64Array, sigma: number): 
   const k = K + 1;
   const at = Float64Array.from([...theta, sigma]);
   const h = jacobian((v) => devianceGradient(gene, v.subarray(0, K), v[K], new Float64Array(k)), at, k, 1);
-  for (let i = 0; i < k; i++) for (let j = 0; j < i; j++) h[i * k + j] = h[j * k + i] = (h[i * k + j] + h[j * k + i]) / 2;
+  symmetrizeInPlace(h, k);
   if (!choleskyInPlace(h, k)) return undefined;
   return choleskyInverse(h, k, k).map((x) => 2 * x);
 }

@@ -1,4 +1,4 @@
-import { choleskyInPlace, choleskySolve } from '../../numerics/linalg.js';
+import { choleskyInPlace, choleskySolve, symmetrizeInPlace } from '../../numerics/linalg.js';
 import { symmetricEigen } from '../../numerics/symmetric-eigen.js';
 import { SINGULAR_THETA } from '../lambda-search.js';
 
@@ -77,10 +77,7 @@ export function minimizeTheta(f: ThetaObjective, start: ArrayLike<number>, fixed
       const gj = gradient(moved);
       for (let i = 0; i < k; i++) h[i * k + j] = (gj[i] - g[i]) / step;
     }
-    for (let i = 0; i < k; i++) {
-      for (let j = 0; j < i; j++) h[i * k + j] = h[j * k + i] = (h[i * k + j] + h[j * k + i]) / 2;
-    }
-    return h;
+    return symmetrizeInPlace(h, k);
   };
   let x: Float64Array = Float64Array.from(free, (i) => at[i]);
   let fx = value(x);
