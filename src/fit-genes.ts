@@ -58,7 +58,7 @@ export interface Shard {
 }
 
 /** The genes [first, first + count) of shard `shard` of `nGenes`: ⌊(I − 1)·G / N⌋ up to ⌊I·G / N⌋. */
-export function shardRange(nGenes: number, shard: Shard | undefined): { first: number; count: number } {
+function shardRange(nGenes: number, shard: Shard | undefined): { first: number; count: number } {
   if (shard === undefined) return { first: 0, count: nGenes };
   const first = Math.floor(((shard.index - 1) * nGenes) / shard.count);
   return { first, count: Math.floor((shard.index * nGenes) / shard.count) - first };

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { writeTextAtomic } from '../io/atomic-file.js';
-import { fitGenes, fitTable, type FitResult, type Shard, shardRange } from '../fit-genes.js';
+import { fitGenes, fitTable, type FitResult, type Shard } from '../fit-genes.js';
 import { readMatrix } from '../io/read-files.js';
 import { writeTable } from '../io/table-writer.js';
 import type { FitCliOptions } from './option-values.js';
@@ -44,7 +44,7 @@ async function writeManifest(out: string, plan: RunPlan, fit: FitResult, shard: 
   const manifest: ShardManifest = {
     run: await runIdentity(packageVersion(), plan.inputs, plan.options, fit.backend.name, format),
     shard,
-    genes: { ...shardRange(fit.wholeGenes, shard), total: fit.wholeGenes },
+    genes: { first: fit.context.firstGene ?? 0, count: fit.geneIds.length, total: fit.wholeGenes },
   };
   await writeTextAtomic(manifestPath(out), `${JSON.stringify(manifest, null, 2)}\n`);
 }
@@ -69,7 +69,7 @@ export async function runFit(o: FitCliOptions): Promise<RunSummary> {
     date: new Date().toISOString(),
     inputs: { ...inputs, transform: o.transform },
     genes: fit.geneIds.length,
-    ...(shard && { shard: { ...shard, first: shardRange(fit.wholeGenes, shard).first } }),
+    ...(shard && { shard: { ...shard, first: fit.context.firstGene ?? 0 } }),
     samples: { inMatrix: matrixSamples, used: design.nObs, groups: design.randomTerms[0]?.levels.length ?? 0 },
     model: { method: fit.shape.method, terms: design.randomTerms.map((t) => ({ name: t.name, levels: t.levels.length })), varPart: fit.shape.fractions.length > 0 },
     coefficients: fit.coefNames,

@@ -1,9 +1,8 @@
-import { once } from 'node:events';
 import { readFile } from 'node:fs/promises';
 import { InputError, UsageError } from '../errors.js';
-import { writeFileAtomic } from '../io/atomic-file.js';
 import { checkInputFile, readText } from '../io/file-source.js';
 import { checkOutputs } from '../io/output-target.js';
+import { writeChunks } from '../io/table-writer.js';
 import { mergeShardTables } from '../results/merge-shards.js';
 import { type OutputFormat, outputFormat } from './option-values.js';
 import { identityDifference, manifestPath, type ShardManifest } from './shards.js';
@@ -60,9 +59,7 @@ export async function runMerge(tables: string[], o: MergeCliOptions): Promise<vo
   const texts = await Promise.all(ordered.map(async ({ file, manifest }) => ({
     file, text: await readText(file, file.toLowerCase().endsWith('.gz')), rows: manifest.genes.count,
   })));
-  const chunks = mergeShardTables(texts, format);
-  if (out !== '-') return writeFileAtomic(out, chunks);
-  for (const chunk of chunks) if (!process.stdout.write(chunk)) await once(process.stdout, 'drain');
+  await writeChunks(out, mergeShardTables(texts, format));
 }
 
 async function readManifest(table: string): Promise<ShardManifest> {

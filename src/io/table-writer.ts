@@ -9,7 +9,11 @@ import { formatTableChunks, type Table, type TableFormat } from './table-format.
  * The text is produced and written in chunks, never held whole.
  */
 export async function writeTable(path: string, table: Table, format: TableFormat): Promise<void> {
-  const chunks = formatTableChunks(table, format);
+  return writeChunks(path, formatTableChunks(table, format));
+}
+
+/** Writes the text `chunks` to `path`, atomically, or to stdout when `path` is `-`. */
+export async function writeChunks(path: string, chunks: Iterable<string>): Promise<void> {
   if (path !== '-') return writeFileAtomic(path, chunks);
   for (const chunk of chunks) if (!process.stdout.write(chunk)) await once(process.stdout, 'drain');
 }

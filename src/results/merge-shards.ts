@@ -24,9 +24,12 @@ export function* mergeShardTables(shards: readonly ShardText[], format: TableFor
   }
   const delimiter = format === 'csv' ? ',' : '\t';
   const parsed = shards.map((shard) => ({ ...shard, records: rawRecords(shard, delimiter) }));
+  for (const { file, records } of parsed) {
+    if (records.length === 0) throw new InputError('the table is empty: not even a header line', { file }, 'fit that shard again');
+  }
   const header = parsed[0].records[0];
   for (const { file, records, rows } of parsed) {
-    if (records.length === 0 || records[0].join(delimiter) !== header.join(delimiter)) {
+    if (records[0].join(delimiter) !== header.join(delimiter)) {
       throw new InputError(`its columns are not those of ${parsed[0].file}`, { file }, 'merge the shards of one run only');
     }
     checkRows(file, records.length - 1, rows);

@@ -107,7 +107,7 @@ describe('genelmm merge refuses what is not every shard of one run, before writi
     }
   });
 
-  it('a table without its manifest, a table cut short, an --out of another format', () => {
+  it('a table without its manifest, a table cut short, an --out of another format, an empty table, a broken manifest', () => {
     const { dir, cleanup } = mixedFiles();
     try {
       const parts = split(dir, 2);
@@ -119,6 +119,24 @@ describe('genelmm merge refuses what is not every shard of one run, before writi
       const r = runCli(['merge', '--out', path.join(dir, 'merged.json'), ...parts]);
       assert.equal(r.status, 2);
       assert.match(r.stderr, /tsv tables, and --out .* names another format/);
+      fs.writeFileSync(parts[1], '');
+      refuses(parts, /part2\.tsv.*the table is empty/, dir);
+      fs.writeFileSync(`${parts[1]}.shard.json`, '{"run": {"formula": "~ treat');
+      refuses(parts, /part2\.tsv\.shard\.json.*not a genelmm shard manifest/, dir);
+    } finally {
+      cleanup();
+    }
+  });
+
+  it('an --out that is one of the shards\' tables', () => {
+    const { dir, cleanup } = mixedFiles();
+    try {
+      const parts = split(dir, 2);
+      const before = fs.readFileSync(parts[0], 'utf8');
+      const r = runCli(['merge', '--out', parts[0], ...parts]);
+      assert.equal(r.status, 2, r.stderr);
+      assert.match(r.stderr, /--out/);
+      assert.equal(fs.readFileSync(parts[0], 'utf8'), before, 'the shard is untouched');
     } finally {
       cleanup();
     }
