@@ -6,7 +6,7 @@
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { GeneResults } from '../results/gene-results.js';
-import type { FitJob } from './backend.js';
+import type { FitContext } from '../model/prepare.js';
 import type { BlockTask, WorkerSetup } from './cpu-worker.js';
 
 /** The processor's model name. */
@@ -19,38 +19,66 @@ export function defaultThreads(): number {
   return os.availableParallelism();
 }
 
+/** Results of the task at `offset` of a job. */
+export type TaskDone = (offset: number, results: GeneResults) => void;
+
 /**
- * Fits `blocks` of `job` on `threads` worker threads (cpu-worker.ts), calling `finish` with each block's
- * results as it comes in. The matrix goes to the workers once, in shared memory; tasks are gene ranges.
+ * Worker threads (cpu-worker.ts) that fit one run's blocks of genes: started once, on the run's context, and fed
+ * job after job; each keeps its cache of missing-value patterns across jobs. A job's values are shared with the
+ * workers, never copied, when they lie in a SharedArrayBuffer.
  */
-export async function runWorkerPool(job: FitJob, blocks: BlockTask[], threads: number,
-  finish: (offset: number, results: GeneResults) => void): Promise<void> {
-  let shared = job.values;
-  if (!(shared.buffer instanceof SharedArrayBuffer)) {
-    shared = new Float64Array(new SharedArrayBuffer(job.values.byteLength));
-    shared.set(job.values);
-  }
-  const setup: WorkerSetup = { context: job.context, values: shared, nSamples: job.nSamples };
-  const workers = Array.from({ length: Math.min(threads, blocks.length) },
-    () => new Worker(new URL('./cpu-worker.js', import.meta.url), { workerData: setup }));
-  let next = 0;
-  try {
-    await Promise.all(workers.map((worker) => new Promise<void>((resolve, reject) => {
-      const send = (): void => {
-        if (next >= blocks.length) resolve();
-        else worker.postMessage(blocks[next++]);
-      };
-      worker.on('message', (msg: { offset: number; results: GeneResults }) => {
-        finish(msg.offset, msg.results);
-        send();
-      });
-      worker.on('error', reject);
+export class WorkerPool {
+  private readonly workers: Worker[];
+  /** The job being fitted: its tasks, where they stand, and how it ends. */
+  private job?: { tasks: BlockTask[]; next: number; pending: number; finish: TaskDone; resolve: () => void; reject: (e: unknown) => void };
+
+  constructor(context: FitContext, threads: number) {
+    const setup: WorkerSetup = { context };
+    this.workers = Array.from({ length: threads }, () => new Worker(new URL('./cpu-worker.js', import.meta.url), { workerData: setup }));
+    for (const worker of this.workers) {
+      worker.on('message', (msg: { offset: number; results: GeneResults }) => this.taskDone(worker, msg.offset, msg.results));
+      worker.on('error', (error) => this.fail(error));
       worker.on('exit', (code) => {
-        if (code !== 0) reject(new Error(`CPU worker thread exited with code ${code}`));
+        if (code !== 0) this.fail(new Error(`CPU worker thread exited with code ${code}`));
       });
-      send();
-    })));
-  } finally {
-    await Promise.all(workers.map((w) => w.terminate()));
+    }
+  }
+
+  /** Fits `tasks` (gene ranges of `values`, [genes × nSamples]), calling `finish` with each task's results as they come in. */
+  run(values: Float64Array, nSamples: number, tasks: { offset: number; nGenes: number }[], finish: TaskDone): Promise<void> {
+    let shared = values;
+    if (!(shared.buffer instanceof SharedArrayBuffer)) {
+      shared = new Float64Array(new SharedArrayBuffer(values.byteLength));
+      shared.set(values);
+    }
+    const blockTasks = tasks.map(({ offset, nGenes }) => ({ offset, nGenes, values: shared.subarray(offset * nSamples, (offset + nGenes) * nSamples) }));
+    return new Promise<void>((resolve, reject) => {
+      this.job = { tasks: blockTasks, next: 0, pending: 0, finish, resolve, reject };
+      for (const worker of this.workers) this.send(worker);
+      if (blockTasks.length === 0) resolve();
+    });
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.terminate()));
+  }
+
+  private send(worker: Worker): void {
+    const job = this.job!;
+    if (job.next >= job.tasks.length) return;
+    job.pending++;
+    worker.postMessage(job.tasks[job.next++]);
+  }
+
+  private taskDone(worker: Worker, offset: number, results: GeneResults): void {
+    const job = this.job!;
+    job.pending--;
+    job.finish(offset, results);
+    this.send(worker);
+    if (job.pending === 0 && job.next >= job.tasks.length) job.resolve();
+  }
+
+  private fail(error: unknown): void {
+    this.job?.reject(error);
   }
 }

@@ -4,24 +4,21 @@ import type { FitContext } from '../model/prepare.js';
 import { transferables } from '../results/gene-results.js';
 import { fitBlockCpu, runPreparer } from './cpu-kernel.js';
 
-/** What every worker gets once: the run's context and the whole matrix, in shared memory. */
+/** What every worker gets once: the run's context. */
 export interface WorkerSetup {
   context: FitContext;
-  /** [nGenes × nSamples] on a SharedArrayBuffer. */
-  values: Float64Array;
-  nSamples: number;
 }
 
-/** A block of genes to fit: rows [offset, offset + nGenes) of the shared matrix. */
+/** A block of genes to fit: `values` [nGenes × nSamples] on a SharedArrayBuffer, `offset` its place in the job. */
 export interface BlockTask {
   offset: number;
   nGenes: number;
+  values: Float64Array;
 }
 
-const { context, values, nSamples } = workerData as WorkerSetup;
-const preparer = runPreparer(context);
-parentPort!.on('message', ({ offset, nGenes }: BlockTask) => {
-  const block = values.subarray(offset * nSamples, (offset + nGenes) * nSamples);
-  const results = fitBlockCpu(context, block, nGenes, preparer);
+const { context } = workerData as WorkerSetup;
+const preparer = runPreparer(context); // its cache of missing-value patterns lasts the whole run
+parentPort!.on('message', ({ offset, nGenes, values }: BlockTask) => {
+  const results = fitBlockCpu(context, values, nGenes, preparer);
   parentPort!.postMessage({ offset, results }, transferables(results));
 });

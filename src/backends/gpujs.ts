@@ -86,7 +86,6 @@ export class GpuJsBackend implements Backend {
   }
 
   async fit(job: FitJob, onProgress?: (genesDone: number) => void): Promise<GeneResults> {
-    this.report = emptyRunReport(this.context.adapter);
     const { design } = job.context;
     const out = allocateResults(job.nGenes, design.p);
     const preparer = new GenePreparer(job.context);

@@ -95,12 +95,11 @@ export class WebGpuBackend implements Backend {
   }
 
   async fit(job: FitJob, onProgress?: (genesDone: number) => void): Promise<GeneResults> {
-    this.report = emptyRunReport(this.gpu.adapter);
     const { design } = job.context;
     const out = allocateResults(job.nGenes, design.p);
     if (design.p + 1 > GPU_MAX_M) {
       this.report.failure = `${design.p} fixed effects exceed the GPU programs' limit of ${GPU_MAX_M - 1}`;
-      this.report.cpuGenes = job.nGenes;
+      this.report.cpuGenes += job.nGenes;
       copyResults(fitBlockCpu(job.context, job.values, job.nGenes), out, 0);
       onProgress?.(job.nGenes);
       return out;

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { writeTextAtomic } from '../io/atomic-file.js';
-import { fitGenes, fitTable, type FitResult, type Shard } from '../fit-genes.js';
-import { readMatrix } from '../io/read-files.js';
+import { fitGeneSource, fitTable, type FitResult, type Shard } from '../fit-genes.js';
+import { fileSource } from '../io/read-files.js';
 import { writeTable } from '../io/table-writer.js';
 import type { FitCliOptions } from './option-values.js';
 import { createProgress } from './progress.js';
@@ -9,31 +9,32 @@ import { planRun, readCheckedSheet, type RunPlan } from './run-plan.js';
 import { manifestPath, runIdentity, type ShardManifest } from './shards.js';
 import { packageVersion, peakRssMB, type RunSummary, summaryLines } from './summary.js';
 
-/** Reads the inputs (the small sample sheet first, checked against the formula before the matrix) and fits every gene, with a progress bar and notices on stderr. */
-export async function readAndFit(o: FitCliOptions, plan: RunPlan, say: (line: string) => void):
-  Promise<{ fit: FitResult; readMs: number; matrixSamples: number }> {
+/**
+ * Reads the inputs (the small sample sheet first, checked against the formula before the matrix) and fits every
+ * gene as the matrix is read, block by block, with a progress bar (the bytes read until the fit begins, then the
+ * genes) and notices on stderr.
+ */
+export async function readAndFit(o: FitCliOptions, plan: RunPlan, say: (line: string) => void): Promise<FitResult> {
   const progress = createProgress(!o.quiet);
-  const t0 = performance.now();
   const { inputs, options } = plan;
   const samples = await readCheckedSheet(plan);
+  let fitting = false;
   progress.start('reading', Math.ceil(fs.statSync(inputs.expr).size / 1e6), 'MB'); // planRun saw the file exist
-  const matrix = await readMatrix(inputs.expr, {
-    onProgress: (bytes: number) => progress.update(Math.round(bytes / 1e6)),
+  const source = fileSource(inputs.expr, {
+    onProgress: (bytes) => {
+      if (!fitting) progress.update(Math.round(bytes / 1e6));
+    },
   });
-  progress.stop();
-  const readMs = performance.now() - t0;
-  progress.start('fitting', matrix.nGenes, 'genes');
   try {
-    const fit = await fitGenes(matrix, samples, plan.formula, {
+    return await fitGeneSource(source, samples, plan.formula, {
       ...options,
-      onProgress: (done) => progress.update(done),
-      onBootstrapProgress: (done, total) => {
-        if (done === 0) progress.start('bootstrap', total, 'genes');
-        else progress.update(done);
+      onProgress: (done, total) => {
+        if (!fitting) progress.start('fitting', total, 'genes');
+        fitting = true;
+        progress.update(done, total);
       },
       onNotice: (message) => say(`note: ${message}`),
     });
-    return { fit, readMs, matrixSamples: matrix.nSamples };
   } finally {
     progress.stop();
   }
@@ -57,7 +58,7 @@ export async function runFit(o: FitCliOptions): Promise<RunSummary> {
   };
   const plan = await planRun(o, 'fit', say);
   const { inputs, format } = plan;
-  const { fit, readMs, matrixSamples } = await readAndFit(o, plan, say);
+  const fit = await readAndFit(o, plan, say);
   const t1 = performance.now();
   await writeTable(o.out ?? '-', fitTable(fit), format);
   const { shard } = plan.options;
@@ -70,7 +71,7 @@ export async function runFit(o: FitCliOptions): Promise<RunSummary> {
     inputs: { ...inputs, transform: o.transform },
     genes: fit.geneIds.length,
     ...(shard && { shard: { ...shard, first: fit.context.firstGene ?? 0 } }),
-    samples: { inMatrix: matrixSamples, used: design.nObs, groups: design.randomTerms[0]?.levels.length ?? 0 },
+    samples: { inMatrix: fit.matrixSamples, used: design.nObs, groups: design.randomTerms[0]?.levels.length ?? 0 },
     model: { method: fit.shape.method, terms: design.randomTerms.map((t) => ({ name: t.name, levels: t.levels.length })), varPart: fit.shape.fractions.length > 0 },
     coefficients: fit.coefNames,
     backend: fit.backend,
@@ -79,7 +80,7 @@ export async function runFit(o: FitCliOptions): Promise<RunSummary> {
     bootstrap: fit.bootstrap,
     statuses: fit.counts,
     timings: {
-      readMs, prepareMs: fit.timings.prepareMs, fitMs: fit.timings.fitMs, rlrtExactMs: fit.timings.rlrtExactMs,
+      readMs: fit.timings.readMs, prepareMs: fit.timings.prepareMs, fitMs: fit.timings.fitMs, rlrtExactMs: fit.timings.rlrtExactMs,
       bootstrapMs: fit.timings.bootstrapMs, writeMs, totalMs: performance.now() - started,
     },
     peakRssMB: peakRssMB(),

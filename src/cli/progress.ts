@@ -3,7 +3,8 @@ import cliProgress from 'cli-progress';
 /** A progress reporter: a bar on stderr when it is a terminal, silence otherwise. */
 export interface Progress {
   start(label: string, total: number, unit: string): void;
-  update(value: number): void;
+  /** The value so far, and the total where it changed (an estimate made better). */
+  update(value: number, total?: number): void;
   stop(): void;
 }
 
@@ -22,7 +23,8 @@ export function createProgress(enabled: boolean): Progress {
       }, cliProgress.Presets.shades_classic);
       bar.start(total, 0);
     },
-    update(value) {
+    update(value, total) {
+      if (total !== undefined && total !== bar?.getTotal()) bar?.setTotal(total);
       bar?.update(value);
     },
     stop() {

@@ -9,7 +9,7 @@ import type { InputError } from '../errors.js';
 import { isMissing, parseCell } from './cells.js';
 import type { MatrixFormat } from './formats.js';
 import * as errors from './input-errors.js';
-import type { ExpressionMatrix } from './types.js';
+import type { ExpressionMatrix, GeneBlock, MatrixShape } from './types.js';
 
 type Stage = 'version' | 'dimensions' | 'header' | 'rows';
 
@@ -19,6 +19,8 @@ const INITIAL_ROWS = 1024;
  * Builds an ExpressionMatrix from the non-blank lines of a file, in file order. Lines before the data (GCT
  * version, GCT dimensions, header) go to `addPreambleLine`; a data line goes either to `addRow` as split
  * fields, or, on the byte path, to `beginRow`, after which the reader writes the line's values into `values`.
+ * Given `blockValues`, it holds only the rows since the last `takeBlock` (about blockValues values, in a buffer
+ * reused once the block taken before is released), so memory is bounded by the block and not by the matrix.
  */
 export class MatrixAssembler {
   /** Field index of the first sample in a line: 1, or 2 in GCT (after Name and Description). */
@@ -33,16 +35,23 @@ export class MatrixAssembler {
   private lastLine = 0;
   private headerLine = 0;
   private gctDims: [number, number] = [0, 0];
+  /** Whole-matrix row of the buffer's first row: the genes before it were taken as blocks. */
+  private blockFirst = 0;
+  /** Rows a block is taken at, once the header is read (block mode); 0 in whole-matrix mode. */
+  private blockGenes = 0;
+  /** Buffers of released blocks, for the next blocks. */
+  private readonly spare: Float64Array[] = [];
 
   constructor(
     readonly file: string,
     format: MatrixFormat,
+    private readonly blockValues = 0,
   ) {
     this.stage = format === 'gct' ? 'version' : 'header';
     this.firstValueField = format === 'gct' ? 2 : 1;
   }
 
-  /** [capacity × nSamples], gene-major; the rows after the last gene are unused capacity. */
+  /** [capacity × nSamples], gene-major, from the block's first row; the rows after the last gene are unused capacity. */
   get values(): Float64Array {
     return this.buffer;
   }
@@ -92,7 +101,7 @@ export class MatrixAssembler {
    * spares the copies of growing it. Capacity never written costs address space, not memory.
    */
   reserve(rows: number): void {
-    if (rows * this.sampleIds.length > this.buffer.length) this.grow(rows);
+    if (this.blockGenes === 0 && rows * this.sampleIds.length > this.buffer.length) this.grow(rows);
   }
 
   /**
@@ -105,10 +114,34 @@ export class MatrixAssembler {
     const firstLine = this.geneLines.get(geneId);
     if (firstLine !== undefined) throw errors.duplicateRowId(this.file, 'gene', geneId, line, 1, firstLine);
     this.geneLines.set(geneId, line);
-    const row = this.geneIds.push(geneId) - 1;
+    const row = this.geneIds.push(geneId) - 1 - this.blockFirst;
     const nSamples = this.sampleIds.length;
-    if ((row + 1) * nSamples > this.buffer.length) this.grow(Math.max(INITIAL_ROWS, 2 * row));
+    if ((row + 1) * nSamples > this.buffer.length) this.grow(Math.max(this.blockGenes || INITIAL_ROWS, 2 * row));
     return row * nSamples;
+  }
+
+  /** True in block mode once the rows since the last block make one. */
+  get blockFull(): boolean {
+    return this.blockGenes > 0 && this.geneIds.length - this.blockFirst >= this.blockGenes;
+  }
+
+  /**
+   * Hands over the rows since the last block (none before the header, or at the end, gives an empty block).
+   * Its values stay valid until it is released; the buffer then serves a later block.
+   */
+  takeBlock(): GeneBlock {
+    const first = this.blockFirst;
+    const nGenes = this.geneIds.length - first;
+    const buffer = this.buffer;
+    this.blockFirst = this.geneIds.length;
+    this.buffer = this.spare.pop() ?? new Float64Array(0);
+    return {
+      first, nGenes, geneIds: this.geneIds.slice(first, first + nGenes),
+      values: buffer.subarray(0, nGenes * this.sampleIds.length),
+      release: () => {
+        if (buffer.length > 0) this.spare.push(buffer);
+      },
+    };
   }
 
   /** Takes a data line split into fields: id, (GCT description,) then one cell per sample. */
@@ -137,6 +170,13 @@ export class MatrixAssembler {
 
   /** The matrix read so far, after the checks that need the whole file (empty file, no data, GCT dimensions). */
   finish(): ExpressionMatrix {
+    const shape = this.shape();
+    // A view, not a copy: the unused capacity was never written, so it holds address space but no memory.
+    return { ...shape, values: this.buffer.subarray(0, (shape.nGenes - this.blockFirst) * shape.nSamples) };
+  }
+
+  /** The ids and sizes of the matrix read, after the checks of finish (block mode: every block taken). */
+  shape(): MatrixShape {
     if (this.lastLine === 0) throw errors.emptyFile(this.file, 'gene');
     if (this.stage === 'dimensions') throw errors.gctDimensions(this.file, '');
     if (this.stage === 'header') throw errors.missingHeader(this.file, this.lastLine);
@@ -146,9 +186,7 @@ export class MatrixAssembler {
     if (this.firstValueField === 2 && (this.gctDims[0] !== nGenes || this.gctDims[1] !== nSamples)) {
       throw errors.gctMismatch(this.file, this.gctDims, [nGenes, nSamples]);
     }
-    // A view, not a copy: the unused capacity was never written, so it holds address space but no memory.
-    const values = this.buffer.subarray(0, nGenes * nSamples);
-    return { file: this.file, geneIds: this.geneIds, sampleIds: this.sampleIds, nGenes, nSamples, values };
+    return { file: this.file, geneIds: this.geneIds, sampleIds: this.sampleIds, nGenes, nSamples };
   }
 
   private grow(rows: number): void {
@@ -171,6 +209,7 @@ export class MatrixAssembler {
     }
     if (this.sampleIds.length === 0) throw errors.noSampleColumns(this.file, line);
     this.fields = fields.length;
+    if (this.blockValues > 0) this.blockGenes = Math.max(1, Math.floor(this.blockValues / this.sampleIds.length));
     this.headerLine = line;
     this.stage = 'rows';
   }

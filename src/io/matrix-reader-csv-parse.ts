@@ -26,13 +26,14 @@ export async function parseMatrixWithCsvParse(
  * lines before the first byte of `chunks`, so that line numbers stay those of the file. Chunks are copied:
  * csv-parse may still hold one when the next is asked for, and a source may reuse its buffer. Only the
  * parser's own stream events are used, so the same code runs on Node's streams and on the polyfill of
- * csv-parse's browser build.
+ * csv-parse's browser build. `flush` is awaited after each chunk (a streaming reader takes a full block there).
  */
 export async function feedCsvParse(
   chunks: AsyncIterable<Uint8Array>,
   assembler: MatrixAssembler,
   format: MatrixFormat,
   lineOffset: number,
+  flush: () => Promise<void> = async () => {},
 ): Promise<void> {
   const parser = parse(csvParseOptions(delimiterOf(format)));
   let failed = false;
@@ -60,6 +61,7 @@ export async function feedCsvParse(
     for await (const chunk of chunks) {
       if (failed) break;
       if (!parser.write(chunk.slice())) await Promise.race([new Promise((drained) => parser.once('drain', drained)), ended]);
+      if (!failed) await flush();
     }
     if (!failed) parser.end();
     await ended;

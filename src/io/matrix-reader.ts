@@ -9,7 +9,7 @@ import { delimiterOf, type MatrixFormat } from './formats.js';
 import { parseCell } from './cells.js';
 import { MatrixAssembler } from './matrix-assembler.js';
 import { feedCsvParse } from './matrix-reader-csv-parse.js';
-import type { ExpressionMatrix } from './types.js';
+import type { ExpressionMatrix, GeneBlock, MatrixShape } from './types.js';
 
 /** How to read a matrix: the format (default tsv, or from the file name) and a progress callback. */
 export interface MatrixReadOptions {
@@ -56,8 +56,41 @@ export async function parseMatrix(
   name: string,
   options: MatrixParseOptions = {},
 ): Promise<ExpressionMatrix> {
+  const assembler = new MatrixAssembler(name, options.format ?? 'tsv');
+  await scanMatrix(chunks, assembler, options);
+  return assembler.finish();
+}
+
+/**
+ * Reads a matrix as parseMatrix does, but hands its genes to `take` in blocks of about `blockValues` values
+ * (whole rows, at least one), in file order, and keeps only the block being read: the reader waits for `take`
+ * before reading on, and reuses a block's memory once it is released. Returns the ids and sizes of the whole
+ * matrix after its last block. A malformed line throws when it is reached, after the blocks before it.
+ */
+export async function parseMatrixBlocks(
+  chunks: AsyncIterable<Uint8Array>,
+  name: string,
+  options: MatrixParseOptions & { blockValues: number },
+  take: (block: GeneBlock, sampleIds: string[]) => Promise<void>,
+): Promise<MatrixShape> {
+  const assembler = new MatrixAssembler(name, options.format ?? 'tsv', options.blockValues);
+  const flush = async (): Promise<void> => {
+    if (assembler.blockFull) await take(assembler.takeBlock(), assembler.sampleIds);
+  };
+  await scanMatrix(chunks, assembler, options, flush);
+  const shape = assembler.shape();
+  const last = assembler.takeBlock();
+  if (last.nGenes > 0) await take(last, assembler.sampleIds);
+  return shape;
+}
+
+/**
+ * Feeds the lines of `chunks` to `assembler`, calling `flush` after each chunk (streaming: it takes a full
+ * block). Lines with quoting beyond R's go to csv-parse from their line on.
+ */
+async function scanMatrix(chunks: AsyncIterable<Uint8Array>, assembler: MatrixAssembler, options: MatrixParseOptions,
+  flush: () => Promise<void> = async () => {}): Promise<void> {
   const format = options.format ?? 'tsv';
-  const assembler = new MatrixAssembler(name, format);
   const scanner = new LineScanner(assembler, delimiterOf(format).charCodeAt(0), format !== 'gct');
   const source = chunks[Symbol.asyncIterator]();
   let bytesRead = 0;
@@ -88,14 +121,17 @@ export async function parseMatrix(
         tail = chunk.slice(last + 1);
       }
       for (let k = 0; k < blocks.length; k++) {
-        const handover = scanner.scan(blocks[k]);
-        if (handover >= 0) {
-          const rest = restOf([blocks[k].subarray(handover), ...blocks.slice(k + 1), tail], nextChunk);
-          await feedCsvParse(rest, assembler, format, scanner.line);
-          return assembler.finish();
+        for (let from = 0; from >= 0; from = scanner.pausedAt) {
+          const handover = scanner.scan(blocks[k], from);
+          if (handover >= 0) {
+            const rest = restOf([blocks[k].subarray(handover), ...blocks.slice(k + 1), tail], nextChunk);
+            await feedCsvParse(rest, assembler, format, scanner.line, flush);
+            return;
+          }
+          await flush();
         }
       }
-      if (chunk === undefined) return assembler.finish();
+      if (chunk === undefined) return;
       if (options.textBytes !== undefined && assembler.nGenes > 0 && !reserved) {
         assembler.reserve(Math.ceil((assembler.nGenes * RESERVE_MARGIN * options.textBytes) / bytesRead));
         reserved = true;
@@ -115,6 +151,8 @@ export async function parseMatrix(
 class LineScanner {
   /** Lines scanned so far, blank ones included. */
   line = 0;
+  /** Where the last scan stopped because the assembler's block was full (streaming), or -1. */
+  pausedAt = -1;
   private readonly utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
   /** One char per byte; the cell grammar is ASCII, so a token with any other byte fails it either way. */
   private readonly latin1 = new TextDecoder('latin1');
@@ -129,13 +167,15 @@ class LineScanner {
   }
 
   /**
-   * Reads the lines of `buf`, which ends with a newline. Returns -1, or the offset of the first line with
+   * Reads the lines of `buf` from `from`; `buf` ends with a newline. Stops early, at pausedAt, when the
+   * assembler's block is full. Returns -1, or the offset of the first line with
    * quotes this reader leaves to csv-parse: any but those around a whole gene id or header name, as R's
    * write.csv and write.table put them.
    */
-  scan(buf: Uint8Array): number {
+  scan(buf: Uint8Array, from = 0): number {
     const { assembler, delimiter } = this;
-    let pos = this.line === 0 && BOM.every((byte, k) => buf[k] === byte) ? BOM.length : 0;
+    let pos = this.line === 0 && from === 0 && BOM.every((byte, k) => buf[k] === byte) ? BOM.length : from;
+    this.pausedAt = -1;
     let quote = -1; // the first quote at or after pos, once looked for
     while (pos < buf.length) {
       const eol = buf.indexOf(NEWLINE, pos);
@@ -161,6 +201,10 @@ class LineScanner {
       }
       this.line = line;
       pos = eol + 1;
+      if (assembler.blockFull && pos < buf.length) {
+        this.pausedAt = pos;
+        return -1;
+      }
     }
     return -1;
   }

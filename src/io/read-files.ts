@@ -5,8 +5,10 @@
 
 import { checkInputFile, fromFileError, openFile, readText } from './file-source.js';
 import { fileKindOf, sheetKindOf, type SheetFormat } from './formats.js';
-import { type MatrixReadOptions, parseMatrix } from './matrix-reader.js';
+import { type MatrixReadOptions, parseMatrix, parseMatrixBlocks } from './matrix-reader.js';
 import { parseSampleSheet } from './sample-sheet.js';
+import { stat } from 'node:fs/promises';
+import { BLOCK_VALUES, type GeneSource } from './gene-source.js';
 import type { ExpressionMatrix, SampleSheet } from './types.js';
 
 /**
@@ -23,6 +25,34 @@ export async function readMatrix(path: string, options: MatrixReadOptions = {}):
   } catch (error) {
     throw fromFileError(error, path);
   }
+}
+
+/**
+ * The expression matrix at `path` as a GeneSource: each read opens the file again (formats as readMatrix) and
+ * parses it in blocks of about `blockValues` values (parseMatrixBlocks), one block in memory at a time.
+ * `onProgress` receives the bytes of the file read so far in each read.
+ */
+export function fileSource(path: string, options: MatrixReadOptions & { blockValues?: number } = {}): GeneSource {
+  const kind = fileKindOf(path, options.format);
+  return {
+    file: path,
+    async read(take) {
+      await checkInputFile(path);
+      const fileBytes = (await stat(path)).size;
+      let bytesRead = 0;
+      const onProgress = (bytes: number): void => {
+        bytesRead = bytes;
+        options.onProgress?.(bytes);
+      };
+      const { chunks } = await openFile(path, kind.gzip, onProgress);
+      try {
+        return await parseMatrixBlocks(chunks, path, { format: kind.format, blockValues: options.blockValues ?? BLOCK_VALUES },
+          (block, sampleIds) => take(block, sampleIds, fileBytes > 0 ? bytesRead / fileBytes : 1));
+      } catch (error) {
+        throw fromFileError(error, path);
+      }
+    },
+  };
 }
 
 /**

@@ -1,15 +1,31 @@
 /** In-memory shapes of the inputs, shared by the readers, the CLI, the library API and the web app. */
 
 /** A wide expression matrix: genes in rows, samples in columns, as the user's file holds it. */
-export interface ExpressionMatrix {
+export interface ExpressionMatrix extends MatrixShape {
+  /** [nGenes × nSamples], gene-major; NaN marks a missing value (NA, NaN, nan, ., empty). */
+  values: Float64Array;
+}
+
+/** What a matrix is besides its values: its file, ids and sizes. */
+export interface MatrixShape {
   /** Name of the file it came from, for messages. */
   file: string;
   geneIds: string[];
   sampleIds: string[];
   nGenes: number;
   nSamples: number;
-  /** [nGenes × nSamples], gene-major; NaN marks a missing value (NA, NaN, nan, ., empty). */
+}
+
+/** Consecutive genes of a matrix read in blocks (readMatrixBlocks), in file order. */
+export interface GeneBlock {
+  /** Row in the whole matrix of the block's first gene. */
+  first: number;
+  nGenes: number;
+  geneIds: string[];
+  /** [nGenes × nSamples], gene-major, NaN = missing; valid until release(). */
   values: Float64Array;
+  /** Gives the values' memory back to the reader, for a later block. */
+  release(): void;
 }
 
 /** A sample sheet: one row per sample, covariates in columns, every cell kept as text. */

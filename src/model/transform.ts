@@ -12,11 +12,10 @@ export function parseTransform(value: string): Transform {
 }
 
 /**
- * Library sizes L: each sample's column sum over all genes, before any filtering, skipping missing values.
- * values: [nGenes × nSamples], gene-major.
+ * Adds each sample's column sum of `values` ([nGenes × nSamples], gene-major), skipping missing values, to
+ * `sizes`: over the blocks of a matrix in order, the library sizes L of logcpm (all genes, before any filtering).
  */
-export function librarySizes(values: Float64Array, nGenes: number, nSamples: number): Float64Array {
-  const sizes = new Float64Array(nSamples);
+export function addLibrarySizes(sizes: Float64Array, values: Float64Array, nGenes: number, nSamples: number): void {
   for (let g = 0; g < nGenes; g++) {
     const base = g * nSamples;
     for (let s = 0; s < nSamples; s++) {
@@ -24,7 +23,6 @@ export function librarySizes(values: Float64Array, nGenes: number, nSamples: num
       if (!Number.isNaN(v)) sizes[s] += v;
     }
   }
-  return sizes;
 }
 
 /**
@@ -44,12 +42,26 @@ export function transformValue(x: number, transform: Transform, librarySize: num
 
 /** True when every value is a non-negative integer and the largest exceeds 1000: raw counts, most likely. */
 export function looksLikeCounts(values: Float64Array): boolean {
-  let max = 0;
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i];
-    if (Number.isNaN(v)) continue;
-    if (v < 0 || !Number.isInteger(v)) return false;
-    if (v > max) max = v;
+  const check = new CountsCheck();
+  check.add(values);
+  return check.looksLikeCounts;
+}
+
+/** looksLikeCounts of a matrix seen block by block. */
+export class CountsCheck {
+  private max = 0;
+  private integral = true;
+
+  add(values: Float64Array): void {
+    for (let i = 0; i < values.length && this.integral; i++) {
+      const v = values[i];
+      if (Number.isNaN(v)) continue;
+      if (v < 0 || !Number.isInteger(v)) this.integral = false;
+      else if (v > this.max) this.max = v;
+    }
   }
-  return max > 1000;
+
+  get looksLikeCounts(): boolean {
+    return this.integral && this.max > 1000;
+  }
 }

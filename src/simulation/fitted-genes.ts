@@ -4,11 +4,11 @@ import { type GeneResults, isFitted } from '../results/gene-results.js';
 /**
  * The genes a step after the fit works on (status ok or singular), each prepared again as the fit prepared it,
  * in gene order, with its design pattern and transformed values (valid until the next gene is yielded).
- * values: the raw matrix, [results.nGenes × nSamples].
+ * values: the raw matrix, [results.nGenes × nSamples]. `preparer`: one that outlives the call, so that genes
+ * of several calls (blocks of a run) share its DesignPattern objects.
  */
-export function* fittedGenes(context: FitContext, values: Float64Array, nSamples: number, results: GeneResults):
-  Generator<{ gene: number; ready: ReadyGene }> {
-  const preparer = new GenePreparer(context);
+export function* fittedGenes(context: FitContext, values: Float64Array, nSamples: number, results: GeneResults,
+  preparer = new GenePreparer(context)): Generator<{ gene: number; ready: ReadyGene }> {
   for (let g = 0; g < results.nGenes; g++) {
     if (!isFitted(results, g)) continue;
     const prepared = preparer.prepare(values.subarray(g * nSamples, (g + 1) * nSamples));

@@ -1,4 +1,4 @@
-import type { FitContext } from '../model/prepare.js';
+import { type FitContext, GenePreparer } from '../model/prepare.js';
 import { fittedGenes } from './fitted-genes.js';
 import type { DesignPattern } from '../model/pattern.js';
 import type { GeneResults } from '../results/gene-results.js';
@@ -12,29 +12,44 @@ export type NullSimulator = (pattern: DesignPattern, nsim: number, seed: number)
 export const RLRT_EXACT_DEFAULT_NSIM = 10_000;
 
 /**
- * Exact finite-sample RLRT p-values (Crainiceanu & Ruppert 2004, as RLRsim's exactRLRT) for every gene that
- * was fitted: the null distribution depends on the design only, so it is simulated once per missing-value
- * pattern (all genes without missing values share one) with `nsim` draws of the Philox stream of `seed`, and
- * each gene's p-value is the share of null values above its RLRT. Fills pRlrtExact and qRlrtExact (BH).
- * values: the raw matrix, [nGenes × nSamples], used to find each gene's missing-value pattern. `simulate`: a
- * backend's own simulation of the same Philox stream (the GPU's), else the f64 CPU reference.
+ * The fitted genes of a run grouped by missing-value pattern, gathered block by block: the exact RLRT's null
+ * depends on the design only, so it is simulated once per pattern (all genes without missing values share one).
  */
-export async function exactRlrtPValues(context: FitContext, values: Float64Array, nSamples: number, results: GeneResults,
-  nsim: number, seed: number, simulate: NullSimulator = async (pattern, n, s) => simulatePatternRlrtNull(pattern, n, s),
-  onProgress?: (patternsDone: number, patternsTotal: number) => void): Promise<{ patterns: number }> {
-  const byPattern = new Map<DesignPattern, number[]>();
-  for (const { gene, ready } of fittedGenes(context, values, nSamples, results)) {
-    const genes = byPattern.get(ready.pattern) ?? [];
-    genes.push(gene);
-    byPattern.set(ready.pattern, genes);
+export class PatternGroups {
+  readonly genes = new Map<DesignPattern, number[]>();
+  private readonly preparer: GenePreparer;
+
+  constructor(private readonly context: FitContext) {
+    this.preparer = new GenePreparer(context);
   }
+
+  /** Adds the fitted genes of `results` (values: their raw rows, [results.nGenes × nSamples]) as genes offset + g. */
+  add(values: Float64Array, nSamples: number, results: GeneResults, offset: number): void {
+    for (const { gene, ready } of fittedGenes(this.context, values, nSamples, results, this.preparer)) {
+      const genes = this.genes.get(ready.pattern) ?? [];
+      genes.push(offset + gene);
+      this.genes.set(ready.pattern, genes);
+    }
+  }
+}
+
+/**
+ * Exact finite-sample RLRT p-values (Crainiceanu & Ruppert 2004, as RLRsim's exactRLRT) for every gene of
+ * `groups`: each pattern's null is simulated with `nsim` draws of the Philox stream of `seed`, and each gene's
+ * p-value is the share of null values above its RLRT. Fills pRlrtExact and qRlrtExact (BH) of `results`, the run's
+ * results that the groups' gene numbers index. `simulate`: a backend's own simulation of the same Philox stream
+ * (the GPU's), else the f64 CPU reference.
+ */
+export async function exactRlrtPValues(groups: PatternGroups, results: GeneResults, nsim: number, seed: number,
+  simulate: NullSimulator = async (pattern, n, s) => simulatePatternRlrtNull(pattern, n, s),
+  onProgress?: (patternsDone: number, patternsTotal: number) => void): Promise<{ patterns: number }> {
   let done = 0;
-  for (const [pattern, genes] of byPattern) {
+  for (const [pattern, genes] of groups.genes) {
     const nullSorted = await simulate(pattern, nsim, seed);
     for (const g of genes) results.pRlrtExact[g] = exactRlrtPValue(nullSorted, results.lrt[g]);
     done++;
-    onProgress?.(done, byPattern.size);
+    onProgress?.(done, groups.genes.size);
   }
   results.qRlrtExact.set(bhAdjust(results.pRlrtExact));
-  return { patterns: byPattern.size };
+  return { patterns: groups.genes.size };
 }

@@ -10,7 +10,7 @@ import { parametricBootstrap } from '../../src/simulation/bootstrap.js';
 import { type RunSummary, summaryLines } from '../../src/cli/summary.js';
 import type { FitResult } from '../../src/fit-genes.js';
 import { type GeneResults, isFitted, sliceResults } from '../../src/results/gene-results.js';
-import { exactRlrtPValues } from '../../src/simulation/rlrt-exact.js';
+import { exactRlrtPValues, PatternGroups } from '../../src/simulation/rlrt-exact.js';
 import { FIXTURES_LME4, loadCase, type ReferenceCase } from '../helpers/cases.js';
 import { fitCpu, genesOf } from '../helpers/inputs.js';
 import { deviceLossCases, fitOn } from '../helpers/gpu-edge-cases.js';
@@ -86,7 +86,9 @@ describe(`webgpu device loss (${webgpu.reason})`, () => {
     assert.match(lines, new RegExp(`^exact RLRT: .*; ${report.cpuRlrtDesigns} design\\(s\\) simulated on the CPU`, 'm'),
       'the summary says the null moved to the CPU');
     const reference = copyOf(fit.results);
-    await exactRlrtPValues(fit.context, small.matrix.values, small.matrix.nSamples, reference, 2000, 4);
+    const groups = new PatternGroups(fit.context);
+    groups.add(small.matrix.values, small.matrix.nSamples, reference, 0);
+    await exactRlrtPValues(groups, reference, 2000, 4);
     assert.deepEqual([...fit.results.pRlrtExact], [...reference.pRlrtExact], 'p_rlrt_exact equals the CPU reference exactly');
     assert.ok(fit.results.pRlrtExact.some((p) => Number.isFinite(p)), 'genes have exact p-values');
   });

@@ -23,7 +23,7 @@ export class CancelledError extends Error {
 type Pending = { resolve: (value: never) => void; reject: (error: Error) => void };
 
 export class FitClient {
-  onProgress: (phase: 'reading' | 'fitting' | 'bootstrap', done: number, total: number) => void = () => {};
+  onProgress: (phase: 'reading' | 'fitting', done: number, total: number) => void = () => {};
   onNotice: (message: string) => void = () => {};
   private worker: Worker;
   private nextId = 1;

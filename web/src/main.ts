@@ -79,7 +79,7 @@ form.onChange = () => {
   updateRunButton();
 };
 
-const UNITS = { reading: 'MB', fitting: 'genes', bootstrap: 'genes' } as const;
+const UNITS = { reading: 'MB', fitting: 'genes' } as const;
 client.onProgress = (what, done, total) => {
   progress.hidden = false;
   progress.value = total > 0 ? done / total : 0;

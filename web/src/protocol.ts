@@ -114,7 +114,7 @@ export interface ErrorView {
 export type Reply =
   | { id: number; ok: true; value: unknown }
   | { id: number; ok: false; error: ErrorView }
-  | { type: 'progress'; phase: 'reading' | 'fitting' | 'bootstrap'; done: number; total: number }
+  | { type: 'progress'; phase: 'reading' | 'fitting'; done: number; total: number }
   | { type: 'notice'; message: string };
 
 /** Levels listed per sheet column. */

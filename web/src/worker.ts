@@ -67,7 +67,6 @@ async function answer(request: Request): Promise<Answers[Request['type']]> {
       const fit = await fitGenes(m, s, request.formula, {
         ...options,
         onProgress: (done, total) => scope.postMessage({ type: 'progress', phase: 'fitting', done, total }),
-        onBootstrapProgress: (done, total) => scope.postMessage({ type: 'progress', phase: 'bootstrap', done, total }),
         onNotice: (message) => scope.postMessage({ type: 'notice', message }),
       });
       last = { fit, matrix: m, factor: firstFixedFactor(fit.context.design, s, options.levels ?? {}) };

@@ -8,6 +8,9 @@ export const cpuModel: typeof NodeThreads.cpuModel = () => "this browser's CPU";
 
 export const defaultThreads: typeof NodeThreads.defaultThreads = () => 1;
 
-export const runWorkerPool: typeof NodeThreads.runWorkerPool = async () => {
-  throw new Error('the web app fits on one CPU thread, in its worker');
-};
+/** Never started here: the CPU backend runs on one thread in the browser. */
+export class WorkerPool {
+  constructor() {
+    throw new Error('the web app fits on one CPU thread, in its worker');
+  }
+}

@@ -1,0 +1,183 @@
+/**
+ * One run of a fit as its blocks of genes come in (fit-genes.ts reads them): the design, context and backend,
+ * built at the first block; each block fitted, bootstrapped and grouped by pattern for the exact RLRT; and, after
+ * the last, the run's results in one table of genes with their q-values and exact RLRT p-values.
+ */
+
+import type { Backend } from './backends/backend.js';
+import { allocateRunResults } from './backends/cpu-kernel.js';
+import type { GpuRunReport } from './backends/gpu-batches.js';
+import { createBackend } from './backends/select.js';
+import type { FitOptions, FitResult, Shard } from './fit-options.js';
+import type { GeneBlock, MatrixShape, SampleSheet } from './io/types.js';
+import { buildDesign, type Design } from './model/design.js';
+import type { Formula } from './model/formula.js';
+import { designInsufficiency, type FitContext, modelChoice, type ModelChoice } from './model/prepare.js';
+import { copyResults, countStatuses, finishResults, type GeneResults } from './results/gene-results.js';
+import { type BootstrapReport, parametricBootstrap } from './simulation/bootstrap.js';
+import { exactRlrtPValues, PatternGroups } from './simulation/rlrt-exact.js';
+
+/** What the whole matrix tells before any gene is fitted (fit-genes.ts' first pass): its size and library sizes. */
+export interface WholeMatrix {
+  nGenes: number;
+  /** logcpm's library sizes, else null. */
+  librarySizes: Float64Array | null;
+}
+
+/** Milliseconds of each phase of a run, summed over its blocks (FitResult.timings). */
+export type RunTimings = FitResult['timings'];
+
+/** The genes [first, first + count) of shard `shard` of `nGenes`: ⌊(I − 1)·G / N⌋ up to ⌊I·G / N⌋. */
+function shardRange(nGenes: number, shard: Shard | undefined): { first: number; count: number } {
+  if (shard === undefined) return { first: 0, count: nGenes };
+  const first = Math.floor(((shard.index - 1) * nGenes) / shard.count);
+  return { first, count: Math.floor((shard.index * nGenes) / shard.count) - first };
+}
+
+/** The variance fractions' names (SPEC §3): each random term, each non-intercept column of X, `resid`. */
+function varianceFractionNames(design: Design): string[] {
+  return [...design.randomTerms.map((t) => t.name), ...design.coefNames.filter((_, j) => j !== design.interceptColumn), 'resid'];
+}
+
+export class BlockRun {
+  /** Each fitted block's results and its first gene's row in the run's results. */
+  private readonly parts: { offset: number; results: GeneResults }[] = [];
+  private bootstrapped?: BootstrapReport & { refinedReplicates?: number; cpuGenes?: number; failure?: string | null };
+
+  private constructor(
+    readonly context: FitContext,
+    private readonly model: ModelChoice,
+    private readonly backend: Backend,
+    /** The whole matrix's rows the run fits: all (count Infinity until the end, without a first pass) or a shard's. */
+    private readonly range: { first: number; count: number },
+    private readonly options: FitOptions,
+    private readonly timings: RunTimings,
+    private readonly groups: PatternGroups | undefined,
+    /** Samples (columns) of the matrix, used or not. */
+    private readonly nSamples: number,
+  ) {}
+
+  /**
+   * Builds the design from the matrix's `sampleIds`, the context and the backend (for `estimatedGenes` genes when
+   * the count is not known yet), with the design's notices.
+   */
+  static async start(formula: Formula, samples: SampleSheet, sampleIds: string[], options: FitOptions,
+    whole: WholeMatrix | undefined, estimatedGenes: number, notice: (message: string) => void, timings: RunTimings): Promise<BlockRun> {
+    const design = buildDesign(formula, samples, sampleIds, options);
+    design.notices.forEach(notice);
+    const insufficient = designInsufficiency(design);
+    if (insufficient !== undefined) notice(insufficient);
+    const range = whole === undefined ? { first: 0, count: Infinity } : shardRange(whole.nGenes, options.shard);
+    const context: FitContext = {
+      design,
+      transform: options.transform ?? 'none',
+      librarySizes: whole?.librarySizes ?? null,
+      filters: { minMean: options.minMean, minCount: options.minCount, minSamples: options.minSamples },
+      method: options.method,
+      varPart: options.varPart,
+      firstGene: range.first,
+    };
+    const model = modelChoice(context);
+    const backend = await createBackend(options.backend ?? 'auto', {
+      threads: options.threads, nGenes: Number.isFinite(range.count) ? range.count : estimatedGenes, gpu: options.gpu, onNotice: notice,
+      cpuOnly: model.engine === 'terms' ? 'the GPU programs fit one random intercept by REML, and this model is fitted by the general core' : undefined,
+    });
+    const groups = options.rlrtExact === undefined ? undefined : new PatternGroups(context);
+    return new BlockRun(context, model, backend, range, options, timings, groups, sampleIds.length);
+  }
+
+  /**
+   * Fits the block's genes that are the run's (all, or the shard's), bootstraps them (--bootstrap) and groups them
+   * for the exact RLRT, reporting progress against `estimatedGenes` in all while the count is not known.
+   */
+  async fit(block: GeneBlock, estimatedGenes: number): Promise<void> {
+    const { range, options, timings, nSamples } = this;
+    const lo = Math.max(block.first, range.first);
+    const hi = Math.min(block.first + block.nGenes, range.first + range.count);
+    if (hi <= lo) return;
+    const nGenes = hi - lo;
+    const values = block.values.subarray((lo - block.first) * nSamples, (hi - block.first) * nSamples);
+    const offset = lo - range.first;
+    const total = Number.isFinite(range.count) ? range.count : estimatedGenes;
+    const progress = (done: number): void => options.onProgress?.(offset + done, total);
+    let t = performance.now();
+    const results = await this.backend.fit({ context: this.context, values, nGenes, nSamples },
+      options.bootstrap === undefined ? progress : undefined);
+    timings.fitMs += performance.now() - t;
+    t = performance.now();
+    this.groups?.add(values, nSamples, results, offset);
+    timings.rlrtExactMs += performance.now() - t;
+    if (options.bootstrap !== undefined) {
+      t = performance.now();
+      // Gene g of this block draws from the stream of its row in the whole matrix, as in any other split.
+      const context = { ...this.context, firstGene: lo };
+      const seed = options.seed ?? 1;
+      const onProgress = (done: number, fitted: number): void => progress(fitted > 0 ? Math.round((done / fitted) * nGenes) : nGenes);
+      this.addBootstrap(this.backend.bootstrap
+        ? await this.backend.bootstrap(context, values, nSamples, results, options.bootstrap, seed, onProgress)
+        : parametricBootstrap(context, values, nSamples, results, options.bootstrap, seed, onProgress));
+      timings.bootstrapMs += performance.now() - t;
+    }
+    this.parts.push({ offset, results });
+  }
+
+  /** The run's results once every block is fitted: `shape` is the whole matrix's. */
+  async finish(shape: MatrixShape, notices: string[]): Promise<FitResult> {
+    const { context, model, options, timings } = this;
+    const { design } = context;
+    const first = this.range.first;
+    const count = Number.isFinite(this.range.count) ? this.range.count : shape.nGenes;
+    const results = allocateRunResults(context, count);
+    for (const { offset, results: part } of this.parts) copyResults(part, results, offset);
+    finishResults(results);
+    const t = performance.now();
+    const seed = options.seed ?? 1;
+    const rlrtExact = this.groups === undefined ? undefined : {
+      nsim: options.rlrtExact!, seed,
+      ...(await exactRlrtPValues(this.groups, results, options.rlrtExact!, seed, this.backend.simulateRlrtNull?.bind(this.backend))),
+    };
+    timings.rlrtExactMs += performance.now() - t;
+    return {
+      geneIds: count === shape.nGenes ? shape.geneIds : shape.geneIds.slice(first, first + count),
+      wholeGenes: shape.nGenes,
+      matrixSamples: shape.nSamples,
+      coefNames: design.coefNames,
+      context,
+      results,
+      backend: this.backend.description,
+      gpu: (this.backend as { report?: GpuRunReport }).report,
+      counts: countStatuses(results),
+      shape: {
+        terms: design.randomTerms.map((term) => term.name),
+        method: model.method,
+        fractions: model.varPart ? varianceFractionNames(design) : [],
+        rlrtExact: rlrtExact !== undefined,
+        bootstrap: options.bootstrap !== undefined,
+      },
+      timings,
+      rlrtExact,
+      bootstrap: options.bootstrap === undefined ? undefined : {
+        B: options.bootstrap, seed, ...(this.bootstrapped ?? { genes: 0, failedReplicates: 0 }),
+      },
+      notices,
+    };
+  }
+
+  async dispose(): Promise<void> {
+    await this.backend.dispose();
+  }
+
+  /** Adds a block's bootstrap report to the run's: counts summed, the first failure kept. */
+  private addBootstrap(report: NonNullable<BlockRun['bootstrapped']>): void {
+    const sum = this.bootstrapped;
+    if (sum === undefined) {
+      this.bootstrapped = { ...report };
+      return;
+    }
+    sum.genes += report.genes;
+    sum.failedReplicates += report.failedReplicates;
+    if (report.refinedReplicates !== undefined) sum.refinedReplicates = (sum.refinedReplicates ?? 0) + report.refinedReplicates;
+    if (report.cpuGenes !== undefined) sum.cpuGenes = (sum.cpuGenes ?? 0) + report.cpuGenes;
+    if (report.failure !== undefined) sum.failure ??= report.failure;
+  }
+}

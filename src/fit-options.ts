@@ -1,0 +1,95 @@
+/** The options and the result of a fit (fitGenes, fitGeneSource), shared by the run's layers. */
+
+import type { BackendChoice, BackendDescription } from './backends/backend.js';
+import type { GpuRunReport } from './backends/gpu-batches.js';
+import type { WebGpuOptions } from './backends/webgpu.js';
+import type { DesignOptions } from './model/design.js';
+import type { FitContext, GeneFilters } from './model/prepare.js';
+import type { Method } from './model/terms/criterion.js';
+import type { Transform } from './model/transform.js';
+import type { GeneResults, Status } from './results/gene-results.js';
+import type { ResultShape } from './results/results-table.js';
+
+/** Options of fitGenes; every field has the CLI's default. */
+export interface FitOptions extends DesignOptions, GeneFilters {
+  /** `none` (default), `log2p1` or `logcpm`. */
+  transform?: Transform;
+  /** `reml` (default) or `ml`: lme4's REML criterion or its deviance (SPEC §3). */
+  method?: Method;
+  /** Variance fractions and their SEs (`--var-part`); always on with two or more random terms. */
+  varPart?: boolean;
+  /** `auto` (default), `webgpu`, `gpujs` or `cpu`. */
+  backend?: BackendChoice;
+  /** CPU threads; default: the available cores. */
+  threads?: number;
+  /** Batch size and test hooks of the GPU backends (webgpu; gpujs takes maxBatchGenes and loseDeviceAfterBatches). */
+  gpu?: WebGpuOptions;
+  /** Simulations of the exact RLRT null distribution per design (`--rlrt-exact`); none when absent. */
+  rlrtExact?: number;
+  /**
+   * Parametric-bootstrap replicates per fitted gene (`--bootstrap`): 95% percentile intervals of h2, σ²_g and
+   * σ²_e (see bootstrap.ts), on the host after the fit; none when absent.
+   */
+  bootstrap?: number;
+  /** Seed of the Philox stream of every simulation (`--seed`, default 1). */
+  seed?: number;
+  /**
+   * Fit only shard `index` (1-based) of `count` contiguous gene ranges (`--shard I/N`, see shardRange). Library
+   * sizes and the counts check still read every gene, and simulations draw from each gene's stream in the whole
+   * matrix, so the shards of a run are together its whole run.
+   */
+  shard?: Shard;
+  /**
+   * Called as genes finish (fitted, and bootstrapped with --bootstrap). genesTotal is exact once known (in memory,
+   * after a first pass, at the end) and estimated from the share of the file read before that.
+   */
+  onProgress?: (genesDone: number, genesTotal: number) => void;
+  /** Values per block of genes held in memory (default BLOCK_VALUES); results do not depend on it. */
+  blockValues?: number;
+  /** Called with each thing the user should know (dropped samples, a counts-without-transform warning). */
+  onNotice?: (message: string) => void;
+}
+
+/** Shard `index` (1-based) of `count`. */
+export interface Shard {
+  index: number;
+  count: number;
+}
+
+/** The fits of a whole matrix (or of its shard), one entry per gene in input order. */
+export interface FitResult {
+  geneIds: string[];
+  /** Genes in the whole matrix (more than geneIds with a shard). */
+  wholeGenes: number;
+  /** Samples (columns) in the matrix, used by the design or not. */
+  matrixSamples: number;
+  coefNames: string[];
+  /** The design, transform and library sizes every gene was prepared with. */
+  context: FitContext;
+  results: GeneResults;
+  backend: BackendDescription;
+  /** What the GPU did (batches, refined genes, failures), when a GPU backend (webgpu or gpujs) ran. */
+  gpu?: GpuRunReport;
+  counts: Record<Status, number>;
+  /** The output table's columns besides the coefficients: the random terms, method, fractions, options. */
+  shape: ResultShape;
+  /**
+   * Milliseconds spent reading the matrix (both passes, when there is a first; reading overlaps the fit of the
+   * block before), building the design and the backend (prepare), fitting the genes (fit), simulating the exact
+   * RLRT and bootstrapping.
+   */
+  timings: { readMs: number; prepareMs: number; fitMs: number; rlrtExactMs: number; bootstrapMs: number };
+  /** Null simulations per design of the exact RLRT, and the designs (missing-value patterns) simulated; absent without it. */
+  rlrtExact?: { nsim: number; seed: number; patterns: number };
+  /**
+   * Bootstrap replicates per gene, the seed, the genes bootstrapped and the replicates whose refit failed (left
+   * out of the quantiles); absent without it.
+   */
+  bootstrap?: {
+    B: number; seed: number; genes: number; failedReplicates: number; refinedReplicates?: number;
+    /** On the GPU: genes bootstrapped on the CPU (aliased columns, or left when the device failed), and why it failed. */
+    cpuGenes?: number; failure?: string | null;
+  };
+  notices: string[];
+}
+
