@@ -6,13 +6,14 @@
  *     const fit = await fitGenes(matrix, samples, '~ strain + (1 | batch)', { transform: 'logcpm' });
  *     await writeTable('results.tsv', fitTable(fit), 'tsv');
  */
-export { fitGenes, fitTable, type FitOptions, type FitResult } from './fit-genes.js';
-export { readMatrix, readSampleSheet } from './io/read-files.js';
-export { parseMatrix } from './io/matrix-reader.js';
+export { fitGenes, fitGeneSource, fitTable, type FitOptions, type FitResult } from './fit-genes.js';
+export { fileSource, readMatrix, readSampleSheet } from './io/read-files.js';
+export { memorySource, type GeneSource } from './io/gene-source.js';
+export { parseMatrix, parseMatrixBlocks } from './io/matrix-reader.js';
 export { parseSampleSheet } from './io/sample-sheet.js';
 export { writeTable } from './io/table-writer.js';
 export { formatTable, type Table, type Cell } from './io/table-format.js';
-export type { ExpressionMatrix, SampleSheet } from './io/types.js';
+export type { ExpressionMatrix, GeneBlock, MatrixShape, SampleSheet } from './io/types.js';
 export { InputError, UsageError } from './errors.js';
 export { parseFormula, type Formula } from './model/formula.js';
 export { TRANSFORMS, type Transform } from './model/transform.js';
