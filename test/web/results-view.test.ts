@@ -114,7 +114,7 @@ describe('the results view (headless Chromium)', skipUnlessBrowser(), () => {
     await app.page.fill('#bootstrap', '400');
     await app.page.selectOption('#backend', 'cpu');
     await app.page.click('#run');
-    await app.page.waitForFunction(() => /^bootstrap \d/.test(document.getElementById('phase')!.textContent!), null, { timeout: 60_000 });
+    await app.page.waitForFunction(() => /^fitting \d/.test(document.getElementById('phase')!.textContent!), null, { timeout: 60_000 });
     assert.ok(await app.page.isVisible('#progress'), 'a progress bar');
     for (const input of ['#matrix-file', '#samples-file', '#load-example']) {
       assert.ok(await app.page.isDisabled(input), `${input} cannot change the inputs under the run`);
