@@ -56,7 +56,7 @@ export async function fitGeneSource(source: GeneSource, samples: SampleSheet, fo
       timings.readMs += performance.now() - readFrom;
       const estimatedGenes = Math.max(block.first + block.nGenes, Math.round((block.first + block.nGenes) / Math.max(shareRead, 1e-9)));
       run ??= await start(sampleIds, estimatedGenes);
-      counts?.add(block.values);
+      if (whole === undefined) counts?.add(block.values); // else the first pass saw every value
       const fitting = run;
       await working; // the block before is done; this one is fitted while the next is read
       working = fitting.fit(block, estimatedGenes).finally(() => block.release());
