@@ -49,7 +49,8 @@ export function fitGene(stats: GeneStats): GeneFit {
  * The criterion is evaluated here again, so reml_loglik and the RLRT are f64 whatever found λ̂. `interval`: the
  * profile interval of h2 where a GPU found it; else it is found here (h2ProfileInterval).
  */
-export function estimatesAt(stats: GeneStats, search: Pick<LambdaSearch, 'lambda' | 'evaluations' | 'converged' | 'atUpperBound'>,
+export function estimatesAt(stats: GeneStats,
+  search: Pick<LambdaSearch, 'lambda' | 'evaluations' | 'converged' | 'atUpperBound'> & Partial<Pick<LambdaSearch, 'grid'>>,
   interval?: { lo: number; hi: number }): GeneFit {
   const profile = profileAt(stats, search.lambda);
   const { n, p } = stats.pattern;
@@ -81,7 +82,7 @@ export function estimatesAt(stats: GeneStats, search: Pick<LambdaSearch, 'lambda
     se[k] *= scale;
   }
   const singular = lambda === 0;
-  const h2 = { se: h2StandardError(stats, lambda, derivatives), ...(interval ?? h2ProfileInterval(stats, lambda)) };
+  const h2 = { se: h2StandardError(stats, lambda, derivatives), ...(interval ?? h2ProfileInterval(stats, lambda, search.grid && { atOptimum: profile.criterion, grid: search.grid })) };
   return {
     status: singular ? 'singular' : 'ok',
     message: singular ? 'boundary fit: the group variance is estimated as 0 (lme4 isSingular)' : null,

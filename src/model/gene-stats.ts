@@ -44,6 +44,11 @@ const SAFE_EXPONENT = 40;
 export function yScaleOf(y: ArrayLike<number>, shift: number): number {
   let largest = 0;
   for (let i = 0; i < y.length; i++) largest = Math.max(largest, Math.abs(y[i] - shift));
+  return scaleOfLargest(largest);
+}
+
+/** yScaleOf from the largest deviation. */
+function scaleOfLargest(largest: number): number {
   if (!(largest > 0) || !Number.isFinite(largest)) return 1;
   const exponent = Math.floor(Math.log2(largest));
   return Math.abs(exponent) <= SAFE_EXPONENT ? 1 : 2 ** exponent;
@@ -53,46 +58,79 @@ let scratch = new Float64Array(0);
 
 /** Sufficient statistics of `y` ([n], in the pattern's observation order). */
 export function computeGeneStats(pattern: DesignPattern, y: Float64Array): GeneStats {
-  const { n, p, q, groupOf, groupSize, sizeClassOf, nSizes, xc, xbar, wxx, bxx } = pattern;
+  const { n, p, q, groupOf, groupSize, classGroups, classStart, nSizes, xc, xbar, wxx, bxx } = pattern;
   const m = p + 1;
   const mm = m * m;
-  if (scratch.length < n + q) scratch = new Float64Array(2 * (n + q));
-  const ys = scratch.subarray(0, n); // y − shift
+  if (scratch.length < n + q + p) scratch = new Float64Array(2 * (n + q + p));
+  const ys = scratch.subarray(0, n); // (y − shift) / scale
   const ybar = scratch.subarray(n, n + q).fill(0);
+  const xy = scratch.subarray(n + q, n + q + p); // Σ_i xc_i y_i
   let shift = 0;
   if (pattern.interceptColumn >= 0) {
     for (let i = 0; i < n; i++) shift += y[i];
     shift /= n;
   }
-  const scale = yScaleOf(y, shift);
+  let largest = 0;
   for (let i = 0; i < n; i++) {
-    const v = (y[i] - shift) / scale;
+    const v = y[i] - shift;
+    largest = Math.max(largest, Math.abs(v));
     ys[i] = v;
     ybar[groupOf[i]] += v;
   }
+  const scale = scaleOfLargest(largest);
+  if (scale !== 1) {
+    ybar.fill(0);
+    for (let i = 0; i < n; i++) {
+      const v = (y[i] - shift) / scale;
+      ys[i] = v;
+      ybar[groupOf[i]] += v;
+    }
+  }
   for (let j = 0; j < q; j++) ybar[j] /= groupSize[j];
 
-  const w = new Float64Array(mm);
-  const b = new Float64Array(nSizes * mm);
   let wyy = 0;
   for (let i = 0; i < n; i++) {
     const e = ys[i] - ybar[groupOf[i]];
     wyy += e * e;
   }
+  // Σ_i xc_i y_i, two columns a pass: each sum in its own register and order, the two side by side.
+  let a = 0;
+  for (; a + 1 < p; a += 2) {
+    let s0 = 0;
+    let s1 = 0;
+    for (let i = 0, k0 = a * n, k1 = k0 + n; i < n; i++, k0++, k1++) {
+      s0 += xc[k0] * ys[i];
+      s1 += xc[k1] * ys[i];
+    }
+    xy[a] = s0;
+    xy[a + 1] = s1;
+  }
+  if (a < p) {
+    let s0 = 0;
+    for (let i = 0, k0 = a * n; i < n; i++, k0++) s0 += xc[k0] * ys[i];
+    xy[a] = s0;
+  }
+  const w = new Float64Array(mm);
+  const b = new Float64Array(nSizes * mm);
   w[mm - 1] = wyy;
-  // Column by column, so each sum stays in a register.
   for (let a = 0; a < p; a++) {
-    let s = 0;
-    for (let i = 0, k = a; i < n; i++, k += p) s += xc[k] * ys[i];
-    w[a * m + p] = s;
-    w[p * m + a] = s;
+    w[a * m + p] = xy[a];
+    w[p * m + a] = xy[a];
     for (let c = 0; c < p; c++) w[a * m + c] = wxx[a * p + c];
   }
-  for (let j = 0; j < q; j++) {
-    const base = sizeClassOf[j] * mm;
-    const yj = ybar[j];
-    for (let a = 0; a < p; a++) b[base + a * m + p] += xbar[j * p + a] * yj;
-    b[base + mm - 1] += yj * yj;
+  // Σ_j x̄_j ȳ_j and Σ_j ȳ_j² per size class, each sum in a register.
+  for (let k = 0; k < nSizes; k++) {
+    const base = k * mm;
+    const from = classStart[k];
+    const to = classStart[k + 1];
+    for (let a = 0; a < p; a++) {
+      let s = 0;
+      for (let t = from; t < to; t++) s += xbar[classGroups[t] * p + a] * ybar[classGroups[t]];
+      b[base + a * m + p] = s;
+    }
+    let s = 0;
+    for (let t = from; t < to; t++) s += ybar[classGroups[t]] * ybar[classGroups[t]];
+    b[base + mm - 1] = s;
   }
   for (let k = 0; k < nSizes; k++) {
     const base = k * mm;

@@ -49,6 +49,8 @@ export interface LambdaSearch {
   converged: boolean;
   /** True when the optimum runs to the upper end of the search (λ̂ = LAMBDA_MAX): no residual variance is left. */
   atUpperBound: boolean;
+  /** The grid in h (H_GRID, H_MAX and the start) and the criterion there, Infinity where it is not finite. */
+  grid: { h: number[]; values: number[] };
 }
 
 /** argmin over λ ≥ 0 of −2 ℓ_R(λ). λ̂ is set to exactly 0 when √λ̂ < SINGULAR_THETA. */
@@ -103,8 +105,9 @@ export function searchLambda(stats: GeneStats): LambdaSearch {
     lambda = 0;
     criterion = values[0];
   }
-  if (lambda > UPPER_LAMBDA) return { lambdaStart, ...searchLogLambda(stats, evaluations) };
-  return { lambdaStart, lambda, criterion, evaluations, converged: converged && Number.isFinite(criterion), atUpperBound: false };
+  const grid = { h: points, values };
+  if (lambda > UPPER_LAMBDA) return { lambdaStart, grid, ...searchLogLambda(stats, evaluations) };
+  return { lambdaStart, lambda, criterion, evaluations, converged: converged && Number.isFinite(criterion), atUpperBound: false, grid };
 }
 
 /**
@@ -112,7 +115,7 @@ export function searchLambda(stats: GeneStats): LambdaSearch {
  * where h resolves λ no better than 1e-8 relative): the best decade of a grid, then the root of the score in t to
  * 1e-12 (1e-12 relative in λ). The optimum at LAMBDA_MAX is reported as atUpperBound. `evaluations`: those so far.
  */
-function searchLogLambda(stats: GeneStats, evaluations: number): Omit<LambdaSearch, 'lambdaStart'> {
+function searchLogLambda(stats: GeneStats, evaluations: number): Omit<LambdaSearch, 'lambdaStart' | 'grid'> {
   const ws = workspaceFor(stats.m);
   const f = (t: number): number => remlCriterion(stats, exp(t), ws.l);
   const score = (t: number): number => remlScore(stats, exp(t), ws);

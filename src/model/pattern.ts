@@ -24,13 +24,15 @@ export interface DesignPattern {
   groupOf: Int32Array;
   /** [q] n_j. */
   groupSize: Int32Array;
-  /** [q] size class of each group. */
-  sizeClassOf: Int32Array;
+  /** [q] the groups class by class (of size sizes[0], then sizes[1], …), in order within a class. */
+  classGroups: Int32Array;
+  /** [nSizes + 1] where each class starts in classGroups. */
+  classStart: Int32Array;
   /** [nSizes] distinct group sizes s_k, and [nSizes] how many groups have each. */
   sizes: Float64Array;
   sizeCount: Float64Array;
   nSizes: number;
-  /** [n × p] X minus its group means: the within-group part. */
+  /** [p × n] X minus its group means, the within-group part, column after column. */
   xc: Float64Array;
   /** [q × p] group means x̄_j. */
   xbar: Float64Array;
@@ -70,7 +72,7 @@ export function buildPattern(design: Design, rows: Int32Array): DesignPattern {
 }
 
 /** The part of a DesignPattern that groups the observations: sizes, size classes and the collapsed cross-products. */
-export type GroupCollapse = Pick<DesignPattern, 'q' | 'groupSize' | 'sizeClassOf' | 'sizes' | 'sizeCount' | 'nSizes' |
+export type GroupCollapse = Pick<DesignPattern, 'q' | 'groupSize' | 'classGroups' | 'classStart' | 'sizes' | 'sizeCount' | 'nSizes' |
   'xc' | 'xbar' | 'wxx' | 'bxx'>;
 
 /**
@@ -89,21 +91,26 @@ export function collapseByGroup(sub: Float64Array, n: number, stride: number, co
   const sizeClassOf = Int32Array.from(groupSize, (s) => classOf.get(s)!);
   const sizeCount = new Float64Array(nSizes);
   for (let j = 0; j < q; j++) sizeCount[sizeClassOf[j]]++;
+  const classStart = new Int32Array(nSizes + 1);
+  for (let k = 0; k < nSizes; k++) classStart[k + 1] = classStart[k] + sizeCount[k];
+  const classGroups = new Int32Array(q);
+  const filled = classStart.slice(0, nSizes);
+  for (let j = 0; j < q; j++) classGroups[filled[sizeClassOf[j]]++] = j;
   const xbar = new Float64Array(q * p);
   for (let i = 0; i < n; i++) {
     for (let a = 0; a < p; a++) xbar[groupOf[i] * p + a] += sub[i * stride + columns[a]];
   }
   for (let j = 0; j < q; j++) for (let a = 0; a < p; a++) xbar[j * p + a] /= groupSize[j];
-  const xc = new Float64Array(n * p);
+  const xc = new Float64Array(p * n);
   const wxx = new Float64Array(p * p);
   for (let i = 0; i < n; i++) {
-    for (let a = 0; a < p; a++) xc[i * p + a] = sub[i * stride + columns[a]] - xbar[groupOf[i] * p + a];
-    for (let a = 0; a < p; a++) for (let b = 0; b < p; b++) wxx[a * p + b] += xc[i * p + a] * xc[i * p + b];
+    for (let a = 0; a < p; a++) xc[a * n + i] = sub[i * stride + columns[a]] - xbar[groupOf[i] * p + a];
+    for (let a = 0; a < p; a++) for (let b = 0; b < p; b++) wxx[a * p + b] += xc[a * n + i] * xc[b * n + i];
   }
   const bxx = new Float64Array(nSizes * p * p);
   for (let j = 0; j < q; j++) {
     const base = sizeClassOf[j] * p * p;
     for (let a = 0; a < p; a++) for (let b = 0; b < p; b++) bxx[base + a * p + b] += xbar[j * p + a] * xbar[j * p + b];
   }
-  return { q, groupSize, sizeClassOf, sizes: Float64Array.from(distinct), sizeCount, nSizes, xc, xbar, wxx, bxx };
+  return { q, groupSize, classGroups, classStart, sizes: Float64Array.from(distinct), sizeCount, nSizes, xc, xbar, wxx, bxx };
 }

@@ -125,8 +125,14 @@ export function designInsufficiency(design: Design): string | undefined {
 export class GenePreparer<P extends { n: number; p: number } = DesignPattern> {
   private readonly patterns = new Map<string, P>();
   private readonly full: P;
-  private readonly y: Float64Array;
+  /** [nObs] the gene's raw values without its missing ones, in design order; its y when the transform is none. */
+  private readonly x: Float64Array;
+  /** [nObs] the transformed values (unused when the transform is none). */
+  private readonly transformed: Float64Array;
   private readonly rows: Int32Array;
+  /** [K] levels with data of each random term: of the complete design, and of the gene being prepared. */
+  private readonly fullLevels: Int32Array;
+  private readonly levels: Int32Array;
   /** Per random term, the stamp of the last gene that had data in each level. */
   private readonly seen: Int32Array[];
   private stamp = 0;
@@ -136,10 +142,15 @@ export class GenePreparer<P extends { n: number; p: number } = DesignPattern> {
   constructor(private readonly context: FitContext,
     private readonly build: (design: Design, rows: Int32Array) => P = buildPattern as unknown as (design: Design, rows: Int32Array) => P) {
     const { design } = context;
-    this.y = new Float64Array(design.nObs);
-    this.rows = new Int32Array(design.nObs);
+    this.x = new Float64Array(design.nObs);
+    this.transformed = new Float64Array(design.nObs);
+    this.rows = Int32Array.from({ length: design.nObs }, (_, i) => i);
     this.seen = design.randomTerms.map((term) => new Int32Array(term.levels.length));
-    this.full = build(design, Int32Array.from({ length: design.nObs }, (_, i) => i));
+    this.levels = new Int32Array(design.randomTerms.length);
+    this.fullLevels = new Int32Array(design.randomTerms.length);
+    this.countLevels(design.nObs);
+    this.fullLevels.set(this.levels);
+    this.full = build(design, this.rows.slice());
     this.minSamples = context.filters.minSamples ??
       (design.randomTerms.length > 0 ? groupSizeRange(design).smallest : 1);
   }
@@ -151,73 +162,103 @@ export class GenePreparer<P extends { n: number; p: number } = DesignPattern> {
 
   /** `raw`: the gene's row of the matrix ([nSamples]). */
   prepare(raw: Float64Array): ReadyGene<P> | SkippedGene {
-    const { design, transform, librarySizes, filters } = this.context;
-    const { nObs, sampleIndex, randomTerms } = design;
-    const { y, rows, seen } = this;
+    const { design, transform, filters } = this.context;
+    const { nObs, randomTerms } = design;
+    const { x, levels } = this;
     const K = randomTerms.length;
-    const stamp = ++this.stamp;
-    let n = 0;
-    const nLevels = new Int32Array(K);
+    const n = this.gather(raw);
+    if (n === nObs) levels.set(this.fullLevels);
+    else this.countLevels(n);
     let rawSum = 0;
-    let rawAboveCount = 0;
+    for (let i = 0; i < n; i++) rawSum += x[i];
+    const y = transform === 'none' ? x : this.transformed;
     let outOfDomain: number | undefined;
-    let rawConstant = true;
-    let constant = true;
-    const first = { raw: NaN, y: NaN };
-    for (let i = 0; i < nObs; i++) {
-      const s = sampleIndex[i];
-      const x = raw[s];
-      if (Number.isNaN(x)) continue;
-      rawSum += x;
-      if (filters.minCount !== undefined && x >= filters.minCount) rawAboveCount++;
-      const v = transform === 'none' ? x : transformValue(x, transform, librarySizes ? librarySizes[s] : 0);
-      if (Number.isNaN(v)) outOfDomain ??= x;
-      if (n === 0) {
-        first.raw = x;
-        first.y = v;
-      } else {
-        rawConstant &&= x === first.raw;
-        constant &&= v === first.y;
-      }
-      for (let k = 0; k < K; k++) {
-        const level = randomTerms[k].codes[i];
-        if (seen[k][level] !== stamp) {
-          seen[k][level] = stamp;
-          nLevels[k]++;
-        }
-      }
-      y[n] = v;
-      rows[n++] = i;
-    }
+    if (transform !== 'none') outOfDomain = this.transform(n);
     let mean = 0;
     for (let i = 0; i < n; i++) mean += y[i];
     mean = n > 0 ? mean / n : NaN;
-    const skip = (status: SkippedGene['status'], message: string): SkippedGene => ({ status, message, n, nLevels, mean });
+    const skip = (status: SkippedGene['status'], message: string): SkippedGene =>
+      ({ status, message, n, nLevels: levels.slice(), mean });
 
     if (filters.minMean !== undefined && n > 0 && rawSum / n < filters.minMean) {
       return skip('filtered', `mean raw value ${rawSum / n} is below --min-mean ${filters.minMean}`);
     }
-    if (filters.minCount !== undefined && rawAboveCount < this.minSamples) {
-      return skip('filtered', `${rawAboveCount} sample(s) have a value of at least --min-count ${filters.minCount}; ${this.minSamples} needed`);
+    if (filters.minCount !== undefined) {
+      let rawAboveCount = 0;
+      for (let i = 0; i < n; i++) if (x[i] >= filters.minCount) rawAboveCount++;
+      if (rawAboveCount < this.minSamples) {
+        return skip('filtered', `${rawAboveCount} sample(s) have a value of at least --min-count ${filters.minCount}; ${this.minSamples} needed`);
+      }
     }
     if (outOfDomain !== undefined) return skip('failed', `value ${outOfDomain} is outside the domain of --transform ${transform}`);
     for (let k = 0; k < K; k++) {
       // One term keeps the single-term wording ("groups"); several name the term.
       const [groups, term] = K === 1 ? ['group(s)', 'group'] : [`level(s) of "${randomTerms[k].name}"`, 'term\'s'];
-      if (nLevels[k] < 2) return skip('insufficient', `data in ${nLevels[k]} ${groups}; at least 2 are needed`);
+      if (levels[k] < 2) return skip('insufficient', `data in ${levels[k]} ${groups}; at least 2 are needed`);
       // H_λ = (1 + λ) I: the criterion does not depend on λ, and lme4 refuses such a model outright.
-      if (nLevels[k] === n) {
+      if (levels[k] === n) {
         return skip('insufficient', `one observation in each of the ${n} ${groups.replace('(s)', 's')}: the ${term} and residual variances cannot be told apart`);
       }
     }
-    const pattern = n === nObs ? this.full : this.patternOf(rows.subarray(0, n));
+    const pattern = n === nObs ? this.full : this.patternOf(this.rows.subarray(0, n));
     if (n < pattern.p + 2) {
       return skip('insufficient', `${n} observation(s) for ${pattern.p} fixed effect(s); at least ${pattern.p + 2} are needed`);
     }
+    const rawConstant = allEqual(x, n);
+    const constant = transform === 'none' ? rawConstant : allEqual(y, n);
     if (constant || rawConstant) {
-      return skip('constant', `all ${n} values are equal (${first.raw}${constant ? '' : ' before the transform'})`);
+      return skip('constant', `all ${n} values are equal (${x[0]}${constant ? '' : ' before the transform'})`);
     }
     return { status: 'ready', pattern, y: y.subarray(0, n), mean };
+  }
+
+  /**
+   * The gene's non-missing raw values into x and their design rows into rows, in design order; their count.
+   */
+  private gather(raw: Float64Array): number {
+    const { nObs, sampleIndex } = this.context.design;
+    const { x, rows } = this;
+    let n = 0;
+    for (let i = 0; i < nObs; i++) {
+      const v = raw[sampleIndex[i]];
+      if (v !== v) continue; // NaN: missing
+      x[n] = v;
+      rows[n++] = i;
+    }
+    return n;
+  }
+
+  /** The transformed values of x[0..n) into `transformed`; the first raw value outside the transform's domain. */
+  private transform(n: number): number | undefined {
+    const { design, transform, librarySizes } = this.context;
+    const { x, rows, transformed } = this;
+    let outOfDomain: number | undefined;
+    for (let i = 0; i < n; i++) {
+      const v = transformValue(x[i], transform, librarySizes ? librarySizes[design.sampleIndex[rows[i]]] : 0);
+      if (Number.isNaN(v)) outOfDomain ??= x[i];
+      transformed[i] = v;
+    }
+    return outOfDomain;
+  }
+
+  /** Levels of each random term with data among rows[0..n) into `levels`. */
+  private countLevels(n: number): void {
+    const { randomTerms } = this.context.design;
+    const { rows, seen, levels } = this;
+    const stamp = ++this.stamp;
+    for (let k = 0; k < randomTerms.length; k++) {
+      const codes = randomTerms[k].codes;
+      const seenK = seen[k];
+      let count = 0;
+      for (let i = 0; i < n; i++) {
+        const level = codes[rows[i]];
+        if (seenK[level] !== stamp) {
+          seenK[level] = stamp;
+          count++;
+        }
+      }
+      levels[k] = count;
+    }
   }
 
   private patternOf(rows: Int32Array): P {
@@ -234,4 +275,11 @@ export class GenePreparer<P extends { n: number; p: number } = DesignPattern> {
     }
     return pattern;
   }
+}
+
+/** True when the first n values are equal (and n ≥ 1, or none). */
+function allEqual(values: Float64Array, n: number): boolean {
+  const first = values[0];
+  for (let i = 1; i < n; i++) if (values[i] !== first) return false;
+  return true;
 }

@@ -12,8 +12,9 @@ export function assembleM(stats: GeneStats, lambda: number, out: Float64Array, o
   const { m, w, b } = stats;
   const { sizes, nSizes } = stats.pattern;
   const mm = m * m;
-  if (order === 0) out.set(w);
-  else out.fill(0);
+  // Loops rather than set/fill, whose calls cost more than these few elements.
+  if (order === 0) for (let i = 0; i < mm; i++) out[i] = w[i];
+  else for (let i = 0; i < mm; i++) out[i] = 0;
   for (let k = 0; k < nSizes; k++) {
     const s = sizes[k];
     const d = 1 + lambda * s;
@@ -47,23 +48,28 @@ export function logDetHSlope(stats: GeneStats, lambda: number): number {
  * `work` is an optional [m × m] scratch buffer.
  */
 export function remlCriterion(stats: GeneStats, lambda: number, work: Float64Array = workspaceFor(stats.m).l): number {
+  assembleM(stats, lambda, work);
+  if (!choleskyInPlace(work, stats.m)) return NaN;
+  return criterionOfFactor(stats, lambda, work);
+}
+
+/** remlCriterion from the Cholesky factor `l` of M(λ). */
+function criterionOfFactor(stats: GeneStats, lambda: number, l: Float64Array): number {
   const { m } = stats;
   const { n, p } = stats.pattern;
-  assembleM(stats, lambda, work);
-  if (!choleskyInPlace(work, m)) return NaN;
   // log det(Xᵀ H⁻¹ X) = Σ log L_ii², taken as the log of their product (one logarithm, libm.ts's being slow), the
   // product folded into the sum before it could under- or overflow.
   let logDetXHX = 0;
   let product = 1;
   for (let i = 0; i < p; i++) {
-    product *= work[i * m + i] * work[i * m + i];
+    product *= l[i * m + i] * l[i * m + i];
     if (!(product > 1e-150 && product < 1e150)) {
       logDetXHX += ln(product);
       product = 1;
     }
   }
   logDetXHX += ln(product);
-  const r = work[p * m + p] ** 2;
+  const r = l[p * m + p] ** 2;
   const dof = n - p;
   return logDetH(stats, lambda) + logDetXHX + dof * (1 + LOG_2PI + ln(r / dof));
 }
@@ -89,15 +95,16 @@ export interface RemlProfile {
 export function profileAt(stats: GeneStats, lambda: number): RemlProfile | undefined {
   const { m } = stats;
   const { n, p } = stats.pattern;
-  const l = assembleM(stats, lambda, new Float64Array(m * m));
-  const beta = Float64Array.from({ length: p }, (_, i) => l[i * m + p]); // Xᵀ H⁻¹ y: the last column
+  const l = assembleM(stats, lambda, workspaceFor(m).l);
+  const beta = new Float64Array(p);
+  for (let i = 0; i < p; i++) beta[i] = l[i * m + p]; // Xᵀ H⁻¹ y: the last column
   if (!choleskyInPlace(l, m)) return undefined;
   const r = l[p * m + p] ** 2;
   choleskySolve(l, m, p, beta);
   for (let i = 0; i < p; i++) beta[i] += stats.betaOffset[i];
   return {
     lambda,
-    criterion: remlCriterion(stats, lambda),
+    criterion: criterionOfFactor(stats, lambda, l),
     r,
     sigma2E: r / (n - p),
     beta,
@@ -155,15 +162,16 @@ export function remlHessian(stats: GeneStats, d: RemlDerivatives, sigma2: number
 export function remlDerivatives(stats: GeneStats, lambda: number): RemlDerivatives | undefined {
   const { m } = stats;
   const { p, sizes, sizeCount, nSizes } = stats.pattern;
-  const l = assembleM(stats, lambda, new Float64Array(m * m));
-  const xhy = Float64Array.from({ length: p }, (_, i) => l[i * m + p]);
+  const ws = workspaceFor(m);
+  const { a, col: xhy, u } = ws;
+  const l = assembleM(stats, lambda, ws.l);
+  for (let i = 0; i < p; i++) xhy[i] = l[i * m + p];
   if (!choleskyInPlace(l, m)) return undefined;
   const c = choleskyInverse(l, m, p);
   const r = l[p * m + p] ** 2;
-  const m1 = assembleM(stats, lambda, new Float64Array(m * m), 1);
-  const m2 = assembleM(stats, lambda, new Float64Array(m * m), 2);
+  const m1 = assembleM(stats, lambda, ws.m1, 1);
+  const m2 = assembleM(stats, lambda, ws.m2, 2);
 
-  const a = new Float64Array(m);
   for (let i = 0; i < p; i++) {
     let s = 0;
     for (let j = 0; j < p; j++) s += c[i * p + j] * xhy[j];
@@ -178,8 +186,10 @@ export function remlDerivatives(stats: GeneStats, lambda: number): RemlDerivativ
       r2 += a[i] * m2[i * m + j] * a[j];
     }
   }
-  const u = new Float64Array(p);
-  for (let i = 0; i < p; i++) for (let j = 0; j < m; j++) u[i] += m1[i * m + j] * a[j];
+  for (let i = 0; i < p; i++) {
+    u[i] = 0;
+    for (let j = 0; j < m; j++) u[i] += m1[i * m + j] * a[j];
+  }
   for (let i = 0; i < p; i++) for (let j = 0; j < p; j++) r2 -= 2 * u[i] * c[i * p + j] * u[j];
 
   const cm1 = new Float64Array(p * p);
@@ -210,15 +220,22 @@ export interface RemlWorkspace {
   l: Float64Array;
   /** [m × m] M'(λ). */
   m1: Float64Array;
+  /** [m × m] M''(λ). */
+  m2: Float64Array;
   /** [m] a = (−β̂, 1), then scratch. */
   a: Float64Array;
-  /** [m] one column of M'_xx during the trace. */
+  /** [m] one column of M'_xx during the trace; Xᵀ H⁻¹ y in remlDerivatives. */
   col: Float64Array;
+  /** [m] (M'a)_x in remlDerivatives. */
+  u: Float64Array;
 }
 
 /** Workspace for augmented matrices of order m = p + 1. */
 export function createWorkspace(m: number): RemlWorkspace {
-  return { l: new Float64Array(m * m), m1: new Float64Array(m * m), a: new Float64Array(m), col: new Float64Array(m) };
+  return {
+    l: new Float64Array(m * m), m1: new Float64Array(m * m), m2: new Float64Array(m * m),
+    a: new Float64Array(m), col: new Float64Array(m), u: new Float64Array(m),
+  };
 }
 
 const workspaces = new Map<number, RemlWorkspace>();

@@ -1,6 +1,6 @@
 import type { GeneStats } from './gene-stats.js';
 import { choleskyInPlace, choleskyInverse, regressLastColumn } from '../numerics/linalg.js';
-import { assembleM } from './reml.js';
+import { assembleM, workspaceFor } from './reml.js';
 
 /**
  * Moment-based (ANOVA / Henderson method III) estimate of λ = σ²_g / σ²_e, the starting value of the REML
@@ -15,7 +15,8 @@ import { assembleM } from './reml.js';
 export function momentLambda(stats: GeneStats): number {
   const { m } = stats;
   const { n, p, q, sizes, nSizes, bxx } = stats.pattern;
-  const m0 = assembleM(stats, 0, new Float64Array(m * m)); // λ = 0: XᵀX and friends
+  const ws = workspaceFor(m);
+  const m0 = assembleM(stats, 0, ws.l); // λ = 0: XᵀX and friends
   const within = withinGroupFit(stats, m0);
   const dofE = n - q - within.rank;
   if (dofE <= 0 || !(within.residual > 0)) return NaN;
@@ -23,7 +24,7 @@ export function momentLambda(stats: GeneStats): number {
 
   if (!choleskyInPlace(m0, m)) return NaN;
   const sseX = m0[p * m + p] ** 2;
-  const xtxInverse = choleskyInverse(m0, m, p);
+  const xtxInverse = choleskyInverse(m0, m, p, ws.m1);
   let trace = n;
   for (let k = 0; k < nSizes; k++) {
     const s2 = sizes[k] * sizes[k];
@@ -42,5 +43,7 @@ export function momentLambda(stats: GeneStats): number {
 export function withinGroupFit(stats: GeneStats, m0 = assembleM(stats, 0, new Float64Array(stats.m * stats.m))):
   { rank: number; residual: number } {
   const { m } = stats;
-  return regressLastColumn(stats.w, m, Float64Array.from({ length: m }, (_, j) => m0[j * m + j]));
+  const scale = workspaceFor(m).col;
+  for (let j = 0; j < m; j++) scale[j] = m0[j * m + j];
+  return regressLastColumn(stats.w, m, scale);
 }

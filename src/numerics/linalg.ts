@@ -67,10 +67,16 @@ export function invertLower(l: Float64Array, ld: number, from: number, size: num
   return out;
 }
 
-/** (L Lᵀ)⁻¹ as a dense m×m matrix, from the lower factor of the leading m×m block of `l` (stride `ld`). */
-export function choleskyInverse(l: Float64Array, ld: number, m: number): Float64Array {
-  const inv = new Float64Array(m * m);
-  const e = new Float64Array(m);
+/** A unit vector's scratch for choleskyInverse. */
+let unit = new Float64Array(8);
+
+/**
+ * (L Lᵀ)⁻¹ as a dense m×m matrix, from the lower factor of the leading m×m block of `l` (stride `ld`), into `inv`
+ * (a new array unless given).
+ */
+export function choleskyInverse(l: Float64Array, ld: number, m: number, inv: Float64Array = new Float64Array(m * m)): Float64Array {
+  if (unit.length < m) unit = new Float64Array(m);
+  const e = unit.subarray(0, m);
   for (let j = 0; j < m; j++) {
     e.fill(0);
     e[j] = 1;

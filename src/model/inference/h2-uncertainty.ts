@@ -47,23 +47,38 @@ export function h2Uncertainty(stats: GeneStats, lambdaHat: number,
 }
 
 /**
+ * Values of the criterion already known at some h (the search's grid: searchLambda's LambdaSearch.grid) and at λ̂,
+ * so that the interval need not evaluate them again.
+ */
+export interface KnownCriterion {
+  /** remlCriterion at λ̂. */
+  atOptimum: number;
+  /** Points in h and the criterion there (Infinity where it is not finite). */
+  grid: { h: readonly number[]; values: readonly number[] };
+}
+
+/**
  * The profile excess at λ̂: h ↦ remlCriterion(λ(h)) − remlCriterion(λ̂) − H2_CUTOFF_95, ≤ 0 inside the 95% interval
  * and > 0 beyond it; a criterion that is not finite (M(λ) singular) counts as beyond. Undefined where the criterion
- * is not finite at λ̂.
+ * is not finite at λ̂. `known`: values it takes instead of evaluating them (the same numbers).
  */
-function profileExcess(stats: GeneStats, lambdaHat: number): ((h: number) => number) | undefined {
+function profileExcess(stats: GeneStats, lambdaHat: number, known?: KnownCriterion): ((h: number) => number) | undefined {
   const work = new Float64Array(stats.m * stats.m);
-  const best = remlCriterion(stats, lambdaHat, work);
+  const best = known?.atOptimum ?? remlCriterion(stats, lambdaHat, work);
   if (!(lambdaHat >= 0) || !Number.isFinite(best)) return undefined;
   return (h: number): number => {
-    const v = remlCriterion(stats, lambdaOf(h), work) - best - H2_CUTOFF_95;
+    const at = known === undefined ? -1 : known.grid.h.indexOf(h);
+    const v = (at >= 0 ? known!.grid.values[at] : remlCriterion(stats, lambdaOf(h), work)) - best - H2_CUTOFF_95;
     return Number.isNaN(v) ? Infinity : v;
   };
 }
 
-/** The 95% profile-likelihood interval [lo, hi] of h2 at λ̂ (see h2Uncertainty); NaN where the criterion is not finite. */
-export function h2ProfileInterval(stats: GeneStats, lambdaHat: number): { lo: number; hi: number } {
-  const excess = profileExcess(stats, lambdaHat);
+/**
+ * The 95% profile-likelihood interval [lo, hi] of h2 at λ̂ (see h2Uncertainty); NaN where the criterion is not
+ * finite. `known`: the criterion's values the caller has (the same interval, with fewer evaluations).
+ */
+export function h2ProfileInterval(stats: GeneStats, lambdaHat: number, known?: KnownCriterion): { lo: number; hi: number } {
+  const excess = profileExcess(stats, lambdaHat, known);
   if (excess === undefined) return { lo: NaN, hi: NaN };
   const hHat = lambdaHat / (1 + lambdaHat);
   const lo = intervalEnd(excess, hHat, H_GRID.filter((h) => h < hHat).reverse(), 0);
