@@ -78,8 +78,11 @@ export class BlockRun {
       firstGene: range.first,
     };
     const model = modelChoice(context);
+    const nGenes = Number.isFinite(range.count) ? range.count : estimatedGenes;
     const backend = await createBackend(options.backend ?? 'auto', {
-      threads: options.threads, nGenes: Number.isFinite(range.count) ? range.count : estimatedGenes, gpu: options.gpu, onNotice: notice,
+      threads: options.threads, nGenes, gpu: options.gpu, onNotice: notice,
+      // The general core's cost per gene is many times the single-term engine's: it gets every thread.
+      work: model.engine === 'single-term' ? nGenes * sampleIds.length : undefined,
       cpuOnly: model.engine === 'terms' ? 'the GPU programs fit one random intercept by REML, and this model is fitted by the general core' : undefined,
     });
     const groups = options.rlrtExact === undefined ? undefined : new PatternGroups(context);

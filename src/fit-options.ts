@@ -20,7 +20,7 @@ export interface FitOptions extends DesignOptions, GeneFilters {
   varPart?: boolean;
   /** `auto` (default), `webgpu`, `gpujs` or `cpu`. */
   backend?: BackendChoice;
-  /** CPU threads; default: the available cores. */
+  /** CPU threads; default: the available cores, or one for a small job (select.ts' ONE_THREAD_MAX_WORK). */
   threads?: number;
   /** Batch size and test hooks of the GPU backends (webgpu; gpujs takes maxBatchGenes and loseDeviceAfterBatches). */
   gpu?: WebGpuOptions;

@@ -8,10 +8,20 @@ import { WebGpuBackend, type WebGpuOptions } from './webgpu.js';
 /** `auto` uses a GPU only from this many genes on: below it, device start-up costs more than it saves. */
 export const AUTO_GPU_MIN_GENES = 2000;
 
+/**
+ * Below this much work (values fitted, see BackendRequest.work) the CPU runs on one thread unless told otherwise:
+ * a worker thread takes about 0.4 s to start and warm up, more than it saves on a job this small (the 36,536 ×
+ * 21 Bottomly matrix fits in 1.4 s on one thread and 2.0–2.4 s on two, on the 2-core development machine).
+ */
+export const ONE_THREAD_MAX_WORK = 2 ** 23;
+
 /** What backend selection needs to know of the job. */
 export interface BackendRequest {
+  /** CPU threads; default: one for a job below ONE_THREAD_MAX_WORK, else the available cores. */
   threads?: number;
   nGenes: number;
+  /** The fit's size in values: genes × samples; undefined: large. */
+  work?: number;
   gpu?: WebGpuOptions;
   /** Why the job runs on the CPU whatever is asked (a model the GPU programs do not fit); undefined when it may use a GPU. */
   cpuOnly?: string;
@@ -26,7 +36,7 @@ export interface BackendRequest {
  * slower), else the CPU. Software renderers (SwiftShader, llvmpipe) are used only when asked for by name.
  */
 export async function createBackend(choice: BackendChoice, request: BackendRequest): Promise<Backend> {
-  const threads = request.threads ?? defaultThreads();
+  const threads = request.threads ?? ((request.work ?? Infinity) < ONE_THREAD_MAX_WORK ? 1 : defaultThreads());
   if (!Number.isInteger(threads) || threads < 1) throw new UsageError(`--threads must be a positive integer, not ${threads}`);
   if (request.cpuOnly !== undefined && choice !== 'cpu') {
     if (choice !== 'auto') request.onNotice?.(`--backend ${choice}: ${request.cpuOnly}; fitting on the CPU instead`);
