@@ -2,7 +2,8 @@
  * `npm run bench [-- backend ...]`: the 40,000 × 500 benchmark. Generates the seeded matrix (once), times the
  * CLI end to end on each backend (default: cpu and webgpu) with its phase timings, GPU report and peak RSS,
  * times lme4/lmerTest on 200 of the same genes when Rscript has them, writes
- * bench/results/<date>-<backend>.json and refreshes the table in bench/README.md. `-- varpart`: bench/varpart.ts.
+ * bench/results/<date>-<backend>.json and refreshes the table in bench/README.md. `-- varpart`: bench/varpart.ts;
+ * `-- wide`: bench/wide.ts.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -11,6 +12,7 @@ import { machineFacts, runGenelmmFit, timeR } from './runs.js';
 import { BENCH_SPEC, writeSynthetic } from './synthetic.js';
 import { refreshTable } from './table.js';
 import { runVarPartBench } from './varpart.js';
+import { runWideBench } from './wide.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const BENCH = path.join(ROOT, 'bench');
@@ -19,6 +21,10 @@ const LMER_GENES = 200;
 const backends = process.argv.length > 2 ? process.argv.slice(2) : ['cpu', 'webgpu'];
 if (backends.includes('varpart')) {
   runVarPartBench(ROOT);
+  process.exit(0);
+}
+if (backends.includes('wide')) {
+  runWideBench(ROOT);
   process.exit(0);
 }
 

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import zlib from 'node:zlib';
 
 /** Shape of the benchmark matrix of issue #2. */
 export interface SyntheticSpec {
@@ -10,6 +11,8 @@ export interface SyntheticSpec {
   /** Fraction of genes that are all zero, and that have missing values. */
   zeroFraction: number;
   naFraction: number;
+  /** Write expr.tsv.gz (gzip members of a few MB each, as bgzip writes them) instead of expr.tsv. */
+  gzip?: boolean;
 }
 
 export const BENCH_SPEC: SyntheticSpec = { nGenes: 40_000, nGroups: 250, perGroup: 2, seed: 20261124, zeroFraction: 0.02, naFraction: 0.01 };
@@ -32,7 +35,7 @@ export function rng(seed: number): () => number {
  * Returns the paths; does nothing when the files already exist for the same spec.
  */
 export function writeSynthetic(dir: string, spec: SyntheticSpec): { expr: string; samples: string } {
-  const expr = path.join(dir, 'expr.tsv');
+  const expr = path.join(dir, spec.gzip ? 'expr.tsv.gz' : 'expr.tsv');
   const samples = path.join(dir, 'samples.tsv');
   const stamp = path.join(dir, 'spec.json');
   if (fs.existsSync(expr) && fs.existsSync(stamp) && fs.readFileSync(stamp, 'utf8') === JSON.stringify(spec)) return { expr, samples };
@@ -48,7 +51,20 @@ export function writeSynthetic(dir: string, spec: SyntheticSpec): { expr: string
     ids.map((id, i) => `${id}\tI${group[i] + 1}\t${treated[i] ? 'treated' : 'control'}\t${age[group[i]]}\n`).join(''));
 
   const out = fs.openSync(expr, 'w');
-  fs.writeSync(out, `gene\t${ids.join('\t')}\n`);
+  let pending: string[] = [];
+  let pendingLength = 0;
+  const flush = (): void => {
+    const text = pending.join('');
+    fs.writeSync(out, spec.gzip ? zlib.gzipSync(text, { level: 1 }) : Buffer.from(text));
+    pending = [];
+    pendingLength = 0;
+  };
+  const write = (line: string): void => {
+    pending.push(line);
+    pendingLength += line.length;
+    if (pendingLength > 4e6) flush();
+  };
+  write(`gene\t${ids.join('\t')}\n`);
   const u = new Float64Array(spec.nGroups);
   for (let g = 0; g < spec.nGenes; g++) {
     const kind = random();
@@ -67,8 +83,9 @@ export function writeSynthetic(dir: string, spec: SyntheticSpec): { expr: string
         cells.push(hasNa && random() < 0.05 ? 'NA' : y.toFixed(4));
       }
     }
-    fs.writeSync(out, `${cells.join('\t')}\n`);
+    write(`${cells.join('\t')}\n`);
   }
+  flush();
   fs.closeSync(out);
   fs.writeFileSync(stamp, JSON.stringify(spec));
   return { expr, samples };

@@ -16,6 +16,8 @@ export const H_GRID: readonly number[] = [
 ];
 /** Upper end of the search in h: λ = 1e8. */
 export const H_MAX = 1 - 1e-8;
+/** The grid of the search: H_GRID and H_MAX, ascending. */
+const GRID: readonly number[] = [...H_GRID, H_MAX];
 /**
  * λ̂ above this (σ²_g a million times σ²_e), where h loses its resolution of λ, is searched again on log λ, up to
  * LAMBDA_MAX (searchLogLambda).
@@ -59,13 +61,17 @@ export function searchLambda(stats: GeneStats): LambdaSearch {
   const f = (h: number): number => remlCriterion(stats, lambdaOf(h), ws.l);
   const lambdaStart = momentLambda(stats);
   const hStart = lambdaStart / (1 + lambdaStart);
-  const points = [...H_GRID, H_MAX];
-  if (hStart > 0 && hStart < H_MAX && !points.includes(hStart)) points.push(hStart);
-  points.sort((a, b) => a - b);
-  const values = points.map((h) => {
-    const v = f(h);
-    return Number.isNaN(v) ? Infinity : v;
-  });
+  const points = GRID.slice();
+  if (hStart > 0 && hStart < H_MAX && !points.includes(hStart)) {
+    let at = points.length;
+    while (points[at - 1] > hStart) at--;
+    points.splice(at, 0, hStart);
+  }
+  const values = new Array<number>(points.length);
+  for (let i = 0; i < points.length; i++) {
+    const v = f(points[i]);
+    values[i] = Number.isNaN(v) ? Infinity : v;
+  }
   let best = 0;
   for (let i = 1; i < points.length; i++) if (values[i] < values[best]) best = i;
 
