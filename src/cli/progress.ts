@@ -24,7 +24,7 @@ export function createProgress(enabled: boolean, stream: NodeJS.WriteStream = pr
         format: `${label.padEnd(8)} [{bar}] {percentage}% | {value}/{total} ${unit} | {rate} ${unit}/s | {eta_formatted} left`,
         hideCursor: true,
         clearOnComplete: true,
-        etaBuffer: 50,
+        etaBuffer: 50, // the time left from the rate over the last 50 updates, not the last 10: steadier across blocks
       }, cliProgress.Presets.shades_classic);
       started = performance.now();
       bar.start(total, 0, { rate: '–' });

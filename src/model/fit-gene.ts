@@ -82,7 +82,9 @@ export function estimatesAt(stats: GeneStats,
     se[k] *= scale;
   }
   const singular = lambda === 0;
-  const h2 = { se: h2StandardError(stats, lambda, derivatives), ...(interval ?? h2ProfileInterval(stats, lambda, search.grid && { atOptimum: profile.criterion, grid: search.grid })) };
+  // The search's grid values and the criterion at λ̂ spare the interval evaluating them again.
+  const known = search.grid && { atOptimum: profile.criterion, grid: search.grid };
+  const h2 = { se: h2StandardError(stats, lambda, derivatives), ...(interval ?? h2ProfileInterval(stats, lambda, known)) };
   return {
     status: singular ? 'singular' : 'ok',
     message: singular ? 'boundary fit: the group variance is estimated as 0 (lme4 isSingular)' : null,

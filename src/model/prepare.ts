@@ -173,7 +173,7 @@ export class GenePreparer<P extends { n: number; p: number } = DesignPattern> {
     for (let i = 0; i < n; i++) rawSum += x[i];
     const y = transform === 'none' ? x : this.transformed;
     let outOfDomain: number | undefined;
-    if (transform !== 'none') outOfDomain = this.transform(n);
+    if (transform !== 'none') outOfDomain = this.transformInto(n);
     let mean = 0;
     for (let i = 0; i < n; i++) mean += y[i];
     mean = n > 0 ? mean / n : NaN;
@@ -229,7 +229,7 @@ export class GenePreparer<P extends { n: number; p: number } = DesignPattern> {
   }
 
   /** The transformed values of x[0..n) into `transformed`; the first raw value outside the transform's domain. */
-  private transform(n: number): number | undefined {
+  private transformInto(n: number): number | undefined {
     const { design, transform, librarySizes } = this.context;
     const { x, rows, transformed } = this;
     let outOfDomain: number | undefined;

@@ -66,9 +66,10 @@ function profileExcess(stats: GeneStats, lambdaHat: number, known?: KnownCriteri
   const work = new Float64Array(stats.m * stats.m);
   const best = known?.atOptimum ?? remlCriterion(stats, lambdaHat, work);
   if (!(lambdaHat >= 0) || !Number.isFinite(best)) return undefined;
+  const grid = known?.grid;
   return (h: number): number => {
-    const at = known === undefined ? -1 : known.grid.h.indexOf(h);
-    const v = (at >= 0 ? known!.grid.values[at] : remlCriterion(stats, lambdaOf(h), work)) - best - H2_CUTOFF_95;
+    const at = grid?.h.indexOf(h) ?? -1;
+    const v = (grid !== undefined && at >= 0 ? grid.values[at] : remlCriterion(stats, lambdaOf(h), work)) - best - H2_CUTOFF_95;
     return Number.isNaN(v) ? Infinity : v;
   };
 }
