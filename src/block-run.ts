@@ -12,7 +12,8 @@ import type { FitOptions, FitResult, Shard } from './fit-options.js';
 import type { GeneBlock, MatrixShape, SampleSheet } from './io/types.js';
 import { buildDesign, type Design } from './model/design.js';
 import type { Formula } from './model/formula.js';
-import { designInsufficiency, type FitContext, modelChoice, type ModelChoice } from './model/prepare.js';
+import { levelKinship } from './model/kinship.js';
+import { designInsufficiency, type FitContext, modelChoice, type ModelChoice, refuseKinshipOptions } from './model/prepare.js';
 import { copyResults, countStatuses, finishResults, type GeneResults } from './results/gene-results.js';
 import { type BootstrapReport, parametricBootstrap } from './simulation/bootstrap.js';
 import { exactRlrtPValues, PatternGroups } from './simulation/rlrt-exact.js';
@@ -65,7 +66,8 @@ export class BlockRun {
     whole: WholeMatrix | undefined, estimatedGenes: number, notice: (message: string) => void, timings: RunTimings): Promise<BlockRun> {
     const design = buildDesign(formula, samples, sampleIds, options);
     design.notices.forEach(notice);
-    const insufficient = designInsufficiency(design);
+    refuseKinshipOptions(design.randomTerms.length, options);
+    const insufficient = designInsufficiency(design, options.kinship !== undefined);
     if (insufficient !== undefined) notice(insufficient);
     const range = whole === undefined ? { first: 0, count: Infinity } : shardRange(whole.nGenes, options.shard);
     const context: FitContext = {
@@ -76,6 +78,7 @@ export class BlockRun {
       method: options.method,
       varPart: options.varPart,
       firstGene: range.first,
+      kinship: options.kinship && levelKinship(options.kinship, design.randomTerms[0], notice),
     };
     const model = modelChoice(context);
     const nGenes = Number.isFinite(range.count) ? range.count : estimatedGenes;
@@ -83,7 +86,8 @@ export class BlockRun {
       threads: options.threads, nGenes, gpu: options.gpu, onNotice: notice,
       // The general core's cost per gene is many times the single-term engine's: it gets every thread.
       work: model.engine === 'single-term' ? nGenes * sampleIds.length : undefined,
-      cpuOnly: model.engine === 'terms' ? 'the GPU programs fit one random intercept by REML, and this model is fitted by the general core' : undefined,
+      cpuOnly: model.engine === 'terms' ? 'the GPU programs fit one random intercept by REML, and this model is fitted by the general core'
+        : model.engine === 'kinship' ? 'the GPU programs fit a random intercept of independent levels, and this one has a kinship' : undefined,
     });
     const groups = options.rlrtExact === undefined ? undefined : new PatternGroups(context);
     return new BlockRun(context, model, backend, range, options, timings, groups, sampleIds.length);

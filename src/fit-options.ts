@@ -4,6 +4,7 @@ import type { BackendChoice, BackendDescription } from './backends/backend.js';
 import type { GpuRunReport } from './backends/gpu-batches.js';
 import type { WebGpuOptions } from './backends/webgpu.js';
 import type { DesignOptions } from './model/design.js';
+import type { Kinship } from './model/kinship.js';
 import type { FitContext, GeneFilters } from './model/prepare.js';
 import type { Method } from './model/terms/criterion.js';
 import type { Transform } from './model/transform.js';
@@ -24,6 +25,11 @@ export interface FitOptions extends DesignOptions, GeneFilters {
   threads?: number;
   /** Batch size and test hooks of the GPU backends (webgpu; gpujs takes maxBatchGenes and loseDeviceAfterBatches). */
   gpu?: WebGpuOptions;
+  /**
+   * The kinship of the random term's levels (`--kinship`, SPEC §1): GCTA's GREML model, the term's covariance
+   * σ²_g K; h2 is then narrow-sense (V(G)/Vp). Read it with readKinship.
+   */
+  kinship?: Kinship;
   /** Simulations of the exact RLRT null distribution per design (`--rlrt-exact`); none when absent. */
   rlrtExact?: number;
   /**

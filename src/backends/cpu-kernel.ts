@@ -1,5 +1,6 @@
 import { fitGene, type GeneFit } from '../model/fit-gene.js';
 import { computeGeneStats } from '../model/gene-stats.js';
+import { buildKinshipPattern, type KinshipPattern, kinshipGeneStats } from '../model/kinship.js';
 import type { DesignPattern } from '../model/pattern.js';
 import { type FitContext, GenePreparer, modelChoice, type SkippedGene } from '../model/prepare.js';
 import { fitTermsGene, type TermsFit } from '../model/terms/fit-terms.js';
@@ -29,12 +30,15 @@ function storeCoefficients(out: GeneResults, g: number, columns: Int32Array,
   }
 }
 
-/** Stores a fitted gene; coefficients aliased on this gene's rows stay NA, as lme4 drops them. */
-export function storeFit(out: GeneResults, g: number, pattern: DesignPattern, mean: number, fit: GeneFit): void {
+/**
+ * Stores a fitted gene; coefficients aliased on this gene's rows stay NA, as lme4 drops them. n_groups: the
+ * pattern's groups, or with a kinship its individuals with data.
+ */
+export function storeFit(out: GeneResults, g: number, pattern: DesignPattern | KinshipPattern, mean: number, fit: GeneFit): void {
   out.status[g] = statusCode(fit.status);
   out.messages[g] = fit.message;
   out.n[g] = pattern.n;
-  out.nGroups[g] = pattern.q;
+  out.nGroups[g] = 'nLevels' in pattern ? pattern.nLevels : pattern.q;
   out.mean[g] = mean;
   out.sigma2G[g] = fit.sigma2G;
   out.sigma2E[g] = fit.sigma2E;
@@ -114,8 +118,13 @@ export function allocateRunResults(context: FitContext, nGenes: number): GeneRes
   return allocateResults(nGenes, design.p, K >= 2 ? K : 0, nFractions);
 }
 
+/** A preparer of any engine's patterns. */
+export type RunPreparer = GenePreparer<DesignPattern> | GenePreparer<TermsPattern> | GenePreparer<KinshipPattern>;
+
 /** The preparer of the run's engine (see modelChoice). */
-export function runPreparer(context: FitContext): GenePreparer<DesignPattern> | GenePreparer<TermsPattern> {
+export function runPreparer(context: FitContext): RunPreparer {
+  const { kinship } = context;
+  if (kinship !== undefined) return new GenePreparer<KinshipPattern>(context, (design, rows) => buildKinshipPattern(design, rows, kinship));
   if (modelChoice(context).engine === 'terms') return new GenePreparer<TermsPattern>(context, buildTermsPattern);
   return new GenePreparer<DesignPattern>(context);
 }
@@ -125,7 +134,7 @@ export function runPreparer(context: FitContext): GenePreparer<DesignPattern> | 
  * worker threads, the single-threaded path and the GPU's refinement all call it). values: [nGenes × nSamples].
  */
 export function fitBlockCpu(context: FitContext, values: Float64Array, nGenes: number,
-  preparer = runPreparer(context)): GeneResults {
+  preparer: RunPreparer = runPreparer(context)): GeneResults {
   const nSamples = values.length / Math.max(nGenes, 1);
   const out = allocateRunResults(context, nGenes);
   const model = modelChoice(context);
@@ -138,6 +147,10 @@ export function fitBlockCpu(context: FitContext, values: Float64Array, nGenes: n
         const fit = fitTermsGene(prepared.pattern, prepared.y, { method: model.method, varPart: model.varPart });
         storeTermsFit(out, g, prepared.pattern, prepared.mean, fit, context.design.interceptColumn);
       }
+    } else if (model.engine === 'kinship') {
+      const prepared = (preparer as GenePreparer<KinshipPattern>).prepare(raw);
+      if (prepared.status !== 'ready') storeSkipped(out, g, prepared);
+      else storeFit(out, g, prepared.pattern, prepared.mean, fitGene(kinshipGeneStats(prepared.pattern, prepared.y)));
     } else {
       const prepared = (preparer as GenePreparer<DesignPattern>).prepare(raw);
       if (prepared.status !== 'ready') storeSkipped(out, g, prepared);

@@ -198,7 +198,7 @@ export class GpuJsBackend implements Backend {
 }
 
 /** spectralGene, or undefined where XᵀX of the gene's rows is not positive definite in f64 (spectralBasis's RangeError). */
-function spectralGeneOrUndefined(stats: GeneStats): SpectralGene | undefined {
+function spectralGeneOrUndefined(stats: GeneStats<DesignPattern>): SpectralGene | undefined {
   try {
     return spectralGene(stats);
   } catch (e) {

@@ -1,6 +1,13 @@
 import type { DesignPattern } from './pattern.js';
 
 /**
+ * What the criterion and its derivatives read of a pattern (reml.ts): n, p, the rank q of Z and the spectrum of
+ * ZZᵀ as classes (eigenvalue `sizes[k]`, multiplicity `sizeCount[k]`, X's part B_k in `bxx`). A DesignPattern's
+ * classes are its group sizes; a kinship pattern's the eigenvalues of Z K Zᵀ (model/kinship.ts).
+ */
+export type CriterionPattern = Pick<DesignPattern, 'n' | 'p' | 'q' | 'sizes' | 'sizeCount' | 'nSizes' | 'bxx'>;
+
+/**
  * One gene's sufficient statistics for the REML criterion: the within-group and per-size-class between-group
  * cross-products of the augmented matrix [X y]. With them, for any λ,
  *
@@ -11,8 +18,8 @@ import type { DesignPattern } from './pattern.js';
  * The y row and column are those of y / `scale`, so that no square or higher power of y under- or overflows
  * whatever the magnitude of the data; estimates from them are on that scale until estimatesAt unscales them.
  */
-export interface GeneStats {
-  pattern: DesignPattern;
+export interface GeneStats<P extends CriterionPattern = CriterionPattern> {
+  pattern: P;
   /** p + 1, the order of the augmented matrices. */
   m: number;
   /** [m × m] Σ_i (z_i − z̄_j)(z_i − z̄_j)ᵀ with z = (x, y). */
@@ -57,7 +64,7 @@ function scaleOfLargest(largest: number): number {
 let scratch = new Float64Array(0);
 
 /** Sufficient statistics of `y` ([n], in the pattern's observation order). */
-export function computeGeneStats(pattern: DesignPattern, y: Float64Array): GeneStats {
+export function computeGeneStats(pattern: DesignPattern, y: Float64Array): GeneStats<DesignPattern> {
   const { n, p, q, groupOf, groupSize, classGroups, classStart, nSizes, xc, xbar, wxx, bxx } = pattern;
   const m = p + 1;
   const mm = m * m;

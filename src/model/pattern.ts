@@ -49,10 +49,7 @@ export interface DesignPattern {
 /** The pattern of the design rows `rows` (all rows of the design for genes without missing values). */
 export function buildPattern(design: Design, rows: Int32Array): DesignPattern {
   const n = rows.length;
-  const pAll = design.p;
-  const sub = new Float64Array(n * pAll);
-  for (let i = 0; i < n; i++) for (let j = 0; j < pAll; j++) sub[i * pAll + j] = design.x[rows[i] * pAll + j];
-  const columns = Int32Array.from(n > 0 ? independentColumns(sub, n, pAll) : []);
+  const { columns, coefNames, x } = patternColumns(design, rows);
   const p = columns.length;
 
   const compact = new Map<number, number>();
@@ -62,13 +59,28 @@ export function buildPattern(design: Design, rows: Int32Array): DesignPattern {
     if (!compact.has(g)) compact.set(g, compact.size);
     groupOf[i] = compact.get(g)!;
   }
-  const collapsed = collapseByGroup(sub, n, pAll, columns, groupOf, compact.size);
-  const coefNames = Array.from(columns, (c) => design.coefNames[c]);
+  const collapsed = collapseByGroup(x, n, p, Int32Array.from(columns.keys()), groupOf, compact.size);
   return {
     n, p, columns, rows, groupOf, ...collapsed,
     interceptColumn: coefNames.indexOf('(Intercept)'),
     coefNames,
   };
+}
+
+/**
+ * X on the design rows `rows`: the columns kept (those independent on these rows, as lme4 keeps them), their names,
+ * and [n × p] their values, row-major.
+ */
+export function patternColumns(design: Design, rows: Int32Array): { columns: Int32Array; coefNames: string[]; x: Float64Array } {
+  const n = rows.length;
+  const pAll = design.p;
+  const sub = new Float64Array(n * pAll);
+  for (let i = 0; i < n; i++) for (let j = 0; j < pAll; j++) sub[i * pAll + j] = design.x[rows[i] * pAll + j];
+  const columns = Int32Array.from(n > 0 ? independentColumns(sub, n, pAll) : []);
+  const p = columns.length;
+  const x = new Float64Array(n * p);
+  for (let i = 0; i < n; i++) for (let a = 0; a < p; a++) x[i * p + a] = sub[i * pAll + columns[a]];
+  return { columns, coefNames: Array.from(columns, (c) => design.coefNames[c]), x };
 }
 
 /** The part of a DesignPattern that groups the observations: sizes, size classes and the collapsed cross-products. */

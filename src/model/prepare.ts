@@ -2,6 +2,7 @@ import { UsageError } from '../errors.js';
 import { type Design, groupSizeRange } from './design.js';
 import { buildPattern, type DesignPattern } from './pattern.js';
 import type { Method } from './terms/criterion.js';
+import type { LevelKinship } from './kinship.js';
 import { type Transform, transformValue } from './transform.js';
 
 /** Gene filters (SPEC §2 `filtered`), applied to the raw values before the transform. */
@@ -30,6 +31,8 @@ export interface FitContext {
    * from the stream of row firstGene + g, so a shard draws what the whole run does.
    */
   firstGene?: number;
+  /** The kinship of the random term's levels (`--kinship`, SPEC §1): the term's covariance is σ²_g K, not σ²_g I. */
+  kinship?: LevelKinship;
 }
 
 /**
@@ -38,20 +41,41 @@ export interface FitContext {
  * for any number of random terms (`terms`: several terms, none, ML, or variance fractions).
  */
 export interface ModelChoice {
-  engine: 'single-term' | 'terms';
+  engine: 'single-term' | 'terms' | 'kinship';
   method: Method;
   varPart: boolean;
 }
 
-export function modelChoice(context: Pick<FitContext, 'design' | 'method' | 'varPart'>): ModelChoice {
+export function modelChoice(context: Pick<FitContext, 'design' | 'method' | 'varPart' | 'kinship'>): ModelChoice {
   return modelChoiceOf(context.design.randomTerms.length, context);
 }
 
+/** Options that choose the engine; a kinship (its file name, the matrix or its levels' part) when one is given. */
+export type ModelOptions = { method?: Method; varPart?: boolean; kinship?: unknown };
+
 /** modelChoice from the number of random terms, before there is a design (the CLI's usage checks). */
-export function modelChoiceOf(nTerms: number, options: { method?: Method; varPart?: boolean }): ModelChoice {
+export function modelChoiceOf(nTerms: number, options: ModelOptions): ModelChoice {
   const method = options.method ?? 'reml';
   const varPart = (options.varPart ?? false) || nTerms >= 2;
+  if (options.kinship !== undefined) return { engine: 'kinship', method, varPart };
   return { engine: nTerms === 1 && method === 'reml' && !varPart ? 'single-term' : 'terms', method, varPart };
+}
+
+/**
+ * Refuses (UsageError) a kinship with a model it does not fit: the kinship is the covariance of one random
+ * intercept's levels, fitted by REML; the exact RLRT and the bootstrap are not implemented for it yet.
+ */
+export function refuseKinshipOptions(nTerms: number,
+  options: ModelOptions & { rlrtExact?: number; bootstrap?: number }): void {
+  if (options.kinship === undefined) return;
+  const problem = nTerms !== 1 ? `the formula has ${nTerms} random terms, and a kinship is the covariance of one random intercept's levels`
+    : options.method === 'ml' ? '--method ml is not implemented for a kinship model (REML is, as GCTA --reml)'
+      : options.varPart === true ? '--var-part is for models of plain random intercepts'
+        : options.rlrtExact !== undefined || options.bootstrap !== undefined
+          ? '--rlrt-exact and --bootstrap are not implemented for a kinship model yet' : undefined;
+  if (problem === undefined) return;
+  throw new UsageError(`--kinship: ${problem}`,
+    nTerms !== 1 ? 'write the formula with one random intercept, e.g. "~ sex + (1 | individual)", whose levels are the kinship\'s ids' : 'drop the option');
 }
 
 /**
@@ -92,7 +116,7 @@ export interface SkippedGene {
  * reason), with the ways out; undefined when genes can be fitted. Missing values only take observations away, so
  * what the design with every sample fails, every gene fails.
  */
-export function designInsufficiency(design: Design): string | undefined {
+export function designInsufficiency(design: Design, kinship = false): string | undefined {
   const { nObs, p, randomTerms } = design;
   for (const term of randomTerms) {
     const name = `"${term.name}"`;
@@ -101,7 +125,8 @@ export function designInsufficiency(design: Design): string | undefined {
       return `no gene can be fitted: the samples form ${q} group(s) of ${name}, and at least 2 are needed; ` +
         'group the samples by a factor with several levels';
     }
-    if (groupSizeRange(design, term).largest === 1) {
+    // With a kinship, one sample per level is GCTA's usual case: K tells the variances apart.
+    if (!kinship && groupSizeRange(design, term).largest === 1) {
       const without = randomTerms.length === 1
         ? `fit the fixed effects alone with a linear model (such as R's lm) instead of a model with "(1 | ${term.name})"`
         : `drop "(1 | ${term.name})" from the formula`;
@@ -196,7 +221,7 @@ export class GenePreparer<P extends { n: number; p: number } = DesignPattern> {
       const [groups, term] = K === 1 ? ['group(s)', 'group'] : [`level(s) of "${randomTerms[k].name}"`, 'term\'s'];
       if (levels[k] < 2) return skip('insufficient', `data in ${levels[k]} ${groups}; at least 2 are needed`);
       // H_λ = (1 + λ) I: the criterion does not depend on λ, and lme4 refuses such a model outright.
-      if (levels[k] === n) {
+      if (levels[k] === n && this.context.kinship === undefined) {
         return skip('insufficient', `one observation in each of the ${n} ${groups.replace('(s)', 's')}: the ${term} and residual variances cannot be told apart`);
       }
     }

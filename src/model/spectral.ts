@@ -166,7 +166,7 @@ export interface SpectralGene {
  * A gene's spectral form from its statistics (file comment). Invariant to the mean shift computeGeneStats takes
  * out (a shift lies in col(X) when there is an intercept, and is not taken otherwise).
  */
-export function spectralGene(stats: GeneStats): SpectralGene {
+export function spectralGene(stats: GeneStats<DesignPattern>): SpectralGene {
   const { pattern, m, w, b } = stats;
   const basis = spectralBasisOf(pattern);
   const { p, nSizes, sizes, bxx } = pattern;

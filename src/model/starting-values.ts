@@ -8,13 +8,15 @@ import { assembleM, workspaceFor } from './reml.js';
  *
  *     σ²_e0 = SSE([X Z]) / (n − rank[X Z]),
  *     σ²_g0 = (SSE(X) − SSE([X Z]) − (rank[X Z] − p) σ²_e0) / tr(Zᵀ (I − P_X) Z),
- *     tr(Zᵀ (I − P_X) Z) = n − tr((XᵀX)⁻¹ Σ_j n_j² x̄_j x̄_jᵀ).
+ *     tr(Zᵀ (I − P_X) Z) = n − tr((XᵀX)⁻¹ Σ_j n_j² x̄_j x̄_jᵀ),
+ *
+ * with n_j, x̄_j the classes of the criterion's pattern (a kinship's eigenvalues and rotated X, model/kinship.ts).
  *
  * Returns max(0, σ²_g0 / σ²_e0), or NaN when there are no within-group degrees of freedom.
  */
 export function momentLambda(stats: GeneStats): number {
   const { m } = stats;
-  const { n, p, q, sizes, nSizes, bxx } = stats.pattern;
+  const { n, p, q, sizes, sizeCount, nSizes, bxx } = stats.pattern;
   const ws = workspaceFor(m);
   const m0 = assembleM(stats, 0, ws.l); // λ = 0: XᵀX and friends
   const within = withinGroupFit(stats, m0);
@@ -25,7 +27,8 @@ export function momentLambda(stats: GeneStats): number {
   if (!choleskyInPlace(m0, m)) return NaN;
   const sseX = m0[p * m + p] ** 2;
   const xtxInverse = choleskyInverse(m0, m, p, ws.m1);
-  let trace = n;
+  let trace = 0; // tr(ZZᵀ) = Σ_k c_k s_k: n for groups, the kinship's trace over the observations
+  for (let k = 0; k < nSizes; k++) trace += sizeCount[k] * sizes[k];
   for (let k = 0; k < nSizes; k++) {
     const s2 = sizes[k] * sizes[k];
     for (let a = 0; a < p; a++) for (let c = 0; c < p; c++) trace -= s2 * xtxInverse[a * p + c] * bxx[k * p * p + c * p + a];

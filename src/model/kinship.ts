@@ -1,0 +1,208 @@
+/**
+ * GCTA's GREML model, y = Xβ + g + e with g ~ N(0, σ²_g Z K Zᵀ) (SPEC §3, a kinship term), fitted by the
+ * one-intercept engine's criterion in spectral form.
+ *
+ * With K_s = Z K Zᵀ over a gene's observations and its eigen-decomposition K_s = U diag(s) Uᵀ (once per
+ * missing-value pattern), H_λ = I + λ K_s = U diag(1 + λ s) Uᵀ, so in the rotated coordinates ã_i = u_iᵀ [X y]
+ *
+ *     M(λ) = [X y]ᵀ H_λ⁻¹ [X y] = Σ_{s_i = 0} ã_i ã_iᵀ + Σ_{s_i > 0} s_i / (1 + λ s_i) · (ã_i ã_iᵀ / s_i),
+ *
+ * which is GeneStats' form W + Σ_k s_k / (1 + λ s_k) B_k with one class per positive eigenvalue (s_k, multiplicity
+ * 1, B_k = ã_k ã_kᵀ / s_k) and W the sums over K_s's null space (within-individual contrasts with replicates).
+ * log det H_λ = Σ_k log(1 + λ s_k) is the classes' sum as for group sizes. So the λ search, β̂, Satterthwaite df,
+ * the SE and profile interval of h2 are reml.ts' as they stand (GEMMA's and FaST-LMM's rotation; lme4 gives the same
+ * fit with Zᵀ premultiplied by chol(K)ᵀ, as lme4qtl's relmatLmer does). Per gene the cost is the rotation Uᵀy
+ * (n² multiply-adds) and O(n p²) per criterion evaluation.
+ */
+import { InputError } from '../errors.js';
+import { tridiagonalEigen } from '../numerics/tridiagonal-eigen.js';
+import type { Design, RandomTermDesign } from './design.js';
+import type { CriterionPattern, GeneStats } from './gene-stats.js';
+import { yScaleOf } from './gene-stats.js';
+import { patternColumns } from './pattern.js';
+
+/** A kinship (genetic relationship) matrix over individuals, as read from a file (io/kinship-files.ts). */
+export interface Kinship {
+  /** Individual ids (GCTA's and plink's IID). */
+  ids: string[];
+  /** Lower triangle with the diagonal, row by row: entry (i, j ≤ i) at i(i + 1)/2 + j. f32 as GCTA stores it, or f64. */
+  triangle: Float32Array | Float64Array;
+  /** The file it came from, for messages. */
+  source: string;
+}
+
+/** The kinship of the random term's levels with data, in the term's level order: [q × q] f64, PSD. */
+export interface LevelKinship {
+  q: number;
+  values: Float64Array;
+}
+
+/**
+ * Eigenvalues of a kinship below −KINSHIP_INDEFINITE · (largest) are an error; those between it and 0 are set to
+ * 0 with a notice (SPEC §1: GRMs from genotypes with missing calls are often slightly indefinite).
+ */
+export const KINSHIP_INDEFINITE = 0.01;
+
+/** Eigenvalues of K_s at or below this share of the largest are its null space (rank noise of Z K Zᵀ). */
+export const KINSHIP_EIGEN_ZERO = 1e-10;
+
+/**
+ * The kinship of `term`'s levels (SPEC §1): every level must be an id of the file (an error names those that are
+ * not); ids that are not levels are ignored. An indefinite matrix is an error, a slightly indefinite one is made
+ * PSD (its negative eigenvalues set to 0) with a notice.
+ */
+export function levelKinship(kinship: Kinship, term: RandomTermDesign, notice: (message: string) => void): LevelKinship {
+  const index = new Map<string, number>();
+  kinship.ids.forEach((id, i) => index.set(id, i));
+  const rows = term.levels.map((level) => index.get(level) ?? -1);
+  const missing = term.levels.filter((_, k) => rows[k] < 0);
+  if (missing.length > 0) {
+    const shown = missing.slice(0, 5).map((id) => `"${id}"`).join(', ') + (missing.length > 5 ? `, … (${missing.length} in all)` : '');
+    throw new InputError(`${missing.length} level(s) of "${term.name}" are not ids of the kinship matrix: ${shown}`,
+      { file: kinship.source },
+      `the kinship's ids (IID) must include every ${term.name} of the samples used; drop those samples from the sample sheet or use a kinship that covers them`);
+  }
+  const q = rows.length;
+  const values = new Float64Array(q * q);
+  for (let a = 0; a < q; a++) {
+    for (let b = 0; b <= a; b++) {
+      const [i, j] = rows[a] >= rows[b] ? [rows[a], rows[b]] : [rows[b], rows[a]];
+      const v = kinship.triangle[(i * (i + 1)) / 2 + j];
+      if (!Number.isFinite(v)) {
+        throw new InputError(`the kinship of "${term.levels[a]}" and "${term.levels[b]}" is ${v}, not a finite number`, { file: kinship.source });
+      }
+      values[a * q + b] = v;
+      values[b * q + a] = v;
+    }
+  }
+  const { values: s, vectors } = tridiagonalEigen(values, q);
+  const largest = s[0];
+  const smallest = s[q - 1];
+  if (!(largest > 0) || smallest < -KINSHIP_INDEFINITE * largest) {
+    throw new InputError(`the kinship of the ${q} levels of "${term.name}" is not positive semi-definite: its smallest eigenvalue is ` +
+      `${smallest.toPrecision(4)} against a largest of ${largest.toPrecision(4)}`, { file: kinship.source },
+    'use a genetic relationship matrix or pedigree kinship (a covariance matrix); GRMs from few SNPs or many missing calls can be far from one');
+  }
+  if (smallest < 0) {
+    notice(`the kinship of the ${q} levels of "${term.name}" (${kinship.source}) has negative eigenvalues down to ` +
+      `${smallest.toPrecision(4)} (largest ${largest.toPrecision(4)}); they are set to 0`);
+    values.fill(0);
+    for (let k = 0; k < q; k++) {
+      if (!(s[k] > 0)) continue;
+      for (let a = 0; a < q; a++) {
+        const va = s[k] * vectors[a * q + k];
+        for (let b = 0; b < q; b++) values[a * q + b] += va * vectors[b * q + k];
+      }
+    }
+  }
+  return { q, values };
+}
+
+/**
+ * What the fit of a kinship term needs for one set of observed samples, shared by every gene with that
+ * missing-value pattern: the criterion's classes (the positive eigenvalues of K_s, X's rotated cross-products in
+ * `bxx` and, over the null space, `wxx`) and the rotation.
+ */
+export interface KinshipPattern extends CriterionPattern {
+  /** [p] columns of Design.x kept, their names and the intercept's position among them (-1 if none). */
+  columns: Int32Array;
+  coefNames: string[];
+  interceptColumn: number;
+  /** [n] row of Design.x of each observation. */
+  rows: Int32Array;
+  /** Individuals (levels of the term) with data. */
+  nLevels: number;
+  /** [n × n] Uᵀ, row-major: the eigenvectors of K_s, those of the positive eigenvalues first (in class order). */
+  rotation: Float64Array;
+  /** [n × p] UᵀX, row-major. */
+  xRotated: Float64Array;
+  /** [p × p] Σ over K_s's null space of x̃_i x̃_iᵀ. */
+  wxx: Float64Array;
+}
+
+/** The kinship pattern of the design rows `rows`, with `kinship` over the first random term's levels. */
+export function buildKinshipPattern(design: Design, rows: Int32Array, kinship: LevelKinship): KinshipPattern {
+  const n = rows.length;
+  const { columns, x, coefNames } = patternColumns(design, rows);
+  const p = columns.length;
+  const codes = design.randomTerms[0].codes;
+  const { q, values } = kinship;
+  const seen = new Set<number>();
+  const ks = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) {
+    const a = codes[rows[i]];
+    seen.add(a);
+    for (let j = 0; j < n; j++) ks[i * n + j] = values[a * q + codes[rows[j]]];
+  }
+  const { values: s, vectors } = tridiagonalEigen(ks, n);
+  const zero = KINSHIP_EIGEN_ZERO * Math.max(s[0], 0);
+  let nPositive = 0;
+  while (nPositive < n && s[nPositive] > zero) nPositive++;
+
+  const rotation = new Float64Array(n * n);
+  for (let k = 0; k < n; k++) for (let i = 0; i < n; i++) rotation[k * n + i] = vectors[i * n + k];
+  const xRotated = new Float64Array(n * p);
+  for (let k = 0; k < n; k++) {
+    for (let a = 0; a < p; a++) {
+      let sum = 0;
+      for (let i = 0; i < n; i++) sum += rotation[k * n + i] * x[i * p + a];
+      xRotated[k * p + a] = sum;
+    }
+  }
+  const wxx = new Float64Array(p * p);
+  const bxx = new Float64Array(nPositive * p * p);
+  for (let k = 0; k < n; k++) {
+    const [into, base, divisor] = k < nPositive ? [bxx, k * p * p, s[k]] : [wxx, 0, 1];
+    for (let a = 0; a < p; a++) {
+      for (let b = 0; b < p; b++) into[base + a * p + b] += (xRotated[k * p + a] * xRotated[k * p + b]) / divisor;
+    }
+  }
+  return {
+    n, p, q: nPositive, nSizes: nPositive, sizes: s.slice(0, nPositive), sizeCount: new Float64Array(nPositive).fill(1), bxx,
+    columns, coefNames, interceptColumn: coefNames.indexOf('(Intercept)'), rows, nLevels: seen.size, rotation, xRotated, wxx,
+  };
+}
+
+let scratch = new Float64Array(0);
+
+/**
+ * A gene's sufficient statistics under a kinship pattern (`y`: [n], in the pattern's observation order): y less its
+ * mean where X has an intercept, on its scale (as computeGeneStats), rotated by Uᵀ, and summed as the file
+ * comment's W and B_k.
+ */
+export function kinshipGeneStats(pattern: KinshipPattern, y: Float64Array): GeneStats<KinshipPattern> {
+  const { n, p, nSizes, sizes, rotation, xRotated, wxx, bxx } = pattern;
+  const m = p + 1;
+  const mm = m * m;
+  if (scratch.length < 2 * n) scratch = new Float64Array(2 * n);
+  const ys = scratch.subarray(0, n);
+  const yRotated = scratch.subarray(n, 2 * n);
+  let shift = 0;
+  if (pattern.interceptColumn >= 0) {
+    for (let i = 0; i < n; i++) shift += y[i];
+    shift /= n;
+  }
+  const scale = yScaleOf(y, shift);
+  for (let i = 0; i < n; i++) ys[i] = (y[i] - shift) / scale;
+  for (let k = 0; k < n; k++) {
+    let sum = 0;
+    for (let i = 0, at = k * n; i < n; i++, at++) sum += rotation[at] * ys[i];
+    yRotated[k] = sum;
+  }
+  const w = new Float64Array(mm);
+  const b = new Float64Array(nSizes * mm);
+  for (let a = 0; a < p; a++) for (let c = 0; c < p; c++) w[a * m + c] = wxx[a * p + c];
+  for (let k = 0; k < n; k++) {
+    const yk = yRotated[k];
+    const [into, base, divisor] = k < nSizes ? [b, k * mm, sizes[k]] : [w, 0, 1];
+    for (let a = 0; a < p; a++) into[base + a * m + p] += (xRotated[k * p + a] * yk) / divisor;
+    into[base + mm - 1] += (yk * yk) / divisor;
+    if (k < nSizes) for (let a = 0; a < p; a++) for (let c = 0; c < p; c++) b[base + a * m + c] = bxx[k * p * p + a * p + c];
+  }
+  for (const [into, classes] of [[w, 1], [b, nSizes]] as const) {
+    for (let k = 0; k < classes; k++) for (let a = 0; a < p; a++) into[k * mm + p * m + a] = into[k * mm + a * m + p];
+  }
+  const betaOffset = new Float64Array(p);
+  if (pattern.interceptColumn >= 0) betaOffset[pattern.interceptColumn] = shift / scale;
+  return { pattern, m, w, b, betaOffset, scale };
+}
