@@ -6,6 +6,7 @@ import { buildDesign } from '../../src/model/design.js';
 import { parseFormula } from '../../src/model/formula.js';
 import { computeGeneStats, type GeneStats } from '../../src/model/gene-stats.js';
 import { GenePreparer } from '../../src/model/prepare.js';
+import type { DesignPattern } from '../../src/model/pattern.js';
 import type { ExpressionMatrix, SampleSheet } from '../../src/io/types.js';
 
 /** The repository root (tests run from dist/test/...). */
@@ -59,10 +60,10 @@ export function caseNames(dir: string): string[] {
  * The statistics of every gene of a case that the fit would fit (status ready: not constant or insufficient),
  * prepared as fitGenes prepares them with --transform none (each gene's missing values dropped).
  */
-export function caseGeneStats(c: ReferenceCase): { id: string; stats: GeneStats }[] {
+export function caseGeneStats(c: ReferenceCase): { id: string; stats: GeneStats<DesignPattern> }[] {
   const design = buildDesign(parseFormula(c.formula), c.samples, c.matrix.sampleIds);
   const preparer = new GenePreparer({ design, transform: 'none', librarySizes: null, filters: {} });
-  const out: { id: string; stats: GeneStats }[] = [];
+  const out: { id: string; stats: GeneStats<DesignPattern> }[] = [];
   c.matrix.geneIds.forEach((id, g) => {
     const prepared = preparer.prepare(c.matrix.values.subarray(g * c.matrix.nSamples, (g + 1) * c.matrix.nSamples));
     if (prepared.status === 'ready') out.push({ id, stats: computeGeneStats(prepared.pattern, prepared.y) });

@@ -1,0 +1,115 @@
+/**
+ * The kinship model's criterion against the dense SPEC §3 formula at fixed λ (H = I + λ Z K Zᵀ formed and inverted),
+ * on the fixtures' genes with and without missing values and with replicates; the kinship of the levels (missing
+ * ids, indefinite matrices); and the Householder–QL eigen-decomposition it rests on.
+ */
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { InputError } from '../../src/errors.js';
+import { readKinship } from '../../src/io/kinship-files.js';
+import { readMatrix, readSampleSheet } from '../../src/io/read-files.js';
+import { buildDesign } from '../../src/model/design.js';
+import { parseFormula } from '../../src/model/formula.js';
+import { buildKinshipPattern, type Kinship, type KinshipPattern, kinshipGeneStats, levelKinship } from '../../src/model/kinship.js';
+import { GenePreparer } from '../../src/model/prepare.js';
+import { remlCriterion } from '../../src/model/reml.js';
+import { tridiagonalEigen } from '../../src/numerics/tridiagonal-eigen.js';
+import { REPO_ROOT } from '../helpers/cases.js';
+import { denseCriterion } from '../helpers/dense-reml.js';
+
+const DIR = path.join(REPO_ROOT, 'test/fixtures/kinship');
+const LAMBDAS = [0, 0.05, 0.7, 3, 250];
+
+describe('kinship criterion at fixed λ equals the dense formula with H = I + λ Z K Zᵀ', () => {
+  for (const [name, genes] of [['single', ['gene03', 'gene15']], ['replicates', ['gene08', 'gene16']]] as const) {
+    it(`${name}: ${genes.join(', ')} at λ ∈ {${LAMBDAS.join(', ')}}`, async () => {
+      const matrix = await readMatrix(path.join(DIR, `${name}.expr.tsv`));
+      const design = buildDesign(parseFormula('~ sex + (1 | individual)'), await readSampleSheet(path.join(DIR, `${name}.samples.tsv`)), matrix.sampleIds);
+      const kinship = levelKinship(await readKinship(path.join(DIR, 'sim')), design.randomTerms[0], () => {});
+      const context = { design, transform: 'none' as const, librarySizes: null, filters: {}, kinship };
+      const preparer = new GenePreparer<KinshipPattern>(context, (d, rows) => buildKinshipPattern(d, rows, kinship));
+      for (const id of genes) {
+        const g = matrix.geneIds.indexOf(id);
+        const prepared = preparer.prepare(matrix.values.subarray(g * matrix.nSamples, (g + 1) * matrix.nSamples));
+        assert.equal(prepared.status, 'ready');
+        if (prepared.status !== 'ready') continue;
+        const { pattern, y } = prepared;
+        const stats = kinshipGeneStats(pattern, y);
+        const x = Array.from(pattern.rows, (row) => Array.from(pattern.columns, (col) => design.x[row * design.p + col]));
+        const level = Array.from(pattern.rows, (row) => design.randomTerms[0].codes[row]);
+        const k = (i: number, j: number): number => kinship.values[level[i] * kinship.q + level[j]];
+        for (const lambda of LAMBDAS) {
+          const expected = denseCriterion(x, k, Array.from(y), lambda);
+          const actual = remlCriterion(stats, lambda);
+          assert.ok(Math.abs(actual - expected) <= 1e-9 * Math.abs(expected), `${name} ${id} λ=${lambda}: expected ${expected}, actual ${actual}`);
+        }
+      }
+    });
+  }
+});
+
+/** A kinship of the ids from a full symmetric matrix given by rows. */
+function kinshipOf(ids: string[], rows: number[][]): Kinship {
+  const triangle = new Float64Array((ids.length * (ids.length + 1)) / 2);
+  for (let i = 0; i < ids.length; i++) for (let j = 0; j <= i; j++) triangle[(i * (i + 1)) / 2 + j] = rows[i][j];
+  return { ids, triangle, source: 'k.tsv' };
+}
+
+describe('the kinship of a random term\'s levels', () => {
+  const term = { name: 'individual', levels: ['b', 'a'], codes: new Int32Array([0, 1]) };
+  it('takes the levels\' rows in level order and ignores other ids', () => {
+    const k = levelKinship(kinshipOf(['a', 'x', 'b'], [[1, 0.1, 0.25], [0.1, 1, 0.2], [0.25, 0.2, 2]]), term, () => {});
+    assert.deepEqual(Array.from(k.values), [2, 0.25, 0.25, 1]);
+  });
+  it('names the levels missing from the file', () => {
+    assert.throws(() => levelKinship(kinshipOf(['a', 'x'], [[1, 0], [0, 1]]), term, () => {}),
+      (e: unknown) => e instanceof InputError && /k\.tsv: 1 level\(s\) of "individual" are not ids of the kinship matrix: "b"/.test(e.message));
+  });
+  it('sets slightly negative eigenvalues to 0 with a notice, and refuses a matrix that is far from PSD', () => {
+    const notices: string[] = [];
+    // Eigenvalues 2.001 and −0.001.
+    const k = levelKinship(kinshipOf(['a', 'b'], [[1, 1.001], [1.001, 1]]), term, (m) => notices.push(m));
+    assert.match(notices.join(), /negative eigenvalues down to -0\.001000 \(largest 2\.001\); they are set to 0/);
+    const e = tridiagonalEigen(k.values, 2);
+    assert.ok(Math.abs(e.values[1]) < 1e-15 && Math.abs(e.values[0] - 2.001) < 1e-12, String(e.values));
+    assert.throws(() => levelKinship(kinshipOf(['a', 'b'], [[1, 1.1], [1.1, 1]]), term, () => {}),
+      (err: unknown) => err instanceof InputError && /not positive semi-definite: its smallest eigenvalue is -0\.1000/.test(err.message));
+  });
+});
+
+describe('tridiagonalEigen (Householder + QL)', () => {
+  const check = (a: Float64Array, m: number): void => {
+    const { values, vectors } = tridiagonalEigen(a, m);
+    let scale = 1;
+    for (let i = 0; i < m * m; i++) scale = Math.max(scale, Math.abs(a[i]));
+    for (let k = 0; k < m; k++) {
+      if (k > 0) assert.ok(values[k] <= values[k - 1], 'decreasing');
+      for (let i = 0; i < m; i++) {
+        let av = 0;
+        for (let j = 0; j < m; j++) av += a[i * m + j] * vectors[j * m + k];
+        assert.ok(Math.abs(av - values[k] * vectors[i * m + k]) < 1e-12 * scale * m, `A v = λ v at ${i}, ${k}`);
+      }
+      for (let l = 0; l <= k; l++) {
+        let dot = 0;
+        for (let i = 0; i < m; i++) dot += vectors[i * m + k] * vectors[i * m + l];
+        assert.ok(Math.abs(dot - (k === l ? 1 : 0)) < 1e-12 * m, `orthonormal ${k}, ${l}`);
+      }
+    }
+  };
+  it('decomposes random, repeated-eigenvalue, diagonal and tiny matrices', () => {
+    let seed = 7;
+    const random = (): number => ((seed = (seed * 16807) % 2147483647) / 2147483647) - 0.5;
+    for (const m of [0, 1, 2, 3, 17, 120]) {
+      const a = new Float64Array(m * m);
+      for (let i = 0; i < m; i++) for (let j = 0; j <= i; j++) a[i * m + j] = a[j * m + i] = random();
+      check(a, m);
+    }
+    const identity = new Float64Array(36);
+    for (let i = 0; i < 6; i++) identity[i * 6 + i] = 1;
+    check(identity, 6);
+    const blocks = new Float64Array(36).map((_, t) => (Math.floor(Math.floor(t / 6) / 2) === Math.floor((t % 6) / 2) ? 1 : 0));
+    check(blocks, 6); // ZZᵀ of three groups of two: eigenvalues 2, 2, 2, 0, 0, 0
+    assert.deepEqual(Array.from(tridiagonalEigen(blocks, 6).values, (v) => Math.round(v * 1e12) / 1e12), [2, 2, 2, 0, 0, 0]);
+  });
+});
