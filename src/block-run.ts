@@ -153,6 +153,7 @@ export class BlockRun {
       results,
       backend: this.backend.description,
       gpu: (this.backend as { report?: GpuRunReport }).report,
+      kinship: context.kinship?.report,
       counts: countStatuses(results),
       shape: {
         terms: design.randomTerms.map((term) => term.name),

@@ -4,7 +4,7 @@ import type { BackendChoice, BackendDescription } from './backends/backend.js';
 import type { GpuRunReport } from './backends/gpu-batches.js';
 import type { WebGpuOptions } from './backends/webgpu.js';
 import type { DesignOptions } from './model/design.js';
-import type { Kinship } from './model/kinship.js';
+import type { Kinship, KinshipReport } from './model/kinship.js';
 import type { FitContext, GeneFilters } from './model/prepare.js';
 import type { Method } from './model/terms/criterion.js';
 import type { Transform } from './model/transform.js';
@@ -76,6 +76,8 @@ export interface FitResult {
   backend: BackendDescription;
   /** What the GPU did (batches, refined genes, failures), when a GPU backend (webgpu or gpujs) ran. */
   gpu?: GpuRunReport;
+  /** The kinship read (`kinship`), and what was done to it. */
+  kinship?: KinshipReport;
   counts: Record<Status, number>;
   /** The output table's columns besides the coefficients: the random terms, method, fractions, options. */
   shape: ResultShape;

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import { writeTextAtomic } from '../io/atomic-file.js';
 import { fitGeneSource, fitTable, type FitResult, type Shard } from '../fit-genes.js';
+import { readKinship } from '../io/kinship-files.js';
 import { fileSource } from '../io/read-files.js';
 import { writeTable } from '../io/table-writer.js';
 import type { FitCliOptions } from './option-values.js';
@@ -18,6 +19,7 @@ export async function readAndFit(o: FitCliOptions, plan: RunPlan, say: (line: st
   const progress = createProgress(!o.quiet);
   const { inputs, options } = plan;
   const samples = await readCheckedSheet(plan);
+  const kinship = inputs.kinship === undefined ? undefined : await readKinship(inputs.kinship);
   let fitting = false;
   progress.start('reading', Math.ceil(fs.statSync(inputs.expr).size / 1e6), 'MB'); // planRun saw the file exist
   const source = fileSource(inputs.expr, {
@@ -28,6 +30,7 @@ export async function readAndFit(o: FitCliOptions, plan: RunPlan, say: (line: st
   try {
     return await fitGeneSource(source, samples, plan.formula, {
       ...options,
+      kinship,
       onProgress: (done, total) => {
         if (!fitting) progress.start('fitting', total, 'genes');
         fitting = true;
@@ -72,7 +75,10 @@ export async function runFit(o: FitCliOptions): Promise<RunSummary> {
     genes: fit.geneIds.length,
     ...(shard && { shard: { ...shard, first: fit.context.firstGene ?? 0 } }),
     samples: { inMatrix: fit.matrixSamples, used: design.nObs, groups: design.randomTerms[0]?.levels.length ?? 0 },
-    model: { method: fit.shape.method, terms: design.randomTerms.map((t) => ({ name: t.name, levels: t.levels.length })), varPart: fit.shape.fractions.length > 0 },
+    model: {
+      method: fit.shape.method, terms: design.randomTerms.map((t) => ({ name: t.name, levels: t.levels.length })), varPart: fit.shape.fractions.length > 0,
+      ...(fit.kinship !== undefined && { kinship: fit.kinship }),
+    },
     coefficients: fit.coefNames,
     backend: fit.backend,
     gpu: fit.gpu,

@@ -23,6 +23,7 @@ export interface FitCliOptions {
   transform: string;
   method?: string;
   varPart?: boolean;
+  kinship?: string;
   backend: string;
   format?: string;
   summary?: string;

@@ -13,6 +13,8 @@ export function fitOptions(): Option[] {
       .default('reml'),
     new Option('--var-part', "variance fractions (variancePartition's calcVarPart) with delta-method SEs; always on with " +
       'two or more random terms'),
+    new Option('--kinship <file>', "kinship of the random term's levels, for GCTA's GREML model (narrow-sense h2): the prefix of " +
+      'GCTA .grm.bin/.grm.gz or plink2 .rel.bin/.rel files with their .id file, or a square TSV/CSV with ids in the header and first column'),
     new Option('--transform <name>', 'none | log2p1 | logcpm (limma-voom log-CPM)').default('none'),
     new Option('--backend <name>', `${BACKEND_NAMES.join(' | ')} (gpujs: gpu.js, on WebGL2 in a browser and on WebGPU in Node)`)
       .default('auto'),

@@ -7,7 +7,8 @@ import { readSampleSheet } from '../io/read-files.js';
 import type { SampleSheet } from '../io/types.js';
 import { checkSheetColumns } from '../model/design.js';
 import { type Formula, parseFormula } from '../model/formula.js';
-import { modelChoiceOf, refuseSingleTermOptions } from '../model/prepare.js';
+import { kinshipFiles } from '../io/kinship-files.js';
+import { modelChoiceOf, refuseKinshipOptions, refuseSingleTermOptions } from '../model/prepare.js';
 import { type FitCliOptions, type OutputFormat, outputFormat, toFitOptions } from './option-values.js';
 import { manifestPath } from './shards.js';
 
@@ -16,6 +17,8 @@ export interface RunInputs {
   expr: string;
   samples: string;
   formula: string;
+  /** `--kinship`, as given (a prefix or a file). */
+  kinship?: string;
 }
 
 /** A run of `fit` or `compare` whose every option value and path was checked. */
@@ -37,7 +40,7 @@ export function requireInputs(o: FitCliOptions): RunInputs {
       throw new UsageError(`--${name} is required`, 'see genelmm fit --help, or run genelmm fit --example');
     }
   }
-  return { expr: o.expr!, samples: o.samples!, formula: o.formula! };
+  return { expr: o.expr!, samples: o.samples!, formula: o.formula!, ...(o.kinship !== undefined && { kinship: o.kinship }) };
 }
 
 /**
@@ -63,10 +66,11 @@ export async function planRun(o: FitCliOptions, command: 'fit' | 'compare', say:
   const format = outputFormat(o);
   const formula = parseFormula(inputs.formula);
   const K = formula.random.length;
+  refuseKinshipOptions(K, { ...options, kinship: o.kinship });
   refuseSingleTermOptions(K, options);
-  if (command === 'compare' && modelChoiceOf(K, options).engine === 'terms') {
-    throw new UsageError('genelmm compare checks the GPU against the CPU, and the GPU fits one random intercept by REML',
-      'compare a single-term REML model; this model is fitted on the CPU');
+  if (command === 'compare' && modelChoiceOf(K, { ...options, kinship: o.kinship }).engine !== 'single-term') {
+    throw new UsageError('genelmm compare checks the GPU against the CPU, and the GPU fits one random intercept of independent levels by REML',
+      'compare a single-term REML model without --kinship; this model is fitted on the CPU');
   }
   const cores = defaultThreads();
   if (options.threads !== undefined && options.threads > cores) {
@@ -74,7 +78,8 @@ export async function planRun(o: FitCliOptions, command: 'fit' | 'compare', say:
     options.threads = cores;
   }
   const named = (option: string, path: string | undefined): NamedPath[] => (path === undefined ? [] : [{ option, path }]);
-  const inputPaths = [...named('--expr', inputs.expr), ...named('--samples', inputs.samples)];
+  const inputPaths = [...named('--expr', inputs.expr), ...named('--samples', inputs.samples),
+    ...(inputs.kinship === undefined ? [] : kinshipFiles(inputs.kinship).map((path) => ({ option: '--kinship', path })))];
   for (const input of inputPaths) await checkInputFile(input.path);
   if (options.shard !== undefined && (o.out ?? '-') === '-') {
     throw new UsageError('--shard writes its table and, beside it, the manifest genelmm merge reads: --out must be a file',

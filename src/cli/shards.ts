@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import type { FitOptions, Shard } from '../fit-genes.js';
 import { fromFileError } from '../io/file-source.js';
+import { kinshipFiles } from '../io/kinship-files.js';
 
 /** The manifest beside a shard's table. */
 export function manifestPath(table: string): string {
@@ -18,6 +19,8 @@ export interface RunIdentity {
   genelmm: string;
   expr: string;
   samples: string;
+  /** The kinship's files (`--kinship`), by their SHA-256, in kinshipFiles' order. */
+  kinship?: string[];
   formula: string;
   options: Record<string, unknown>;
   backend: string;
@@ -33,13 +36,14 @@ export interface ShardManifest {
 }
 
 /** The identity of a run: the inputs by their SHA-256, and the options that change results, as given. */
-export async function runIdentity(version: string, inputs: { expr: string; samples: string; formula: string },
+export async function runIdentity(version: string, inputs: { expr: string; samples: string; formula: string; kinship?: string },
   options: FitOptions, backend: string, format: string): Promise<RunIdentity> {
   const { transform, method, varPart, levels, minMean, minCount, minSamples, rlrtExact, bootstrap, seed } = options;
   return {
     genelmm: version,
     expr: await sha256(inputs.expr),
     samples: await sha256(inputs.samples),
+    ...(inputs.kinship !== undefined && { kinship: await Promise.all(kinshipFiles(inputs.kinship).map(sha256)) }),
     formula: inputs.formula,
     options: { transform, method, varPart, levels, minMean, minCount, minSamples, rlrtExact, bootstrap, seed },
     backend,
@@ -50,7 +54,7 @@ export async function runIdentity(version: string, inputs: { expr: string; sampl
 /** How `other` differs from `first`, in words, or undefined where they are the same run. */
 export function identityDifference(first: RunIdentity, other: RunIdentity): string | undefined {
   const describe: Record<keyof RunIdentity, string> = {
-    genelmm: 'genelmm version', expr: 'expression matrix (its contents)', samples: 'sample sheet (its contents)',
+    genelmm: 'genelmm version', expr: 'expression matrix (its contents)', samples: 'sample sheet (its contents)', kinship: 'kinship (its contents)',
     formula: 'formula', options: 'options', backend: 'backend', format: 'output format',
   };
   for (const key of Object.keys(describe) as (keyof RunIdentity)[]) {

@@ -1,3 +1,4 @@
+import type { KinshipReport } from '../model/kinship.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { BackendDescription } from '../backends/backend.js';
@@ -10,14 +11,17 @@ import { PACKAGE_ROOT } from '../package-root.js';
 export interface RunSummary {
   genelmm: string;
   date: string;
-  inputs: { expr: string; samples: string; formula: string; transform: string };
+  inputs: { expr: string; samples: string; formula: string; kinship?: string; transform: string };
   genes: number;
   /** With --shard: which shard, and its genes [first, first + count) of the matrix. */
   shard?: { index: number; count: number; first: number };
   /** groups: levels of the random term with most levels (0 without one). */
   samples: { inMatrix: number; used: number; groups: number };
-  /** The model: criterion, each random term's levels among the samples used, variance fractions on or off. */
-  model: { method: string; terms: { name: string; levels: number }[]; varPart: boolean };
+  /**
+   * The model: criterion, each random term's levels among the samples used, variance fractions on or off, and the
+   * kinship file read, with the individuals it has and its negative eigenvalues set to 0 (`--kinship`).
+   */
+  model: { method: string; terms: { name: string; levels: number }[]; varPart: boolean; kinship?: KinshipReport };
   coefficients: string[];
   backend: BackendDescription;
   /** What the GPU did, when a GPU backend (webgpu or gpujs) ran. */
@@ -62,6 +66,8 @@ export function summaryLines(s: RunSummary): string[] {
     `genelmm ${s.genelmm}: ${s.genes} genes × ${s.samples.used} samples ${grouping(s)}, ${s.inputs.formula}` +
       `${s.model.method === 'reml' ? '' : ` by ${s.model.method.toUpperCase()}`}`,
     `statuses: ${counts}`,
+    ...(s.model.kinship ? [`kinship: ${s.model.kinship.file}, ${s.model.kinship.individuals} individuals` +
+      `${s.model.kinship.clamped ? `; eigenvalues down to ${s.model.kinship.smallestEigenvalue.toPrecision(3)} set to 0` : ''}`] : []),
     `backend: ${s.backend.name} on ${s.backend.device} (${s.backend.reason})`,
     ...(s.gpu ? [`gpu: ${s.gpu.batches} batch(es), ${s.gpu.gpuGenes} genes on the GPU, ${s.gpu.refinedGenes} refined in f64 on the CPU, ` +
       `${s.gpu.cpuGenes} on the CPU${s.gpu.failure ? ` (${s.gpu.failure})` : ''}; host prepare ${fmt(s.gpu.timings.prepareMs)}, ` +

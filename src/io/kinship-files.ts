@@ -31,6 +31,10 @@ export function kinshipFormat(path: string): { format: KinshipFormat; file: stri
   for (const [suffix, format, ids] of suffixes) {
     if (existsSync(path + suffix) && !statSync(path + suffix).isDirectory()) return { format, file: path + suffix, idFile: path + ids };
   }
+  if (!existsSync(path)) {
+    throw new InputError(`no such file, and no ${suffixes.map(([suffix]) => suffix).join(', ')} file beside it`, { file: path },
+      'give the prefix of GCTA or plink2 kinship files (as their --out), or a square TSV/CSV table with ids');
+  }
   return { format: 'table', file: path };
 }
 

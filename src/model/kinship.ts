@@ -35,6 +35,18 @@ export interface Kinship {
 export interface LevelKinship {
   q: number;
   values: Float64Array;
+  report: KinshipReport;
+}
+
+/** What the run summary says of the kinship (`model.kinship`). */
+export interface KinshipReport {
+  /** The file read, and the individuals it has. */
+  file: string;
+  individuals: number;
+  /** Eigenvalues of the kinship of the levels used, before negative ones were set to 0 (`clamped`). */
+  largestEigenvalue: number;
+  smallestEigenvalue: number;
+  clamped: boolean;
 }
 
 /**
@@ -83,6 +95,7 @@ export function levelKinship(kinship: Kinship, term: RandomTermDesign, notice: (
       `${smallest.toPrecision(4)} against a largest of ${largest.toPrecision(4)}`, { file: kinship.source },
     'use a genetic relationship matrix or pedigree kinship (a covariance matrix); GRMs from few SNPs or many missing calls can be far from one');
   }
+  const report = { file: kinship.source, individuals: kinship.ids.length, largestEigenvalue: largest, smallestEigenvalue: smallest, clamped: smallest < 0 };
   if (smallest < 0) {
     notice(`the kinship of the ${q} levels of "${term.name}" (${kinship.source}) has negative eigenvalues down to ` +
       `${smallest.toPrecision(4)} (largest ${largest.toPrecision(4)}); they are set to 0`);
@@ -95,7 +108,7 @@ export function levelKinship(kinship: Kinship, term: RandomTermDesign, notice: (
       }
     }
   }
-  return { q, values };
+  return { q, values, report };
 }
 
 /**

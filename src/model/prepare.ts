@@ -131,7 +131,8 @@ export function designInsufficiency(design: Design, kinship = false): string | u
         ? `fit the fixed effects alone with a linear model (such as R's lm) instead of a model with "(1 | ${term.name})"`
         : `drop "(1 | ${term.name})" from the formula`;
       return `no gene can be fitted: each of the ${q} levels of ${name} has one sample, so the group and residual ` +
-        `variances cannot be told apart; group the samples by a factor whose levels have several samples, or ${without}`;
+        `variances cannot be told apart; group the samples by a factor whose levels have several samples, or ${without}, ` +
+        `or give the kinship of the ${term.name} levels (--kinship: GCTA's GREML model, narrow-sense heritability)`;
     }
   }
   if (nObs < p + 2) {
