@@ -71,7 +71,7 @@ export function buildPattern(design: Design, rows: Int32Array): DesignPattern {
  * X on the design rows `rows`: the columns kept (those independent on these rows, as lme4 keeps them), their names,
  * and [n × p] their values, row-major.
  */
-export function patternColumns(design: Design, rows: Int32Array): { columns: Int32Array; coefNames: string[]; x: Float64Array } {
+export function patternColumns(design: Pick<Design, 'x' | 'p' | 'coefNames'>, rows: Int32Array): { columns: Int32Array; coefNames: string[]; x: Float64Array } {
   const n = rows.length;
   const pAll = design.p;
   const sub = new Float64Array(n * pAll);

@@ -1,6 +1,5 @@
 import type { Design } from '../design.js';
-import { independentColumns } from '../../numerics/linalg.js';
-import { collapseByGroup, type DesignPattern } from '../pattern.js';
+import { collapseByGroup, type DesignPattern, patternColumns } from '../pattern.js';
 
 /** What buildTermsPattern reads of a design: X and the random terms' level codes, largest term first. */
 export type TermsDesign = Pick<Design, 'x' | 'p' | 'coefNames'> & {
@@ -60,10 +59,7 @@ function compactLevels(codes: Int32Array, rows: Int32Array): { of: Int32Array; l
 /** The pattern of the design rows `rows` for the model with `design.randomTerms` (see TermsPattern). */
 export function buildTermsPattern(design: TermsDesign, rows: Int32Array): TermsPattern {
   const n = rows.length;
-  const pAll = design.p;
-  const x = new Float64Array(n * pAll);
-  for (let i = 0; i < n; i++) for (let j = 0; j < pAll; j++) x[i * pAll + j] = design.x[rows[i] * pAll + j];
-  const columns = Int32Array.from(n > 0 ? independentColumns(x, n, pAll) : []);
+  const { columns, coefNames, x } = patternColumns(design, rows);
   const p = columns.length;
   const K = design.randomTerms.length;
   const terms = design.randomTerms.map((term) => compactLevels(term.codes, rows));
@@ -76,10 +72,9 @@ export function buildTermsPattern(design: TermsDesign, rows: Int32Array): TermsP
     termOfColumn.fill(k, offset, offset + terms[k].levels);
     for (let i = 0; i < n; i++) a[i * width + offset + terms[k].of[i]] = 1;
   }
-  for (let i = 0; i < n; i++) for (let j = 0; j < p; j++) a[i * width + q2 + j] = x[i * pAll + columns[j]];
+  for (let i = 0; i < n; i++) for (let j = 0; j < p; j++) a[i * width + q2 + j] = x[i * p + j];
   const groupOf = K > 0 ? terms[0].of : new Int32Array(n);
   const groups = K > 0 ? terms[0].levels : Math.min(n, 1);
-  const coefNames = Array.from(columns, (c) => design.coefNames[c]);
   const intercept = coefNames.indexOf('(Intercept)');
   const base: DesignPattern = {
     n, p: width, columns: Int32Array.from({ length: width }, (_, j) => j), rows, groupOf,
@@ -87,19 +82,18 @@ export function buildTermsPattern(design: TermsDesign, rows: Int32Array): TermsP
     interceptColumn: intercept < 0 ? -1 : q2 + intercept,
     coefNames: [...Array.from(termOfColumn, (k) => `(${design.randomTerms[k].name})`), ...coefNames],
   };
-  return { base, K, q2, termOfColumn, nLevels, termNames: design.randomTerms.map((t) => t.name), n, rows, p, columns, coefNames, xCov: populationCovariance(x, n, pAll, columns) };
+  return { base, K, q2, termOfColumn, nLevels, termNames: design.randomTerms.map((t) => t.name), n, rows, p, columns, coefNames, xCov: populationCovariance(x, n, p) };
 }
 
-/** [p × p] covariance, dividing by n, of the columns `columns` of the [n × width] matrix x. */
-function populationCovariance(x: Float64Array, n: number, width: number, columns: Int32Array): Float64Array {
-  const p = columns.length;
+/** [p × p] covariance, dividing by n, of the columns of the [n × p] row-major matrix x. */
+function populationCovariance(x: Float64Array, n: number, p: number): Float64Array {
   const mean = new Float64Array(p);
-  for (let i = 0; i < n; i++) for (let j = 0; j < p; j++) mean[j] += x[i * width + columns[j]] / n;
+  for (let i = 0; i < n; i++) for (let j = 0; j < p; j++) mean[j] += x[i * p + j] / n;
   const cov = new Float64Array(p * p);
   for (let i = 0; i < n; i++) {
     for (let j = 0; j < p; j++) {
-      const dj = x[i * width + columns[j]] - mean[j];
-      for (let l = 0; l <= j; l++) cov[j * p + l] += (dj * (x[i * width + columns[l]] - mean[l])) / n;
+      const dj = x[i * p + j] - mean[j];
+      for (let l = 0; l <= j; l++) cov[j * p + l] += (dj * (x[i * p + l] - mean[l])) / n;
     }
   }
   for (let j = 0; j < p; j++) for (let l = 0; l < j; l++) cov[l * p + j] = cov[j * p + l];
