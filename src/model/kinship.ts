@@ -165,7 +165,10 @@ export function buildKinshipPattern(design: Design, rows: Int32Array, kinship: L
   const wxx = new Float64Array(p * p);
   const bxx = new Float64Array(nPositive * p * p);
   for (let k = 0; k < n; k++) {
-    const [into, base, divisor] = k < nPositive ? [bxx, k * p * p, s[k]] : [wxx, 0, 1];
+    const positive = k < nPositive;
+    const into = positive ? bxx : wxx;
+    const base = positive ? k * p * p : 0;
+    const divisor = positive ? s[k] : 1;
     for (let a = 0; a < p; a++) {
       for (let b = 0; b < p; b++) into[base + a * p + b] += (xRotated[k * p + a] * xRotated[k * p + b]) / divisor;
     }
@@ -204,16 +207,20 @@ export function kinshipGeneStats(pattern: KinshipPattern, y: Float64Array): Gene
   }
   const w = new Float64Array(mm);
   const b = new Float64Array(nSizes * mm);
-  for (let a = 0; a < p; a++) for (let c = 0; c < p; c++) w[a * m + c] = wxx[a * p + c];
-  for (let k = 0; k < n; k++) {
+  // Coordinate k's y row and column, divided by its eigenvalue (1 over the null space), into the block at `base`.
+  const addY = (into: Float64Array, base: number, k: number, divisor: number): void => {
     const yk = yRotated[k];
-    const [into, base, divisor] = k < nSizes ? [b, k * mm, sizes[k]] : [w, 0, 1];
-    for (let a = 0; a < p; a++) into[base + a * m + p] += (xRotated[k * p + a] * yk) / divisor;
+    for (let a = 0; a < p; a++) {
+      into[base + a * m + p] += (xRotated[k * p + a] * yk) / divisor;
+      into[base + p * m + a] = into[base + a * m + p];
+    }
     into[base + mm - 1] += (yk * yk) / divisor;
-    if (k < nSizes) for (let a = 0; a < p; a++) for (let c = 0; c < p; c++) b[base + a * m + c] = bxx[k * p * p + a * p + c];
-  }
-  for (const [into, classes] of [[w, 1], [b, nSizes]] as const) {
-    for (let k = 0; k < classes; k++) for (let a = 0; a < p; a++) into[k * mm + p * m + a] = into[k * mm + a * m + p];
+  };
+  for (let a = 0; a < p; a++) for (let c = 0; c < p; c++) w[a * m + c] = wxx[a * p + c];
+  for (let k = nSizes; k < n; k++) addY(w, 0, k, 1);
+  for (let k = 0; k < nSizes; k++) {
+    for (let a = 0; a < p; a++) for (let c = 0; c < p; c++) b[k * mm + a * m + c] = bxx[k * p * p + a * p + c];
+    addY(b, k * mm, k, sizes[k]);
   }
   const betaOffset = new Float64Array(p);
   if (pattern.interceptColumn >= 0) betaOffset[pattern.interceptColumn] = shift / scale;
