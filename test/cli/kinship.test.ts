@@ -56,6 +56,10 @@ describe('genelmm fit --kinship', () => {
       assert.match(run.stderr, message);
       assert.doesNotMatch(run.stderr, /reading|fitting/);
     }
+    const clobber = runCli(['fit', ...inputs('single'), '--kinship', path.join(K, 'sim'), '--out', path.join(K, 'sim.grm.id')]);
+    assert.equal(clobber.status, 2, clobber.stderr);
+    assert.match(clobber.stderr, /sim\.grm\.id/);
+    assert.match(clobber.stderr, /--kinship/);
     const two = runCli(['fit', ...inputs('single').slice(0, 4), '--formula', '~ (1 | individual) + (1 | sex)', '--kinship', path.join(K, 'sim')]);
     assert.equal(two.status, 2);
     assert.match(two.stderr, /--kinship: the formula has 2 random terms, and a kinship is the covariance of one random intercept's levels/);

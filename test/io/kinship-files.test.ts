@@ -107,6 +107,10 @@ describe('kinship readers', () => {
     await rejects(table('order.tsv', 'id\ta\tb\nb\t1\t0.5\na\t0.5\t1\n'), /order\.tsv:2:1: row 1 is "b", where the header's column 2 is "a"/);
     await rejects(table('cell.tsv', 'id\ta\tb\na\t1\tx\nb\t0.5\t1\n'), /cell\.tsv:2:3: "x" is not a number/);
     await rejects(table('short.tsv', 'id\ta\tb\na\t1\t0.5\n'), /short\.tsv:3: 1 row\(s\) for the 2 ids of the header/);
+    await rejects(table('empty.tsv', ''), /empty\.tsv: the file is empty/);
+    fs.writeFileSync(path.join(dir, 'none.grm.id'), '\n');
+    fs.writeFileSync(path.join(dir, 'none.grm.bin'), '');
+    await rejects(path.join(dir, 'none'), /none\.grm\.id: no ids/);
     await rejects(table('space.txt', 'id a b\na 1 0\nb 0 1\n'), /space\.txt:1: the header has no ids \(no tab in it\)/);
   });
 });
