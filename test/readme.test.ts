@@ -103,9 +103,12 @@ function genelmmArgs(words: string[]): string[] | undefined {
   return undefined;
 }
 
-/** A folder to run the README's commands in: the bundled data/ beside them, and genelmm as an installed package. */
+/** A folder to run the README's commands in: the bundled data/ and test/fixtures/ beside them, and genelmm as an installed package. */
 const work = tempFiles({});
 fs.symlinkSync(path.join(REPO_ROOT, 'data'), path.join(work.dir, 'data'));
+// The kinship section runs on the test fixtures' simulated families.
+fs.mkdirSync(path.join(work.dir, 'test'));
+fs.symlinkSync(path.join(REPO_ROOT, 'test/fixtures'), path.join(work.dir, 'test/fixtures'));
 fs.mkdirSync(path.join(work.dir, 'node_modules'));
 fs.symlinkSync(REPO_ROOT, path.join(work.dir, 'node_modules/genelmm'));
 fs.writeFileSync(path.join(work.dir, 'package.json'), '{ "type": "module", "private": true }\n');
