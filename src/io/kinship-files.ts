@@ -202,12 +202,12 @@ async function readRelText(file: string, n: number): Promise<Float64Array> {
 
 /** The lower triangle of text rows, square or triangular, checked for symmetry (lineOffset: lines before row 0). */
 function triangleOfRows(rows: number[][], n: number, file: string, lineOffset: number, columnOffset = 0): Float64Array {
-  const out = new Float64Array((n * (n + 1)) / 2);
   if (rows.every((row) => row.length === n) && rows.some((row, i) => row.slice(i + 1).some((v) => v !== 0))) {
     const square = new Float64Array(n * n);
     rows.forEach((row, i) => square.set(row, i * n));
     return squareToTriangle(square, n, (i, j) => ({ file, line: lineOffset + i + 1, column: columnOffset + j + 1 }));
   }
+  const out = new Float64Array((n * (n + 1)) / 2);
   for (let i = 0; i < n; i++) for (let j = 0; j <= i; j++) out[at(i, j)] = rows[i][j];
   return out;
 }
