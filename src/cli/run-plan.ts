@@ -68,9 +68,14 @@ export async function planRun(o: FitCliOptions, command: 'fit' | 'compare', say:
   const K = formula.random.length;
   refuseKinshipOptions(K, { ...options, kinship: o.kinship });
   refuseSingleTermOptions(K, options);
-  if (command === 'compare' && modelChoiceOf(K, { ...options, kinship: o.kinship }).engine !== 'single-term') {
-    throw new UsageError('genelmm compare checks the GPU against the CPU, and the GPU fits one random intercept of independent levels by REML',
-      'compare a single-term REML model without --kinship; this model is fitted on the CPU');
+  const engine = modelChoiceOf(K, { ...options, kinship: o.kinship }).engine;
+  if (command === 'compare' && engine === 'terms') {
+    throw new UsageError('genelmm compare checks the GPU against the CPU, and the GPU fits one random intercept by REML',
+      'compare a single-term REML model; this model is fitted on the CPU');
+  }
+  if (command === 'compare' && engine === 'kinship') {
+    throw new UsageError('genelmm compare checks the GPU against the CPU, and the GPU does not fit a kinship model yet',
+      'compare the model without --kinship; the kinship model is fitted on the CPU');
   }
   const cores = defaultThreads();
   if (options.threads !== undefined && options.threads > cores) {
