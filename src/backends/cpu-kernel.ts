@@ -30,15 +30,12 @@ function storeCoefficients(out: GeneResults, g: number, columns: Int32Array,
   }
 }
 
-/**
- * Stores a fitted gene; coefficients aliased on this gene's rows stay NA, as lme4 drops them. n_groups: the
- * pattern's groups, or with a kinship its individuals with data.
- */
-export function storeFit(out: GeneResults, g: number, pattern: DesignPattern | KinshipPattern, mean: number, fit: GeneFit): void {
+/** Stores a fitted gene; coefficients aliased on this gene's rows stay NA, as lme4 drops them. */
+export function storeFit(out: GeneResults, g: number, pattern: Pick<DesignPattern, 'n' | 'q' | 'columns'>, mean: number, fit: GeneFit): void {
   out.status[g] = statusCode(fit.status);
   out.messages[g] = fit.message;
   out.n[g] = pattern.n;
-  out.nGroups[g] = 'nLevels' in pattern ? pattern.nLevels : pattern.q;
+  out.nGroups[g] = pattern.q;
   out.mean[g] = mean;
   out.sigma2G[g] = fit.sigma2G;
   out.sigma2E[g] = fit.sigma2E;
@@ -150,7 +147,10 @@ export function fitBlockCpu(context: FitContext, values: Float64Array, nGenes: n
     } else if (model.engine === 'kinship') {
       const prepared = (preparer as GenePreparer<KinshipPattern>).prepare(raw);
       if (prepared.status !== 'ready') storeSkipped(out, g, prepared);
-      else storeFit(out, g, prepared.pattern, prepared.mean, fitGene(kinshipGeneStats(prepared.pattern, prepared.y)));
+      else {
+        storeFit(out, g, prepared.pattern, prepared.mean, fitGene(kinshipGeneStats(prepared.pattern, prepared.y)));
+        out.nGroups[g] = prepared.pattern.nLevels; // the individuals with data, not the rank of Z K Zᵀ
+      }
     } else {
       const prepared = (preparer as GenePreparer<DesignPattern>).prepare(raw);
       if (prepared.status !== 'ready') storeSkipped(out, g, prepared);
