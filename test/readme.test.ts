@@ -159,7 +159,9 @@ async function checkBash(block: Block): Promise<void> {
       const run = genelmm(args);
       assert.equal(run.status, 0, `\`${command}\`: ${run.stderr}`);
       const out = args.indexOf('--out');
-      if (out >= 0) assert.ok(fs.statSync(path.join(work.dir, args[out + 1])).size > 0, `\`${command}\` wrote nothing`);
+      // grm's --out is a prefix: its matrix is PREFIX.grm.bin.
+      const written = out < 0 ? undefined : `${args[out + 1]}${args[0] === 'grm' ? '.grm.bin' : ''}`;
+      if (written !== undefined) assert.ok(fs.statSync(path.join(work.dir, written)).size > 0, `\`${command}\` wrote nothing`);
     } else assert.fail(`no test runs \`${command}\`: run it here, or name the test that does in RUN_ELSEWHERE`);
   }
 }

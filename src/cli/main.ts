@@ -5,6 +5,7 @@ import { errorMessage, InputError, UsageError } from '../errors.js';
 import { exampleExplanation } from './example.js';
 import { runFit } from './fit.js';
 import { runCompare } from './compare.js';
+import { runGrm } from './grm.js';
 import { runInfo } from './info.js';
 import { runMerge } from './merge.js';
 import { DEFAULT_PORT, runServe } from './serve.js';
@@ -88,6 +89,16 @@ program.command('merge')
   .option('--out <file>', 'where to write the merged table (.gz: gzipped); - for stdout (the default)')
   .exitOverride()
   .action(runMerge);
+
+program.command('grm')
+  .description("the genomic relationship matrix of PLINK 1 binary genotypes, as plink2 --make-grm-bin writes it, for fit --kinship")
+  .option('--bfile <prefix>', 'PLINK 1 binary genotypes: PREFIX.bed, PREFIX.bim and PREFIX.fam')
+  .option('--out <prefix>', 'write PREFIX.grm.bin, PREFIX.grm.N.bin (pair counts) and PREFIX.grm.id')
+  .option('--nonfounders', 'allele frequencies from every sample, not the founders only (plink2\'s flag)')
+  .option('--quiet', 'no progress bar or summary on stderr')
+  .option('--debug', 'show stack traces')
+  .exitOverride()
+  .action(runGrm);
 
 program.command('info')
   .description('list the compute backends and adapters on this machine')

@@ -17,6 +17,9 @@ import { resolveOutput } from './output-target.js';
 /** The signals a user sends to stop a run; each removes the temporary files, then ends the process as it would. */
 const STOP_SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGQUIT'] as const;
 
+/** What an output is written from: text, or bytes for a binary file. */
+type Chunks = Iterable<string | Uint8Array> | AsyncIterable<string | Uint8Array>;
+
 /** Temporary files being written, removed if the process is stopped or exits before they are renamed. */
 const pending = new Set<string>();
 
@@ -52,7 +55,7 @@ function untrack(temp?: string): void {
  * is written atomically: `<dir>/.<name>.tmp-<pid>-<random>` beside it, fsync, then rename. A device, FIFO or
  * descriptor is written to directly.
  */
-export async function writeFileAtomic(path: string, chunks: Iterable<string> | AsyncIterable<string>): Promise<void> {
+export async function writeFileAtomic(path: string, chunks: Chunks): Promise<void> {
   const gzip = path.toLowerCase().endsWith('.gz');
   const { target, direct, exists } = await resolveOutput(path);
   if (direct) {
@@ -84,7 +87,7 @@ export async function writeFileAtomic(path: string, chunks: Iterable<string> | A
   }
 }
 
-async function writeChunks(handle: FileHandle, chunks: Iterable<string> | AsyncIterable<string>, gzip: boolean): Promise<void> {
+async function writeChunks(handle: FileHandle, chunks: Chunks, gzip: boolean): Promise<void> {
   const write = async (source: AsyncIterable<string | Uint8Array>): Promise<void> => {
     for await (const chunk of source) await handle.writeFile(chunk);
   };
