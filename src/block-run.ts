@@ -12,7 +12,7 @@ import type { FitOptions, FitResult, Shard } from './fit-options.js';
 import type { GeneBlock, MatrixShape, SampleSheet } from './io/types.js';
 import { buildDesign, type Design } from './model/design.js';
 import type { Formula } from './model/formula.js';
-import { levelKinship } from './model/kinship.js';
+import { kinshipBasis, levelKinship } from './model/kinship.js';
 import { designInsufficiency, type FitContext, modelChoice, type ModelChoice, refuseKinshipOptions } from './model/prepare.js';
 import { copyResults, countStatuses, finishResults, type GeneResults } from './results/gene-results.js';
 import { type BootstrapReport, parametricBootstrap } from './simulation/bootstrap.js';
@@ -78,7 +78,7 @@ export class BlockRun {
       method: options.method,
       varPart: options.varPart,
       firstGene: range.first,
-      kinship: options.kinship && levelKinship(options.kinship, design.randomTerms[0], notice),
+      kinship: options.kinship && kinshipBasis(design, levelKinship(options.kinship, design.randomTerms[0], notice)),
     };
     const model = modelChoice(context);
     const nGenes = Number.isFinite(range.count) ? range.count : estimatedGenes;

@@ -149,6 +149,7 @@ export function fitBlockCpu(context: FitContext, values: Float64Array, nGenes: n
       if (prepared.status !== 'ready') storeSkipped(out, g, prepared);
       else {
         storeFit(out, g, prepared.pattern, prepared.mean, fitGene(kinshipGeneStats(prepared.pattern, prepared.y)));
+        out.n[g] = prepared.pattern.rows.length; // the observed samples, not the basis' rows
         out.nGroups[g] = prepared.pattern.nLevels; // the individuals with data, not the rank of Z K Zᵀ
       }
     } else {

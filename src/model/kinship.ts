@@ -112,55 +112,88 @@ export function levelKinship(kinship: Kinship, term: RandomTermDesign, notice: (
 }
 
 /**
+ * The eigen-decomposition of K_s = Z K Zᵀ over every design row (each sample the formula keeps), made once per run
+ * and shared by every gene: the rotation, the positive eigenvalues (the criterion's classes) and the rotated X.
+ */
+export interface KinshipBasis {
+  /** Design rows (observations of a gene without missing values). */
+  n: number;
+  /** [nPositive] the positive eigenvalues of K_s, largest first; the rest are its null space. */
+  eigenvalues: Float64Array;
+  /** [n × n] Uᵀ, row-major: the eigenvectors of K_s, those of the positive eigenvalues first (in class order). */
+  rotation: Float64Array;
+  /** [n × design.p] UᵀX over every column of the design, row-major. */
+  xRotated: Float64Array;
+  report: KinshipReport;
+}
+
+/** The basis of `design` with `kinship` over its first random term's levels. */
+export function kinshipBasis(design: Design, kinship: LevelKinship): KinshipBasis {
+  const n = design.nObs;
+  const codes = design.randomTerms[0].codes;
+  const { q, values } = kinship;
+  const ks = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) ks[i * n + j] = values[codes[i] * q + codes[j]];
+  const { values: s, vectors } = tridiagonalEigen(ks, n);
+  const zero = KINSHIP_EIGEN_ZERO * Math.max(s[0], 0);
+  let nPositive = 0;
+  while (nPositive < n && s[nPositive] > zero) nPositive++;
+  const rotation = ks; // the eigenvectors are in `vectors`; K_s's storage takes their transpose
+  for (let k = 0; k < n; k++) for (let i = 0; i < n; i++) rotation[k * n + i] = vectors[i * n + k];
+  const pAll = design.p;
+  const xRotated = new Float64Array(n * pAll);
+  for (let k = 0; k < n; k++) {
+    for (let a = 0; a < pAll; a++) {
+      let sum = 0;
+      for (let i = 0; i < n; i++) sum += rotation[k * n + i] * design.x[i * pAll + a];
+      xRotated[k * pAll + a] = sum;
+    }
+  }
+  return { n, eigenvalues: s.slice(0, nPositive), rotation, xRotated, report: kinship.report };
+}
+
+/**
  * What the fit of a kinship term needs for one set of observed samples, shared by every gene with that
- * missing-value pattern: the criterion's classes (the positive eigenvalues of K_s, X's rotated cross-products in
- * `bxx` and, over the null space, `wxx`) and the rotation.
+ * missing-value pattern. Every pattern is fitted in the run's basis: a gene's missing observation i becomes a fixed
+ * effect of its own (the indicator column e_i, with y_i = 0), which gives exactly the REML criterion, β̂ and its
+ * covariance of the gene's observed samples alone. The error contrasts orthogonal to [X E] are those of y_S
+ * orthogonal to X_S, and log det H + log det([X E]ᵀH⁻¹[X E]) = log det H_SS + log det(X_Sᵀ H_SS⁻¹ X_S), with
+ * n − (p + k) = n_S − p. So a missing-value pattern costs O(n (p + k)²), not an O(n³) decomposition of its own.
+ * The criterion's p is that of [X E]; X's own columns come first.
  */
 export interface KinshipPattern extends CriterionPattern {
-  /** [p] columns of Design.x kept, their names and the intercept's position among them (-1 if none). */
+  /** [p − k] columns of Design.x kept (those of the observed rows), their names and the intercept's position among them (-1 if none). */
   columns: Int32Array;
   coefNames: string[];
   interceptColumn: number;
-  /** [n] row of Design.x of each observation. */
+  /** [observed] design row of each observed sample, in design order. */
   rows: Int32Array;
   /** Individuals (levels of the term) with data. */
   nLevels: number;
-  /** [n × n] Uᵀ, row-major: the eigenvectors of K_s, those of the positive eigenvalues first (in class order). */
-  rotation: Float64Array;
-  /** [n × p] UᵀX, row-major. */
+  basis: KinshipBasis;
+  /** [n × p] Uᵀ [X E], row-major. */
   xRotated: Float64Array;
   /** [p × p] Σ over K_s's null space of x̃_i x̃_iᵀ. */
   wxx: Float64Array;
 }
 
-/** The kinship pattern of the design rows `rows`, with `kinship` over the first random term's levels. */
-export function buildKinshipPattern(design: Design, rows: Int32Array, kinship: LevelKinship): KinshipPattern {
-  const n = rows.length;
-  const { columns, x, coefNames } = patternColumns(design, rows);
-  const p = columns.length;
-  const codes = design.randomTerms[0].codes;
-  const { q, values } = kinship;
-  const seen = new Set<number>();
-  const ks = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) {
-    const a = codes[rows[i]];
-    seen.add(a);
-    for (let j = 0; j < n; j++) ks[i * n + j] = values[a * q + codes[rows[j]]];
+/** The kinship pattern of the observed design rows `rows` in `basis` (see KinshipPattern). */
+export function buildKinshipPattern(design: Design, rows: Int32Array, basis: KinshipBasis): KinshipPattern {
+  const { n, eigenvalues, rotation } = basis;
+  const nPositive = eigenvalues.length;
+  const { columns, coefNames } = patternColumns(design, rows);
+  const missing: number[] = [];
+  for (let i = 0, r = 0; r < n; r++) {
+    if (rows[i] === r) i++;
+    else missing.push(r);
   }
-  const { values: s, vectors } = tridiagonalEigen(ks, n);
-  const zero = KINSHIP_EIGEN_ZERO * Math.max(s[0], 0);
-  let nPositive = 0;
-  while (nPositive < n && s[nPositive] > zero) nPositive++;
-
-  const rotation = new Float64Array(n * n);
-  for (let k = 0; k < n; k++) for (let i = 0; i < n; i++) rotation[k * n + i] = vectors[i * n + k];
+  const pX = columns.length;
+  const p = pX + missing.length;
+  const pAll = design.p;
   const xRotated = new Float64Array(n * p);
   for (let k = 0; k < n; k++) {
-    for (let a = 0; a < p; a++) {
-      let sum = 0;
-      for (let i = 0; i < n; i++) sum += rotation[k * n + i] * x[i * p + a];
-      xRotated[k * p + a] = sum;
-    }
+    for (let a = 0; a < pX; a++) xRotated[k * p + a] = basis.xRotated[k * pAll + columns[a]];
+    for (let j = 0; j < missing.length; j++) xRotated[k * p + pX + j] = rotation[k * n + missing[j]]; // Uᵀ e_i
   }
   const wxx = new Float64Array(p * p);
   const bxx = new Float64Array(nPositive * p * p);
@@ -168,26 +201,30 @@ export function buildKinshipPattern(design: Design, rows: Int32Array, kinship: L
     const positive = k < nPositive;
     const into = positive ? bxx : wxx;
     const base = positive ? k * p * p : 0;
-    const divisor = positive ? s[k] : 1;
+    const divisor = positive ? eigenvalues[k] : 1;
     for (let a = 0; a < p; a++) {
       for (let b = 0; b < p; b++) into[base + a * p + b] += (xRotated[k * p + a] * xRotated[k * p + b]) / divisor;
     }
   }
+  const codes = design.randomTerms[0].codes;
   return {
-    n, p, q: nPositive, nSizes: nPositive, sizes: s.slice(0, nPositive), sizeCount: new Float64Array(nPositive).fill(1), bxx,
-    columns, coefNames, interceptColumn: coefNames.indexOf('(Intercept)'), rows, nLevels: seen.size, rotation, xRotated, wxx,
+    n, p, q: nPositive, nSizes: nPositive, sizes: eigenvalues, sizeCount: new Float64Array(nPositive).fill(1), bxx,
+    columns, coefNames, interceptColumn: coefNames.indexOf('(Intercept)'), rows, nLevels: new Set(Array.from(rows, (r) => codes[r])).size,
+    basis, xRotated, wxx,
   };
 }
 
 let scratch = new Float64Array(0);
 
 /**
- * A gene's sufficient statistics under a kinship pattern (`y`: [n], in the pattern's observation order): y less its
- * mean where X has an intercept, on its scale (as computeGeneStats), rotated by Uᵀ, and summed as the file
- * comment's W and B_k.
+ * A gene's sufficient statistics under a kinship pattern (`y`: its observed values, in the pattern's row order): y
+ * less its mean where X has an intercept, on its scale (as computeGeneStats), 0 at the missing rows, rotated by Uᵀ,
+ * and summed as the file comment's W and B_k.
  */
 export function kinshipGeneStats(pattern: KinshipPattern, y: Float64Array): GeneStats<KinshipPattern> {
-  const { n, p, nSizes, sizes, rotation, xRotated, wxx, bxx } = pattern;
+  const { n, p, nSizes, sizes, xRotated, wxx, bxx, rows } = pattern;
+  const { rotation } = pattern.basis;
+  const observed = rows.length;
   const m = p + 1;
   const mm = m * m;
   if (scratch.length < 2 * n) scratch = new Float64Array(2 * n);
@@ -195,11 +232,12 @@ export function kinshipGeneStats(pattern: KinshipPattern, y: Float64Array): Gene
   const yRotated = scratch.subarray(n, 2 * n);
   let shift = 0;
   if (pattern.interceptColumn >= 0) {
-    for (let i = 0; i < n; i++) shift += y[i];
-    shift /= n;
+    for (let i = 0; i < observed; i++) shift += y[i];
+    shift /= observed;
   }
   const scale = yScaleOf(y, shift);
-  for (let i = 0; i < n; i++) ys[i] = (y[i] - shift) / scale;
+  ys.fill(0);
+  for (let i = 0; i < observed; i++) ys[rows[i]] = (y[i] - shift) / scale;
   for (let k = 0; k < n; k++) {
     let sum = 0;
     for (let i = 0, at = k * n; i < n; i++, at++) sum += rotation[at] * ys[i];

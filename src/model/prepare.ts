@@ -2,7 +2,7 @@ import { UsageError } from '../errors.js';
 import { type Design, groupSizeRange } from './design.js';
 import { buildPattern, type DesignPattern } from './pattern.js';
 import type { Method } from './terms/criterion.js';
-import type { LevelKinship } from './kinship.js';
+import type { KinshipBasis } from './kinship.js';
 import { type Transform, transformValue } from './transform.js';
 
 /** Gene filters (SPEC §2 `filtered`), applied to the raw values before the transform. */
@@ -32,7 +32,7 @@ export interface FitContext {
    */
   firstGene?: number;
   /** The kinship of the random term's levels (`--kinship`, SPEC §1): the term's covariance is σ²_g K, not σ²_g I. */
-  kinship?: LevelKinship;
+  kinship?: KinshipBasis;
 }
 
 /**
@@ -148,7 +148,7 @@ export function designInsufficiency(design: Design, kinship = false): string | u
  * values share one DesignPattern. Scratch buffers are reused, so a ReadyGene's `y` is valid only until the
  * next call.
  */
-export class GenePreparer<P extends { n: number; p: number } = DesignPattern> {
+export class GenePreparer<P extends { n: number; columns: Int32Array } = DesignPattern> {
   private readonly patterns = new Map<string, P>();
   private readonly full: P;
   /** [nObs] the gene's raw values without its missing ones, in design order; its y when the transform is none. */
@@ -227,8 +227,9 @@ export class GenePreparer<P extends { n: number; p: number } = DesignPattern> {
       }
     }
     const pattern = n === nObs ? this.full : this.patternOf(this.rows.subarray(0, n));
-    if (n < pattern.p + 2) {
-      return skip('insufficient', `${n} observation(s) for ${pattern.p} fixed effect(s); at least ${pattern.p + 2} are needed`);
+    const p = pattern.columns.length;
+    if (n < p + 2) {
+      return skip('insufficient', `${n} observation(s) for ${p} fixed effect(s); at least ${p + 2} are needed`);
     }
     const rawConstant = allEqual(x, n);
     const constant = transform === 'none' ? rawConstant : allEqual(y, n);

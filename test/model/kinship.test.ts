@@ -11,7 +11,7 @@ import { readKinship } from '../../src/io/kinship-files.js';
 import { readMatrix, readSampleSheet } from '../../src/io/read-files.js';
 import { buildDesign } from '../../src/model/design.js';
 import { parseFormula } from '../../src/model/formula.js';
-import { buildKinshipPattern, type Kinship, type KinshipPattern, kinshipGeneStats, levelKinship } from '../../src/model/kinship.js';
+import { buildKinshipPattern, type Kinship, kinshipBasis, type KinshipPattern, kinshipGeneStats, levelKinship } from '../../src/model/kinship.js';
 import { GenePreparer } from '../../src/model/prepare.js';
 import { remlCriterion } from '../../src/model/reml.js';
 import { tridiagonalEigen } from '../../src/numerics/tridiagonal-eigen.js';
@@ -27,8 +27,9 @@ describe('kinship criterion at fixed λ equals the dense formula with H = I + λ
       const matrix = await readMatrix(path.join(DIR, `${name}.expr.tsv`));
       const design = buildDesign(parseFormula('~ sex + (1 | individual)'), await readSampleSheet(path.join(DIR, `${name}.samples.tsv`)), matrix.sampleIds);
       const kinship = levelKinship(await readKinship(path.join(DIR, 'sim')), design.randomTerms[0], () => {});
-      const context = { design, transform: 'none' as const, librarySizes: null, filters: {}, kinship };
-      const preparer = new GenePreparer<KinshipPattern>(context, (d, rows) => buildKinshipPattern(d, rows, kinship));
+      const basis = kinshipBasis(design, kinship);
+      const context = { design, transform: 'none' as const, librarySizes: null, filters: {}, kinship: basis };
+      const preparer = new GenePreparer<KinshipPattern>(context, (d, rows) => buildKinshipPattern(d, rows, basis));
       for (const id of genes) {
         const g = matrix.geneIds.indexOf(id);
         const prepared = preparer.prepare(matrix.values.subarray(g * matrix.nSamples, (g + 1) * matrix.nSamples));
