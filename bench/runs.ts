@@ -10,10 +10,10 @@ import { headGenes } from './synthetic.js';
 
 /**
  * Runs `script` (in bench/) on the first `genes` genes of `expr` as `Rscript script head samples formula out.json`
- * and returns the JSON it writes, or null without R's packages (said on stdout) or when the script fails.
+ * (then `extra`) and returns the JSON it writes, or null without R's packages (said on stdout) or when the script fails.
  */
 export function timeR(root: string, script: string, data: { expr: string; samples: string }, formula: string,
-  genes: number, label: string): Record<string, number | string> | null {
+  genes: number, label: string, extra: string[] = []): Record<string, number | string> | null {
   if (spawnSync('Rscript', ['-e', 'library(lme4); library(lmerTest); library(jsonlite)']).status !== 0) {
     console.log('Rscript with lme4, lmerTest and jsonlite not found: skipping the lme4 comparison');
     return null;
@@ -21,7 +21,7 @@ export function timeR(root: string, script: string, data: { expr: string; sample
   console.log(`${label} on the first ${genes} genes ...`);
   const small = headGenes(data.expr, genes, path.join(path.dirname(data.expr), `head${genes}.tsv`));
   const out = path.join(os.tmpdir(), `genelmm-bench-r-${process.pid}.json`);
-  const r = spawnSync('Rscript', [path.join(root, 'bench', script), small, data.samples, formula, out], { stdio: 'inherit' });
+  const r = spawnSync('Rscript', [path.join(root, 'bench', script), small, data.samples, formula, out, ...extra], { stdio: 'inherit' });
   if (r.status !== 0) return null;
   const result = JSON.parse(fs.readFileSync(out, 'utf8'));
   fs.rmSync(out);

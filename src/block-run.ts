@@ -16,7 +16,8 @@ import { kinshipBasis, levelKinship } from './model/kinship.js';
 import { designInsufficiency, type FitContext, modelChoice, type ModelChoice, refuseKinshipOptions } from './model/prepare.js';
 import { copyResults, countStatuses, finishResults, type GeneResults } from './results/gene-results.js';
 import { type BootstrapReport, parametricBootstrap } from './simulation/bootstrap.js';
-import { exactRlrtPValues, PatternGroups } from './simulation/rlrt-exact.js';
+import { exactRlrtPValues, type NullSimulator, PatternGroups } from './simulation/rlrt-exact.js';
+import { simulatePatternRlrtNull } from './model/inference/rlrt-null.js';
 
 /** What the whole matrix tells before any gene is fitted (fit-genes.ts' first pass): its size and library sizes. */
 export interface WholeMatrix {
@@ -93,6 +94,14 @@ export class BlockRun {
     return new BlockRun(context, model, backend, range, options, timings, groups, sampleIds.length);
   }
 
+  /** The backend's simulation of the RLRT null, where it has one (the GPU's, for the single-term engine's patterns). */
+  private nullSimulator(): NullSimulator | undefined {
+    const { backend } = this;
+    if (backend.simulateRlrtNull === undefined) return undefined;
+    return async (pattern, nsim, seed) => ('basis' in pattern
+      ? simulatePatternRlrtNull(pattern, nsim, seed) : backend.simulateRlrtNull!(pattern, nsim, seed));
+  }
+
   /**
    * Fits the block's genes that are the run's (all, or the shard's), bootstraps them (--bootstrap) and groups them
    * for the exact RLRT, reporting progress against `estimatedGenes` in all while the count is not known.
@@ -141,7 +150,7 @@ export class BlockRun {
     const seed = options.seed ?? 1;
     const rlrtExact = this.groups === undefined ? undefined : {
       nsim: options.rlrtExact!, seed,
-      ...(await exactRlrtPValues(this.groups, results, options.rlrtExact!, seed, this.backend.simulateRlrtNull?.bind(this.backend))),
+      ...(await exactRlrtPValues(this.groups, results, options.rlrtExact!, seed, this.nullSimulator())),
     };
     timings.rlrtExactMs += performance.now() - t;
     return {

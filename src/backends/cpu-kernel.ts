@@ -1,10 +1,11 @@
 import { fitGene, type GeneFit } from '../model/fit-gene.js';
 import { computeGeneStats } from '../model/gene-stats.js';
-import { buildKinshipPattern, type KinshipPattern, kinshipGeneStats } from '../model/kinship.js';
+import { type KinshipPattern, kinshipGeneStats } from '../model/kinship.js';
 import type { DesignPattern } from '../model/pattern.js';
 import { type FitContext, GenePreparer, modelChoice, type SkippedGene } from '../model/prepare.js';
+import { type RunPreparer, runPreparer } from '../model/run-preparer.js';
 import { fitTermsGene, type TermsFit } from '../model/terms/fit-terms.js';
-import { buildTermsPattern, type TermsPattern } from '../model/terms/terms-pattern.js';
+import type { TermsPattern } from '../model/terms/terms-pattern.js';
 import { allocateResults, type GeneResults, statusCode } from '../results/gene-results.js';
 
 /** Stores a gene that was not fitted: its status, reason and counts; every estimate stays NA. */
@@ -113,17 +114,6 @@ export function allocateRunResults(context: FitContext, nGenes: number): GeneRes
   const K = design.randomTerms.length;
   const nFractions = modelChoice(context).varPart ? K + design.p - (design.interceptColumn >= 0 ? 1 : 0) + 1 : 0;
   return allocateResults(nGenes, design.p, K >= 2 ? K : 0, nFractions);
-}
-
-/** A preparer of any engine's patterns. */
-export type RunPreparer = GenePreparer<DesignPattern> | GenePreparer<TermsPattern> | GenePreparer<KinshipPattern>;
-
-/** The preparer of the run's engine (see modelChoice). */
-export function runPreparer(context: FitContext): RunPreparer {
-  const { kinship } = context;
-  if (kinship !== undefined) return new GenePreparer<KinshipPattern>(context, (design, rows) => buildKinshipPattern(design, rows, kinship));
-  if (modelChoice(context).engine === 'terms') return new GenePreparer<TermsPattern>(context, buildTermsPattern);
-  return new GenePreparer<DesignPattern>(context);
 }
 
 /**

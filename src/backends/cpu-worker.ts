@@ -2,7 +2,8 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { FitContext } from '../model/prepare.js';
 import { transferables } from '../results/gene-results.js';
-import { fitBlockCpu, runPreparer } from './cpu-kernel.js';
+import { fitBlockCpu } from './cpu-kernel.js';
+import { runPreparer } from '../model/run-preparer.js';
 
 /** What every worker gets once: the run's context. */
 export interface WorkerSetup {

@@ -1,7 +1,8 @@
 import type { FitContext } from '../model/prepare.js';
 import { copyResults, type GeneResults } from '../results/gene-results.js';
 import type { Backend, BackendDescription, FitJob } from './backend.js';
-import { allocateRunResults, fitBlockCpu, runPreparer } from './cpu-kernel.js';
+import { allocateRunResults, fitBlockCpu } from './cpu-kernel.js';
+import { runPreparer } from '../model/run-preparer.js';
 import { cpuModel, WorkerPool } from './cpu-threads.js';
 
 /** Genes per task sent to a worker at most: enough to amortise messaging, few enough for a smooth progress bar. */

@@ -63,30 +63,27 @@ export function modelChoiceOf(nTerms: number, options: ModelOptions): ModelChoic
 
 /**
  * Refuses (UsageError) a kinship with a model it does not fit: the kinship is the covariance of one random
- * intercept's levels, fitted by REML; the exact RLRT and the bootstrap are not implemented for it yet.
+ * intercept's levels, fitted by REML; the bootstrap is not implemented for it yet.
  */
-export function refuseKinshipOptions(nTerms: number,
-  options: ModelOptions & { rlrtExact?: number; bootstrap?: number }): void {
+export function refuseKinshipOptions(nTerms: number, options: ModelOptions & { bootstrap?: number }): void {
   if (options.kinship === undefined) return;
   const problem = nTerms !== 1 ? `the formula has ${nTerms} random terms, and a kinship is the covariance of one random intercept's levels`
     : options.method === 'ml' ? '--method ml is not implemented for a kinship model (REML is, as GCTA --reml)'
       : options.varPart === true ? '--var-part is for models of plain random intercepts'
-        : options.rlrtExact !== undefined || options.bootstrap !== undefined
-          ? '--rlrt-exact and --bootstrap are not implemented for a kinship model yet' : undefined;
+        : options.bootstrap !== undefined ? '--bootstrap is not implemented for a kinship model yet' : undefined;
   if (problem === undefined) return;
   throw new UsageError(`--kinship: ${problem}`,
     nTerms !== 1 ? 'write the formula with one random intercept, e.g. "~ sex + (1 | individual)", whose levels are the kinship\'s ids' : 'drop the option');
 }
 
 /**
- * Refuses (UsageError) the options that belong to the one-intercept engine (exact RLRT, the bootstrap) with a
- * model the general core fits.
+ * Refuses (UsageError) the options that belong to the one-intercept engines (exact RLRT, the bootstrap) with a
+ * model the general core fits (refuseKinshipOptions says what the kinship engine takes).
  */
-export function refuseSingleTermOptions(nTerms: number,
-  options: { method?: Method; varPart?: boolean; rlrtExact?: number; bootstrap?: number }): void {
+export function refuseSingleTermOptions(nTerms: number, options: ModelOptions & { rlrtExact?: number; bootstrap?: number }): void {
   const asked = [options.rlrtExact !== undefined ? '--rlrt-exact' : '', options.bootstrap !== undefined ? '--bootstrap' : '']
     .filter((o) => o !== '');
-  if (asked.length === 0 || modelChoiceOf(nTerms, options).engine === 'single-term') return;
+  if (asked.length === 0 || modelChoiceOf(nTerms, options).engine !== 'terms') return;
   const why = nTerms !== 1 ? `the formula has ${nTerms} random terms` : options.method === 'ml' ? 'of --method ml' : 'of --var-part';
   throw new UsageError(`${asked.join(' and ')} ${asked.length > 1 ? 'are' : 'is'} for models with one random intercept fitted by ` +
     `REML, and this model is not one because ${why}`, 'drop the option, or fit one random intercept by REML');

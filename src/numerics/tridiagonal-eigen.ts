@@ -8,30 +8,28 @@
 import type { SymmetricEigen } from './symmetric-eigen.js';
 
 /**
- * A = V diag(values) Vᵀ for the symmetric m×m row-major `a` (only read; the lower triangle is used), values
+ * A = V diag(values) Vᵀ for the symmetric m×m row-major `a` (only read; its upper triangle is used), values
  * decreasing, vectors [m × m] row-major with column i the unit eigenvector of values[i].
  */
 export function tridiagonalEigen(a: Float64Array, m: number): Required<SymmetricEigen> {
-  // v holds A, then the accumulated transformations, row-major as JAMA's V[i][j].
-  const v = Float64Array.from(a.subarray(0, m * m));
+  // vt holds A (= Aᵀ), then the accumulated transformations transposed: JAMA's V[i][j] is vt[j·m + i], so that
+  // tred2's inner loops, which run down V's columns, and tql2's rotations, which combine them, read contiguous rows.
+  const vt = Float64Array.from(a.subarray(0, m * m));
   const d = new Float64Array(m);
   const e = new Float64Array(m);
-  if (m === 0) return { values: d, vectors: v };
-  householder(v, d, e, m);
-  // The QL rotations combine columns of V: they run on Vᵀ, whose rows are contiguous.
-  const vt = new Float64Array(m * m);
-  for (let k = 0; k < m; k++) for (let i = 0; i < m; i++) vt[i * m + k] = v[k * m + i];
+  if (m === 0) return { values: d, vectors: vt };
+  householder(vt, d, e, m);
   ql(vt, d, e, m);
   const order = Array.from({ length: m }, (_, i) => i).sort((i, j) => d[j] - d[i]);
   const values = Float64Array.from(order, (i) => d[i]);
-  const vectors = v;
+  const vectors = new Float64Array(m * m);
   for (let dst = 0; dst < m; dst++) for (let k = 0; k < m; k++) vectors[k * m + dst] = vt[order[dst] * m + k];
   return { values, vectors };
 }
 
-/** tred2: V ← the orthogonal Q with QᵀAQ tridiagonal, d its diagonal, e its subdiagonal (e[0] = 0). */
-function householder(v: Float64Array, d: Float64Array, e: Float64Array, n: number): void {
-  for (let j = 0; j < n; j++) d[j] = v[(n - 1) * n + j];
+/** tred2 on the transpose: w ← Qᵀ for the orthogonal Q with QᵀAQ tridiagonal, d its diagonal, e its subdiagonal (e[0] = 0). */
+function householder(w: Float64Array, d: Float64Array, e: Float64Array, n: number): void {
+  for (let j = 0; j < n; j++) d[j] = w[j * n + (n - 1)];
   for (let i = n - 1; i > 0; i--) {
     let scale = 0;
     let h = 0;
@@ -39,9 +37,9 @@ function householder(v: Float64Array, d: Float64Array, e: Float64Array, n: numbe
     if (scale === 0) {
       e[i] = d[i - 1];
       for (let j = 0; j < i; j++) {
-        d[j] = v[(i - 1) * n + j];
-        v[i * n + j] = 0;
-        v[j * n + i] = 0;
+        d[j] = w[j * n + (i - 1)];
+        w[j * n + i] = 0;
+        w[i * n + j] = 0;
       }
     } else {
       for (let k = 0; k < i; k++) {
@@ -57,11 +55,11 @@ function householder(v: Float64Array, d: Float64Array, e: Float64Array, n: numbe
       for (let j = 0; j < i; j++) e[j] = 0;
       for (let j = 0; j < i; j++) {
         f = d[j];
-        v[j * n + i] = f;
-        g = e[j] + v[j * n + j] * f;
+        w[i * n + j] = f;
+        g = e[j] + w[j * n + j] * f;
         for (let k = j + 1; k <= i - 1; k++) {
-          g += v[k * n + j] * d[k];
-          e[k] += v[k * n + j] * f;
+          g += w[j * n + k] * d[k];
+          e[k] += w[j * n + k] * f;
         }
         e[j] = g;
       }
@@ -75,33 +73,33 @@ function householder(v: Float64Array, d: Float64Array, e: Float64Array, n: numbe
       for (let j = 0; j < i; j++) {
         f = d[j];
         g = e[j];
-        for (let k = j; k <= i - 1; k++) v[k * n + j] -= f * e[k] + g * d[k];
-        d[j] = v[(i - 1) * n + j];
-        v[i * n + j] = 0;
+        for (let k = j; k <= i - 1; k++) w[j * n + k] -= f * e[k] + g * d[k];
+        d[j] = w[j * n + (i - 1)];
+        w[j * n + i] = 0;
       }
     }
     d[i] = h;
   }
   // Accumulate the transformations.
   for (let i = 0; i < n - 1; i++) {
-    v[(n - 1) * n + i] = v[i * n + i];
-    v[i * n + i] = 1;
+    w[i * n + (n - 1)] = w[i * n + i];
+    w[i * n + i] = 1;
     const h = d[i + 1];
     if (h !== 0) {
-      for (let k = 0; k <= i; k++) d[k] = v[k * n + i + 1] / h;
+      for (let k = 0; k <= i; k++) d[k] = w[(i + 1) * n + k] / h;
       for (let j = 0; j <= i; j++) {
         let g = 0;
-        for (let k = 0; k <= i; k++) g += v[k * n + i + 1] * v[k * n + j];
-        for (let k = 0; k <= i; k++) v[k * n + j] -= g * d[k];
+        for (let k = 0; k <= i; k++) g += w[(i + 1) * n + k] * w[j * n + k];
+        for (let k = 0; k <= i; k++) w[j * n + k] -= g * d[k];
       }
     }
-    for (let k = 0; k <= i; k++) v[k * n + i + 1] = 0;
+    for (let k = 0; k <= i; k++) w[(i + 1) * n + k] = 0;
   }
   for (let j = 0; j < n; j++) {
-    d[j] = v[(n - 1) * n + j];
-    v[(n - 1) * n + j] = 0;
+    d[j] = w[j * n + (n - 1)];
+    w[j * n + (n - 1)] = 0;
   }
-  v[(n - 1) * n + n - 1] = 1;
+  w[(n - 1) * n + (n - 1)] = 1;
   e[0] = 0;
 }
 

@@ -1,4 +1,6 @@
-import { type FitContext, GenePreparer } from '../model/prepare.js';
+import type { KinshipPattern } from '../model/kinship.js';
+import type { FitContext } from '../model/prepare.js';
+import { type RunPreparer, runPreparer } from '../model/run-preparer.js';
 import { fittedGenes } from './fitted-genes.js';
 import type { DesignPattern } from '../model/pattern.js';
 import type { GeneResults } from '../results/gene-results.js';
@@ -6,7 +8,7 @@ import { bhAdjust } from '../stats/qvalues.js';
 import { exactRlrtPValue, simulatePatternRlrtNull } from '../model/inference/rlrt-null.js';
 
 /** Draws of a design's RLRT null, sorted: simulatePatternRlrtNull's contract. */
-export type NullSimulator = (pattern: DesignPattern, nsim: number, seed: number) => Promise<Float64Array>;
+export type NullSimulator = (pattern: DesignPattern | KinshipPattern, nsim: number, seed: number) => Promise<Float64Array>;
 
 /** Default number of null simulations of `--rlrt-exact` (RLRsim's default). */
 export const RLRT_EXACT_DEFAULT_NSIM = 10_000;
@@ -16,16 +18,16 @@ export const RLRT_EXACT_DEFAULT_NSIM = 10_000;
  * depends on the design only, so it is simulated once per pattern (all genes without missing values share one).
  */
 export class PatternGroups {
-  readonly genes = new Map<DesignPattern, number[]>();
-  private readonly preparer: GenePreparer;
+  readonly genes = new Map<DesignPattern | KinshipPattern, number[]>();
+  private readonly preparer: RunPreparer;
 
   constructor(private readonly context: FitContext) {
-    this.preparer = new GenePreparer(context);
+    this.preparer = runPreparer(context);
   }
 
   /** Adds the fitted genes of `results` (values: their raw rows, [results.nGenes × nSamples]) as genes offset + g. */
   add(values: Float64Array, nSamples: number, results: GeneResults, offset: number): void {
-    for (const { gene, ready } of fittedGenes(this.context, values, nSamples, results, this.preparer)) {
+    for (const { gene, ready } of fittedGenes<DesignPattern | KinshipPattern>(this.context, values, nSamples, results, this.preparer)) {
       const genes = this.genes.get(ready.pattern) ?? [];
       genes.push(offset + gene);
       this.genes.set(ready.pattern, genes);

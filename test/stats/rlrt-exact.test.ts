@@ -19,6 +19,7 @@ import {
 import { chiSquareDraw, philoxKey } from '../../src/stats/philox.js';
 import { symmetricEigen } from '../../src/numerics/symmetric-eigen.js';
 import { CLASSICS_LME4, FIXTURES_LME4, loadCase, REPO_ROOT } from '../helpers/cases.js';
+import { monteCarloBound } from '../helpers/monte-carlo.js';
 
 /** Simulations per design; RLRsim used 1e5. One simulation of a design serves all of its genes. */
 const NSIM = 100000;
@@ -46,10 +47,7 @@ interface RlrtCase {
 const fixture: { nsim: number; cases: RlrtCase[] } = JSON.parse(
   fs.readFileSync(path.join(REPO_ROOT, 'test/fixtures/rlrt-exact.json'), 'utf8'));
 
-/** The Monte Carlo bound of issue #4 on the difference of two simulated tail shares. */
-function bound(p: number, nsim: number): number {
-  return 4 * Math.sqrt((p * (1 - p)) / nsim) + 2 / nsim;
-}
+const bound = monteCarloBound;
 
 /** Each gene's DesignPattern, as the fit prepares it (missing values dropped per gene). */
 async function patternsOf(c: RlrtCase): Promise<Map<string, DesignPattern>> {

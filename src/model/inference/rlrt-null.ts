@@ -32,7 +32,10 @@
  * simulation costs about (n − p)/8 + J/4 Philox calls and (n − p)/8 + J logs (n = 500 with 250 groups of 2:
  * ~63 of each), besides the grid walk's ≤ 200·2J multiply-adds.
  */
+import type { KinshipPattern } from '../kinship.js';
 import type { DesignPattern } from '../pattern.js';
+import { choleskyInPlace, forwardSolve } from '../../numerics/linalg.js';
+import { tridiagonalEigen } from '../../numerics/tridiagonal-eigen.js';
 import { SPECTRAL_EIGEN_ZERO, spectralBasisOf } from '../spectral.js';
 import { chiSquareEvenPart, PHILOX_TAG_NORMAL, philoxKey, philoxWords, squaredNormalFromWords } from '../../stats/philox.js';
 import { exp, log1p } from '../../numerics/libm.js';
@@ -84,6 +87,41 @@ export function rlrtEigenvalues(pattern: DesignPattern): Float64Array {
     for (let i = 0; i < multiplicity[j]; i++) eigen.push(v);
   });
   return finish(eigen);
+}
+
+/**
+ * μ_s for a kinship pattern (model/kinship.ts): the non-zero eigenvalues of (I − P)K_s(I − P), P the projection on
+ * [X E]. In the basis' coordinates (x̃_k = Uᵀ[X E] row k) they are those of D(I − X̃ G⁻¹ X̃ᵀ)D over the positive
+ * eigenvalues s_k, D = diag(√s_k), G = X̃ᵀX̃: C = diag(s) − FᵀF with column k of F = √s_k L⁻¹ x̃_k, L Lᵀ = G. The
+ * indicator columns of missing samples zero those samples' rows and columns, so this is the spectrum of the gene's
+ * own samples, which RLRsim's exactRLRT finds from Z* = Z Rᵀ (R Rᵀ = K, lme4qtl's relfac). Cost: one dense eigen-
+ * decomposition of the positive eigenvalues' size per missing-value pattern.
+ */
+export function kinshipRlrtEigenvalues(pattern: KinshipPattern): Float64Array {
+  const { n, p, q, sizes, xRotated } = pattern;
+  const g = new Float64Array(p * p);
+  for (let k = 0; k < n; k++) {
+    for (let a = 0; a < p; a++) for (let b = 0; b <= a; b++) g[a * p + b] += xRotated[k * p + a] * xRotated[k * p + b];
+  }
+  if (!choleskyInPlace(g, p)) throw new Error('the fixed effects of a fitted kinship pattern are collinear');
+  const f = new Float64Array(q * p); // row k: √s_k L⁻¹ x̃_k
+  for (let k = 0; k < q; k++) {
+    const row = f.subarray(k * p, (k + 1) * p);
+    for (let a = 0; a < p; a++) row[a] = xRotated[k * p + a];
+    forwardSolve(g, p, p, row);
+    const root = Math.sqrt(sizes[k]);
+    for (let a = 0; a < p; a++) row[a] *= root;
+  }
+  const c = new Float64Array(q * q);
+  for (let i = 0; i < q; i++) {
+    for (let j = 0; j <= i; j++) {
+      let dot = 0;
+      for (let a = 0; a < p; a++) dot += f[i * p + a] * f[j * p + a];
+      c[i * q + j] = (i === j ? sizes[i] : 0) - dot;
+      c[j * q + i] = c[i * q + j];
+    }
+  }
+  return finish(Array.from(tridiagonalEigen(c, q).values));
 }
 
 function finish(eigen: number[]): Float64Array {
@@ -257,7 +295,14 @@ export function exactRlrtPValue(nullSorted: Float64Array, observed: number): num
   return (nullSorted.length - lo) / nullSorted.length;
 }
 
-/** The null distribution of a pattern's RLRT, as exactRLRT simulates it for that design (q passed as nRandom). */
-export function simulatePatternRlrtNull(pattern: DesignPattern, nsim: number, seed: number): Float64Array {
+/**
+ * The null distribution of a pattern's RLRT, as exactRLRT simulates it for that design (q passed as nRandom). A
+ * kinship pattern counts its observed samples, X's columns and the individuals with data, as exactRLRT does on the
+ * gene's own samples (its n − p and q; the indicator columns of missing samples are not among them).
+ */
+export function simulatePatternRlrtNull(pattern: DesignPattern | KinshipPattern, nsim: number, seed: number): Float64Array {
+  if ('basis' in pattern) {
+    return simulateRlrtNull(kinshipRlrtEigenvalues(pattern), pattern.rows.length, pattern.columns.length, nsim, seed, { nRandom: pattern.nLevels });
+  }
   return simulateRlrtNull(rlrtEigenvalues(pattern), pattern.n, pattern.p, nsim, seed, { nRandom: pattern.q });
 }

@@ -1,0 +1,15 @@
+import { buildKinshipPattern, type KinshipPattern } from './kinship.js';
+import type { DesignPattern } from './pattern.js';
+import { type FitContext, GenePreparer, modelChoice } from './prepare.js';
+import { buildTermsPattern, type TermsPattern } from './terms/terms-pattern.js';
+
+/** A preparer of any engine's patterns. */
+export type RunPreparer = GenePreparer<DesignPattern> | GenePreparer<TermsPattern> | GenePreparer<KinshipPattern>;
+
+/** The preparer of the run's engine (see modelChoice). */
+export function runPreparer(context: FitContext): RunPreparer {
+  const { kinship } = context;
+  if (kinship !== undefined) return new GenePreparer<KinshipPattern>(context, (design, rows) => buildKinshipPattern(design, rows, kinship));
+  if (modelChoice(context).engine === 'terms') return new GenePreparer<TermsPattern>(context, buildTermsPattern);
+  return new GenePreparer<DesignPattern>(context);
+}
