@@ -222,11 +222,9 @@ let scratch = new Float64Array(0);
  * and summed as the file comment's W and B_k.
  */
 export function kinshipGeneStats(pattern: KinshipPattern, y: Float64Array): GeneStats<KinshipPattern> {
-  const { n, p, nSizes, sizes, xRotated, wxx, bxx, rows } = pattern;
+  const { n, rows } = pattern;
   const { rotation } = pattern.basis;
   const observed = rows.length;
-  const m = p + 1;
-  const mm = m * m;
   if (scratch.length < 2 * n) scratch = new Float64Array(2 * n);
   const ys = scratch.subarray(0, n);
   const yRotated = scratch.subarray(n, 2 * n);
@@ -243,6 +241,17 @@ export function kinshipGeneStats(pattern: KinshipPattern, y: Float64Array): Gene
     for (let i = 0, at = k * n; i < n; i++, at++) sum += rotation[at] * ys[i];
     yRotated[k] = sum;
   }
+  return rotatedGeneStats(pattern, yRotated, shift, scale);
+}
+
+/**
+ * The statistics of a gene given in the basis' coordinates, ỹ = Uᵀ(y − shift)/scale over every design row (the
+ * values at the pattern's missing rows do not matter: their indicator columns absorb them).
+ */
+export function rotatedGeneStats(pattern: KinshipPattern, yRotated: Float64Array, shift: number, scale: number): GeneStats<KinshipPattern> {
+  const { n, p, nSizes, sizes, xRotated, wxx, bxx } = pattern;
+  const m = p + 1;
+  const mm = m * m;
   const w = new Float64Array(mm);
   const b = new Float64Array(nSizes * mm);
   // Coordinate k's y row and column, divided by its eigenvalue (1 over the null space), into the block at `base`.

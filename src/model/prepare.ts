@@ -63,14 +63,13 @@ export function modelChoiceOf(nTerms: number, options: ModelOptions): ModelChoic
 
 /**
  * Refuses (UsageError) a kinship with a model it does not fit: the kinship is the covariance of one random
- * intercept's levels, fitted by REML; the bootstrap is not implemented for it yet.
+ * intercept's levels, fitted by REML.
  */
-export function refuseKinshipOptions(nTerms: number, options: ModelOptions & { bootstrap?: number }): void {
+export function refuseKinshipOptions(nTerms: number, options: ModelOptions): void {
   if (options.kinship === undefined) return;
   const problem = nTerms !== 1 ? `the formula has ${nTerms} random terms, and a kinship is the covariance of one random intercept's levels`
     : options.method === 'ml' ? '--method ml is not implemented for a kinship model (REML is, as GCTA --reml)'
-      : options.varPart === true ? '--var-part is for models of plain random intercepts'
-        : options.bootstrap !== undefined ? '--bootstrap is not implemented for a kinship model yet' : undefined;
+      : options.varPart === true ? '--var-part is for models of plain random intercepts' : undefined;
   if (problem === undefined) return;
   throw new UsageError(`--kinship: ${problem}`,
     nTerms !== 1 ? 'write the formula with one random intercept, e.g. "~ sex + (1 | individual)", whose levels are the kinship\'s ids' : 'drop the option');

@@ -28,11 +28,13 @@
  */
 import { UsageError } from '../errors.js';
 import type { Design } from '../model/design.js';
-import { computeGeneStats } from '../model/gene-stats.js';
+import { computeGeneStats, type GeneStats } from '../model/gene-stats.js';
+import { type KinshipPattern, kinshipGeneStats } from '../model/kinship.js';
 import { searchLambda } from '../model/lambda-search.js';
 import type { DesignPattern } from '../model/pattern.js';
 import type { FitContext, ReadyGene } from '../model/prepare.js';
 import { fittedGenes } from './fitted-genes.js';
+import { kinshipBootstrapModel, kinshipBootstrapReplicate, kinshipBootstrapWork } from './kinship-bootstrap.js';
 import { profileAt } from '../model/reml.js';
 import { type GeneResults, isFitted } from '../results/gene-results.js';
 import { bootstrapNormalBlock, philoxKey } from '../stats/philox.js';
@@ -132,8 +134,11 @@ export function drawReplicate(model: BootstrapModel, key: Uint32Array, replicate
  */
 export function bootstrapReplicate(model: BootstrapModel, key: Uint32Array, replicate: number,
   work: BootstrapWork = bootstrapWork(model)): ReplicateFit {
-  const y = drawReplicate(model, key, replicate, work);
-  const stats = computeGeneStats(model.pattern, y);
+  return refitReplicate(computeGeneStats(model.pattern, drawReplicate(model, key, replicate, work)));
+}
+
+/** A replicate's REML refit from its statistics, as the CPU path fits a gene (file comment). */
+export function refitReplicate(stats: GeneStats): ReplicateFit {
   const search = searchLambda(stats);
   const profile = profileAt(stats, search.lambda);
   if (profile === undefined || !(profile.r > 0) || search.atUpperBound) return { lambda: NaN, sigma2G: NaN, sigma2E: NaN, h2: NaN };
@@ -184,8 +189,18 @@ export function parametricBootstrap(context: FitContext, values: Float64Array, n
   let failedReplicates = 0;
   let bootstrapped = 0;
   onProgress?.(0, total);
-  for (const { gene, ready } of fittedGenes(context, values, nSamples, results)) {
-    failedReplicates += bootstrapGeneOnCpu(bootstrapModelOf(context, ready, gene, results), key, B, scratch, results);
+  const streamOf = (gene: number): number => (context.firstGene ?? 0) + gene;
+  for (const { gene, ready } of fittedGenes<DesignPattern | KinshipPattern>(context, values, nSamples, results)) {
+    if ('basis' in ready.pattern) {
+      const pattern = ready.pattern;
+      const beta = Float64Array.from(pattern.columns, (c) => results.beta[gene * results.p + c]);
+      const [sigmaG, sigmaE] = fittedSigmas(gene, results, () => kinshipGeneStats(pattern, ready.y));
+      const model = kinshipBootstrapModel(pattern, streamOf(gene), beta, sigmaG, sigmaE);
+      const work = kinshipBootstrapWork(model);
+      failedReplicates += bootstrapGene(gene, B, (b) => kinshipBootstrapReplicate(model, key, b, work), scratch, results);
+    } else {
+      failedReplicates += bootstrapGeneOnCpu(bootstrapModelOf(context, ready as ReadyGene, gene, results), key, B, scratch, results);
+    }
     bootstrapped++;
     onProgress?.(bootstrapped, total);
   }
@@ -208,24 +223,25 @@ export function bootstrapScratch(B: number): BootstrapScratch {
 export function bootstrapModelOf(context: FitContext, ready: ReadyGene, gene: number, results: GeneResults): BootstrapModel {
   const { pattern } = ready;
   const beta = Float64Array.from(pattern.columns, (c) => results.beta[gene * results.p + c]);
-  return bootstrapModel(context.design, pattern, gene, beta, ...fittedSigmas(ready, gene, results), (context.firstGene ?? 0) + gene);
+  return bootstrapModel(context.design, pattern, gene, beta, ...fittedSigmas(gene, results, () => computeGeneStats(pattern, ready.y)),
+    (context.firstGene ?? 0) + gene);
 }
 
 /** The smallest normal double: below it a variance has lost precision, or underflowed to 0. */
 const NORMAL_MIN = 2 ** -1022;
 
 /**
- * √σ̂²_g and √σ̂²_e of a fitted gene. Where y's scale puts the variances outside f64's normal range (reported as
+ * √σ̂²_g and √σ̂²_e of a fitted gene (`geneStats`: its statistics, made only when needed). Where y's scale puts the variances outside f64's normal range (reported as
  * 0 or Inf, or subnormal) while the standard deviations are representable, they are taken again in the gene's
  * unit (GeneStats.scale) at λ̂ = h2 / (1 − h2), so the replicates are drawn at the fit's variance ratio.
  */
-function fittedSigmas(ready: ReadyGene, gene: number, results: GeneResults): [number, number] {
+function fittedSigmas(gene: number, results: GeneResults, geneStats: () => GeneStats): [number, number] {
   const sigma2G = results.sigma2G[gene];
   const sigma2E = results.sigma2E[gene];
   const h2 = results.h2[gene];
   const inRange = (v: number): boolean => v >= NORMAL_MIN && v < Infinity;
   if (inRange(sigma2E) && (inRange(sigma2G) || (sigma2G === 0 && h2 === 0))) return [Math.sqrt(sigma2G), Math.sqrt(sigma2E)];
-  const stats = computeGeneStats(ready.pattern, ready.y);
+  const stats = geneStats();
   const lambda = h2 / (1 - h2);
   const sigmaE = Math.sqrt(profileAt(stats, lambda)?.sigma2E ?? NaN) * stats.scale;
   return [Math.sqrt(lambda) * sigmaE, sigmaE];
@@ -238,15 +254,21 @@ function fittedSigmas(ready: ReadyGene, gene: number, results: GeneResults): [nu
 export function bootstrapGeneOnCpu(model: BootstrapModel, key: Uint32Array, B: number, scratch: BootstrapScratch,
   results: GeneResults): number {
   const work = bootstrapWork(model);
+  return bootstrapGene(model.gene, B, (b) => bootstrapReplicate(model, key, b, work), scratch, results);
+}
+
+/** B replicates (`replicate(b)`, b = 0..B − 1) of gene `gene`: its percentile intervals into `results`; returns the failed ones. */
+function bootstrapGene(gene: number, B: number, replicate: (b: number) => ReplicateFit, scratch: BootstrapScratch,
+  results: GeneResults): number {
   let count = 0;
   for (let b = 0; b < B; b++) {
-    const fit = bootstrapReplicate(model, key, b, work);
+    const fit = replicate(b);
     if (Number.isNaN(fit.h2)) continue;
     scratch.h2[count] = fit.h2;
     scratch.sigma2G[count] = fit.sigma2G;
     scratch.sigma2E[count] = fit.sigma2E;
     count++;
   }
-  storeBootstrapIntervals(results, model.gene, scratch.h2, scratch.sigma2G, scratch.sigma2E, count);
+  storeBootstrapIntervals(results, gene, scratch.h2, scratch.sigma2G, scratch.sigma2E, count);
   return B - count;
 }

@@ -47,7 +47,7 @@ describe('genelmm fit --kinship', () => {
     const cases: [string[], RegExp][] = [
       [['--kinship', path.join(K, 'nope')], /nope: no such file, and no \.grm\.bin, \.grm\.gz, \.rel\.bin, \.rel file beside it\n {2}give the prefix/],
       [['--kinship', path.join(K, 'sim'), '--method', 'ml'], /--kinship: --method ml is not implemented for a kinship model/],
-      [['--kinship', path.join(K, 'sim'), '--bootstrap', '10'], /--kinship: --bootstrap is not implemented for a kinship model yet/],
+      [['--kinship', path.join(K, 'sim'), '--formula', '~ 1 + (1 | individual) + (1 | sex)'], /--kinship: the formula has 2 random terms/],
       [['--kinship', path.join(K, 'sim'), '--var-part'], /--kinship: --var-part is for models of plain random intercepts/],
     ];
     for (const [extra, message] of cases) {
