@@ -31,10 +31,14 @@ export interface Kinship {
   source: string;
 }
 
-/** The kinship of the random term's levels with data, in the term's level order: [q × q] f64, PSD. */
+/** The kinship of the random term's levels with data, in the term's level order. */
 export interface LevelKinship {
   q: number;
+  /** [q × q] as read; clampedKinship gives the PSD matrix the model uses. */
   values: Float64Array;
+  /** Its eigen-decomposition: eigenvalues decreasing (negative ones set to 0), [q × q] eigenvectors in columns. */
+  eigenvalues: Float64Array;
+  eigenvectors: Float64Array;
   report: KinshipReport;
 }
 
@@ -99,16 +103,8 @@ export function levelKinship(kinship: Kinship, term: RandomTermDesign, notice: (
   if (smallest < 0) {
     notice(`the kinship of the ${q} levels of "${term.name}" (${kinship.source}) has negative eigenvalues down to ` +
       `${smallest.toPrecision(4)} (largest ${largest.toPrecision(4)}); they are set to 0`);
-    values.fill(0);
-    for (let k = 0; k < q; k++) {
-      if (!(s[k] > 0)) continue;
-      for (let a = 0; a < q; a++) {
-        const va = s[k] * vectors[a * q + k];
-        for (let b = 0; b < q; b++) values[a * q + b] += va * vectors[b * q + k];
-      }
-    }
   }
-  return { q, values, report };
+  return { q, values, eigenvalues: s.map((v) => Math.max(v, 0)), eigenvectors: vectors, report };
 }
 
 /**
@@ -131,15 +127,25 @@ export interface KinshipBasis {
 export function kinshipBasis(design: Design, kinship: LevelKinship): KinshipBasis {
   const n = design.nObs;
   const codes = design.randomTerms[0].codes;
-  const { q, values } = kinship;
-  const ks = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) ks[i * n + j] = values[codes[i] * q + codes[j]];
-  const { values: s, vectors } = tridiagonalEigen(ks, n);
+  const { q } = kinship;
+  let s: Float64Array;
+  const rotation = new Float64Array(n * n);
+  if (isPermutation(codes, q)) {
+    // One sample per level: K_s = P K Pᵀ, whose eigenvectors are K's with their entries permuted.
+    s = kinship.eigenvalues;
+    const v = kinship.eigenvectors;
+    for (let k = 0; k < n; k++) for (let i = 0; i < n; i++) rotation[k * n + i] = v[codes[i] * q + k];
+  } else {
+    const values = clampedKinship(kinship);
+    const ks = new Float64Array(n * n);
+    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) ks[i * n + j] = values[codes[i] * q + codes[j]];
+    const eigen = tridiagonalEigen(ks, n);
+    s = eigen.values;
+    for (let k = 0; k < n; k++) for (let i = 0; i < n; i++) rotation[k * n + i] = eigen.vectors[i * n + k];
+  }
   const zero = KINSHIP_EIGEN_ZERO * Math.max(s[0], 0);
   let nPositive = 0;
   while (nPositive < n && s[nPositive] > zero) nPositive++;
-  const rotation = ks; // the eigenvectors are in `vectors`; K_s's storage takes their transpose
-  for (let k = 0; k < n; k++) for (let i = 0; i < n; i++) rotation[k * n + i] = vectors[i * n + k];
   const pAll = design.p;
   const xRotated = new Float64Array(n * pAll);
   for (let k = 0; k < n; k++) {
@@ -150,6 +156,32 @@ export function kinshipBasis(design: Design, kinship: LevelKinship): KinshipBasi
     }
   }
   return { n, eigenvalues: s.slice(0, nPositive), rotation, xRotated, report: kinship.report };
+}
+
+/** The kinship of the levels with its negative eigenvalues set to 0 ([q × q]; `values` itself when there were none). */
+export function clampedKinship(kinship: LevelKinship): Float64Array {
+  const { q, values, eigenvalues: s, eigenvectors: v, report } = kinship;
+  if (!report.clamped) return values;
+  const out = new Float64Array(q * q);
+  for (let k = 0; k < q; k++) {
+    if (!(s[k] > 0)) continue;
+    for (let a = 0; a < q; a++) {
+      const va = s[k] * v[a * q + k];
+      for (let b = 0; b < q; b++) out[a * q + b] += va * v[b * q + k];
+    }
+  }
+  return out;
+}
+
+/** True when `codes` ([n]) takes each of 0..q − 1 exactly once. */
+function isPermutation(codes: Int32Array, q: number): boolean {
+  if (codes.length !== q) return false;
+  const seen = new Uint8Array(q);
+  for (const c of codes) {
+    if (seen[c]) return false;
+    seen[c] = 1;
+  }
+  return true;
 }
 
 /**
@@ -236,12 +268,35 @@ export function kinshipGeneStats(pattern: KinshipPattern, y: Float64Array): Gene
   const scale = yScaleOf(y, shift);
   ys.fill(0);
   for (let i = 0; i < observed; i++) ys[rows[i]] = (y[i] - shift) / scale;
-  for (let k = 0; k < n; k++) {
-    let sum = 0;
-    for (let i = 0, at = k * n; i < n; i++, at++) sum += rotation[at] * ys[i];
-    yRotated[k] = sum;
-  }
+  rotate(rotation, ys, yRotated, n);
   return rotatedGeneStats(pattern, yRotated, shift, scale);
+}
+
+/** out = Uᵀ y for the [n × n] row-major Uᵀ `rotation`: four rows at a time, so that each y_i loaded serves four sums. */
+function rotate(rotation: Float64Array, y: Float64Array, out: Float64Array, n: number): void {
+  let k = 0;
+  for (; k + 4 <= n; k += 4) {
+    let s0 = 0;
+    let s1 = 0;
+    let s2 = 0;
+    let s3 = 0;
+    for (let i = 0, a0 = k * n, a1 = a0 + n, a2 = a1 + n, a3 = a2 + n; i < n; i++) {
+      const yi = y[i];
+      s0 += rotation[a0 + i] * yi;
+      s1 += rotation[a1 + i] * yi;
+      s2 += rotation[a2 + i] * yi;
+      s3 += rotation[a3 + i] * yi;
+    }
+    out[k] = s0;
+    out[k + 1] = s1;
+    out[k + 2] = s2;
+    out[k + 3] = s3;
+  }
+  for (; k < n; k++) {
+    let sum = 0;
+    for (let i = 0, at = k * n; i < n; i++, at++) sum += rotation[at] * y[i];
+    out[k] = sum;
+  }
 }
 
 /**
