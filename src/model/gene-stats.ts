@@ -5,7 +5,13 @@ import type { DesignPattern } from './pattern.js';
  * ZZᵀ as classes (eigenvalue `sizes[k]`, multiplicity `sizeCount[k]`, X's part B_k in `bxx`). A DesignPattern's
  * classes are its group sizes; a kinship pattern's the eigenvalues of Z K Zᵀ (model/kinship.ts).
  */
-export type CriterionPattern = Pick<DesignPattern, 'n' | 'p' | 'q' | 'sizes' | 'sizeCount' | 'nSizes' | 'bxx'>;
+export type CriterionPattern = Pick<DesignPattern, 'n' | 'p' | 'q' | 'sizes' | 'sizeCount' | 'nSizes' | 'bxx'> & {
+  /**
+   * True for a pattern of hundreds of classes of one member each (a kinship's eigenvalues): log det H_λ is then
+   * the log of products of (1 + λ s_k), a logarithm per LOG_PRODUCT_BLOCK classes instead of one per class.
+   */
+  logDetInProducts?: boolean;
+};
 
 /**
  * One gene's sufficient statistics for the REML criterion: the within-group and per-size-class between-group

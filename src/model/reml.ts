@@ -25,10 +25,25 @@ export function assembleM(stats: GeneStats, lambda: number, out: Float64Array, o
   return out;
 }
 
-/** Σ_j log(1 + λ n_j) = log det H_λ, summed over size classes. */
+/** Classes whose (1 + λ s_k) are multiplied before one logarithm, where the pattern asks for it (≤ 1e308 for λ s_k ≤ e^22). */
+const LOG_PRODUCT_BLOCK = 16;
+
+/**
+ * Σ_j log(1 + λ n_j) = log det H_λ, summed over size classes. With `logDetInProducts` (classes of one member), as
+ * Σ_blocks log Π (1 + λ s_k): (1 + λ s_k) rounds with an absolute error of 2⁻⁵³, as log1p's result, so the sum is
+ * as accurate, and costs a sixteenth of the logarithms.
+ */
 export function logDetH(stats: GeneStats, lambda: number): number {
-  const { sizes, sizeCount, nSizes } = stats.pattern;
+  const { sizes, sizeCount, nSizes, logDetInProducts } = stats.pattern;
   let s = 0;
+  if (logDetInProducts === true && lambda * sizes[0] <= 1e19) {
+    for (let k = 0; k < nSizes; k += LOG_PRODUCT_BLOCK) {
+      let product = 1;
+      for (let j = k, end = Math.min(nSizes, k + LOG_PRODUCT_BLOCK); j < end; j++) product *= 1 + lambda * sizes[j];
+      s += ln(product);
+    }
+    return s;
+  }
   for (let k = 0; k < nSizes; k++) s += sizeCount[k] * log1p(lambda * sizes[k]);
   return s;
 }
