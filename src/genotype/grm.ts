@@ -113,39 +113,77 @@ export class GrmAccumulator {
     }
   }
 
-  /** sums += Z Zᵀ (lower triangle) over the block's first `width` columns, four columns of the triangle at a time. */
+  /**
+   * sums += Z Zᵀ (lower triangle) over the block's first `width` columns: rows i and i + 1 against four rows k at a
+   * time, so that each value loaded serves two or four products.
+   */
   private accumulate(width: number): void {
     const { n, block, blockSize, sums } = this;
-    for (let i = 0; i < n; i++) {
-      const row = i * blockSize;
-      const out = at(i, 0);
+    let i = 0;
+    for (; i + 1 < n; i += 2) {
+      const ra = i * blockSize;
+      const rb = ra + blockSize;
+      const outA = at(i, 0);
+      const outB = at(i + 1, 0);
       let k = 0;
       for (; k + 3 <= i; k += 4) {
         const r0 = k * blockSize;
         const r1 = r0 + blockSize;
         const r2 = r1 + blockSize;
         const r3 = r2 + blockSize;
-        let s0 = 0;
-        let s1 = 0;
-        let s2 = 0;
-        let s3 = 0;
+        let a0 = 0;
+        let a1 = 0;
+        let a2 = 0;
+        let a3 = 0;
+        let b0 = 0;
+        let b1 = 0;
+        let b2 = 0;
+        let b3 = 0;
         for (let t = 0; t < width; t++) {
-          const z = block[row + t];
-          s0 += z * block[r0 + t];
-          s1 += z * block[r1 + t];
-          s2 += z * block[r2 + t];
-          s3 += z * block[r3 + t];
+          const za = block[ra + t];
+          const zb = block[rb + t];
+          const z0 = block[r0 + t];
+          const z1 = block[r1 + t];
+          const z2 = block[r2 + t];
+          const z3 = block[r3 + t];
+          a0 += za * z0;
+          a1 += za * z1;
+          a2 += za * z2;
+          a3 += za * z3;
+          b0 += zb * z0;
+          b1 += zb * z1;
+          b2 += zb * z2;
+          b3 += zb * z3;
         }
-        sums[out + k] += s0;
-        sums[out + k + 1] += s1;
-        sums[out + k + 2] += s2;
-        sums[out + k + 3] += s3;
+        sums[outA + k] += a0;
+        sums[outA + k + 1] += a1;
+        sums[outA + k + 2] += a2;
+        sums[outA + k + 3] += a3;
+        sums[outB + k] += b0;
+        sums[outB + k + 1] += b1;
+        sums[outB + k + 2] += b2;
+        sums[outB + k + 3] += b3;
       }
-      for (; k <= i; k++) {
+      for (; k <= i + 1; k++) {
         const r = k * blockSize;
-        let s = 0;
-        for (let t = 0; t < width; t++) s += block[row + t] * block[r + t];
-        sums[out + k] += s;
+        let a = 0;
+        let b = 0;
+        for (let t = 0; t < width; t++) {
+          a += block[ra + t] * block[r + t];
+          b += block[rb + t] * block[r + t];
+        }
+        if (k <= i) sums[outA + k] += a;
+        sums[outB + k] += b;
+      }
+    }
+    for (; i < n; i++) {
+      const ra = i * blockSize;
+      const out = at(i, 0);
+      for (let k = 0; k <= i; k++) {
+        const r = k * blockSize;
+        let a = 0;
+        for (let t = 0; t < width; t++) a += block[ra + t] * block[r + t];
+        sums[out + k] += a;
       }
     }
   }
