@@ -12,7 +12,7 @@ import type { FitOptions, FitResult, Shard } from './fit-options.js';
 import type { GeneBlock, MatrixShape, SampleSheet } from './io/types.js';
 import { buildDesign, type Design } from './model/design.js';
 import type { Formula } from './model/formula.js';
-import { kinshipBasis, levelKinship } from './model/kinship.js';
+import { type Kinship, kinshipBasis, type KinshipBasis, levelKinship } from './model/kinship.js';
 import { designInsufficiency, type FitContext, modelChoice, type ModelChoice, refuseKinshipOptions } from './model/prepare.js';
 import { copyResults, countStatuses, finishResults, type GeneResults } from './results/gene-results.js';
 import { type BootstrapReport, parametricBootstrap } from './simulation/bootstrap.js';
@@ -34,6 +34,17 @@ function shardRange(nGenes: number, shard: Shard | undefined): { first: number; 
   if (shard === undefined) return { first: 0, count: nGenes };
   const first = Math.floor(((shard.index - 1) * nGenes) / shard.count);
   return { first, count: Math.floor((shard.index * nGenes) / shard.count) - first };
+}
+
+/** Samples from which the kinship's decomposition takes long enough (seconds to minutes, O(n³)) to be announced. */
+const ANNOUNCED_DECOMPOSITION = 1000;
+
+/** The run's kinship basis, announced first where its decomposition takes a while. */
+function startKinship(design: Design, kinship: Kinship, notice: (message: string) => void): KinshipBasis {
+  if (design.nObs >= ANNOUNCED_DECOMPOSITION) {
+    notice(`decomposing the kinship of the ${design.nObs} samples (once for the run; its time grows as the cube of their number)`);
+  }
+  return kinshipBasis(design, levelKinship(kinship, design.randomTerms[0], notice));
 }
 
 /** The variance fractions' names (SPEC §3): each random term, each non-intercept column of X, `resid`. */
@@ -79,7 +90,7 @@ export class BlockRun {
       method: options.method,
       varPart: options.varPart,
       firstGene: range.first,
-      kinship: options.kinship && kinshipBasis(design, levelKinship(options.kinship, design.randomTerms[0], notice)),
+      kinship: options.kinship && startKinship(design, options.kinship, notice),
     };
     const model = modelChoice(context);
     const nGenes = Number.isFinite(range.count) ? range.count : estimatedGenes;

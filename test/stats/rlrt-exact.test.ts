@@ -19,23 +19,12 @@ import {
 import { chiSquareDraw, philoxKey } from '../../src/stats/philox.js';
 import { symmetricEigen } from '../../src/numerics/symmetric-eigen.js';
 import { CLASSICS_LME4, FIXTURES_LME4, loadCase, REPO_ROOT } from '../helpers/cases.js';
-import { monteCarloBound } from '../helpers/monte-carlo.js';
+import { monteCarloBound, type RlrtGene } from '../helpers/rlrt-fixture.js';
 
 /** Simulations per design; RLRsim used 1e5. One simulation of a design serves all of its genes. */
 const NSIM = 100000;
 const SEED = 4;
 
-interface RlrtGene {
-  gene: string;
-  n: number;
-  p: number;
-  K: number;
-  rlrt: number;
-  p_value: number;
-  nsim: number;
-  mu: number[];
-  null: { p0: number; probs: number[]; quantiles: number[] } | Record<string, never>;
-}
 
 interface RlrtCase {
   name: string;
@@ -230,11 +219,12 @@ describe(`exact RLRT p-values against RLRsim::exactRLRT (nsim ${NSIM} here, ${fi
           sample = simulatePatternRlrtNull(pattern, NSIM, SEED);
           nulls.set(pattern, sample);
           // The null itself: the share of our draws above each of R's quantiles is 1 − the quantile's level.
-          if ('p0' in g.null) {
-            const checks: [string, number, number][] = [['P(RLRT = 0)', g.null.p0, 1 - exactRlrtPValue(sample, Number.MIN_VALUE)]];
+          const summary = g.null;
+          if (summary !== null && 'p0' in summary) {
+            const checks: [string, number, number][] = [['P(RLRT = 0)', summary.p0, 1 - exactRlrtPValue(sample, Number.MIN_VALUE)]];
             // Quantiles at 0 (the levels below the mass at 0) are the mass at 0, checked already.
-            g.null.probs.forEach((prob, i) => {
-              const q = g.null.quantiles[i] as number;
+            summary.probs.forEach((prob, i) => {
+              const q = summary.quantiles[i];
               if (q > 0) checks.push([`P(RLRT > R's q${prob} = ${q.toPrecision(6)})`, 1 - prob, exactRlrtPValue(sample!, q)]);
             });
             for (const [what, expected, actual] of checks) {
