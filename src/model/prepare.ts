@@ -162,7 +162,9 @@ export class GenePreparer<P extends { n: number; columns: Int32Array } = DesignP
 
   /** build: the engine's pattern of a set of design rows (the one-intercept engine's by default). */
   constructor(private readonly context: FitContext,
-    private readonly build: (design: Design, rows: Int32Array) => P = buildPattern as unknown as (design: Design, rows: Int32Array) => P) {
+    private readonly build: (design: Design, rows: Int32Array) => P = buildPattern as unknown as (design: Design, rows: Int32Array) => P,
+    /** Missing-value patterns kept at most (besides the complete one); the oldest is dropped for a new one. */
+    private readonly maxPatterns = Infinity) {
     const { design } = context;
     this.x = new Float64Array(design.nObs);
     this.transformed = new Float64Array(design.nObs);
@@ -294,6 +296,9 @@ export class GenePreparer<P extends { n: number; columns: Int32Array } = DesignP
     let pattern = this.patterns.get(key);
     if (pattern === undefined) {
       pattern = this.build(this.context.design, Int32Array.from(rows));
+      // The oldest pattern goes first: with a kinship, a gene's missing values are a pattern of their own, as
+      // large as the kinship's rank, and cheap to build again.
+      if (this.patterns.size >= this.maxPatterns) this.patterns.delete(this.patterns.keys().next().value!);
       this.patterns.set(key, pattern);
     }
     return pattern;

@@ -3,13 +3,21 @@ import type { DesignPattern } from './pattern.js';
 import { type FitContext, GenePreparer, modelChoice } from './prepare.js';
 import { buildTermsPattern, type TermsPattern } from './terms/terms-pattern.js';
 
+/**
+ * Kinship patterns kept per preparer: each holds [rank × (p + k)²] cross-products (0.5 MB at 500 samples and 10
+ * missing values), and costs O(n (p + k)²) to build again, about what one gene's statistics cost.
+ */
+const KINSHIP_PATTERNS_KEPT = 64;
+
 /** A preparer of any engine's patterns. */
 export type RunPreparer = GenePreparer<DesignPattern> | GenePreparer<TermsPattern> | GenePreparer<KinshipPattern>;
 
 /** The preparer of the run's engine (see modelChoice). */
 export function runPreparer(context: FitContext): RunPreparer {
   const { kinship } = context;
-  if (kinship !== undefined) return new GenePreparer<KinshipPattern>(context, (design, rows) => buildKinshipPattern(design, rows, kinship));
+  if (kinship !== undefined) {
+    return new GenePreparer<KinshipPattern>(context, (design, rows) => buildKinshipPattern(design, rows, kinship), KINSHIP_PATTERNS_KEPT);
+  }
   if (modelChoice(context).engine === 'terms') return new GenePreparer<TermsPattern>(context, buildTermsPattern);
   return new GenePreparer<DesignPattern>(context);
 }
