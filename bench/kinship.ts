@@ -3,7 +3,7 @@
  * (a PLINK 1 .bed, seeded), makes their GRM with `genelmm grm`, simulates expression with a heritable part from
  * those genotypes (one sample per individual, a sex effect, a few missing values), then times `genelmm fit
  * --kinship` end to end in a fresh process, and lme4 with the kinship's square root premultiplied into Zᵀ (as
- * lme4qtl's relmatLmer) on the first 10 genes in the same run (up to 1,000 individuals). Default: 500 individuals × 40,000 genes; the
+ * lme4qtl's relmatLmer) on the first 3 genes in the same run (up to 1,000 individuals). Default: 500 individuals × 40,000 genes; the
  * second point of the issue is `-- kinship 5000 5000`. Writes bench/results/<date>-kinship-<n>.json.
  */
 import { spawnSync } from 'node:child_process';
@@ -13,8 +13,8 @@ import { machineFacts, runGenelmmFit, timeR } from './runs.js';
 import { rng } from './synthetic.js';
 
 const FORMULA = '~ sex + (1 | individual)';
-/** lme4 with a dense Zᵀ takes half a minute a gene or more at 500 individuals: 10 genes keep the run under ten minutes. */
-const LMER_GENES = 10;
+/** lme4 with a dense Zᵀ takes half a minute to minutes a gene at 500 individuals (10 genes ran over 13 minutes). */
+const LMER_GENES = 3;
 const LMER_MAX_INDIVIDUALS = 1000;
 const SNPS = 20_000;
 /** SNPs behind each gene's heritable part. */
