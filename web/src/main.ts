@@ -10,25 +10,37 @@ import { webgl2Device } from '../../src/gpujs/device.js';
 import exampleMatrixUrl from '../../data/bottomly/bottomly_count_table.tsv?url';
 import exampleSheetUrl from '../../data/bottomly/bottomly_phenodata.tsv?url';
 import { CancelledError, FitClient, WorkerError } from './fit-client.js';
-import type { ErrorView, MatrixSummary, SheetSummary } from './protocol.js';
+import type { ErrorView, KinshipSummary, MatrixSummary, SheetSummary } from './protocol.js';
 import { byId, count, duration } from './ui/dom.js';
 import { ModelForm } from './ui/model-form.js';
 import { ResultsView } from './ui/results-view.js';
 import './style.css';
 
+/** What an input is read from: one file, or the kinship's files (a matrix and its ids). */
+type Picked = File | File[];
+
+function pickedName(file: Picked): string {
+  return Array.isArray(file) ? file.map((f) => f.name).join(' + ') : file.name;
+}
+
 /** One input of step 1: its file, what the worker made of it, and the elements that show it. */
 class InputSlot<S> {
-  file: File | undefined;
+  file: Picked | undefined;
   summary: S | undefined;
   /** The worker generation the file was loaded into (a cancel starts a new worker without it). */
   generation = -1;
 
-  constructor(readonly kind: 'matrix' | 'samples', private readonly loaded: HTMLElement, private readonly error: HTMLElement) {}
+  constructor(readonly kind: 'matrix' | 'samples' | 'kinship', private readonly loaded: HTMLElement, private readonly error: HTMLElement) {}
 
-  showLoading(file: File): void {
+  /** True when `name` is the name of one of the slot's files (an error's file). */
+  holds(name: string | undefined): boolean {
+    return this.file !== undefined && (Array.isArray(this.file) ? this.file : [this.file]).some((f) => f.name === name);
+  }
+
+  showLoading(file: Picked): void {
     this.file = file;
     this.summary = undefined;
-    this.loaded.textContent = `reading ${file.name}…`;
+    this.loaded.textContent = `reading ${pickedName(file)}…`;
     this.error.textContent = '';
   }
 
@@ -40,6 +52,11 @@ class InputSlot<S> {
     this.generation = generation;
     this.readMs = readMs;
     this.loaded.textContent = `${text} (read in ${duration(readMs)})`;
+    this.error.textContent = '';
+  }
+
+  showCleared(): void {
+    this.loaded.textContent = '';
     this.error.textContent = '';
   }
 
@@ -58,6 +75,8 @@ function errorText(view: ErrorView): string {
 const client = new FitClient();
 const matrix = new InputSlot<MatrixSummary>('matrix', byId('matrix-loaded'), byId('matrix-error'));
 const sheet = new InputSlot<SheetSummary>('samples', byId('samples-loaded'), byId('samples-error'));
+const kinship = new InputSlot<KinshipSummary>('kinship', byId('kinship-loaded'), byId('kinship-error'));
+const kinshipRemove = byId<HTMLButtonElement>('kinship-remove');
 const form = new ModelForm(byId('formula-builder'), byId<HTMLInputElement>('formula'), byId('formula-error'), byId('options'));
 const results = new ResultsView({ section: byId('results'), summary: byId('run-summary'), notices: byId('notices'),
   plots: byId('plots'), gene: byId('gene'), table: byId('table'), problem: byId('run-error') }, client);
@@ -93,24 +112,30 @@ client.onProgress = (what, done, total) => {
  * fresh worker, after a cancel) keeps the slot's summary and the form as they are, so a cancelled reload changes
  * nothing the user set.
  */
-async function load<S>(slot: InputSlot<S>, file: File): Promise<boolean> {
+async function load<S>(slot: InputSlot<S>, file: Picked): Promise<boolean> {
   const reload = file === slot.file && slot.summary !== undefined;
   if (!reload) {
     slot.showLoading(file);
     runError.textContent = '';
   }
+  if (slot.kind === 'kinship') kinshipRemove.hidden = false; // also after an error, to take the files out again
   results.hide();
   updateRunButton();
   const generation = client.generation;
   const started = performance.now();
   try {
-    if (slot.kind === 'matrix') {
-      const m = await client.ask({ type: 'matrix', file });
+    if (slot.kind === 'kinship') {
+      const k = await client.ask({ type: 'kinship', files: file as File[] });
+      if (slot.file !== file) return false;
+      (slot as InputSlot<KinshipSummary>).showLoaded(k!, `${k!.file}: ${count(k!.individuals)} individuals`, generation,
+        performance.now() - started);
+    } else if (slot.kind === 'matrix') {
+      const m = await client.ask({ type: 'matrix', file: file as File });
       if (slot.file !== file) return false;
       (slot as InputSlot<MatrixSummary>).showLoaded(m, `${m.file}: ${count(m.nGenes)} genes × ${count(m.nSamples)} samples`, generation,
         performance.now() - started);
     } else {
-      const s = await client.ask({ type: 'samples', file });
+      const s = await client.ask({ type: 'samples', file: file as File });
       if (slot.file !== file) return false;
       (slot as InputSlot<SheetSummary>).showLoaded(s, `${s.file}: ${count(s.nSamples)} samples, ids in "${s.idColumn}", ` +
         `${s.columns.length} covariate column(s)`, generation, performance.now() - started);
@@ -161,8 +186,8 @@ async function run(): Promise<void> {
   const started = performance.now();
   try {
     // After a cancel the worker is a new one: it reads the files again.
-    for (const slot of [matrix, sheet] as InputSlot<unknown>[]) {
-      if (slot.generation !== client.generation && !(await load(slot, slot.file!))) return;
+    for (const slot of [matrix, sheet, kinship] as InputSlot<unknown>[]) {
+      if (slot.file !== undefined && slot.generation !== client.generation && !(await load(slot, slot.file))) return;
     }
     const view = await client.ask({ type: 'run', formula: form.formula(), options: form.options() });
     const answered = performance.now();
@@ -180,7 +205,7 @@ async function run(): Promise<void> {
       phase.textContent = 'cancelled';
     } else {
       const view = viewOf(error);
-      const slot = [matrix, sheet].find((s) => s.file !== undefined && view.file === s.file.name);
+      const slot = ([matrix, sheet, kinship] as InputSlot<unknown>[]).find((s) => s.holds(view.file));
       if (slot) slot.showError(view);
       else runError.textContent = errorText(view);
       phase.textContent = '';
@@ -194,20 +219,33 @@ async function run(): Promise<void> {
   }
 }
 
-/** The inputs cannot change under a run: its results are of the files it started with. */
-function setInputsEnabled(enabled: boolean): void {
-  for (const id of ['matrix-file', 'samples-file', 'load-example']) byId<HTMLInputElement | HTMLButtonElement>(id).disabled = !enabled;
+/** Drops the kinship: the next run fits the plain random intercept. */
+async function removeKinship(): Promise<void> {
+  if (running) return;
+  kinship.file = undefined;
+  kinship.summary = undefined;
+  kinship.showCleared();
+  kinshipRemove.hidden = true;
+  results.hide();
+  await client.ask({ type: 'kinship', files: [] }).catch(() => undefined);
 }
 
-/** A file picker and a drop zone for one input. */
+/** The inputs cannot change under a run: its results are of the files it started with. */
+function setInputsEnabled(enabled: boolean): void {
+  for (const id of ['matrix-file', 'samples-file', 'kinship-file', 'kinship-remove', 'load-example']) {
+    byId<HTMLInputElement | HTMLButtonElement>(id).disabled = !enabled;
+  }
+}
+
+/** A file picker and a drop zone for one input (the kinship's takes all the files given, the others the first). */
 function acceptFiles(zone: HTMLElement, picker: HTMLInputElement, slot: InputSlot<unknown>): void {
-  const take = (file: File | undefined): void => {
-    if (file === undefined || running) return;
+  const take = (files: FileList | null | undefined): void => {
+    if (files === null || files === undefined || files.length === 0 || running) return;
     exampleLoaded = false;
-    void load(slot, file);
+    void load(slot, slot.kind === 'kinship' ? [...files] : files[0]);
   };
   picker.addEventListener('change', () => {
-    take(picker.files?.[0]);
+    take(picker.files);
     picker.value = ''; // so that picking the same file again (edited since) reads it again
   });
   zone.addEventListener('dragover', (event) => {
@@ -218,7 +256,7 @@ function acceptFiles(zone: HTMLElement, picker: HTMLInputElement, slot: InputSlo
   zone.addEventListener('drop', (event) => {
     event.preventDefault();
     zone.classList.remove('over');
-    take(event.dataTransfer?.files[0]);
+    take(event.dataTransfer?.files);
   });
 }
 
@@ -243,6 +281,8 @@ async function detectBackends(): Promise<void> {
 
 acceptFiles(byId('matrix-drop'), byId<HTMLInputElement>('matrix-file'), matrix as InputSlot<unknown>);
 acceptFiles(byId('samples-drop'), byId<HTMLInputElement>('samples-file'), sheet as InputSlot<unknown>);
+acceptFiles(byId('kinship-drop'), byId<HTMLInputElement>('kinship-file'), kinship as InputSlot<unknown>);
+kinshipRemove.addEventListener('click', () => void removeKinship());
 // A file dropped beside the zones must not make the browser leave the page to show it.
 window.addEventListener('dragover', (event) => event.preventDefault());
 window.addEventListener('drop', (event) => event.preventDefault());

@@ -18,6 +18,8 @@ export type FormOptions = Pick<FitCliOptions, 'transform' | 'backend' | 'levels'
 export type Request =
   | { type: 'matrix'; file: File }
   | { type: 'samples'; file: File }
+  /** The kinship's files (fit --kinship); none: the run has no kinship. */
+  | { type: 'kinship'; files: File[] }
   | { type: 'run'; formula: string; options: FormOptions }
   | { type: 'table'; format: TableFormat }
   | { type: 'gene'; gene: number };
@@ -29,6 +31,12 @@ export interface MatrixSummary {
   nSamples: number;
   /** Non-negative integers with a maximum above 1000: raw counts, which want a transform. */
   looksLikeCounts: boolean;
+}
+
+/** A loaded kinship, in brief. */
+export interface KinshipSummary {
+  file: string;
+  individuals: number;
 }
 
 /** A sample-sheet column as the formula reads it. */
@@ -69,6 +77,8 @@ export interface RunView {
   bootstrap: boolean;
   notices: string[];
   timings: FitResult['timings'];
+  /** The kinship of a GREML run (fit --kinship). */
+  kinship?: FitResult['kinship'];
 }
 
 /** One gene's values by group, with its fitted group means (groupMeans). */
@@ -95,6 +105,7 @@ export interface GeneView {
 export interface Answers {
   matrix: MatrixSummary;
   samples: SheetSummary;
+  kinship: KinshipSummary | null;
   run: RunView;
   table: Blob;
   gene: GeneView;

@@ -5,9 +5,11 @@
  */
 import { InputError } from '../../src/errors.js';
 import { fileKindOf, sheetKindOf } from '../../src/io/formats.js';
+import { kinshipFormatOfNames, parseKinship } from '../../src/io/kinship-parse.js';
 import { parseMatrix } from '../../src/io/matrix-reader.js';
 import { parseSampleSheet } from '../../src/io/sample-sheet.js';
 import type { ExpressionMatrix, SampleSheet } from '../../src/io/types.js';
+import type { Kinship } from '../../src/model/kinship.js';
 
 /** The expression matrix in `file`, format from its name; `onProgress` gets the bytes of the file read so far. */
 export async function readMatrixFile(file: File, onProgress?: (bytesRead: number) => void): Promise<ExpressionMatrix> {
@@ -18,13 +20,32 @@ export async function readMatrixFile(file: File, onProgress?: (bytesRead: number
 /** The sample sheet in `file`, format from its name. */
 export async function readSampleSheetFile(file: File): Promise<SampleSheet> {
   const { format, gzip } = sheetKindOf(file.name);
-  let text: string;
+  return parseSampleSheet(await fileText(file, gzip), file.name, format);
+}
+
+/** The kinship in `files` (a GCTA or plink2 matrix with its .id file, or one square table; kinshipFormatOfNames). */
+export async function readKinshipFiles(files: readonly File[]): Promise<Kinship> {
+  const byName = new Map(files.map((file) => [file.name, file]));
+  const { format, file, idFile } = kinshipFormatOfNames([...byName.keys()]);
+  return parseKinship(format, file, idFile, {
+    text: (name, gzip) => fileText(byName.get(name)!, gzip),
+    bytes: async (name) => {
+      try {
+        return await byName.get(name)!.arrayBuffer();
+      } catch (error) {
+        throw readError(error, name, false);
+      }
+    },
+  });
+}
+
+/** The text of `file`, gunzipped by the browser when `gzip`. */
+async function fileText(file: File, gzip: boolean): Promise<string> {
   try {
-    text = await new Response(gzip ? file.stream().pipeThrough(new DecompressionStream('gzip')) : file).text();
+    return await new Response(gzip ? file.stream().pipeThrough(new DecompressionStream('gzip')) : file).text();
   } catch (error) {
     throw readError(error, file.name, gzip);
   }
-  return parseSampleSheet(text, file.name, format);
 }
 
 /**

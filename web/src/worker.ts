@@ -6,6 +6,7 @@ import { toFitOptions } from '../../src/cli/option-values.js';
 import { fitGenes, fitTable, type FitResult } from '../../src/fit-genes.js';
 import { formatTableChunks, type TableFormat } from '../../src/io/table-format.js';
 import type { ExpressionMatrix, SampleSheet } from '../../src/io/types.js';
+import type { Kinship } from '../../src/model/kinship.js';
 import { columnLevels, rName } from '../../src/model/design.js';
 import { groupMeans } from '../../src/model/group-means.js';
 import { GenePreparer } from '../../src/model/prepare.js';
@@ -15,7 +16,7 @@ import { STATUSES } from '../../src/results/gene-results.js';
 import { firstFixedFactor, type FixedFactor } from './fixed-factor.js';
 import { type Answers, type ErrorView, type GeneView, MAX_LISTED_LEVELS, type Reply, type Request, type RunView,
   type SheetSummary } from './protocol.js';
-import { readMatrixFile, readSampleSheetFile } from './read-files.js';
+import { readKinshipFiles, readMatrixFile, readSampleSheetFile } from './read-files.js';
 
 /** The parts of a DedicatedWorkerGlobalScope used here (the page's DOM types do not include it). */
 interface WorkerScope {
@@ -26,6 +27,7 @@ const scope = self as unknown as WorkerScope;
 
 let matrix: ExpressionMatrix | undefined;
 let sheet: SampleSheet | undefined;
+let kinship: Kinship | undefined;
 /**
  * The last run's fit, the matrix it fitted and the fixed-effect factor its gene plots colour by, which the
  * downloads and the gene view read; gone with a new input.
@@ -59,6 +61,14 @@ async function answer(request: Request): Promise<Answers[Request['type']]> {
         sheet = await readSampleSheetFile(request.file);
         return summarizeSheet(sheet);
       });
+    case 'kinship':
+      return inOrder(async () => {
+        kinship = undefined;
+        last = undefined;
+        if (request.files.length === 0) return null;
+        kinship = await readKinshipFiles(request.files);
+        return { file: kinship.source, individuals: kinship.ids.length };
+      });
     case 'run': {
       const m = matrix;
       const s = sheet;
@@ -66,6 +76,7 @@ async function answer(request: Request): Promise<Answers[Request['type']]> {
       const options = toFitOptions({ ...request.options, threads: undefined });
       const fit = await fitGenes(m, s, request.formula, {
         ...options,
+        kinship,
         onProgress: (done, total) => scope.postMessage({ type: 'progress', phase: 'fitting', done, total }),
         onNotice: (message) => scope.postMessage({ type: 'notice', message }),
       });
@@ -111,6 +122,7 @@ function runView(fit: FitResult, formula: string): RunView {
     bootstrap: fit.bootstrap !== undefined,
     notices: fit.notices,
     timings: fit.timings,
+    kinship: fit.kinship,
   };
 }
 

@@ -91,6 +91,8 @@ export class ResultsView {
     this.el.summary.replaceChildren(
       h('div', {}, h('b', {}, `${count(run.geneIds.length)} genes`), ` × ${count(run.nObs)} samples in ${count(run.nGroups)} groups, `,
         h('code', {}, run.formula)),
+      ...(run.kinship ? [h('div', { id: 'kinship-used' }, `kinship: ${run.kinship.file}, ${count(run.kinship.individuals)} individuals` +
+        (run.kinship.clamped ? `; eigenvalues down to ${run.kinship.smallestEigenvalue.toPrecision(3)} set to 0` : ''))] : []),
       h('div', { class: 'chips', id: 'status-counts' }, ...STATUSES.filter((s) => run.counts[s] > 0)
         .map((s) => h('span', { class: 'chip', 'data-status': s }, h('b', {}, count(run.counts[s])), ` ${s}`))),
       h('div', { id: 'backend-used' }, 'backend: ', h('b', {}, run.backend.name), ` on ${run.backend.device} (${run.backend.reason})`,
