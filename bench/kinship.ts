@@ -3,7 +3,7 @@
  * (a PLINK 1 .bed, seeded), makes their GRM with `genelmm grm`, simulates expression with a heritable part from
  * those genotypes (one sample per individual, a sex effect, a few missing values), then times `genelmm fit
  * --kinship` end to end in a fresh process, and lme4 with the kinship's square root premultiplied into Zᵀ (as
- * lme4qtl's relmatLmer) on the first 3 genes in the same run (up to 1,000 individuals). Default: 500 individuals × 40,000 genes; the
+ * lme4qtl's relmatLmer) on the first 3 genes in the same run (up to 500 individuals). Default: 500 individuals × 40,000 genes; the
  * second point of the issue is `-- kinship 5000 5000`. Writes bench/results/<date>-kinship-<n>.json.
  */
 import { spawnSync } from 'node:child_process';
@@ -15,7 +15,7 @@ import { rng } from './synthetic.js';
 const FORMULA = '~ sex + (1 | individual)';
 /** lme4 with a dense Zᵀ takes half a minute to minutes a gene at 500 individuals (10 genes ran over 13 minutes). */
 const LMER_GENES = 3;
-const LMER_MAX_INDIVIDUALS = 1000;
+const LMER_MAX_INDIVIDUALS = 500;
 const SNPS = 20_000;
 /** SNPs behind each gene's heritable part. */
 const CAUSAL = 50;
@@ -108,7 +108,7 @@ export function runKinshipBench(root: string, individuals = 500, genes = 40_000)
   if (grm.status !== 0) throw new Error('genelmm grm failed');
   const grmMs = performance.now() - t0;
 
-  // lme4 with a dense n × n Zᵀ takes about 27 s a gene at 500 individuals, and grows as n³: beyond 1,000 it is left out.
+  // lme4 with a dense n × n Zᵀ takes about 27 s a gene at 500 individuals, and grows as n³: beyond 500 it is left out.
   const lme4 = individuals > LMER_MAX_INDIVIDUALS ? null
     : timeR(root, 'kinship-lmer.R', data, FORMULA, LMER_GENES, 'lme4 with the kinship factor (relmatLmer\'s approach)', [data.bfile]);
   const { summary, endToEndMs } = runGenelmmFit(root, ['--expr', data.expr, '--samples', data.samples, '--formula', FORMULA,
