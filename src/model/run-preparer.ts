@@ -7,7 +7,7 @@ import { buildTermsPattern, type TermsPattern } from './terms/terms-pattern.js';
  * Kinship patterns kept per preparer: each holds [rank × (p + k)²] cross-products (0.5 MB at 500 samples and 10
  * missing values), and costs O(n (p + k)²) to build again, about what one gene's statistics cost.
  */
-const KINSHIP_PATTERNS_KEPT = 64;
+const KINSHIP_PATTERNS_KEPT = 16;
 
 /** A preparer of any engine's patterns. */
 export type RunPreparer = GenePreparer<DesignPattern> | GenePreparer<TermsPattern> | GenePreparer<KinshipPattern>;
