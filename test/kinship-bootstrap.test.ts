@@ -14,8 +14,8 @@ import { readMatrix, readSampleSheet } from '../src/io/read-files.js';
 import { type KinshipPattern, kinshipGeneStats } from '../src/model/kinship.js';
 import { searchLambda } from '../src/model/lambda-search.js';
 import { runPreparer } from '../src/model/run-preparer.js';
-import { BOOTSTRAP_PROBS } from '../src/simulation/bootstrap.js';
-import { kinshipBootstrapModel, kinshipBootstrapReplicate, kinshipBootstrapWork } from '../src/simulation/kinship-bootstrap.js';
+import { BOOTSTRAP_PROBS, replicateWork } from '../src/simulation/bootstrap.js';
+import { kinshipBootstrapModel, kinshipBootstrapReplicate } from '../src/simulation/kinship-bootstrap.js';
 import { bootstrapNormalAt, philoxKey } from '../src/stats/philox.js';
 import { quantileType7 } from '../src/stats/quantile.js';
 import { REPO_ROOT } from './helpers/cases.js';
@@ -44,7 +44,7 @@ describe('the kinship bootstrap', async () => {
       const beta = Float64Array.from(columns, (c) => r.beta[g * r.p + c]);
       const [sigmaG, sigmaE] = [Math.sqrt(r.sigma2G[g]), Math.sqrt(r.sigma2E[g])];
       const model = kinshipBootstrapModel(pattern, g, beta, sigmaG, sigmaE);
-      const work = kinshipBootstrapWork(model);
+      const work = replicateWork(pattern.n, 2 * pattern.n);
       const { design } = fit.context;
       const nPositive = basis.eigenvalues.length;
       for (const b of [0, 3, B - 1]) {
@@ -77,7 +77,7 @@ describe('the kinship bootstrap', async () => {
     const pattern = prepared.pattern as KinshipPattern;
     const beta = Float64Array.from(pattern.columns, (c) => r.beta[g * r.p + c]);
     const model = kinshipBootstrapModel(pattern, g, beta, Math.sqrt(r.sigma2G[g]), Math.sqrt(r.sigma2E[g]));
-    const work = kinshipBootstrapWork(model);
+    const work = replicateWork(pattern.n, 2 * pattern.n);
     const h2 = Float64Array.from({ length: B }, (_, b) => kinshipBootstrapReplicate(model, philoxKey(SEED), b, work).h2).sort();
     assert.deepEqual([r.h2BootLo[g], r.h2BootHi[g]], BOOTSTRAP_PROBS.map((p) => quantileType7(h2, p)));
     assert.ok(r.h2BootHi[g] > r.h2BootLo[g]);

@@ -138,9 +138,10 @@ export function fitBlockCpu(context: FitContext, values: Float64Array, nGenes: n
       const prepared = (preparer as GenePreparer<KinshipPattern>).prepare(raw);
       if (prepared.status !== 'ready') storeSkipped(out, g, prepared);
       else {
-        storeFit(out, g, prepared.pattern, prepared.mean, fitGene(kinshipGeneStats(prepared.pattern, prepared.y)));
-        out.n[g] = prepared.pattern.rows.length; // the observed samples, not the basis' rows
-        out.nGroups[g] = prepared.pattern.nLevels; // the individuals with data, not the rank of Z K Zᵀ
+        const { pattern } = prepared;
+        // n: the observed samples, not the basis' rows; n_groups: the individuals with data, not the rank of Z K Zᵀ.
+        storeFit(out, g, { n: pattern.rows.length, q: pattern.nLevels, columns: pattern.columns }, prepared.mean,
+          fitGene(kinshipGeneStats(pattern, prepared.y)));
       }
     } else {
       const prepared = (preparer as GenePreparer<DesignPattern>).prepare(raw);

@@ -34,7 +34,7 @@ import { searchLambda } from '../model/lambda-search.js';
 import type { DesignPattern } from '../model/pattern.js';
 import type { FitContext, ReadyGene } from '../model/prepare.js';
 import { fittedGenes } from './fitted-genes.js';
-import { kinshipBootstrapModel, kinshipBootstrapReplicate, kinshipBootstrapWork } from './kinship-bootstrap.js';
+import { kinshipBootstrapModel, kinshipBootstrapReplicate } from './kinship-bootstrap.js';
 import { profileAt } from '../model/reml.js';
 import { type GeneResults, isFitted } from '../results/gene-results.js';
 import { bootstrapNormalBlock, philoxKey } from '../stats/philox.js';
@@ -97,12 +97,25 @@ export interface BootstrapWork {
 
 /** Scratch for replicates of `model`. */
 export function bootstrapWork(model: BootstrapModel): BootstrapWork {
-  return {
-    y: new Float64Array(model.pattern.n),
-    z: new Float64Array(4 * Math.ceil(model.draws / 4)),
-    block: new Float64Array(4),
-    words: new Uint32Array(4),
-  };
+  return replicateWork(model.pattern.n, model.draws);
+}
+
+/** Scratch for replicates of `values` values each, drawn from `draws` normal numbers. */
+export function replicateWork(values: number, draws: number): BootstrapWork {
+  return { y: new Float64Array(values), z: new Float64Array(4 * Math.ceil(draws / 4)), block: new Float64Array(4), words: new Uint32Array(4) };
+}
+
+/** work.z ← z[0 .. z.length − 1] of replicate `replicate` of the gene whose stream row is `streamGene` (file comment). */
+export function drawNormals(key: Uint32Array, streamGene: number, replicate: number, work: BootstrapWork): Float64Array {
+  const { z, block, words } = work;
+  for (let k = 0; k < z.length; k += 4) {
+    bootstrapNormalBlock(key, streamGene, replicate, k >>> 2, block, words);
+    z[k] = block[0];
+    z[k + 1] = block[1];
+    z[k + 2] = block[2];
+    z[k + 3] = block[3];
+  }
+  return z;
 }
 
 /** One replicate's REML estimates; all NaN when its refit failed (no residual variance). */
@@ -115,14 +128,8 @@ export interface ReplicateFit {
 
 /** y*_i = (X β̂)_i + σ̂_g z[groupDraw_i] + σ̂_e z[residualDraw_i] of replicate `replicate` (file comment), into work.y. */
 export function drawReplicate(model: BootstrapModel, key: Uint32Array, replicate: number, work: BootstrapWork): Float64Array {
-  const { z, block, words, y } = work;
-  for (let k = 0; k < z.length; k += 4) {
-    bootstrapNormalBlock(key, model.streamGene, replicate, k >>> 2, block, words);
-    z[k] = block[0];
-    z[k + 1] = block[1];
-    z[k + 2] = block[2];
-    z[k + 3] = block[3];
-  }
+  const { y } = work;
+  const z = drawNormals(key, model.streamGene, replicate, work);
   const { fitted, groupDraw, residualDraw, sigmaG, sigmaE } = model;
   for (let i = 0; i < y.length; i++) y[i] = fitted[i] + sigmaG * z[groupDraw[i]] + sigmaE * z[residualDraw[i]];
   return y;
@@ -189,14 +196,12 @@ export function parametricBootstrap(context: FitContext, values: Float64Array, n
   let failedReplicates = 0;
   let bootstrapped = 0;
   onProgress?.(0, total);
-  const streamOf = (gene: number): number => (context.firstGene ?? 0) + gene;
   for (const { gene, ready } of fittedGenes<DesignPattern | KinshipPattern>(context, values, nSamples, results)) {
     if ('basis' in ready.pattern) {
-      const pattern = ready.pattern;
-      const beta = Float64Array.from(pattern.columns, (c) => results.beta[gene * results.p + c]);
-      const [sigmaG, sigmaE] = fittedSigmas(gene, results, () => kinshipGeneStats(pattern, ready.y));
-      const model = kinshipBootstrapModel(pattern, streamOf(gene), beta, sigmaG, sigmaE);
-      const work = kinshipBootstrapWork(model);
+      const { pattern } = ready;
+      const model = kinshipBootstrapModel(pattern, streamGeneOf(context, gene), fittedBeta(pattern, gene, results),
+        ...fittedSigmas(gene, results, () => kinshipGeneStats(pattern, ready.y)));
+      const work = replicateWork(pattern.n, 2 * pattern.n);
       failedReplicates += bootstrapGene(gene, B, (b) => kinshipBootstrapReplicate(model, key, b, work), scratch, results);
     } else {
       failedReplicates += bootstrapGeneOnCpu(bootstrapModelOf(context, ready as ReadyGene, gene, results), key, B, scratch, results);
@@ -222,9 +227,18 @@ export function bootstrapScratch(B: number): BootstrapScratch {
 /** The bootstrap model of a fitted gene from its row of `results` (β̂ in pattern column order, σ̂²s). */
 export function bootstrapModelOf(context: FitContext, ready: ReadyGene, gene: number, results: GeneResults): BootstrapModel {
   const { pattern } = ready;
-  const beta = Float64Array.from(pattern.columns, (c) => results.beta[gene * results.p + c]);
-  return bootstrapModel(context.design, pattern, gene, beta, ...fittedSigmas(gene, results, () => computeGeneStats(pattern, ready.y)),
-    (context.firstGene ?? 0) + gene);
+  return bootstrapModel(context.design, pattern, gene, fittedBeta(pattern, gene, results),
+    ...fittedSigmas(gene, results, () => computeGeneStats(pattern, ready.y)), streamGeneOf(context, gene));
+}
+
+/** A fitted gene's β̂ in its pattern's column order (GeneResults holds it at the design's columns). */
+function fittedBeta(pattern: { columns: Int32Array }, gene: number, results: GeneResults): Float64Array {
+  return Float64Array.from(pattern.columns, (c) => results.beta[gene * results.p + c]);
+}
+
+/** The whole matrix's row of the run's gene `gene`: the draws' counter word 3. */
+function streamGeneOf(context: FitContext, gene: number): number {
+  return (context.firstGene ?? 0) + gene;
 }
 
 /** The smallest normal double: below it a variance has lost precision, or underflowed to 0. */

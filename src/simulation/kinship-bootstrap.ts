@@ -12,8 +12,7 @@
  */
 import { yScaleOf } from '../model/gene-stats.js';
 import { type KinshipPattern, rotatedGeneStats } from '../model/kinship.js';
-import { bootstrapNormalBlock } from '../stats/philox.js';
-import { refitReplicate, type ReplicateFit } from './bootstrap.js';
+import { type BootstrapWork, drawNormals, refitReplicate, type ReplicateFit } from './bootstrap.js';
 
 /** What every replicate of one gene is drawn from. */
 export interface KinshipBootstrapModel {
@@ -40,27 +39,14 @@ export function kinshipBootstrapModel(pattern: KinshipPattern, streamGene: numbe
   return { pattern, streamGene, fitted, geneticScale: sizes.map((s) => sigmaG * Math.sqrt(s)), sigmaE };
 }
 
-/** Scratch of kinshipBootstrapReplicate: the replicate's ỹ* and its normal draws. */
-export interface KinshipBootstrapWork {
-  y: Float64Array;
-  z: Float64Array;
-  block: Float64Array;
-  words: Uint32Array;
-}
-
-export function kinshipBootstrapWork(model: KinshipBootstrapModel): KinshipBootstrapWork {
-  const { n } = model.pattern;
-  return { y: new Float64Array(n), z: new Float64Array(4 * Math.ceil((2 * n) / 4)), block: new Float64Array(4), words: new Uint32Array(4) };
-}
-
-/** Replicate `replicate` of `model` under `key` (philoxKey(seed)), drawn (left in work.y) and refitted. */
+/**
+ * Replicate `replicate` of `model` under `key` (philoxKey(seed)), drawn (left in work.y) and refitted. `work`:
+ * replicateWork(n, 2n).
+ */
 export function kinshipBootstrapReplicate(model: KinshipBootstrapModel, key: Uint32Array, replicate: number,
-  work: KinshipBootstrapWork): ReplicateFit {
-  const { z, block, words, y } = work;
-  for (let k = 0; k < z.length; k += 4) {
-    bootstrapNormalBlock(key, model.streamGene, replicate, k >>> 2, block, words);
-    z.set(block, k);
-  }
+  work: BootstrapWork): ReplicateFit {
+  const { y } = work;
+  const z = drawNormals(key, model.streamGene, replicate, work);
   const { fitted, geneticScale, sigmaE } = model;
   const n = y.length;
   for (let k = 0; k < n; k++) y[k] = fitted[k] + (k < geneticScale.length ? geneticScale[k] * z[k] : 0) + sigmaE * z[n + k];
