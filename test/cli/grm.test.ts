@@ -95,6 +95,10 @@ const GENOTYPES = [[0, 1, 2], [1, 1, 0], [2, 0, 1], [1, 2, 1], [0, 1, 1]];
 
 describe('genelmm grm refuses bad input before writing anything', () => {
   const cases: [string, (dir: string) => string[], RegExp][] = [
+    ['an empty .fam', (dir) => { const p = writeBfile(dir, GENOTYPES); fs.writeFileSync(`${p}.fam`, ''); return ['--bfile', p]; },
+      /g\.fam: the file has no lines\n {2}a PLINK file lists FID IID PAT MAT SEX PHENO/],
+    ['an empty .bim', (dir) => { const p = writeBfile(dir, GENOTYPES); fs.writeFileSync(`${p}.bim`, ''); return ['--bfile', p]; },
+      /g\.bim: the file has no lines/],
     ['a missing .bim', (dir) => { const p = writeBfile(dir, GENOTYPES); fs.rmSync(`${p}.bim`); return ['--bfile', p]; }, /g\.bim: cannot read the file \(ENOENT\)/],
     ['a truncated .bed', (dir) => { const p = writeBfile(dir, GENOTYPES); fs.truncateSync(`${p}.bed`, 5); return ['--bfile', p]; },
       /g\.bed: 5 bytes, where 5 samples .* × 3 variants .* need 9: the file is truncated/],
