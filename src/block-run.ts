@@ -12,6 +12,7 @@ import type { FitOptions, FitResult, Shard } from './fit-options.js';
 import type { GeneBlock, MatrixShape, SampleSheet } from './io/types.js';
 import { buildDesign, type Design } from './model/design.js';
 import type { Formula } from './model/formula.js';
+import { runHypotheses } from './model/hypotheses.js';
 import { type Kinship, kinshipBasis, type KinshipBasis, levelKinship } from './model/kinship.js';
 import { designInsufficiency, type FitContext, modelChoice, type ModelChoice, refuseKinshipOptions } from './model/prepare.js';
 import { copyResults, countStatuses, finishResults, type GeneResults } from './results/gene-results.js';
@@ -91,6 +92,7 @@ export class BlockRun {
       varPart: options.varPart,
       firstGene: range.first,
       kinship: options.kinship && startKinship(design, options.kinship, notice),
+      hypotheses: runHypotheses(design, options.contrasts ?? [], options.anova ?? false, notice),
     };
     const model = modelChoice(context);
     const nGenes = Number.isFinite(range.count) ? range.count : estimatedGenes;
@@ -181,6 +183,8 @@ export class BlockRun {
         fractions: model.varPart ? varianceFractionNames(design) : [],
         rlrtExact: rlrtExact !== undefined,
         bootstrap: options.bootstrap !== undefined,
+        contrasts: context.hypotheses?.contrasts.map((c) => c.name) ?? [],
+        anova: context.hypotheses?.anovaLabels ?? [],
       },
       timings,
       rlrtExact,

@@ -3,6 +3,7 @@
 import type { BackendChoice, BackendDescription } from './backends/backend.js';
 import type { GpuRunReport } from './backends/gpu-batches.js';
 import type { WebGpuOptions } from './backends/webgpu.js';
+import type { ContrastSpec } from './model/contrasts.js';
 import type { DesignOptions } from './model/design.js';
 import type { Kinship, KinshipReport } from './model/kinship.js';
 import type { FitContext, GeneFilters } from './model/prepare.js';
@@ -30,6 +31,13 @@ export interface FitOptions extends DesignOptions, GeneFilters {
    * σ²_g K; h2 is then narrow-sense (V(G)/Vp). Read it with readKinship.
    */
   kinship?: Kinship;
+  /**
+   * Linear combinations of the coefficients tested on every gene as lmerTest's contest1D (`--contrast NAME=EXPR`,
+   * see contrasts.ts; parseContrastSpec splits the option's text).
+   */
+  contrasts?: ContrastSpec[];
+  /** The F test of every fixed term of two or more columns, as lmerTest's anova() (type III) (`--anova`). */
+  anova?: boolean;
   /** Simulations of the exact RLRT null distribution per design (`--rlrt-exact`); none when absent. */
   rlrtExact?: number;
   /**

@@ -4,6 +4,8 @@ import { type KinshipPattern, kinshipGeneStats } from '../model/kinship.js';
 import type { DesignPattern } from '../model/pattern.js';
 import { type FitContext, GenePreparer, modelChoice, type SkippedGene } from '../model/prepare.js';
 import { type RunPreparer, runPreparer } from '../model/run-preparer.js';
+import { patternHypotheses } from '../model/hypotheses.js';
+import { type BetaCovariance, contest1D, contestMD } from '../model/inference/wald-tests.js';
 import { fitTermsGene, type TermsFit } from '../model/terms/fit-terms.js';
 import type { TermsPattern } from '../model/terms/terms-pattern.js';
 import { allocateResults, type GeneResults, statusCode } from '../results/gene-results.js';
@@ -31,8 +33,44 @@ function storeCoefficients(out: GeneResults, g: number, columns: Int32Array,
   }
 }
 
-/** Stores a fitted gene; coefficients aliased on this gene's rows stay NA, as lme4 drops them. */
-export function storeFit(out: GeneResults, g: number, pattern: Pick<DesignPattern, 'n' | 'q' | 'columns'>, mean: number, fit: GeneFit): void {
+/** The rows and kept columns of X of a gene's pattern, which its contrasts and F tests are taken on. */
+type TestedPattern = Pick<DesignPattern, 'rows' | 'columns'>;
+
+/**
+ * Stores a fitted gene's tests of the run's contrasts and terms (context.hypotheses) from its fit's covariance:
+ * lmerTest's contest1D and contestMD with Satterthwaite's df (lm's n − p without random terms). A contrast weighing
+ * a coefficient aliased on this gene's rows stays NA, as its coefficient does.
+ */
+function storeTests(out: GeneResults, g: number, context: FitContext, pattern: TestedPattern, cov: BetaCovariance | undefined): void {
+  const { hypotheses } = context;
+  if (hypotheses === undefined || cov === undefined) return;
+  const { contrasts, anova } = patternHypotheses(context.design, hypotheses, pattern.rows, pattern.columns);
+  contrasts.forEach((weights, c) => {
+    if (weights === null) return;
+    const test = contest1D(cov, weights);
+    const k = g * out.nContrasts + c;
+    out.contrastEstimate[k] = test.estimate;
+    out.contrastSe[k] = test.se;
+    out.contrastDf[k] = test.df;
+    out.contrastT[k] = test.t;
+    out.contrastP[k] = test.p;
+  });
+  anova.forEach(({ l, rows }, a) => {
+    const test = contestMD(cov, l, rows);
+    const k = g * out.nAnova + a;
+    out.anovaF[k] = test.f;
+    out.anovaNdf[k] = test.ndf;
+    out.anovaDdf[k] = test.ddf;
+    out.anovaP[k] = test.p;
+  });
+}
+
+/**
+ * Stores a fitted gene, and its tests of the run's contrasts and terms; coefficients aliased on this gene's rows stay
+ * NA, as lme4 drops them.
+ */
+export function storeFit(out: GeneResults, g: number, context: FitContext, pattern: Pick<DesignPattern, 'n' | 'q'> & TestedPattern,
+  mean: number, fit: GeneFit): void {
   out.status[g] = statusCode(fit.status);
   out.messages[g] = fit.message;
   out.n[g] = pattern.n;
@@ -50,6 +88,7 @@ export function storeFit(out: GeneResults, g: number, pattern: Pick<DesignPatter
   out.iterations[g] = fit.iterations;
   out.converged[g] = fit.converged ? 1 : 0;
   storeCoefficients(out, g, pattern.columns, fit);
+  storeTests(out, g, context, pattern, fit.covariance);
 }
 
 /**
@@ -57,9 +96,9 @@ export function storeFit(out: GeneResults, g: number, pattern: Pick<DesignPatter
  * K ≥ 2 into the per-term matrices, variance fractions mapped from the pattern's columns to the run's (a fixed
  * effect aliased on this gene's rows keeps NA, as its coefficient does).
  */
-export function storeTermsFit(out: GeneResults, g: number, pattern: TermsPattern, mean: number, fit: TermsFit,
-  designInterceptColumn: number): void {
+export function storeTermsFit(out: GeneResults, g: number, context: FitContext, pattern: TermsPattern, mean: number, fit: TermsFit): void {
   const { nTerms, nFractions } = out;
+  const designInterceptColumn = context.design.interceptColumn;
   const K = pattern.K;
   out.status[g] = statusCode(fit.status);
   out.messages[g] = fit.message;
@@ -84,6 +123,7 @@ export function storeTermsFit(out: GeneResults, g: number, pattern: TermsPattern
     out.pLrtTerms[g * nTerms + k] = fit.pLrt[k];
   }
   storeCoefficients(out, g, pattern.columns, fit);
+  storeTests(out, g, context, pattern, fit.covariance);
   if (fit.vp === null || fit.vpSe === null || nFractions === 0) return;
   // The fractions' order: terms, the run's non-intercept columns, the residual.
   const fractionOf = (f: number): number => {
@@ -113,7 +153,10 @@ export function allocateRunResults(context: FitContext, nGenes: number): GeneRes
   const { design } = context;
   const K = design.randomTerms.length;
   const nFractions = modelChoice(context).varPart ? K + design.p - (design.interceptColumn >= 0 ? 1 : 0) + 1 : 0;
-  return allocateResults(nGenes, design.p, K >= 2 ? K : 0, nFractions);
+  const { hypotheses } = context;
+  return allocateResults(nGenes, design.p, {
+    nTerms: K >= 2 ? K : 0, nFractions, nContrasts: hypotheses?.contrasts.length ?? 0, nAnova: hypotheses?.anovaTerms.length ?? 0,
+  });
 }
 
 /**
@@ -132,7 +175,7 @@ export function fitBlockCpu(context: FitContext, values: Float64Array, nGenes: n
       if (prepared.status !== 'ready') storeSkipped(out, g, prepared);
       else {
         const fit = fitTermsGene(prepared.pattern, prepared.y, { method: model.method, varPart: model.varPart });
-        storeTermsFit(out, g, prepared.pattern, prepared.mean, fit, context.design.interceptColumn);
+        storeTermsFit(out, g, context, prepared.pattern, prepared.mean, fit);
       }
     } else if (model.engine === 'kinship') {
       const prepared = (preparer as GenePreparer<KinshipPattern>).prepare(raw);
@@ -140,13 +183,13 @@ export function fitBlockCpu(context: FitContext, values: Float64Array, nGenes: n
       else {
         const { pattern } = prepared;
         // n: the observed samples, not the basis' rows; n_groups: the individuals with data, not the rank of Z K Zᵀ.
-        storeFit(out, g, { n: pattern.rows.length, q: pattern.nLevels, columns: pattern.columns }, prepared.mean,
+        storeFit(out, g, context, { n: pattern.rows.length, q: pattern.nLevels, columns: pattern.columns, rows: pattern.rows }, prepared.mean,
           fitGene(kinshipGeneStats(pattern, prepared.y)));
       }
     } else {
       const prepared = (preparer as GenePreparer<DesignPattern>).prepare(raw);
       if (prepared.status !== 'ready') storeSkipped(out, g, prepared);
-      else storeFit(out, g, prepared.pattern, prepared.mean, fitGene(computeGeneStats(prepared.pattern, prepared.y)));
+      else storeFit(out, g, context, prepared.pattern, prepared.mean, fitGene(computeGeneStats(prepared.pattern, prepared.y)));
     }
   }
   return out;

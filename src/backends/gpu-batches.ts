@@ -145,7 +145,7 @@ export function* genesForDevice(job: FitJob, offset: number, nGenes: number, pre
     if (prepared.status !== 'ready') {
       storeSkipped(out, g, prepared);
     } else if (prepared.pattern.p < job.context.design.p) {
-      storeFit(out, g, prepared.pattern, prepared.mean, fitGene(computeGeneStats(prepared.pattern, prepared.y)));
+      storeFit(out, g, job.context, prepared.pattern, prepared.mean, fitGene(computeGeneStats(prepared.pattern, prepared.y)));
       report.cpuGenes++;
     } else {
       yield { gene: g, ready: prepared };

@@ -2,10 +2,10 @@ import { groupSizeRange } from '../model/design.js';
 import { fitGene } from '../model/fit-gene.js';
 import { computeGeneStats, type GeneStats } from '../model/gene-stats.js';
 import type { DesignPattern } from '../model/pattern.js';
-import { GenePreparer } from '../model/prepare.js';
+import { type FitContext, GenePreparer } from '../model/prepare.js';
 import { spectralGene, spectralResidual, type SpectralGene } from '../model/spectral.js';
 import { momentLambda } from '../model/starting-values.js';
-import { allocateResults, type GeneResults } from '../results/gene-results.js';
+import type { GeneResults } from '../results/gene-results.js';
 import { type AdapterReport, describeAdapter, type GpuUnavailable } from '../gpu/device.js';
 import { finishGpuFit } from '../gpu/host-finish.js';
 import { DEFAULT_BATCH_GENES, planBatchesOf } from '../gpu/plan.js';
@@ -15,7 +15,7 @@ import { remlGridProgram } from '../gpujs/reml-grid.js';
 import { remlSearchProgram, SEARCH_METHOD, SEARCH_ROW } from '../gpujs/reml-search.js';
 import { CLASS_STRIDE, GENE_STRIDE, GRID_POINTS, packSpectral, type SpectralUpload } from '../gpujs/upload.js';
 import type { Backend, BackendDescription, FitJob } from './backend.js';
-import { storeFit } from './cpu-kernel.js';
+import { allocateRunResults, storeFit } from './cpu-kernel.js';
 import { emptyRunReport, genesForDevice, type GpuBatchOptions, type GpuRunReport, type HostBatch, runGpuBatches } from './gpu-batches.js';
 
 /** Options of the gpu.js backend: batch size and the device-loss test hook. */
@@ -87,7 +87,7 @@ export class GpuJsBackend implements Backend {
 
   async fit(job: FitJob, onProgress?: (genesDone: number) => void): Promise<GeneResults> {
     const { design } = job.context;
-    const out = allocateResults(job.nGenes, design.p);
+    const out = allocateRunResults(job.context, job.nGenes);
     const preparer = new GenePreparer(job.context);
     // Classes per gene at most: each distinct group size gives a pure eigenvalue and up to p mixed ones.
     const maxClasses = Math.min(GPUJS_MAX_CLASSES, (design.p + 1) * Math.min(design.randomTerms[0].levels.length, groupSizeRange(design).largest));
@@ -99,7 +99,7 @@ export class GpuJsBackend implements Backend {
       wait: async (device) => {
         device.output = (await device.results) as ArrayLike<ArrayLike<number>>[];
       },
-      finish: (host, device) => this.finishBatch(host, device.output!, out),
+      finish: (host, device) => this.finishBatch(host, device.output!, out, job.context),
       failure: () => this.context.failure(),
       afterSubmit: (batches) => {
         if (this.options.loseDeviceAfterBatches === batches) this.context.lose();
@@ -122,7 +122,7 @@ export class GpuJsBackend implements Backend {
       const stats = computeGeneStats(pattern, ready.y);
       const gene = spectralGeneOrUndefined(stats);
       if (gene === undefined || gene.e.length > GPUJS_MAX_CLASSES || !(spectralResidual(gene, 0) > 0)) {
-        storeFit(out, g, pattern, mean, fitGene(stats));
+        storeFit(out, g, job.context, pattern, mean, fitGene(stats));
         this.report.cpuGenes++;
         continue;
       }
@@ -169,7 +169,7 @@ export class GpuJsBackend implements Backend {
   }
 
   /** Turns a batch's GPU results into estimates in f64 at the GPU's λ̂, refitting on the CPU what fails a check. */
-  private finishBatch(host: GpuJsHostBatch, output: ArrayLike<ArrayLike<number>>[], out: GeneResults): void {
+  private finishBatch(host: GpuJsHostBatch, output: ArrayLike<ArrayLike<number>>[], out: GeneResults, context: FitContext): void {
     host.genes.forEach(({ gene, pattern, mean, stats }, k) => {
       const search = output[0][k];
       const lo = output[1][k][0];
@@ -184,7 +184,7 @@ export class GpuJsBackend implements Backend {
         this.report.refinedGenes++;
         fit = fitGene(stats);
       }
-      storeFit(out, gene, pattern, mean, fit);
+      storeFit(out, gene, context, pattern, mean, fit);
     });
   }
 

@@ -5,9 +5,9 @@ import { fitGene } from '../model/fit-gene.js';
 import { computeGeneStats, yScaleOf } from '../model/gene-stats.js';
 import type { DesignPattern } from '../model/pattern.js';
 import { type FitContext, GenePreparer, type ReadyGene } from '../model/prepare.js';
-import { allocateResults, copyResults, type GeneResults } from '../results/gene-results.js';
+import { copyResults, type GeneResults } from '../results/gene-results.js';
 import type { Backend, BackendDescription, FitJob } from './backend.js';
-import { fitBlockCpu, storeFit } from './cpu-kernel.js';
+import { allocateRunResults, fitBlockCpu, storeFit } from './cpu-kernel.js';
 import { emptyRunReport, genesForDevice, type GpuBatchOptions, type GpuRunReport, type HostBatch, runGpuBatches } from './gpu-batches.js';
 import { type AdapterReport, acquireGpu, describeAdapter, type GpuContext, type GpuUnavailable } from '../gpu/device.js';
 import { assertReplicates, type BootstrapReport, parametricBootstrap } from '../simulation/bootstrap.js';
@@ -96,7 +96,7 @@ export class WebGpuBackend implements Backend {
 
   async fit(job: FitJob, onProgress?: (genesDone: number) => void): Promise<GeneResults> {
     const { design } = job.context;
-    const out = allocateResults(job.nGenes, design.p);
+    const out = allocateRunResults(job.context, job.nGenes);
     if (design.p + 1 > GPU_MAX_M) {
       this.report.failure = `${design.p} fixed effects exceed the GPU programs' limit of ${GPU_MAX_M - 1}`;
       this.report.cpuGenes += job.nGenes;
@@ -226,10 +226,10 @@ export class WebGpuBackend implements Backend {
         this.report.refinedGenes++;
         const raw = job.values.subarray(packed.gene * job.nSamples, (packed.gene + 1) * job.nSamples);
         const again = preparer.prepare(raw) as ReadyGene;
-        storeFit(out, packed.gene, again.pattern, again.mean, fitGene(computeGeneStats(again.pattern, again.y)));
+        storeFit(out, packed.gene, job.context, again.pattern, again.mean, fitGene(computeGeneStats(again.pattern, again.y)));
         return;
       }
-      storeFit(out, packed.gene, packed.pattern, packed.mean, fit);
+      storeFit(out, packed.gene, job.context, packed.pattern, packed.mean, fit);
     });
   }
 

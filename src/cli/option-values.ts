@@ -5,6 +5,7 @@
 import { BACKEND_NAMES, type BackendChoice } from '../backends/backend.js';
 import { UsageError } from '../errors.js';
 import type { FitOptions, Shard } from '../fit-genes.js';
+import { checkContrastNames, parseContrastSpec } from '../model/contrasts.js';
 import { METHODS, type Method } from '../model/terms/criterion.js';
 import { parseTransform } from '../model/transform.js';
 import { RLRT_EXACT_DEFAULT_NSIM } from '../simulation/rlrt-exact.js';
@@ -29,6 +30,8 @@ export interface FitCliOptions {
   summary?: string;
   threads?: string;
   levels: string[];
+  contrast?: string[];
+  anova?: boolean;
   minMean?: string;
   minCount?: string;
   minSamples?: string;
@@ -104,6 +107,13 @@ export function parseShard(value: string | undefined): Shard | undefined {
   return { index, count };
 }
 
+/** `--contrast`s split and their names checked (the expressions are checked against the coefficients later), and `--anova`. */
+function contrastOptions(o: Pick<FitCliOptions, 'contrast' | 'anova'>): Pick<FitOptions, 'contrasts' | 'anova'> {
+  const contrasts = (o.contrast ?? []).map(parseContrastSpec);
+  checkContrastNames(contrasts);
+  return { ...(contrasts.length > 0 && { contrasts }), ...(o.anova === true && { anova: true }) };
+}
+
 /** The library options the CLI values stand for; UsageError for a bad value. */
 export function toFitOptions(o: FitCliOptions): FitOptions {
   if (!(BACKEND_NAMES as readonly string[]).includes(o.backend)) {
@@ -116,6 +126,7 @@ export function toFitOptions(o: FitCliOptions): FitOptions {
     backend: o.backend as BackendChoice,
     threads: number('--threads', o.threads, true),
     levels: levels(o.levels),
+    ...contrastOptions(o),
     minMean: number('--min-mean', o.minMean),
     minCount: number('--min-count', o.minCount),
     minSamples: number('--min-samples', o.minSamples, true),

@@ -15,6 +15,11 @@ export function fitOptions(): Option[] {
       'two or more random terms'),
     new Option('--kinship <file>', "kinship of the random term's levels, for GCTA's GREML model (narrow-sense h2): the prefix of " +
       'GCTA .grm.bin/.grm.gz or plink2 .rel.bin/.rel files with their .id file, or a square TSV/CSV with ids in the header and first column'),
+    new Option('--contrast <NAME=EXPR>', 'test a combination of coefficients on every gene, as lmerTest\'s contest1D, e.g. ' +
+      '"DvsC=diseaseD - diseaseC" (repeatable; columns beta_NAME ... q_NAME)')
+      .argParser((value: string, previous: string[] = []) => [...previous, value]),
+    new Option('--anova', "F test of every fixed term of two or more columns, as lmerTest's anova() (type III, Satterthwaite): " +
+      'columns F_T ndf_T ddf_T p_F_T q_F_T'),
     new Option('--transform <name>', 'none | log2p1 | logcpm (limma-voom log-CPM)').default('none'),
     new Option('--backend <name>', `${BACKEND_NAMES.join(' | ')} (gpujs: gpu.js, on WebGL2 in a browser and on WebGPU in Node)`)
       .default('auto'),

@@ -25,8 +25,31 @@ export interface Design {
   interceptColumn: number;
   /** The random intercepts, the one with most levels first (ties in formula order), as lme4 orders them. */
   randomTerms: RandomTermDesign[];
+  /** The fixed part's terms in R's `terms()` order, with what their F tests need (see FixedTerm). */
+  fixedTerms: FixedTerm[];
+  /**
+   * lmerTest's `get_rdX`: [nObs × names.length] row-major, the intercept (if any) and then each fixed term coded by
+   * `model.matrix(~ 0 + term)` (every level of each factor). Its columns that are columns of X share their names.
+   */
+  termIndicators: { names: string[]; x: Float64Array };
   /** Things the user should know (dropped samples, ignored sheet rows, dropped columns), one line each. */
   notices: string[];
+}
+
+/** A term of the fixed part, as R's `terms()` describes it. */
+export interface FixedTerm {
+  /** R's term label: `sex`, `sex:dose`. */
+  label: string;
+  /** The number of variables in it (R's `order`). */
+  order: number;
+  /**
+   * Its variables whose entry in R's `factors` matrix is 1 (coded by contrasts, or a numeric with its margin in the
+   * model), and the numeric ones among them: lmerTest's containment of one term in another compares these.
+   */
+  variables: string[];
+  numerics: string[];
+  /** Its columns of X (after aliased columns are dropped), in X's order. */
+  columns: number[];
 }
 
 /** A random intercept's grouping of the used samples. */
@@ -134,6 +157,7 @@ export function buildDesign(
 
   const columns = modelColumns(formula, variables, used.length);
   const nObs = used.length;
+  const termIndicators = termIndicatorColumns(formula, variables, nObs);
   const pFull = columns.length;
   const xFull = new Float64Array(nObs * pFull);
   columns.forEach((c, j) => {
@@ -148,6 +172,16 @@ export function buildDesign(
   const x = new Float64Array(nObs * p);
   for (let i = 0; i < nObs; i++) for (let j = 0; j < p; j++) x[i * p + j] = xFull[i * pFull + kept[j]];
   const coefNames = kept.map((j) => columns[j].name);
+  const fixedTerms = formula.terms.map((term, t): FixedTerm => {
+    const coded = term.filter((v) => factorsEntry(formula.terms, t, v) === 1);
+    return {
+      label: term.map(rName).join(':'),
+      order: term.length,
+      variables: coded,
+      numerics: coded.filter((v) => variables.get(v)!.kind === 'numeric'),
+      columns: kept.flatMap((j, a) => (columns[j].term === t ? [a] : [])),
+    };
+  });
 
   return {
     formula,
@@ -159,6 +193,8 @@ export function buildDesign(
     coefNames,
     interceptColumn: coefNames.indexOf('(Intercept)'),
     randomTerms: randomTermDesigns(formula.random, groupings, nObs),
+    fixedTerms,
+    termIndicators,
     notices,
   };
 }
@@ -219,6 +255,29 @@ function readVariable(name: string, cells: string[], isGroup: boolean, sheet: Sa
 interface Column {
   name: string;
   values: Float64Array;
+  /** Index of its term in formula.terms; -1 for the intercept. */
+  term: number;
+}
+
+/**
+ * R's `attr(terms, "factors")` entry of variable `v` in term `t` (TermCode in R's model.c): 1 when the term without
+ * `v` is empty or contained in a preceding term, else 2.
+ */
+function factorsEntry(terms: string[][], t: number, v: string): 1 | 2 {
+  const rest = terms[t].filter((w) => w !== v);
+  return rest.length === 0 || terms.slice(0, t).some((prev) => rest.every((w) => prev.includes(w))) ? 1 : 2;
+}
+
+/** lmerTest's `get_rdX` (see Design.termIndicators). */
+function termIndicatorColumns(formula: Formula, variables: Map<string, Variable>, n: number): Design['termIndicators'] {
+  const columns = formula.terms.flatMap((term) => modelColumns({ ...formula, intercept: false, terms: [term] }, variables, n));
+  if (formula.intercept) columns.unshift({ name: '(Intercept)', values: new Float64Array(n).fill(1), term: -1 });
+  const width = columns.length;
+  const x = new Float64Array(n * width);
+  columns.forEach((c, j) => {
+    for (let i = 0; i < n; i++) x[i * width + j] = c.values[i];
+  });
+  return { names: columns.map((c) => c.name), x };
 }
 
 /**
@@ -229,7 +288,7 @@ interface Column {
 function modelColumns(formula: Formula, variables: Map<string, Variable>, n: number): Column[] {
   const isFactor = (v: string): boolean => variables.get(v)!.kind === 'factor';
   const columns: Column[] = [];
-  if (formula.intercept) columns.push({ name: '(Intercept)', values: new Float64Array(n).fill(1) });
+  if (formula.intercept) columns.push({ name: '(Intercept)', values: new Float64Array(n).fill(1), term: -1 });
   const noInterceptTerm = formula.intercept ? -1 : formula.terms.findIndex((term) => term.some(isFactor));
   formula.terms.forEach((term, t) => {
     const parts = term.map((v) => {
@@ -247,7 +306,7 @@ function modelColumns(formula: Formula, variables: Map<string, Variable>, n: num
       }));
     });
     // The first variable varies fastest, as in R.
-    let combined: Column[] = [{ name: '', values: new Float64Array(n).fill(1) }];
+    let combined: Column[] = [{ name: '', values: new Float64Array(n).fill(1), term: t }];
     for (const part of parts) {
       const next: Column[] = [];
       for (const right of part) {
@@ -255,6 +314,7 @@ function modelColumns(formula: Formula, variables: Map<string, Variable>, n: num
           next.push({
             name: left.name === '' ? right.name : `${left.name}:${right.name}`,
             values: left.values.map((x, i) => x * right.values[i]),
+            term: t,
           });
         }
       }

@@ -1,7 +1,8 @@
 import { pChisqUpper, pTwoSidedT } from '../stats/distributions.js';
 import { h2ProfileInterval, h2StandardError } from './inference/h2-uncertainty.js';
 import { ln } from '../numerics/libm.js';
-import { satterthwaiteDf } from './inference/satterthwaite.js';
+import { singleTermCovariance } from './inference/satterthwaite.js';
+import { type BetaCovariance, coefficientDf } from './inference/wald-tests.js';
 import type { GeneStats } from './gene-stats.js';
 import { LAMBDA_MAX, type LambdaSearch, searchLambda } from './lambda-search.js';
 import { profileAt, remlCriterion, remlDerivatives } from './reml.js';
@@ -35,6 +36,8 @@ export interface GeneFit {
   p: Float64Array;
   iterations: number;
   converged: boolean;
+  /** What Wald tests of contrasts and terms need (wald-tests.ts), over X's columns; undefined for a failed fit. */
+  covariance: BetaCovariance | undefined;
 }
 
 /** REML fit of one gene from its sufficient statistics: λ search, estimates, Satterthwaite t-tests, RLRT. */
@@ -70,7 +73,10 @@ export function estimatesAt(stats: GeneStats,
   const nullLogLik = -remlCriterion(stats, 0) / 2;
   const lrt = Math.max(0, 2 * (remlLogLik - nullLogLik));
   const derivatives = remlDerivatives(stats, lambda); // shared by the Satterthwaite df and the SE of h2
-  const df = satterthwaiteDf(stats, lambda, sigma2E, derivatives);
+  // A kinship pattern's indicator columns of missing samples follow X's: only X's are tested and reported.
+  const pFixed = 'columns' in stats.pattern ? (stats.pattern.columns as Int32Array).length : p;
+  const covariance = singleTermCovariance(stats, lambda, sigma2E, profile.beta, pFixed, derivatives);
+  const df = coefficientDf(covariance, p);
   const se = new Float64Array(p);
   const t = new Float64Array(p);
   const pValues = new Float64Array(p);
@@ -105,6 +111,7 @@ export function estimatesAt(stats: GeneStats,
     p: pValues,
     iterations: search.evaluations,
     converged: search.converged,
+    covariance,
   };
 }
 
@@ -113,6 +120,6 @@ function failedFit(message: string, iterations: number, p: number): GeneFit {
   return {
     status: 'failed', message, lambda: NaN, sigma2G: NaN, sigma2E: NaN, h2: NaN, h2Se: NaN, h2Lo: NaN, h2Hi: NaN,
     remlLogLik: NaN, lrt: NaN,
-    pLrt: NaN, beta: na(), se: na(), df: na(), t: na(), p: na(), iterations, converged: false,
+    pLrt: NaN, beta: na(), se: na(), df: na(), t: na(), p: na(), iterations, converged: false, covariance: undefined,
   };
 }

@@ -2,6 +2,7 @@ import { UsageError } from '../errors.js';
 import { type Design, groupSizeRange } from './design.js';
 import { buildPattern, type DesignPattern } from './pattern.js';
 import type { Method } from './terms/criterion.js';
+import type { RunHypotheses } from './hypotheses.js';
 import type { KinshipBasis } from './kinship.js';
 import { type Transform, transformValue } from './transform.js';
 
@@ -33,6 +34,8 @@ export interface FitContext {
   firstGene?: number;
   /** The kinship of the random term's levels (`--kinship`, SPEC §1): the term's covariance is σ²_g K, not σ²_g I. */
   kinship?: KinshipBasis;
+  /** Contrasts and terms tested on every fitted gene (`--contrast`, `--anova`); none when absent. */
+  hypotheses?: RunHypotheses;
 }
 
 /**

@@ -89,9 +89,10 @@ export function choleskyInverse(l: Float64Array, ld: number, m: number, inv: Flo
 /**
  * Indices of a maximal set of linearly independent columns of the n×p row-major matrix `x`, taken greedily
  * in column order (a later column that is a combination of earlier ones is dropped, as R's pivoting QR and
- * lme4's `chkRank.drop.cols` do). Modified Gram–Schmidt with the relative tolerance RANK_TOLERANCE.
+ * lme4's `chkRank.drop.cols` do), and an orthonormal basis of their span ([kept.length] columns of length n).
+ * Modified Gram–Schmidt with the relative tolerance RANK_TOLERANCE.
  */
-export function independentColumns(x: Float64Array, n: number, p: number): number[] {
+export function orthonormalColumns(x: Float64Array, n: number, p: number): { kept: number[]; basis: Float64Array[] } {
   const basis: Float64Array[] = [];
   const kept: number[] = [];
   for (let j = 0; j < p; j++) {
@@ -102,11 +103,7 @@ export function independentColumns(x: Float64Array, n: number, p: number): numbe
       norm0 += v[i] * v[i];
     }
     if (norm0 === 0) continue;
-    for (const q of basis) {
-      let d = 0;
-      for (let i = 0; i < n; i++) d += q[i] * v[i];
-      for (let i = 0; i < n; i++) v[i] -= d * q[i];
-    }
+    for (const q of basis) projectOut(q, v);
     let norm = 0;
     for (let i = 0; i < n; i++) norm += v[i] * v[i];
     if (Math.sqrt(norm) <= RANK_TOLERANCE * Math.sqrt(norm0)) continue;
@@ -115,7 +112,36 @@ export function independentColumns(x: Float64Array, n: number, p: number): numbe
     basis.push(v);
     kept.push(j);
   }
-  return kept;
+  return { kept, basis };
+}
+
+/** v −= (qᵀv) q for the unit vector q. */
+function projectOut(q: Float64Array, v: Float64Array): void {
+  let d = 0;
+  for (let i = 0; i < v.length; i++) d += q[i] * v[i];
+  for (let i = 0; i < v.length; i++) v[i] -= d * q[i];
+}
+
+/** The columns kept by orthonormalColumns. */
+export function independentColumns(x: Float64Array, n: number, p: number): number[] {
+  return orthonormalColumns(x, n, p).kept;
+}
+
+/**
+ * The residuals of regressing each of the k columns of the n×k row-major `y` on the m columns of the n×m `x`
+ * (R's `resid(lm.fit(x, y))`: columns of x that depend on earlier ones do not count), as a new n×k matrix.
+ */
+export function regressionResiduals(x: Float64Array, n: number, m: number, y: Float64Array, k: number): Float64Array {
+  const { basis } = orthonormalColumns(x, n, m);
+  const out = new Float64Array(n * k);
+  const v = new Float64Array(n);
+  for (let c = 0; c < k; c++) {
+    for (let i = 0; i < n; i++) v[i] = y[i * k + c];
+    // Twice, so that what is left is orthogonal to the basis to rounding (Gram–Schmidt's "twice is enough").
+    for (let pass = 0; pass < 2; pass++) for (const q of basis) projectOut(q, v);
+    for (let i = 0; i < n; i++) out[i * k + c] = v[i];
+  }
+  return out;
 }
 
 /**

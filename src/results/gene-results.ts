@@ -26,6 +26,9 @@ export interface GeneResults {
   nTerms: number;
   /** Variance fractions per gene (`--var-part`), 0 without them. */
   nFractions: number;
+  /** `--contrast`s and `--anova` terms per gene, 0 without them. */
+  nContrasts: number;
+  nAnova: number;
   /** [nGenes] index into STATUSES. */
   status: Uint8Array;
   n: Int32Array;
@@ -71,6 +74,19 @@ export interface GeneResults {
   /** [nGenes × nFractions] variance fractions and their delta-method SEs (see ResultShape.fractions). */
   vp: Float64Array;
   vpSe: Float64Array;
+  /** [nGenes × nContrasts] each contrast's estimate L'β̂, SE, df, t, p and BH q-value (finishResults). */
+  contrastEstimate: Float64Array;
+  contrastSe: Float64Array;
+  contrastDf: Float64Array;
+  contrastT: Float64Array;
+  contrastP: Float64Array;
+  contrastQ: Float64Array;
+  /** [nGenes × nAnova] each term's F, numerator and denominator df, p and BH q-value (finishResults). */
+  anovaF: Float64Array;
+  anovaNdf: Float64Array;
+  anovaDdf: Float64Array;
+  anovaP: Float64Array;
+  anovaQ: Float64Array;
   iterations: Int32Array;
   /** 1 converged, 0 not, 255 not applicable (gene not fitted). */
   converged: Uint8Array;
@@ -83,12 +99,25 @@ const PER_GENE = ['mean', 'sigma2G', 'sigma2E', 'h2', 'h2Se', 'h2Lo', 'h2Hi', 'r
 const PER_COEF = ['beta', 'se', 'df', 't', 'pValue', 'qValue'] as const;
 const PER_TERM = ['sigma2Terms', 'lrtTerms', 'pLrtTerms', 'qLrtTerms'] as const;
 const PER_FRACTION = ['vp', 'vpSe'] as const;
+const PER_CONTRAST = ['contrastEstimate', 'contrastSe', 'contrastDf', 'contrastT', 'contrastP', 'contrastQ'] as const;
+const PER_ANOVA = ['anovaF', 'anovaNdf', 'anovaDdf', 'anovaP', 'anovaQ'] as const;
 
-/** Results for nGenes genes, every estimate NA until set; nTerms and nFractions as in GeneResults. */
-export function allocateResults(nGenes: number, p: number, nTerms = 0, nFractions = 0): GeneResults {
+/** The widths of a GeneResults' per-gene matrices besides the coefficients (see GeneResults). */
+export interface ResultWidths {
+  nTerms?: number;
+  nFractions?: number;
+  nContrasts?: number;
+  nAnova?: number;
+}
+
+/** Results for nGenes genes, every estimate NA until set; the widths as in GeneResults (0 when absent). */
+export function allocateResults(nGenes: number, p: number, widths: ResultWidths = {}): GeneResults {
   const na = (length: number): Float64Array => new Float64Array(length).fill(NaN);
+  const { nTerms = 0, nFractions = 0, nContrasts = 0, nAnova = 0 } = widths;
+  const perContrast = Object.fromEntries(PER_CONTRAST.map((k) => [k, na(nGenes * nContrasts)])) as Record<(typeof PER_CONTRAST)[number], Float64Array>;
+  const perAnova = Object.fromEntries(PER_ANOVA.map((k) => [k, na(nGenes * nAnova)])) as Record<(typeof PER_ANOVA)[number], Float64Array>;
   return {
-    nGenes, p, nTerms, nFractions,
+    nGenes, p, nTerms, nFractions, nContrasts, nAnova, ...perContrast, ...perAnova,
     nLevels: new Int32Array(nGenes * nTerms),
     sigma2Terms: na(nGenes * nTerms), lrtTerms: na(nGenes * nTerms), pLrtTerms: na(nGenes * nTerms),
     qLrtTerms: na(nGenes * nTerms),
@@ -120,6 +149,8 @@ export function copyResults(part: GeneResults, into: GeneResults, offset: number
   into.nLevels.set(part.nLevels, offset * into.nTerms);
   for (const key of PER_TERM) into[key].set(part[key], offset * into.nTerms);
   for (const key of PER_FRACTION) into[key].set(part[key], offset * into.nFractions);
+  for (const key of PER_CONTRAST) into[key].set(part[key], offset * into.nContrasts);
+  for (const key of PER_ANOVA) into[key].set(part[key], offset * into.nAnova);
   into.iterations.set(part.iterations, offset);
   into.converged.set(part.converged, offset);
   for (let i = 0; i < part.nGenes; i++) into.messages[offset + i] = part.messages[i];
@@ -127,8 +158,8 @@ export function copyResults(part: GeneResults, into: GeneResults, offset: number
 
 /** Genes [start, end) of `r` as a GeneResults of views (no copies). */
 export function sliceResults(r: GeneResults, start: number, end: number): GeneResults {
-  const { p, nTerms, nFractions } = r;
-  const part = { nGenes: end - start, p, nTerms, nFractions, messages: r.messages.slice(start, end) } as GeneResults;
+  const { p, nTerms, nFractions, nContrasts, nAnova } = r;
+  const part = { nGenes: end - start, p, nTerms, nFractions, nContrasts, nAnova, messages: r.messages.slice(start, end) } as GeneResults;
   part.status = r.status.subarray(start, end);
   part.n = r.n.subarray(start, end);
   part.nGroups = r.nGroups.subarray(start, end);
@@ -139,6 +170,8 @@ export function sliceResults(r: GeneResults, start: number, end: number): GeneRe
   part.nLevels = r.nLevels.subarray(start * nTerms, end * nTerms);
   for (const key of PER_TERM) part[key] = r[key].subarray(start * nTerms, end * nTerms);
   for (const key of PER_FRACTION) part[key] = r[key].subarray(start * nFractions, end * nFractions);
+  for (const key of PER_CONTRAST) part[key] = r[key].subarray(start * nContrasts, end * nContrasts);
+  for (const key of PER_ANOVA) part[key] = r[key].subarray(start * nAnova, end * nAnova);
   return part;
 }
 
@@ -146,14 +179,16 @@ export function sliceResults(r: GeneResults, start: number, end: number): GeneRe
 export function transferables(results: GeneResults): ArrayBuffer[] {
   return [results.status, results.n, results.nGroups, ...PER_GENE.map((k) => results[k]),
     ...PER_COEF.map((k) => results[k]), results.nLevels, ...PER_TERM.map((k) => results[k]),
-    ...PER_FRACTION.map((k) => results[k]), results.iterations, results.converged].map((a) => a.buffer as ArrayBuffer);
+    ...PER_FRACTION.map((k) => results[k]), ...PER_CONTRAST.map((k) => results[k]), ...PER_ANOVA.map((k) => results[k]), results.iterations, results.converged].map((a) => a.buffer as ArrayBuffer);
 }
 
-/** Fills the q-values: Benjamini–Hochberg across genes, for p_lrt, each term's p_lrt and each coefficient. */
+/** Fills the q-values: Benjamini–Hochberg across genes, for p_lrt, each term's p_lrt, coefficient, contrast and F test. */
 export function finishResults(results: GeneResults): void {
   results.qLrt.set(bhAdjust(results.pLrt));
   adjustColumns(results.pLrtTerms, results.qLrtTerms, results.nGenes, results.nTerms);
   adjustColumns(results.pValue, results.qValue, results.nGenes, results.p);
+  adjustColumns(results.contrastP, results.contrastQ, results.nGenes, results.nContrasts);
+  adjustColumns(results.anovaP, results.anovaQ, results.nGenes, results.nAnova);
 }
 
 /** BH q-values of each column of the [nGenes × width] p-values into `q`. */

@@ -15,14 +15,19 @@ export interface ResultShape {
   fractions: readonly string[];
   rlrtExact: boolean;
   bootstrap: boolean;
+  /** Names of the `--contrast`s (columns beta_NAME … q_NAME) and labels of the `--anova` terms (F_T … q_F_T). */
+  contrasts: readonly string[];
+  anova: readonly string[];
 }
 
 /** The single-term REML table without options: the shape of genelmm's first release. */
-export const SINGLE_TERM_SHAPE: ResultShape = { terms: ['group'], method: 'reml', fractions: [], rlrtExact: false, bootstrap: false };
+export const SINGLE_TERM_SHAPE: ResultShape = {
+  terms: ['group'], method: 'reml', fractions: [], rlrtExact: false, bootstrap: false, contrasts: [], anova: [],
+};
 
 /** Output column names of SPEC §5, in order, for the given coefficient names and shape. */
 export function resultColumns(coefNames: readonly string[], shape: Partial<ResultShape> = {}): string[] {
-  const { terms, method, fractions, rlrtExact, bootstrap } = { ...SINGLE_TERM_SHAPE, ...shape };
+  const { terms, method, fractions, rlrtExact, bootstrap, contrasts, anova } = { ...SINGLE_TERM_SHAPE, ...shape };
   const loglik = `${method}_loglik`;
   const columns = ['gene', 'status', 'n'];
   if (terms.length === 1) {
@@ -35,7 +40,8 @@ export function resultColumns(coefNames: readonly string[], shape: Partial<Resul
     for (const t of terms) columns.push(`lrt_${t}`, `p_lrt_${t}`, `q_lrt_${t}`);
   }
   columns.push(...fractions.map((f) => `vp_${f}`), ...fractions.map((f) => `vp_se_${f}`));
-  for (const c of coefNames) columns.push(`beta_${c}`, `se_${c}`, `df_${c}`, `t_${c}`, `p_${c}`, `q_${c}`);
+  for (const c of [...coefNames, ...contrasts]) columns.push(`beta_${c}`, `se_${c}`, `df_${c}`, `t_${c}`, `p_${c}`, `q_${c}`);
+  for (const t of anova) columns.push(`F_${t}`, `ndf_${t}`, `ddf_${t}`, `p_F_${t}`, `q_F_${t}`);
   columns.push('iterations', 'converged', 'message');
   return columns;
 }
@@ -75,6 +81,15 @@ export function resultTable(geneIds: string[], coefNames: string[], r: GeneResul
     for (let k = 0; k < p; k++) {
       const i = g * p + k;
       row.push(na(r.beta[i]), na(r.se[i]), na(r.df[i]), na(r.t[i]), na(r.pValue[i]), na(r.qValue[i]));
+    }
+    for (let c = 0; c < r.nContrasts; c++) {
+      const i = g * r.nContrasts + c;
+      row.push(na(r.contrastEstimate[i]), na(r.contrastSe[i]), na(r.contrastDf[i]), na(r.contrastT[i]), na(r.contrastP[i]),
+        na(r.contrastQ[i]));
+    }
+    for (let a = 0; a < r.nAnova; a++) {
+      const i = g * r.nAnova + a;
+      row.push(na(r.anovaF[i]), na(r.anovaNdf[i]), na(r.anovaDdf[i]), na(r.anovaP[i]), na(r.anovaQ[i]));
     }
     row.push(fitted ? r.iterations[g] : null, fitted ? r.converged[g] === 1 : null, r.messages[g]);
     rows[g] = row;

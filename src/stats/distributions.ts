@@ -17,3 +17,14 @@ export function pChisqUpper(x: number, k: number): number {
   if (x <= 0) return 1;
   return gammainc(x / 2, k / 2, true, true);
 }
+
+/**
+ * Upper tail of F with (d1, d2) degrees of freedom: P(F > f) = I_{d2/(d2 + d1 f)}(d2/2, d1/2), accurate far into the
+ * tail; χ²_{d1} / d1 when d2 is infinite. NaN when a df is not positive.
+ */
+export function pFUpper(f: number, d1: number, d2: number): number {
+  if (!(d1 > 0) || !(d2 > 0) || Number.isNaN(f)) return NaN;
+  if (f <= 0) return 1;
+  if (!Number.isFinite(d2)) return pChisqUpper(d1 * f, d1);
+  return betainc(d2 / (d2 + d1 * f), d2 / 2, d1 / 2, true, false);
+}

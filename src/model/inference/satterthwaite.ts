@@ -1,49 +1,45 @@
 import type { GeneStats } from '../gene-stats.js';
 import { remlDerivatives, remlHessian } from '../reml.js';
+import type { BetaCovariance } from './wald-tests.js';
 
 /**
- * Satterthwaite degrees of freedom of each β̂_k, as lmerTest computes them:
+ * lmerTest's ingredients of the Wald tests (wald-tests.ts) of the one-intercept engine's fit at (λ̂, σ̂²_e), for
+ * the leading `pFixed` columns of its X (a kinship pattern's indicator columns of missing samples follow them):
  *
- *     df_k = 2 V_k² / (∇V_kᵀ A ∇V_k),   V_k = σ²_e [(Xᵀ H⁻¹ X)⁻¹]_kk,   A = 2 · (∇² D)⁻¹,
+ *     Var(β̂) = σ²_e (Xᵀ H⁻¹ X)⁻¹ = σ²_e C,   ∂Var/∂θ = 2θ · (−σ²_e C M'_xx C),   ∂Var/∂σ²_e = C,   A = 2 · (∇² D)⁻¹,
  *
- * with D the REML deviance as a function of lmerTest's variance parameters (θ = √λ, σ), gradients and
- * Hessian taken analytically at (λ̂, σ̂²_e) instead of by numDeriv. At an interior optimum the result does
- * not depend on the parameterisation; at the boundary θ = 0 it is lmerTest's (there ∂V/∂θ = 0, and σ alone
- * carries the uncertainty: df = n − p). Returns [p] df, NaN where the Hessian is not positive definite.
- * `derivatives` may be passed in when the caller has them at (λ̂) already.
+ * over the variance parameters (θ = √λ, σ²_e), D the REML deviance, the gradient and Hessian analytic (lmerTest
+ * takes them by numDeriv over (θ, σ); at an interior optimum the df do not depend on the parameterisation). At the
+ * boundary θ = 0, ∂Var/∂θ = 0 and σ alone carries the uncertainty (df = n − p), as in lmerTest. On the statistics'
+ * scale (`beta`: β̂ there); `scale` is stats.scale. undefined where there are no derivatives (p = 0).
  */
-export function satterthwaiteDf(stats: GeneStats, lambda: number, sigma2: number,
-  derivatives = remlDerivatives(stats, lambda)): Float64Array {
+export function singleTermCovariance(stats: GeneStats, lambda: number, sigma2: number, beta: Float64Array, pFixed: number,
+  derivatives = remlDerivatives(stats, lambda)): BetaCovariance | undefined {
   const { p } = stats.pattern;
-  const df = new Float64Array(p).fill(NaN);
-  const d = p === 0 ? undefined : derivatives;
-  if (d === undefined) return df;
-  const { c, cm1 } = d;
-
-  const s2 = sigma2;
-  const h = remlHessian(stats, d, s2);
+  if (p === 0 || derivatives === undefined) return undefined;
+  const { c, cm1 } = derivatives;
+  const h = remlHessian(stats, derivatives, sigma2);
   // To θ = √λ: D_θ = 2θ D_λ, D_θθ = 2 D_λ + 4 λ D_λλ, D_θσ² = 2θ D_λσ².
   const theta = Math.sqrt(lambda);
   const hTT = 2 * h.dLambda + 4 * lambda * h.lambdaLambda;
   const hTS = 2 * theta * h.lambdaSigma2;
   const hSS = h.sigma2Sigma2;
   const det = hTT * hSS - hTS * hTS;
-
-  for (let k = 0; k < p; k++) {
-    let cmc = 0; // (C M'_xx C)_kk, for ∂V/∂λ = −σ² (C M'_xx C)_kk
-    for (let j = 0; j < p; j++) cmc += cm1[k * p + j] * c[j * p + k];
-    const v = s2 * c[k * p + k];
-    const gS = c[k * p + k];
-    const gT = 2 * theta * -s2 * cmc;
-    let quadForm: number;
-    if (lambda === 0) {
-      quadForm = (2 / hSS) * gS * gS; // ∂V/∂θ = 0 and the Hessian is diagonal at the boundary
-    } else {
-      if (!(det > 0) || !(hSS > 0)) continue;
-      // A = 2 H⁻¹ with H⁻¹ = [hSS, −hTS; −hTS, hTT] / det.
-      quadForm = (2 / det) * (gT * gT * hSS - 2 * gT * gS * hTS + gS * gS * hTT);
+  const q = pFixed;
+  const vcov = new Float64Array(q * q);
+  const dTheta = new Float64Array(q * q);
+  const dSigma2 = new Float64Array(q * q);
+  for (let a = 0; a < q; a++) {
+    for (let b = 0; b < q; b++) {
+      let cmc = 0; // (C M'_xx C)_ab
+      if (lambda > 0) for (let j = 0; j < p; j++) cmc += cm1[a * p + j] * c[j * p + b];
+      vcov[a * q + b] = sigma2 * c[a * p + b];
+      dSigma2[a * q + b] = c[a * p + b];
+      dTheta[a * q + b] = 2 * theta * -sigma2 * cmc;
     }
-    df[k] = (2 * v * v) / quadForm;
   }
-  return df;
+  // A = 2 H⁻¹ with H⁻¹ = [hSS, −hTS; −hTS, hTT] / det; at the boundary H is diagonal and only A_σσ matters.
+  const varparCov = lambda === 0 ? Float64Array.of(0, 0, 0, 2 / hSS)
+    : det > 0 && hSS > 0 ? Float64Array.of((2 * hSS) / det, (-2 * hTS) / det, (-2 * hTS) / det, (2 * hTT) / det) : undefined;
+  return { beta: beta.slice(0, q), vcov, jacobian: [dTheta, dSigma2], varparCov, scale: stats.scale };
 }

@@ -3,6 +3,7 @@ import { jacobian } from '../../numerics/finite-differences.js';
 import { SINGULAR_THETA } from '../lambda-search.js';
 import { choleskyInverse, choleskyInPlace, symmetrizeInPlace } from '../../numerics/linalg.js';
 import { criterionPieces, devianceGradient, type Method, objective, objectiveGradient, profileBeta, ssqdenom, termsGene, type TermsGene, updateL } from './criterion.js';
+import { type BetaCovariance, coefficientDf } from '../inference/wald-tests.js';
 import { minimizeTheta, type OptSummary, type ThetaObjective } from './optimize-theta.js';
 import type { TermsPattern } from './terms-pattern.js';
 
@@ -36,6 +37,8 @@ export interface TermsFit {
   vp: Float64Array | null;
   vpSe: Float64Array | null;
   opt: OptSummary;
+  /** What Wald tests of contrasts and terms need (wald-tests.ts); undefined for a failed fit. */
+  covariance: BetaCovariance | undefined;
 }
 
 /** Options of fitTermsGene. */
@@ -83,9 +86,8 @@ export function fitTermsGene(pattern: TermsPattern, y: Float64Array, options: Te
   const lrt = Float64Array.from(reduced, (rk) => Math.max(0, rk - fmin));
   const pLrt = Float64Array.from(lrt, (x) => (x > 0 ? 0.5 * pChisqUpper(x, 1) : 1));
   const varparCov = K === 0 ? undefined : varparCovariance(gene, theta, Math.sqrt(sigma2E));
-  const df = K === 0
-    ? new Float64Array(pattern.p).fill(pattern.n - pattern.p)
-    : satterthwaiteDf(gene, theta, Math.sqrt(sigma2E), c, varparCov);
+  const covariance = betaCovariance(gene, theta, Math.sqrt(sigma2E), beta, c, varparCov);
+  const df = coefficientDf(covariance, pattern.p);
   const se = Float64Array.from(c.filter((_, i) => i % (pattern.p + 1) === 0), (cjj) => Math.sqrt(sigma2E * cjj));
   const t = Float64Array.from(beta, (b, j) => b / se[j]);
   const pValues = Float64Array.from(t, (tj, j) => pTwoSidedT(tj, df[j]));
@@ -111,6 +113,7 @@ export function fitTermsGene(pattern: TermsPattern, y: Float64Array, options: Te
     vp: fractions?.value ?? null,
     vpSe: fractions?.se ?? null,
     opt: { ...opt, final: theta, fmin },
+    covariance,
   };
 }
 
@@ -172,36 +175,26 @@ function varparCovariance(gene: TermsGene, theta: Float64Array, sigma: number): 
 }
 
 /**
- * lmerTest's Satterthwaite df of each β̂_j: 2 V_j² / (∇V_jᵀ A ∇V_j), V_j = σ² [(R_XᵀR_X)⁻¹]_jj as a function of
- * (θ, σ), its gradient by central differences in θ (analytic in σ; accurate to about 1e-8 relative, where lmerTest
- * extrapolates numDeriv's over four steps). NaN where A is undefined.
+ * lmerTest's ingredients of the Wald tests (wald-tests.ts) over its variance parameters (θ, σ): Var(β̂) = σ² C,
+ * C = (R_XᵀR_X)⁻¹, its θ-Jacobian σ² ∂C/∂θ by central differences (accurate to about 1e-8 relative, where lmerTest
+ * extrapolates numDeriv's over four steps), ∂Var/∂σ = 2σ C, and A. Without random terms, lm's n − p df instead.
  */
-function satterthwaiteDf(gene: TermsGene, theta: Float64Array, sigma: number, c: Float64Array,
-  a: Float64Array | undefined): Float64Array {
-  const { p } = gene.pattern;
+function betaCovariance(gene: TermsGene, theta: Float64Array, sigma: number, beta: Float64Array, c: Float64Array,
+  a: Float64Array | undefined): BetaCovariance {
+  const { p, n } = gene.pattern;
   const K = theta.length;
-  const k = K + 1;
-  const df = new Float64Array(p).fill(NaN);
-  if (a === undefined) return df;
-  const diagonalAt = (t: Float64Array): Float64Array => {
-    updateL(gene, t);
-    const ct = profileBeta(gene).c;
-    const diagonal = new Float64Array(p);
-    for (let j = 0; j < p; j++) diagonal[j] = ct[j * p + j];
-    return diagonal;
-  };
-  const jac = jacobian(diagonalAt, theta, p, 1); // [p × K] ∂c_jj/∂θ
   const s2 = sigma * sigma;
-  for (let j = 0; j < p; j++) {
-    const g = new Float64Array(k);
-    for (let i = 0; i < K; i++) g[i] = s2 * jac[j * K + i];
-    g[K] = 2 * sigma * c[j * p + j];
-    let quad = 0;
-    for (let i = 0; i < k; i++) for (let l = 0; l < k; l++) quad += g[i] * a[i * k + l] * g[l];
-    const v = s2 * c[j * p + j];
-    df[j] = (2 * v * v) / quad;
-  }
-  return df;
+  const vcov = c.map((x) => s2 * x);
+  const scale = gene.stats.scale;
+  if (K === 0) return { beta, vcov, jacobian: [], varparCov: undefined, residualDf: n - p, scale };
+  const cAt = (t: Float64Array): Float64Array => {
+    updateL(gene, t);
+    return profileBeta(gene).c;
+  };
+  const jac = jacobian(cAt, theta, p * p, 1); // [p² × K] ∂C/∂θ
+  const jacobianList = Array.from({ length: K }, (_, i) => Float64Array.from({ length: p * p }, (_, e) => s2 * jac[e * K + i]));
+  jacobianList.push(c.map((x) => 2 * sigma * x));
+  return { beta, vcov, jacobian: jacobianList, varparCov: a, scale };
 }
 
 /** h2 = θ² / (θ² + 1) and its delta-method SE from A (NaN without A). */
@@ -264,6 +257,6 @@ function failedFit(pattern: TermsPattern, opt: OptSummary, message: string): Ter
   const { K, p } = pattern;
   return {
     status: 'failed', message, theta: na(K), sigma2: na(K), sigma2E: NaN, logLik: NaN, lrt: na(K), pLrt: na(K),
-    beta: na(p), se: na(p), df: na(p), t: na(p), p: na(p), h2: NaN, h2Se: NaN, vp: null, vpSe: null, opt,
+    beta: na(p), se: na(p), df: na(p), t: na(p), p: na(p), h2: NaN, h2Se: NaN, vp: null, vpSe: null, opt, covariance: undefined,
   };
 }

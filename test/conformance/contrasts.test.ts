@@ -1,0 +1,116 @@
+/**
+ * `--contrast` and `--anova` against lmerTest's contest1D and anova() (type III, Satterthwaite) on every gene of
+ * test/fixtures/contrasts (made by make-contrasts.R: repeated measures with missing values, one gene that loses a
+ * time point), for one random term (the one-intercept engine), an interaction (type III's containment), crossed
+ * terms and ML (the general core), and lm's Wald tests for a fixed-effects model; SPEC §6 tolerances.
+ */
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { fitGenes, fitTable } from '../../src/fit-genes.js';
+import { readKinship } from '../../src/io/kinship-files.js';
+import { readMatrix, readSampleSheet } from '../../src/io/read-files.js';
+import { parseContrastSpec } from '../../src/model/contrasts.js';
+import { REPO_ROOT } from '../helpers/cases.js';
+import { CPU_VS_LME4 as TOL } from './tolerances.js';
+
+const DIR = path.join(REPO_ROOT, 'test/fixtures/contrasts');
+
+type Test1D = Record<'Estimate' | 'SE' | 'df' | 't' | 'p', number | null>;
+type TestF = Record<'F' | 'ndf' | 'ddf' | 'p', number | null>;
+interface RefCase {
+  name: string;
+  formula: string;
+  method: 'reml' | 'ml' | 'lm';
+  contrasts: Record<string, string>;
+  genes: { gene: string; n: number; loglik: number; contrasts: Record<string, Test1D>; anova: Record<string, TestF> }[];
+}
+
+const cases: RefCase[] = fs.readdirSync(DIR).filter((f) => f.endsWith('.json')).sort()
+  .map((f) => JSON.parse(fs.readFileSync(path.join(DIR, f), 'utf8')));
+
+describe('contrasts and F tests against lmerTest (test/fixtures/contrasts)', () => {
+  for (const ref of cases) {
+    it(`${ref.name}: ${ref.formula}${ref.method === 'lm' ? '' : ` by ${ref.method}`}`, async () => {
+      const matrix = await readMatrix(path.join(DIR, 'study.expr.tsv'));
+      const samples = await readSampleSheet(path.join(DIR, 'study.samples.tsv'));
+      const contrasts = Object.entries(ref.contrasts).map(([name, expression]) => parseContrastSpec(`${name}=${expression}`));
+      const fit = await fitGenes(matrix, samples, ref.formula, {
+        method: ref.method === 'ml' ? 'ml' : 'reml', contrasts, anova: true, backend: 'cpu', threads: 1,
+      });
+      const table = fitTable(fit);
+      const rows = [...table.rows];
+      assert.deepEqual(fit.shape.anova, Object.keys(ref.genes[0].anova), 'the terms F-tested');
+      const failures: string[] = [];
+      let compared = 0;
+      ref.genes.forEach((expected, g) => {
+        const row = rows[g];
+        const cell = (column: string): number | null => {
+          const i = table.columns.indexOf(column);
+          assert.ok(i >= 0, `no column ${column}`);
+          return row[i] as number | null;
+        };
+        const check = (column: string, want: number | null, rel: number): void => {
+          const got = cell(column);
+          compared++;
+          if (want === null ? got !== null : got === null || !(Math.abs(got - want) <= rel * Math.abs(want))) {
+            failures.push(`${expected.gene} ${column}: lmerTest ${want}, genelmm ${got}`);
+          }
+        };
+        if (ref.method !== 'lm') {
+          // The same optimum (make-contrasts.R polishes lme4's), else the tests below would differ for that reason.
+          const loglik = cell(`${ref.method}_loglik`)!;
+          compared++;
+          if (!(Math.abs(loglik - expected.loglik) <= TOL.remlLogLikAbs)) failures.push(`${expected.gene} loglik: lme4 ${expected.loglik}, genelmm ${loglik}`);
+        }
+        for (const [name, test] of Object.entries(expected.contrasts)) {
+          check(`beta_${name}`, test.Estimate, TOL.estimateRel);
+          check(`se_${name}`, test.SE, TOL.seRel);
+          check(`df_${name}`, test.df, TOL.dfRel);
+          check(`t_${name}`, test.t, TOL.seRel);
+          check(`p_${name}`, test.p, TOL.pRel);
+        }
+        for (const [term, test] of Object.entries(expected.anova)) {
+          check(`F_${term}`, test.F, TOL.seRel);
+          check(`ndf_${term}`, test.ndf, 0);
+          check(`ddf_${term}`, test.ddf, TOL.dfRel);
+          check(`p_F_${term}`, test.p, TOL.pRel);
+        }
+      });
+      assert.deepEqual(failures, [], `${failures.length} of ${compared} disagree:\n${failures.join('\n')}`);
+    });
+  }
+});
+
+describe('contrasts and F tests of the kinship model', () => {
+  it('with the identity as kinship they are those of the plain random intercept, missing values included', async () => {
+    const matrix = await readMatrix(path.join(DIR, 'study.expr.tsv'));
+    const samples = await readSampleSheet(path.join(DIR, 'study.samples.tsv'));
+    const donors = [...new Set(samples.columns.get('donor')!)].map(String);
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'genelmm-')), 'identity.tsv');
+    fs.writeFileSync(file, [['id', ...donors].join('\t'), ...donors.map((d, i) => [d, ...donors.map((_, j) => (i === j ? 1 : 0))].join('\t'))].join('\n'));
+    const single = cases.find((c) => c.name === 'single')!;
+    const options = {
+      contrasts: Object.entries(single.contrasts).map(([name, expression]) => parseContrastSpec(`${name}=${expression}`)),
+      anova: true, backend: 'cpu', threads: 1,
+    } as const;
+    const plain = fitTable(await fitGenes(matrix, samples, single.formula, options));
+    const kinship = fitTable(await fitGenes(matrix, samples, single.formula, { ...options, kinship: await readKinship(file) }));
+    const tested = plain.columns.filter((c) => /^(beta|se|df|t|p)_(DvsE|late)$|^(F|ndf|ddf|p_F)_/.test(c));
+    assert.equal(tested.length, 5 * 2 + 4 * 2);
+    const plainRows = [...plain.rows];
+    const kinshipRows = [...kinship.rows];
+    const failures: string[] = [];
+    for (const column of tested) {
+      const i = plain.columns.indexOf(column);
+      const j = kinship.columns.indexOf(column);
+      plainRows.forEach((row, g) => {
+        const [a, b] = [row[i] as number | null, kinshipRows[g][j] as number | null];
+        if (a === null ? b !== null : b === null || !(Math.abs(a - b) <= 1e-6 * Math.abs(a))) failures.push(`${row[0]} ${column}: ${a} vs ${b}`);
+      });
+    }
+    assert.deepEqual(failures, []);
+  });
+});
