@@ -5,7 +5,8 @@ import { checkInputFile } from '../io/file-source.js';
 import { checkOutputs, type NamedPath } from '../io/output-target.js';
 import { readSampleSheet } from '../io/read-files.js';
 import type { SampleSheet } from '../io/types.js';
-import { checkSheetColumns } from '../model/design.js';
+import { checkContrastNames, contrastOf } from '../model/contrasts.js';
+import { buildDesign, checkSheetColumns } from '../model/design.js';
 import { type Formula, parseFormula } from '../model/formula.js';
 import { kinshipFiles } from '../io/kinship-files.js';
 import { modelChoiceOf, refuseKinshipOptions, refuseSingleTermOptions } from '../model/prepare.js';
@@ -100,9 +101,18 @@ export async function planRun(o: FitCliOptions, command: 'fit' | 'compare', say:
   return { inputs, formula, options, format };
 }
 
-/** Reads the sample sheet, the small input, and checks the formula's and `--levels`' columns against it before any matrix is read. */
+/**
+ * Reads the sample sheet, the small input, and checks against it, before any matrix is read, the formula's and
+ * `--levels`' columns and the `--contrast`s' coefficients (those of the design of every sample in the sheet; the
+ * run's own design, on the matrix's samples, checks them again).
+ */
 export async function readCheckedSheet({ inputs, formula, options }: RunPlan): Promise<SampleSheet> {
   const samples = await readSampleSheet(inputs.samples);
   checkSheetColumns(formula, samples, options);
+  if (options.contrasts !== undefined) {
+    const { coefNames } = buildDesign(formula, samples, samples.ids, options);
+    checkContrastNames(options.contrasts, coefNames);
+    for (const spec of options.contrasts) contrastOf(spec, coefNames);
+  }
   return samples;
 }

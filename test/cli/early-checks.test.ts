@@ -41,6 +41,13 @@ const CASES: EarlyCase[] = [
   { title: '--rlrt-exact with two random terms', args: () => ['--formula', '~ 1 + (1 | group) + (1 | trt)', '--rlrt-exact', '100'],
     says: [/--rlrt-exact is for models with one random intercept/, /2 random terms/] },
   { title: '--bootstrap with --var-part', args: () => ['--var-part', '--bootstrap', '5'], says: [/--bootstrap is for models/, /--var-part/] },
+  { title: '--contrast without a name', args: () => ['--contrast', 'trtb'], says: [/--contrast "trtb" is not NAME=EXPR/] },
+  { title: '--contrast with a name no column can carry', args: () => ['--contrast', 'b vs a=trtb'], says: [/--contrast/, /"b vs a" is not a plain name/] },
+  { title: 'two contrasts of one name', args: () => ['--contrast', 'x=trtb', '--contrast', 'x=-trtb'], says: [/--contrast/, /"x" is given twice/] },
+  { title: '--contrast naming a coefficient the model does not have', args: () => ['--contrast', 'x=trtc - trtb'],
+    says: [/--contrast x=trtc - trtb/, /"trtc" is not a coefficient/, /\(Intercept\), trtb/] },
+  { title: '--contrast that is not linear', args: () => ['--contrast', 'x=trtb*trtb'], says: [/--contrast/, /product of two coefficients/] },
+  { title: '--contrast named as a coefficient', args: () => ['--contrast', 'trtb=trtb'], says: [/--contrast/, /"trtb" is the name of a coefficient/] },
   { title: 'a sample sheet that does not exist', args: (dir) => ['--samples', path.join(dir, 'nope.tsv')], says: [/nope\.tsv/, /ENOENT/] },
 ];
 

@@ -62,10 +62,11 @@ describe('genelmm fit --shard I/N and genelmm merge: the shards of a run are the
     });
   }
 
-  it('the general core (an lm and an ML fit) as CSV and as JSON', () => {
+  it('the general core (an lm and an ML fit, with a contrast) as CSV and as JSON', () => {
     const { dir, cleanup } = mixedFiles();
     try {
-      for (const [formula, extra] of [['~ treatment', []], ['~ treatment + (1 | group)', ['--method', 'ml', '--var-part']]] as const) {
+      const contrast = ['--contrast', 'flip=-treatmenttrt'];
+      for (const [formula, extra] of [['~ treatment', contrast], ['~ treatment + (1 | group)', ['--method', 'ml', '--var-part', ...contrast]]] as const) {
         for (const ext of ['csv', 'json']) {
           const { whole, merged } = wholeAndMerged(dir, formula, 3, ext, ...extra);
           assert.equal(merged, whole, `${formula} ${ext}`);
