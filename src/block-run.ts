@@ -93,6 +93,7 @@ export class BlockRun {
       firstGene: range.first,
       kinship: options.kinship && startKinship(design, options.kinship, notice),
       hypotheses: runHypotheses(design, options.contrasts ?? [], options.anova ?? false, notice),
+      ebayes: options.ebayes,
     };
     const model = modelChoice(context);
     const nGenes = Number.isFinite(range.count) ? range.count : estimatedGenes;
@@ -185,9 +186,11 @@ export class BlockRun {
         bootstrap: options.bootstrap !== undefined,
         contrasts: context.hypotheses?.contrasts.map((c) => c.name) ?? [],
         anova: context.hypotheses?.anovaLabels ?? [],
+        ebayes: results.ebayes !== undefined,
       },
       timings,
       rlrtExact,
+      ebayes: results.ebayes?.prior && { dfPrior: results.ebayes.prior.df, s2Prior: results.ebayes.prior.s2 },
       bootstrap: options.bootstrap === undefined ? undefined : {
         B: options.bootstrap, seed, ...(this.bootstrapped ?? { genes: 0, failedReplicates: 0 }),
       },

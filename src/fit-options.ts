@@ -38,6 +38,11 @@ export interface FitOptions extends DesignOptions, GeneFilters {
   contrasts?: ContrastSpec[];
   /** The F test of every fixed term of two or more columns, as lmerTest's anova() (type III) (`--anova`). */
   anova?: boolean;
+  /**
+   * Empirical Bayes moderated tests of every coefficient and contrast (`--ebayes`, SPEC §4): limma's squeezeVar
+   * across the run's genes with dream's residual df, then dream's moderated t (limma's eBayes without random terms).
+   */
+  ebayes?: boolean;
   /** Simulations of the exact RLRT null distribution per design (`--rlrt-exact`); none when absent. */
   rlrtExact?: number;
   /**
@@ -106,6 +111,11 @@ export interface FitResult {
     /** On the GPU: genes bootstrapped on the CPU (aliased columns, or left when the device failed), and why it failed. */
     cpuGenes?: number; failure?: string | null;
   };
+  /**
+   * `--ebayes`' prior of the genes' residual variances (limma's df.prior, Infinity where the variances vary no
+   * more than sampling explains, and s2.prior); absent without it, or where no gene was fitted.
+   */
+  ebayes?: { dfPrior: number; s2Prior: number };
   notices: string[];
 }
 

@@ -78,6 +78,7 @@ export function storeFit(out: GeneResults, g: number, context: FitContext, patte
   out.mean[g] = mean;
   out.sigma2G[g] = fit.sigma2G;
   out.sigma2E[g] = fit.sigma2E;
+  if (out.nModerated > 0) out.rdf[g] = fit.rdf();
   out.h2[g] = fit.h2;
   out.h2Se[g] = fit.h2Se;
   out.h2Lo[g] = fit.h2Lo;
@@ -105,6 +106,7 @@ export function storeTermsFit(out: GeneResults, g: number, context: FitContext, 
   out.n[g] = pattern.n;
   out.mean[g] = mean;
   out.sigma2E[g] = fit.sigma2E;
+  if (out.nModerated > 0) out.rdf[g] = fit.rdf();
   out.remlLogLik[g] = fit.logLik;
   out.iterations[g] = fit.opt.evaluations;
   out.converged[g] = fit.opt.converged ? 1 : 0;
@@ -156,6 +158,8 @@ export function allocateRunResults(context: FitContext, nGenes: number): GeneRes
   const { hypotheses } = context;
   return allocateResults(nGenes, design.p, {
     nTerms: K >= 2 ? K : 0, nFractions, nContrasts: hypotheses?.contrasts.length ?? 0, nAnova: hypotheses?.anovaTerms.length ?? 0,
+    // Without random terms --ebayes is limma's eBayes, whose df are capped at the pooled df; dream's are not.
+    ...(context.ebayes === true && { ebayes: { capAtPooled: K === 0 } }),
   });
 }
 

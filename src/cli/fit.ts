@@ -84,6 +84,7 @@ export async function runFit(o: FitCliOptions): Promise<RunSummary> {
     gpu: fit.gpu,
     rlrtExact: fit.rlrtExact,
     bootstrap: fit.bootstrap,
+    ...(fit.ebayes && { ebayes: { dfPrior: Number.isFinite(fit.ebayes.dfPrior) ? fit.ebayes.dfPrior : 'Inf', s2Prior: fit.ebayes.s2Prior } }),
     statuses: fit.counts,
     timings: {
       readMs: fit.timings.readMs, prepareMs: fit.timings.prepareMs, fitMs: fit.timings.fitMs, rlrtExactMs: fit.timings.rlrtExactMs,

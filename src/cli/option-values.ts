@@ -32,6 +32,7 @@ export interface FitCliOptions {
   levels: string[];
   contrast?: string[];
   anova?: boolean;
+  ebayes?: boolean;
   minMean?: string;
   minCount?: string;
   minSamples?: string;
@@ -127,6 +128,7 @@ export function toFitOptions(o: FitCliOptions): FitOptions {
     threads: number('--threads', o.threads, true),
     levels: levels(o.levels),
     ...contrastOptions(o),
+    ...(o.ebayes === true && { ebayes: true }),
     minMean: number('--min-mean', o.minMean),
     minCount: number('--min-count', o.minCount),
     minSamples: number('--min-samples', o.minSamples, true),

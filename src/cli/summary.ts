@@ -33,6 +33,8 @@ export interface RunSummary {
   rlrtExact?: FitResult['rlrtExact'];
   /** The parametric bootstrap's replicates, when asked for (the fit's own record). */
   bootstrap?: FitResult['bootstrap'];
+  /** `--ebayes`' prior: limma's df.prior ("Inf" where infinite; JSON has no infinity) and s2.prior. */
+  ebayes?: { dfPrior: number | 'Inf'; s2Prior: number };
   peakRssMB: number;
   notices: string[];
   output: string;
@@ -79,6 +81,8 @@ export function summaryLines(s: RunSummary): string[] {
       `${s.bootstrap.refinedReplicates !== undefined ? `; on the GPU, ${s.bootstrap.refinedReplicates} replicate(s) refitted in f64 on the CPU` : ''}` +
       `${s.bootstrap.failure ? `; ${s.bootstrap.cpuGenes} gene(s) bootstrapped on the CPU (${s.bootstrap.failure})` : ''}` +
       `${s.bootstrap.failedReplicates > 0 ? `; ${s.bootstrap.failedReplicates} replicate refit(s) failed and were left out` : ''}`] : []),
+    ...(s.ebayes ? [`empirical Bayes: prior df ${typeof s.ebayes.dfPrior === 'number' ? s.ebayes.dfPrior.toPrecision(4) : 'infinite'}, ` +
+      `prior variance ${s.ebayes.s2Prior.toPrecision(4)} (limma's squeezeVar over the fitted genes)`] : []),
     `time: read ${fmt(t.readMs)}, prepare ${fmt(t.prepareMs)}, fit ${fmt(t.fitMs)}${s.rlrtExact ? `, exact RLRT ${fmt(t.rlrtExactMs)}` : ''}` +
       `${s.bootstrap ? `, bootstrap ${fmt(t.bootstrapMs)}` : ''}, ` +
       `write ${fmt(t.writeMs)}, total ${fmt(t.totalMs)}; peak RSS ${s.peakRssMB} MB`,

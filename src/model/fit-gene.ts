@@ -1,6 +1,7 @@
 import { pChisqUpper, pTwoSidedT } from '../stats/distributions.js';
 import { h2ProfileInterval, h2StandardError } from './inference/h2-uncertainty.js';
 import { ln } from '../numerics/libm.js';
+import { residualDf } from './inference/residual-df.js';
 import { singleTermCovariance } from './inference/satterthwaite.js';
 import { type BetaCovariance, coefficientDf } from './inference/wald-tests.js';
 import type { GeneStats } from './gene-stats.js';
@@ -38,6 +39,8 @@ export interface GeneFit {
   converged: boolean;
   /** What Wald tests of contrasts and terms need (wald-tests.ts), over X's columns; undefined for a failed fit. */
   covariance: BetaCovariance | undefined;
+  /** dream's residual df at λ̂ (residual-df.ts), computed when called (`--ebayes`); NaN for a failed fit. */
+  rdf: () => number;
 }
 
 /** REML fit of one gene from its sufficient statistics: λ search, estimates, Satterthwaite t-tests, RLRT. */
@@ -112,6 +115,7 @@ export function estimatesAt(stats: GeneStats,
     iterations: search.evaluations,
     converged: search.converged,
     covariance,
+    rdf: () => residualDf(stats, lambda),
   };
 }
 
@@ -121,5 +125,6 @@ function failedFit(message: string, iterations: number, p: number): GeneFit {
     status: 'failed', message, lambda: NaN, sigma2G: NaN, sigma2E: NaN, h2: NaN, h2Se: NaN, h2Lo: NaN, h2Hi: NaN,
     remlLogLik: NaN, lrt: NaN,
     pLrt: NaN, beta: na(), se: na(), df: na(), t: na(), p: na(), iterations, converged: false, covariance: undefined,
+    rdf: () => NaN,
   };
 }

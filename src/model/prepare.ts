@@ -36,6 +36,8 @@ export interface FitContext {
   kinship?: KinshipBasis;
   /** Contrasts and terms tested on every fitted gene (`--contrast`, `--anova`); none when absent. */
   hypotheses?: RunHypotheses;
+  /** `--ebayes`: each fit's residual df is kept for the moderated tests of the whole run (moderated-t.ts). */
+  ebayes?: boolean;
 }
 
 /**

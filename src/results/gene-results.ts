@@ -1,4 +1,6 @@
+import { moderatedTests } from '../stats/moderated-t.js';
 import { bhAdjust } from '../stats/qvalues.js';
+import type { VariancePrior } from '../stats/squeeze-var.js';
 
 /**
  * Columnar per-gene results, shared by every backend, the table writer and the web app. One entry per input
@@ -29,6 +31,13 @@ export interface GeneResults {
   /** `--contrast`s and `--anova` terms per gene, 0 without them. */
   nContrasts: number;
   nAnova: number;
+  /** `--ebayes`: the moderated columns, p + nContrasts (coefficients, then contrasts), 0 without it. */
+  nModerated: number;
+  /**
+   * `--ebayes`: whether the moderated df are capped at the pooled residual df (limma's eBayes, for a fixed-effects
+   * model; dream's are not), and the prior of the genes' variances once finishResults has estimated it.
+   */
+  ebayes?: { capAtPooled: boolean; prior?: VariancePrior };
   /** [nGenes] index into STATUSES. */
   status: Uint8Array;
   n: Int32Array;
@@ -36,6 +45,8 @@ export interface GeneResults {
   mean: Float64Array;
   sigma2G: Float64Array;
   sigma2E: Float64Array;
+  /** dream's residual df of the fit, n − 2 tr(H) + tr(H²) (residual-df.ts; n − p without random terms). */
+  rdf: Float64Array;
   h2: Float64Array;
   h2Se: Float64Array;
   h2Lo: Float64Array;
@@ -87,6 +98,10 @@ export interface GeneResults {
   anovaDdf: Float64Array;
   anovaP: Float64Array;
   anovaQ: Float64Array;
+  /** [nGenes × nModerated] `--ebayes`' moderated t, its p and BH q-value (all set by finishResults). */
+  modT: Float64Array;
+  modP: Float64Array;
+  modQ: Float64Array;
   iterations: Int32Array;
   /** 1 converged, 0 not, 255 not applicable (gene not fitted). */
   converged: Uint8Array;
@@ -94,13 +109,14 @@ export interface GeneResults {
   messages: (string | null)[];
 }
 
-const PER_GENE = ['mean', 'sigma2G', 'sigma2E', 'h2', 'h2Se', 'h2Lo', 'h2Hi', 'remlLogLik', 'lrt', 'pLrt', 'qLrt', 'pRlrtExact',
+const PER_GENE = ['mean', 'sigma2G', 'sigma2E', 'rdf', 'h2', 'h2Se', 'h2Lo', 'h2Hi', 'remlLogLik', 'lrt', 'pLrt', 'qLrt', 'pRlrtExact',
   'qRlrtExact', 'h2BootLo', 'h2BootHi', 'sigma2GBootLo', 'sigma2GBootHi', 'sigma2EBootLo', 'sigma2EBootHi'] as const;
 const PER_COEF = ['beta', 'se', 'df', 't', 'pValue', 'qValue'] as const;
 const PER_TERM = ['sigma2Terms', 'lrtTerms', 'pLrtTerms', 'qLrtTerms'] as const;
 const PER_FRACTION = ['vp', 'vpSe'] as const;
 const PER_CONTRAST = ['contrastEstimate', 'contrastSe', 'contrastDf', 'contrastT', 'contrastP', 'contrastQ'] as const;
 const PER_ANOVA = ['anovaF', 'anovaNdf', 'anovaDdf', 'anovaP', 'anovaQ'] as const;
+const PER_MODERATED = ['modT', 'modP', 'modQ'] as const;
 
 /** The widths of a GeneResults' per-gene matrices besides the coefficients (see GeneResults). */
 export interface ResultWidths {
@@ -108,16 +124,21 @@ export interface ResultWidths {
   nFractions?: number;
   nContrasts?: number;
   nAnova?: number;
+  /** `--ebayes`, and whether its df are capped (see GeneResults.ebayes). */
+  ebayes?: { capAtPooled: boolean };
 }
 
 /** Results for nGenes genes, every estimate NA until set; the widths as in GeneResults (0 when absent). */
 export function allocateResults(nGenes: number, p: number, widths: ResultWidths = {}): GeneResults {
   const na = (length: number): Float64Array => new Float64Array(length).fill(NaN);
-  const { nTerms = 0, nFractions = 0, nContrasts = 0, nAnova = 0 } = widths;
+  const { nTerms = 0, nFractions = 0, nContrasts = 0, nAnova = 0, ebayes } = widths;
+  const nModerated = ebayes === undefined ? 0 : p + nContrasts;
   const perContrast = Object.fromEntries(PER_CONTRAST.map((k) => [k, na(nGenes * nContrasts)])) as Record<(typeof PER_CONTRAST)[number], Float64Array>;
   const perAnova = Object.fromEntries(PER_ANOVA.map((k) => [k, na(nGenes * nAnova)])) as Record<(typeof PER_ANOVA)[number], Float64Array>;
   return {
-    nGenes, p, nTerms, nFractions, nContrasts, nAnova, ...perContrast, ...perAnova,
+    nGenes, p, nTerms, nFractions, nContrasts, nAnova, nModerated, ...perContrast, ...perAnova,
+    ...(ebayes === undefined ? {} : { ebayes: { ...ebayes } }),
+    modT: na(nGenes * nModerated), modP: na(nGenes * nModerated), modQ: na(nGenes * nModerated),
     nLevels: new Int32Array(nGenes * nTerms),
     sigma2Terms: na(nGenes * nTerms), lrtTerms: na(nGenes * nTerms), pLrtTerms: na(nGenes * nTerms),
     qLrtTerms: na(nGenes * nTerms),
@@ -125,7 +146,7 @@ export function allocateResults(nGenes: number, p: number, widths: ResultWidths 
     status: new Uint8Array(nGenes),
     n: new Int32Array(nGenes),
     nGroups: new Int32Array(nGenes),
-    mean: na(nGenes), sigma2G: na(nGenes), sigma2E: na(nGenes), h2: na(nGenes),
+    mean: na(nGenes), sigma2G: na(nGenes), sigma2E: na(nGenes), rdf: na(nGenes), h2: na(nGenes),
     h2Se: na(nGenes), h2Lo: na(nGenes), h2Hi: na(nGenes),
     remlLogLik: na(nGenes), lrt: na(nGenes), pLrt: na(nGenes), qLrt: na(nGenes),
     pRlrtExact: na(nGenes), qRlrtExact: na(nGenes),
@@ -151,6 +172,7 @@ export function copyResults(part: GeneResults, into: GeneResults, offset: number
   for (const key of PER_FRACTION) into[key].set(part[key], offset * into.nFractions);
   for (const key of PER_CONTRAST) into[key].set(part[key], offset * into.nContrasts);
   for (const key of PER_ANOVA) into[key].set(part[key], offset * into.nAnova);
+  for (const key of PER_MODERATED) into[key].set(part[key], offset * into.nModerated);
   into.iterations.set(part.iterations, offset);
   into.converged.set(part.converged, offset);
   for (let i = 0; i < part.nGenes; i++) into.messages[offset + i] = part.messages[i];
@@ -158,8 +180,10 @@ export function copyResults(part: GeneResults, into: GeneResults, offset: number
 
 /** Genes [start, end) of `r` as a GeneResults of views (no copies). */
 export function sliceResults(r: GeneResults, start: number, end: number): GeneResults {
-  const { p, nTerms, nFractions, nContrasts, nAnova } = r;
-  const part = { nGenes: end - start, p, nTerms, nFractions, nContrasts, nAnova, messages: r.messages.slice(start, end) } as GeneResults;
+  const { p, nTerms, nFractions, nContrasts, nAnova, nModerated, ebayes } = r;
+  const part = {
+    nGenes: end - start, p, nTerms, nFractions, nContrasts, nAnova, nModerated, ebayes, messages: r.messages.slice(start, end),
+  } as GeneResults;
   part.status = r.status.subarray(start, end);
   part.n = r.n.subarray(start, end);
   part.nGroups = r.nGroups.subarray(start, end);
@@ -172,6 +196,7 @@ export function sliceResults(r: GeneResults, start: number, end: number): GeneRe
   for (const key of PER_FRACTION) part[key] = r[key].subarray(start * nFractions, end * nFractions);
   for (const key of PER_CONTRAST) part[key] = r[key].subarray(start * nContrasts, end * nContrasts);
   for (const key of PER_ANOVA) part[key] = r[key].subarray(start * nAnova, end * nAnova);
+  for (const key of PER_MODERATED) part[key] = r[key].subarray(start * nModerated, end * nModerated);
   return part;
 }
 
@@ -179,16 +204,39 @@ export function sliceResults(r: GeneResults, start: number, end: number): GeneRe
 export function transferables(results: GeneResults): ArrayBuffer[] {
   return [results.status, results.n, results.nGroups, ...PER_GENE.map((k) => results[k]),
     ...PER_COEF.map((k) => results[k]), results.nLevels, ...PER_TERM.map((k) => results[k]),
-    ...PER_FRACTION.map((k) => results[k]), ...PER_CONTRAST.map((k) => results[k]), ...PER_ANOVA.map((k) => results[k]), results.iterations, results.converged].map((a) => a.buffer as ArrayBuffer);
+    ...PER_FRACTION.map((k) => results[k]), ...PER_CONTRAST.map((k) => results[k]), ...PER_ANOVA.map((k) => results[k]),
+    ...PER_MODERATED.map((k) => results[k]), results.iterations, results.converged].map((a) => a.buffer as ArrayBuffer);
 }
 
-/** Fills the q-values: Benjamini–Hochberg across genes, for p_lrt, each term's p_lrt, coefficient, contrast and F test. */
+/**
+ * Once every block is in: `--ebayes`' prior and moderated tests (moderated-t.ts), then the q-values, Benjamini–
+ * Hochberg across genes, for p_lrt, each term's p_lrt, coefficient, contrast, F test and moderated test.
+ */
 export function finishResults(results: GeneResults): void {
+  if (results.ebayes !== undefined) moderateResults(results, results.ebayes);
+  adjustColumns(results.modP, results.modQ, results.nGenes, results.nModerated);
   results.qLrt.set(bhAdjust(results.pLrt));
   adjustColumns(results.pLrtTerms, results.qLrtTerms, results.nGenes, results.nTerms);
   adjustColumns(results.pValue, results.qValue, results.nGenes, results.p);
   adjustColumns(results.contrastP, results.contrastQ, results.nGenes, results.nContrasts);
   adjustColumns(results.anovaP, results.anovaQ, results.nGenes, results.nAnova);
+}
+
+/** The moderated t and p of each coefficient and contrast, from σ̂², rdf and their t and df. */
+function moderateResults(results: GeneResults, ebayes: NonNullable<GeneResults['ebayes']>): void {
+  const { nGenes, p, nContrasts, nModerated } = results;
+  const column = (c: number) => (c < p
+    ? { t: (g: number) => results.t[g * p + c], df: (g: number) => results.df[g * p + c] }
+    : { t: (g: number) => results.contrastT[g * nContrasts + c - p], df: (g: number) => results.contrastDf[g * nContrasts + c - p] });
+  const tests = moderatedTests(nGenes, (g) => results.sigma2E[g], (g) => results.rdf[g],
+    Array.from({ length: nModerated }, (_, c) => column(c)), ebayes.capAtPooled);
+  ebayes.prior = tests.prior;
+  for (let c = 0; c < nModerated; c++) {
+    for (let g = 0; g < nGenes; g++) {
+      results.modT[g * nModerated + c] = tests.t[c][g];
+      results.modP[g * nModerated + c] = tests.p[c][g];
+    }
+  }
 }
 
 /** BH q-values of each column of the [nGenes × width] p-values into `q`. */

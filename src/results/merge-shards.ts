@@ -1,12 +1,13 @@
 /**
  * The results tables of a run's shards (`genelmm fit --shard I/N`) joined into the table the whole run writes:
- * rows in shard order, and every q-value column recomputed across all genes from its p-value column (each
- * shard's q-values are over its own genes only). Every other cell is kept as the shard wrote it, byte for byte:
- * numbers are written in shortest round-trip form, so the p-values read back are the whole run's doubles and
- * so are the q-values computed from them.
+ * rows in shard order, `--ebayes`' moderated t and p recomputed with the prior of all genes, and every q-value
+ * column recomputed across all genes from its p-value column (each shard's are over its own genes only). Every
+ * other cell is kept as the shard wrote it, byte for byte: numbers are written in shortest round-trip form, so the
+ * values read back are the whole run's doubles and so is what is computed from them.
  */
 import { InputError } from '../errors.js';
 import { formatTableChunks, type Cell, type TableFormat } from '../io/table-format.js';
+import { moderatedTests } from '../stats/moderated-t.js';
 import { bhAdjust } from '../stats/qvalues.js';
 
 /** One shard's table: its text, the file it came from (for messages) and the rows its manifest says it has. */
@@ -36,6 +37,9 @@ export function* mergeShardTables(shards: readonly ShardText[], format: TableFor
   }
   const names = header.map(unquote);
   const rows = parsed.flatMap(({ records }) => records.slice(1));
+  moderateAgain(names, rows.length, (g, c) => numberOf(rows[g][c]), (g, c, value) => {
+    rows[g][c] = Number.isNaN(value) ? 'NA' : String(value);
+  });
   for (const [q, p] of qValueColumns(names)) {
     const values = bhAdjust(rows.map((row) => numberOf(row[p])));
     rows.forEach((row, g) => {
@@ -59,14 +63,37 @@ function checkRows(file: string, found: number, expected: number): void {
   }
 }
 
-/** [q column, p column] of every q_X column whose p_X column is there. */
+/** [q column, p column] of every q_X (mod_q_X) column whose p_X (mod_p_X) column is there. */
 function qValueColumns(names: readonly string[]): [number, number][] {
   const pairs: [number, number][] = [];
   names.forEach((name, q) => {
-    const p = name.startsWith('q_') ? names.indexOf(`p_${name.slice(2)}`) : -1;
+    const prefix = ['q_', 'mod_q_'].find((start) => name.startsWith(start));
+    const p = prefix === undefined ? -1 : names.indexOf(`${prefix.replace('q_', 'p_')}${name.slice(prefix.length)}`);
     if (p >= 0) pairs.push([q, p]);
   });
   return pairs;
+}
+
+/**
+ * `--ebayes`' moderated t and p of every mod_t_X column, from all the genes' sigma2_resid, rdf, t_X and df_X, as the
+ * whole run computes them (moderated-t.ts; capped at the pooled df for a fixed-effects model, whose table has no
+ * n_groups or n_levels_ column). Nothing without an rdf column.
+ */
+function moderateAgain(names: readonly string[], nGenes: number, get: (g: number, column: number) => number,
+  set: (g: number, column: number, value: number) => void): void {
+  const [sigma2, rdf] = [names.indexOf('sigma2_resid'), names.indexOf('rdf')];
+  if (rdf < 0 || sigma2 < 0) return;
+  const tested = names.filter((name) => name.startsWith('mod_t_')).map((name) => name.slice('mod_t_'.length));
+  const at = (prefix: string, name: string): number => names.indexOf(`${prefix}${name}`);
+  const columns = tested.map((name) => ({ t: (g: number) => get(g, at('t_', name)), df: (g: number) => get(g, at('df_', name)) }));
+  const fixedOnly = !names.some((name) => name === 'n_groups' || name.startsWith('n_levels_'));
+  const tests = moderatedTests(nGenes, (g) => get(g, sigma2), (g) => get(g, rdf), columns, fixedOnly);
+  tested.forEach((name, c) => {
+    for (let g = 0; g < nGenes; g++) {
+      set(g, at('mod_t_', name), tests.t[c][g]);
+      set(g, at('mod_p_', name), tests.p[c][g]);
+    }
+  });
 }
 
 /** A p-value cell as the writer wrote it: NA or a number. */
@@ -127,6 +154,9 @@ function* mergeJson(shards: readonly ShardText[]): Generator<string> {
     }
     return columns.map((c) => object[c]);
   }));
+  moderateAgain(columns, rows.length, (g, c) => (typeof rows[g][c] === 'number' ? rows[g][c] as number : NaN), (g, c, value) => {
+    rows[g][c] = Number.isNaN(value) ? null : value;
+  });
   for (const [q, p] of qValueColumns(columns)) {
     const values = bhAdjust(rows.map((row) => (typeof row[p] === 'number' ? row[p] as number : NaN)));
     rows.forEach((row, g) => {

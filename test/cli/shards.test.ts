@@ -45,12 +45,13 @@ function wholeAndMerged(dir: string, formula: string, n: number, ext: string, ..
 
 describe('genelmm fit --shard I/N and genelmm merge: the shards of a run are the whole run', () => {
   for (const n of [1, 3, 7]) {
-    it(`${n} shard(s), every status, exact RLRT and bootstrap: the merged table is the whole run's, byte for byte`, () => {
+    it(`${n} shard(s), every status, exact RLRT, bootstrap and empirical Bayes: the merged table is the whole run's, byte for byte`, () => {
       const { dir, cleanup } = mixedFiles();
       try {
-        const { whole, merged } = wholeAndMerged(dir, '~ treatment + (1 | group)', n, 'tsv', '--rlrt-exact', '300', '--bootstrap', '20', '--seed', '7');
+        const { whole, merged } = wholeAndMerged(dir, '~ treatment + (1 | group)', n, 'tsv', '--rlrt-exact', '300', '--bootstrap', '20', '--seed', '7',
+          '--ebayes');
         assert.equal(merged, whole);
-        // The shards' rows as they are would not do: each shard's q-values are over its own genes only.
+        // The shards' rows as they are would not do: each shard's q-values and empirical Bayes prior are over its own genes only.
         const pasted = Array.from({ length: n }, (_, k) => fs.readFileSync(path.join(dir, `part${k + 1}.tsv`), 'utf8').split('\n'))
           .map((lines, k) => (k === 0 ? lines : lines.slice(1)).join('\n')).join('').replace(/\n*$/, '\n');
         if (n > 1) assert.notEqual(pasted, whole);
@@ -62,10 +63,10 @@ describe('genelmm fit --shard I/N and genelmm merge: the shards of a run are the
     });
   }
 
-  it('the general core (an lm and an ML fit, with a contrast) as CSV and as JSON', () => {
+  it('the general core (an lm and an ML fit, with a contrast and empirical Bayes) as CSV and as JSON', () => {
     const { dir, cleanup } = mixedFiles();
     try {
-      const contrast = ['--contrast', 'flip=-treatmenttrt'];
+      const contrast = ['--contrast', 'flip=-treatmenttrt', '--ebayes'];
       for (const [formula, extra] of [['~ treatment', contrast], ['~ treatment + (1 | group)', ['--method', 'ml', '--var-part', ...contrast]]] as const) {
         for (const ext of ['csv', 'json']) {
           const { whole, merged } = wholeAndMerged(dir, formula, 3, ext, ...extra);

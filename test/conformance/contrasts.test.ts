@@ -1,5 +1,6 @@
 /**
- * `--contrast` and `--anova` against lmerTest's contest1D and anova() (type III, Satterthwaite) on every gene of
+ * `--contrast`, `--anova` and `--ebayes` against lmerTest's contest1D and anova() (type III, Satterthwaite), dream's
+ * residual df and moderated t (limma's squeezeVar), and limma's eBayes for the fixed-effects case, on every gene of
  * test/fixtures/contrasts (made by make-contrasts.R: repeated measures with missing values, one gene that loses a
  * time point), for one random term (the one-intercept engine), an interaction (type III's containment), crossed
  * terms and ML (the general core), and lm's Wald tests for a fixed-effects model; SPEC §6 tolerances.
@@ -20,12 +21,21 @@ const DIR = path.join(REPO_ROOT, 'test/fixtures/contrasts');
 
 type Test1D = Record<'Estimate' | 'SE' | 'df' | 't' | 'p', number | null>;
 type TestF = Record<'F' | 'ndf' | 'ddf' | 'p', number | null>;
+type Moderated = Record<'t' | 'p', number | null>;
 interface RefCase {
   name: string;
   formula: string;
   method: 'reml' | 'ml' | 'lm';
   contrasts: Record<string, string>;
-  genes: { gene: string; n: number; loglik: number; contrasts: Record<string, Test1D>; anova: Record<string, TestF> }[];
+  genes: {
+    gene: string; n: number; loglik: number; rdf: number; contrasts: Record<string, Test1D>; anova: Record<string, TestF>;
+  }[];
+  /** limma's squeezeVar over the genes (df_prior "Inf" where infinite) and each test's moderated t and p. */
+  ebayes: {
+    df_prior: number | 'Inf';
+    s2_prior: number;
+    genes: { gene: string; coefficients: Record<string, Moderated>; contrasts: Record<string, Moderated> }[];
+  };
 }
 
 const cases: RefCase[] = fs.readdirSync(DIR).filter((f) => f.endsWith('.json')).sort()
@@ -38,12 +48,21 @@ describe('contrasts and F tests against lmerTest (test/fixtures/contrasts)', () 
       const samples = await readSampleSheet(path.join(DIR, 'study.samples.tsv'));
       const contrasts = Object.entries(ref.contrasts).map(([name, expression]) => parseContrastSpec(`${name}=${expression}`));
       const fit = await fitGenes(matrix, samples, ref.formula, {
-        method: ref.method === 'ml' ? 'ml' : 'reml', contrasts, anova: true, backend: 'cpu', threads: 1,
+        method: ref.method === 'ml' ? 'ml' : 'reml', contrasts, anova: true, ebayes: true, backend: 'cpu', threads: 1,
       });
       const table = fitTable(fit);
       const rows = [...table.rows];
       assert.deepEqual(fit.shape.anova, Object.keys(ref.genes[0].anova), 'the terms F-tested');
       const failures: string[] = [];
+      // The prior: limma's own numbers (rel 1e-6) for lm; for a mixed model they inherit lme4's optimum's precision.
+      const priorRel = ref.method === 'lm' ? TOL.limmaRel : TOL.seRel;
+      const prior = fit.ebayes!;
+      if (ref.ebayes.df_prior === 'Inf' ? prior.dfPrior !== Infinity : !(Math.abs(prior.dfPrior - ref.ebayes.df_prior) <= priorRel * ref.ebayes.df_prior)) {
+        failures.push(`df_prior: limma ${ref.ebayes.df_prior}, genelmm ${prior.dfPrior}`);
+      }
+      if (!(Math.abs(prior.s2Prior - ref.ebayes.s2_prior) <= priorRel * ref.ebayes.s2_prior)) {
+        failures.push(`s2_prior: limma ${ref.ebayes.s2_prior}, genelmm ${prior.s2Prior}`);
+      }
       let compared = 0;
       ref.genes.forEach((expected, g) => {
         const row = rows[g];
@@ -72,6 +91,12 @@ describe('contrasts and F tests against lmerTest (test/fixtures/contrasts)', () 
           check(`t_${name}`, test.t, TOL.seRel);
           check(`p_${name}`, test.p, TOL.pRel);
         }
+        check('rdf', expected.rdf, TOL.seRel);
+        const moderated = ref.ebayes.genes[g];
+        for (const [name, test] of [...Object.entries(moderated.coefficients), ...Object.entries(moderated.contrasts)]) {
+          check(`mod_t_${name}`, test.t, priorRel);
+          check(`mod_p_${name}`, test.p, ref.method === 'lm' ? TOL.limmaRel : TOL.pRel);
+        }
         for (const [term, test] of Object.entries(expected.anova)) {
           check(`F_${term}`, test.F, TOL.seRel);
           check(`ndf_${term}`, test.ndf, 0);
@@ -85,7 +110,7 @@ describe('contrasts and F tests against lmerTest (test/fixtures/contrasts)', () 
 });
 
 describe('contrasts and F tests of the kinship model', () => {
-  it('with the identity as kinship they are those of the plain random intercept, missing values included', async () => {
+  it('with the identity as kinship they (and the residual df and moderated tests) are those of the plain random intercept, missing values included', async () => {
     const matrix = await readMatrix(path.join(DIR, 'study.expr.tsv'));
     const samples = await readSampleSheet(path.join(DIR, 'study.samples.tsv'));
     const donors = [...new Set(samples.columns.get('donor')!)].map(String);
@@ -94,12 +119,12 @@ describe('contrasts and F tests of the kinship model', () => {
     const single = cases.find((c) => c.name === 'single')!;
     const options = {
       contrasts: Object.entries(single.contrasts).map(([name, expression]) => parseContrastSpec(`${name}=${expression}`)),
-      anova: true, backend: 'cpu', threads: 1,
+      anova: true, ebayes: true, backend: 'cpu', threads: 1,
     } as const;
     const plain = fitTable(await fitGenes(matrix, samples, single.formula, options));
     const kinship = fitTable(await fitGenes(matrix, samples, single.formula, { ...options, kinship: await readKinship(file) }));
-    const tested = plain.columns.filter((c) => /^(beta|se|df|t|p)_(DvsE|late)$|^(F|ndf|ddf|p_F)_/.test(c));
-    assert.equal(tested.length, 5 * 2 + 4 * 2);
+    const tested = plain.columns.filter((c) => /^(beta|se|df|t|p|mod_t|mod_p)_(DvsE|late)$|^(F|ndf|ddf|p_F)_|^rdf$|^mod_t_time/.test(c));
+    assert.equal(tested.length, 7 * 2 + 4 * 2 + 1 + 3);
     const plainRows = [...plain.rows];
     const kinshipRows = [...kinship.rows];
     const failures: string[] = [];

@@ -21,6 +21,8 @@ export const CPU_VS_LME4 = {
   varPartSeRel: 1e-3,
   /** Per-term likelihood-ratio statistics: the difference of two log-likelihoods, each within remlLogLikAbs. */
   lrtAbs: 1e-5,
+  /** Moderated t and p, df_prior and s²_prior against limma's eBayes (fixed-effects models: the same fits). */
+  limmaRel: 1e-6,
 } as const;
 
 /**

@@ -3,6 +3,7 @@ import { jacobian } from '../../numerics/finite-differences.js';
 import { SINGULAR_THETA } from '../lambda-search.js';
 import { choleskyInverse, choleskyInPlace, symmetrizeInPlace } from '../../numerics/linalg.js';
 import { criterionPieces, devianceGradient, type Method, objective, objectiveGradient, profileBeta, ssqdenom, termsGene, type TermsGene, updateL } from './criterion.js';
+import { residualDf } from '../inference/residual-df.js';
 import { type BetaCovariance, coefficientDf } from '../inference/wald-tests.js';
 import { minimizeTheta, type OptSummary, type ThetaObjective } from './optimize-theta.js';
 import type { TermsPattern } from './terms-pattern.js';
@@ -39,6 +40,8 @@ export interface TermsFit {
   opt: OptSummary;
   /** What Wald tests of contrasts and terms need (wald-tests.ts); undefined for a failed fit. */
   covariance: BetaCovariance | undefined;
+  /** dream's residual df at θ̂ (residual-df.ts), computed when called (`--ebayes`); NaN for a failed fit. */
+  rdf: () => number;
 }
 
 /** Options of fitTermsGene. */
@@ -114,6 +117,9 @@ export function fitTermsGene(pattern: TermsPattern, y: Float64Array, options: Te
     vpSe: fractions?.se ?? null,
     opt: { ...opt, final: theta, fmin },
     covariance,
+    // Ω's scaling D over [Z_2 … Z_K X]: θ_k over Z_k's indicator columns, 1 over X's (see TermsPattern).
+    rdf: () => residualDf(gene.stats, K > 0 ? theta[0] * theta[0] : 0,
+      Float64Array.from({ length: pattern.q2 + pattern.p }, (_, a) => (a < pattern.q2 ? theta[pattern.termOfColumn[a]] : 1)), pattern.q2),
   };
 }
 
@@ -258,5 +264,6 @@ function failedFit(pattern: TermsPattern, opt: OptSummary, message: string): Ter
   return {
     status: 'failed', message, theta: na(K), sigma2: na(K), sigma2E: NaN, logLik: NaN, lrt: na(K), pLrt: na(K),
     beta: na(p), se: na(p), df: na(p), t: na(p), p: na(p), h2: NaN, h2Se: NaN, vp: null, vpSe: null, opt, covariance: undefined,
+    rdf: () => NaN,
   };
 }
