@@ -3,7 +3,7 @@
  * CLI end to end on each backend (default: cpu and webgpu) with its phase timings, GPU report and peak RSS,
  * times lme4/lmerTest on 200 of the same genes when Rscript has them, writes
  * bench/results/<date>-<backend>.json and refreshes the table in bench/README.md. `-- varpart`: bench/varpart.ts;
- * `-- wide`: bench/wide.ts; `-- kinship [individuals genes]`: bench/kinship.ts.
+ * `-- wide`: bench/wide.ts; `-- kinship [individuals genes]`: bench/kinship.ts; `-- dream`: bench/dream.ts.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { machineFacts, runGenelmmFit, timeR } from './runs.js';
 import { BENCH_SPEC, writeSynthetic } from './synthetic.js';
 import { refreshTable } from './table.js';
+import { runDreamBench } from './dream.js';
 import { runKinshipBench } from './kinship.js';
 import { runVarPartBench } from './varpart.js';
 import { runWideBench } from './wide.js';
@@ -26,6 +27,10 @@ if (backends.includes('varpart')) {
 }
 if (backends[0] === 'kinship') {
   runKinshipBench(ROOT, ...backends.slice(1).map(Number));
+  process.exit(0);
+}
+if (backends.includes('dream')) {
+  runDreamBench(ROOT);
   process.exit(0);
 }
 if (backends.includes('wide')) {

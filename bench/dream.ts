@@ -1,0 +1,92 @@
+/**
+ * `npm run bench -- dream`: differential expression with repeated measures, as dream + eBayes does it, on a seeded
+ * 20,000 genes × 500 samples matrix (125 donors × 4 time points; disease C, D or E per donor; 10% of genes with
+ * about 5% of their cells missing): `~ disease + time + (1 | donor)` with a contrast, the F tests of disease and
+ * time, and empirical Bayes. Times `genelmm fit` end to end in a fresh process, and the R loop it replaces
+ * (bench/dream-lmer.R) on the first 100 of the same genes when Rscript has lme4 and lmerTest; writes
+ * bench/results/<date>-dream.json.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { machineFacts, runGenelmmFit, timeR } from './runs.js';
+import { rng } from './synthetic.js';
+
+export const DREAM_FORMULA = '~ disease + time + (1 | donor)';
+export const DREAM_CONTRAST = 'DvsE=diseaseD - diseaseE';
+const SPEC = { nGenes: 20_000, donors: 125, times: 4, seed: 20261206, naGenes: 0.1, naCells: 0.05 };
+const LMER_GENES = 100;
+
+/**
+ * Writes `<dir>/expr.tsv` and `<dir>/samples.tsv`: y = μ + disease + time + u_donor + e, with a donor variance
+ * U(0, 1) of the residual's 1 and disease and time effects N(0, 0.5²) on a third of the genes (none on the rest).
+ */
+function writeDreamData(dir: string): { expr: string; samples: string } {
+  const expr = path.join(dir, 'expr.tsv');
+  const samples = path.join(dir, 'samples.tsv');
+  const stamp = path.join(dir, 'spec.json');
+  if (fs.existsSync(expr) && fs.existsSync(stamp) && fs.readFileSync(stamp, 'utf8') === JSON.stringify(SPEC)) return { expr, samples };
+  fs.mkdirSync(dir, { recursive: true });
+  const random = rng(SPEC.seed);
+  const normal = (): number => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
+  const n = SPEC.donors * SPEC.times;
+  const donor = Array.from({ length: n }, (_, i) => Math.floor(i / SPEC.times));
+  const time = Array.from({ length: n }, (_, i) => i % SPEC.times);
+  const disease = Array.from({ length: SPEC.donors }, (_, d) => d % 3);
+  const ids = Array.from({ length: n }, (_, i) => `S${String(i + 1).padStart(4, '0')}`);
+  fs.writeFileSync(samples, 'sample\tdonor\tdisease\ttime\n' +
+    ids.map((id, i) => `${id}\tD${donor[i] + 1}\t${'CDE'[disease[donor[i]]]}\tt${time[i]}\n`).join(''));
+  const out = fs.openSync(expr, 'w');
+  fs.writeSync(out, `gene\t${ids.join('\t')}\n`);
+  const u = new Float64Array(SPEC.donors);
+  for (let g = 0; g < SPEC.nGenes; g++) {
+    const donorSd = Math.sqrt(random());
+    for (let d = 0; d < u.length; d++) u[d] = donorSd * normal();
+    const effects = random() < 1 / 3;
+    const diseaseEffect = [0, 1, 2].map((k) => (effects && k > 0 ? 0.5 * normal() : 0));
+    const timeEffect = [0, 1, 2, 3].map((k) => (effects && k > 0 ? 0.5 * normal() : 0));
+    const missing = random() < SPEC.naGenes ? SPEC.naCells : 0;
+    const mu = 2 + 10 * random();
+    const cells = [`G${String(g + 1).padStart(5, '0')}`];
+    for (let i = 0; i < n; i++) {
+      const y = mu + diseaseEffect[disease[donor[i]]] + timeEffect[time[i]] + u[donor[i]] + normal();
+      cells.push(random() < missing ? 'NA' : y.toFixed(4));
+    }
+    fs.writeSync(out, `${cells.join('\t')}\n`);
+  }
+  fs.closeSync(out);
+  fs.writeFileSync(stamp, JSON.stringify(SPEC));
+  return { expr, samples };
+}
+
+/** Runs the benchmark; `root` is the repository. */
+export function runDreamBench(root: string): void {
+  const bench = path.join(root, 'bench');
+  console.log('generating the seeded 20,000 × 500 matrix (once) ...');
+  const data = writeDreamData(path.join(bench, 'data', 'dream'));
+  const lme4 = timeR(root, 'dream-lmer.R', data, DREAM_FORMULA, LMER_GENES, 'lmerTest + contest1D + anova + rdf', [DREAM_CONTRAST]);
+  const { summary, endToEndMs } = runGenelmmFit(root, ['--expr', data.expr, '--samples', data.samples, '--formula', DREAM_FORMULA,
+    '--contrast', DREAM_CONTRAST, '--anova', '--ebayes', '--backend', 'cpu']);
+  const fittedGenes = summary.statuses.ok + summary.statuses.singular;
+  const msPerGene = { fit: summary.timings.fitMs / fittedGenes, endToEnd: endToEndMs / summary.genes };
+  const result = {
+    date: new Date().toISOString(),
+    benchmark: 'dream',
+    machine: machineFacts(),
+    backend: summary.backend,
+    sizes: { genes: summary.genes, samples: summary.samples.used, groups: summary.samples.groups, formula: DREAM_FORMULA, contrast: DREAM_CONTRAST },
+    statuses: summary.statuses,
+    ebayes: summary.ebayes,
+    timingsMs: { ...summary.timings, endToEnd: Math.round(endToEndMs) },
+    msPerGene,
+    peakRssMB: summary.peakRssMB,
+    lme4,
+    speedup: lme4 ? {
+      perGeneFit: (lme4.ms_per_gene as number) / msPerGene.fit,
+      perGeneEndToEnd: (lme4.ms_per_gene as number) / msPerGene.endToEnd,
+    } : null,
+  };
+  const name = `${result.date.slice(0, 10)}-dream.json`;
+  fs.writeFileSync(path.join(bench, 'results', name), `${JSON.stringify(result, null, 2)}\n`);
+  console.log(JSON.stringify({ timingsMs: result.timingsMs, msPerGene, peakRssMB: result.peakRssMB, ebayes: result.ebayes, lme4, speedup: result.speedup }, null, 2));
+  console.log(`wrote bench/results/${name}`);
+}
