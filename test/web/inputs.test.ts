@@ -190,4 +190,30 @@ describe('inputs and options in the web app (headless Chromium)', skipUnlessBrow
     assert.match(cli, /\tfiltered\t/);
     assert.ok(text === cli, 'the download equals the CLI\'s output with the same flags');
   });
+
+  it('passes contrasts, F tests and empirical Bayes as the CLI\'s flags, and the volcano plot shows the contrast\'s moderated p', async () => {
+    const study = (name: string): string => path.join(REPO_ROOT, 'test/fixtures/contrasts', name);
+    const formula = '~ disease + time + (1 | donor)';
+    await loadFiles(app.page, study('study.expr.tsv'), study('study.samples.tsv'));
+    await app.page.fill('#formula', formula);
+    await app.page.selectOption('#transform', 'none');
+    await app.page.fill('#min-count', '');
+    await app.page.uncheck('#rlrt-exact');
+    await app.page.fill('#seed', '');
+    await app.page.fill('#contrasts', 'DvsE=diseaseD - diseaseE\nlate=(timet2 + timet3)/2 - timet1');
+    await app.page.check('#anova');
+    await app.page.check('#ebayes');
+    await fit(app.page, 'cpu');
+    const { text } = await download(app.page, 'tsv');
+    const out = path.join(files.dir, 'cli-contrasts.tsv');
+    const run = runCli(['fit', '--expr', study('study.expr.tsv'), '--samples', study('study.samples.tsv'), '--formula', formula,
+      '--contrast', 'DvsE=diseaseD - diseaseE', '--contrast', 'late=(timet2 + timet3)/2 - timet1', '--anova', '--ebayes',
+      '--backend', 'cpu', '--quiet', '--out', out], files.dir);
+    assert.equal(run.status, 0, run.stderr);
+    const cli = fs.readFileSync(out, 'utf8');
+    assert.match(cli.slice(0, cli.indexOf('\n')), /\trdf\t.*mod_q_DvsE.*F_disease/, 'the flags did something');
+    assert.ok(text === cli, 'the download equals the CLI\'s output with the same flags');
+    assert.equal(await app.page.inputValue('select[aria-label="coefficient or contrast of the volcano plot"]'), 'DvsE');
+    assert.match(await app.page.textContent('#plot-volcano') ?? '', /mod_p_DvsE/);
+  });
 });

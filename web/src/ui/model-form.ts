@@ -35,6 +35,9 @@ export class ModelForm {
   private readonly method = h('select', { id: 'method' }, h('option', { value: 'reml' }, 'REML'),
     h('option', { value: 'ml' }, 'ML (variancePartition)'));
   private readonly varPart = h('input', { type: 'checkbox', id: 'var-part' });
+  private readonly contrasts = h('textarea', { id: 'contrasts', rows: 2, placeholder: 'DvsC=diseaseD - diseaseC (one per line)' });
+  private readonly anova = h('input', { type: 'checkbox', id: 'anova' });
+  private readonly ebayes = h('input', { type: 'checkbox', id: 'ebayes' });
   private readonly rlrt = h('input', { type: 'checkbox', id: 'rlrt-exact' });
   private readonly nsim = h('input', { type: 'text', id: 'rlrt-nsim', placeholder: '10000' });
   private readonly bootstrap = h('input', { type: 'text', id: 'bootstrap', placeholder: 'off' });
@@ -48,6 +51,9 @@ export class ModelForm {
       ...field('Transform', '--transform', this.transform, ' ', this.transformHint),
       ...field('Method', '--method', this.method),
       ...field('Variance fractions', '--var-part', this.varPart, h('span', { class: 'muted' }, ' always with two or more random terms')),
+      ...field('Contrasts', '--contrast', this.contrasts),
+      ...field('F tests of terms', '--anova', this.anova, h('span', { class: 'muted' }, " type III, as lmerTest's anova()")),
+      ...field('Empirical Bayes', '--ebayes', this.ebayes, h('span', { class: 'muted' }, " moderated t, as dream's eBayes")),
       ...field('Filter: min mean', '--min-mean', this.minMean, h('span', { class: 'muted' }, ' raw value')),
       ...field('Filter: min count', '--min-count', this.minCount, ' in at least ', this.minSamples, h('span', { class: 'muted' }, ' samples')),
       ...field('Exact RLRT p-values', '--rlrt-exact', this.rlrt, ' simulations ', this.nsim),
@@ -55,7 +61,7 @@ export class ModelForm {
       ...field('Seed', '--seed', this.seed),
       ...field('Backend', '--backend', this.backend),
     );
-    for (const control of [this.transform, this.method, this.varPart, this.backend, this.minMean, this.minCount, this.minSamples, this.rlrt, this.nsim,
+    for (const control of [this.transform, this.method, this.varPart, this.contrasts, this.anova, this.ebayes, this.backend, this.minMean, this.minCount, this.minSamples, this.rlrt, this.nsim,
       this.bootstrap, this.seed]) control.addEventListener('input', () => this.onChange());
     formulaInput.addEventListener('input', () => {
       this.showPickers(this.parsed());
@@ -134,6 +140,9 @@ export class ModelForm {
       minSamples: text(this.minSamples),
       method: this.method.value,
       varPart: this.varPart.checked || undefined,
+      contrast: this.contrasts.value.split('\n').map((line) => line.trim()).filter((line) => line !== ''),
+      anova: this.anova.checked || undefined,
+      ebayes: this.ebayes.checked || undefined,
       rlrtExact: this.rlrt.checked ? text(this.nsim) ?? true : undefined,
       bootstrap: text(this.bootstrap),
       seed: text(this.seed),

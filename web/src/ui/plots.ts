@@ -90,11 +90,12 @@ export interface VolcanoPoint {
 }
 
 /** Volcano plot of one coefficient; clicking a point picks its gene. */
-export function volcanoPlot(points: VolcanoPoint[], coefficient: string, onPick: (gene: number) => void): Element {
+export function volcanoPlot(points: VolcanoPoint[], coefficient: string, onPick: (gene: number) => void,
+  pName = `p_${coefficient}`): Element {
   const plot = Plot.plot({
     ...SIZE,
     x: { label: `beta_${coefficient}`, grid: true },
-    y: { label: `−log10 p_${coefficient}`, grid: true },
+    y: { label: `−log10 ${pName}`, grid: true },
     color: { domain: [false, true], range: ['#9aa6b8', HIGHLIGHT], legend: false },
     marks: [
       Plot.dot(points, { x: 'beta', y: 'logP', r: 1.6, fill: 'significant', title: (d: VolcanoPoint) => d.id, ariaDescription: 'genes' }),

@@ -30,7 +30,7 @@ export class ResultsView {
   private downloadName = 'genelmm-results';
   private readonly table: ResultsTable;
   private readonly pColumn = h('select', { 'aria-label': 'p-value column' });
-  private readonly coefficient = h('select', { 'aria-label': 'coefficient of the volcano plot' });
+  private readonly coefficient = h('select', { 'aria-label': 'coefficient or contrast of the volcano plot' });
   private readonly pPlots = h('div', { style: 'display: contents' });
   private readonly volcano = h('div', { class: 'plot', id: 'plot-volcano' });
 
@@ -70,12 +70,15 @@ export class ResultsView {
     );
     const terms = run.shape.terms;
     const lrtColumns = terms.length === 1 ? ['p_lrt'] : terms.map((t) => `p_lrt_${t}`);
-    const pColumns = [...lrtColumns, ...(run.rlrtExact ? ['p_rlrt_exact'] : []), ...run.coefNames.map((c) => `p_${c}`)];
+    const tested = [...run.coefNames, ...run.shape.contrasts];
+    const pColumns = [...lrtColumns, ...(run.rlrtExact ? ['p_rlrt_exact'] : []), ...tested.map((c) => `p_${c}`),
+      ...run.shape.anova.map((t) => `p_F_${t}`), ...(run.shape.ebayes ? tested.map((c) => `mod_p_${c}`) : [])];
     this.pColumn.replaceChildren(...pColumns.map((c) => h('option', { value: c }, c)));
-    this.coefficient.replaceChildren(...run.coefNames.map((c) => h('option', { value: c }, c)));
-    // The first fixed effect is what the user asked about (a strain, a treatment): both plots start there.
-    const asked = run.coefNames.find((c) => c !== '(Intercept)');
-    this.pColumn.value = asked === undefined ? pColumns[0] : `p_${asked}`;
+    this.coefficient.replaceChildren(...tested.map((c) => h('option', { value: c }, c)));
+    // The first contrast, else the first fixed effect, is what the user asked about (a strain, a treatment): both plots
+    // start there, moderated where --ebayes moderated it.
+    const asked = run.shape.contrasts[0] ?? run.coefNames.find((c) => c !== '(Intercept)');
+    this.pColumn.value = asked === undefined ? pColumns[0] : `${run.shape.ebayes ? 'mod_p' : 'p'}_${asked}`;
     this.coefficient.value = asked ?? run.coefNames[0] ?? '';
     this.drawPValues();
     this.drawVolcano();
@@ -125,21 +128,22 @@ export class ResultsView {
   private drawVolcano(): void {
     const run = this.run!;
     const r = run.results;
-    const k = run.coefNames.indexOf(this.coefficient.value);
-    const shown = k < 0 ? [] : genes(r).filter((g) => Number.isFinite(r.beta[g * r.p + k]) && r.pValue[g * r.p + k] >= 0);
-    const p = shown.map((g) => r.pValue[g * r.p + k]);
-    const floor = smallestNonZero(p);
-    const points: VolcanoPoint[] = shown.map((g, j) => ({ gene: g, id: run.geneIds[g], beta: r.beta[g * r.p + k],
-      logP: -Math.log10(Math.max(p[j], floor)), significant: r.qValue[g * r.p + k] < 0.05 }));
     const c = this.coefficient.value;
+    const test = testedColumn(run, c);
+    const shown = genes(r).filter((g) => Number.isFinite(test.estimate(g)) && test.p(g) >= 0);
+    const p = shown.map((g) => test.p(g));
+    const floor = smallestNonZero(p);
+    const points: VolcanoPoint[] = shown.map((g, j) => ({ gene: g, id: run.geneIds[g], beta: test.estimate(g),
+      logP: -Math.log10(Math.max(p[j], floor)), significant: test.q(g) < 0.05 }));
     if (points.length === 0) {
-      this.volcano.replaceChildren(plotHead('Volcano plot', this.coefficient), noValues(`beta_${c} and p_${c}`));
+      this.volcano.replaceChildren(plotHead('Volcano plot', this.coefficient), noValues(`beta_${c} and ${test.pName}`));
       return;
     }
-    const plot = volcanoPlot(points, c, (gene) => void this.showGene(gene));
+    const plot = volcanoPlot(points, c, (gene) => void this.showGene(gene), test.pName);
     const significant = points.filter((p) => p.significant).length;
     this.volcano.replaceChildren(plotHead('Volcano plot', this.coefficient), plot,
-      h('div', { class: 'muted' }, `${count(significant)} of ${count(points.length)} genes at q < 0.05 (red); click a point for its gene`),
+      h('div', { class: 'muted' }, `${count(significant)} of ${count(points.length)} genes at ${test.pName.replace('p_', 'q_')} < 0.05 (red); ` +
+        'click a point for its gene'),
       zeroNote(p) ?? '');
   }
 
@@ -216,13 +220,31 @@ function genes(r: GeneResults): number[] {
   return Array.from({ length: r.nGenes }, (_, g) => g);
 }
 
-/** The finite p-values of one output column: p_lrt, p_rlrt_exact or p_<coefficient>. */
+/** A coefficient's or contrast's estimate, p and q per gene: the moderated p and q with --ebayes, and the p column's name. */
+function testedColumn(run: RunView, name: string, moderated = run.shape.ebayes):
+  { estimate: (g: number) => number; p: (g: number) => number; q: (g: number) => number; pName: string } {
+  const r = run.results;
+  const k = run.coefNames.indexOf(name);
+  const c = run.shape.contrasts.indexOf(name);
+  const estimate = (g: number): number => (k >= 0 ? r.beta[g * r.p + k] : r.contrastEstimate[g * r.nContrasts + c]);
+  if (moderated) {
+    const m = k >= 0 ? k : r.p + c;
+    return { estimate, p: (g) => r.modP[g * r.nModerated + m], q: (g) => r.modQ[g * r.nModerated + m], pName: `mod_p_${name}` };
+  }
+  return k >= 0
+    ? { estimate, p: (g) => r.pValue[g * r.p + k], q: (g) => r.qValue[g * r.p + k], pName: `p_${name}` }
+    : { estimate, p: (g) => r.contrastP[g * r.nContrasts + c], q: (g) => r.contrastQ[g * r.nContrasts + c], pName: `p_${name}` };
+}
+
+/** The finite p-values of one output column: p_lrt, p_rlrt_exact, p_<coefficient or contrast>, p_F_<term> or mod_p_<…>. */
 function pValues(run: RunView, column: string): number[] {
   const r = run.results;
-  const k = run.coefNames.indexOf(column.slice(2));
   const term = run.shape.terms.length === 1 ? -1 : run.shape.terms.findIndex((t) => column === `p_lrt_${t}`);
-  const at = (g: number): number => column === 'p_lrt' ? r.pLrt[g] : column === 'p_rlrt_exact' ? r.pRlrtExact[g]
-    : term >= 0 ? r.pLrtTerms[g * r.nTerms + term] : r.pValue[g * r.p + k];
+  const anova = run.shape.anova.findIndex((t) => column === `p_F_${t}`);
+  const tested = column.replace(/^(mod_)?p_/, '');
+  const at = column === 'p_lrt' ? (g: number) => r.pLrt[g] : column === 'p_rlrt_exact' ? (g: number) => r.pRlrtExact[g]
+    : term >= 0 ? (g: number) => r.pLrtTerms[g * r.nTerms + term] : anova >= 0 ? (g: number) => r.anovaP[g * r.nAnova + anova]
+      : testedColumn(run, tested, column.startsWith('mod_p_')).p;
   return genes(r).map(at).filter((p) => p >= 0 && p <= 1);
 }
 
