@@ -34,7 +34,7 @@ export async function runCompare(o: FitCliOptions): Promise<Comparison> {
   if (gpu.backend.name === 'cpu') throw noGpu(gpu.backend.reason);
   for (const notice of gpu.notices) say(`note: ${notice}`);
   const cpu = await fitGenes(matrix, samples, plan.formula, { ...options, backend: 'cpu' });
-  const comparison = compareResults(matrix.geneIds, cpu.coefNames, cpu.results, gpu.results, { rlrtNsim: options.rlrtExact });
+  const comparison = compareResults(matrix.geneIds, cpu.coefNames, cpu.results, gpu.results, { rlrtNsim: options.rlrtExact }, cpu.shape);
   const report = gpu.gpu;
   process.stdout.write(`${[
     `genelmm compare: ${matrix.nGenes} genes, ${inputs.formula}`,

@@ -42,10 +42,11 @@ const relative: (floorOf: (scale: number) => number) => Limit = (floorOf) => (ex
  * Compares `actual` (a GPU run) with `expected` (the CPU run) on every gene that is ok or singular in both.
  * Columns SPEC §6 judges: h2 and its interval ends (abs 1e-4), sigma2_group, sigma2_resid, beta_*, p_lrt,
  * p_* (and status), and where computed p_rlrt_exact and the bootstrap intervals (h2 ends abs 1e-4, σ² ends as
- * σ²); the others are reported for information.
+ * σ²), the contrasts' beta_* and p_*, the F tests' p_F_* and the moderated mod_p_* (named by `tested`); the others
+ * are reported for information.
  */
 export function compareResults(geneIds: string[], coefNames: string[], expected: GeneResults, actual: GeneResults,
-  monteCarlo: { rlrtNsim?: number } = {}): Comparison {
+  monteCarlo: { rlrtNsim?: number } = {}, tested: { contrasts: readonly string[]; anova: readonly string[] } = { contrasts: [], anova: [] }): Comparison {
   const p = expected.p;
   const columns = new Map<string, ColumnDifference>();
   const record = (column: string, e: number, a: number, g: number, limit: Limit | null, scale: number): void => {
@@ -104,6 +105,22 @@ export function compareResults(geneIds: string[], coefNames: string[], expected:
       record(`se_${c}`, expected.se[i], actual.se[i], g, null, v);
       record(`df_${c}`, expected.df[i], actual.df[i], g, null, v);
       record(`p_${c}`, expected.pValue[i], actual.pValue[i], g, pLimit, v);
+    });
+    tested.contrasts.forEach((c, k) => {
+      const i = g * expected.nContrasts + k;
+      record(`beta_${c}`, expected.contrastEstimate[i], actual.contrastEstimate[i], g, relative(Math.sqrt), v);
+      record(`df_${c}`, expected.contrastDf[i], actual.contrastDf[i], g, null, v);
+      record(`p_${c}`, expected.contrastP[i], actual.contrastP[i], g, pLimit, v);
+    });
+    tested.anova.forEach((t, k) => {
+      const i = g * expected.nAnova + k;
+      record(`F_${t}`, expected.anovaF[i], actual.anovaF[i], g, null, v);
+      record(`p_F_${t}`, expected.anovaP[i], actual.anovaP[i], g, pLimit, v);
+    });
+    if (expected.nModerated > 0) record('rdf', expected.rdf[g], actual.rdf[g], g, null, v);
+    [...coefNames, ...tested.contrasts].slice(0, expected.nModerated).forEach((c, k) => {
+      const i = g * expected.nModerated + k;
+      record(`mod_p_${c}`, expected.modP[i], actual.modP[i], g, pLimit, v);
     });
   }
   const list = [...columns.values()];
