@@ -9,7 +9,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { machineFacts, runGenelmmFit, timeR } from './runs.js';
-import { rng } from './synthetic.js';
+import { type BenchFiles, seededFiles } from './synthetic.js';
 
 export const DREAM_FORMULA = '~ disease + time + (1 | donor)';
 export const DREAM_CONTRAST = 'DvsE=diseaseD - diseaseE';
@@ -20,42 +20,35 @@ const LMER_GENES = 100;
  * Writes `<dir>/expr.tsv` and `<dir>/samples.tsv`: y = μ + disease + time + u_donor + e, with a donor variance
  * U(0, 1) of the residual's 1 and disease and time effects N(0, 0.5²) on a third of the genes (none on the rest).
  */
-function writeDreamData(dir: string): { expr: string; samples: string } {
-  const expr = path.join(dir, 'expr.tsv');
-  const samples = path.join(dir, 'samples.tsv');
-  const stamp = path.join(dir, 'spec.json');
-  if (fs.existsSync(expr) && fs.existsSync(stamp) && fs.readFileSync(stamp, 'utf8') === JSON.stringify(SPEC)) return { expr, samples };
-  fs.mkdirSync(dir, { recursive: true });
-  const random = rng(SPEC.seed);
-  const normal = (): number => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
-  const n = SPEC.donors * SPEC.times;
-  const donor = Array.from({ length: n }, (_, i) => Math.floor(i / SPEC.times));
-  const time = Array.from({ length: n }, (_, i) => i % SPEC.times);
-  const disease = Array.from({ length: SPEC.donors }, (_, d) => d % 3);
-  const ids = Array.from({ length: n }, (_, i) => `S${String(i + 1).padStart(4, '0')}`);
-  fs.writeFileSync(samples, 'sample\tdonor\tdisease\ttime\n' +
-    ids.map((id, i) => `${id}\tD${donor[i] + 1}\t${'CDE'[disease[donor[i]]]}\tt${time[i]}\n`).join(''));
-  const out = fs.openSync(expr, 'w');
-  fs.writeSync(out, `gene\t${ids.join('\t')}\n`);
-  const u = new Float64Array(SPEC.donors);
-  for (let g = 0; g < SPEC.nGenes; g++) {
-    const donorSd = Math.sqrt(random());
-    for (let d = 0; d < u.length; d++) u[d] = donorSd * normal();
-    const effects = random() < 1 / 3;
-    const diseaseEffect = [0, 1, 2].map((k) => (effects && k > 0 ? 0.5 * normal() : 0));
-    const timeEffect = [0, 1, 2, 3].map((k) => (effects && k > 0 ? 0.5 * normal() : 0));
-    const missing = random() < SPEC.naGenes ? SPEC.naCells : 0;
-    const mu = 2 + 10 * random();
-    const cells = [`G${String(g + 1).padStart(5, '0')}`];
-    for (let i = 0; i < n; i++) {
-      const y = mu + diseaseEffect[disease[donor[i]]] + timeEffect[time[i]] + u[donor[i]] + normal();
-      cells.push(random() < missing ? 'NA' : y.toFixed(4));
+function writeDreamData(dir: string): BenchFiles {
+  return seededFiles(dir, SPEC, ({ expr, samples }, random, normal) => {
+    const n = SPEC.donors * SPEC.times;
+    const donor = Array.from({ length: n }, (_, i) => Math.floor(i / SPEC.times));
+    const time = Array.from({ length: n }, (_, i) => i % SPEC.times);
+    const disease = Array.from({ length: SPEC.donors }, (_, d) => d % 3);
+    const ids = Array.from({ length: n }, (_, i) => `S${String(i + 1).padStart(4, '0')}`);
+    fs.writeFileSync(samples, 'sample\tdonor\tdisease\ttime\n' +
+      ids.map((id, i) => `${id}\tD${donor[i] + 1}\t${'CDE'[disease[donor[i]]]}\tt${time[i]}\n`).join(''));
+    const out = fs.openSync(expr, 'w');
+    fs.writeSync(out, `gene\t${ids.join('\t')}\n`);
+    const u = new Float64Array(SPEC.donors);
+    for (let g = 0; g < SPEC.nGenes; g++) {
+      const donorSd = Math.sqrt(random());
+      for (let d = 0; d < u.length; d++) u[d] = donorSd * normal();
+      const effects = random() < 1 / 3;
+      const diseaseEffect = [0, 1, 2].map((k) => (effects && k > 0 ? 0.5 * normal() : 0));
+      const timeEffect = [0, 1, 2, 3].map((k) => (effects && k > 0 ? 0.5 * normal() : 0));
+      const missing = random() < SPEC.naGenes ? SPEC.naCells : 0;
+      const mu = 2 + 10 * random();
+      const cells = [`G${String(g + 1).padStart(5, '0')}`];
+      for (let i = 0; i < n; i++) {
+        const y = mu + diseaseEffect[disease[donor[i]]] + timeEffect[time[i]] + u[donor[i]] + normal();
+        cells.push(random() < missing ? 'NA' : y.toFixed(4));
+      }
+      fs.writeSync(out, `${cells.join('\t')}\n`);
     }
-    fs.writeSync(out, `${cells.join('\t')}\n`);
-  }
-  fs.closeSync(out);
-  fs.writeFileSync(stamp, JSON.stringify(SPEC));
-  return { expr, samples };
+    fs.closeSync(out);
+  });
 }
 
 /** Runs the benchmark; `root` is the repository. */

@@ -17,6 +17,28 @@ export interface SyntheticSpec {
 
 export const BENCH_SPEC: SyntheticSpec = { nGenes: 40_000, nGroups: 250, perGroup: 2, seed: 20261124, zeroFraction: 0.02, naFraction: 0.01 };
 
+/** A data set's two files in `dir`. */
+export interface BenchFiles {
+  expr: string;
+  samples: string;
+}
+
+/**
+ * The files `dir/expr.tsv` and `dir/samples.tsv` of a seeded data set: kept where they were written for this very
+ * `spec` (its JSON is stamped beside them), else written by `write` with `spec.seed`'s uniform and normal draws.
+ */
+export function seededFiles(dir: string, spec: { seed: number },
+  write: (files: BenchFiles, random: () => number, normal: () => number) => void): BenchFiles {
+  const files = { expr: path.join(dir, 'expr.tsv'), samples: path.join(dir, 'samples.tsv') };
+  const stamp = path.join(dir, 'spec.json');
+  if (fs.existsSync(files.expr) && fs.existsSync(stamp) && fs.readFileSync(stamp, 'utf8') === JSON.stringify(spec)) return files;
+  fs.mkdirSync(dir, { recursive: true });
+  const random = rng(spec.seed);
+  write(files, random, () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random()));
+  fs.writeFileSync(stamp, JSON.stringify(spec));
+  return files;
+}
+
 /** mulberry32: a small seeded generator, enough for test data. */
 export function rng(seed: number): () => number {
   let a = seed >>> 0;

@@ -8,7 +8,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { machineFacts, runGenelmmFit, timeR } from './runs.js';
-import { rng } from './synthetic.js';
+import { type BenchFiles, seededFiles } from './synthetic.js';
 
 export const VARPART_FORMULA = '~ Age + (1 | Individual) + (1 | Tissue) + (1 | Batch)';
 const SPEC = { nGenes: 20_000, individuals: 250, tissues: 4, batches: 10, seed: 20261205 };
@@ -18,45 +18,38 @@ const LMER_GENES = 100;
  * Writes `<dir>/expr.tsv` and `<dir>/samples.tsv`: y = μ + γ·Age + u_individual + u_tissue + u_batch + e, the
  * three variances and the residual's a random split of 1 per gene (a quarter of genes without a batch effect).
  */
-function writeVarPartData(dir: string): { expr: string; samples: string } {
-  const expr = path.join(dir, 'expr.tsv');
-  const samples = path.join(dir, 'samples.tsv');
-  const stamp = path.join(dir, 'spec.json');
-  if (fs.existsSync(expr) && fs.existsSync(stamp) && fs.readFileSync(stamp, 'utf8') === JSON.stringify(SPEC)) return { expr, samples };
-  fs.mkdirSync(dir, { recursive: true });
-  const random = rng(SPEC.seed);
-  const normal = (): number => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
-  const n = SPEC.individuals * SPEC.tissues;
-  const individual = Array.from({ length: n }, (_, i) => Math.floor(i / SPEC.tissues));
-  const tissue = Array.from({ length: n }, (_, i) => i % SPEC.tissues);
-  const batch = Array.from({ length: n }, () => Math.floor(random() * SPEC.batches));
-  const age = Array.from({ length: SPEC.individuals }, () => Math.round(20 + 60 * random()));
-  const ids = Array.from({ length: n }, (_, i) => `S${String(i + 1).padStart(4, '0')}`);
-  fs.writeFileSync(samples, 'sample\tIndividual\tTissue\tBatch\tAge\n' +
-    ids.map((id, i) => `${id}\tI${individual[i] + 1}\tT${tissue[i] + 1}\tB${batch[i] + 1}\t${age[individual[i]]}\n`).join(''));
-  const out = fs.openSync(expr, 'w');
-  fs.writeSync(out, `gene\t${ids.join('\t')}\n`);
-  const ui = new Float64Array(SPEC.individuals);
-  const ut = new Float64Array(SPEC.tissues);
-  const ub = new Float64Array(SPEC.batches);
-  for (let g = 0; g < SPEC.nGenes; g++) {
-    const w = [random(), random(), random() < 0.25 ? 0 : 0.3 * random(), random()];
-    const total = w.reduce((a, b) => a + b, 0);
-    const [vi, vt, vb, ve] = w.map((x) => x / total);
-    for (let j = 0; j < ui.length; j++) ui[j] = Math.sqrt(vi) * normal();
-    for (let j = 0; j < ut.length; j++) ut[j] = Math.sqrt(vt) * normal();
-    for (let j = 0; j < ub.length; j++) ub[j] = Math.sqrt(vb) * normal();
-    const mu = 2 + 10 * random();
-    const gamma = 0.01 * normal();
-    const cells = [`G${String(g + 1).padStart(5, '0')}`];
-    for (let i = 0; i < n; i++) {
-      cells.push((mu + gamma * age[individual[i]] + ui[individual[i]] + ut[tissue[i]] + ub[batch[i]] + Math.sqrt(ve) * normal()).toFixed(4));
+function writeVarPartData(dir: string): BenchFiles {
+  return seededFiles(dir, SPEC, ({ expr, samples }, random, normal) => {
+    const n = SPEC.individuals * SPEC.tissues;
+    const individual = Array.from({ length: n }, (_, i) => Math.floor(i / SPEC.tissues));
+    const tissue = Array.from({ length: n }, (_, i) => i % SPEC.tissues);
+    const batch = Array.from({ length: n }, () => Math.floor(random() * SPEC.batches));
+    const age = Array.from({ length: SPEC.individuals }, () => Math.round(20 + 60 * random()));
+    const ids = Array.from({ length: n }, (_, i) => `S${String(i + 1).padStart(4, '0')}`);
+    fs.writeFileSync(samples, 'sample\tIndividual\tTissue\tBatch\tAge\n' +
+      ids.map((id, i) => `${id}\tI${individual[i] + 1}\tT${tissue[i] + 1}\tB${batch[i] + 1}\t${age[individual[i]]}\n`).join(''));
+    const out = fs.openSync(expr, 'w');
+    fs.writeSync(out, `gene\t${ids.join('\t')}\n`);
+    const ui = new Float64Array(SPEC.individuals);
+    const ut = new Float64Array(SPEC.tissues);
+    const ub = new Float64Array(SPEC.batches);
+    for (let g = 0; g < SPEC.nGenes; g++) {
+      const w = [random(), random(), random() < 0.25 ? 0 : 0.3 * random(), random()];
+      const total = w.reduce((a, b) => a + b, 0);
+      const [vi, vt, vb, ve] = w.map((x) => x / total);
+      for (let j = 0; j < ui.length; j++) ui[j] = Math.sqrt(vi) * normal();
+      for (let j = 0; j < ut.length; j++) ut[j] = Math.sqrt(vt) * normal();
+      for (let j = 0; j < ub.length; j++) ub[j] = Math.sqrt(vb) * normal();
+      const mu = 2 + 10 * random();
+      const gamma = 0.01 * normal();
+      const cells = [`G${String(g + 1).padStart(5, '0')}`];
+      for (let i = 0; i < n; i++) {
+        cells.push((mu + gamma * age[individual[i]] + ui[individual[i]] + ut[tissue[i]] + ub[batch[i]] + Math.sqrt(ve) * normal()).toFixed(4));
+      }
+      fs.writeSync(out, `${cells.join('\t')}\n`);
     }
-    fs.writeSync(out, `${cells.join('\t')}\n`);
-  }
-  fs.closeSync(out);
-  fs.writeFileSync(stamp, JSON.stringify(SPEC));
-  return { expr, samples };
+    fs.closeSync(out);
+  });
 }
 
 /** Runs the benchmark; `root` is the repository. */
