@@ -69,7 +69,7 @@ describe('the results view of a two-strain model (headless Chromium)', skipUnles
   it('plots the p-values of the strain coefficient first, not the intercept\'s nor p_lrt', async () => {
     assert.equal(await app.page.inputValue('select[aria-label="p-value column"]'), 'p_strainB');
     assert.match(await app.page.textContent('#plot-qq') ?? '', /QQ plot of p_strainB/);
-    assert.equal(await app.page.inputValue('select[aria-label="coefficient of the volcano plot"]'), 'strainB');
+    assert.equal(await app.page.inputValue('select[aria-label="coefficient or contrast of the volcano plot"]'), 'strainB');
   });
 
   it('keeps the gene column in view when the table scrolls right', async () => {
