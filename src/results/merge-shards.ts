@@ -84,14 +84,15 @@ function moderateAgain(names: readonly string[], nGenes: number, get: (g: number
   const [sigma2, rdf] = [names.indexOf('sigma2_resid'), names.indexOf('rdf')];
   if (rdf < 0 || sigma2 < 0) return;
   const tested = names.filter((name) => name.startsWith('mod_t_')).map((name) => name.slice('mod_t_'.length));
-  const at = (prefix: string, name: string): number => names.indexOf(`${prefix}${name}`);
-  const columns = tested.map((name) => ({ t: (g: number) => get(g, at('t_', name)), df: (g: number) => get(g, at('df_', name)) }));
+  const at = (prefix: string): number[] => tested.map((name) => names.indexOf(`${prefix}${name}`));
+  const [t, df, modT, modP] = [at('t_'), at('df_'), at('mod_t_'), at('mod_p_')];
+  const columns = tested.map((_, c) => ({ t: (g: number) => get(g, t[c]), df: (g: number) => get(g, df[c]) }));
   const fixedOnly = !names.some((name) => name === 'n_groups' || name.startsWith('n_levels_'));
   const tests = moderatedTests(nGenes, (g) => get(g, sigma2), (g) => get(g, rdf), columns, fixedOnly);
-  tested.forEach((name, c) => {
+  tested.forEach((_, c) => {
     for (let g = 0; g < nGenes; g++) {
-      set(g, at('mod_t_', name), tests.t[c][g]);
-      set(g, at('mod_p_', name), tests.p[c][g]);
+      set(g, modT[c], tests.t[c][g]);
+      set(g, modP[c], tests.p[c][g]);
     }
   });
 }

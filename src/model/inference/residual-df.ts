@@ -26,24 +26,20 @@ export function residualDf(stats: GeneStats, lambda: number, d?: ArrayLike<numbe
   const mx = m - 1;
   let trH2 = n;
   for (let k = 0; k < nSizes; k++) trH2 += sizeCount[k] * ((1 + lambda * sizes[k]) ** -2 - 1);
-  // A_1 (then Ω), A_2 and A_3 over X̃'s columns (the y row and column of the statistics left out).
-  const a = [new Float64Array(mx * mx), new Float64Array(mx * mx), new Float64Array(mx * mx)];
-  for (let i = 0; i < mx; i++) {
-    for (let j = 0; j < mx; j++) {
-      const scale = d === undefined ? 1 : d[i] * d[j];
-      const within = w[i * m + j];
-      const sums = [within, within, within];
-      for (let k = 0; k < nSizes; k++) {
-        const s = sizes[k];
-        const inverse = 1 / (1 + lambda * s);
-        const bk = b[k * m * m + i * m + j] * s;
-        sums[0] += bk * inverse;
-        sums[1] += bk * inverse * inverse;
-        sums[2] += bk * inverse * inverse * inverse;
+  // A_1 (then Ω), A_2 and A_3 over X̃'s columns (the y row and column of the statistics left out), each class's
+  // weight s / (1 + λ₁ s)ᵏ taken once.
+  const a = [1, 2, 3].map((power) => {
+    const weights = Float64Array.from({ length: nSizes }, (_, k) => sizes[k] / (1 + lambda * sizes[k]) ** power);
+    const out = new Float64Array(mx * mx);
+    for (let i = 0; i < mx; i++) {
+      for (let j = 0; j < mx; j++) {
+        let sum = w[i * m + j];
+        for (let k = 0; k < nSizes; k++) sum += weights[k] * b[k * m * m + i * m + j];
+        out[i * mx + j] = d === undefined ? sum : d[i] * d[j] * sum;
       }
-      for (let power = 0; power < 3; power++) a[power][i * mx + j] = scale * sums[power];
     }
-  }
+    return out;
+  });
   const omega = a[0];
   for (let i = 0; i < q2; i++) omega[i * mx + i] += 1;
   if (!choleskyInPlace(omega, mx)) return NaN;
