@@ -10,6 +10,7 @@ import type { GpuRunReport } from './backends/gpu-batches.js';
 import { createBackend } from './backends/select.js';
 import type { FitOptions, FitResult, Shard } from './fit-options.js';
 import type { GeneBlock, MatrixShape, SampleSheet } from './io/types.js';
+import { WeightsMatrix } from './io/weights-matrix.js';
 import { buildDesign, type Design } from './model/design.js';
 import type { Formula } from './model/formula.js';
 import { runHypotheses } from './model/hypotheses.js';
@@ -69,14 +70,20 @@ export class BlockRun {
     private readonly groups: PatternGroups | undefined,
     /** Samples (columns) of the matrix, used or not. */
     private readonly nSamples: number,
+    /** The genes' precision weights (`--weights`), matched to the matrix's samples. */
+    private readonly weights: WeightsMatrix | undefined,
+    /** The expression matrix's file, for messages. */
+    private readonly file: string,
   ) {}
 
   /**
    * Builds the design from the matrix's `sampleIds`, the context and the backend (for `estimatedGenes` genes when
    * the count is not known yet), with the design's notices.
    */
-  static async start(formula: Formula, samples: SampleSheet, sampleIds: string[], options: FitOptions,
+  static async start(formula: Formula, samples: SampleSheet, sampleIds: string[], file: string, options: FitOptions,
     whole: WholeMatrix | undefined, estimatedGenes: number, notice: (message: string) => void, timings: RunTimings): Promise<BlockRun> {
+    const weights = options.weights && new WeightsMatrix(options.weights);
+    weights?.matchSamples(sampleIds, file);
     const design = buildDesign(formula, samples, sampleIds, options);
     design.notices.forEach(notice);
     refuseKinshipOptions(design.randomTerms.length, options);
@@ -102,10 +109,11 @@ export class BlockRun {
       // The general core's cost per gene is many times the single-term engine's: it gets every thread.
       work: model.engine === 'single-term' ? nGenes * sampleIds.length : undefined,
       cpuOnly: model.engine === 'terms' ? 'the GPU programs fit one random intercept by REML, and this model is fitted by the general core'
-        : model.engine === 'kinship' ? 'the GPU programs fit a random intercept of independent levels, and this one has a kinship' : undefined,
+        : model.engine === 'kinship' ? 'the GPU programs fit a random intercept of independent levels, and this one has a kinship'
+          : weights !== undefined ? 'the GPU programs fit unweighted models, and this run has --weights' : undefined,
     });
     const groups = options.rlrtExact === undefined ? undefined : new PatternGroups(context);
-    return new BlockRun(context, model, backend, range, options, timings, groups, sampleIds.length);
+    return new BlockRun(context, model, backend, range, options, timings, groups, sampleIds.length, weights, file);
   }
 
   /** The backend's simulation of the RLRT null, where it has one (the GPU's, for the single-term engine's patterns). */
@@ -122,16 +130,20 @@ export class BlockRun {
    */
   async fit(block: GeneBlock, estimatedGenes: number): Promise<void> {
     const { range, options, timings, nSamples } = this;
+    // Every block's genes are matched to the weights', the shard's or not, so that none is left unmatched at the end.
+    const blockWeights = this.weights?.blockWeights(block, this.context.design.sampleIndex);
     const lo = Math.max(block.first, range.first);
     const hi = Math.min(block.first + block.nGenes, range.first + range.count);
     if (hi <= lo) return;
     const nGenes = hi - lo;
-    const values = block.values.subarray((lo - block.first) * nSamples, (hi - block.first) * nSamples);
+    const [from, to] = [(lo - block.first) * nSamples, (hi - block.first) * nSamples];
+    const values = block.values.subarray(from, to);
+    const weights = blockWeights?.subarray(from, to);
     const offset = lo - range.first;
     const total = Number.isFinite(range.count) ? range.count : estimatedGenes;
     const progress = (done: number): void => options.onProgress?.(offset + done, total);
     let t = performance.now();
-    const results = await this.backend.fit({ context: this.context, values, nGenes, nSamples },
+    const results = await this.backend.fit({ context: this.context, values, weights, nGenes, nSamples },
       options.bootstrap === undefined ? progress : undefined);
     timings.fitMs += performance.now() - t;
     t = performance.now();
@@ -155,6 +167,7 @@ export class BlockRun {
   async finish(shape: MatrixShape, notices: string[]): Promise<FitResult> {
     const { context, model, options, timings } = this;
     const { design } = context;
+    this.weights?.checkAllMatched(this.file);
     const first = this.range.first;
     const count = Number.isFinite(this.range.count) ? this.range.count : shape.nGenes;
     const results = allocateRunResults(context, count);

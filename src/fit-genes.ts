@@ -6,7 +6,7 @@ import { type GeneSource, memorySource } from './io/gene-source.js';
 import type { Table } from './io/table-format.js';
 import type { ExpressionMatrix, SampleSheet } from './io/types.js';
 import { type Formula, parseFormula } from './model/formula.js';
-import { refuseSingleTermOptions } from './model/prepare.js';
+import { refuseSingleTermOptions, refuseWeightsOptions } from './model/prepare.js';
 import { addLibrarySizes, CountsCheck, type Transform } from './model/transform.js';
 import { resultTable } from './results/results-table.js';
 
@@ -37,6 +37,7 @@ export async function fitGeneSource(source: GeneSource, samples: SampleSheet, fo
   };
   const parsed = typeof formula === 'string' ? parseFormula(formula) : formula;
   refuseSingleTermOptions(parsed.random.length, options);
+  refuseWeightsOptions(options);
   const transform = options.transform ?? 'none';
   const counts = transform === 'none' ? new CountsCheck() : undefined;
   const firstStarted = performance.now();
@@ -45,7 +46,7 @@ export async function fitGeneSource(source: GeneSource, samples: SampleSheet, fo
   let run: BlockRun | undefined;
   const start = async (sampleIds: string[], estimatedGenes: number): Promise<BlockRun> => {
     const t = performance.now();
-    const started = await BlockRun.start(parsed, samples, sampleIds, { ...options, transform }, whole, estimatedGenes, notice, timings);
+    const started = await BlockRun.start(parsed, samples, sampleIds, source.file, { ...options, transform }, whole, estimatedGenes, notice, timings);
     timings.prepareMs += performance.now() - t;
     return started;
   };

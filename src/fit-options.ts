@@ -9,6 +9,7 @@ import type { Kinship, KinshipReport } from './model/kinship.js';
 import type { FitContext, GeneFilters } from './model/prepare.js';
 import type { Method } from './model/terms/criterion.js';
 import type { Transform } from './model/transform.js';
+import type { ExpressionMatrix } from './io/types.js';
 import type { GeneResults, Status } from './results/gene-results.js';
 import type { ResultShape } from './results/results-table.js';
 
@@ -43,6 +44,12 @@ export interface FitOptions extends DesignOptions, GeneFilters {
    * across the run's genes with dream's residual df, then dream's moderated t (limma's eBayes without random terms).
    */
   ebayes?: boolean;
+  /**
+   * Precision weights (`--weights`, SPEC §1): a matrix of the expression matrix's genes and samples, in any order
+   * (read it with readMatrix), positive and finite where a value is observed; Var(e_i) = σ² / w_i. Rescaled to mean 1
+   * per gene with random terms, as given without (limma's lmFit). Not with a kinship, the exact RLRT or the bootstrap.
+   */
+  weights?: ExpressionMatrix;
   /** Simulations of the exact RLRT null distribution per design (`--rlrt-exact`); none when absent. */
   rlrtExact?: number;
   /**

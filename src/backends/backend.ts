@@ -11,6 +11,8 @@ export type BackendChoice = (typeof BACKEND_NAMES)[number];
 export interface FitJob {
   context: FitContext;
   values: Float64Array;
+  /** The genes' precision weights, [nGenes × nSamples] as values (`--weights`); only the CPU backend takes them. */
+  weights?: Float64Array;
   nGenes: number;
   nSamples: number;
 }

@@ -1,5 +1,6 @@
 import { fitGene, type GeneFit } from '../model/fit-gene.js';
 import { computeGeneStats } from '../model/gene-stats.js';
+import { weightedGeneStats } from '../model/weighted-stats.js';
 import { type KinshipPattern, kinshipGeneStats } from '../model/kinship.js';
 import type { DesignPattern } from '../model/pattern.js';
 import { type FitContext, GenePreparer, modelChoice, type SkippedGene } from '../model/prepare.js';
@@ -165,20 +166,22 @@ export function allocateRunResults(context: FitContext, nGenes: number): GeneRes
 
 /**
  * The f64 reference for a block of genes: prepare, fit and test each one (the CPU "Impl" kernel; the
- * worker threads, the single-threaded path and the GPU's refinement all call it). values: [nGenes × nSamples].
+ * worker threads, the single-threaded path and the GPU's refinement all call it). values: [nGenes × nSamples];
+ * weights: the genes' precision weights, the same shape (`--weights`; not with a kinship).
  */
 export function fitBlockCpu(context: FitContext, values: Float64Array, nGenes: number,
-  preparer: RunPreparer = runPreparer(context)): GeneResults {
+  preparer: RunPreparer = runPreparer(context), weights?: Float64Array): GeneResults {
   const nSamples = values.length / Math.max(nGenes, 1);
   const out = allocateRunResults(context, nGenes);
   const model = modelChoice(context);
   for (let g = 0; g < nGenes; g++) {
     const raw = values.subarray(g * nSamples, (g + 1) * nSamples);
+    const rawWeights = weights?.subarray(g * nSamples, (g + 1) * nSamples);
     if (model.engine === 'terms') {
-      const prepared = (preparer as GenePreparer<TermsPattern>).prepare(raw);
+      const prepared = (preparer as GenePreparer<TermsPattern>).prepare(raw, rawWeights);
       if (prepared.status !== 'ready') storeSkipped(out, g, prepared);
       else {
-        const fit = fitTermsGene(prepared.pattern, prepared.y, { method: model.method, varPart: model.varPart });
+        const fit = fitTermsGene(prepared.pattern, prepared.y, { method: model.method, varPart: model.varPart }, prepared.weights);
         storeTermsFit(out, g, context, prepared.pattern, prepared.mean, fit);
       }
     } else if (model.engine === 'kinship') {
@@ -191,9 +194,12 @@ export function fitBlockCpu(context: FitContext, values: Float64Array, nGenes: n
           fitGene(kinshipGeneStats(pattern, prepared.y)));
       }
     } else {
-      const prepared = (preparer as GenePreparer<DesignPattern>).prepare(raw);
+      const prepared = (preparer as GenePreparer<DesignPattern>).prepare(raw, rawWeights);
       if (prepared.status !== 'ready') storeSkipped(out, g, prepared);
-      else storeFit(out, g, context, prepared.pattern, prepared.mean, fitGene(computeGeneStats(prepared.pattern, prepared.y)));
+      else {
+        const { pattern, y, weights: w } = prepared;
+        storeFit(out, g, context, pattern, prepared.mean, fitGene(w ? weightedGeneStats(pattern, y, w) : computeGeneStats(pattern, y)));
+      }
     }
   }
   return out;

@@ -59,10 +59,18 @@ export class WorkerPool {
     }
   }
 
-  /** Fits `tasks` (gene ranges of `values`, [genes × nSamples]), calling `finish` with each task's results as they come in. */
-  run(values: Float64Array, nSamples: number, tasks: { offset: number; nGenes: number }[], finish: TaskDone): Promise<void> {
+  /**
+   * Fits `tasks` (gene ranges of `values`, [genes × nSamples], with their `weights` if any), calling `finish` with
+   * each task's results as they come in.
+   */
+  run(values: Float64Array, weights: Float64Array | undefined, nSamples: number, tasks: { offset: number; nGenes: number }[],
+    finish: TaskDone): Promise<void> {
     const sharedValues = shared(values);
-    const blockTasks = tasks.map(({ offset, nGenes }) => ({ offset, nGenes, values: sharedValues.subarray(offset * nSamples, (offset + nGenes) * nSamples) }));
+    const sharedWeights = weights && shared(weights);
+    const blockTasks = tasks.map(({ offset, nGenes }) => {
+      const [from, to] = [offset * nSamples, (offset + nGenes) * nSamples];
+      return { offset, nGenes, values: sharedValues.subarray(from, to), weights: sharedWeights?.subarray(from, to) };
+    });
     return new Promise<void>((resolve, reject) => {
       this.job = { tasks: blockTasks, next: 0, pending: 0, finish, resolve, reject };
       for (const worker of this.workers) this.send(worker);

@@ -15,11 +15,13 @@ export interface BlockTask {
   offset: number;
   nGenes: number;
   values: Float64Array;
+  /** The genes' precision weights, as values, if any. */
+  weights?: Float64Array;
 }
 
 const { context } = workerData as WorkerSetup;
 const preparer = runPreparer(context); // its cache of missing-value patterns lasts the whole run
-parentPort!.on('message', ({ offset, nGenes, values }: BlockTask) => {
-  const results = fitBlockCpu(context, values, nGenes, preparer);
+parentPort!.on('message', ({ offset, nGenes, values, weights }: BlockTask) => {
+  const results = fitBlockCpu(context, values, nGenes, preparer, weights);
   parentPort!.postMessage({ offset, results }, transferables(results));
 });

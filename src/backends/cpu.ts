@@ -38,8 +38,8 @@ export class CpuBackend implements Backend {
     if (this.threads <= 1 || tasks.length <= 1) {
       if (this.local?.context !== job.context) this.local = { context: job.context, preparer: runPreparer(job.context) };
       for (const { offset, nGenes } of tasks) {
-        const values = job.values.subarray(offset * job.nSamples, (offset + nGenes) * job.nSamples);
-        finish(offset, fitBlockCpu(job.context, values, nGenes, this.local.preparer));
+        const [from, to] = [offset * job.nSamples, (offset + nGenes) * job.nSamples];
+        finish(offset, fitBlockCpu(job.context, job.values.subarray(from, to), nGenes, this.local.preparer, job.weights?.subarray(from, to)));
         await new Promise((resolve) => setTimeout(resolve, 0)); // let a progress bar draw, a cancel arrive
       }
       return out;
@@ -48,7 +48,7 @@ export class CpuBackend implements Backend {
       await this.pool?.workers.close();
       this.pool = { context: job.context, workers: new WorkerPool(job.context, this.threads) };
     }
-    await this.pool.workers.run(job.values, job.nSamples, tasks, finish);
+    await this.pool.workers.run(job.values, job.weights, job.nSamples, tasks, finish);
     return out;
   }
 

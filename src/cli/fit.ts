@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import { writeTextAtomic } from '../io/atomic-file.js';
 import { fitGeneSource, fitTable, type FitResult, type Shard } from '../fit-genes.js';
 import { readKinship } from '../io/kinship-files.js';
-import { fileSource } from '../io/read-files.js';
+import { fileSource, readMatrix } from '../io/read-files.js';
 import { writeTable } from '../io/table-writer.js';
 import type { FitCliOptions } from './option-values.js';
 import { createProgress } from './progress.js';
@@ -20,6 +20,7 @@ export async function readAndFit(o: FitCliOptions, plan: RunPlan, say: (line: st
   const { inputs, options } = plan;
   const samples = await readCheckedSheet(plan);
   const kinship = inputs.kinship === undefined ? undefined : await readKinship(inputs.kinship);
+  const weights = inputs.weights === undefined ? undefined : await readMatrix(inputs.weights);
   let fitting = false;
   progress.start('reading', Math.ceil(fs.statSync(inputs.expr).size / 1e6), 'MB'); // planRun saw the file exist
   const source = fileSource(inputs.expr, {
@@ -31,6 +32,7 @@ export async function readAndFit(o: FitCliOptions, plan: RunPlan, say: (line: st
     return await fitGeneSource(source, samples, plan.formula, {
       ...options,
       kinship,
+      weights,
       onProgress: (done, total) => {
         if (!fitting) progress.start('fitting', total, 'genes');
         fitting = true;

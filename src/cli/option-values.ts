@@ -25,6 +25,7 @@ export interface FitCliOptions {
   method?: string;
   varPart?: boolean;
   kinship?: string;
+  weights?: string;
   backend: string;
   format?: string;
   summary?: string;

@@ -9,7 +9,7 @@ import { checkContrastNames, contrastOf } from '../model/contrasts.js';
 import { buildDesign, checkSheetColumns } from '../model/design.js';
 import { type Formula, parseFormula } from '../model/formula.js';
 import { kinshipFiles } from '../io/kinship-files.js';
-import { modelChoiceOf, refuseKinshipOptions, refuseSingleTermOptions } from '../model/prepare.js';
+import { modelChoiceOf, refuseKinshipOptions, refuseSingleTermOptions, refuseWeightsOptions } from '../model/prepare.js';
 import { type FitCliOptions, type OutputFormat, outputFormat, toFitOptions } from './option-values.js';
 import { manifestPath } from './shards.js';
 
@@ -20,6 +20,8 @@ export interface RunInputs {
   formula: string;
   /** `--kinship`, as given (a prefix or a file). */
   kinship?: string;
+  /** `--weights`, the precision weights' matrix. */
+  weights?: string;
 }
 
 /** A run of `fit` or `compare` whose every option value and path was checked. */
@@ -41,7 +43,10 @@ export function requireInputs(o: FitCliOptions): RunInputs {
       throw new UsageError(`--${name} is required`, 'see genelmm fit --help, or run genelmm fit --example');
     }
   }
-  return { expr: o.expr!, samples: o.samples!, formula: o.formula!, ...(o.kinship !== undefined && { kinship: o.kinship }) };
+  return {
+    expr: o.expr!, samples: o.samples!, formula: o.formula!,
+    ...(o.kinship !== undefined && { kinship: o.kinship }), ...(o.weights !== undefined && { weights: o.weights }),
+  };
 }
 
 /**
@@ -69,6 +74,11 @@ export async function planRun(o: FitCliOptions, command: 'fit' | 'compare', say:
   const K = formula.random.length;
   refuseKinshipOptions(K, { ...options, kinship: o.kinship });
   refuseSingleTermOptions(K, options);
+  refuseWeightsOptions({ ...options, kinship: o.kinship, weights: o.weights });
+  if (command === 'compare' && o.weights !== undefined) {
+    throw new UsageError('genelmm compare checks the GPU against the CPU, and the GPU fits unweighted models',
+      'compare the model without --weights; weighted models are fitted on the CPU');
+  }
   const engine = modelChoiceOf(K, { ...options, kinship: o.kinship }).engine;
   if (command === 'compare' && engine === 'terms') {
     throw new UsageError('genelmm compare checks the GPU against the CPU, and the GPU fits one random intercept by REML',
@@ -85,7 +95,8 @@ export async function planRun(o: FitCliOptions, command: 'fit' | 'compare', say:
   }
   const named = (option: string, path: string | undefined): NamedPath[] => (path === undefined ? [] : [{ option, path }]);
   const inputPaths = [...named('--expr', inputs.expr), ...named('--samples', inputs.samples),
-    ...(inputs.kinship === undefined ? [] : kinshipFiles(inputs.kinship).map((path) => ({ option: '--kinship', path })))];
+    ...(inputs.kinship === undefined ? [] : kinshipFiles(inputs.kinship).map((path) => ({ option: '--kinship', path }))),
+    ...named('--weights', inputs.weights)];
   for (const input of inputPaths) await checkInputFile(input.path);
   if (options.shard !== undefined && (o.out ?? '-') === '-') {
     throw new UsageError('--shard writes its table and, beside it, the manifest genelmm merge reads: --out must be a file',

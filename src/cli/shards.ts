@@ -21,6 +21,8 @@ export interface RunIdentity {
   samples: string;
   /** The kinship's files (`--kinship`), by their SHA-256, in kinshipFiles' order. */
   kinship?: string[];
+  /** The precision weights' matrix (`--weights`), by its SHA-256. */
+  weights?: string;
   formula: string;
   options: Record<string, unknown>;
   backend: string;
@@ -36,7 +38,7 @@ export interface ShardManifest {
 }
 
 /** The identity of a run: the inputs by their SHA-256, and the options that change results, as given. */
-export async function runIdentity(version: string, inputs: { expr: string; samples: string; formula: string; kinship?: string },
+export async function runIdentity(version: string, inputs: { expr: string; samples: string; formula: string; kinship?: string; weights?: string },
   options: FitOptions, backend: string, format: string): Promise<RunIdentity> {
   const { transform, method, varPart, levels, minMean, minCount, minSamples, rlrtExact, bootstrap, seed } = options;
   return {
@@ -44,6 +46,7 @@ export async function runIdentity(version: string, inputs: { expr: string; sampl
     expr: await sha256(inputs.expr),
     samples: await sha256(inputs.samples),
     ...(inputs.kinship !== undefined && { kinship: await Promise.all(kinshipFiles(inputs.kinship).map(sha256)) }),
+    ...(inputs.weights !== undefined && { weights: await sha256(inputs.weights) }),
     formula: inputs.formula,
     options: { transform, method, varPart, levels, minMean, minCount, minSamples, rlrtExact, bootstrap, seed },
     backend,
@@ -55,6 +58,7 @@ export async function runIdentity(version: string, inputs: { expr: string; sampl
 export function identityDifference(first: RunIdentity, other: RunIdentity): string | undefined {
   const describe: Record<keyof RunIdentity, string> = {
     genelmm: 'genelmm version', expr: 'expression matrix (its contents)', samples: 'sample sheet (its contents)', kinship: 'kinship (its contents)',
+    weights: 'weights (their contents)',
     formula: 'formula', options: 'options', backend: 'backend', format: 'output format',
   };
   for (const key of Object.keys(describe) as (keyof RunIdentity)[]) {

@@ -11,7 +11,7 @@ import { PACKAGE_ROOT } from '../package-root.js';
 export interface RunSummary {
   genelmm: string;
   date: string;
-  inputs: { expr: string; samples: string; formula: string; kinship?: string; transform: string };
+  inputs: { expr: string; samples: string; formula: string; kinship?: string; weights?: string; transform: string };
   genes: number;
   /** With --shard: which shard, and its genes [first, first + count) of the matrix. */
   shard?: { index: number; count: number; first: number };

@@ -11,6 +11,8 @@ export type CriterionPattern = Pick<DesignPattern, 'n' | 'p' | 'q' | 'sizes' | '
    * the log of products of (1 + λ s_k), a logarithm per LOG_PRODUCT_BLOCK classes instead of one per class.
    */
   logDetInProducts?: boolean;
+  /** Σ log w_i of a gene's precision weights (weighted-stats.ts): the criterion gains −Σ log w_i. 0 when absent. */
+  logWeights?: number;
 };
 
 /**
@@ -61,7 +63,7 @@ export function yScaleOf(y: ArrayLike<number>, shift: number): number {
 }
 
 /** yScaleOf from the largest deviation. */
-function scaleOfLargest(largest: number): number {
+export function scaleOfLargest(largest: number): number {
   if (!(largest > 0) || !Number.isFinite(largest)) return 1;
   const exponent = Math.floor(Math.log2(largest));
   return Math.abs(exponent) <= SAFE_EXPONENT ? 1 : 2 ** exponent;

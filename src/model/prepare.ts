@@ -93,12 +93,32 @@ export function refuseSingleTermOptions(nTerms: number, options: ModelOptions & 
     `REML, and this model is not one because ${why}`, 'drop the option, or fit one random intercept by REML');
 }
 
+/**
+ * Refuses (UsageError) precision weights with the options that do not take them: a kinship (its spectral form rests
+ * on equal residual variances), the exact RLRT and the bootstrap (their simulations are of unweighted models).
+ */
+export function refuseWeightsOptions(options: ModelOptions & { weights?: unknown; rlrtExact?: number; bootstrap?: number }): void {
+  if (options.weights === undefined) return;
+  const refused = [
+    options.kinship !== undefined && '--kinship (the kinship model\'s spectral form rests on equal residual variances)',
+    options.rlrtExact !== undefined && '--rlrt-exact (its null distribution is simulated for unweighted models)',
+    options.bootstrap !== undefined && '--bootstrap (its replicates are simulated from unweighted models)',
+  ].filter((o): o is string => o !== false);
+  if (refused.length === 0) return;
+  throw new UsageError(`--weights cannot be combined with ${refused.join(' or ')}`, 'drop --weights, or the other option');
+}
+
 /** A gene ready to fit: its transformed, non-missing values and the design rows they belong to. */
 export interface ReadyGene<P = DesignPattern> {
   status: 'ready';
   pattern: P;
   /** [pattern.n] transformed values, in pattern row order. */
   y: Float64Array;
+  /**
+   * [pattern.n] the gene's precision weights in the same order (`--weights`), rescaled to mean 1 where the model has
+   * random terms (dream's convention, SPEC §2) and as given without; undefined without weights.
+   */
+  weights?: Float64Array;
   mean: number;
 }
 
@@ -156,6 +176,8 @@ export class GenePreparer<P extends { n: number; columns: Int32Array } = DesignP
   private readonly x: Float64Array;
   /** [nObs] the transformed values (unused when the transform is none). */
   private readonly transformed: Float64Array;
+  /** [nObs] the gene's weights at its observed samples (with weights). */
+  private readonly weights: Float64Array;
   private readonly rows: Int32Array;
   /** [K] levels with data of each random term: of the complete design, and of the gene being prepared. */
   private readonly fullLevels: Int32Array;
@@ -173,6 +195,7 @@ export class GenePreparer<P extends { n: number; columns: Int32Array } = DesignP
     const { design } = context;
     this.x = new Float64Array(design.nObs);
     this.transformed = new Float64Array(design.nObs);
+    this.weights = new Float64Array(design.nObs);
     this.rows = Int32Array.from({ length: design.nObs }, (_, i) => i);
     this.seen = design.randomTerms.map((term) => new Int32Array(term.levels.length));
     this.levels = new Int32Array(design.randomTerms.length);
@@ -189,8 +212,11 @@ export class GenePreparer<P extends { n: number; columns: Int32Array } = DesignP
     return this.patterns.size + 1;
   }
 
-  /** `raw`: the gene's row of the matrix ([nSamples]). */
-  prepare(raw: Float64Array): ReadyGene<P> | SkippedGene {
+  /**
+   * `raw`: the gene's row of the matrix ([nSamples]); `rawWeights` its row of the weights matrix, if any, positive
+   * and finite wherever `raw` is observed (checked as the run reads them: weights-matrix.ts).
+   */
+  prepare(raw: Float64Array, rawWeights?: Float64Array): ReadyGene<P> | SkippedGene {
     const { design, transform, filters } = this.context;
     const { nObs, randomTerms } = design;
     const { x, levels } = this;
@@ -239,7 +265,23 @@ export class GenePreparer<P extends { n: number; columns: Int32Array } = DesignP
     if (constant || rawConstant) {
       return skip('constant', `all ${n} values are equal (${x[0]}${constant ? '' : ' before the transform'})`);
     }
-    return { status: 'ready', pattern, y: y.subarray(0, n), mean };
+    return { status: 'ready', pattern, y: y.subarray(0, n), weights: rawWeights && this.gatherWeights(rawWeights, n), mean };
+  }
+
+  /**
+   * The weights of the gene's observations rows[0..n), rescaled to mean 1 with random terms (SPEC §2: σ²_k and every
+   * test are unchanged by it); as given without, as limma's lmFit takes them.
+   */
+  private gatherWeights(rawWeights: Float64Array, n: number): Float64Array {
+    const { sampleIndex, randomTerms } = this.context.design;
+    const { rows, weights } = this;
+    let sum = 0;
+    for (let i = 0; i < n; i++) {
+      weights[i] = rawWeights[sampleIndex[rows[i]]];
+      sum += weights[i];
+    }
+    if (randomTerms.length > 0) for (let i = 0; i < n; i++) weights[i] /= sum / n;
+    return weights.subarray(0, n);
   }
 
   /**

@@ -58,7 +58,7 @@ export function logDetHSlope(stats: GeneStats, lambda: number): number {
 
 /**
  * −2 ℓ_R(λ), the REML criterion of SPEC §3 (lme4's REMLcrit at θ = √λ):
- * Σ_j log(1 + λ n_j) + log det(Xᵀ H⁻¹ X) + (n − p)(1 + log(2π r_λ / (n − p))).
+ * Σ_j log(1 + λ n_j) + log det(Xᵀ H⁻¹ X) + (n − p)(1 + log(2π r_λ / (n − p))) − Σ_i log w_i (0 without weights).
  * NaN when M(λ) is not positive definite (r_λ = 0: the fixed effects fit the gene exactly).
  * `work` is an optional [m × m] scratch buffer.
  */
@@ -86,7 +86,7 @@ function criterionOfFactor(stats: GeneStats, lambda: number, l: Float64Array): n
   logDetXHX += ln(product);
   const r = l[p * m + p] ** 2;
   const dof = n - p;
-  return logDetH(stats, lambda) + logDetXHX + dof * (1 + LOG_2PI + ln(r / dof));
+  return logDetH(stats, lambda) + logDetXHX + dof * (1 + LOG_2PI + ln(r / dof)) - (stats.pattern.logWeights ?? 0);
 }
 
 /**

@@ -3,7 +3,8 @@
  * residual df and moderated t (limma's squeezeVar), and limma's eBayes for the fixed-effects case, on every gene of
  * test/fixtures/contrasts (made by make-contrasts.R: repeated measures with missing values, one gene that loses a
  * time point), for one random term (the one-intercept engine), an interaction (type III's containment), crossed
- * terms and ML (the general core), and lm's Wald tests for a fixed-effects model; SPEC §6 tolerances.
+ * terms and ML (the general core), and lm's Wald tests for a fixed-effects model; each again with precision weights
+ * (lme4's `weights =`, lm's and limma's lmFit's); SPEC §6 tolerances.
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -26,9 +27,13 @@ interface RefCase {
   name: string;
   formula: string;
   method: 'reml' | 'ml' | 'lm';
+  /** The precision weights' file in DIR (--weights), or null. */
+  weights: string | null;
   contrasts: Record<string, string>;
   genes: {
-    gene: string; n: number; loglik: number; rdf: number; contrasts: Record<string, Test1D>; anova: Record<string, TestF>;
+    gene: string; n: number; loglik: number; sigma2: number; rdf: number;
+    coefficients: Record<string, Record<'Estimate' | 'SE' | 'df' | 't', number | null>>;
+    contrasts: Record<string, Test1D>; anova: Record<string, TestF>;
   }[];
   /** limma's squeezeVar over the genes (df_prior "Inf" where infinite) and each test's moderated t and p. */
   ebayes: {
@@ -43,12 +48,13 @@ const cases: RefCase[] = fs.readdirSync(DIR).filter((f) => f.endsWith('.json')).
 
 describe('contrasts and F tests against lmerTest (test/fixtures/contrasts)', () => {
   for (const ref of cases) {
-    it(`${ref.name}: ${ref.formula}${ref.method === 'lm' ? '' : ` by ${ref.method}`}`, async () => {
+    it(`${ref.name}: ${ref.formula}${ref.method === 'lm' ? '' : ` by ${ref.method}`}${ref.weights ? ' with weights' : ''}`, async () => {
       const matrix = await readMatrix(path.join(DIR, 'study.expr.tsv'));
       const samples = await readSampleSheet(path.join(DIR, 'study.samples.tsv'));
       const contrasts = Object.entries(ref.contrasts).map(([name, expression]) => parseContrastSpec(`${name}=${expression}`));
       const fit = await fitGenes(matrix, samples, ref.formula, {
         method: ref.method === 'ml' ? 'ml' : 'reml', contrasts, anova: true, ebayes: true, backend: 'cpu', threads: 1,
+        ...(ref.weights !== null && { weights: await readMatrix(path.join(DIR, ref.weights)) }),
       });
       const table = fitTable(fit);
       const rows = [...table.rows];
@@ -71,10 +77,10 @@ describe('contrasts and F tests against lmerTest (test/fixtures/contrasts)', () 
           assert.ok(i >= 0, `no column ${column}`);
           return row[i] as number | null;
         };
-        const check = (column: string, want: number | null, rel: number): void => {
+        const check = (column: string, want: number | null, rel: number, abs = 0): void => {
           const got = cell(column);
           compared++;
-          if (want === null ? got !== null : got === null || !(Math.abs(got - want) <= rel * Math.abs(want))) {
+          if (want === null ? got !== null : got === null || !(Math.abs(got - want) <= Math.max(rel * Math.abs(want), abs))) {
             failures.push(`${expected.gene} ${column}: lmerTest ${want}, genelmm ${got}`);
           }
         };
@@ -83,6 +89,19 @@ describe('contrasts and F tests against lmerTest (test/fixtures/contrasts)', () 
           const loglik = cell(`${ref.method}_loglik`)!;
           compared++;
           if (!(Math.abs(loglik - expected.loglik) <= TOL.remlLogLikAbs)) failures.push(`${expected.gene} loglik: lme4 ${expected.loglik}, genelmm ${loglik}`);
+        }
+        check('sigma2_resid', expected.sigma2, TOL.seRel);
+        // β near 0: SPEC §6's absolute floor, 1e-6 sd(y); t = β / SE then gets that floor over SE.
+        const sdY = sampleSd(matrix.values.subarray(g * matrix.nSamples, (g + 1) * matrix.nSamples));
+        for (const [name, test] of Object.entries(expected.coefficients)) {
+          const tFloor = test.SE === null ? 0 : (TOL.estimateAbsFloor * sdY) / test.SE;
+          check(`beta_${name}`, test.Estimate, TOL.estimateRel, TOL.estimateAbsFloor * sdY);
+          check(`se_${name}`, test.SE, TOL.seRel);
+          check(`df_${name}`, test.df, TOL.dfRel);
+          check(`t_${name}`, test.t, TOL.seRel, tFloor);
+          const moderated = ref.ebayes.genes[g].coefficients[name];
+          check(`mod_t_${name}`, moderated.t, ref.method === 'lm' ? TOL.limmaRel : TOL.seRel, tFloor);
+          check(`mod_p_${name}`, moderated.p, ref.method === 'lm' ? TOL.limmaRel : TOL.pRel);
         }
         for (const [name, test] of Object.entries(expected.contrasts)) {
           check(`beta_${name}`, test.Estimate, TOL.estimateRel);
@@ -93,7 +112,7 @@ describe('contrasts and F tests against lmerTest (test/fixtures/contrasts)', () 
         }
         check('rdf', expected.rdf, TOL.seRel);
         const moderated = ref.ebayes.genes[g];
-        for (const [name, test] of [...Object.entries(moderated.coefficients), ...Object.entries(moderated.contrasts)]) {
+        for (const [name, test] of Object.entries(moderated.contrasts)) {
           check(`mod_t_${name}`, test.t, priorRel);
           check(`mod_p_${name}`, test.p, ref.method === 'lm' ? TOL.limmaRel : TOL.pRel);
         }
@@ -108,6 +127,13 @@ describe('contrasts and F tests against lmerTest (test/fixtures/contrasts)', () 
     });
   }
 });
+
+/** The sample standard deviation of the observed (non-NaN) values. */
+function sampleSd(values: Float64Array): number {
+  const observed = values.filter((v) => !Number.isNaN(v));
+  const mean = observed.reduce((s, v) => s + v, 0) / observed.length;
+  return Math.sqrt(observed.reduce((s, v) => s + (v - mean) ** 2, 0) / (observed.length - 1));
+}
 
 describe('contrasts and F tests of the kinship model', () => {
   it('with the identity as kinship they (and the residual df and moderated tests) are those of the plain random intercept, missing values included', async () => {

@@ -1,5 +1,6 @@
 import { ln } from '../../numerics/libm.js';
 import { computeGeneStats, type GeneStats } from '../gene-stats.js';
+import { weightedGeneStats } from '../weighted-stats.js';
 import { choleskyInPlace, invertLower } from '../../numerics/linalg.js';
 import { assembleM, logDetH, logDetHSlope } from '../reml.js';
 import type { TermsPattern } from './terms-pattern.js';
@@ -33,9 +34,9 @@ export interface TermsGene {
   lastRow: Float64Array;
 }
 
-/** The gene with values `y` ([pattern.n], in pattern row order). */
-export function termsGene(pattern: TermsPattern, y: Float64Array, method: Method): TermsGene {
-  const stats = computeGeneStats(pattern.base, y);
+/** The gene with values `y` ([pattern.n], in pattern row order) and its precision weights, if any ([pattern.n]). */
+export function termsGene(pattern: TermsPattern, y: Float64Array, method: Method, weights?: Float64Array): TermsGene {
+  const stats = weights === undefined ? computeGeneStats(pattern.base, y) : weightedGeneStats(pattern.base, y, weights);
   const m = stats.m;
   return {
     pattern, stats, method, l: new Float64Array(m * m), theta: new Float64Array(pattern.K), factored: false,
@@ -192,8 +193,10 @@ export function criterionPieces(gene: TermsGene): CriterionPieces {
 /**
  * objective(θ): lme4's REMLcrit (REML) or deviance (ML) of the gene on y's own scale (SPEC §3):
  *
- *     REML:  log|L_θ|² + log|R_X|² + (n − p)[1 + log(2π r_θ / (n − p))]
- *     ML:    log|L_θ|²             +  n     [1 + log(2π r_θ / n)]
+ *     REML:  log|L_θ|² + log|R_X|² + (n − p)[1 + log(2π r_θ / (n − p))] − Σ log w_i
+ *     ML:    log|L_θ|²             +  n     [1 + log(2π r_θ / n)]        − Σ log w_i
+ *
+ * (the weights' term 0 without weights).
  *
  * NaN where Ω(θ) is not positive definite.
  */
@@ -202,7 +205,7 @@ export function objective(gene: TermsGene, theta: ArrayLike<number>): number {
   const { logDetL, logDetRX, r } = criterionPieces(gene);
   const dof = ssqdenom(gene);
   const rxTerm = gene.method === 'reml' ? logDetRX : 0;
-  return logDetL + rxTerm + dof * (1 + LOG_2PI + ln(r / dof)) + 2 * dof * ln(gene.stats.scale);
+  return logDetL + rxTerm + dof * (1 + LOG_2PI + ln(r / dof)) + 2 * dof * ln(gene.stats.scale) - (gene.stats.pattern.logWeights ?? 0);
 }
 
 /** β̂_θ and (Xᵀ V_θ⁻¹ X)⁻¹ σ⁻² on the statistics' scale, from the factor of the last updateL. */

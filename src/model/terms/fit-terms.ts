@@ -52,12 +52,12 @@ export interface TermsFitOptions {
 }
 
 /**
- * Fits one gene (values `y`, [pattern.n] in pattern order): θ̂ from lme4's start θ = 1, the estimates at θ̂,
+ * Fits one gene (values `y`, [pattern.n] in pattern order; its precision weights `weights`, if any, the same): θ̂ from lme4's start θ = 1, the estimates at θ̂,
  * lmerTest's Satterthwaite t-tests, one refit per term for its LRT, and the variance fractions. A fixed-effects
  * model (K = 0) is `lm`: σ̂² = r / (n − p) whatever the method, t on n − p df.
  */
-export function fitTermsGene(pattern: TermsPattern, y: Float64Array, options: TermsFitOptions): TermsFit {
-  const gene = termsGene(pattern, y, options.method);
+export function fitTermsGene(pattern: TermsPattern, y: Float64Array, options: TermsFitOptions, weights?: Float64Array): TermsFit {
+  const gene = termsGene(pattern, y, options.method, weights);
   const { K } = pattern;
   const f: ThetaObjective = {
     value: (theta) => objective(gene, theta),

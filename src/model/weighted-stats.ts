@@ -1,0 +1,91 @@
+import { ln } from '../numerics/libm.js';
+import { type CriterionPattern, type GeneStats, scaleOfLargest } from './gene-stats.js';
+import type { DesignPattern } from './pattern.js';
+
+/**
+ * The classes of one gene with precision weights (`--weights`, SPEC §1): Var(e_i) = σ² / w_i. Whitening by √w turns
+ * the model into an unweighted one whose group j has the column √w_{i∈j} in place of the indicator, so H_λ = I + λ
+ * Σ_j v_j v_jᵀ keeps one eigenvalue 1 + λ s_j per group, s_j = Σ_{i∈j} w_i: the group's weight sum is its "size".
+ * Groups of equal weight sums share a class, as equal sizes do without weights. The criterion gains −Σ log w_i
+ * (lme4's REMLcrit and deviance carry it), which no estimate depends on.
+ */
+export type WeightedPattern = CriterionPattern & {
+  /** Σ_i log w_i over the gene's observations. */
+  logWeights: number;
+};
+
+let scratch = new Float64Array(0);
+
+/**
+ * Sufficient statistics (GeneStats) of `y` ([n], in the pattern's observation order) with weights `weights` ([n],
+ * positive): with weighted group means z̄_j = Σ_{i∈j} w_i z_i / s_j of z = (x, y),
+ *
+ *     W = Σ_i w_i (z_i − z̄_j)(z_i − z̄_j)ᵀ,   B_k = Σ_{j: s_j = s_k} z̄_j z̄_jᵀ,
+ *
+ * so that M(λ) = W + Σ_k s_k / (1 + λ s_k) B_k = [X y]ᵀ W^½ H_λ⁻¹ W^½ [X y] exactly as computeGeneStats' form. y is
+ * centred on its weighted mean where X has an intercept, and scaled as computeGeneStats scales it.
+ */
+export function weightedGeneStats(pattern: DesignPattern, y: Float64Array, weights: Float64Array): GeneStats<WeightedPattern> {
+  const { n, p, q, groupOf, xc, xbar, interceptColumn } = pattern;
+  const m = p + 1;
+  const mm = m * m;
+  if (scratch.length < q * (m + 1) + m) scratch = new Float64Array(2 * (q * (m + 1) + m));
+  const sums = scratch.subarray(0, q).fill(0); // s_j
+  const means = scratch.subarray(q, q + q * m).fill(0); // [q × m] z̄_j
+  const centred = scratch.subarray(q + q * m, q + q * m + m);
+
+  let shift = 0;
+  let total = 0;
+  let logWeights = 0;
+  for (let i = 0; i < n; i++) {
+    shift += weights[i] * y[i];
+    total += weights[i];
+    logWeights += ln(weights[i]);
+  }
+  shift = interceptColumn >= 0 ? shift / total : 0;
+  let largest = 0;
+  for (let i = 0; i < n; i++) largest = Math.max(largest, Math.abs(y[i] - shift));
+  const scale = scaleOfLargest(largest);
+  // x_i = xc_i + x̄_j (the pattern's unweighted split), y_i on the statistics' scale.
+  const zAt = (i: number, a: number): number => (a < p ? xc[a * n + i] + xbar[groupOf[i] * p + a] : (y[i] - shift) / scale);
+  for (let i = 0; i < n; i++) {
+    const j = groupOf[i];
+    sums[j] += weights[i];
+    for (let a = 0; a < m; a++) means[j * m + a] += weights[i] * zAt(i, a);
+  }
+  for (let j = 0; j < q; j++) for (let a = 0; a < m; a++) means[j * m + a] /= sums[j];
+
+  const w = new Float64Array(mm);
+  for (let i = 0; i < n; i++) {
+    const j = groupOf[i];
+    for (let a = 0; a < m; a++) centred[a] = zAt(i, a) - means[j * m + a];
+    for (let a = 0; a < m; a++) {
+      const wa = weights[i] * centred[a];
+      for (let c = 0; c <= a; c++) w[a * m + c] += wa * centred[c];
+    }
+  }
+  for (let a = 0; a < m; a++) for (let c = 0; c < a; c++) w[c * m + a] = w[a * m + c];
+
+  // Classes of equal weight sums, in increasing order.
+  const order = Array.from({ length: q }, (_, j) => j).sort((i, j) => sums[i] - sums[j]);
+  const distinct: number[] = [];
+  const classOf = new Int32Array(q);
+  for (const j of order) {
+    if (distinct.length === 0 || distinct[distinct.length - 1] !== sums[j]) distinct.push(sums[j]);
+    classOf[j] = distinct.length - 1;
+  }
+  const nSizes = distinct.length;
+  const sizeCount = new Float64Array(nSizes);
+  const b = new Float64Array(nSizes * mm);
+  for (let j = 0; j < q; j++) {
+    const base = classOf[j] * mm;
+    sizeCount[classOf[j]]++;
+    for (let a = 0; a < m; a++) for (let c = 0; c < m; c++) b[base + a * m + c] += means[j * m + a] * means[j * m + c];
+  }
+  const bxx = new Float64Array(nSizes * p * p);
+  for (let k = 0; k < nSizes; k++) for (let a = 0; a < p; a++) for (let c = 0; c < p; c++) bxx[k * p * p + a * p + c] = b[k * mm + a * m + c];
+  const betaOffset = new Float64Array(p);
+  if (interceptColumn >= 0) betaOffset[interceptColumn] = shift / scale;
+  const weighted: WeightedPattern = { n, p, q, sizes: Float64Array.from(distinct), sizeCount, nSizes, bxx, logWeights };
+  return { pattern: weighted, m, w, b, betaOffset, scale };
+}
