@@ -10,7 +10,8 @@ const ROW = (id: string): string => `${id}\t1.5\t2\t3.25\t4\t5e-1\t6\n`;
 interface BadCase {
   title: string;
   files: Record<string, string>;
-  args?: string[];
+  /** Extra arguments; a function of the case's folder where they name one of its files. */
+  args?: string[] | ((dir: string) => string[]);
   /** What stderr must say: the location (file:line:column) or the ids. */
   says: RegExp[];
 }
@@ -49,7 +50,32 @@ const CASES: BadCase[] = [
     says: [/s\.tsv:8/, /s2/] },
   { title: 'an unknown transform', files: { 'm.tsv': HEADER + ROW('g1') }, args: ['--transform', 'vst'],
     says: [/unknown transform "vst"/] },
+  ...weightsCases(),
 ];
+
+/** Precision weights that do not match the matrix (m.tsv: genes g1 g2, samples s1..s6), or are not positive where observed. */
+function weightsCases(): BadCase[] {
+  const matrix = HEADER + ROW('g1') + 'g2\t1\tNA\t3\t4\t5\t6\n';
+  const weights = (text: string): Record<string, string> => ({ 'm.tsv': matrix, 'w.tsv': text });
+  const args = (dir: string): string[] => ['--weights', path.join(dir, 'w.tsv')];
+  const good = 'g1\t1\t1\t1\t1\t1\t1\n';
+  return [
+    { title: 'weights without a sample of the matrix, and with one it does not have', args,
+      files: weights('gene\ts1\ts2\ts3\ts4\ts5\ts7\n' + good + 'g2\t1\t1\t1\t1\t1\t1\n'),
+      says: [/w\.tsv:1/, /no column for sample\(s\) "s6"/, /"s7" are not samples/] },
+    { title: 'weights without a gene of the matrix', args, files: weights(HEADER + good + 'g3\t1\t1\t1\t1\t1\t1\n'),
+      says: [/w\.tsv/, /no row for gene "g2"/] },
+    { title: 'weights with a gene the matrix does not have', args,
+      files: weights(HEADER + good + 'g2\t1\t1\t1\t1\t1\t1\n' + 'g9\t1\t1\t1\t1\t1\t1\n'),
+      says: [/w\.tsv/, /1 gene\(s\) are not in .*m\.tsv/] },
+    { title: 'a zero weight where the value is observed', args, files: weights(HEADER + good + 'g2\t1\t1\t1\t0\t1\t1\n'),
+      says: [/w\.tsv:3:5/, /gene "g2" in sample "s4" is 0/, /positive and finite/] },
+    { title: 'a negative weight where the value is observed', args, files: weights(HEADER + 'g1\t1\t1\t-2\t1\t1\t1\n' + good.replace('g1', 'g2')),
+      says: [/w\.tsv:2:4/, /is -2/] },
+    { title: 'a missing weight where the value is observed', args, files: weights(HEADER + good + 'g2\tNA\t1\t1\t1\t1\t1\n'),
+      says: [/w\.tsv:3:2/, /sample "s1" is missing/] },
+  ];
+}
 
 describe('bad input: exit code 2, a message naming file, line and column or ids, and no output file', () => {
   for (const c of CASES) {
@@ -59,7 +85,7 @@ describe('bad input: exit code 2, a message naming file, line and column or ids,
       try {
         const out = path.join(dir, 'out.tsv');
         const args = ['fit', '--expr', path.join(dir, matrixName), '--samples', path.join(dir, 's.tsv'),
-          '--formula', '~ trt + (1 | group)', '--out', out, ...(c.args ?? [])];
+          '--formula', '~ trt + (1 | group)', '--out', out, ...(typeof c.args === 'function' ? c.args(dir) : c.args ?? [])];
         // later flags win in commander, so a case's --formula replaces the default one
         const run = runCli(args);
         assert.equal(run.status, 2, `exit code 2, got ${run.status}; stderr: ${run.stderr}`);

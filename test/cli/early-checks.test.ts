@@ -48,6 +48,11 @@ const CASES: EarlyCase[] = [
     says: [/--contrast x=trtc - trtb/, /"trtc" is not a coefficient/, /\(Intercept\), trtb/] },
   { title: '--contrast that is not linear', args: () => ['--contrast', 'x=trtb*trtb'], says: [/--contrast/, /product of two coefficients/] },
   { title: '--contrast named as a coefficient', args: () => ['--contrast', 'trtb=trtb'], says: [/--contrast/, /"trtb" is the name of a coefficient/] },
+  { title: '--weights with --bootstrap', args: (dir) => ['--weights', path.join(dir, 'w.tsv'), '--bootstrap', '5'],
+    says: [/--weights cannot be combined with --bootstrap/, /unweighted models/] },
+  { title: '--weights with --kinship and --rlrt-exact', args: (dir) => ['--weights', path.join(dir, 'w.tsv'), '--kinship',
+    path.join(dir, 'k.tsv'), '--rlrt-exact', '100'], says: [/--weights cannot be combined with --kinship .* or --rlrt-exact/] },
+  { title: 'a weights file that does not exist', args: (dir) => ['--weights', path.join(dir, 'w.tsv')], says: [/--weights|w\.tsv/, /ENOENT|does not exist/] },
   { title: 'a sample sheet that does not exist', args: (dir) => ['--samples', path.join(dir, 'nope.tsv')], says: [/nope\.tsv/, /ENOENT/] },
 ];
 
