@@ -30,7 +30,7 @@ class InputSlot<S> {
   /** The worker generation the file was loaded into (a cancel starts a new worker without it). */
   generation = -1;
 
-  constructor(readonly kind: 'matrix' | 'samples' | 'kinship', private readonly loaded: HTMLElement, private readonly error: HTMLElement) {}
+  constructor(readonly kind: 'matrix' | 'samples' | 'kinship' | 'weights', private readonly loaded: HTMLElement, private readonly error: HTMLElement) {}
 
   /** True when `name` is the name of one of the slot's files (an error's file). */
   holds(name: string | undefined): boolean {
@@ -76,7 +76,10 @@ const client = new FitClient();
 const matrix = new InputSlot<MatrixSummary>('matrix', byId('matrix-loaded'), byId('matrix-error'));
 const sheet = new InputSlot<SheetSummary>('samples', byId('samples-loaded'), byId('samples-error'));
 const kinship = new InputSlot<KinshipSummary>('kinship', byId('kinship-loaded'), byId('kinship-error'));
-const kinshipRemove = byId<HTMLButtonElement>('kinship-remove');
+const weights = new InputSlot<MatrixSummary>('weights', byId('weights-loaded'), byId('weights-error'));
+/** The optional inputs' Remove buttons. */
+const removeButtons = { kinship: byId<HTMLButtonElement>('kinship-remove'), weights: byId<HTMLButtonElement>('weights-remove') };
+const inputs = [matrix, sheet, kinship, weights] as InputSlot<unknown>[];
 const form = new ModelForm(byId('formula-builder'), byId<HTMLInputElement>('formula'), byId('formula-error'), byId('options'));
 const results = new ResultsView({ section: byId('results'), summary: byId('run-summary'), notices: byId('notices'),
   plots: byId('plots'), gene: byId('gene'), table: byId('table'), problem: byId('run-error') }, client);
@@ -118,7 +121,7 @@ async function load<S>(slot: InputSlot<S>, file: Picked): Promise<boolean> {
     slot.showLoading(file);
     runError.textContent = '';
   }
-  if (slot.kind === 'kinship') kinshipRemove.hidden = false; // also after an error, to take the files out again
+  if (slot.kind === 'kinship' || slot.kind === 'weights') removeButtons[slot.kind].hidden = false; // also after an error, to take the file out again
   results.hide();
   updateRunButton();
   const generation = client.generation;
@@ -129,6 +132,11 @@ async function load<S>(slot: InputSlot<S>, file: Picked): Promise<boolean> {
       if (slot.file !== file) return false;
       (slot as InputSlot<KinshipSummary>).showLoaded(k!, `${k!.file}: ${count(k!.individuals)} individuals`, generation,
         performance.now() - started);
+    } else if (slot.kind === 'weights') {
+      const w = await client.ask({ type: 'weights', file: file as File });
+      if (slot.file !== file) return false;
+      (slot as InputSlot<MatrixSummary>).showLoaded(w!, `${w!.file}: weights of ${count(w!.nGenes)} genes × ${count(w!.nSamples)} samples`,
+        generation, performance.now() - started);
     } else if (slot.kind === 'matrix') {
       const m = await client.ask({ type: 'matrix', file: file as File });
       if (slot.file !== file) return false;
@@ -186,7 +194,7 @@ async function run(): Promise<void> {
   const started = performance.now();
   try {
     // After a cancel the worker is a new one: it reads the files again.
-    for (const slot of [matrix, sheet, kinship] as InputSlot<unknown>[]) {
+    for (const slot of inputs) {
       if (slot.file !== undefined && slot.generation !== client.generation && !(await load(slot, slot.file))) return;
     }
     const view = await client.ask({ type: 'run', formula: form.formula(), options: form.options() });
@@ -205,7 +213,7 @@ async function run(): Promise<void> {
       phase.textContent = 'cancelled';
     } else {
       const view = viewOf(error);
-      const slot = ([matrix, sheet, kinship] as InputSlot<unknown>[]).find((s) => s.holds(view.file));
+      const slot = inputs.find((s) => s.holds(view.file));
       if (slot) slot.showError(view);
       else runError.textContent = errorText(view);
       phase.textContent = '';
@@ -219,20 +227,20 @@ async function run(): Promise<void> {
   }
 }
 
-/** Drops the kinship: the next run fits the plain random intercept. */
-async function removeKinship(): Promise<void> {
+/** Drops an optional input: the next run has no kinship (the plain random intercept), or no weights. */
+async function removeOptional(slot: InputSlot<unknown> & { kind: 'kinship' | 'weights' }): Promise<void> {
   if (running) return;
-  kinship.file = undefined;
-  kinship.summary = undefined;
-  kinship.showCleared();
-  kinshipRemove.hidden = true;
+  slot.file = undefined;
+  slot.summary = undefined;
+  slot.showCleared();
+  removeButtons[slot.kind].hidden = true;
   results.hide();
-  await client.ask({ type: 'kinship', files: [] }).catch(() => undefined);
+  await client.ask(slot.kind === 'kinship' ? { type: 'kinship', files: [] } : { type: 'weights', file: null }).catch(() => undefined);
 }
 
 /** The inputs cannot change under a run: its results are of the files it started with. */
 function setInputsEnabled(enabled: boolean): void {
-  for (const id of ['matrix-file', 'samples-file', 'kinship-file', 'kinship-remove', 'load-example']) {
+  for (const id of ['matrix-file', 'samples-file', 'kinship-file', 'kinship-remove', 'weights-file', 'weights-remove', 'load-example']) {
     byId<HTMLInputElement | HTMLButtonElement>(id).disabled = !enabled;
   }
 }
@@ -282,7 +290,9 @@ async function detectBackends(): Promise<void> {
 acceptFiles(byId('matrix-drop'), byId<HTMLInputElement>('matrix-file'), matrix as InputSlot<unknown>);
 acceptFiles(byId('samples-drop'), byId<HTMLInputElement>('samples-file'), sheet as InputSlot<unknown>);
 acceptFiles(byId('kinship-drop'), byId<HTMLInputElement>('kinship-file'), kinship as InputSlot<unknown>);
-kinshipRemove.addEventListener('click', () => void removeKinship());
+acceptFiles(byId('weights-drop'), byId<HTMLInputElement>('weights-file'), weights as InputSlot<unknown>);
+removeButtons.kinship.addEventListener('click', () => void removeOptional(kinship as InputSlot<unknown> & { kind: 'kinship' }));
+removeButtons.weights.addEventListener('click', () => void removeOptional(weights as InputSlot<unknown> & { kind: 'weights' }));
 // A file dropped beside the zones must not make the browser leave the page to show it.
 window.addEventListener('dragover', (event) => event.preventDefault());
 window.addEventListener('drop', (event) => event.preventDefault());

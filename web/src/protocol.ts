@@ -20,6 +20,8 @@ export type Request =
   | { type: 'samples'; file: File }
   /** The kinship's files (fit --kinship); none: the run has no kinship. */
   | { type: 'kinship'; files: File[] }
+  /** The precision weights' matrix (fit --weights); null: the run has none. */
+  | { type: 'weights'; file: File | null }
   | { type: 'run'; formula: string; options: FormOptions }
   | { type: 'table'; format: TableFormat }
   | { type: 'gene'; gene: number };
@@ -79,6 +81,8 @@ export interface RunView {
   timings: FitResult['timings'];
   /** The kinship of a GREML run (fit --kinship). */
   kinship?: FitResult['kinship'];
+  /** The precision weights' file of a weighted run (fit --weights). */
+  weights?: string;
 }
 
 /** One gene's values by group, with its fitted group means (groupMeans). */
@@ -106,6 +110,7 @@ export interface Answers {
   matrix: MatrixSummary;
   samples: SheetSummary;
   kinship: KinshipSummary | null;
+  weights: MatrixSummary | null;
   run: RunView;
   table: Blob;
   gene: GeneView;

@@ -28,6 +28,7 @@ const scope = self as unknown as WorkerScope;
 let matrix: ExpressionMatrix | undefined;
 let sheet: SampleSheet | undefined;
 let kinship: Kinship | undefined;
+let weights: ExpressionMatrix | undefined;
 /**
  * The last run's fit, the matrix it fitted and the fixed-effect factor its gene plots colour by, which the
  * downloads and the gene view read; gone with a new input.
@@ -69,6 +70,14 @@ async function answer(request: Request): Promise<Answers[Request['type']]> {
         kinship = await readKinshipFiles(request.files);
         return { file: kinship.source, individuals: kinship.ids.length };
       });
+    case 'weights':
+      return inOrder(async () => {
+        weights = undefined;
+        last = undefined;
+        if (request.file === null) return null;
+        weights = await readMatrixFile(request.file, () => {});
+        return { file: weights.file, nGenes: weights.nGenes, nSamples: weights.nSamples, looksLikeCounts: false };
+      });
     case 'run': {
       const m = matrix;
       const s = sheet;
@@ -77,11 +86,12 @@ async function answer(request: Request): Promise<Answers[Request['type']]> {
       const fit = await fitGenes(m, s, request.formula, {
         ...options,
         kinship,
+        weights,
         onProgress: (done, total) => scope.postMessage({ type: 'progress', phase: 'fitting', done, total }),
         onNotice: (message) => scope.postMessage({ type: 'notice', message }),
       });
       last = { fit, matrix: m, factor: firstFixedFactor(fit.context.design, s, options.levels ?? {}) };
-      return runView(fit, request.formula);
+      return { ...runView(fit, request.formula), ...(weights !== undefined && { weights: weights.file }) };
     }
     case 'table':
       if (last === undefined) throw new Error('no results: fit the genes first');

@@ -94,6 +94,7 @@ export class ResultsView {
     this.el.summary.replaceChildren(
       h('div', {}, h('b', {}, `${count(run.geneIds.length)} genes`), ` × ${count(run.nObs)} samples in ${count(run.nGroups)} groups, `,
         h('code', {}, run.formula)),
+      ...(run.weights ? [h('div', { id: 'weights-used' }, `precision weights: ${run.weights}`)] : []),
       ...(run.kinship ? [h('div', { id: 'kinship-used' }, `kinship: ${run.kinship.file}, ${count(run.kinship.individuals)} individuals` +
         (run.kinship.clamped ? `; eigenvalues down to ${run.kinship.smallestEigenvalue.toPrecision(3)} set to 0` : ''))] : []),
       h('div', { class: 'chips', id: 'status-counts' }, ...STATUSES.filter((s) => run.counts[s] > 0)

@@ -1,0 +1,64 @@
+/**
+ * The web app's precision-weights input (fit --weights in the browser): read in the fit worker, it gives the download
+ * the CLI writes for the same files; the summary names it; a weights file without a gene of the matrix is refused
+ * with the CLI's message under the weights input; and Remove takes the weights out of the next run.
+ */
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { REPO_ROOT } from '../helpers/cases.js';
+import { runCli, tempFiles } from '../helpers/cli.js';
+import { type AppSession, download, fit, loadFiles, openApp, skipUnlessBrowser } from './browser.js';
+
+const DIR = path.join(REPO_ROOT, 'test/fixtures/contrasts');
+const FORMULA = '~ disease + time + (1 | donor)';
+
+describe('precision weights in the web app (headless Chromium)', skipUnlessBrowser(), () => {
+  let app: AppSession;
+  let files: ReturnType<typeof tempFiles>;
+  before(async () => {
+    const weights = fs.readFileSync(path.join(DIR, 'study.weights.tsv'), 'utf8').trimEnd().split('\n');
+    files = tempFiles({ 'short.tsv': `${weights.slice(0, -1).join('\n')}\n` }); // without the last gene, g30
+    app = await openApp();
+    await loadFiles(app.page, path.join(DIR, 'study.expr.tsv'), path.join(DIR, 'study.samples.tsv'));
+    await app.page.fill('#formula', FORMULA);
+  });
+  after(async () => {
+    await app?.close();
+    files?.cleanup();
+  });
+
+  it('a weights file without a gene of the matrix: the run\'s error shows under the weights input', async () => {
+    await app.page.setInputFiles('#weights-file', [path.join(files.dir, 'short.tsv')]);
+    await app.page.waitForFunction(() => /weights of 29 genes/.test(document.getElementById('weights-loaded')!.textContent!));
+    await app.page.click('#run');
+    await app.page.waitForFunction(() => document.getElementById('weights-error')!.textContent !== '');
+    assert.match(await app.page.textContent('#weights-error') ?? '', /short\.tsv: no row for gene "g30" of the expression matrix/);
+  });
+
+  it('the study\'s weights: the download is the CLI\'s fit --weights table', async () => {
+    await app.page.setInputFiles('#weights-file', [path.join(DIR, 'study.weights.tsv')]);
+    await app.page.waitForFunction(() => /weights of 30 genes × 144 samples/.test(document.getElementById('weights-loaded')!.textContent!));
+    await fit(app.page, 'cpu');
+    assert.match(await app.page.textContent('#weights-used') ?? '', /precision weights: study\.weights\.tsv/);
+    const { text } = await download(app.page, 'tsv');
+    const out = path.join(files.dir, 'cli.tsv');
+    const run = runCli(['fit', '--expr', path.join(DIR, 'study.expr.tsv'), '--samples', path.join(DIR, 'study.samples.tsv'), '--formula', FORMULA,
+      '--weights', path.join(DIR, 'study.weights.tsv'), '--backend', 'cpu', '--quiet', '--out', out]);
+    assert.equal(run.status, 0, run.stderr);
+    assert.equal(text, fs.readFileSync(out, 'utf8'));
+  });
+
+  it('Remove: the next run is unweighted, as the CLI\'s without --weights', async () => {
+    await app.page.click('#weights-remove');
+    assert.equal(await app.page.textContent('#weights-loaded'), '');
+    await fit(app.page, 'cpu');
+    assert.equal(await app.page.$('#weights-used'), null);
+    const { text } = await download(app.page, 'tsv');
+    const run = runCli(['fit', '--expr', path.join(DIR, 'study.expr.tsv'), '--samples', path.join(DIR, 'study.samples.tsv'), '--formula', FORMULA,
+      '--backend', 'cpu', '--quiet']);
+    assert.equal(run.status, 0, run.stderr);
+    assert.equal(text, run.stdout);
+  });
+});
