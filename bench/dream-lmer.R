@@ -1,28 +1,44 @@
-# Times the loop `genelmm fit --contrast --anova --ebayes` replaces: per gene what variancePartition's dream does
-# (lmerTest::lmer by REML, the coefficients' Satterthwaite tests from summary(), the contrast by contest1D, and the
-# residual df rdf.merMod: n - 2 tr(H) + tr(H^2) of lme4's hat matrix; variancePartition is not in Debian, so its
-# steps are written out here, see test/fixtures/make-contrasts.R), plus lmerTest's anova() for the F tests; then
-# limma's squeezeVar once over the genes (eBayes' only step across genes).
-# Usage: Rscript bench/dream-lmer.R EXPR.tsv SAMPLES.tsv "FORMULA-RHS" OUT.json NAME=CONTRAST
+# Times the loop `genelmm fit --voom --contrast --anova --ebayes` replaces, per gene as variancePartition does it
+# (variancePartition is not in Debian; its steps are written out here, see test/fixtures/make-voom.R and
+# make-contrasts.R): voomWithDreamWeights' unweighted lmerTest::lmer by REML of each gene's log-CPM (sigma and
+# predict), the lowess trend and the genes' weights; then dream's weighted lmer of each gene, its coefficients'
+# Satterthwaite tests from summary(), the contrast by contest1D, lmerTest's anova() for the F tests, and the residual
+# df rdf.merMod (n - 2 tr(H) + tr(H^2) of lme4's hat matrix); then limma's squeezeVar once over the genes.
+# Usage: Rscript bench/dream-lmer.R COUNTS.tsv SAMPLES.tsv "FORMULA-RHS" OUT.json NAME=CONTRAST WHOLE-COUNTS.tsv
+# (COUNTS: the genes timed; WHOLE-COUNTS: the matrix whose column sums are the library sizes).
 suppressPackageStartupMessages({ library(lme4); library(lmerTest); library(jsonlite) })
 args <- commandArgs(trailingOnly = TRUE)
-expr <- read.delim(args[1], check.names = FALSE, row.names = 1)
+counts <- as.matrix(read.delim(args[1], check.names = FALSE, row.names = 1))
+lib <- colSums(as.matrix(read.delim(args[6], check.names = FALSE, row.names = 1)), na.rm = TRUE)
 samples <- read.delim(args[2], check.names = FALSE)
-d <- samples[match(colnames(expr), samples$sample), ]
+d <- samples[match(colnames(counts), samples$sample), ]
 for (v in c("donor", "disease", "time")) d[[v]] <- factor(d[[v]])
 f <- as.formula(paste("y", args[3]))
 contrast <- sub("^[^=]*=", "", args[5])
 names_x <- colnames(model.matrix(nobars(f), cbind(y = 0, d)))
 env <- list2env(setNames(lapply(seq_along(names_x), function(j) diag(length(names_x))[, j]), names_x))
 L <- eval(parse(text = contrast), env)
+quiet <- function(expr) suppressMessages(suppressWarnings(expr))
 
 fitted <- 0
-sigma2 <- rdf <- c()
 t <- system.time({
-  for (g in seq_len(nrow(expr))) {
-    d$y <- as.numeric(expr[g, ])
-    if (all(is.na(d$y)) || var(d$y, na.rm = TRUE) == 0) next
-    fit <- suppressMessages(suppressWarnings(lmerTest::lmer(f, data = d[!is.na(d$y), ], REML = TRUE)))
+  y <- t(log2(t(counts + 0.5) / (lib + 1) * 1e6))
+  first <- lapply(seq_len(nrow(y)), function(g) {
+    obs <- !is.na(y[g, ])
+    d$y <- y[g, ]
+    fit <- quiet(lmerTest::lmer(f, data = d[obs, ], REML = TRUE))
+    list(sigma = sigma(fit), fitted = predict(fit), obs = obs)
+  })
+  sx <- rowMeans(y, na.rm = TRUE) + mean(log2(lib + 1)) - log2(1e6)
+  trend <- approxfun(lowess(sx, sqrt(vapply(first, function(x) x$sigma, 0)), f = 0.5), rule = 2, ties = mean)
+  sigma2 <- rdf <- c()
+  for (g in seq_len(nrow(y))) {
+    obs <- first[[g]]$obs
+    w <- 1 / trend(log2(1e-6 * 2^first[[g]]$fitted * (lib[obs] + 1)))^4
+    d$y <- y[g, ]
+    dg <- d[obs, ]
+    dg$w <- w / mean(w)
+    fit <- quiet(lmerTest::lmer(f, data = dg, REML = TRUE, weights = w))
     invisible(summary(fit)$coefficients)
     invisible(contest1D(fit, L))
     invisible(anova(fit))

@@ -1,10 +1,10 @@
 /**
- * `npm run bench -- dream`: differential expression with repeated measures, as dream + eBayes does it, on a seeded
- * 20,000 genes × 500 samples matrix (125 donors × 4 time points; disease C, D or E per donor; 10% of genes with
- * about 5% of their cells missing): `~ disease + time + (1 | donor)` with a contrast, the F tests of disease and
- * time, and empirical Bayes. Times `genelmm fit` end to end in a fresh process, and the R loop it replaces
- * (bench/dream-lmer.R) on the first 100 of the same genes when Rscript has lme4 and lmerTest; writes
- * bench/results/<date>-dream.json.
+ * `npm run bench -- dream`: dream's workflow for repeated measures, as issue 13 sizes it: a seeded 20,000 genes × 200
+ * samples count matrix (50 donors × 4 time points; disease C, D or E per donor; 10% of genes with about 5% of their
+ * cells missing) fitted with `~ disease + time + (1 | donor)`, `--voom`, a contrast, the F tests of disease and time,
+ * and empirical Bayes. Times `genelmm fit` end to end in a fresh process, and the R loop it replaces
+ * (bench/dream-lmer.R: voomWithDreamWeights' and dream's fits, contest1D, anova, the residual df) on the first 100 of
+ * the same genes when Rscript has lme4 and lmerTest; writes bench/results/<date>-dream.json.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -13,12 +13,28 @@ import { type BenchFiles, seededFiles } from './synthetic.js';
 
 export const DREAM_FORMULA = '~ disease + time + (1 | donor)';
 export const DREAM_CONTRAST = 'DvsE=diseaseD - diseaseE';
-const SPEC = { nGenes: 20_000, donors: 125, times: 4, seed: 20261206, naGenes: 0.1, naCells: 0.05 };
+const SPEC = { nGenes: 20_000, donors: 50, times: 4, seed: 20261206, naGenes: 0.1, naCells: 0.05, counts: true };
 const LMER_GENES = 100;
 
+/** A Poisson draw of mean `mean`: by inversion below 30, by the normal approximation (rounded, ≥ 0) above. */
+function poisson(mean: number, random: () => number, normal: () => number): number {
+  if (mean >= 30) return Math.max(0, Math.round(mean + Math.sqrt(mean) * normal()));
+  let k = 0;
+  let p = Math.exp(-mean);
+  let cdf = p;
+  const u = random();
+  while (u > cdf && k < 1000) {
+    k++;
+    p *= mean / k;
+    cdf += p;
+  }
+  return k;
+}
+
 /**
- * Writes `<dir>/expr.tsv` and `<dir>/samples.tsv`: y = μ + disease + time + u_donor + e, with a donor variance
- * U(0, 1) of the residual's 1 and disease and time effects N(0, 0.5²) on a third of the genes (none on the rest).
+ * Writes `<dir>/expr.tsv` and `<dir>/samples.tsv`: counts ~ Poisson(L_s · exp(μ + disease + time + u_donor + e)),
+ * μ from log 2 to log 5000, e ~ N(0, 0.3²) (over-dispersion), a donor SD U(0, 0.5), disease and time effects
+ * N(0, 0.4²) on a third of the genes, library-size factors L_s from 0.5 to 2.
  */
 function writeDreamData(dir: string): BenchFiles {
   return seededFiles(dir, SPEC, ({ expr, samples }, random, normal) => {
@@ -26,6 +42,7 @@ function writeDreamData(dir: string): BenchFiles {
     const donor = Array.from({ length: n }, (_, i) => Math.floor(i / SPEC.times));
     const time = Array.from({ length: n }, (_, i) => i % SPEC.times);
     const disease = Array.from({ length: SPEC.donors }, (_, d) => d % 3);
+    const library = Array.from({ length: n }, () => Math.exp(Math.log(0.5) + Math.log(4) * random()));
     const ids = Array.from({ length: n }, (_, i) => `S${String(i + 1).padStart(4, '0')}`);
     fs.writeFileSync(samples, 'sample\tdonor\tdisease\ttime\n' +
       ids.map((id, i) => `${id}\tD${donor[i] + 1}\t${'CDE'[disease[donor[i]]]}\tt${time[i]}\n`).join(''));
@@ -33,17 +50,18 @@ function writeDreamData(dir: string): BenchFiles {
     fs.writeSync(out, `gene\t${ids.join('\t')}\n`);
     const u = new Float64Array(SPEC.donors);
     for (let g = 0; g < SPEC.nGenes; g++) {
-      const donorSd = Math.sqrt(random());
+      const donorSd = 0.5 * random();
       for (let d = 0; d < u.length; d++) u[d] = donorSd * normal();
       const effects = random() < 1 / 3;
-      const diseaseEffect = [0, 1, 2].map((k) => (effects && k > 0 ? 0.5 * normal() : 0));
-      const timeEffect = [0, 1, 2, 3].map((k) => (effects && k > 0 ? 0.5 * normal() : 0));
+      const diseaseEffect = [0, 1, 2].map((k) => (effects && k > 0 ? 0.4 * normal() : 0));
+      const timeEffect = [0, 1, 2, 3].map((k) => (effects && k > 0 ? 0.4 * normal() : 0));
       const missing = random() < SPEC.naGenes ? SPEC.naCells : 0;
-      const mu = 2 + 10 * random();
+      const mu = Math.log(2) + Math.log(2500) * random();
       const cells = [`G${String(g + 1).padStart(5, '0')}`];
       for (let i = 0; i < n; i++) {
-        const y = mu + diseaseEffect[disease[donor[i]]] + timeEffect[time[i]] + u[donor[i]] + normal();
-        cells.push(random() < missing ? 'NA' : y.toFixed(4));
+        const mean = library[i] * Math.exp(mu + diseaseEffect[disease[donor[i]]] + timeEffect[time[i]] + u[donor[i]] + 0.3 * normal());
+        const count = poisson(mean, random, normal);
+        cells.push(random() < missing ? 'NA' : String(count));
       }
       fs.writeSync(out, `${cells.join('\t')}\n`);
     }
@@ -54,11 +72,11 @@ function writeDreamData(dir: string): BenchFiles {
 /** Runs the benchmark; `root` is the repository. */
 export function runDreamBench(root: string): void {
   const bench = path.join(root, 'bench');
-  console.log('generating the seeded 20,000 × 500 matrix (once) ...');
+  console.log('generating the seeded 20,000 × 200 count matrix (once) ...');
   const data = writeDreamData(path.join(bench, 'data', 'dream'));
-  const lme4 = timeR(root, 'dream-lmer.R', data, DREAM_FORMULA, LMER_GENES, 'lmerTest + contest1D + anova + rdf', [DREAM_CONTRAST]);
+  const lme4 = timeR(root, 'dream-lmer.R', data, DREAM_FORMULA, LMER_GENES, 'voom + weighted lmerTest + contest1D + anova + rdf', [DREAM_CONTRAST, data.expr]);
   const { summary, endToEndMs } = runGenelmmFit(root, ['--expr', data.expr, '--samples', data.samples, '--formula', DREAM_FORMULA,
-    '--contrast', DREAM_CONTRAST, '--anova', '--ebayes', '--backend', 'cpu']);
+    '--voom', '--contrast', DREAM_CONTRAST, '--anova', '--ebayes', '--backend', 'cpu']);
   const fittedGenes = summary.statuses.ok + summary.statuses.singular;
   const msPerGene = { fit: summary.timings.fitMs / fittedGenes, endToEnd: endToEndMs / summary.genes };
   const result = {
@@ -66,7 +84,9 @@ export function runDreamBench(root: string): void {
     benchmark: 'dream',
     machine: machineFacts(),
     backend: summary.backend,
-    sizes: { genes: summary.genes, samples: summary.samples.used, groups: summary.samples.groups, formula: DREAM_FORMULA, contrast: DREAM_CONTRAST },
+    sizes: { genes: summary.genes, samples: summary.samples.used, groups: summary.samples.groups, formula: DREAM_FORMULA, contrast: DREAM_CONTRAST,
+      options: '--voom --anova --ebayes' },
+    voomGenes: summary.voom?.genes,
     statuses: summary.statuses,
     ebayes: summary.ebayes,
     timingsMs: { ...summary.timings, endToEnd: Math.round(endToEndMs) },

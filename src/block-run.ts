@@ -20,12 +20,15 @@ import { copyResults, countStatuses, finishResults, type GeneResults } from './r
 import { type BootstrapReport, parametricBootstrap } from './simulation/bootstrap.js';
 import { exactRlrtPValues, type NullSimulator, PatternGroups } from './simulation/rlrt-exact.js';
 import { simulatePatternRlrtNull } from './model/inference/rlrt-null.js';
+import type { VoomTrend } from './model/voom.js';
 
 /** What the whole matrix tells before any gene is fitted (fit-genes.ts' first pass): its size and library sizes. */
 export interface WholeMatrix {
   nGenes: number;
   /** logcpm's library sizes, else null. */
   librarySizes: Float64Array | null;
+  /** `--voom`'s trend, from a pass that fitted every gene unweighted (fit-genes.ts). */
+  voom?: VoomTrend;
 }
 
 /** Milliseconds of each phase of a run, summed over its blocks (FitResult.timings). */
@@ -101,6 +104,7 @@ export class BlockRun {
       kinship: options.kinship && startKinship(design, options.kinship, notice),
       hypotheses: runHypotheses(design, options.contrasts ?? [], options.anova ?? false, notice),
       ebayes: options.ebayes,
+      voom: whole?.voom,
     };
     const model = modelChoice(context);
     const nGenes = Number.isFinite(range.count) ? range.count : estimatedGenes;
@@ -110,7 +114,8 @@ export class BlockRun {
       work: model.engine === 'single-term' ? nGenes * sampleIds.length : undefined,
       cpuOnly: model.engine === 'terms' ? 'the GPU programs fit one random intercept by REML, and this model is fitted by the general core'
         : model.engine === 'kinship' ? 'the GPU programs fit a random intercept of independent levels, and this one has a kinship'
-          : weights !== undefined ? 'the GPU programs fit unweighted models, and this run has --weights' : undefined,
+          : weights !== undefined || whole?.voom !== undefined
+            ? `the GPU programs fit unweighted models, and this run has ${weights !== undefined ? '--weights' : '--voom'}` : undefined,
     });
     const groups = options.rlrtExact === undefined ? undefined : new PatternGroups(context);
     return new BlockRun(context, model, backend, range, options, timings, groups, sampleIds.length, weights, file);

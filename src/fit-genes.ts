@@ -1,14 +1,18 @@
 /** The entry points of a fit: a matrix in memory (fitGenes) or read block by block (fitGeneSource), and its table. */
 
-import { BlockRun, type WholeMatrix } from './block-run.js';
+import { BlockRun, type RunTimings, type WholeMatrix } from './block-run.js';
+import { InputError } from './errors.js';
 import type { FitOptions, FitResult } from './fit-options.js';
 import { type GeneSource, memorySource } from './io/gene-source.js';
 import type { Table } from './io/table-format.js';
-import type { ExpressionMatrix, SampleSheet } from './io/types.js';
+import type { ExpressionMatrix, GeneBlock, SampleSheet } from './io/types.js';
 import { type Formula, parseFormula } from './model/formula.js';
 import { refuseSingleTermOptions, refuseWeightsOptions } from './model/prepare.js';
 import { addLibrarySizes, CountsCheck, type Transform } from './model/transform.js';
 import { resultTable } from './results/results-table.js';
+import { STATUSES } from './results/gene-results.js';
+import { log2 } from './numerics/libm.js';
+import { meanLogCount, type VoomTrend, voomTransform, voomTrend } from './model/voom.js';
 
 export type { FitOptions, FitResult, Shard } from './fit-options.js';
 
@@ -38,15 +42,37 @@ export async function fitGeneSource(source: GeneSource, samples: SampleSheet, fo
   const parsed = typeof formula === 'string' ? parseFormula(formula) : formula;
   refuseSingleTermOptions(parsed.random.length, options);
   refuseWeightsOptions(options);
-  const transform = options.transform ?? 'none';
+  const transform = voomTransform(options) ?? options.transform ?? 'none';
   const counts = transform === 'none' ? new CountsCheck() : undefined;
   const firstStarted = performance.now();
-  const whole = transform === 'logcpm' || options.shard !== undefined ? await firstPass(source, transform, counts) : undefined;
+  let whole = transform === 'logcpm' || options.shard !== undefined
+    ? await firstPass(source, transform, counts, options.voom === true) : undefined;
   const timings = { readMs: performance.now() - firstStarted, prepareMs: 0, fitMs: 0, rlrtExactMs: 0, bootstrapMs: 0 };
+  let onProgress = options.onProgress;
+  if (options.voom === true && whole !== undefined) {
+    // The trend's pass: every gene (a shard's too, as for library sizes) fitted unweighted by REML, then the fit's.
+    const report = options.onProgress;
+    const trendFit = await fitPass(source, parsed, samples, {
+      ...options, transform, voom: undefined, method: 'reml', varPart: false, contrasts: undefined, anova: false, ebayes: false, shard: undefined,
+      onProgress: report && ((done, total) => report(done, 2 * total)),
+    }, whole, undefined, () => {}, timings);
+    whole = { ...whole, voom: trendOf(trendFit, whole.librarySizes!) };
+    onProgress = report && ((done, total) => report(trendFit.geneIds.length + done, trendFit.geneIds.length + total));
+  }
+  const fit = await fitPass(source, parsed, samples, { ...options, transform, onProgress }, whole, counts, notice, timings);
+  return { ...fit, notices, ...(whole?.voom && { voom: voomReport(whole.voom) }) };
+}
+
+/**
+ * One pass of a fit over `source`: each block fitted (and bootstrapped) while the next is read, the exact RLRT and
+ * q-values after the last. `counts`: the counts check, where no first pass made it.
+ */
+async function fitPass(source: GeneSource, parsed: Formula, samples: SampleSheet, options: FitOptions, whole: WholeMatrix | undefined,
+  counts: CountsCheck | undefined, notice: (message: string) => void, timings: RunTimings): Promise<FitResult> {
   let run: BlockRun | undefined;
   const start = async (sampleIds: string[], estimatedGenes: number): Promise<BlockRun> => {
     const t = performance.now();
-    const started = await BlockRun.start(parsed, samples, sampleIds, source.file, { ...options, transform }, whole, estimatedGenes, notice, timings);
+    const started = await BlockRun.start(parsed, samples, sampleIds, source.file, options, whole, estimatedGenes, notice, timings);
     timings.prepareMs += performance.now() - t;
     return started;
   };
@@ -71,17 +97,45 @@ export async function fitGeneSource(source: GeneSource, samples: SampleSheet, fo
       notice('the matrix looks like raw counts (non-negative integers, maximum above 1000) and --transform is none; ' +
         'consider --transform logcpm or log2p1');
     }
-    return await run.finish(shape, notices);
+    return await run.finish(shape, []);
   } finally {
     await working.catch(() => {});
     await run?.dispose();
   }
 }
 
-/** Reads `source` once for WholeMatrix. */
-async function firstPass(source: GeneSource, transform: Transform, counts: CountsCheck | undefined): Promise<WholeMatrix> {
+/** The voom trend of the trend pass' fits: the fitted genes' mean log2 counts and residual SDs (voom.ts, step 2). */
+function trendOf(fit: FitResult, librarySizes: Float64Array): VoomTrend {
+  const { design } = fit.context;
+  let meanLogLibrary = 0;
+  for (const column of design.sampleIndex) meanLogLibrary += log2(librarySizes[column] + 1) / design.nObs;
+  const { status, mean, sigma2E, nGenes } = fit.results;
+  const fitted = Array.from({ length: nGenes }, (_, g) => g).filter((g) => STATUSES[status[g]] === 'ok' || STATUSES[status[g]] === 'singular');
+  if (fitted.length < 2) {
+    throw new InputError(`--voom: ${fitted.length} gene(s) could be fitted, and voom's trend needs at least 2`);
+  }
+  return voomTrend(fitted.map((g) => meanLogCount(mean[g], meanLogLibrary)), fitted.map((g) => Math.sqrt(sigma2E[g])));
+}
+
+/** Points of the trend kept in the run's report at most: a curve to draw, not every gene. */
+const REPORTED_TREND_POINTS = 200;
+
+/** The trend as the run reports it (FitResult.voom): the lowess curve, thinned to REPORTED_TREND_POINTS. */
+function voomReport(trend: VoomTrend): NonNullable<FitResult['voom']> {
+  const { x, y } = trend.curve;
+  const step = Math.max(1, Math.ceil(x.length / REPORTED_TREND_POINTS));
+  const kept = Array.from({ length: x.length }, (_, i) => i).filter((i) => i % step === 0 || i === x.length - 1);
+  return { span: trend.span, genes: trend.genes, trend: { x: kept.map((i) => x[i]), y: kept.map((i) => y[i]) }, points: trend.points };
+}
+
+/**
+ * Reads `source` once for WholeMatrix; with `countsOnly` (--voom), a negative value is an InputError naming its
+ * cell.
+ */
+async function firstPass(source: GeneSource, transform: Transform, counts: CountsCheck | undefined, countsOnly: boolean): Promise<WholeMatrix> {
   let sizes: Float64Array | null = null;
   const shape = await source.read(async (block, sampleIds) => {
+    if (countsOnly) refuseNegative(block, sampleIds, source.file);
     if (transform === 'logcpm') {
       sizes ??= new Float64Array(sampleIds.length);
       addLibrarySizes(sizes, block.values, block.nGenes, sampleIds.length);
@@ -90,6 +144,16 @@ async function firstPass(source: GeneSource, transform: Transform, counts: Count
     block.release();
   });
   return { nGenes: shape.nGenes, librarySizes: transform === 'logcpm' ? sizes ?? new Float64Array(shape.nSamples) : null };
+}
+
+/** --voom models counts: the block's first negative value is an InputError naming its cell (line and column for TSV/CSV). */
+function refuseNegative(block: GeneBlock, sampleIds: string[], file: string): void {
+  const at = block.values.findIndex((v) => v < 0);
+  if (at < 0) return;
+  const [g, s] = [Math.floor(at / sampleIds.length), at % sampleIds.length];
+  throw new InputError(`--voom models counts, and gene "${block.geneIds[g]}" has ${block.values[at]} in sample "${sampleIds[s]}"`,
+    /\.gct(\.gz)?$/i.test(file) ? { file } : { file, line: block.first + g + 2, column: s + 2 },
+    'give voom the raw (or estimated) counts, not log-scale or normalized values');
 }
 
 /** The SPEC §5 output table of a fit. */

@@ -50,6 +50,12 @@ export interface FitOptions extends DesignOptions, GeneFilters {
    * per gene with random terms, as given without (limma's lmFit). Not with a kinship, the exact RLRT or the bootstrap.
    */
   weights?: ExpressionMatrix;
+  /**
+   * voom's precision weights (`--voom`, SPEC §2; voomWithDreamWeights): the genes' log-CPM (the transform is logcpm)
+   * fitted unweighted by REML, the lowess trend of √σ̂ against the mean log2 count, then each gene weighed by it
+   * (model/voom.ts). Counts only (a negative value is an input error); not with `weights`.
+   */
+  voom?: boolean;
   /** Simulations of the exact RLRT null distribution per design (`--rlrt-exact`); none when absent. */
   rlrtExact?: number;
   /**
@@ -123,6 +129,11 @@ export interface FitResult {
    * more than sampling explains, and s2.prior); absent without it, or where no gene was fitted.
    */
   ebayes?: { dfPrior: number; s2Prior: number };
+  /**
+   * `--voom`'s mean–variance trend: its span, the genes it was fitted to, its lowess curve (x the mean log2 count,
+   * y √σ̂; at most 200 of its points), and the genes' points it was fitted to (limma's voom plot); absent without it.
+   */
+  voom?: { span: number; genes: number; trend: { x: number[]; y: number[] }; points: { x: Float64Array; y: Float64Array } };
   notices: string[];
 }
 

@@ -3,7 +3,10 @@ import { computeGeneStats } from '../model/gene-stats.js';
 import { weightedGeneStats } from '../model/weighted-stats.js';
 import { type KinshipPattern, kinshipGeneStats } from '../model/kinship.js';
 import type { DesignPattern } from '../model/pattern.js';
-import { type FitContext, GenePreparer, modelChoice, type SkippedGene } from '../model/prepare.js';
+import { asModelWeights, type FitContext, GenePreparer, modelChoice, type SkippedGene } from '../model/prepare.js';
+import { fittedValues } from '../model/group-means.js';
+import { VoomWeigher } from '../model/voom.js';
+import { log2 } from '../numerics/libm.js';
 import { type RunPreparer, runPreparer } from '../model/run-preparer.js';
 import { patternHypotheses } from '../model/hypotheses.js';
 import { type BetaCovariance, contest1D, contestMD } from '../model/inference/wald-tests.js';
@@ -165,6 +168,28 @@ export function allocateRunResults(context: FitContext, nGenes: number): GeneRes
 }
 
 /**
+ * `--voom`: a gene's weights from the fitted values of its unweighted REML fit (voom.ts' steps 1 and 4; the first
+ * pass fitted it the same way for the trend), as its model takes them (asModelWeights); undefined where that fit
+ * fails (the gene is then fitted unweighted, and fails alike).
+ */
+function voomWeightsOf(context: FitContext, pattern: DesignPattern | TermsPattern, y: Float64Array, voom: VoomWeigher): Float64Array | undefined {
+  const { design, librarySizes } = context;
+  const K = design.randomTerms.length;
+  let fitted: Float64Array | undefined;
+  if (K === 1) {
+    // The one-intercept engine, as the first pass fits a single term by REML (a TermsPattern's base is its pattern).
+    const single = 'base' in pattern ? pattern.base : pattern;
+    const fit = fitGene(computeGeneStats(single, y));
+    fitted = fit.status === 'failed' ? undefined : fittedValues(single, y, fit.beta, fit.lambda);
+  } else {
+    fitted = fitTermsGene(pattern as TermsPattern, y, { method: 'reml', varPart: false }).fitted?.();
+  }
+  if (fitted === undefined) return undefined;
+  const logLibrary = Float64Array.from(pattern.rows, (row) => log2(librarySizes![design.sampleIndex[row]] + 1));
+  return asModelWeights(voom.weights(fitted, logLibrary), K);
+}
+
+/**
  * The f64 reference for a block of genes: prepare, fit and test each one (the CPU "Impl" kernel; the
  * worker threads, the single-threaded path and the GPU's refinement all call it). values: [nGenes × nSamples];
  * weights: the genes' precision weights, the same shape (`--weights`; not with a kinship).
@@ -174,6 +199,7 @@ export function fitBlockCpu(context: FitContext, values: Float64Array, nGenes: n
   const nSamples = values.length / Math.max(nGenes, 1);
   const out = allocateRunResults(context, nGenes);
   const model = modelChoice(context);
+  const voom = context.voom && new VoomWeigher(context.voom);
   for (let g = 0; g < nGenes; g++) {
     const raw = values.subarray(g * nSamples, (g + 1) * nSamples);
     const rawWeights = weights?.subarray(g * nSamples, (g + 1) * nSamples);
@@ -181,7 +207,8 @@ export function fitBlockCpu(context: FitContext, values: Float64Array, nGenes: n
       const prepared = (preparer as GenePreparer<TermsPattern>).prepare(raw, rawWeights);
       if (prepared.status !== 'ready') storeSkipped(out, g, prepared);
       else {
-        const fit = fitTermsGene(prepared.pattern, prepared.y, { method: model.method, varPart: model.varPart }, prepared.weights);
+        const w = prepared.weights ?? (voom && voomWeightsOf(context, prepared.pattern, prepared.y, voom));
+        const fit = fitTermsGene(prepared.pattern, prepared.y, { method: model.method, varPart: model.varPart }, w);
         storeTermsFit(out, g, context, prepared.pattern, prepared.mean, fit);
       }
     } else if (model.engine === 'kinship') {
@@ -197,7 +224,8 @@ export function fitBlockCpu(context: FitContext, values: Float64Array, nGenes: n
       const prepared = (preparer as GenePreparer<DesignPattern>).prepare(raw, rawWeights);
       if (prepared.status !== 'ready') storeSkipped(out, g, prepared);
       else {
-        const { pattern, y, weights: w } = prepared;
+        const { pattern, y } = prepared;
+        const w = prepared.weights ?? (voom && voomWeightsOf(context, pattern, y, voom));
         storeFit(out, g, context, pattern, prepared.mean, fitGene(w ? weightedGeneStats(pattern, y, w) : computeGeneStats(pattern, y)));
       }
     }

@@ -73,7 +73,7 @@ export async function runFit(o: FitCliOptions): Promise<RunSummary> {
   const summary: RunSummary = {
     genelmm: packageVersion(),
     date: new Date().toISOString(),
-    inputs: { ...inputs, transform: o.transform },
+    inputs: { ...inputs, transform: fit.context.transform },
     genes: fit.geneIds.length,
     ...(shard && { shard: { ...shard, first: fit.context.firstGene ?? 0 } }),
     samples: { inMatrix: fit.matrixSamples, used: design.nObs, groups: design.randomTerms[0]?.levels.length ?? 0 },
@@ -86,6 +86,7 @@ export async function runFit(o: FitCliOptions): Promise<RunSummary> {
     gpu: fit.gpu,
     rlrtExact: fit.rlrtExact,
     bootstrap: fit.bootstrap,
+    ...(fit.voom && { voom: { span: fit.voom.span, genes: fit.voom.genes, trend: fit.voom.trend } }),
     ...(fit.ebayes && { ebayes: { dfPrior: Number.isFinite(fit.ebayes.dfPrior) ? fit.ebayes.dfPrior : 'Inf', s2Prior: fit.ebayes.s2Prior } }),
     statuses: fit.counts,
     timings: {

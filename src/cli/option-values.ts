@@ -34,6 +34,7 @@ export interface FitCliOptions {
   contrast?: string[];
   anova?: boolean;
   ebayes?: boolean;
+  voom?: boolean;
   minMean?: string;
   minCount?: string;
   minSamples?: string;
@@ -130,6 +131,7 @@ export function toFitOptions(o: FitCliOptions): FitOptions {
     levels: levels(o.levels),
     ...contrastOptions(o),
     ...(o.ebayes === true && { ebayes: true }),
+    ...(o.voom === true && { voom: true }),
     minMean: number('--min-mean', o.minMean),
     minCount: number('--min-count', o.minCount),
     minSamples: number('--min-samples', o.minSamples, true),

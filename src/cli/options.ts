@@ -17,6 +17,8 @@ export function fitOptions(): Option[] {
       'GCTA .grm.bin/.grm.gz or plink2 .rel.bin/.rel files with their .id file, or a square TSV/CSV with ids in the header and first column'),
     new Option('--weights <file>', 'precision weights, a matrix of the expression matrix\'s genes and samples (any order): ' +
       'Var(e) = sigma^2 / w, as lme4\'s and limma\'s weights; rescaled to mean 1 per gene with random terms (dream), as given without'),
+    new Option('--voom', "precision weights from voom's mean-variance trend of log-CPM (variancePartition's voomWithDreamWeights): " +
+      'counts only; sets --transform logcpm; not with --weights'),
     new Option('--contrast <NAME=EXPR>', 'test a combination of coefficients on every gene, as lmerTest\'s contest1D, e.g. ' +
       '"DvsC=diseaseD - diseaseC" (repeatable; columns beta_NAME ... q_NAME)')
       .argParser((value: string, previous: string[] = []) => [...previous, value]),

@@ -9,6 +9,7 @@ import { checkContrastNames, contrastOf } from '../model/contrasts.js';
 import { buildDesign, checkSheetColumns } from '../model/design.js';
 import { type Formula, parseFormula } from '../model/formula.js';
 import { kinshipFiles } from '../io/kinship-files.js';
+import { voomTransform } from '../model/voom.js';
 import { modelChoiceOf, refuseKinshipOptions, refuseSingleTermOptions, refuseWeightsOptions } from '../model/prepare.js';
 import { type FitCliOptions, type OutputFormat, outputFormat, toFitOptions } from './option-values.js';
 import { manifestPath } from './shards.js';
@@ -75,9 +76,10 @@ export async function planRun(o: FitCliOptions, command: 'fit' | 'compare', say:
   refuseKinshipOptions(K, { ...options, kinship: o.kinship });
   refuseSingleTermOptions(K, options);
   refuseWeightsOptions({ ...options, kinship: o.kinship, weights: o.weights });
-  if (command === 'compare' && o.weights !== undefined) {
+  voomTransform({ ...options, weights: o.weights });
+  if (command === 'compare' && (o.weights !== undefined || o.voom === true)) {
     throw new UsageError('genelmm compare checks the GPU against the CPU, and the GPU fits unweighted models',
-      'compare the model without --weights; weighted models are fitted on the CPU');
+      `compare the model without ${o.weights !== undefined ? '--weights' : '--voom'}; weighted models are fitted on the CPU`);
   }
   const engine = modelChoiceOf(K, { ...options, kinship: o.kinship }).engine;
   if (command === 'compare' && engine === 'terms') {

@@ -35,6 +35,8 @@ export interface RunSummary {
   bootstrap?: FitResult['bootstrap'];
   /** `--ebayes`' prior: limma's df.prior ("Inf" where infinite; JSON has no infinity) and s2.prior. */
   ebayes?: { dfPrior: number | 'Inf'; s2Prior: number };
+  /** `--voom`'s mean–variance trend (FitResult.voom, without the genes' points). */
+  voom?: Omit<NonNullable<FitResult['voom']>, 'points'>;
   peakRssMB: number;
   notices: string[];
   output: string;
@@ -81,6 +83,7 @@ export function summaryLines(s: RunSummary): string[] {
       `${s.bootstrap.refinedReplicates !== undefined ? `; on the GPU, ${s.bootstrap.refinedReplicates} replicate(s) refitted in f64 on the CPU` : ''}` +
       `${s.bootstrap.failure ? `; ${s.bootstrap.cpuGenes} gene(s) bootstrapped on the CPU (${s.bootstrap.failure})` : ''}` +
       `${s.bootstrap.failedReplicates > 0 ? `; ${s.bootstrap.failedReplicates} replicate refit(s) failed and were left out` : ''}`] : []),
+    ...(s.voom ? [`voom: mean-variance trend of ${s.voom.genes} genes (lowess, span ${s.voom.span})`] : []),
     ...(s.ebayes ? [`empirical Bayes: prior df ${typeof s.ebayes.dfPrior === 'number' ? s.ebayes.dfPrior.toPrecision(4) : 'infinite'}, ` +
       `prior variance ${s.ebayes.s2Prior.toPrecision(4)} (limma's squeezeVar over the fitted genes)`] : []),
     `time: read ${fmt(t.readMs)}, prepare ${fmt(t.prepareMs)}, fit ${fmt(t.fitMs)}${s.rlrtExact ? `, exact RLRT ${fmt(t.rlrtExactMs)}` : ''}` +

@@ -30,3 +30,20 @@ export function groupMeans(pattern: DesignPattern, y: ArrayLike<number>, beta: A
   }
   return { observed, ranef, fitted };
 }
+
+/**
+ * [pattern.n] a gene's fitted values x_iᵀβ̂ + û_j(i) (lme4's `fitted()`, `predict()`), as groupMeans takes them: its
+ * within-group part (x_i − x̄_j)ᵀβ̂ added to the group's fitted mean. With the general core's augmented pattern and
+ * β̂ over [Z_2Λ_2 … X] (the effects of terms 2..K included) it is that model's fitted values.
+ */
+export function fittedValues(pattern: DesignPattern, y: ArrayLike<number>, beta: ArrayLike<number>, lambda: number): Float64Array {
+  const { n, p, groupOf, xc } = pattern;
+  const { fitted } = groupMeans(pattern, y, beta, lambda);
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    let s = fitted[groupOf[i]];
+    for (let a = 0; a < p; a++) s += xc[a * n + i] * beta[a];
+    out[i] = s;
+  }
+  return out;
+}

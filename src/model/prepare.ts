@@ -5,6 +5,7 @@ import type { Method } from './terms/criterion.js';
 import type { RunHypotheses } from './hypotheses.js';
 import type { KinshipBasis } from './kinship.js';
 import { type Transform, transformValue } from './transform.js';
+import type { VoomTrend } from './voom.js';
 
 /** Gene filters (SPEC §2 `filtered`), applied to the raw values before the transform. */
 export interface GeneFilters {
@@ -38,6 +39,8 @@ export interface FitContext {
   hypotheses?: RunHypotheses;
   /** `--ebayes`: each fit's residual df is kept for the moderated tests of the whole run (moderated-t.ts). */
   ebayes?: boolean;
+  /** `--voom`'s trend, after its first pass: each gene is weighted by it (voom.ts). */
+  voom?: VoomTrend;
 }
 
 /**
@@ -94,18 +97,20 @@ export function refuseSingleTermOptions(nTerms: number, options: ModelOptions & 
 }
 
 /**
- * Refuses (UsageError) precision weights with the options that do not take them: a kinship (its spectral form rests
- * on equal residual variances), the exact RLRT and the bootstrap (their simulations are of unweighted models).
+ * Refuses (UsageError) precision weights (`--weights`, or voom's, `--voom`) with the options that do not take them: a
+ * kinship (its spectral form rests on equal residual variances), the exact RLRT and the bootstrap (their simulations
+ * are of unweighted models).
  */
-export function refuseWeightsOptions(options: ModelOptions & { weights?: unknown; rlrtExact?: number; bootstrap?: number }): void {
-  if (options.weights === undefined) return;
+export function refuseWeightsOptions(options: ModelOptions & { weights?: unknown; voom?: boolean; rlrtExact?: number; bootstrap?: number }): void {
+  const option = options.weights !== undefined ? '--weights' : options.voom === true ? '--voom' : undefined;
+  if (option === undefined) return;
   const refused = [
     options.kinship !== undefined && '--kinship (the kinship model\'s spectral form rests on equal residual variances)',
     options.rlrtExact !== undefined && '--rlrt-exact (its null distribution is simulated for unweighted models)',
     options.bootstrap !== undefined && '--bootstrap (its replicates are simulated from unweighted models)',
   ].filter((o): o is string => o !== false);
   if (refused.length === 0) return;
-  throw new UsageError(`--weights cannot be combined with ${refused.join(' or ')}`, 'drop --weights, or the other option');
+  throw new UsageError(`${option} cannot be combined with ${refused.join(' or ')}`, `drop ${option}, or the other option`);
 }
 
 /** A gene ready to fit: its transformed, non-missing values and the design rows they belong to. */
@@ -275,13 +280,8 @@ export class GenePreparer<P extends { n: number; columns: Int32Array } = DesignP
   private gatherWeights(rawWeights: Float64Array, n: number): Float64Array {
     const { sampleIndex, randomTerms } = this.context.design;
     const { rows, weights } = this;
-    let sum = 0;
-    for (let i = 0; i < n; i++) {
-      weights[i] = rawWeights[sampleIndex[rows[i]]];
-      sum += weights[i];
-    }
-    if (randomTerms.length > 0) for (let i = 0; i < n; i++) weights[i] /= sum / n;
-    return weights.subarray(0, n);
+    for (let i = 0; i < n; i++) weights[i] = rawWeights[sampleIndex[rows[i]]];
+    return asModelWeights(weights.subarray(0, n), randomTerms.length);
   }
 
   /**
@@ -350,6 +350,19 @@ export class GenePreparer<P extends { n: number; columns: Int32Array } = DesignP
     }
     return pattern;
   }
+}
+
+/**
+ * A gene's weights as its model takes them, in place: rescaled to mean 1 with random terms (dream's convention,
+ * SPEC §2), as given without (limma's lmFit).
+ */
+export function asModelWeights(weights: Float64Array, randomTerms: number): Float64Array {
+  if (randomTerms === 0) return weights;
+  let sum = 0;
+  for (let i = 0; i < weights.length; i++) sum += weights[i];
+  const mean = sum / weights.length;
+  for (let i = 0; i < weights.length; i++) weights[i] /= mean;
+  return weights;
 }
 
 /** True when the first n values are equal (and n ≥ 1, or none). */

@@ -51,6 +51,8 @@ const CASES: BadCase[] = [
   { title: 'an unknown transform', files: { 'm.tsv': HEADER + ROW('g1') }, args: ['--transform', 'vst'],
     says: [/unknown transform "vst"/] },
   ...weightsCases(),
+  { title: '--voom on log-scale values (a negative one)', files: { 'm.tsv': HEADER + ROW('g1') + 'g2\t1.2\t0.5\t-0.25\t2\t3\t1\n' },
+    args: ['--voom'], says: [/m\.tsv:3:4/, /--voom models counts, and gene "g2" has -0\.25 in sample "s3"/, /raw \(or estimated\) counts/] },
 ];
 
 /** Precision weights that do not match the matrix (m.tsv: genes g1 g2, samples s1..s6), or are not positive where observed. */

@@ -52,6 +52,10 @@ const CASES: EarlyCase[] = [
     says: [/--weights cannot be combined with --bootstrap/, /unweighted models/] },
   { title: '--weights with --kinship and --rlrt-exact', args: (dir) => ['--weights', path.join(dir, 'w.tsv'), '--kinship',
     path.join(dir, 'k.tsv'), '--rlrt-exact', '100'], says: [/--weights cannot be combined with --kinship .* or --rlrt-exact/] },
+  { title: '--voom with --weights', args: (dir) => ['--voom', '--weights', path.join(dir, 's.tsv')],
+    says: [/--voom computes the precision weights, and --weights gives them/] },
+  { title: '--voom with --transform log2p1', args: () => ['--voom', '--transform', 'log2p1'], says: [/--voom fits log-CPM/, /not --transform log2p1/] },
+  { title: '--voom with --bootstrap', args: () => ['--voom', '--bootstrap', '10'], says: [/--voom cannot be combined with --bootstrap/] },
   { title: 'a weights file that does not exist', args: (dir) => ['--weights', path.join(dir, 'w.tsv')], says: [/--weights|w\.tsv/, /ENOENT|does not exist/] },
   { title: 'a sample sheet that does not exist', args: (dir) => ['--samples', path.join(dir, 'nope.tsv')], says: [/nope\.tsv/, /ENOENT/] },
 ];

@@ -1,7 +1,8 @@
 /**
  * The web app's precision-weights input (fit --weights in the browser): read in the fit worker, it gives the download
  * the CLI writes for the same files; the summary names it; a weights file without a gene of the matrix is refused
- * with the CLI's message under the weights input; and Remove takes the weights out of the next run.
+ * with the CLI's message under the weights input; Remove takes the weights out of the next run; and the voom option
+ * gives the CLI's fit --voom, with limma's voom plot.
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -58,6 +59,23 @@ describe('precision weights in the web app (headless Chromium)', skipUnlessBrows
     const { text } = await download(app.page, 'tsv');
     const run = runCli(['fit', '--expr', path.join(DIR, 'study.expr.tsv'), '--samples', path.join(DIR, 'study.samples.tsv'), '--formula', FORMULA,
       '--backend', 'cpu', '--quiet']);
+    assert.equal(run.status, 0, run.stderr);
+    assert.equal(text, run.stdout);
+  });
+
+  it('voom weights (the option): the download is the CLI\'s fit --voom table', async () => {
+    const voom = path.join(REPO_ROOT, 'test/fixtures/voom');
+    await loadFiles(app.page, path.join(voom, 'study.expr.tsv'), path.join(voom, 'study.samples.tsv'));
+    await app.page.fill('#formula', FORMULA.replace(' + (1 | donor)', ' + time:disease + (1 | donor)'));
+    await app.page.check('#voom');
+    await fit(app.page, 'cpu');
+    // limma's voom plot: the genes' points and the trend's line.
+    assert.match(await app.page.textContent('#plot-voom') ?? '', /voom: mean-variance trend of 149 genes/);
+    assert.equal(await app.page.locator('#plot-voom svg [aria-description="genes"] circle').count(), 149);
+    assert.equal(await app.page.locator('#plot-voom svg [aria-description="trend"] path').count(), 1);
+    const { text } = await download(app.page, 'tsv');
+    const run = runCli(['fit', '--expr', path.join(voom, 'study.expr.tsv'), '--samples', path.join(voom, 'study.samples.tsv'),
+      '--formula', FORMULA.replace(' + (1 | donor)', ' + time:disease + (1 | donor)'), '--voom', '--backend', 'cpu', '--quiet']);
     assert.equal(run.status, 0, run.stderr);
     assert.equal(text, run.stdout);
   });

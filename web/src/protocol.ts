@@ -12,7 +12,7 @@ import type { GeneResults, Status } from '../../src/results/gene-results.js';
 
 /** The run's options as the form holds them: the CLI's option values, as text (see toFitOptions). */
 export type FormOptions = Pick<FitCliOptions, 'transform' | 'backend' | 'levels' | 'minMean' | 'minCount' | 'minSamples' |
-  'rlrtExact' | 'bootstrap' | 'seed' | 'method' | 'varPart' | 'contrast' | 'anova' | 'ebayes'>;
+  'rlrtExact' | 'bootstrap' | 'seed' | 'method' | 'varPart' | 'contrast' | 'anova' | 'ebayes' | 'voom'>;
 
 /** What the page asks of the worker. */
 export type Request =
@@ -83,6 +83,8 @@ export interface RunView {
   kinship?: FitResult['kinship'];
   /** The precision weights' file of a weighted run (fit --weights). */
   weights?: string;
+  /** voom's trend and the genes' points (fit --voom). */
+  voom?: FitResult['voom'];
 }
 
 /** One gene's values by group, with its fitted group means (groupMeans). */

@@ -133,6 +133,7 @@ function runView(fit: FitResult, formula: string): RunView {
     notices: fit.notices,
     timings: fit.timings,
     kinship: fit.kinship,
+    voom: fit.voom,
   };
 }
 

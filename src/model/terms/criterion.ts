@@ -216,19 +216,31 @@ export interface BetaProfile {
   c: Float64Array;
 }
 
-/** profileBeta: solves R_X β = c_β with R_X = L_XXᵀ from the factor of the last updateL. */
-export function profileBeta(gene: TermsGene): BetaProfile {
-  const { pattern, stats, l } = gene;
-  const { q2, p } = pattern;
+/**
+ * [q2 + p] Henderson's solution c of Ω c = D [A y]ᵀH⁻¹y from the factor of the last updateL: the spherical random
+ * effects of terms 2..K (û_k = σ θ_k c over Z_k's columns), then β̂, the statistics' offset added (still divided
+ * by stats.scale). Solved from the bottom, so β̂ does not depend on the rows above it.
+ */
+export function mixedModelSolution(gene: TermsGene, rows = gene.stats.m - 1): Float64Array {
+  const { stats, l } = gene;
   const m = stats.m;
   const y = m - 1;
-  const beta = new Float64Array(p);
-  for (let i = p - 1; i >= 0; i--) {
-    let s = l[y * m + q2 + i];
-    for (let k = i + 1; k < p; k++) s -= l[(q2 + k) * m + q2 + i] * beta[k];
-    beta[i] = s / l[(q2 + i) * m + q2 + i];
+  const c = new Float64Array(m - 1);
+  for (let i = m - 2; i >= m - 1 - rows; i--) {
+    let s = l[y * m + i];
+    for (let k = i + 1; k < m - 1; k++) s -= l[k * m + i] * c[k];
+    c[i] = s / l[i * m + i];
   }
-  for (let i = 0; i < p; i++) beta[i] += stats.betaOffset[q2 + i];
+  for (let i = 0; i < m - 1; i++) c[i] += stats.betaOffset[i];
+  return c;
+}
+
+/** profileBeta: solves R_X β = c_β with R_X = L_XXᵀ from the factor of the last updateL. */
+export function profileBeta(gene: TermsGene): BetaProfile {
+  const { pattern, l } = gene;
+  const { q2, p } = pattern;
+  const m = gene.stats.m;
+  const beta = mixedModelSolution(gene, p).slice(q2);
   // (L_XX L_XXᵀ)⁻¹ = L_XX⁻ᵀ L_XX⁻¹ from the inverse of the triangle.
   const inv = invertLower(l, m, q2, p, new Float64Array(p * p));
   const c = new Float64Array(p * p);

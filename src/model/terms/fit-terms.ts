@@ -2,7 +2,8 @@ import { pChisqUpper, pTwoSidedT } from '../../stats/distributions.js';
 import { jacobian } from '../../numerics/finite-differences.js';
 import { SINGULAR_THETA } from '../lambda-search.js';
 import { choleskyInverse, choleskyInPlace, symmetrizeInPlace } from '../../numerics/linalg.js';
-import { criterionPieces, devianceGradient, type Method, objective, objectiveGradient, profileBeta, ssqdenom, termsGene, type TermsGene, updateL } from './criterion.js';
+import { fittedValues } from '../group-means.js';
+import { criterionPieces, devianceGradient, type Method, mixedModelSolution, objective, objectiveGradient, profileBeta, ssqdenom, termsGene, type TermsGene, updateL } from './criterion.js';
 import { residualDf } from '../inference/residual-df.js';
 import { type BetaCovariance, coefficientDf } from '../inference/wald-tests.js';
 import { minimizeTheta, type OptSummary, type ThetaObjective } from './optimize-theta.js';
@@ -42,6 +43,11 @@ export interface TermsFit {
   covariance: BetaCovariance | undefined;
   /** dream's residual df at θ̂ (residual-df.ts), computed when called (`--ebayes`); NaN for a failed fit. */
   rdf: () => number;
+  /**
+   * [n] the fitted values Xβ̂ + Σ_k Z_k û_k at θ̂ (lme4's `predict()`), computed when called (`--voom`); undefined
+   * for a weighted or failed fit.
+   */
+  fitted: (() => Float64Array) | undefined;
 }
 
 /** Options of fitTermsGene. */
@@ -97,6 +103,8 @@ export function fitTermsGene(pattern: TermsPattern, y: Float64Array, options: Te
   const singular = theta.some((tk) => tk === 0);
   const fractions = options.varPart ? varianceFractions(pattern, theta, Math.sqrt(sigma2E), beta, c, varparCov) : undefined;
   const h2 = K === 1 ? h2WithSe(theta[0], varparCov) : { value: NaN, se: NaN };
+  // Ω's scaling D over [Z_2 … Z_K X]: θ_k over Z_k's indicator columns, 1 over X's (see TermsPattern).
+  const scaling = Float64Array.from({ length: pattern.q2 + pattern.p }, (_, a) => (a < pattern.q2 ? theta[pattern.termOfColumn[a]] : 1));
   return {
     status: singular ? 'singular' : 'ok',
     message: singular ? `boundary fit: ${singularTerms(theta, pattern.termNames)} estimated as 0 (lme4 isSingular)` : null,
@@ -117,9 +125,13 @@ export function fitTermsGene(pattern: TermsPattern, y: Float64Array, options: Te
     vpSe: fractions?.se ?? null,
     opt: { ...opt, final: theta, fmin },
     covariance,
-    // Ω's scaling D over [Z_2 … Z_K X]: θ_k over Z_k's indicator columns, 1 over X's (see TermsPattern).
-    rdf: () => residualDf(gene.stats, K > 0 ? theta[0] * theta[0] : 0,
-      Float64Array.from({ length: pattern.q2 + pattern.p }, (_, a) => (a < pattern.q2 ? theta[pattern.termOfColumn[a]] : 1)), pattern.q2),
+    rdf: () => residualDf(gene.stats, K > 0 ? theta[0] * theta[0] : 0, scaling, pattern.q2),
+    fitted: weights === undefined ? () => {
+      updateL(gene, theta);
+      // The effects of [Z_2Λ_2 … X] on y's scale, then the first term's conditional modes over its groups.
+      const effects = mixedModelSolution(gene).map((c, a) => c * scaling[a] * scale);
+      return fittedValues(pattern.base, y, effects, K > 0 ? theta[0] * theta[0] : 0);
+    } : undefined,
   };
 }
 
@@ -264,6 +276,6 @@ function failedFit(pattern: TermsPattern, opt: OptSummary, message: string): Ter
   return {
     status: 'failed', message, theta: na(K), sigma2: na(K), sigma2E: NaN, logLik: NaN, lrt: na(K), pLrt: na(K),
     beta: na(p), se: na(p), df: na(p), t: na(p), p: na(p), h2: NaN, h2Se: NaN, vp: null, vpSe: null, opt, covariance: undefined,
-    rdf: () => NaN,
+    rdf: () => NaN, fitted: undefined,
   };
 }

@@ -38,6 +38,7 @@ export class ModelForm {
   private readonly contrasts = h('textarea', { id: 'contrasts', rows: 2, placeholder: 'DvsC=diseaseD - diseaseC (one per line)' });
   private readonly anova = h('input', { type: 'checkbox', id: 'anova' });
   private readonly ebayes = h('input', { type: 'checkbox', id: 'ebayes' });
+  private readonly voom = h('input', { type: 'checkbox', id: 'voom' });
   private readonly rlrt = h('input', { type: 'checkbox', id: 'rlrt-exact' });
   private readonly nsim = h('input', { type: 'text', id: 'rlrt-nsim', placeholder: '10000' });
   private readonly bootstrap = h('input', { type: 'text', id: 'bootstrap', placeholder: 'off' });
@@ -50,6 +51,7 @@ export class ModelForm {
     options.append(
       ...field('Transform', '--transform', this.transform, ' ', this.transformHint),
       ...field('Method', '--method', this.method),
+      ...field('voom weights', '--voom', this.voom, h('span', { class: 'muted' }, ' counts: log-CPM weighted by the mean-variance trend')),
       ...field('Variance fractions', '--var-part', this.varPart, h('span', { class: 'muted' }, ' always with two or more random terms')),
       ...field('Contrasts', '--contrast', this.contrasts),
       ...field('F tests of terms', '--anova', this.anova, h('span', { class: 'muted' }, " type III, as lmerTest's anova()")),
@@ -61,7 +63,7 @@ export class ModelForm {
       ...field('Seed', '--seed', this.seed),
       ...field('Backend', '--backend', this.backend),
     );
-    for (const control of [this.transform, this.method, this.varPart, this.contrasts, this.anova, this.ebayes, this.backend, this.minMean, this.minCount, this.minSamples, this.rlrt, this.nsim,
+    for (const control of [this.transform, this.method, this.voom, this.varPart, this.contrasts, this.anova, this.ebayes, this.backend, this.minMean, this.minCount, this.minSamples, this.rlrt, this.nsim,
       this.bootstrap, this.seed]) control.addEventListener('input', () => this.onChange());
     formulaInput.addEventListener('input', () => {
       this.showPickers(this.parsed());
@@ -143,6 +145,7 @@ export class ModelForm {
       contrast: this.contrasts.value.split('\n').map((line) => line.trim()).filter((line) => line !== ''),
       anova: this.anova.checked || undefined,
       ebayes: this.ebayes.checked || undefined,
+      voom: this.voom.checked || undefined,
       rlrtExact: this.rlrt.checked ? text(this.nsim) ?? true : undefined,
       bootstrap: text(this.bootstrap),
       seed: text(this.seed),

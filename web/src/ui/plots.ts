@@ -2,7 +2,8 @@
  * The results' plots, drawn with Observable Plot as SVG: the distribution of h2, of a p-value column (and its
  * QQ plot against the uniform), a volcano plot of a coefficient, one gene's values by group (or by two random
  * terms), and
- * variancePartition's two pictures of variance fractions (violins across genes, percent bars per gene).
+ * variancePartition's two pictures of variance fractions (violins across genes, percent bars per gene), and limma's voom
+ * plot of the mean-variance trend.
  */
 import * as Plot from '@observablehq/plot';
 import type { GeneView } from '../protocol.js';
@@ -109,6 +110,28 @@ export function volcanoPlot(points: VolcanoPoint[], coefficient: string, onPick:
     if (picked) onPick(picked.gene);
   });
   return plot;
+}
+
+/** Genes drawn at most in the voom plot: every k-th of the trend's, so that the SVG stays light. */
+const VOOM_POINTS = 4000;
+
+/**
+ * limma's voom plot: each gene's √σ̂ of its unweighted fit against its mean log2 count, and the lowess trend (red)
+ * whose value at an observation's fitted log2 count gives its weight, 1 / trend⁴.
+ */
+export function voomPlot(voom: { trend: { x: number[]; y: number[] }; points: { x: Float64Array; y: Float64Array } }): Element {
+  const { x, y } = voom.points;
+  const step = Math.max(1, Math.ceil(x.length / VOOM_POINTS));
+  const points = Array.from({ length: Math.ceil(x.length / step) }, (_, k) => [x[k * step], y[k * step]]);
+  return Plot.plot({
+    ...SIZE,
+    x: { label: 'log2( count size + 0.5 )', grid: true },
+    y: { label: 'Sqrt( standard deviation )', grid: true },
+    marks: [
+      Plot.dot(points, { x: '0', y: '1', r: 1.2, fill: ACCENT, fillOpacity: 0.5, ariaDescription: 'genes' }),
+      Plot.line(voom.trend.x.map((xi, i) => [xi, voom.trend.y[i]]), { x: '0', y: '1', stroke: HIGHLIGHT, strokeWidth: 2, ariaDescription: 'trend' }),
+    ],
+  });
 }
 
 /** Colours of a fixed-effect factor's levels (Observable's categorical scheme, the accent first). */

@@ -9,7 +9,7 @@ import { CancelledError, type FitClient } from '../fit-client.js';
 import type { GeneView, RunView } from '../protocol.js';
 import { count, duration, h } from './dom.js';
 import {
-  genePlot, h2Histogram, percentBars, termsGenePlot, pHistogram, qqPlot, smallestNonZero, varPartViolins, type VolcanoPoint, volcanoPlot,
+  genePlot, h2Histogram, percentBars, termsGenePlot, pHistogram, qqPlot, smallestNonZero, varPartViolins, voomPlot, type VolcanoPoint, volcanoPlot,
 } from './plots.js';
 import { displayCell, ResultsTable } from './results-table.js';
 
@@ -65,6 +65,7 @@ export class ResultsView {
     this.el.plots.replaceChildren(
       ...(run.shape.fractions.length > 0 ? varPartPlots(run, fitted)
         : [plotBox('plot-h2', 'h2 of the fitted genes', h2.length > 0 ? h2Histogram(h2) : noValues('h2'))]),
+      ...(run.voom ? [plotBox('plot-voom', `voom: mean-variance trend of ${count(run.voom.genes)} genes`, voomPlot(run.voom))] : []),
       this.pPlots,
       this.volcano,
     );
