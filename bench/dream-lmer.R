@@ -4,8 +4,9 @@
 # predict), the lowess trend and the genes' weights; then dream's weighted lmer of each gene, its coefficients'
 # Satterthwaite tests from summary(), the contrast by contest1D, lmerTest's anova() for the F tests, and the residual
 # df rdf.merMod (n - 2 tr(H) + tr(H^2) of lme4's hat matrix); then limma's squeezeVar once over the genes.
-# Usage: Rscript bench/dream-lmer.R COUNTS.tsv SAMPLES.tsv "FORMULA-RHS" OUT.json NAME=CONTRAST WHOLE-COUNTS.tsv
-# (COUNTS: the genes timed; WHOLE-COUNTS: the matrix whose column sums are the library sizes).
+# Usage: Rscript bench/dream-lmer.R COUNTS.tsv SAMPLES.tsv "FORMULA-RHS" OUT.json NAME=CONTRAST WHOLE-COUNTS.tsv DDF
+# (COUNTS: the genes timed; WHOLE-COUNTS: the matrix whose column sums are the library sizes; DDF: lmerTest's ddf,
+# Satterthwaite or Kenward-Roger).
 suppressPackageStartupMessages({ library(lme4); library(lmerTest); library(jsonlite) })
 args <- commandArgs(trailingOnly = TRUE)
 counts <- as.matrix(read.delim(args[1], check.names = FALSE, row.names = 1))
@@ -18,6 +19,7 @@ contrast <- sub("^[^=]*=", "", args[5])
 names_x <- colnames(model.matrix(nobars(f), cbind(y = 0, d)))
 env <- list2env(setNames(lapply(seq_along(names_x), function(j) diag(length(names_x))[, j]), names_x))
 L <- eval(parse(text = contrast), env)
+ddf <- args[7]
 quiet <- function(expr) suppressMessages(suppressWarnings(expr))
 
 fitted <- 0
@@ -39,9 +41,9 @@ t <- system.time({
     dg <- d[obs, ]
     dg$w <- w / mean(w)
     fit <- quiet(lmerTest::lmer(f, data = dg, REML = TRUE, weights = w))
-    invisible(summary(fit)$coefficients)
-    invisible(contest1D(fit, L))
-    invisible(anova(fit))
+    invisible(summary(fit, ddf = ddf)$coefficients)
+    invisible(contest1D(fit, L, ddf = ddf))
+    invisible(anova(fit, ddf = ddf))
     H <- as.matrix(hatvalues(fit, fullHatMatrix = TRUE))
     rdf <- c(rdf, nrow(H) - 2 * sum(diag(H)) + sum(H * H))
     sigma2 <- c(sigma2, sigma(fit)^2)

@@ -105,15 +105,19 @@ export class BlockRun {
       hypotheses: runHypotheses(design, options.contrasts ?? [], options.anova ?? false, notice),
       ebayes: options.ebayes,
       voom: whole?.voom,
+      ddf: options.ddf,
     };
     const model = modelChoice(context);
     const nGenes = Number.isFinite(range.count) ? range.count : estimatedGenes;
     const backend = await createBackend(options.backend ?? 'auto', {
       threads: options.threads, nGenes, gpu: options.gpu, onNotice: notice,
-      // The general core's cost per gene is many times the single-term engine's: it gets every thread.
-      work: model.engine === 'single-term' ? nGenes * sampleIds.length : undefined,
+      // The general core's cost per gene is many times the single-term engine's, and so is a weighted fit's (a class per
+      // group) or Kenward-Roger's (O(n³)): they get every thread.
+      work: model.engine === 'single-term' && weights === undefined && whole?.voom === undefined && options.ddf !== 'kenward-roger'
+        ? nGenes * sampleIds.length : undefined,
       cpuOnly: model.engine === 'terms' ? 'the GPU programs fit one random intercept by REML, and this model is fitted by the general core'
         : model.engine === 'kinship' ? 'the GPU programs fit a random intercept of independent levels, and this one has a kinship'
+          : options.ddf === 'kenward-roger' ? 'Kenward-Roger\'s adjustment is computed in sample space on the CPU'
           : weights !== undefined || whole?.voom !== undefined
             ? `the GPU programs fit unweighted models, and this run has ${weights !== undefined ? '--weights' : '--voom'}` : undefined,
     });

@@ -7,7 +7,7 @@ import { type GeneSource, memorySource } from './io/gene-source.js';
 import type { Table } from './io/table-format.js';
 import type { ExpressionMatrix, GeneBlock, SampleSheet } from './io/types.js';
 import { type Formula, parseFormula } from './model/formula.js';
-import { refuseSingleTermOptions, refuseWeightsOptions } from './model/prepare.js';
+import { refuseKenwardRogerOptions, refuseSingleTermOptions, refuseWeightsOptions } from './model/prepare.js';
 import { addLibrarySizes, CountsCheck, type Transform } from './model/transform.js';
 import { resultTable } from './results/results-table.js';
 import { STATUSES } from './results/gene-results.js';
@@ -42,6 +42,7 @@ export async function fitGeneSource(source: GeneSource, samples: SampleSheet, fo
   const parsed = typeof formula === 'string' ? parseFormula(formula) : formula;
   refuseSingleTermOptions(parsed.random.length, options);
   refuseWeightsOptions(options);
+  refuseKenwardRogerOptions(options);
   const transform = voomTransform(options) ?? options.transform ?? 'none';
   const counts = transform === 'none' ? new CountsCheck() : undefined;
   const firstStarted = performance.now();
@@ -54,6 +55,7 @@ export async function fitGeneSource(source: GeneSource, samples: SampleSheet, fo
     const report = options.onProgress;
     const trendFit = await fitPass(source, parsed, samples, {
       ...options, transform, voom: undefined, method: 'reml', varPart: false, contrasts: undefined, anova: false, ebayes: false, shard: undefined,
+      ddf: undefined,
       onProgress: report && ((done, total) => report(done, 2 * total)),
     }, whole, undefined, () => {}, timings);
     whole = { ...whole, voom: trendOf(trendFit, whole.librarySizes!) };

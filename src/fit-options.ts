@@ -6,7 +6,7 @@ import type { WebGpuOptions } from './backends/webgpu.js';
 import type { ContrastSpec } from './model/contrasts.js';
 import type { DesignOptions } from './model/design.js';
 import type { Kinship, KinshipReport } from './model/kinship.js';
-import type { FitContext, GeneFilters } from './model/prepare.js';
+import type { Ddf, FitContext, GeneFilters } from './model/prepare.js';
 import type { Method } from './model/terms/criterion.js';
 import type { Transform } from './model/transform.js';
 import type { ExpressionMatrix } from './io/types.js';
@@ -56,6 +56,11 @@ export interface FitOptions extends DesignOptions, GeneFilters {
    * (model/voom.ts). Counts only (a negative value is an input error); not with `weights`.
    */
   voom?: boolean;
+  /**
+   * The df of every Wald test (`--ddf`): Satterthwaite's (default) or Kenward–Roger's, which also adjusts Var(β̂)
+   * (pbkrtest's vcovAdj, as lmerTest's ddf = "Kenward-Roger"); REML only; computed in sample space, per gene.
+   */
+  ddf?: Ddf;
   /** Simulations of the exact RLRT null distribution per design (`--rlrt-exact`); none when absent. */
   rlrtExact?: number;
   /**

@@ -9,7 +9,8 @@ import { VoomWeigher } from '../model/voom.js';
 import { log2 } from '../numerics/libm.js';
 import { type RunPreparer, runPreparer } from '../model/run-preparer.js';
 import { patternHypotheses } from '../model/hypotheses.js';
-import { type BetaCovariance, contest1D, contestMD } from '../model/inference/wald-tests.js';
+import { type BetaCovariance, contest1D, contestMD, retestCoefficients } from '../model/inference/wald-tests.js';
+import { kenwardRoger } from '../model/inference/kenward-roger.js';
 import { fitTermsGene, type TermsFit } from '../model/terms/fit-terms.js';
 import type { TermsPattern } from '../model/terms/terms-pattern.js';
 import { allocateResults, type GeneResults, statusCode } from '../results/gene-results.js';
@@ -168,6 +169,29 @@ export function allocateRunResults(context: FitContext, nGenes: number): GeneRes
 }
 
 /**
+ * `--ddf kenward-roger`: replaces a mixed model's Satterthwaite tests by Kenward–Roger's (kenward-roger.ts) in `fit`:
+ * its covariance gains the adjustment (for its contrasts and F tests), its coefficients the adjusted SEs, df, t and
+ * p. `gamma`: the fit's σ²_k of each term, then σ², on y's scale. Where Σ is not positive definite the Satterthwaite
+ * tests stay, as lmerTest falls back to them.
+ */
+function applyKenwardRoger(context: FitContext, pattern: Pick<DesignPattern, 'rows' | 'columns'>, gamma: number[],
+  fit: Pick<GeneFit, 'covariance' | 'se' | 'df' | 't' | 'p'>): void {
+  const cov = fit.covariance;
+  if (cov === undefined || cov.residualDf !== undefined) return; // lm's tests: n − p df
+  const { design } = context;
+  const { rows, columns } = pattern;
+  const [n, p] = [rows.length, columns.length];
+  const x = new Float64Array(n * p);
+  for (let i = 0; i < n; i++) for (let a = 0; a < p; a++) x[i * p + a] = design.x[rows[i] * design.p + columns[a]];
+  const levels = design.randomTerms.map((term) => Int32Array.from(rows, (row) => term.codes[row]));
+  const unit = cov.scale * cov.scale; // the covariance's scale is the statistics'
+  const kr = kenwardRoger({ n, p, x, levels }, gamma.map((g) => g / unit), cov.vcov);
+  if (kr === undefined) return;
+  fit.covariance = { ...cov, kenwardRoger: kr };
+  retestCoefficients(fit.covariance, fit);
+}
+
+/**
  * `--voom`: a gene's weights from the fitted values of its unweighted REML fit (voom.ts' steps 1 and 4; the first
  * pass fitted it the same way for the trend), as its model takes them (asModelWeights); undefined where that fit
  * fails (the gene is then fitted unweighted, and fails alike).
@@ -209,6 +233,7 @@ export function fitBlockCpu(context: FitContext, values: Float64Array, nGenes: n
       else {
         const w = prepared.weights ?? (voom && voomWeightsOf(context, prepared.pattern, prepared.y, voom));
         const fit = fitTermsGene(prepared.pattern, prepared.y, { method: model.method, varPart: model.varPart }, w);
+        if (context.ddf === 'kenward-roger') applyKenwardRoger(context, prepared.pattern, [...fit.sigma2, fit.sigma2E], fit);
         storeTermsFit(out, g, context, prepared.pattern, prepared.mean, fit);
       }
     } else if (model.engine === 'kinship') {
@@ -226,7 +251,9 @@ export function fitBlockCpu(context: FitContext, values: Float64Array, nGenes: n
       else {
         const { pattern, y } = prepared;
         const w = prepared.weights ?? (voom && voomWeightsOf(context, pattern, y, voom));
-        storeFit(out, g, context, pattern, prepared.mean, fitGene(w ? weightedGeneStats(pattern, y, w) : computeGeneStats(pattern, y)));
+        const fit = fitGene(w ? weightedGeneStats(pattern, y, w) : computeGeneStats(pattern, y));
+        if (context.ddf === 'kenward-roger') applyKenwardRoger(context, pattern, [fit.sigma2G, fit.sigma2E], fit);
+        storeFit(out, g, context, pattern, prepared.mean, fit);
       }
     }
   }

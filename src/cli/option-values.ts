@@ -7,6 +7,7 @@ import { UsageError } from '../errors.js';
 import type { FitOptions, Shard } from '../fit-genes.js';
 import { checkContrastNames, parseContrastSpec } from '../model/contrasts.js';
 import { METHODS, type Method } from '../model/terms/criterion.js';
+import { type Ddf, DDF_METHODS } from '../model/prepare.js';
 import { parseTransform } from '../model/transform.js';
 import { RLRT_EXACT_DEFAULT_NSIM } from '../simulation/rlrt-exact.js';
 import { philoxKey } from '../stats/philox.js';
@@ -35,6 +36,7 @@ export interface FitCliOptions {
   anova?: boolean;
   ebayes?: boolean;
   voom?: boolean;
+  ddf?: string;
   minMean?: string;
   minCount?: string;
   minSamples?: string;
@@ -90,6 +92,11 @@ function levels(values: string[]): Record<string, string[]> {
 }
 
 /** `--method`: reml or ml. */
+function parseDdf(value: string): Ddf {
+  if (!(DDF_METHODS as readonly string[]).includes(value)) throw new UsageError(`unknown --ddf "${value}"`, `use one of ${DDF_METHODS.join(', ')}`);
+  return value as Ddf;
+}
+
 function parseMethod(value: string): Method {
   if (!(METHODS as readonly string[]).includes(value)) throw new UsageError(`unknown method "${value}"`, `use one of ${METHODS.join(', ')}`);
   return value as Method;
@@ -132,6 +139,7 @@ export function toFitOptions(o: FitCliOptions): FitOptions {
     ...contrastOptions(o),
     ...(o.ebayes === true && { ebayes: true }),
     ...(o.voom === true && { voom: true }),
+    ...(o.ddf !== undefined && o.ddf !== 'satterthwaite' && { ddf: parseDdf(o.ddf) }),
     minMean: number('--min-mean', o.minMean),
     minCount: number('--min-count', o.minCount),
     minSamples: number('--min-samples', o.minSamples, true),

@@ -19,6 +19,8 @@ export function fitOptions(): Option[] {
       'Var(e) = sigma^2 / w, as lme4\'s and limma\'s weights; rescaled to mean 1 per gene with random terms (dream), as given without'),
     new Option('--voom', "precision weights from voom's mean-variance trend of log-CPM (variancePartition's voomWithDreamWeights): " +
       'counts only; sets --transform logcpm; not with --weights'),
+    new Option('--ddf <method>', "satterthwaite | kenward-roger: the df of every t and F test, as lmerTest's ddf; kenward-roger " +
+      "also adjusts the SEs (pbkrtest), for small studies (REML only)").default('satterthwaite'),
     new Option('--contrast <NAME=EXPR>', 'test a combination of coefficients on every gene, as lmerTest\'s contest1D, e.g. ' +
       '"DvsC=diseaseD - diseaseC" (repeatable; columns beta_NAME ... q_NAME)')
       .argParser((value: string, previous: string[] = []) => [...previous, value]),

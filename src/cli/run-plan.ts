@@ -10,7 +10,7 @@ import { buildDesign, checkSheetColumns } from '../model/design.js';
 import { type Formula, parseFormula } from '../model/formula.js';
 import { kinshipFiles } from '../io/kinship-files.js';
 import { voomTransform } from '../model/voom.js';
-import { modelChoiceOf, refuseKinshipOptions, refuseSingleTermOptions, refuseWeightsOptions } from '../model/prepare.js';
+import { modelChoiceOf, refuseKenwardRogerOptions, refuseKinshipOptions, refuseSingleTermOptions, refuseWeightsOptions } from '../model/prepare.js';
 import { type FitCliOptions, type OutputFormat, outputFormat, toFitOptions } from './option-values.js';
 import { manifestPath } from './shards.js';
 
@@ -77,6 +77,7 @@ export async function planRun(o: FitCliOptions, command: 'fit' | 'compare', say:
   refuseSingleTermOptions(K, options);
   refuseWeightsOptions({ ...options, kinship: o.kinship, weights: o.weights });
   voomTransform({ ...options, weights: o.weights });
+  refuseKenwardRogerOptions({ ...options, kinship: o.kinship });
   if (command === 'compare' && (o.weights !== undefined || o.voom === true)) {
     throw new UsageError('genelmm compare checks the GPU against the CPU, and the GPU fits unweighted models',
       `compare the model without ${o.weights !== undefined ? '--weights' : '--voom'}; weighted models are fitted on the CPU`);

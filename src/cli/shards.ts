@@ -40,7 +40,7 @@ export interface ShardManifest {
 /** The identity of a run: the inputs by their SHA-256, and the options that change results, as given. */
 export async function runIdentity(version: string, inputs: { expr: string; samples: string; formula: string; kinship?: string; weights?: string },
   options: FitOptions, backend: string, format: string): Promise<RunIdentity> {
-  const { transform, method, varPart, levels, minMean, minCount, minSamples, rlrtExact, bootstrap, seed, voom } = options;
+  const { transform, method, varPart, levels, minMean, minCount, minSamples, rlrtExact, bootstrap, seed, voom, ddf } = options;
   return {
     genelmm: version,
     expr: await sha256(inputs.expr),
@@ -48,7 +48,7 @@ export async function runIdentity(version: string, inputs: { expr: string; sampl
     ...(inputs.kinship !== undefined && { kinship: await Promise.all(kinshipFiles(inputs.kinship).map(sha256)) }),
     ...(inputs.weights !== undefined && { weights: await sha256(inputs.weights) }),
     formula: inputs.formula,
-    options: { transform, method, varPart, levels, minMean, minCount, minSamples, rlrtExact, bootstrap, seed, ...(voom && { voom }) },
+    options: { transform, method, varPart, levels, minMean, minCount, minSamples, rlrtExact, bootstrap, seed, ...(voom && { voom }), ...(ddf && { ddf }) },
     backend,
     format,
   };

@@ -41,7 +41,13 @@ export interface FitContext {
   ebayes?: boolean;
   /** `--voom`'s trend, after its first pass: each gene is weighted by it (voom.ts). */
   voom?: VoomTrend;
+  /** `--ddf`: the df (and, for Kenward–Roger, the adjusted SEs) of every Wald test; default Satterthwaite. */
+  ddf?: Ddf;
 }
+
+/** `--ddf`'s methods, lmerTest's `ddf` (Satterthwaite, Kenward–Roger). */
+export const DDF_METHODS = ['satterthwaite', 'kenward-roger'] as const;
+export type Ddf = (typeof DDF_METHODS)[number];
 
 /**
  * Which engine fits the run's genes: the one-intercept engine (`single-term`: REML with one random intercept,
@@ -67,6 +73,21 @@ export function modelChoiceOf(nTerms: number, options: ModelOptions): ModelChoic
   const varPart = (options.varPart ?? false) || nTerms >= 2;
   if (options.kinship !== undefined) return { engine: 'kinship', method, varPart };
   return { engine: nTerms === 1 && method === 'reml' && !varPart ? 'single-term' : 'terms', method, varPart };
+}
+
+/**
+ * Refuses (UsageError) Kenward–Roger's df where lmerTest and pbkrtest do not compute them: an ML fit, or a kinship's
+ * random term (whose covariance is not Z Zᵀ).
+ */
+export function refuseKenwardRogerOptions(options: ModelOptions & { ddf?: Ddf }): void {
+  if (options.ddf !== 'kenward-roger') return;
+  if (options.method === 'ml') {
+    throw new UsageError("--ddf kenward-roger: Kenward-Roger's method is only available for REML model fits (as in lmerTest)",
+      'drop --method ml, or use --ddf satterthwaite');
+  }
+  if (options.kinship !== undefined) {
+    throw new UsageError('--ddf kenward-roger is not implemented for a kinship model', 'use --ddf satterthwaite (the default)');
+  }
 }
 
 /**

@@ -12,16 +12,20 @@ export function assembleM(stats: GeneStats, lambda: number, out: Float64Array, o
   const { m, w, b } = stats;
   const { sizes, nSizes } = stats.pattern;
   const mm = m * m;
-  // Loops rather than set/fill, whose calls cost more than these few elements.
-  if (order === 0) for (let i = 0; i < mm; i++) out[i] = w[i];
-  else for (let i = 0; i < mm; i++) out[i] = 0;
+  // The lower triangle (W and the B_k are symmetric), then its mirror; loops rather than set/fill, whose calls cost
+  // more than these few elements.
+  for (let i = 0; i < m; i++) for (let j = 0; j <= i; j++) out[i * m + j] = order === 0 ? w[i * m + j] : 0;
   for (let k = 0; k < nSizes; k++) {
     const s = sizes[k];
     const d = 1 + lambda * s;
     const wk = order === 0 ? s / d : order === 1 ? -(s * s) / (d * d) : (2 * s * s * s) / (d * d * d);
     const base = k * mm;
-    for (let i = 0; i < mm; i++) out[i] += wk * b[base + i];
+    for (let i = 0; i < m; i++) {
+      const row = i * m;
+      for (let j = 0; j <= i; j++) out[row + j] += wk * b[base + row + j];
+    }
   }
+  for (let i = 0; i < m; i++) for (let j = 0; j < i; j++) out[j * m + i] = out[i * m + j];
   return out;
 }
 

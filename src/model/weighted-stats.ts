@@ -16,6 +16,9 @@ export type WeightedPattern = CriterionPattern & {
 
 let scratch = new Float64Array(0);
 
+/** Classes beyond which log det H_λ is taken in products (reml.ts' logDetH). */
+const LOG_PRODUCT_CLASSES = 16;
+
 /**
  * Sufficient statistics (GeneStats) of `y` ([n], in the pattern's observation order) with weights `weights` ([n],
  * positive): with weighted group means z̄_j = Σ_{i∈j} w_i z_i / s_j of z = (x, y),
@@ -29,10 +32,12 @@ export function weightedGeneStats(pattern: DesignPattern, y: Float64Array, weigh
   const { n, p, q, groupOf, xc, xbar, interceptColumn } = pattern;
   const m = p + 1;
   const mm = m * m;
-  if (scratch.length < q * (m + 1) + m) scratch = new Float64Array(2 * (q * (m + 1) + m));
-  const sums = scratch.subarray(0, q).fill(0); // s_j
-  const means = scratch.subarray(q, q + q * m).fill(0); // [q × m] z̄_j
-  const centred = scratch.subarray(q + q * m, q + q * m + m);
+  const size = n * m + q * (m + 1) + m;
+  if (scratch.length < size) scratch = new Float64Array(2 * size);
+  const z = scratch.subarray(0, n * m); // [n × m] (x_i, (y_i − shift) / scale)
+  const sums = scratch.subarray(n * m, n * m + q).fill(0); // s_j
+  const means = scratch.subarray(n * m + q, n * m + q + q * m).fill(0); // [q × m] z̄_j
+  const centred = scratch.subarray(n * m + q + q * m, size);
 
   let shift = 0;
   let total = 0;
@@ -47,18 +52,19 @@ export function weightedGeneStats(pattern: DesignPattern, y: Float64Array, weigh
   for (let i = 0; i < n; i++) largest = Math.max(largest, Math.abs(y[i] - shift));
   const scale = scaleOfLargest(largest);
   // x_i = xc_i + x̄_j (the pattern's unweighted split), y_i on the statistics' scale.
-  const zAt = (i: number, a: number): number => (a < p ? xc[a * n + i] + xbar[groupOf[i] * p + a] : (y[i] - shift) / scale);
   for (let i = 0; i < n; i++) {
     const j = groupOf[i];
+    for (let a = 0; a < p; a++) z[i * m + a] = xc[a * n + i] + xbar[j * p + a];
+    z[i * m + p] = (y[i] - shift) / scale;
     sums[j] += weights[i];
-    for (let a = 0; a < m; a++) means[j * m + a] += weights[i] * zAt(i, a);
+    for (let a = 0; a < m; a++) means[j * m + a] += weights[i] * z[i * m + a];
   }
   for (let j = 0; j < q; j++) for (let a = 0; a < m; a++) means[j * m + a] /= sums[j];
 
   const w = new Float64Array(mm);
   for (let i = 0; i < n; i++) {
     const j = groupOf[i];
-    for (let a = 0; a < m; a++) centred[a] = zAt(i, a) - means[j * m + a];
+    for (let a = 0; a < m; a++) centred[a] = z[i * m + a] - means[j * m + a];
     for (let a = 0; a < m; a++) {
       const wa = weights[i] * centred[a];
       for (let c = 0; c <= a; c++) w[a * m + c] += wa * centred[c];
@@ -66,8 +72,8 @@ export function weightedGeneStats(pattern: DesignPattern, y: Float64Array, weigh
   }
   for (let a = 0; a < m; a++) for (let c = 0; c < a; c++) w[c * m + a] = w[a * m + c];
 
-  // Classes of equal weight sums, in increasing order.
-  const order = Array.from({ length: q }, (_, j) => j).sort((i, j) => sums[i] - sums[j]);
+  // Classes of equal weight sums, the largest first (logDetH's products of (1 + λ s) are bounded by the first's).
+  const order = Array.from({ length: q }, (_, j) => j).sort((i, j) => sums[j] - sums[i]);
   const distinct: number[] = [];
   const classOf = new Int32Array(q);
   for (const j of order) {
@@ -80,12 +86,17 @@ export function weightedGeneStats(pattern: DesignPattern, y: Float64Array, weigh
   for (let j = 0; j < q; j++) {
     const base = classOf[j] * mm;
     sizeCount[classOf[j]]++;
-    for (let a = 0; a < m; a++) for (let c = 0; c < m; c++) b[base + a * m + c] += means[j * m + a] * means[j * m + c];
+    for (let a = 0; a < m; a++) for (let c = 0; c <= a; c++) b[base + a * m + c] += means[j * m + a] * means[j * m + c];
   }
+  for (let k = 0; k < nSizes; k++) for (let a = 0; a < m; a++) for (let c = 0; c < a; c++) b[k * mm + c * m + a] = b[k * mm + a * m + c];
   const bxx = new Float64Array(nSizes * p * p);
   for (let k = 0; k < nSizes; k++) for (let a = 0; a < p; a++) for (let c = 0; c < p; c++) bxx[k * p * p + a * p + c] = b[k * mm + a * m + c];
   const betaOffset = new Float64Array(p);
   if (interceptColumn >= 0) betaOffset[interceptColumn] = shift / scale;
-  const weighted: WeightedPattern = { n, p, q, sizes: Float64Array.from(distinct), sizeCount, nSizes, bxx, logWeights };
+  const weighted: WeightedPattern = {
+    n, p, q, sizes: Float64Array.from(distinct), sizeCount, nSizes, bxx, logWeights,
+    // Classes of one group each (weight sums rarely tie): log det H_λ as logarithms of products, a sixteenth of them.
+    logDetInProducts: nSizes > LOG_PRODUCT_CLASSES && nSizes === q,
+  };
   return { pattern: weighted, m, w, b, betaOffset, scale };
 }

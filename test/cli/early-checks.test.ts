@@ -56,6 +56,11 @@ const CASES: EarlyCase[] = [
     says: [/--voom computes the precision weights, and --weights gives them/] },
   { title: '--voom with --transform log2p1', args: () => ['--voom', '--transform', 'log2p1'], says: [/--voom fits log-CPM/, /not --transform log2p1/] },
   { title: '--voom with --bootstrap', args: () => ['--voom', '--bootstrap', '10'], says: [/--voom cannot be combined with --bootstrap/] },
+  { title: '--ddf that is not a method', args: () => ['--ddf', 'KR'], says: [/unknown --ddf "KR"/, /satterthwaite, kenward-roger/] },
+  { title: '--ddf kenward-roger with --method ml', args: () => ['--ddf', 'kenward-roger', '--method', 'ml'],
+    says: [/--ddf kenward-roger: Kenward-Roger's method is only available for REML model fits/] },
+  { title: '--ddf kenward-roger with a kinship', args: (dir) => ['--ddf', 'kenward-roger', '--kinship', path.join(dir, 's.tsv')],
+    says: [/--ddf kenward-roger is not implemented for a kinship model/] },
   { title: 'a weights file that does not exist', args: (dir) => ['--weights', path.join(dir, 'w.tsv')], says: [/--weights|w\.tsv/, /ENOENT|does not exist/] },
   { title: 'a sample sheet that does not exist', args: (dir) => ['--samples', path.join(dir, 'nope.tsv')], says: [/nope\.tsv/, /ENOENT/] },
 ];

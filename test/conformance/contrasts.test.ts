@@ -4,7 +4,8 @@
  * test/fixtures/contrasts (made by make-contrasts.R: repeated measures with missing values, one gene that loses a
  * time point), for one random term (the one-intercept engine), an interaction (type III's containment), crossed
  * terms and ML (the general core), and lm's Wald tests for a fixed-effects model; each again with precision weights
- * (lme4's `weights =`, lm's and limma's lmFit's); SPEC §6 tolerances.
+ * (lme4's `weights =`, lm's and limma's lmFit's), and with Kenward–Roger's df (pbkrtest through lmerTest); SPEC §6
+ * tolerances.
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -29,6 +30,8 @@ interface RefCase {
   method: 'reml' | 'ml' | 'lm';
   /** The precision weights' file in DIR (--weights), or null. */
   weights: string | null;
+  /** lmerTest's ddf of the tests: Satterthwaite's, or Kenward–Roger's (--ddf kenward-roger). */
+  ddf: 'Satterthwaite' | 'Kenward-Roger';
   contrasts: Record<string, string>;
   genes: {
     gene: string; n: number; loglik: number; sigma2: number; rdf: number;
@@ -48,13 +51,15 @@ const cases: RefCase[] = fs.readdirSync(DIR).filter((f) => f.endsWith('.json')).
 
 describe('contrasts and F tests against lmerTest (test/fixtures/contrasts)', () => {
   for (const ref of cases) {
-    it(`${ref.name}: ${ref.formula}${ref.method === 'lm' ? '' : ` by ${ref.method}`}${ref.weights ? ' with weights' : ''}`, async () => {
+    const variant = `${ref.weights ? ' with weights' : ''}${ref.ddf === 'Kenward-Roger' ? ', Kenward-Roger' : ''}`;
+    it(`${ref.name}: ${ref.formula}${ref.method === 'lm' ? '' : ` by ${ref.method}`}${variant}`, async () => {
       const matrix = await readMatrix(path.join(DIR, 'study.expr.tsv'));
       const samples = await readSampleSheet(path.join(DIR, 'study.samples.tsv'));
       const contrasts = Object.entries(ref.contrasts).map(([name, expression]) => parseContrastSpec(`${name}=${expression}`));
       const fit = await fitGenes(matrix, samples, ref.formula, {
         method: ref.method === 'ml' ? 'ml' : 'reml', contrasts, anova: true, ebayes: true, backend: 'cpu', threads: 1,
         ...(ref.weights !== null && { weights: await readMatrix(path.join(DIR, ref.weights)) }),
+        ...(ref.ddf === 'Kenward-Roger' && { ddf: 'kenward-roger' as const }),
       });
       const table = fitTable(fit);
       const rows = [...table.rows];

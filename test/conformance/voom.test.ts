@@ -23,7 +23,7 @@ interface VoomCase {
   data: string;
   formula: string;
   trend: { genes: number; sx: number[]; sy: number[]; x: number[]; y: number[] };
-  genes: { gene: string; status: string; n?: number; weights?: number[]; loglik?: number; sigma2?: number; coefficients?: Record<string, Coefficient> }[];
+  genes: { gene: string; status: string; n?: number; loglik?: number; sigma2?: number; coefficients?: Record<string, Coefficient> }[];
 }
 
 const cases: VoomCase[] = fs.readdirSync(DIR).filter((f) => f.endsWith('.json')).sort()

@@ -216,4 +216,19 @@ describe('inputs and options in the web app (headless Chromium)', skipUnlessBrow
     assert.equal(await app.page.inputValue('select[aria-label="coefficient or contrast of the volcano plot"]'), 'DvsE');
     assert.match(await app.page.textContent('#plot-volcano') ?? '', /mod_p_DvsE/);
   });
+
+  it('passes Kenward–Roger\'s df as --ddf kenward-roger', async () => {
+    const study = (name: string): string => path.join(REPO_ROOT, 'test/fixtures/contrasts', name);
+    await app.page.selectOption('#ddf', 'kenward-roger');
+    await fit(app.page, 'cpu');
+    const { text } = await download(app.page, 'tsv');
+    const out = path.join(files.dir, 'cli-kr.tsv');
+    const run = runCli(['fit', '--expr', study('study.expr.tsv'), '--samples', study('study.samples.tsv'), '--formula', '~ disease + time + (1 | donor)',
+      '--contrast', 'DvsE=diseaseD - diseaseE', '--contrast', 'late=(timet2 + timet3)/2 - timet1', '--anova', '--ebayes', '--ddf', 'kenward-roger',
+      '--backend', 'cpu', '--quiet', '--out', out], files.dir);
+    assert.equal(run.status, 0, run.stderr);
+    const cli = fs.readFileSync(out, 'utf8');
+    assert.notEqual(cli, fs.readFileSync(path.join(files.dir, 'cli-contrasts.tsv'), 'utf8'), 'the flag did something');
+    assert.ok(text === cli, 'the download equals the CLI\'s output with the same flags');
+  });
 });

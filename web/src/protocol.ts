@@ -12,7 +12,7 @@ import type { GeneResults, Status } from '../../src/results/gene-results.js';
 
 /** The run's options as the form holds them: the CLI's option values, as text (see toFitOptions). */
 export type FormOptions = Pick<FitCliOptions, 'transform' | 'backend' | 'levels' | 'minMean' | 'minCount' | 'minSamples' |
-  'rlrtExact' | 'bootstrap' | 'seed' | 'method' | 'varPart' | 'contrast' | 'anova' | 'ebayes' | 'voom'>;
+  'rlrtExact' | 'bootstrap' | 'seed' | 'method' | 'varPart' | 'contrast' | 'anova' | 'ebayes' | 'voom' | 'ddf'>;
 
 /** What the page asks of the worker. */
 export type Request =

@@ -1,4 +1,5 @@
 import { symmetricEigen } from '../../numerics/symmetric-eigen.js';
+import { type KenwardRoger, kenwardRogerDf, kenwardRogerF } from './kenward-roger.js';
 import { pFUpper, pTwoSidedT } from '../../stats/distributions.js';
 
 /**
@@ -19,6 +20,11 @@ export interface BetaCovariance {
   residualDf?: number;
   /** y's scale over the statistics' (GeneStats.scale): estimates and SEs are these times it; t, df, F and p are not. */
   scale: number;
+  /**
+   * `--ddf kenward-roger`: the adjusted Var(β̂) and what its df need (kenward-roger.ts); the tests are then
+   * pbkrtest's, as lmerTest's with ddf = "Kenward-Roger".
+   */
+  kenwardRoger?: KenwardRoger;
 }
 
 /** A t test of one linear combination lᵀβ (lmerTest's `contest1D`). */
@@ -60,16 +66,37 @@ function satterthwaite(cov: BetaCovariance, l: ArrayLike<number>, variance: numb
   return (2 * variance * variance) / bilinear(g, varparCov, g, g.length);
 }
 
-/** lmerTest's `contest1D` with Satterthwaite's df: lᵀβ̂, its SE, df, t and the two-sided p-value. */
+/**
+ * lmerTest's `contest1D` with Satterthwaite's df (Kenward–Roger's adjusted variance and df where `cov` has them):
+ * lᵀβ̂, its SE, df, t and the two-sided p-value.
+ */
 export function contest1D(cov: BetaCovariance, l: ArrayLike<number>): TTest {
   const p = cov.beta.length;
   let estimate = 0;
   for (let j = 0; j < p; j++) estimate += l[j] * cov.beta[j];
-  const variance = bilinear(l, cov.vcov, l, p);
-  const df = satterthwaite(cov, l, variance);
+  const kr = cov.kenwardRoger;
+  const variance = bilinear(l, kr?.adjusted ?? cov.vcov, l, p);
+  const df = kr !== undefined ? kenwardRogerDf(kr, cov.vcov, l, p) : satterthwaite(cov, l, variance);
   const se = Math.sqrt(variance);
   const t = estimate / se;
   return { estimate: estimate * cov.scale, se: se * cov.scale, df, t, p: pTwoSidedT(t, df) };
+}
+
+/**
+ * The coefficients' tests (contest1D of each unit vector) into `fit`'s [p] se, df, t and p: where the engine's own
+ * Satterthwaite tests are to be replaced by Kenward–Roger's.
+ */
+export function retestCoefficients(cov: BetaCovariance, fit: { se: Float64Array; df: Float64Array; t: Float64Array; p: Float64Array }): void {
+  const unit = new Float64Array(cov.beta.length);
+  for (let k = 0; k < cov.beta.length; k++) {
+    unit.fill(0);
+    unit[k] = 1;
+    const test = contest1D(cov, unit);
+    fit.se[k] = test.se;
+    fit.df[k] = test.df;
+    fit.t[k] = test.t;
+    fit.p[k] = test.p;
+  }
 }
 
 /** [p] each β̂_k's df (contest1D of the unit vector) that `cov` covers (the leading ones; NaN for the rest, and where A is undefined). */
@@ -97,6 +124,11 @@ const RANK_EPS = Math.sqrt(2 ** -52);
  */
 export function contestMD(cov: BetaCovariance, l: Float64Array, rows: number): FTest {
   const p = cov.beta.length;
+  if (cov.kenwardRoger !== undefined && rows > 0) {
+    // lmerTest hands every L to pbkrtest's KRmodcomp, one row or more.
+    const { f, ndf, ddf } = kenwardRogerF(cov.kenwardRoger, cov.vcov, cov.beta, l, rows);
+    return { f, ndf, ddf, p: pFUpper(f, ndf, ddf) };
+  }
   const row = (r: number): Float64Array => l.subarray(r * p, (r + 1) * p);
   const squaredT = (test: TTest, ndf: number): FTest => ({ f: test.t * test.t, ndf, ddf: test.df, p: pFUpper(test.t * test.t, ndf, test.df) });
   if (rows === 0) return { f: NaN, ndf: NaN, ddf: NaN, p: NaN };

@@ -39,6 +39,8 @@ export class ModelForm {
   private readonly anova = h('input', { type: 'checkbox', id: 'anova' });
   private readonly ebayes = h('input', { type: 'checkbox', id: 'ebayes' });
   private readonly voom = h('input', { type: 'checkbox', id: 'voom' });
+  private readonly ddf = h('select', { id: 'ddf' }, h('option', { value: 'satterthwaite' }, 'Satterthwaite'),
+    h('option', { value: 'kenward-roger' }, 'Kenward–Roger (small studies)'));
   private readonly rlrt = h('input', { type: 'checkbox', id: 'rlrt-exact' });
   private readonly nsim = h('input', { type: 'text', id: 'rlrt-nsim', placeholder: '10000' });
   private readonly bootstrap = h('input', { type: 'text', id: 'bootstrap', placeholder: 'off' });
@@ -55,6 +57,7 @@ export class ModelForm {
       ...field('Variance fractions', '--var-part', this.varPart, h('span', { class: 'muted' }, ' always with two or more random terms')),
       ...field('Contrasts', '--contrast', this.contrasts),
       ...field('F tests of terms', '--anova', this.anova, h('span', { class: 'muted' }, " type III, as lmerTest's anova()")),
+      ...field('Degrees of freedom', '--ddf', this.ddf),
       ...field('Empirical Bayes', '--ebayes', this.ebayes, h('span', { class: 'muted' }, " moderated t, as dream's eBayes")),
       ...field('Filter: min mean', '--min-mean', this.minMean, h('span', { class: 'muted' }, ' raw value')),
       ...field('Filter: min count', '--min-count', this.minCount, ' in at least ', this.minSamples, h('span', { class: 'muted' }, ' samples')),
@@ -63,7 +66,7 @@ export class ModelForm {
       ...field('Seed', '--seed', this.seed),
       ...field('Backend', '--backend', this.backend),
     );
-    for (const control of [this.transform, this.method, this.voom, this.varPart, this.contrasts, this.anova, this.ebayes, this.backend, this.minMean, this.minCount, this.minSamples, this.rlrt, this.nsim,
+    for (const control of [this.transform, this.method, this.voom, this.varPart, this.contrasts, this.anova, this.ddf, this.ebayes, this.backend, this.minMean, this.minCount, this.minSamples, this.rlrt, this.nsim,
       this.bootstrap, this.seed]) control.addEventListener('input', () => this.onChange());
     formulaInput.addEventListener('input', () => {
       this.showPickers(this.parsed());
@@ -146,6 +149,7 @@ export class ModelForm {
       anova: this.anova.checked || undefined,
       ebayes: this.ebayes.checked || undefined,
       voom: this.voom.checked || undefined,
+      ddf: this.ddf.value,
       rlrtExact: this.rlrt.checked ? text(this.nsim) ?? true : undefined,
       bootstrap: text(this.bootstrap),
       seed: text(this.seed),
