@@ -4,7 +4,7 @@
  * the last, the run's results in one table of genes with their q-values and exact RLRT p-values.
  */
 
-import type { Backend } from './backends/backend.js';
+import type { Backend, GeneExtras } from './backends/backend.js';
 import { allocateRunResults } from './backends/cpu-kernel.js';
 import type { GpuRunReport } from './backends/gpu-batches.js';
 import { createBackend } from './backends/select.js';
@@ -20,7 +20,7 @@ import { copyResults, countStatuses, finishResults, type GeneResults } from './r
 import { type BootstrapReport, parametricBootstrap } from './simulation/bootstrap.js';
 import { exactRlrtPValues, type NullSimulator, PatternGroups } from './simulation/rlrt-exact.js';
 import { simulatePatternRlrtNull } from './model/inference/rlrt-null.js';
-import type { VoomTrend } from './model/voom.js';
+import { type VoomTrend, voomStride } from './model/voom.js';
 
 /** What the whole matrix tells before any gene is fitted (fit-genes.ts' first pass): its size and library sizes. */
 export interface WholeMatrix {
@@ -29,6 +29,8 @@ export interface WholeMatrix {
   librarySizes: Float64Array | null;
   /** `--voom`'s trend, from a pass that fitted every gene unweighted (fit-genes.ts). */
   voom?: VoomTrend;
+  /** That pass' variance ratios, [nGenes × voomStride] by the matrix's rows (GeneExtras.voomRatios). */
+  voomRatios?: Float64Array;
 }
 
 /** Milliseconds of each phase of a run, summed over its blocks (FitResult.timings). */
@@ -77,6 +79,8 @@ export class BlockRun {
     private readonly weights: WeightsMatrix | undefined,
     /** The expression matrix's file, for messages. */
     private readonly file: string,
+    /** `--voom`'s first-pass variance ratios of every gene of the matrix (WholeMatrix.voomRatios). */
+    private readonly voomRatios: Float64Array | undefined,
   ) {}
 
   /**
@@ -122,7 +126,7 @@ export class BlockRun {
             ? `the GPU programs fit unweighted models, and this run has ${weights !== undefined ? '--weights' : '--voom'}` : undefined,
     });
     const groups = options.rlrtExact === undefined ? undefined : new PatternGroups(context);
-    return new BlockRun(context, model, backend, range, options, timings, groups, sampleIds.length, weights, file);
+    return new BlockRun(context, model, backend, range, options, timings, groups, sampleIds.length, weights, file, whole?.voomRatios);
   }
 
   /** The backend's simulation of the RLRT null, where it has one (the GPU's, for the single-term engine's patterns). */
@@ -147,12 +151,16 @@ export class BlockRun {
     const nGenes = hi - lo;
     const [from, to] = [(lo - block.first) * nSamples, (hi - block.first) * nSamples];
     const values = block.values.subarray(from, to);
-    const weights = blockWeights?.subarray(from, to);
+    const stride = voomStride(this.context.design);
+    const extras: GeneExtras = {
+      weights: blockWeights?.subarray(from, to),
+      voomRatios: this.voomRatios?.subarray(lo * stride, hi * stride),
+    };
     const offset = lo - range.first;
     const total = Number.isFinite(range.count) ? range.count : estimatedGenes;
     const progress = (done: number): void => options.onProgress?.(offset + done, total);
     let t = performance.now();
-    const results = await this.backend.fit({ context: this.context, values, weights, nGenes, nSamples },
+    const results = await this.backend.fit({ context: this.context, values, extras, nGenes, nSamples },
       options.bootstrap === undefined ? progress : undefined);
     timings.fitMs += performance.now() - t;
     t = performance.now();

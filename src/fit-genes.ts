@@ -12,7 +12,7 @@ import { addLibrarySizes, CountsCheck, type Transform } from './model/transform.
 import { resultTable } from './results/results-table.js';
 import { STATUSES } from './results/gene-results.js';
 import { log2 } from './numerics/libm.js';
-import { meanLogCount, type VoomTrend, voomTransform, voomTrend } from './model/voom.js';
+import { meanLogCount, type VoomTrend, voomStride, voomTransform, voomTrend } from './model/voom.js';
 
 export type { FitOptions, FitResult, Shard } from './fit-options.js';
 
@@ -58,7 +58,7 @@ export async function fitGeneSource(source: GeneSource, samples: SampleSheet, fo
       ddf: undefined,
       onProgress: report && ((done, total) => report(done, 2 * total)),
     }, whole, undefined, () => {}, timings);
-    whole = { ...whole, voom: trendOf(trendFit, whole.librarySizes!) };
+    whole = { ...whole, voom: trendOf(trendFit, whole.librarySizes!), voomRatios: varianceRatios(trendFit) };
     onProgress = report && ((done, total) => report(trendFit.geneIds.length + done, trendFit.geneIds.length + total));
   }
   const fit = await fitPass(source, parsed, samples, { ...options, transform, onProgress }, whole, counts, notice, timings);
@@ -117,6 +117,25 @@ function trendOf(fit: FitResult, librarySizes: Float64Array): VoomTrend {
     throw new InputError(`--voom: ${fitted.length} gene(s) could be fitted, and voom's trend needs at least 2`);
   }
   return voomTrend(fitted.map((g) => meanLogCount(mean[g], meanLogLibrary)), fitted.map((g) => Math.sqrt(sigma2E[g])));
+}
+
+/**
+ * [nGenes × voomStride] the trend pass' σ²_k / σ² of each gene (0 without random terms; NaN where it was not fitted),
+ * from which the fit's pass finds each gene's fitted values again without refitting it.
+ */
+function varianceRatios(fit: FitResult): Float64Array {
+  const { status, sigma2G, sigma2E, sigma2Terms, nGenes, nTerms } = fit.results;
+  const K = fit.context.design.randomTerms.length;
+  const stride = voomStride(fit.context.design);
+  const ratios = new Float64Array(nGenes * stride);
+  for (let g = 0; g < nGenes; g++) {
+    const fitted = STATUSES[status[g]] === 'ok' || STATUSES[status[g]] === 'singular';
+    for (let k = 0; k < stride; k++) {
+      const sigma2 = K === 0 ? 0 : K === 1 ? sigma2G[g] : sigma2Terms[g * nTerms + k];
+      ratios[g * stride + k] = fitted ? sigma2 / sigma2E[g] : NaN;
+    }
+  }
+  return ratios;
 }
 
 /** Points of the trend kept in the run's report at most: a curve to draw, not every gene. */

@@ -11,10 +11,28 @@ export type BackendChoice = (typeof BACKEND_NAMES)[number];
 export interface FitJob {
   context: FitContext;
   values: Float64Array;
-  /** The genes' precision weights, [nGenes × nSamples] as values (`--weights`); only the CPU backend takes them. */
-  weights?: Float64Array;
+  /** What the genes carry besides their values (`--weights`, `--voom`); only the CPU backend takes them. */
+  extras?: GeneExtras;
   nGenes: number;
   nSamples: number;
+}
+
+/**
+ * Per-gene inputs of a job besides its values: precision weights ([nSamples] a gene, as the values: `--weights`) and
+ * the variance ratios of `--voom`'s first pass ([voomStride(design)] a gene: σ²_k / σ² of each term, NaN where the
+ * gene was not fitted).
+ */
+export interface GeneExtras {
+  weights?: Float64Array;
+  voomRatios?: Float64Array;
+}
+
+/** The extras of genes [from, to) of a job of `nSamples` samples and voom stride `stride`. */
+export function sliceExtras(extras: GeneExtras | undefined, from: number, to: number, nSamples: number, stride: number): GeneExtras | undefined {
+  return extras && {
+    weights: extras.weights?.subarray(from * nSamples, to * nSamples),
+    voomRatios: extras.voomRatios?.subarray(from * stride, to * stride),
+  };
 }
 
 /** What a backend says about itself in `genelmm info` and the run summary. */

@@ -5,13 +5,14 @@ import { type KinshipPattern, kinshipGeneStats } from '../model/kinship.js';
 import type { DesignPattern } from '../model/pattern.js';
 import { asModelWeights, type FitContext, GenePreparer, modelChoice, type SkippedGene } from '../model/prepare.js';
 import { fittedValues } from '../model/group-means.js';
-import { VoomWeigher } from '../model/voom.js';
-import { log2 } from '../numerics/libm.js';
+import { VoomWeigher, voomStride } from '../model/voom.js';
+import type { GeneExtras } from './backend.js';
+import { profileAt } from '../model/reml.js';
 import { type RunPreparer, runPreparer } from '../model/run-preparer.js';
 import { patternHypotheses } from '../model/hypotheses.js';
 import { type BetaCovariance, contest1D, contestMD, retestCoefficients } from '../model/inference/wald-tests.js';
 import { kenwardRoger } from '../model/inference/kenward-roger.js';
-import { fitTermsGene, type TermsFit } from '../model/terms/fit-terms.js';
+import { fitTermsGene, type TermsFit, termsFitted } from '../model/terms/fit-terms.js';
 import type { TermsPattern } from '../model/terms/terms-pattern.js';
 import { allocateResults, type GeneResults, statusCode } from '../results/gene-results.js';
 
@@ -192,46 +193,49 @@ function applyKenwardRoger(context: FitContext, pattern: Pick<DesignPattern, 'ro
 }
 
 /**
- * `--voom`: a gene's weights from the fitted values of its unweighted REML fit (voom.ts' steps 1 and 4; the first
- * pass fitted it the same way for the trend), as its model takes them (asModelWeights); undefined where that fit
- * fails (the gene is then fitted unweighted, and fails alike).
+ * `--voom`: a gene's weights from its unweighted REML fitted values (voom.ts' steps 1 and 4) at the variance ratios
+ * its first-pass fit found (`ratios`, [voomStride]: σ²_k / σ² of each term), as its model takes them
+ * (asModelWeights); undefined where the first pass did not fit it (the gene is then fitted unweighted, and fails
+ * alike).
  */
-function voomWeightsOf(context: FitContext, pattern: DesignPattern | TermsPattern, y: Float64Array, voom: VoomWeigher): Float64Array | undefined {
-  const { design, librarySizes } = context;
+function voomWeightsOf(context: FitContext, pattern: DesignPattern | TermsPattern, y: Float64Array, voom: VoomWeigher,
+  ratios: Float64Array): Float64Array | undefined {
+  const { design } = context;
   const K = design.randomTerms.length;
+  if (Number.isNaN(ratios[0])) return undefined;
   let fitted: Float64Array | undefined;
-  if (K === 1) {
-    // The one-intercept engine, as the first pass fits a single term by REML (a TermsPattern's base is its pattern).
-    const single = 'base' in pattern ? pattern.base : pattern;
-    const fit = fitGene(computeGeneStats(single, y));
-    fitted = fit.status === 'failed' ? undefined : fittedValues(single, y, fit.beta, fit.lambda);
-  } else {
-    fitted = fitTermsGene(pattern as TermsPattern, y, { method: 'reml', varPart: false }).fitted?.();
+  if ('base' in pattern) fitted = termsFitted(pattern, y, Array.from(ratios.subarray(0, K), Math.sqrt));
+  else {
+    // The one-intercept engine's fit at λ = σ²_g / σ²: β̂_λ, then the groups' conditional modes.
+    const stats = computeGeneStats(pattern, y);
+    const profile = profileAt(stats, ratios[0]);
+    fitted = profile && fittedValues(pattern, y, profile.beta.map((b) => b * stats.scale), ratios[0]);
   }
   if (fitted === undefined) return undefined;
-  const logLibrary = Float64Array.from(pattern.rows, (row) => log2(librarySizes![design.sampleIndex[row]] + 1));
-  return asModelWeights(voom.weights(fitted, logLibrary), K);
+  return asModelWeights(voom.weights(fitted, pattern.rows), K);
 }
 
 /**
  * The f64 reference for a block of genes: prepare, fit and test each one (the CPU "Impl" kernel; the
  * worker threads, the single-threaded path and the GPU's refinement all call it). values: [nGenes × nSamples];
- * weights: the genes' precision weights, the same shape (`--weights`; not with a kinship).
+ * extras: the genes' precision weights (`--weights`; not with a kinship) or voom's first-pass ratios (GeneExtras).
  */
 export function fitBlockCpu(context: FitContext, values: Float64Array, nGenes: number,
-  preparer: RunPreparer = runPreparer(context), weights?: Float64Array): GeneResults {
+  preparer: RunPreparer = runPreparer(context), extras?: GeneExtras): GeneResults {
   const nSamples = values.length / Math.max(nGenes, 1);
   const out = allocateRunResults(context, nGenes);
   const model = modelChoice(context);
-  const voom = context.voom && new VoomWeigher(context.voom);
+  const voom = context.voom && new VoomWeigher(context.voom, context.librarySizes!, context.design.sampleIndex);
+  const stride = voomStride(context.design);
   for (let g = 0; g < nGenes; g++) {
     const raw = values.subarray(g * nSamples, (g + 1) * nSamples);
-    const rawWeights = weights?.subarray(g * nSamples, (g + 1) * nSamples);
+    const rawWeights = extras?.weights?.subarray(g * nSamples, (g + 1) * nSamples);
+    const ratios = extras?.voomRatios?.subarray(g * stride, (g + 1) * stride);
     if (model.engine === 'terms') {
       const prepared = (preparer as GenePreparer<TermsPattern>).prepare(raw, rawWeights);
       if (prepared.status !== 'ready') storeSkipped(out, g, prepared);
       else {
-        const w = prepared.weights ?? (voom && voomWeightsOf(context, prepared.pattern, prepared.y, voom));
+        const w = prepared.weights ?? (voom && voomWeightsOf(context, prepared.pattern, prepared.y, voom, ratios!));
         const fit = fitTermsGene(prepared.pattern, prepared.y, { method: model.method, varPart: model.varPart }, w);
         if (context.ddf === 'kenward-roger') applyKenwardRoger(context, prepared.pattern, [...fit.sigma2, fit.sigma2E], fit);
         storeTermsFit(out, g, context, prepared.pattern, prepared.mean, fit);
@@ -250,7 +254,7 @@ export function fitBlockCpu(context: FitContext, values: Float64Array, nGenes: n
       if (prepared.status !== 'ready') storeSkipped(out, g, prepared);
       else {
         const { pattern, y } = prepared;
-        const w = prepared.weights ?? (voom && voomWeightsOf(context, pattern, y, voom));
+        const w = prepared.weights ?? (voom && voomWeightsOf(context, pattern, y, voom, ratios!));
         const fit = fitGene(w ? weightedGeneStats(pattern, y, w) : computeGeneStats(pattern, y));
         if (context.ddf === 'kenward-roger') applyKenwardRoger(context, pattern, [fit.sigma2G, fit.sigma2E], fit);
         storeFit(out, g, context, pattern, prepared.mean, fit);

@@ -8,6 +8,7 @@ import { Worker } from 'node:worker_threads';
 import type { GeneResults } from '../results/gene-results.js';
 import type { FitContext } from '../model/prepare.js';
 import type { BlockTask, WorkerSetup } from './cpu-worker.js';
+import { type GeneExtras, sliceExtras } from './backend.js';
 
 /** The processor's model name. */
 export function cpuModel(): string {
@@ -60,17 +61,17 @@ export class WorkerPool {
   }
 
   /**
-   * Fits `tasks` (gene ranges of `values`, [genes × nSamples], with their `weights` if any), calling `finish` with
-   * each task's results as they come in.
+   * Fits `tasks` (gene ranges of `values`, [genes × nSamples], with their `extras` if any, `stride` voom ratios a gene),
+   * calling `finish` with each task's results as they come in.
    */
-  run(values: Float64Array, weights: Float64Array | undefined, nSamples: number, tasks: { offset: number; nGenes: number }[],
+  run(values: Float64Array, extras: GeneExtras | undefined, nSamples: number, stride: number, tasks: { offset: number; nGenes: number }[],
     finish: TaskDone): Promise<void> {
     const sharedValues = shared(values);
-    const sharedWeights = weights && shared(weights);
-    const blockTasks = tasks.map(({ offset, nGenes }) => {
-      const [from, to] = [offset * nSamples, (offset + nGenes) * nSamples];
-      return { offset, nGenes, values: sharedValues.subarray(from, to), weights: sharedWeights?.subarray(from, to) };
-    });
+    const sharedExtras = extras && { weights: extras.weights && shared(extras.weights), voomRatios: extras.voomRatios && shared(extras.voomRatios) };
+    const blockTasks = tasks.map(({ offset, nGenes }) => ({
+      offset, nGenes, values: sharedValues.subarray(offset * nSamples, (offset + nGenes) * nSamples),
+      extras: sliceExtras(sharedExtras, offset, offset + nGenes, nSamples, stride),
+    }));
     return new Promise<void>((resolve, reject) => {
       this.job = { tasks: blockTasks, next: 0, pending: 0, finish, resolve, reject };
       for (const worker of this.workers) this.send(worker);

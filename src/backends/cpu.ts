@@ -1,6 +1,7 @@
 import type { FitContext } from '../model/prepare.js';
 import { copyResults, type GeneResults } from '../results/gene-results.js';
-import type { Backend, BackendDescription, FitJob } from './backend.js';
+import { type Backend, type BackendDescription, type FitJob, sliceExtras } from './backend.js';
+import { voomStride } from '../model/voom.js';
 import { allocateRunResults, fitBlockCpu } from './cpu-kernel.js';
 import { runPreparer } from '../model/run-preparer.js';
 import { cpuModel, WorkerPool } from './cpu-threads.js';
@@ -38,8 +39,9 @@ export class CpuBackend implements Backend {
     if (this.threads <= 1 || tasks.length <= 1) {
       if (this.local?.context !== job.context) this.local = { context: job.context, preparer: runPreparer(job.context) };
       for (const { offset, nGenes } of tasks) {
-        const [from, to] = [offset * job.nSamples, (offset + nGenes) * job.nSamples];
-        finish(offset, fitBlockCpu(job.context, job.values.subarray(from, to), nGenes, this.local.preparer, job.weights?.subarray(from, to)));
+        const values = job.values.subarray(offset * job.nSamples, (offset + nGenes) * job.nSamples);
+        const extras = sliceExtras(job.extras, offset, offset + nGenes, job.nSamples, voomStride(job.context.design));
+        finish(offset, fitBlockCpu(job.context, values, nGenes, this.local.preparer, extras));
         await new Promise((resolve) => setTimeout(resolve, 0)); // let a progress bar draw, a cancel arrive
       }
       return out;
@@ -48,7 +50,7 @@ export class CpuBackend implements Backend {
       await this.pool?.workers.close();
       this.pool = { context: job.context, workers: new WorkerPool(job.context, this.threads) };
     }
-    await this.pool.workers.run(job.values, job.weights, job.nSamples, tasks, finish);
+    await this.pool.workers.run(job.values, job.extras, job.nSamples, voomStride(job.context.design), tasks, finish);
     return out;
   }
 

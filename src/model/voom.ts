@@ -21,6 +21,11 @@ export const VOOM_SPAN = 0.5;
 /** log2(10⁶): from counts per million to counts. */
 const LOG2_MILLION = log2(1e6);
 
+/** Variance ratios kept per gene from the first pass: one per random term, one without any (unused then). */
+export function voomStride(design: { randomTerms: readonly unknown[] }): number {
+  return Math.max(1, design.randomTerms.length);
+}
+
 /** The trend of step 3, with what it was fitted to; structured-cloneable, for the workers. */
 export interface VoomTrend {
   span: number;
@@ -43,21 +48,22 @@ export function meanLogCount(meanLogCpm: number, meanLogLibrary: number): number
   return meanLogCpm + meanLogLibrary - LOG2_MILLION;
 }
 
-/** The weights of step 4 from a trend, one interpolator a run (or a worker). */
+/** The weights of step 4 from a trend, one interpolator (and one log2(L + 1) per design row) a block of genes. */
 export class VoomWeigher {
   private readonly at: (x: number) => number;
+  /** [design rows] log2(L + 1) − log2(10⁶) of each row's sample. */
+  private readonly offset: Float64Array;
 
-  constructor(trend: VoomTrend) {
+  /** `librarySizes`: L of each sample of the matrix; `sampleIndex`: the matrix sample of each design row. */
+  constructor(trend: VoomTrend, librarySizes: Float64Array, sampleIndex: Int32Array) {
     this.at = interpolator(trend.curve);
+    this.offset = Float64Array.from(sampleIndex, (s) => log2(librarySizes[s] + 1) - LOG2_MILLION);
   }
 
-  /**
-   * [n] the weights of a gene's observations from their fitted log-CPM `fitted` and their samples' log2(L + 1),
-   * `logLibrary` ([n]).
-   */
-  weights(fitted: Float64Array, logLibrary: Float64Array): Float64Array {
+  /** [n] the weights of a gene's observations, design rows `rows`, from their fitted log-CPM `fitted`. */
+  weights(fitted: Float64Array, rows: Int32Array): Float64Array {
     return fitted.map((f, i) => {
-      const sqrtSd = this.at(f + logLibrary[i] - LOG2_MILLION);
+      const sqrtSd = this.at(f + this.offset[rows[i]]);
       const variance = sqrtSd * sqrtSd; // (√σ)⁴ as R's ^4 takes it: squared, then squared again
       return 1 / (variance * variance);
     });

@@ -43,11 +43,6 @@ export interface TermsFit {
   covariance: BetaCovariance | undefined;
   /** dream's residual df at θ̂ (residual-df.ts), computed when called (`--ebayes`); NaN for a failed fit. */
   rdf: () => number;
-  /**
-   * [n] the fitted values Xβ̂ + Σ_k Z_k û_k at θ̂ (lme4's `predict()`), computed when called (`--voom`); undefined
-   * for a weighted or failed fit.
-   */
-  fitted: (() => Float64Array) | undefined;
 }
 
 /** Options of fitTermsGene. */
@@ -126,13 +121,19 @@ export function fitTermsGene(pattern: TermsPattern, y: Float64Array, options: Te
     opt: { ...opt, final: theta, fmin },
     covariance,
     rdf: () => residualDf(gene.stats, K > 0 ? theta[0] * theta[0] : 0, scaling, pattern.q2),
-    fitted: weights === undefined ? () => {
-      updateL(gene, theta);
-      // The effects of [Z_2Λ_2 … X] on y's scale, then the first term's conditional modes over its groups.
-      const effects = mixedModelSolution(gene).map((c, a) => c * scaling[a] * scale);
-      return fittedValues(pattern.base, y, effects, K > 0 ? theta[0] * theta[0] : 0);
-    } : undefined,
   };
+}
+
+/**
+ * [n] the unweighted fitted values Xβ̂ + Σ_k Z_k û_k of values `y` at θ (lme4's `predict()` at θ̂, `--voom`): Henderson's
+ * solution at θ, one factorisation; undefined where Ω(θ) is not positive definite.
+ */
+export function termsFitted(pattern: TermsPattern, y: Float64Array, theta: ArrayLike<number>): Float64Array | undefined {
+  const gene = termsGene(pattern, y, 'reml');
+  if (!updateL(gene, theta)) return undefined;
+  // The effects of [Z_2Λ_2 … X] on y's scale (D scales Z_k's columns by θ_k), then the first term's conditional modes.
+  const effects = mixedModelSolution(gene).map((c, a) => c * (a < pattern.q2 ? theta[pattern.termOfColumn[a]] : 1) * gene.stats.scale);
+  return fittedValues(pattern.base, y, effects, pattern.K > 0 ? theta[0] * theta[0] : 0);
 }
 
 /** Values of one θ_k tried with the others at θ̂ (θ_k is σ_k / σ). */
@@ -276,6 +277,6 @@ function failedFit(pattern: TermsPattern, opt: OptSummary, message: string): Ter
   return {
     status: 'failed', message, theta: na(K), sigma2: na(K), sigma2E: NaN, logLik: NaN, lrt: na(K), pLrt: na(K),
     beta: na(p), se: na(p), df: na(p), t: na(p), p: na(p), h2: NaN, h2Se: NaN, vp: null, vpSe: null, opt, covariance: undefined,
-    rdf: () => NaN, fitted: undefined,
+    rdf: () => NaN,
   };
 }
