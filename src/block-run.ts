@@ -94,6 +94,9 @@ export class BlockRun {
     const design = buildDesign(formula, samples, sampleIds, options);
     design.notices.forEach(notice);
     refuseKinshipOptions(design.randomTerms.length, options);
+    if (options.ddf === 'kenward-roger' && design.randomTerms.length === 0) {
+      notice('--ddf kenward-roger: the model has no random terms, so its tests are lm\'s, on n − p df');
+    }
     const insufficient = designInsufficiency(design, options.kinship !== undefined);
     if (insufficient !== undefined) notice(insufficient);
     const range = whole === undefined ? { first: 0, count: Infinity } : shardRange(whole.nGenes, options.shard);

@@ -55,7 +55,8 @@ export async function fitGeneSource(source: GeneSource, samples: SampleSheet, fo
     const report = options.onProgress;
     const trendFit = await fitPass(source, parsed, samples, {
       ...options, transform, voom: undefined, method: 'reml', varPart: false, contrasts: undefined, anova: false, ebayes: false, shard: undefined,
-      ddf: undefined,
+      // In f64 on the CPU, as the fit's pass finds its fitted values from these fits' estimates.
+      ddf: undefined, backend: 'cpu',
       onProgress: report && ((done, total) => report(done, 2 * total)),
     }, whole, undefined, () => {}, timings);
     whole = { ...whole, voom: trendOf(trendFit, whole.librarySizes!), voomRatios: varianceRatios(trendFit) };
@@ -173,7 +174,7 @@ function refuseNegative(block: GeneBlock, sampleIds: string[], file: string): vo
   if (at < 0) return;
   const [g, s] = [Math.floor(at / sampleIds.length), at % sampleIds.length];
   throw new InputError(`--voom models counts, and gene "${block.geneIds[g]}" has ${block.values[at]} in sample "${sampleIds[s]}"`,
-    /\.gct(\.gz)?$/i.test(file) ? { file } : { file, line: block.first + g + 2, column: s + 2 },
+    block.lines === undefined ? { file } : { file, line: block.lines.genes[g], column: block.lines.firstColumn + s },
     'give voom the raw (or estimated) counts, not log-scale or normalized values');
 }
 

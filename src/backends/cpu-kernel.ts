@@ -195,8 +195,7 @@ function applyKenwardRoger(context: FitContext, pattern: Pick<DesignPattern, 'ro
 /**
  * `--voom`: a gene's weights from its unweighted REML fitted values (voom.ts' steps 1 and 4) at the variance ratios
  * its first-pass fit found (`ratios`, [voomStride]: σ²_k / σ² of each term), as its model takes them
- * (asModelWeights); undefined where the first pass did not fit it (the gene is then fitted unweighted, and fails
- * alike).
+ * (asModelWeights); undefined where the first pass did not fit it (the gene is then `failed`: voomUnfitted).
  */
 function voomWeightsOf(context: FitContext, pattern: DesignPattern | TermsPattern, y: Float64Array, voom: VoomWeigher,
   ratios: Float64Array): Float64Array | undefined {
@@ -213,6 +212,11 @@ function voomWeightsOf(context: FitContext, pattern: DesignPattern | TermsPatter
   }
   if (fitted === undefined) return undefined;
   return asModelWeights(voom.weights(fitted, pattern.rows), K);
+}
+
+/** A gene voom has no weights for (voomWeightsOf): `failed`, not fitted unweighted in a weighted run. */
+function voomUnfitted(n: number, nLevels: Int32Array, mean: number): SkippedGene {
+  return { status: 'failed', message: 'voom has no weights for this gene: its unweighted fit (the trend\'s pass) failed', n, nLevels, mean };
 }
 
 /**
@@ -236,6 +240,10 @@ export function fitBlockCpu(context: FitContext, values: Float64Array, nGenes: n
       if (prepared.status !== 'ready') storeSkipped(out, g, prepared);
       else {
         const w = prepared.weights ?? (voom && voomWeightsOf(context, prepared.pattern, prepared.y, voom, ratios!));
+        if (voom && w === undefined) {
+          storeSkipped(out, g, voomUnfitted(prepared.pattern.n, prepared.pattern.nLevels, prepared.mean));
+          continue;
+        }
         const fit = fitTermsGene(prepared.pattern, prepared.y, { method: model.method, varPart: model.varPart }, w);
         if (context.ddf === 'kenward-roger') applyKenwardRoger(context, prepared.pattern, [...fit.sigma2, fit.sigma2E], fit);
         storeTermsFit(out, g, context, prepared.pattern, prepared.mean, fit);
@@ -255,6 +263,10 @@ export function fitBlockCpu(context: FitContext, values: Float64Array, nGenes: n
       else {
         const { pattern, y } = prepared;
         const w = prepared.weights ?? (voom && voomWeightsOf(context, pattern, y, voom, ratios!));
+        if (voom && w === undefined) {
+          storeSkipped(out, g, voomUnfitted(pattern.n, Int32Array.of(pattern.q), prepared.mean));
+          continue;
+        }
         const fit = fitGene(w ? weightedGeneStats(pattern, y, w) : computeGeneStats(pattern, y));
         if (context.ddf === 'kenward-roger') applyKenwardRoger(context, pattern, [fit.sigma2G, fit.sigma2E], fit);
         storeFit(out, g, context, pattern, prepared.mean, fit);

@@ -80,6 +80,8 @@ export async function runFit(o: FitCliOptions): Promise<RunSummary> {
     model: {
       method: fit.shape.method, terms: design.randomTerms.map((t) => ({ name: t.name, levels: t.levels.length })), varPart: fit.shape.fractions.length > 0,
       ...(fit.kinship !== undefined && { kinship: fit.kinship }),
+      ddf: fit.context.ddf ?? 'satterthwaite',
+      ...((inputs.weights !== undefined || fit.voom !== undefined) && { weights: inputs.weights ?? 'voom' }),
     },
     coefficients: fit.coefNames,
     backend: fit.backend,

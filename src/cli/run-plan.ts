@@ -82,6 +82,10 @@ export async function planRun(o: FitCliOptions, command: 'fit' | 'compare', say:
     throw new UsageError('genelmm compare checks the GPU against the CPU, and the GPU fits unweighted models',
       `compare the model without ${o.weights !== undefined ? '--weights' : '--voom'}; weighted models are fitted on the CPU`);
   }
+  if (command === 'compare' && options.ddf === 'kenward-roger') {
+    throw new UsageError('genelmm compare checks the GPU against the CPU, and Kenward-Roger\'s df are computed on the CPU only',
+      'compare without --ddf kenward-roger');
+  }
   const engine = modelChoiceOf(K, { ...options, kinship: o.kinship }).engine;
   if (command === 'compare' && engine === 'terms') {
     throw new UsageError('genelmm compare checks the GPU against the CPU, and the GPU fits one random intercept by REML',

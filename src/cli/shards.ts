@@ -48,7 +48,8 @@ export async function runIdentity(version: string, inputs: { expr: string; sampl
     ...(inputs.kinship !== undefined && { kinship: await Promise.all(kinshipFiles(inputs.kinship).map(sha256)) }),
     ...(inputs.weights !== undefined && { weights: await sha256(inputs.weights) }),
     formula: inputs.formula,
-    options: { transform, method, varPart, levels, minMean, minCount, minSamples, rlrtExact, bootstrap, seed, ...(voom && { voom }), ...(ddf && { ddf }) },
+    // --voom sets logcpm, whether --transform says so or not.
+    options: { transform: voom ? 'logcpm' : transform, method, varPart, levels, minMean, minCount, minSamples, rlrtExact, bootstrap, seed, ...(voom && { voom }), ...(ddf && { ddf }) },
     backend,
     format,
   };

@@ -21,7 +21,13 @@ export interface RunSummary {
    * The model: criterion, each random term's levels among the samples used, variance fractions on or off, and the
    * kinship file read, with the individuals it has and its negative eigenvalues set to 0 (`--kinship`).
    */
-  model: { method: string; terms: { name: string; levels: number }[]; varPart: boolean; kinship?: KinshipReport };
+  model: {
+    method: string; terms: { name: string; levels: number }[]; varPart: boolean; kinship?: KinshipReport;
+    /** The df of the Wald tests: `satterthwaite` (lm's n − p without random terms) or `kenward-roger`. */
+    ddf?: string;
+    /** Precision weights: `--weights`' file, or `voom`; absent for an unweighted fit. */
+    weights?: string;
+  };
   coefficients: string[];
   backend: BackendDescription;
   /** What the GPU did, when a GPU backend (webgpu or gpujs) ran. */
@@ -68,7 +74,8 @@ export function summaryLines(s: RunSummary): string[] {
   const t = s.timings;
   return [
     `genelmm ${s.genelmm}: ${s.genes} genes × ${s.samples.used} samples ${grouping(s)}, ${s.inputs.formula}` +
-      `${s.model.method === 'reml' ? '' : ` by ${s.model.method.toUpperCase()}`}`,
+      `${s.model.method === 'reml' ? '' : ` by ${s.model.method.toUpperCase()}`}` +
+      `${s.model.ddf === 'kenward-roger' ? ', Kenward-Roger df' : ''}${s.model.weights ? `, weights: ${s.model.weights}` : ''}`,
     `statuses: ${counts}`,
     ...(s.model.kinship ? [`kinship: ${s.model.kinship.file}, ${s.model.kinship.individuals} individuals` +
       `${s.model.kinship.clamped ? `; eigenvalues down to ${s.model.kinship.smallestEigenvalue.toPrecision(3)} set to 0` : ''}`] : []),

@@ -9,7 +9,7 @@ import type { InputError } from '../errors.js';
 import { isMissing, parseCell } from './cells.js';
 import type { MatrixFormat } from './formats.js';
 import * as errors from './input-errors.js';
-import type { ExpressionMatrix, GeneBlock, MatrixShape } from './types.js';
+import type { ExpressionMatrix, GeneBlock, MatrixLines, MatrixShape } from './types.js';
 
 type Stage = 'version' | 'dimensions' | 'header' | 'rows';
 
@@ -135,9 +135,11 @@ export class MatrixAssembler {
     const buffer = this.buffer;
     this.blockFirst = this.geneIds.length;
     this.buffer = this.spare.pop() ?? new Float64Array(0);
+    const geneIds = this.geneIds.slice(first, first + nGenes);
     return {
-      first, nGenes, geneIds: this.geneIds.slice(first, first + nGenes),
+      first, nGenes, geneIds,
       values: buffer.subarray(0, nGenes * this.sampleIds.length),
+      lines: this.linesOf(geneIds),
       release: () => {
         if (buffer.length > 0) this.spare.push(buffer);
       },
@@ -186,7 +188,12 @@ export class MatrixAssembler {
     if (this.firstValueField === 2 && (this.gctDims[0] !== nGenes || this.gctDims[1] !== nSamples)) {
       throw errors.gctMismatch(this.file, this.gctDims, [nGenes, nSamples]);
     }
-    return { file: this.file, geneIds: this.geneIds, sampleIds: this.sampleIds, nGenes, nSamples };
+    return { file: this.file, geneIds: this.geneIds, sampleIds: this.sampleIds, nGenes, nSamples, lines: this.linesOf(this.geneIds) };
+  }
+
+  /** MatrixLines of the rows of `geneIds`. */
+  private linesOf(geneIds: string[]): MatrixLines {
+    return { header: this.headerLine, firstColumn: this.firstValueField + 1, genes: Int32Array.from(geneIds, (id) => this.geneLines.get(id)!) };
   }
 
   private grow(rows: number): void {

@@ -14,6 +14,18 @@ export interface MatrixShape {
   sampleIds: string[];
   nGenes: number;
   nSamples: number;
+  /** Where the matrix lies in its file, for messages about its cells (from a file; absent for a matrix built in code). */
+  lines?: MatrixLines;
+}
+
+/** Where a matrix's rows and columns lie in its file (1-based, as an editor shows them). */
+export interface MatrixLines {
+  /** The header's line. */
+  header: number;
+  /** The column of the first sample: 2, or 3 in GCT (after Name and Description). */
+  firstColumn: number;
+  /** [nGenes] the line of each gene's row (blank lines skipped by the reader count). */
+  genes: Int32Array;
 }
 
 /** Consecutive genes of a matrix read in blocks (readMatrixBlocks), in file order. */
@@ -24,6 +36,8 @@ export interface GeneBlock {
   geneIds: string[];
   /** [nGenes × nSamples], gene-major, NaN = missing; valid until release(). */
   values: Float64Array;
+  /** Where the block's rows lie in its file (MatrixLines, `genes` of the block's rows); absent for a matrix in memory. */
+  lines?: MatrixLines;
   /** Gives the values' memory back to the reader, for a later block. */
   release(): void;
 }

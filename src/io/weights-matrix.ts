@@ -5,7 +5,7 @@
  * layout as the run reaches it.
  */
 
-import { InputError } from '../errors.js';
+import { InputError, type InputLocation } from '../errors.js';
 import type { ExpressionMatrix, GeneBlock } from './types.js';
 
 export class WeightsMatrix {
@@ -35,7 +35,7 @@ export class WeightsMatrix {
       throw new InputError([
         missing.length > 0 ? `no column for sample(s) ${listed(missing)} of ${expressionFile}` : '',
         extra.length > 0 ? `column(s) ${listed(extra)} are not samples of ${expressionFile}` : '',
-      ].filter((s) => s !== '').join('; '), { file: matrix.file, line: 1 },
+      ].filter((s) => s !== '').join('; '), { file: matrix.file, line: matrix.lines?.header },
       'the weights matrix must have the same samples (columns) and genes (rows) as the expression matrix');
     }
     this.columnOf = Int32Array.from(sampleIds, (id) => columns.get(id)!);
@@ -71,10 +71,10 @@ export class WeightsMatrix {
     return out;
   }
 
-  /** Where the weights' cell (row, column) lies in its file: GCT has two lines and a column more before its values. */
-  private cellAt(row: number, column: number): { file: string; line: number; column: number } {
-    const gct = /\.gct(\.gz)?$/i.test(this.matrix.file) ? 1 : 0;
-    return { file: this.matrix.file, line: row + 2 + 2 * gct, column: column + 2 + gct };
+  /** Where the weights' cell (row, column) lies in its file, where the reader said (MatrixLines). */
+  private cellAt(row: number, column: number): InputLocation {
+    const { file, lines } = this.matrix;
+    return lines === undefined ? { file } : { file, line: lines.genes[row], column: lines.firstColumn + column };
   }
 
   /** After the last block: the weights' genes must all have been the expression matrix's (`matched` of `nGenes`). */

@@ -53,6 +53,8 @@ const CASES: BadCase[] = [
   ...weightsCases(),
   { title: '--voom on log-scale values (a negative one)', files: { 'm.tsv': HEADER + ROW('g1') + 'g2\t1.2\t0.5\t-0.25\t2\t3\t1\n' },
     args: ['--voom'], says: [/m\.tsv:3:4/, /--voom models counts, and gene "g2" has -0\.25 in sample "s3"/, /raw \(or estimated\) counts/] },
+  { title: '--voom on a negative count after blank lines: its own line', files: { 'm.tsv': HEADER + '\n' + ROW('g1') + '\n\n' + 'g2\t1\t0\t-3\t2\t3\t1\n' },
+    args: ['--voom'], says: [/m\.tsv:6:4/, /has -3 in sample "s3"/] },
 ];
 
 /** Precision weights that do not match the matrix (m.tsv: genes g1 g2, samples s1..s6), or are not positive where observed. */
@@ -76,6 +78,8 @@ function weightsCases(): BadCase[] {
       says: [/w\.tsv:2:4/, /is -2/] },
     { title: 'a missing weight where the value is observed', args, files: weights(HEADER + good + 'g2\tNA\t1\t1\t1\t1\t1\n'),
       says: [/w\.tsv:3:2/, /sample "s1" is missing/] },
+    { title: 'a bad weight after a blank line: its own line', args, files: weights(HEADER + good + '\n' + 'g2\t1\t1\t1\t1\t-1\t1\n'),
+      says: [/w\.tsv:4:6/, /is -1/] },
   ];
 }
 
