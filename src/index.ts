@@ -16,6 +16,7 @@ export { formatTable, type Table, type Cell } from './io/table-format.js';
 export type { ExpressionMatrix, GeneBlock, MatrixShape, SampleSheet } from './io/types.js';
 export { InputError, UsageError } from './errors.js';
 export { parseFormula, type Formula } from './model/formula.js';
+export { parseContrastSpec, type ContrastSpec } from './model/contrasts.js';
 export { TRANSFORMS, type Transform } from './model/transform.js';
 export { STATUSES, type Status, type GeneResults } from './results/gene-results.js';
 export { resultColumns } from './results/results-table.js';
