@@ -7,7 +7,7 @@ import { type GeneSource, memorySource } from './io/gene-source.js';
 import type { Table } from './io/table-format.js';
 import type { ExpressionMatrix, GeneBlock, SampleSheet } from './io/types.js';
 import { type Formula, parseFormula } from './model/formula.js';
-import { refuseKenwardRogerOptions, refuseSingleTermOptions, refuseWeightsOptions } from './model/prepare.js';
+import { refuseKenwardRogerOptions, refuseSingleTermOptions, refuseWeightsOptions } from './model/option-checks.js';
 import { addLibrarySizes, CountsCheck, type Transform } from './model/transform.js';
 import { resultTable } from './results/results-table.js';
 import { STATUSES } from './results/gene-results.js';

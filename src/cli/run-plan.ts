@@ -10,7 +10,8 @@ import { buildDesign, checkSheetColumns } from '../model/design.js';
 import { type Formula, parseFormula } from '../model/formula.js';
 import { kinshipFiles } from '../io/kinship-files.js';
 import { voomTransform } from '../model/voom.js';
-import { modelChoiceOf, refuseKenwardRogerOptions, refuseKinshipOptions, refuseSingleTermOptions, refuseWeightsOptions } from '../model/prepare.js';
+import { modelChoiceOf } from '../model/prepare.js';
+import { refuseKenwardRogerOptions, refuseKinshipOptions, refuseSingleTermOptions, refuseWeightsOptions } from '../model/option-checks.js';
 import { type FitCliOptions, type OutputFormat, outputFormat, toFitOptions } from './option-values.js';
 import { manifestPath } from './shards.js';
 
