@@ -1,4 +1,4 @@
-import { choleskyInPlace, choleskySolve, regressionResiduals } from '../numerics/linalg.js';
+import { choleskyInPlace, choleskySolve, crossProduct, regressionResiduals } from '../numerics/linalg.js';
 import type { Design, FixedTerm } from './design.js';
 
 /**
@@ -49,7 +49,7 @@ export function termHypotheses(design: Design, rows: Int32Array, columns: Int32A
 
 /** t(L) of lmerTest's `doolittle(crossprod(X))` (XᵀX = L U, L unit lower triangular; entries below 1e-6 set to 0). */
 function doolittleRows(x: Float64Array, n: number, p: number): Float64Array {
-  const xtx = crossProduct(x, n, p, x, p);
+  const xtx = crossProduct(x, x, n, p, p);
   const eps = 1e-6;
   const lower = new Float64Array(p * p);
   const upper = new Float64Array(p * p);
@@ -69,18 +69,6 @@ function doolittleRows(x: Float64Array, n: number, p: number): Float64Array {
   const rowsOut = new Float64Array(p * p);
   for (let a = 0; a < p; a++) for (let j = 0; j < p; j++) rowsOut[a * p + j] = Math.abs(lower[j * p + a]) < eps ? 0 : lower[j * p + a];
   return rowsOut;
-}
-
-/** [m × k] AᵀB for the row-major [n × m] A and [n × k] B. */
-function crossProduct(a: Float64Array, n: number, m: number, b: Float64Array, k: number): Float64Array {
-  const out = new Float64Array(m * k);
-  for (let i = 0; i < n; i++) {
-    for (let r = 0; r < m; r++) {
-      const air = a[i * m + r];
-      if (air !== 0) for (let c = 0; c < k; c++) out[r * k + c] += air * b[i * k + c];
-    }
-  }
-  return out;
 }
 
 /**
@@ -112,9 +100,9 @@ function typeThreeRows(design: Design, rows: Int32Array, columns: Int32Array, x:
   const rd = new Float64Array(n * w);
   for (let i = 0; i < n; i++) rd.set(indicatorsAll.subarray(rows[i] * w, (rows[i] + 1) * w), i * w);
   // G = ginv(X) rdX = (XᵀX)⁻¹ Xᵀ rdX [p × w] (X has full column rank on the pattern's columns); L = zapsmall(Gᵀ) [w × p].
-  const xtx = crossProduct(x, n, p, x, p);
+  const xtx = crossProduct(x, x, n, p, p);
   choleskyInPlace(xtx, p);
-  const xtr = crossProduct(x, n, p, rd, w);
+  const xtr = crossProduct(x, rd, n, p, w);
   const column = new Float64Array(p);
   const l = new Float64Array(w * p);
   for (let r = 0; r < w; r++) {

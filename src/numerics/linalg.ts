@@ -170,3 +170,34 @@ export function regressLastColumn(a: Float64Array, m: number, scale: ArrayLike<n
   }
   return { rank: kept.length, residual: 0 };
 }
+
+/** [a × c] AᵀB for the row-major [n × a] A and [n × c] B. */
+export function crossProduct(a: Float64Array, b: Float64Array, n: number, aCols: number, bCols: number): Float64Array {
+  const out = new Float64Array(aCols * bCols);
+  for (let i = 0; i < n; i++) {
+    for (let u = 0; u < aCols; u++) {
+      const au = a[i * aCols + u];
+      if (au !== 0) for (let v = 0; v < bCols; v++) out[u * bCols + v] += au * b[i * bCols + v];
+    }
+  }
+  return out;
+}
+
+/** [r × c] AB for the row-major [r × k] A and [k × c] B. */
+export function product(a: Float64Array, b: Float64Array, r: number, k: number, c: number): Float64Array {
+  const out = new Float64Array(r * c);
+  for (let i = 0; i < r; i++) {
+    for (let l = 0; l < k; l++) {
+      const ail = a[i * k + l];
+      if (ail !== 0) for (let j = 0; j < c; j++) out[i * c + j] += ail * b[l * c + j];
+    }
+  }
+  return out;
+}
+
+/** [cols × rows] Mᵀ of the row-major [rows × cols] M. */
+export function transpose(m: Float64Array, rows: number, cols: number): Float64Array {
+  const out = new Float64Array(rows * cols);
+  for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) out[j * rows + i] = m[i * cols + j];
+  return out;
+}

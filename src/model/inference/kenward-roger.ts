@@ -1,4 +1,4 @@
-import { choleskyInPlace, choleskyInverse } from '../../numerics/linalg.js';
+import { choleskyInPlace, choleskyInverse, crossProduct, product, transpose } from '../../numerics/linalg.js';
 import { symmetricEigen } from '../../numerics/symmetric-eigen.js';
 
 /**
@@ -42,32 +42,6 @@ function groupSum(levels: Int32Array, m: Float64Array, n: number, c: number): Fl
   }
   const out = new Float64Array(n * c);
   for (let i = 0; i < n; i++) out.set(sums.get(levels[i])!, i * c);
-  return out;
-}
-
-/** [a × c] Aᵀ B for the [n × a] A and [n × c] B, row-major. */
-function crossProduct(a: Float64Array, b: Float64Array, n: number, ac: number, bc: number): Float64Array {
-  const out = new Float64Array(ac * bc);
-  for (let i = 0; i < n; i++) {
-    for (let u = 0; u < ac; u++) {
-      const au = a[i * ac + u];
-      if (au === 0) continue;
-      for (let v = 0; v < bc; v++) out[u * bc + v] += au * b[i * bc + v];
-    }
-  }
-  return out;
-}
-
-/** [r × c] A B for the [r × k] A and [k × c] B, row-major. */
-function product(a: Float64Array, b: Float64Array, r: number, k: number, c: number): Float64Array {
-  const out = new Float64Array(r * c);
-  for (let i = 0; i < r; i++) {
-    for (let l = 0; l < k; l++) {
-      const ail = a[i * k + l];
-      if (ail === 0) continue;
-      for (let j = 0; j < c; j++) out[i * c + j] += ail * b[l * c + j];
-    }
-  }
   return out;
 }
 
@@ -197,12 +171,6 @@ function kenwardRogerTerms(kr: KenwardRoger, phi: Float64Array, l: Float64Array,
   const ddf = 4 + (q + 2) / (q * rho - 1);
   const scaling = Math.abs(ddf - 2) < 0.01 ? 1 : (ddf * (1 - a2 / q)) / (ddf - 2);
   return { a1, a2, ddf, scaling };
-}
-
-function transpose(m: Float64Array, rows: number, cols: number): Float64Array {
-  const out = new Float64Array(rows * cols);
-  for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) out[j * rows + i] = m[i * cols + j];
-  return out;
 }
 
 /** Kenward–Roger's df of one combination lᵀβ (pbkrtest's Lb_ddf; lmerTest's contest1D): with var lᵀΦ_A l. */
