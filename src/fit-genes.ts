@@ -63,7 +63,11 @@ export async function fitGeneSource(source: GeneSource, samples: SampleSheet, fo
     onProgress = report && ((done, total) => report(trendFit.geneIds.length + done, trendFit.geneIds.length + total));
   }
   const fit = await fitPass(source, parsed, samples, { ...options, transform, onProgress }, whole, counts, notice, timings);
-  return { ...fit, notices, ...(whole?.voom && { voom: voomReport(whole.voom) }) };
+  if (whole?.voom === undefined) return { ...fit, notices };
+  const stride = voomStride(fit.context.design);
+  const first = fit.context.firstGene ?? 0;
+  const ratios = whole.voomRatios!.slice(first * stride, (first + fit.geneIds.length) * stride);
+  return { ...fit, notices, voom: { ...voomReport(whole.voom), ratios } };
 }
 
 /**
@@ -143,7 +147,7 @@ function varianceRatios(fit: FitResult): Float64Array {
 const REPORTED_TREND_POINTS = 200;
 
 /** The trend as the run reports it (FitResult.voom): the lowess curve, thinned to REPORTED_TREND_POINTS. */
-function voomReport(trend: VoomTrend): NonNullable<FitResult['voom']> {
+function voomReport(trend: VoomTrend): Omit<NonNullable<FitResult['voom']>, 'ratios'> {
   const { x, y } = trend.curve;
   const step = Math.max(1, Math.ceil(x.length / REPORTED_TREND_POINTS));
   const kept = Array.from({ length: x.length }, (_, i) => i).filter((i) => i % step === 0 || i === x.length - 1);

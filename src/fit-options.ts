@@ -138,7 +138,11 @@ export interface FitResult {
    * `--voom`'s mean–variance trend: its span, the genes it was fitted to, its lowess curve (x the mean log2 count,
    * y √σ̂; at most 200 of its points), and the genes' points it was fitted to (limma's voom plot); absent without it.
    */
-  voom?: { span: number; genes: number; trend: { x: number[]; y: number[] }; points: { x: Float64Array; y: Float64Array } };
+  voom?: {
+    span: number; genes: number; trend: { x: number[]; y: number[] }; points: { x: Float64Array; y: Float64Array };
+    /** [geneIds.length × voomStride] the trend pass' σ²_k / σ² of each gene of the run (voomWeightsOf's `ratios`). */
+    ratios: Float64Array;
+  };
   notices: string[];
 }
 

@@ -197,7 +197,7 @@ function applyKenwardRoger(context: FitContext, pattern: Pick<DesignPattern, 'ro
  * its first-pass fit found (`ratios`, [voomStride]: σ²_k / σ² of each term), as its model takes them
  * (asModelWeights); undefined where the first pass did not fit it (the gene is then `failed`: voomUnfitted).
  */
-function voomWeightsOf(context: FitContext, pattern: DesignPattern | TermsPattern, y: Float64Array, voom: VoomWeigher,
+export function voomWeightsOf(context: FitContext, pattern: DesignPattern | TermsPattern, y: Float64Array, voom: VoomWeigher,
   ratios: Float64Array): Float64Array | undefined {
   const { design } = context;
   const K = design.randomTerms.length;

@@ -41,8 +41,8 @@ export interface RunSummary {
   bootstrap?: FitResult['bootstrap'];
   /** `--ebayes`' prior: limma's df.prior ("Inf" where infinite; JSON has no infinity) and s2.prior. */
   ebayes?: { dfPrior: number | 'Inf'; s2Prior: number };
-  /** `--voom`'s mean–variance trend (FitResult.voom, without the genes' points). */
-  voom?: Omit<NonNullable<FitResult['voom']>, 'points'>;
+  /** `--voom`'s mean–variance trend (FitResult.voom, without the genes' points and ratios). */
+  voom?: Pick<NonNullable<FitResult['voom']>, 'span' | 'genes' | 'trend'>;
   peakRssMB: number;
   notices: string[];
   output: string;

@@ -12,19 +12,32 @@ export interface GroupMeans {
 
 /**
  * The observed and fitted group means of a gene at its REML estimates. y: [pattern.n], the values the fit used;
- * beta: [pattern.p] β̂ of the pattern's columns; lambda: σ̂²_g / σ̂²_e (0 at a singular fit, where û = 0).
+ * beta: [pattern.p] β̂ of the pattern's columns; lambda: σ̂²_g / σ̂²_e (0 at a singular fit, where û = 0). With
+ * the fit's precision weights ([pattern.n], as its model took them), the means are weighted and a group's weight
+ * sum s_j takes the place of its size: û_j = λ s_j / (1 + λ s_j) (ȳʷ_j − x̄ʷ_jᵀβ̂).
  */
-export function groupMeans(pattern: DesignPattern, y: ArrayLike<number>, beta: ArrayLike<number>, lambda: number): GroupMeans {
-  const { n, p, q, groupOf, groupSize, xbar } = pattern;
+export function groupMeans(pattern: DesignPattern, y: ArrayLike<number>, beta: ArrayLike<number>, lambda: number,
+  weights?: ArrayLike<number>): GroupMeans {
+  const { n, p, q, groupOf, groupSize, xbar, xc } = pattern;
   const observed = new Float64Array(q);
-  for (let i = 0; i < n; i++) observed[groupOf[i]] += y[i];
+  const size = weights === undefined ? Float64Array.from(groupSize) : new Float64Array(q);
+  // Σ_i w_i (x_i − x̄_j)ᵀβ̂ per group: the weighted mean's departure from the unweighted x̄_j (0 without weights).
+  const within = new Float64Array(q);
+  for (let i = 0; i < n; i++) {
+    const j = groupOf[i];
+    const w = weights === undefined ? 1 : weights[i];
+    observed[j] += w * y[i];
+    if (weights === undefined) continue;
+    size[j] += w;
+    for (let a = 0; a < p; a++) within[j] += w * xc[a * n + i] * beta[a];
+  }
   const ranef = new Float64Array(q);
   const fitted = new Float64Array(q);
   for (let j = 0; j < q; j++) {
-    observed[j] /= groupSize[j];
-    let fixed = 0;
+    observed[j] /= size[j];
+    let fixed = within[j] / size[j];
     for (let a = 0; a < p; a++) fixed += xbar[j * p + a] * beta[a];
-    const shrink = (lambda * groupSize[j]) / (1 + lambda * groupSize[j]);
+    const shrink = (lambda * size[j]) / (1 + lambda * size[j]);
     ranef[j] = shrink * (observed[j] - fixed);
     fitted[j] = fixed + ranef[j];
   }

@@ -8,6 +8,8 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { fitGenes, fitTable } from '../../src/fit-genes.js';
 import { readMatrix, readSampleSheet } from '../../src/io/read-files.js';
+import { groupMeans } from '../../src/model/group-means.js';
+import { GenePreparer } from '../../src/model/prepare.js';
 import type { ExpressionMatrix } from '../../src/io/types.js';
 import { REPO_ROOT } from '../helpers/cases.js';
 
@@ -58,5 +60,47 @@ describe('precision weights that are all equal', () => {
     const weighted = fitTable(await fitGenes(matrix, samples, formula, { ...options, weights: constantWeights(matrix, 4) }));
     // Var(β̂) = σ̂² (XᵀWX)⁻¹: 4 σ̂² and (4 XᵀX)⁻¹ leave the SEs, t and p as they were.
     assert.deepEqual(differences(plain, weighted, /^sigma2_resid$/, 4).filter((d) => !/_loglik/.test(d)), []);
+  });
+});
+
+describe('group means of a weighted fit (the web app\'s gene view)', () => {
+  it('are weighted means, and the conditional modes Henderson\'s: Σ w (y − xβ) / (s_j + 1/λ)', async () => {
+    const matrix = await readMatrix(path.join(DIR, 'study.expr.tsv'));
+    const samples = await readSampleSheet(path.join(DIR, 'study.samples.tsv'));
+    const weights = await readMatrix(path.join(DIR, 'study.weights.tsv'));
+    const formula = '~ disease + time + (1 | donor)';
+    const fit = await fitGenes(matrix, samples, formula, { backend: 'cpu', threads: 1, weights });
+    const preparer = new GenePreparer(fit.context);
+    const { design } = fit.context;
+    const r = fit.results;
+    let checked = 0;
+    for (let g = 0; g < 6; g++) {
+      const row = weights.geneIds.indexOf(fit.geneIds[g]);
+      const rawWeights = Float64Array.from(matrix.sampleIds, (id) => weights.values[row * weights.nSamples + weights.sampleIds.indexOf(id)]);
+      const prepared = preparer.prepare(matrix.values.subarray(g * matrix.nSamples, (g + 1) * matrix.nSamples), rawWeights);
+      assert.equal(prepared.status, 'ready');
+      if (prepared.status !== 'ready') continue;
+      const { pattern, y } = prepared;
+      const w = prepared.weights!;
+      const beta = Array.from(pattern.columns, (k) => r.beta[g * r.p + k]);
+      const lambda = r.sigma2G[g] / r.sigma2E[g];
+      const means = groupMeans(pattern, y, beta, lambda, w);
+      // Directly from the design rows: per group Σ w, Σ w y and Σ w (y − xβ).
+      const sums = new Map<number, { s: number; wy: number; wr: number }>();
+      for (let i = 0; i < pattern.n; i++) {
+        let xb = 0;
+        for (let a = 0; a < pattern.p; a++) xb += design.x[pattern.rows[i] * design.p + pattern.columns[a]] * beta[a];
+        const j = pattern.groupOf[i];
+        const e = sums.get(j) ?? { s: 0, wy: 0, wr: 0 };
+        sums.set(j, { s: e.s + w[i], wy: e.wy + w[i] * y[i], wr: e.wr + w[i] * (y[i] - xb) });
+      }
+      for (const [j, { s, wy, wr }] of sums) {
+        assert.ok(Math.abs(means.observed[j] - wy / s) <= 1e-12 * Math.abs(wy / s), `gene ${g} group ${j}: observed`);
+        const u = lambda > 0 ? wr / (s + 1 / lambda) : 0;
+        assert.ok(Math.abs(means.ranef[j] - u) <= 1e-9 * Math.max(Math.abs(u), 1e-3), `gene ${g} group ${j}: ranef ${means.ranef[j]} vs ${u}`);
+        checked++;
+      }
+    }
+    assert.ok(checked > 100);
   });
 });

@@ -73,6 +73,10 @@ describe('precision weights in the web app (headless Chromium)', skipUnlessBrows
     assert.match(await app.page.textContent('#plot-voom') ?? '', /voom: mean-variance trend of 149 genes/);
     assert.equal(await app.page.locator('#plot-voom svg [aria-description="genes"] circle').count(), 149);
     assert.equal(await app.page.locator('#plot-voom svg [aria-description="trend"] path').count(), 1);
+    // A gene's view draws its voom-weighted fit: a fitted mean per donor.
+    await app.page.click('table.results tbody tr[data-row="0"]');
+    await app.page.waitForSelector('#plot-gene svg');
+    assert.equal(await app.page.locator('#plot-gene svg g[aria-description="fitted means"] line').count(), 30);
     const { text } = await download(app.page, 'tsv');
     const run = runCli(['fit', '--expr', path.join(voom, 'study.expr.tsv'), '--samples', path.join(voom, 'study.samples.tsv'),
       '--formula', FORMULA.replace(' + (1 | donor)', ' + time:disease + (1 | donor)'), '--voom', '--backend', 'cpu', '--quiet']);

@@ -9,6 +9,9 @@ import type { ExpressionMatrix, SampleSheet } from '../../src/io/types.js';
 import type { Kinship } from '../../src/model/kinship.js';
 import { columnLevels, rName } from '../../src/model/design.js';
 import { groupMeans } from '../../src/model/group-means.js';
+import { voomWeightsOf } from '../../src/backends/cpu-kernel.js';
+import { VoomWeigher, voomStride } from '../../src/model/voom.js';
+import { WeightsMatrix } from '../../src/io/weights-matrix.js';
 import { GenePreparer } from '../../src/model/prepare.js';
 import { buildTermsPattern } from '../../src/model/terms/terms-pattern.js';
 import { looksLikeCounts } from '../../src/model/transform.js';
@@ -33,7 +36,7 @@ let weights: ExpressionMatrix | undefined;
  * The last run's fit, the matrix it fitted and the fixed-effect factor its gene plots colour by, which the
  * downloads and the gene view read; gone with a new input.
  */
-let last: { fit: FitResult; matrix: ExpressionMatrix; factor: FixedFactor | undefined } | undefined;
+let last: { fit: FitResult; matrix: ExpressionMatrix; factor: FixedFactor | undefined; weighted: boolean } | undefined;
 /** The inputs are read one at a time, in the order asked for, so the file asked for last is the one kept. */
 let reading: Promise<unknown> = Promise.resolve();
 
@@ -90,7 +93,7 @@ async function answer(request: Request): Promise<Answers[Request['type']]> {
         onProgress: (done, total) => scope.postMessage({ type: 'progress', phase: 'fitting', done, total }),
         onNotice: (message) => scope.postMessage({ type: 'notice', message }),
       });
-      last = { fit, matrix: m, factor: firstFixedFactor(fit.context.design, s, options.levels ?? {}) };
+      last = { fit, matrix: m, factor: firstFixedFactor(fit.context.design, s, options.levels ?? {}), weighted: weights !== undefined };
       return { ...runView(fit, request.formula), ...(weights !== undefined && { weights: weights.file }) };
     }
     case 'table':
@@ -148,11 +151,16 @@ function geneView(fit: FitResult, m: ExpressionMatrix, factor: FixedFactor | und
   const fixed = factor && { name: factor.name, levels: factor.levels };
   if (design.randomTerms.length >= 2) return termsGeneView(fit, m, g);
   if (design.randomTerms.length === 0) return { gene: fit.geneIds[g], status, factor: fixed, points: [], groups: [] };
-  const prepared = new GenePreparer(fit.context).prepare(m.values.subarray(g * m.nSamples, (g + 1) * m.nSamples));
+  const raw = m.values.subarray(g * m.nSamples, (g + 1) * m.nSamples);
+  const prepared = new GenePreparer(fit.context).prepare(raw, weightsRow(fit, m, g, raw));
   if (prepared.status !== 'ready' || (status !== 'ok' && status !== 'singular')) {
     return { gene: fit.geneIds[g], status, factor: fixed, points: [], groups: [] };
   }
   const { pattern, y } = prepared;
+  // The weights the fit took: --weights' (prepared), or voom's from the trend pass' ratios.
+  const voom = fit.context.voom && new VoomWeigher(fit.context.voom, fit.context.librarySizes!, design.sampleIndex);
+  const weights = prepared.weights ?? (voom && voomWeightsOf(fit.context, pattern, y, voom,
+    fit.voom!.ratios.subarray(g * voomStride(design), (g + 1) * voomStride(design))));
   const labels: string[] = new Array(pattern.q);
   const points = Array.from(y, (value, i) => {
     const row = pattern.rows[i];
@@ -162,11 +170,19 @@ function geneView(fit: FitResult, m: ExpressionMatrix, factor: FixedFactor | und
   });
   const beta = Array.from(pattern.columns, (k) => r.beta[g * r.p + k]);
   const lambda = r.sigma2E[g] > 0 ? r.sigma2G[g] / r.sigma2E[g] : 0;
-  const means = groupMeans(pattern, y, beta, lambda);
+  const means = groupMeans(pattern, y, beta, lambda, weights);
   const groups = labels.map((group, j) => ({ group, n: pattern.groupSize[j], observed: means.observed[j], fitted: means.fitted[j] }));
   const level = new Map(design.randomTerms[0].levels.map((l, k) => [l, k]));
   groups.sort((a, b) => level.get(a.group)! - level.get(b.group)!);
   return { gene: fit.geneIds[g], status, factor: fixed, points, groups };
+}
+
+/** Gene g's row of the run's precision weights (fit --weights), in the matrix's sample order; undefined without. */
+function weightsRow(fit: FitResult, m: ExpressionMatrix, g: number, raw: Float64Array): Float64Array | undefined {
+  if (weights === undefined || last?.weighted !== true) return undefined;
+  const matched = new WeightsMatrix(weights);
+  matched.matchSamples(m.sampleIds, m.file);
+  return matched.blockWeights({ first: g, nGenes: 1, geneIds: [fit.geneIds[g]], values: raw, release: () => {} }, fit.context.design.sampleIndex);
 }
 
 /** Terms the gene view colours by: more levels than this are not told apart by colour. */
