@@ -95,17 +95,11 @@ export function kenwardRoger(space: SampleSpace, gamma: ArrayLike<number>, phi: 
   for (let a = 0; a < r; a++) {
     for (let b = a; b < r; b++) {
       const term = product(product(pr[a], phi, p, p, p), pr[b], p, p, p);
-      const weight = a === b ? w[a * r + a] : w[a * r + b];
       for (let e = 0; e < p * p; e++) {
-        const v = weight * (qq[a][b][e] - term[e]);
-        if (a === b) u[e] += v;
-        else {
-          // The pair (r, s) and its transpose (s, r).
-          const row = Math.floor(e / p);
-          const col = e % p;
-          u[e] += v;
-          u[col * p + row] += v;
-        }
+        const v = w[a * r + b] * (qq[a][b][e] - term[e]);
+        u[e] += v;
+        // A pair a < b stands for (a, b) and (b, a): its matrix and its transpose.
+        if (a !== b) u[(e % p) * p + Math.floor(e / p)] += v;
       }
     }
   }
