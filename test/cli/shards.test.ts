@@ -4,6 +4,7 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { mixedInput } from '../helpers/inputs.js';
 import { runCli, tempFiles } from '../helpers/cli.js';
+import { REPO_ROOT } from '../helpers/cases.js';
 
 /**
  * The mixed matrix (a gene of every status: ok, NA-holding, constant, all-zero, insufficient, singular, aliased)
@@ -73,6 +74,34 @@ describe('genelmm fit --shard I/N and genelmm merge: the shards of a run are the
           assert.equal(merged, whole, `${formula} ${ext}`);
         }
       }
+    } finally {
+      cleanup();
+    }
+  });
+});
+
+describe('shards of weighted runs', () => {
+  const fixture = (dir: string, name: string): string => path.join(REPO_ROOT, 'test/fixtures', dir, name);
+
+  it('--voom (each shard fits the trend over every gene, as it reads library sizes), Kenward-Roger and empirical Bayes', () => {
+    const { dir, cleanup } = tempFiles({ 'm.tsv': fs.readFileSync(fixture('voom', 'study.expr.tsv'), 'utf8'),
+      's.tsv': fs.readFileSync(fixture('voom', 'study.samples.tsv'), 'utf8') });
+    try {
+      const { whole, merged } = wholeAndMerged(dir, '~ disease + time + (1 | donor)', 3, 'tsv', '--voom', '--ddf', 'kenward-roger',
+        '--contrast', 'late=timet3 - timet1', '--ebayes');
+      assert.equal(merged, whole);
+    } finally {
+      cleanup();
+    }
+  });
+
+  it('--weights', () => {
+    const { dir, cleanup } = tempFiles({ 'm.tsv': fs.readFileSync(fixture('contrasts', 'study.expr.tsv'), 'utf8'),
+      's.tsv': fs.readFileSync(fixture('contrasts', 'study.samples.tsv'), 'utf8') });
+    try {
+      const { whole, merged } = wholeAndMerged(dir, '~ disease + time + (1 | donor)', 3, 'tsv', '--weights',
+        fixture('contrasts', 'study.weights.tsv'), '--ebayes');
+      assert.equal(merged, whole);
     } finally {
       cleanup();
     }
