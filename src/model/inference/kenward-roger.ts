@@ -59,14 +59,8 @@ function frobenius(a: Float64Array, b: Float64Array): number {
 export function kenwardRoger(space: SampleSpace, gamma: ArrayLike<number>, phi: Float64Array): KenwardRoger | undefined {
   const { n, p, x, levels } = space;
   const r = levels.length + 1;
-  // Σ and Σ⁻¹.
-  const sigma = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) sigma[i * n + i] = gamma[r - 1];
-  levels.forEach((codes, k) => {
-    for (let i = 0; i < n; i++) for (let j = 0; j <= i; j++) if (codes[i] === codes[j]) sigma[i * n + j] += gamma[k];
-  });
-  if (!choleskyInPlace(sigma, n)) return undefined;
-  const inverse = choleskyInverse(sigma, n, n);
+  const inverse = sigmaInverse(levels, gamma, n);
+  if (inverse === undefined) return undefined;
   const tt = product(inverse, x, n, n, p); // Σ⁻¹X
   // H_r = G_r Σ⁻¹ ([n × n]) and O_r = H_r X = G_r Σ⁻¹ X.
   const h = [...levels.map((codes) => groupSum(codes, inverse, n, n)), inverse];
@@ -105,6 +99,46 @@ export function kenwardRoger(space: SampleSpace, gamma: ArrayLike<number>, phi: 
   }
   const gg = product(product(phi, u, p, p, p), phi, p, p, p);
   return { adjusted: phi.map((v, e) => v + 2 * gg[e]), p: pr, w };
+}
+
+/**
+ * [n × n] Σ⁻¹ for Σ = σ² I + Σ_k γ_k Z_k Z_kᵀ (`gamma`: the γ_k, then σ²) by Woodbury's identity over the terms'
+ * levels, Σ⁻¹ = (I − Z M⁻¹ Zᵀ) / σ² with M = diag(σ² / γ_k over Z_k's columns) + ZᵀZ: a factorisation of the q
+ * levels rather than of the n samples. A term with γ_k = 0 adds nothing to Σ and is left out. Undefined where σ² is
+ * not positive or M not positive definite.
+ */
+function sigmaInverse(levels: Int32Array[], gamma: ArrayLike<number>, n: number): Float64Array | undefined {
+  const sigma2 = gamma[levels.length];
+  if (!(sigma2 > 0)) return undefined;
+  // Each observation's column of Z in each term kept (levels numbered from 0 within the term, terms one after another).
+  const columns: Int32Array[] = [];
+  const diagonal: number[] = [];
+  levels.forEach((codes, k) => {
+    if (!(gamma[k] > 0)) return;
+    const compact = new Map<number, number>();
+    const column = Int32Array.from(codes, (c) => {
+      let j = compact.get(c);
+      if (j === undefined) compact.set(c, (j = diagonal.length + compact.size));
+      return j;
+    });
+    for (let j = 0; j < compact.size; j++) diagonal.push(sigma2 / gamma[k]);
+    columns.push(column);
+  });
+  const q = diagonal.length;
+  const m = new Float64Array(q * q);
+  for (let j = 0; j < q; j++) m[j * q + j] = diagonal[j];
+  for (let i = 0; i < n; i++) for (const a of columns) for (const b of columns) m[a[i] * q + b[i]] += 1;
+  if (!choleskyInPlace(m, q)) return undefined;
+  const mInverse = choleskyInverse(m, q, q);
+  const inverse = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j <= i; j++) {
+      let s = i === j ? 1 : 0;
+      for (const a of columns) for (const b of columns) s -= mInverse[a[i] * q + b[j]];
+      inverse[i * n + j] = inverse[j * n + i] = s / sigma2;
+    }
+  }
+  return inverse;
 }
 
 /**
