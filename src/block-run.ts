@@ -34,6 +34,9 @@ export interface WholeMatrix {
   voomRatios?: Float64Array;
 }
 
+/** A pass' results: the fit's, but for the notices, which the whole fit collects over its passes (fit-genes.ts). */
+export type PassResult = Omit<FitResult, 'notices'>;
+
 /** Milliseconds of each phase of a run, summed over its blocks (FitResult.timings). */
 export type RunTimings = FitResult['timings'];
 
@@ -185,7 +188,7 @@ export class BlockRun {
   }
 
   /** The run's results once every block is fitted: `shape` is the whole matrix's. */
-  async finish(shape: MatrixShape, notices: string[]): Promise<FitResult> {
+  async finish(shape: MatrixShape): Promise<PassResult> {
     const { context, model, options, timings } = this;
     const { design } = context;
     this.weights?.checkAllMatched(this.file);
@@ -228,7 +231,6 @@ export class BlockRun {
       bootstrap: options.bootstrap === undefined ? undefined : {
         B: options.bootstrap, seed, ...(this.bootstrapped ?? { genes: 0, failedReplicates: 0 }),
       },
-      notices,
     };
   }
 

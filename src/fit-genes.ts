@@ -1,7 +1,8 @@
 /** The entry points of a fit: a matrix in memory (fitGenes) or read block by block (fitGeneSource), and its table. */
 
-import { BlockRun, type RunTimings, type WholeMatrix } from './block-run.js';
+import { BlockRun, type PassResult, type RunTimings, type WholeMatrix } from './block-run.js';
 import { InputError } from './errors.js';
+import { cellLocation } from './io/input-errors.js';
 import type { FitOptions, FitResult } from './fit-options.js';
 import { type GeneSource, memorySource } from './io/gene-source.js';
 import type { Table } from './io/table-format.js';
@@ -10,7 +11,7 @@ import { type Formula, parseFormula } from './model/formula.js';
 import { refuseKenwardRogerOptions, refuseSingleTermOptions, refuseWeightsOptions } from './model/option-checks.js';
 import { addLibrarySizes, CountsCheck, type Transform } from './model/transform.js';
 import { resultTable } from './results/results-table.js';
-import { STATUSES } from './results/gene-results.js';
+import { isFitted } from './results/gene-results.js';
 import { log2 } from './numerics/libm.js';
 import { meanLogCount, type VoomTrend, voomStride, voomTransform, voomTrend } from './model/voom.js';
 
@@ -75,7 +76,7 @@ export async function fitGeneSource(source: GeneSource, samples: SampleSheet, fo
  * q-values after the last. `counts`: the counts check, where no first pass made it.
  */
 async function fitPass(source: GeneSource, parsed: Formula, samples: SampleSheet, options: FitOptions, whole: WholeMatrix | undefined,
-  counts: CountsCheck | undefined, notice: (message: string) => void, timings: RunTimings): Promise<FitResult> {
+  counts: CountsCheck | undefined, notice: (message: string) => void, timings: RunTimings): Promise<PassResult> {
   let run: BlockRun | undefined;
   const start = async (sampleIds: string[], estimatedGenes: number): Promise<BlockRun> => {
     const t = performance.now();
@@ -104,7 +105,7 @@ async function fitPass(source: GeneSource, parsed: Formula, samples: SampleSheet
       notice('the matrix looks like raw counts (non-negative integers, maximum above 1000) and --transform is none; ' +
         'consider --transform logcpm or log2p1');
     }
-    return await run.finish(shape, []);
+    return await run.finish(shape);
   } finally {
     await working.catch(() => {});
     await run?.dispose();
@@ -112,12 +113,12 @@ async function fitPass(source: GeneSource, parsed: Formula, samples: SampleSheet
 }
 
 /** The voom trend of the trend pass' fits: the fitted genes' mean log2 counts and residual SDs (voom.ts, step 2). */
-function trendOf(fit: FitResult, librarySizes: Float64Array): VoomTrend {
+function trendOf(fit: PassResult, librarySizes: Float64Array): VoomTrend {
   const { design } = fit.context;
   let meanLogLibrary = 0;
   for (const column of design.sampleIndex) meanLogLibrary += log2(librarySizes[column] + 1) / design.nObs;
-  const { status, mean, sigma2E, nGenes } = fit.results;
-  const fitted = Array.from({ length: nGenes }, (_, g) => g).filter((g) => STATUSES[status[g]] === 'ok' || STATUSES[status[g]] === 'singular');
+  const { mean, sigma2E, nGenes } = fit.results;
+  const fitted = Array.from({ length: nGenes }, (_, g) => g).filter((g) => isFitted(fit.results, g));
   if (fitted.length < 2) {
     throw new InputError(`--voom: ${fitted.length} gene(s) could be fitted, and voom's trend needs at least 2`);
   }
@@ -128,13 +129,13 @@ function trendOf(fit: FitResult, librarySizes: Float64Array): VoomTrend {
  * [nGenes × voomStride] the trend pass' σ²_k / σ² of each gene (0 without random terms; NaN where it was not fitted),
  * from which the fit's pass finds each gene's fitted values again without refitting it.
  */
-function varianceRatios(fit: FitResult): Float64Array {
-  const { status, sigma2G, sigma2E, sigma2Terms, nGenes, nTerms } = fit.results;
+function varianceRatios(fit: PassResult): Float64Array {
+  const { sigma2G, sigma2E, sigma2Terms, nGenes, nTerms } = fit.results;
   const K = fit.context.design.randomTerms.length;
   const stride = voomStride(fit.context.design);
   const ratios = new Float64Array(nGenes * stride);
   for (let g = 0; g < nGenes; g++) {
-    const fitted = STATUSES[status[g]] === 'ok' || STATUSES[status[g]] === 'singular';
+    const fitted = isFitted(fit.results, g);
     for (let k = 0; k < stride; k++) {
       const sigma2 = K === 0 ? 0 : K === 1 ? sigma2G[g] : sigma2Terms[g * nTerms + k];
       ratios[g * stride + k] = fitted ? sigma2 / sigma2E[g] : NaN;
@@ -172,13 +173,13 @@ async function firstPass(source: GeneSource, transform: Transform, counts: Count
   return { nGenes: shape.nGenes, librarySizes: transform === 'logcpm' ? sizes ?? new Float64Array(shape.nSamples) : null };
 }
 
-/** --voom models counts: the block's first negative value is an InputError naming its cell (line and column for TSV/CSV). */
+/** --voom models counts: the block's first negative value is an InputError naming its cell. */
 function refuseNegative(block: GeneBlock, sampleIds: string[], file: string): void {
   const at = block.values.findIndex((v) => v < 0);
   if (at < 0) return;
   const [g, s] = [Math.floor(at / sampleIds.length), at % sampleIds.length];
   throw new InputError(`--voom models counts, and gene "${block.geneIds[g]}" has ${block.values[at]} in sample "${sampleIds[s]}"`,
-    block.lines === undefined ? { file } : { file, line: block.lines.genes[g], column: block.lines.firstColumn + s },
+    cellLocation(file, block.lines, g, s),
     'give voom the raw (or estimated) counts, not log-scale or normalized values');
 }
 

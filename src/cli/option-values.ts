@@ -91,15 +91,10 @@ function levels(values: string[]): Record<string, string[]> {
   return out;
 }
 
-/** `--method`: reml or ml. */
-function parseDdf(value: string): Ddf {
-  if (!(DDF_METHODS as readonly string[]).includes(value)) throw new UsageError(`unknown --ddf "${value}"`, `use one of ${DDF_METHODS.join(', ')}`);
-  return value as Ddf;
-}
-
-function parseMethod(value: string): Method {
-  if (!(METHODS as readonly string[]).includes(value)) throw new UsageError(`unknown method "${value}"`, `use one of ${METHODS.join(', ')}`);
-  return value as Method;
+/** One of `allowed` (`--method`: reml or ml; `--ddf`: satterthwaite or kenward-roger), or a UsageError naming `what`. */
+function oneOf<T extends string>(what: string, value: string, allowed: readonly T[]): T {
+  if (!(allowed as readonly string[]).includes(value)) throw new UsageError(`unknown ${what} "${value}"`, `use one of ${allowed.join(', ')}`);
+  return value as T;
 }
 
 /** Most shards a run may be split into. */
@@ -131,7 +126,7 @@ export function toFitOptions(o: FitCliOptions): FitOptions {
   }
   return {
     transform: parseTransform(o.transform),
-    method: parseMethod(o.method ?? 'reml'),
+    method: oneOf<Method>('method', o.method ?? 'reml', METHODS),
     varPart: o.varPart === true ? true : undefined,
     backend: o.backend as BackendChoice,
     threads: number('--threads', o.threads, true),
@@ -139,7 +134,7 @@ export function toFitOptions(o: FitCliOptions): FitOptions {
     ...contrastOptions(o),
     ...(o.ebayes === true && { ebayes: true }),
     ...(o.voom === true && { voom: true }),
-    ...(o.ddf !== undefined && o.ddf !== 'satterthwaite' && { ddf: parseDdf(o.ddf) }),
+    ...(o.ddf !== undefined && o.ddf !== 'satterthwaite' && { ddf: oneOf<Ddf>('--ddf', o.ddf, DDF_METHODS) }),
     minMean: number('--min-mean', o.minMean),
     minCount: number('--min-count', o.minCount),
     minSamples: number('--min-samples', o.minSamples, true),

@@ -8,6 +8,7 @@ import { createReadStream } from 'node:fs';
 import type { FitOptions, Shard } from '../fit-genes.js';
 import { fromFileError } from '../io/file-source.js';
 import { kinshipFiles } from '../io/kinship-files.js';
+import { voomTransform } from '../model/voom.js';
 
 /** The manifest beside a shard's table. */
 export function manifestPath(table: string): string {
@@ -48,8 +49,8 @@ export async function runIdentity(version: string, inputs: { expr: string; sampl
     ...(inputs.kinship !== undefined && { kinship: await Promise.all(kinshipFiles(inputs.kinship).map(sha256)) }),
     ...(inputs.weights !== undefined && { weights: await sha256(inputs.weights) }),
     formula: inputs.formula,
-    // --voom sets logcpm, whether --transform says so or not.
-    options: { transform: voom ? 'logcpm' : transform, method, varPart, levels, minMean, minCount, minSamples, rlrtExact, bootstrap, seed, ...(voom && { voom }), ...(ddf && { ddf }) },
+    // The transform the run fits with: --voom's logcpm, whether --transform says so or not.
+    options: { transform: voomTransform(options) ?? transform, method, varPart, levels, minMean, minCount, minSamples, rlrtExact, bootstrap, seed, ...(voom && { voom }), ...(ddf && { ddf }) },
     backend,
     format,
   };

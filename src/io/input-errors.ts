@@ -4,7 +4,8 @@
  * 1-based; a column is a field number (the first field of a line is column 1).
  */
 
-import { InputError } from '../errors.js';
+import { InputError, type InputLocation } from '../errors.js';
+import type { MatrixLines } from './types.js';
 
 /** What the rows of a file describe: genes in an expression matrix, samples in a sample sheet. */
 export type RowKind = 'gene' | 'sample';
@@ -130,4 +131,9 @@ export function delimitedSyntax(file: string, line: number | undefined, problem:
     { file, line },
     'check the quotes: a quoted field ends with a quote, and a quote inside it is written twice ("")',
   );
+}
+
+/** Where the cell (row, column) of a matrix read from `file` lies, from the reader's MatrixLines; the file alone without them. */
+export function cellLocation(file: string, lines: MatrixLines | undefined, row: number, column: number): InputLocation {
+  return lines === undefined ? { file } : { file, line: lines.genes[row], column: lines.firstColumn + column };
 }

@@ -5,7 +5,8 @@
  * layout as the run reaches it.
  */
 
-import { InputError, type InputLocation } from '../errors.js';
+import { InputError } from '../errors.js';
+import { cellLocation } from './input-errors.js';
 import type { ExpressionMatrix, GeneBlock } from './types.js';
 
 export class WeightsMatrix {
@@ -65,16 +66,10 @@ export class WeightsMatrix {
         if (Number.isNaN(block.values[g * nSamples + c])) continue; // the value is missing: its weight is not used
         throw new InputError(`the weight of gene "${id}" in sample "${matrix.sampleIds[columnOf[c]]}" is ${Number.isNaN(w) ? 'missing' : w}` +
           ', and weights must be positive and finite where the expression is observed',
-        this.cellAt(row, columnOf[c]));
+        cellLocation(matrix.file, matrix.lines, row, columnOf[c]));
       }
     }
     return out;
-  }
-
-  /** Where the weights' cell (row, column) lies in its file, where the reader said (MatrixLines). */
-  private cellAt(row: number, column: number): InputLocation {
-    const { file, lines } = this.matrix;
-    return lines === undefined ? { file } : { file, line: lines.genes[row], column: lines.firstColumn + column };
   }
 
   /** After the last block: the weights' genes must all have been the expression matrix's (`matched` of `nGenes`). */

@@ -36,7 +36,7 @@ let weights: ExpressionMatrix | undefined;
  * The last run's fit, the matrix it fitted and the fixed-effect factor its gene plots colour by, which the
  * downloads and the gene view read; gone with a new input.
  */
-let last: { fit: FitResult; matrix: ExpressionMatrix; factor: FixedFactor | undefined; weighted: boolean } | undefined;
+let last: { fit: FitResult; matrix: ExpressionMatrix; factor: FixedFactor | undefined; weights: WeightsMatrix | undefined } | undefined;
 /** The inputs are read one at a time, in the order asked for, so the file asked for last is the one kept. */
 let reading: Promise<unknown> = Promise.resolve();
 
@@ -93,7 +93,7 @@ async function answer(request: Request): Promise<Answers[Request['type']]> {
         onProgress: (done, total) => scope.postMessage({ type: 'progress', phase: 'fitting', done, total }),
         onNotice: (message) => scope.postMessage({ type: 'notice', message }),
       });
-      last = { fit, matrix: m, factor: firstFixedFactor(fit.context.design, s, options.levels ?? {}), weighted: weights !== undefined };
+      last = { fit, matrix: m, factor: firstFixedFactor(fit.context.design, s, options.levels ?? {}), weights: weightsOf(m) };
       return { ...runView(fit, request.formula), ...(weights !== undefined && { weights: weights.file }) };
     }
     case 'table':
@@ -101,7 +101,7 @@ async function answer(request: Request): Promise<Answers[Request['type']]> {
       return new Blob([...formatTableChunks(fitTable(last.fit), request.format)], { type: MIME[request.format] });
     case 'gene':
       if (last === undefined) throw new Error('no results: fit the genes first');
-      return geneView(last.fit, last.matrix, last.factor, request.gene);
+      return geneView(last.fit, last.matrix, last.factor, last.weights, request.gene);
   }
 }
 
@@ -144,7 +144,7 @@ function runView(fit: FitResult, formula: string): RunView {
  * Gene g's values by group (with each sample's level of the fixed-effect factor, if any) and its fitted group
  * means, prepared again exactly as the fit prepared it.
  */
-function geneView(fit: FitResult, m: ExpressionMatrix, factor: FixedFactor | undefined, g: number): GeneView {
+function geneView(fit: FitResult, m: ExpressionMatrix, factor: FixedFactor | undefined, matched: WeightsMatrix | undefined, g: number): GeneView {
   const { design } = fit.context;
   const r = fit.results;
   const status = STATUSES[r.status[g]];
@@ -152,7 +152,7 @@ function geneView(fit: FitResult, m: ExpressionMatrix, factor: FixedFactor | und
   if (design.randomTerms.length >= 2) return termsGeneView(fit, m, g);
   if (design.randomTerms.length === 0) return { gene: fit.geneIds[g], status, factor: fixed, points: [], groups: [] };
   const raw = m.values.subarray(g * m.nSamples, (g + 1) * m.nSamples);
-  const prepared = new GenePreparer(fit.context).prepare(raw, weightsRow(fit, m, g, raw));
+  const prepared = new GenePreparer(fit.context).prepare(raw, weightsRow(fit, matched, g, raw));
   if (prepared.status !== 'ready' || (status !== 'ok' && status !== 'singular')) {
     return { gene: fit.geneIds[g], status, factor: fixed, points: [], groups: [] };
   }
@@ -177,12 +177,17 @@ function geneView(fit: FitResult, m: ExpressionMatrix, factor: FixedFactor | und
   return { gene: fit.geneIds[g], status, factor: fixed, points, groups };
 }
 
-/** Gene g's row of the run's precision weights (fit --weights), in the matrix's sample order; undefined without. */
-function weightsRow(fit: FitResult, m: ExpressionMatrix, g: number, raw: Float64Array): Float64Array | undefined {
-  if (weights === undefined || last?.weighted !== true) return undefined;
+/** The run's precision weights (fit --weights) matched to the matrix `m`'s samples, for the gene view; undefined without. */
+function weightsOf(m: ExpressionMatrix): WeightsMatrix | undefined {
+  if (weights === undefined) return undefined;
   const matched = new WeightsMatrix(weights);
   matched.matchSamples(m.sampleIds, m.file);
-  return matched.blockWeights({ first: g, nGenes: 1, geneIds: [fit.geneIds[g]], values: raw, release: () => {} }, fit.context.design.sampleIndex);
+  return matched;
+}
+
+/** Gene g's row of the run's precision weights, in the matrix's sample order; undefined without. */
+function weightsRow(fit: FitResult, matched: WeightsMatrix | undefined, g: number, raw: Float64Array): Float64Array | undefined {
+  return matched?.blockWeights({ first: g, nGenes: 1, geneIds: [fit.geneIds[g]], values: raw, release: () => {} }, fit.context.design.sampleIndex);
 }
 
 /** Terms the gene view colours by: more levels than this are not told apart by colour. */

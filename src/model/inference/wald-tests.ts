@@ -87,29 +87,28 @@ export function contest1D(cov: BetaCovariance, l: ArrayLike<number>): TTest {
  * Satterthwaite tests are to be replaced by Kenward–Roger's.
  */
 export function retestCoefficients(cov: BetaCovariance, fit: { se: Float64Array; df: Float64Array; t: Float64Array; p: Float64Array }): void {
-  const unit = new Float64Array(cov.beta.length);
-  for (let k = 0; k < cov.beta.length; k++) {
-    unit.fill(0);
-    unit[k] = 1;
-    const test = contest1D(cov, unit);
+  eachCoefficient(cov, (k, test) => {
     fit.se[k] = test.se;
     fit.df[k] = test.df;
     fit.t[k] = test.t;
     fit.p[k] = test.p;
+  });
+}
+
+/** contest1D of each unit vector of `cov`'s coefficients, handed to `take` with its coefficient's index. */
+function eachCoefficient(cov: BetaCovariance, take: (k: number, test: TTest) => void): void {
+  const unit = new Float64Array(cov.beta.length);
+  for (let k = 0; k < cov.beta.length; k++) {
+    unit.fill(0);
+    unit[k] = 1;
+    take(k, contest1D(cov, unit));
   }
 }
 
 /** [p] each β̂_k's df (contest1D of the unit vector) that `cov` covers (the leading ones; NaN for the rest, and where A is undefined). */
 export function coefficientDf(cov: BetaCovariance | undefined, p: number): Float64Array {
   const df = new Float64Array(p).fill(NaN);
-  if (cov === undefined) return df;
-  const q = cov.beta.length;
-  const unit = new Float64Array(q);
-  for (let k = 0; k < q; k++) {
-    unit.fill(0);
-    unit[k] = 1;
-    df[k] = contest1D(cov, unit).df;
-  }
+  if (cov !== undefined) eachCoefficient(cov, (k, test) => { df[k] = test.df; });
   return df;
 }
 
