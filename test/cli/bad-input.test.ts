@@ -78,6 +78,8 @@ function weightsCases(): BadCase[] {
       says: [/w\.tsv:2:4/, /is -2/] },
     { title: 'a missing weight where the value is observed', args, files: weights(HEADER + good + 'g2\tNA\t1\t1\t1\t1\t1\n'),
       says: [/w\.tsv:3:2/, /sample "s1" is missing/] },
+    { title: 'an empty weights file', args, files: weights(''), says: [/w\.tsv/, /empty/i] },
+    { title: 'a weights file cut short in a row', args, files: weights(HEADER + good + 'g2\t1\t1\n'), says: [/w\.tsv:3/, /7/, /3/] },
     { title: 'a bad weight after a blank line: its own line', args, files: weights(HEADER + good + '\n' + 'g2\t1\t1\t1\t1\t-1\t1\n'),
       says: [/w\.tsv:4:6/, /is -1/] },
   ];

@@ -61,6 +61,10 @@ const CASES: EarlyCase[] = [
     says: [/--ddf kenward-roger: Kenward-Roger's method is only available for REML model fits/] },
   { title: '--ddf kenward-roger with a kinship', args: (dir) => ['--ddf', 'kenward-roger', '--kinship', path.join(dir, 's.tsv')],
     says: [/--ddf kenward-roger is not implemented for a kinship model/] },
+  { title: '--out that is the weights file', args: (dir) => ['--weights', path.join(dir, 'r.tsv'), '--out', path.join(dir, 'r.tsv')],
+    says: [/--out/, /--weights/, /same file/] },
+  { title: '--summary that is the weights file', args: (dir) => ['--weights', path.join(dir, 'r.tsv'), '--out', path.join(dir, 'x.tsv'),
+    '--summary', path.join(dir, 'r.tsv')], says: [/--summary/, /--weights/, /same file/] },
   { title: 'a weights file that does not exist', args: (dir) => ['--weights', path.join(dir, 'w.tsv')], says: [/--weights|w\.tsv/, /ENOENT|does not exist/] },
   { title: 'a sample sheet that does not exist', args: (dir) => ['--samples', path.join(dir, 'nope.tsv')], says: [/nope\.tsv/, /ENOENT/] },
 ];
