@@ -7,7 +7,8 @@ import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { GeneResults } from '../results/gene-results.js';
 import type { FitContext } from '../model/prepare.js';
-import type { BlockTask, WorkerSetup } from './cpu-worker.js';
+import type { WorkerSetup } from './cpu-worker.js';
+import type { TaskReply, TaskRunner, WorkerTask } from './worker-tasks.js';
 import { type GeneExtras, sliceExtras } from './backend.js';
 
 /** The processor's model name. */
@@ -21,9 +22,9 @@ export function defaultThreads(): number {
 }
 
 /** A copy of `values` in a SharedArrayBuffer: the workers read it in place instead of each receiving a copy. */
-function shared(values: Float64Array): Float64Array {
+function shared<A extends Float64Array | Float32Array>(values: A): A {
   if (values.buffer instanceof SharedArrayBuffer) return values;
-  const copy = new Float64Array(new SharedArrayBuffer(values.byteLength));
+  const copy = new (values.constructor as new (buffer: SharedArrayBuffer) => A)(new SharedArrayBuffer(values.byteLength));
   copy.set(values);
   return copy;
 }
@@ -39,66 +40,71 @@ function sharedKinship(context: FitContext): FitContext {
 export type TaskDone = (offset: number, results: GeneResults) => void;
 
 /**
- * Worker threads (cpu-worker.ts) that fit one run's blocks of genes: started once, on the run's context, and fed
- * job after job; each keeps its cache of missing-value patterns across jobs. A job's values are shared with the
- * workers, never copied, when they lie in a SharedArrayBuffer.
+ * Worker threads (cpu-worker.ts) that run one run's tasks (worker-tasks.ts): started once, on the run's context,
+ * and fed task after task; each keeps its cache of missing-value patterns, and the GPU batch parts it prepared,
+ * across tasks. Values are shared with the workers, never copied, when they lie in a SharedArrayBuffer.
  */
-export class WorkerPool {
+export class WorkerPool implements TaskRunner {
   private readonly workers: Worker[];
-  /** The job being fitted: its tasks, where they stand, and how it ends. */
-  private job?: { tasks: BlockTask[]; next: number; pending: number; finish: TaskDone; resolve: () => void; reject: (e: unknown) => void };
+  /** Per worker, the tasks sent and not yet answered, oldest first (a worker answers in order). */
+  private readonly waiting: { resolve: (reply: unknown) => void; reject: (e: unknown) => void }[][];
 
-  constructor(context: FitContext, threads: number) {
+  constructor(context: FitContext, readonly threads: number) {
     const setup: WorkerSetup = { context: sharedKinship(context) };
     this.workers = Array.from({ length: threads }, () => new Worker(new URL('./cpu-worker.js', import.meta.url), { workerData: setup }));
-    for (const worker of this.workers) {
-      worker.on('message', (msg: { offset: number; results: GeneResults }) => this.taskDone(worker, msg.offset, msg.results));
-      worker.on('error', (error) => this.fail(error));
+    this.waiting = this.workers.map(() => []);
+    this.workers.forEach((worker, t) => {
+      worker.on('message', (reply: unknown) => this.waiting[t].shift()?.resolve(reply));
+      worker.on('error', (error) => this.fail(t, error));
       worker.on('exit', (code) => {
-        if (code !== 0) this.fail(new Error(`CPU worker thread exited with code ${code}`));
+        if (code !== 0) this.fail(t, new Error(`CPU worker thread exited with code ${code}`));
       });
-    }
+    });
+  }
+
+  request<T extends WorkerTask>(thread: number, task: T): Promise<TaskReply<T>> {
+    return new Promise((resolve, reject) => {
+      this.waiting[thread].push({ resolve: resolve as (reply: unknown) => void, reject });
+      this.workers[thread].postMessage(task);
+    });
+  }
+
+  share<A extends Float64Array | Float32Array>(values: A): A {
+    return shared(values);
   }
 
   /**
-   * Fits `tasks` (gene ranges of `values`, [genes × nSamples], with their `extras` if any, `stride` voom ratios a gene),
-   * calling `finish` with each task's results as they come in.
+   * Fits `tasks` (gene ranges of `values`, [genes × nSamples], with their `extras` if any, `stride` voom ratios a gene)
+   * on the CPU, each worker taking the next task as it finishes one, calling `finish` with each task's results.
    */
-  run(values: Float64Array, extras: GeneExtras | undefined, nSamples: number, stride: number, tasks: { offset: number; nGenes: number }[],
+  async run(values: Float64Array, extras: GeneExtras | undefined, nSamples: number, stride: number, tasks: { offset: number; nGenes: number }[],
     finish: TaskDone): Promise<void> {
-    const sharedValues = shared(values);
-    const sharedExtras = extras && { weights: extras.weights && shared(extras.weights), voomRatios: extras.voomRatios && shared(extras.voomRatios) };
-    const blockTasks = tasks.map(({ offset, nGenes }) => ({
-      offset, nGenes, values: sharedValues.subarray(offset * nSamples, (offset + nGenes) * nSamples),
-      extras: sliceExtras(sharedExtras, offset, offset + nGenes, nSamples, stride),
-    }));
-    return new Promise<void>((resolve, reject) => {
-      this.job = { tasks: blockTasks, next: 0, pending: 0, finish, resolve, reject };
-      for (const worker of this.workers) this.send(worker);
-      if (blockTasks.length === 0) resolve();
-    });
+    const sharedValues = this.share(values);
+    const sharedExtras = extras && { weights: extras.weights && this.share(extras.weights), voomRatios: extras.voomRatios && this.share(extras.voomRatios) };
+    let next = 0;
+    let failed = false;
+    const feed = async (thread: number): Promise<void> => {
+      while (next < tasks.length && !failed) {
+        const { offset, nGenes } = tasks[next++];
+        const { results } = await this.request(thread, {
+          kind: 'fit', nGenes, values: sharedValues.subarray(offset * nSamples, (offset + nGenes) * nSamples),
+          extras: sliceExtras(sharedExtras, offset, offset + nGenes, nSamples, stride),
+        }).catch((e: unknown) => {
+          failed = true;
+          throw e;
+        });
+        finish(offset, results);
+      }
+    };
+    await Promise.all(this.workers.map((_, thread) => feed(thread)));
   }
 
   async close(): Promise<void> {
     await Promise.all(this.workers.map((w) => w.terminate()));
   }
 
-  private send(worker: Worker): void {
-    const job = this.job!;
-    if (job.next >= job.tasks.length) return;
-    job.pending++;
-    worker.postMessage(job.tasks[job.next++]);
-  }
-
-  private taskDone(worker: Worker, offset: number, results: GeneResults): void {
-    const job = this.job!;
-    job.pending--;
-    job.finish(offset, results);
-    this.send(worker);
-    if (job.pending === 0 && job.next >= job.tasks.length) job.resolve();
-  }
-
-  private fail(error: unknown): void {
-    this.job?.reject(error);
+  /** A worker failed: its unanswered tasks fail with it. */
+  private fail(thread: number, error: unknown): void {
+    for (const task of this.waiting[thread].splice(0)) task.reject(error);
   }
 }

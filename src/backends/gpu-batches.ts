@@ -2,7 +2,7 @@ import { errorText } from '../errors.js';
 import type { AdapterReport } from '../gpu/device.js';
 import { fitGene } from '../model/fit-gene.js';
 import { computeGeneStats } from '../model/gene-stats.js';
-import type { GenePreparer, ReadyGene } from '../model/prepare.js';
+import type { FitContext, GenePreparer, ReadyGene } from '../model/prepare.js';
 import { copyResults, type GeneResults } from '../results/gene-results.js';
 import type { FitJob } from './backend.js';
 import { fitBlockCpu, storeFit, storeSkipped } from './cpu-kernel.js';
@@ -56,13 +56,18 @@ export interface GpuBatchSteps<H extends HostBatch, D> {
    * Prepares genes [offset, offset + nGenes) on the host, storing at once the genes it settles itself (not fitted,
    * or fitted on the CPU).
    */
-  prepare(offset: number, nGenes: number): H;
+  prepare(offset: number, nGenes: number): H | Promise<H>;
   /** Starts the device's work on a batch (deviceGenes > 0); resolves once it is submitted, before it is computed. */
   submit(host: H): D | Promise<D>;
   /** Resolves when the device's results of a batch can be read. */
   wait(device: D): Promise<void>;
   /** Reads the device's results and finishes the batch's genes on the host. */
-  finish(host: H, device: D): void;
+  finish(host: H, device: D): void | Promise<void>;
+  /**
+   * Fits on the CPU the genes of a batch the device did not finish (deviceGenes of them: the rest were settled when
+   * it was prepared); absent, the whole batch is fitted again on the calling thread.
+   */
+  fitOnCpu?(host: H): Promise<void>;
   /** Frees a batch's device resources, whether it finished or failed. */
   release?(device: D): void;
   /** Why the device must not be trusted any more, or null. */
@@ -74,7 +79,7 @@ export interface GpuBatchSteps<H extends HostBatch, D> {
 /**
  * Runs a fit's batches through a GPU backend's steps, the device working on one batch while the host finishes the
  * one before and prepares the next. A batch whose device work fails (an error, a lost device) is fitted on the CPU
- * (fitBlockCpu), as is every batch after it (none is submitted once report.failure is set), and report.failure
+ * (steps.fitOnCpu, or fitBlockCpu), as is every batch after it (none is submitted once report.failure is set), and report.failure
  * says why: no gene is lost. Fills `out` and the
  * report's batches, gpuGenes, cpuGenes, failure and timings (prepare, gpu, finish).
  */
@@ -82,26 +87,28 @@ export async function runGpuBatches<H extends HostBatch, D>(job: FitJob, batchSi
   report: GpuRunReport, out: GeneResults, onProgress?: (genesDone: number) => void): Promise<void> {
   let offset = 0;
   let done = 0;
-  type Pending = { host: H; device: D | undefined; error?: unknown };
-  const complete = async ({ host, device, error }: Pending): Promise<void> => {
+  /** A submitted batch: `ready` is its wait, begun at once, so a device lost while the host works is a handled rejection. */
+  type Pending = { host: H; device: D | undefined; ready?: Promise<void>; error?: unknown };
+  const complete = async ({ host, device, ready, error }: Pending): Promise<void> => {
     try {
       if (host.deviceGenes === 0) return; // every gene was settled on the host
       if (error !== undefined) throw error;
       if (device === undefined) throw new Error(steps.failure() ?? 'the GPU is not in use');
       const waiting = performance.now();
-      await steps.wait(device);
+      await ready;
       report.timings.gpuMs += performance.now() - waiting;
       const failure = steps.failure();
       if (failure) throw new Error(failure);
       const t = performance.now();
-      steps.finish(host, device);
+      await steps.finish(host, device);
       report.timings.finishMs += performance.now() - t;
       report.gpuGenes += host.deviceGenes;
     } catch (e) {
       // A lost device rejects mapAsync with an empty AbortError; the loss itself says why.
       report.failure ??= steps.failure() ?? errorText(e);
       const { offset: o, nGenes } = host;
-      copyResults(fitBlockCpu(job.context, job.values.subarray(o * job.nSamples, (o + nGenes) * job.nSamples), nGenes), out, o);
+      if (steps.fitOnCpu) await steps.fitOnCpu(host);
+      else copyResults(fitBlockCpu(job.context, job.values.subarray(o * job.nSamples, (o + nGenes) * job.nSamples), nGenes), out, o);
       report.cpuGenes += host.deviceGenes; // the batch's other genes were settled, and counted, when it was prepared
     } finally {
       if (device !== undefined) steps.release?.(device);
@@ -112,12 +119,14 @@ export async function runGpuBatches<H extends HostBatch, D>(job: FitJob, batchSi
   let pending: Pending | undefined;
   for (const nGenes of batchSizes) {
     const t = performance.now();
-    const host = steps.prepare(offset, nGenes);
+    const host = await steps.prepare(offset, nGenes);
     report.timings.prepareMs += performance.now() - t;
     const next: Pending = { host, device: undefined };
     if (report.failure === null && !steps.failure() && host.deviceGenes > 0) {
       try {
         next.device = await steps.submit(host);
+        next.ready = steps.wait(next.device);
+        next.ready.catch(() => undefined);
         report.batches++;
       } catch (e) {
         next.error = e;
@@ -133,20 +142,22 @@ export async function runGpuBatches<H extends HostBatch, D>(job: FitJob, batchSi
 }
 
 /**
- * The genes [offset, offset + nGenes) of a job that go to a GPU, prepared on the host in f64 (filters, transform,
- * missing values, status): genes not fitted are stored in `out` at once, and genes with columns aliased on their
- * rows are fitted on the CPU (counted in report.cpuGenes), as the GPU programs assume the design's full rank. A
- * yielded gene's y is valid until the next one is yielded.
+ * The genes of `values` ([nGenes × nSamples], raw) that go to a GPU, prepared on the host in f64 (filters,
+ * transform, missing values, status): genes not fitted are stored in `out` at once, and genes with columns aliased
+ * on their rows are fitted on the CPU (counted in `counted.cpuGenes`), as the GPU programs assume the design's full
+ * rank. Gene k is `out`'s gene first + k; a yielded gene's y is valid until the next one is yielded.
  */
-export function* genesForDevice(job: FitJob, offset: number, nGenes: number, preparer: GenePreparer, out: GeneResults,
-  report: GpuRunReport): Generator<{ gene: number; ready: ReadyGene }> {
-  for (let g = offset; g < offset + nGenes; g++) {
-    const prepared = preparer.prepare(job.values.subarray(g * job.nSamples, (g + 1) * job.nSamples));
+export function* genesForDevice(context: FitContext, values: Float64Array, nGenes: number, first: number, preparer: GenePreparer,
+  out: GeneResults, counted: { cpuGenes: number }): Generator<{ gene: number; ready: ReadyGene }> {
+  const nSamples = nGenes > 0 ? values.length / nGenes : 0;
+  for (let k = 0; k < nGenes; k++) {
+    const g = first + k;
+    const prepared = preparer.prepare(values.subarray(k * nSamples, (k + 1) * nSamples));
     if (prepared.status !== 'ready') {
       storeSkipped(out, g, prepared);
-    } else if (prepared.pattern.p < job.context.design.p) {
-      storeFit(out, g, job.context, prepared.pattern, prepared.mean, fitGene(computeGeneStats(prepared.pattern, prepared.y)));
-      report.cpuGenes++;
+    } else if (prepared.pattern.p < context.design.p) {
+      storeFit(out, g, context, prepared.pattern, prepared.mean, fitGene(computeGeneStats(prepared.pattern, prepared.y)));
+      counted.cpuGenes++;
     } else {
       yield { gene: g, ready: prepared };
     }

@@ -117,7 +117,8 @@ export class GpuJsBackend implements Backend {
   private prepareBatch(offset: number, nGenes: number, job: FitJob, preparer: GenePreparer, out: GeneResults): GpuJsHostBatch {
     const genes: GpuJsGene[] = [];
     const spectral: { spectral: SpectralGene; lambdaStart: number }[] = [];
-    for (const { gene: g, ready } of genesForDevice(job, offset, nGenes, preparer, out, this.report)) {
+    for (const { gene: g, ready } of genesForDevice(job.context, job.values.subarray(offset * job.nSamples, (offset + nGenes) * job.nSamples), nGenes, offset,
+      preparer, out, this.report)) {
       const { pattern, mean } = ready;
       const stats = computeGeneStats(pattern, ready.y);
       const gene = spectralGeneOrUndefined(stats);

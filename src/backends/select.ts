@@ -46,7 +46,7 @@ export async function createBackend(choice: BackendChoice, request: BackendReque
     case 'cpu':
       return new CpuBackend(threads, 'asked for with --backend cpu');
     case 'webgpu': {
-      const gpu = await WebGpuBackend.create('asked for with --backend webgpu', request.gpu);
+      const gpu = await WebGpuBackend.create('asked for with --backend webgpu', request.gpu, threads);
       if (!('unavailable' in gpu)) return gpu;
       request.onNotice?.(`${gpu.unavailable}; fitting on the CPU instead`);
       return new CpuBackend(threads, `no WebGPU adapter (${gpu.unavailable})`);
@@ -59,7 +59,7 @@ export async function createBackend(choice: BackendChoice, request: BackendReque
     }
     case 'auto': {
       if (request.nGenes < AUTO_GPU_MIN_GENES) return new CpuBackend(threads, `auto: ${request.nGenes} genes are too few to gain from a GPU`);
-      const gpu = await WebGpuBackend.create('auto: a hardware GPU adapter', request.gpu);
+      const gpu = await WebGpuBackend.create('auto: a hardware GPU adapter', request.gpu, threads);
       if (!('unavailable' in gpu) && !gpu.adapter.isFallback) return gpu;
       if (!('unavailable' in gpu)) await gpu.dispose();
       const gl = await GpuJsBackend.create('auto: gpu.js on WebGL2, a hardware GPU without WebGPU', request.gpu, true);

@@ -1,30 +1,23 @@
 /// <reference types="@webgpu/types" />
 import { errorText } from '../errors.js';
 import { groupSizeRange } from '../model/design.js';
-import { fitGene } from '../model/fit-gene.js';
-import { computeGeneStats, yScaleOf } from '../model/gene-stats.js';
 import type { DesignPattern } from '../model/pattern.js';
-import { type FitContext, GenePreparer, type ReadyGene } from '../model/prepare.js';
+import type { FitContext } from '../model/prepare.js';
 import { copyResults, type GeneResults } from '../results/gene-results.js';
 import type { Backend, BackendDescription, FitJob } from './backend.js';
-import { allocateRunResults, fitBlockCpu, storeFit } from './cpu-kernel.js';
-import { emptyRunReport, genesForDevice, type GpuBatchOptions, type GpuRunReport, type HostBatch, runGpuBatches } from './gpu-batches.js';
+import { allocateRunResults, fitBlockCpu } from './cpu-kernel.js';
+import { WorkerPool } from './cpu-threads.js';
+import { emptyRunReport, type GpuBatchOptions, type GpuRunReport, type HostBatch, runGpuBatches } from './gpu-batches.js';
+import { batchColumns, INTERVAL_BYTES, readbackBytes, readbackLayout, TIMESTAMP_BYTES } from './webgpu-host.js';
+import { inThreadTasks, type TaskRunner } from './worker-tasks.js';
 import { type AdapterReport, acquireGpu, describeAdapter, type GpuContext, type GpuUnavailable } from '../gpu/device.js';
 import { assertReplicates, type BootstrapReport, parametricBootstrap } from '../simulation/bootstrap.js';
 import { bootstrapOnGpu, type GpuBootstrapReport } from '../gpu/bootstrap.js';
-import { type DesignScaling, encodeFitPrograms, uploadFitConstants } from '../gpu/fit-programs.js';
-import { MISSING_F32 } from '../gpu/gene-stats.js';
-import { finishGpuFit, hostStats, type PackedColumn } from '../gpu/host-finish.js';
+import { encodeFitPrograms, uploadFitConstants } from '../gpu/fit-programs.js';
 import { bytesPerGene, type BatchShape, planBatches } from '../gpu/plan.js';
-import { SEARCH_OUT, SEARCH_OUT_STRIDE } from '../gpu/reml-search.js';
+import { SEARCH_OUT_STRIDE } from '../gpu/reml-search.js';
 import { RLRT_NULL_MAX_J, simulateRlrtNullGpu } from '../gpu/rlrt-null.js';
 import { rlrtEigenvalues, rlrtLambdaGrid, rlrtNullSetup, simulatePatternRlrtNull } from '../model/inference/rlrt-null.js';
-
-/** Bytes per gene of the GPU's h2 interval (lo, hi, f32). */
-const INTERVAL_BYTES = 8;
-
-/** Bytes at the start of each batch's readback for its two GPU timestamps (ns). */
-const TIMESTAMP_BYTES = 16;
 
 /** The largest p + 1 the WGSL programs hold in their private arrays (MAX_M). */
 export const GPU_MAX_M = 16;
@@ -41,16 +34,21 @@ export interface WebGpuOptions extends GpuBatchOptions {
   loseDeviceInRlrtNull?: boolean;
 }
 
-/** One ready gene of a batch: where it goes, and how its values were centred (c) and scaled (d). */
-interface PackedGene extends PackedColumn {
-  gene: number;
-  mean: number;
+/** A part of a batch, prepared and finished by one host thread: its id there, and its genes' place in the batch. */
+interface BatchPart {
+  id: number;
+  thread: number;
+  offset: number;
+  nGenes: number;
+  /** Its genes that went to the device, and the batch column of the first. */
+  count: number;
+  first: number;
 }
 
-/** A batch as the host prepared it. */
+/** A batch as the host threads prepared it. */
 interface WebGpuHostBatch extends HostBatch {
-  packed: PackedGene[];
-  /** [nObs × packed.length], sample-major. */
+  parts: BatchPart[];
+  /** [nObs × deviceGenes], sample-major. */
   y: Float32Array<ArrayBuffer>;
 }
 
@@ -74,15 +72,24 @@ export class WebGpuBackend implements Backend {
   /** What the last GPU bootstrap did (refined replicates, batches). */
   bootstrapReport?: GpuBootstrapReport;
 
-  private constructor(private readonly gpu: GpuContext, reason: string, private readonly options: WebGpuOptions) {
-    this.description = { name: 'webgpu', device: describeAdapter(gpu.adapter), reason };
+  /** The host threads of the run's context; their count is the backend's `threads`. */
+  private host?: { context: FitContext; tasks: TaskRunner };
+  /** Batch parts handed out so far (their ids on the host threads). */
+  private parts = 0;
+
+  private constructor(private readonly gpu: GpuContext, reason: string, private readonly options: WebGpuOptions,
+    readonly threads: number) {
+    this.description = { name: 'webgpu', device: `${describeAdapter(gpu.adapter)}; host ${threads} thread${threads > 1 ? 's' : ''}`, reason };
     this.report = emptyRunReport(gpu.adapter);
   }
 
-  /** A backend on the best adapter, or why there is none. */
-  static async create(reason: string, options: WebGpuOptions = {}): Promise<WebGpuBackend | GpuUnavailable> {
+  /**
+   * A backend on the best adapter, or why there is none; its host work (preparation and f64 finish of each batch)
+   * runs on `threads` threads: worker threads from 2 on, the calling thread for 1.
+   */
+  static async create(reason: string, options: WebGpuOptions = {}, threads = 1): Promise<WebGpuBackend | GpuUnavailable> {
     const gpu = await acquireGpu();
-    return 'unavailable' in gpu ? gpu : new WebGpuBackend(gpu, reason, options);
+    return 'unavailable' in gpu ? gpu : new WebGpuBackend(gpu, reason, options, threads);
   }
 
   get adapter(): AdapterReport {
@@ -104,7 +111,8 @@ export class WebGpuBackend implements Backend {
       onProgress?.(job.nGenes);
       return out;
     }
-    const preparer = new GenePreparer(job.context);
+    const tasks = await this.hostTasks(job.context);
+    const values = tasks.share(job.values);
     const shape: BatchShape = {
       nObs: design.nObs,
       p: design.p,
@@ -112,12 +120,23 @@ export class WebGpuBackend implements Backend {
       maxSize: groupSizeRange(design).largest,
     };
     const { buffers: constants, scaling } = uploadFitConstants(this.gpu.device, design);
+    const finish = async (host: WebGpuHostBatch, readback?: Float32Array): Promise<void> => {
+      const layout = readback && readbackLayout(host.deviceGenes, shape);
+      const replies = await Promise.all(host.parts.filter((part) => part.count > 0).map(async (part) => ({
+        part, reply: await tasks.request(part.thread, { kind: 'finish', part: part.id, device: readback && { readback, layout: layout!, first: part.first, scaling } }),
+      })));
+      for (const { part, reply } of replies) {
+        copyResults(reply.results, out, part.offset);
+        this.report.refinedGenes += reply.refined;
+      }
+    };
     try {
       await runGpuBatches(job, planBatches(job.nGenes, shape, this.gpu.adapter.limits, this.options.maxBatchGenes), {
-        prepare: (offset, nGenes) => this.prepareBatch(offset, nGenes, job, preparer, out),
+        prepare: (offset, nGenes) => this.prepareBatch(offset, nGenes, job.nSamples, values, tasks, design.nObs, out),
         submit: (host) => this.submit(host, shape, constants),
         wait: (device) => device.done,
-        finish: (host, device) => this.finishBatch(host, device.staging, shape, scaling, preparer, job, out),
+        finish: (host, device) => finish(host, this.readback(device.staging, tasks)),
+        fitOnCpu: (host) => finish(host),
         release: (device) => {
           device.buffers.forEach((b) => b.destroy());
           device.staging.destroy();
@@ -133,39 +152,45 @@ export class WebGpuBackend implements Backend {
     return out;
   }
 
-  /**
-   * Prepares genes [offset, offset + nGenes) on the host in f64: statuses, NAs, transform; packs the genes to
-   * fit as centred, scaled f32 with MISSING in their missing rows. Genes not fitted are stored at once;
-   * genes with columns aliased on their rows are fitted on the CPU.
-   */
-  private prepareBatch(offset: number, nGenes: number, job: FitJob, preparer: GenePreparer, out: GeneResults): WebGpuHostBatch {
-    const { design } = job.context;
-    const nObs = design.nObs;
-    const packed: PackedGene[] = [];
-    const columns: Float32Array[] = [];
-    for (const { gene: g, ready: prepared } of genesForDevice(job, offset, nGenes, preparer, out, this.report)) {
-      const { pattern, y } = prepared;
-      const shift = design.interceptColumn >= 0 ? prepared.mean : 0;
-      const unit = yScaleOf(y, shift); // a power of two: the sum of squares neither under- nor overflows
-      let ss = 0;
-      for (let i = 0; i < y.length; i++) ss += ((y[i] - shift) / unit) ** 2;
-      const scale = unit * Math.sqrt(ss / y.length) || 1;
-      const column = new Float32Array(nObs).fill(MISSING_F32);
-      for (let i = 0; i < y.length; i++) column[pattern.rows[i]] = (y[i] - shift) / scale;
-      columns.push(column);
-      packed.push({ gene: g, pattern, mean: prepared.mean, shift, scale });
+  /** The host threads of a run: started at its first job, kept for its later jobs (the blocks of a streamed run). */
+  private async hostTasks(context: FitContext): Promise<TaskRunner> {
+    if (this.host?.context !== context) {
+      await this.host?.tasks.close();
+      this.host = { context, tasks: this.threads > 1 ? new WorkerPool(context, this.threads) : inThreadTasks(context) };
     }
-    const y = new Float32Array(nObs * packed.length);
-    columns.forEach((column, k) => {
-      for (let i = 0; i < nObs; i++) y[i * packed.length + k] = column[i];
+    return this.host.tasks;
+  }
+
+  /**
+   * Prepares genes [offset, offset + nGenes) on the host threads, a part each, in f64 (webgpu-host.ts' preparePart):
+   * genes not fitted and genes with columns aliased on their rows are stored at once, from the parts none of whose
+   * genes go to the device (the others hold theirs until finished); the rest are packed as one f32 upload.
+   */
+  private async prepareBatch(offset: number, nGenes: number, nSamples: number, values: Float64Array, tasks: TaskRunner, nObs: number,
+    out: GeneResults): Promise<WebGpuHostBatch> {
+    const size = Math.ceil(nGenes / tasks.threads);
+    const ranges = Array.from({ length: Math.ceil(nGenes / size) }, (_, t) => ({ thread: t, offset: offset + t * size, nGenes: Math.min(size, nGenes - t * size) }));
+    const uploads = await Promise.all(ranges.map((range) => tasks.request(range.thread, {
+      kind: 'prepare', part: this.parts + range.thread, nGenes: range.nGenes,
+      values: values.subarray(range.offset * nSamples, (range.offset + range.nGenes) * nSamples),
+    })));
+    let first = 0;
+    const parts = ranges.map((range, t) => {
+      const upload = uploads[t];
+      this.report.cpuGenes += upload.cpuGenes;
+      if (upload.results) copyResults(upload.results, out, range.offset);
+      const part: BatchPart = { ...range, id: this.parts + t, count: upload.count, first };
+      first += upload.count;
+      return part;
     });
-    return { offset, nGenes, deviceGenes: packed.length, packed, y };
+    this.parts += ranges.length;
+    return { offset, nGenes, deviceGenes: first, parts, y: batchColumns(uploads, nObs) };
   }
 
   /** Uploads a batch and records its three programs and the copies to a staging buffer. */
   private submit(host: WebGpuHostBatch, shape: BatchShape, constants: GPUBuffer[]): DeviceBatch {
     const { device } = this.gpu;
-    const n = host.packed.length;
+    const n = host.deviceGenes;
     const per = bytesPerGene(shape);
     const t = performance.now();
     const y = device.createBuffer({ size: Math.max(4, host.y.byteLength), usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST });
@@ -173,8 +198,7 @@ export class WebGpuBackend implements Backend {
     this.report.timings.uploadMs += performance.now() - t;
     const timestamps = this.gpu.adapter.hasTimestamps ? device.createQuerySet({ type: 'timestamp', count: 2 }) : undefined;
     const resolved = timestamps ? device.createBuffer({ size: TIMESTAMP_BYTES, usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC }) : undefined;
-    const staging = device.createBuffer({ size: TIMESTAMP_BYTES + n * (per.stats + per.counts + SEARCH_OUT_STRIDE * 4 + per.beta + INTERVAL_BYTES),
-      usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    const staging = device.createBuffer({ size: readbackBytes(n, shape), usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
     const encoder = device.createCommandEncoder({ label: 'genelmm batch' });
     const { stats, counts, out, beta, interval, all } = encodeFitPrograms(device, encoder, shape, n, y, constants, this.maxPerDimension, timestamps, true);
     const regions: [GPUBuffer, number][] = [[stats, per.stats], [counts, per.counts], [out, SEARCH_OUT_STRIDE * 4], [beta, per.beta], [interval!, INTERVAL_BYTES]];
@@ -192,45 +216,16 @@ export class WebGpuBackend implements Backend {
     return { buffers: [y, ...all, ...(resolved ? [resolved] : [])], staging, done };
   }
 
-  /** Turns a batch's GPU results into estimates (f64, at the GPU's λ̂), refining on the CPU what fails a check. */
-  private finishBatch(host: WebGpuHostBatch, staging: GPUBuffer, shape: BatchShape, scaling: DesignScaling,
-    preparer: GenePreparer, job: FitJob, out: GeneResults): void {
-    const n = host.packed.length;
-    const per = bytesPerGene(shape);
-    const mapped = staging.getMappedRange().slice(0);
-    staging.unmap();
-    const data = new Float32Array(mapped, TIMESTAMP_BYTES);
+  /** A batch's mapped readback past its timestamps, where the host threads read it; the compute time taken from the timestamps. */
+  private readback(staging: GPUBuffer, tasks: TaskRunner): Float32Array {
+    const mapped = staging.getMappedRange();
     if (this.report.timings.computeMs !== null) {
       const [begin, end] = new BigUint64Array(mapped, 0, 2);
       this.report.timings.computeMs += Number(end - begin) / 1e6;
     }
-    const statsAt = 0;
-    const countsAt = (n * per.stats) / 4;
-    const searchAt = countsAt + (n * per.counts) / 4;
-    const betaAt = searchAt + n * SEARCH_OUT_STRIDE;
-    const intervalAt = betaAt + (n * per.beta) / 4;
-    host.packed.forEach((packed, k) => {
-      const gpuStats = data.subarray(statsAt + (k * per.stats) / 4, statsAt + ((k + 1) * per.stats) / 4);
-      const counts = data.subarray(countsAt + (k * per.counts) / 4, countsAt + ((k + 1) * per.counts) / 4);
-      const o = searchAt + k * SEARCH_OUT_STRIDE;
-      const betaRef = data.subarray(betaAt + (k * per.beta) / 4, betaAt + (k * per.beta) / 4 + shape.p);
-      const stats = hostStats(packed, gpuStats, counts, betaRef, scaling);
-      const [lo, hi] = data.subarray(intervalAt + 2 * k, intervalAt + 2 * k + 2);
-      const fit = stats === undefined ? 'group sizes differ from the host' : finishGpuFit(stats, {
-        lambda: data[o + SEARCH_OUT.lambda],
-        converged: data[o + SEARCH_OUT.converged] === 1 && data[o + SEARCH_OUT.method] !== 2,
-        evaluations: data[o + SEARCH_OUT.evaluations],
-        interval: lo >= 0 ? { lo, hi } : undefined,
-      });
-      if (typeof fit === 'string') {
-        this.report.refinedGenes++;
-        const raw = job.values.subarray(packed.gene * job.nSamples, (packed.gene + 1) * job.nSamples);
-        const again = preparer.prepare(raw) as ReadyGene;
-        storeFit(out, packed.gene, job.context, again.pattern, again.mean, fitGene(computeGeneStats(again.pattern, again.y)));
-        return;
-      }
-      storeFit(out, packed.gene, job.context, packed.pattern, packed.mean, fit);
-    });
+    const readback = tasks.share(new Float32Array(mapped.slice(TIMESTAMP_BYTES)));
+    staging.unmap();
+    return readback;
   }
 
   /**
@@ -273,6 +268,8 @@ export class WebGpuBackend implements Backend {
   }
 
   async dispose(): Promise<void> {
+    await this.host?.tasks.close();
+    this.host = undefined;
     this.gpu.device.destroy();
   }
 }

@@ -3,8 +3,11 @@ import { gpuEntry, noAdapterAdvice } from './gpu-entry.js';
 
 /** What the summary and `genelmm info` say about an adapter. */
 export interface AdapterReport {
+  /** The GPU's name where the adapter gives it (Dawn: the driver's device name), else empty. */
+  name: string;
   vendor: string;
   architecture: string;
+  /** The driver (Dawn: its name and version), or what else the adapter says of itself. */
   description: string;
   /** A software (CPU) implementation: SwiftShader, llvmpipe. */
   isFallback: boolean;
@@ -49,9 +52,11 @@ export function adapterReport(adapter: GPUAdapter): AdapterReport {
     (adapter as { isFallbackAdapter?: boolean }).isFallbackAdapter) ||
     SOFTWARE_RENDERER.test(`${info.architecture} ${info.description} ${info.device}`);
   return {
+    // Dawn normalises the name ("swiftshader-device-subzero-"); browsers often leave it empty.
+    name: (info.device ?? '').replace(/[-_]+/g, ' ').trim(),
     vendor: info.vendor || 'unknown vendor',
     architecture: info.architecture || 'unknown architecture',
-    description: info.description || info.device || '',
+    description: info.description || '',
     isFallback,
     limits: {
       maxStorageBufferBindingSize: adapter.limits.maxStorageBufferBindingSize,
@@ -99,7 +104,8 @@ export async function acquireGpu(): Promise<GpuContext | GpuUnavailable> {
   return context;
 }
 
-/** A one-line description of an adapter. */
+/** A one-line description of an adapter: the GPU's name (else vendor and architecture), then its driver. */
 export function describeAdapter(a: AdapterReport): string {
-  return `${a.vendor} ${a.architecture}${a.description ? ` (${a.description})` : ''}${a.isFallback ? ', software rendering' : ''}`;
+  const name = a.name || `${a.vendor} ${a.architecture}`;
+  return `${name}${a.description ? ` (${a.description})` : ''}${a.isFallback ? ', software rendering' : ''}`;
 }

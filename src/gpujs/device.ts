@@ -100,6 +100,7 @@ function webgl2Context(gpujs: GpuJsModule): GpuJsContext | GpuUnavailable {
     gpu: new gpujs.GPU({ mode: 'webgl2', canvas, context: gl }),
     input: gpujs.input,
     adapter: {
+      name: '',
       vendor,
       architecture: 'WebGL2',
       description: renderer,

@@ -8,9 +8,9 @@ export const cpuModel: typeof NodeThreads.cpuModel = () => "this browser's CPU";
 
 export const defaultThreads: typeof NodeThreads.defaultThreads = () => 1;
 
-/** Never started here: the CPU backend runs on one thread in the browser. */
+/** Never started here: the CPU backend, and the WebGPU backend's host work, run on one thread in the browser. */
 export class WorkerPool {
-  constructor() {
+  constructor(..._unused: unknown[]) {
     throw new Error('the web app fits on one CPU thread, in its worker');
   }
 }

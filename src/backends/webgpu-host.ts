@@ -1,0 +1,163 @@
+import { fitGene } from '../model/fit-gene.js';
+import { computeGeneStats, yScaleOf } from '../model/gene-stats.js';
+import type { FitContext, GenePreparer, ReadyGene } from '../model/prepare.js';
+import type { GeneResults } from '../results/gene-results.js';
+import type { DesignScaling } from '../gpu/fit-programs.js';
+import { MISSING_F32 } from '../gpu/gene-stats.js';
+import { finishGpuFit, hostStats, type PackedColumn } from '../gpu/host-finish.js';
+import { bytesPerGene, type BatchShape } from '../gpu/plan.js';
+import { SEARCH_OUT, SEARCH_OUT_STRIDE } from '../gpu/reml-search.js';
+import { allocateRunResults, storeFit } from './cpu-kernel.js';
+import { genesForDevice } from './gpu-batches.js';
+
+/**
+ * The WebGPU fit's host work on one part of a batch, in f64, on whichever thread holds the part (a worker of the
+ * pool, or the calling thread): preparePart packs its genes for the device and settles the rest; finishPart turns
+ * the device's results into estimates; refitPart fits its packed genes on the CPU instead, when the device failed.
+ * A part keeps its missing-value patterns, so the thread that prepared it finishes it.
+ */
+
+/** Bytes at the start of each batch's readback for its two GPU timestamps (ns). */
+export const TIMESTAMP_BYTES = 16;
+
+/** Bytes per gene of the GPU's h2 interval (lo, hi, f32). */
+export const INTERVAL_BYTES = 8;
+
+/** A gene of a part that goes to the device: its place in the part, and how its values were centred (c) and scaled (d). */
+interface PackedGene extends PackedColumn {
+  gene: number;
+  mean: number;
+}
+
+/** A part of a batch as its thread prepared it, kept there until it is finished. */
+export interface DevicePart {
+  /** [nGenes × nSamples] the part's raw values. */
+  values: Float64Array;
+  nSamples: number;
+  packed: PackedGene[];
+  /** The part's results: its settled genes at once, its packed genes once finished. */
+  results: GeneResults;
+}
+
+/** A part's upload: its packed genes' values, [nObs × capacity] sample-major, columns [0, count) in use. */
+export interface PartColumns {
+  columns: Float32Array;
+  capacity: number;
+  count: number;
+  /** Genes of the part fitted on the CPU from the start (columns aliased on their rows). */
+  cpuGenes: number;
+}
+
+/**
+ * Prepares a part's genes in f64 (statuses, NAs, transform): genes not fitted and genes with columns aliased on
+ * their rows (the GPU programs assume the design's full rank) are stored in the part's results at once; the others
+ * are packed as centred, scaled f32 with MISSING in their missing rows.
+ */
+export function preparePart(context: FitContext, values: Float64Array, nGenes: number, preparer: GenePreparer):
+  { part: DevicePart; upload: PartColumns } {
+  const nObs = context.design.nObs;
+  const nSamples = nGenes > 0 ? values.length / nGenes : 0;
+  const results = allocateRunResults(context, nGenes);
+  const part: DevicePart = { values, nSamples, packed: [], results };
+  const columns = new Float32Array(nObs * nGenes).fill(MISSING_F32);
+  const counted = { cpuGenes: 0 };
+  for (const { gene, ready } of genesForDevice(context, values, nGenes, 0, preparer, results, counted)) {
+    const { pattern, y } = ready;
+    const shift = context.design.interceptColumn >= 0 ? ready.mean : 0;
+    const unit = yScaleOf(y, shift); // a power of two: the sum of squares neither under- nor overflows
+    let ss = 0;
+    for (let i = 0; i < y.length; i++) ss += ((y[i] - shift) / unit) ** 2;
+    const scale = unit * Math.sqrt(ss / y.length) || 1;
+    const k = part.packed.length;
+    for (let i = 0; i < y.length; i++) columns[pattern.rows[i] * nGenes + k] = (y[i] - shift) / scale;
+    part.packed.push({ gene, pattern, mean: ready.mean, shift, scale });
+  }
+  return { part, upload: { columns, capacity: nGenes, count: part.packed.length, cpuGenes: counted.cpuGenes } };
+}
+
+/**
+ * The device's input of a batch: its parts' columns side by side, [nObs × Σ count] sample-major, part after part.
+ */
+export function batchColumns(uploads: PartColumns[], nObs: number): Float32Array<ArrayBuffer> {
+  const total = uploads.reduce((sum, u) => sum + u.count, 0);
+  const y = new Float32Array(nObs * total);
+  let first = 0;
+  for (const { columns, capacity, count } of uploads) {
+    for (let i = 0; i < nObs; i++) y.set(columns.subarray(i * capacity, i * capacity + count), i * total + first);
+    first += count;
+  }
+  return y;
+}
+
+/** Where each output of the fit programs lies in a batch's readback (f32 indices past the timestamps), per gene. */
+export interface ReadbackLayout {
+  p: number;
+  stats: number;
+  counts: number;
+  search: number;
+  beta: number;
+  interval: number;
+  /** Floats per gene of the stats, counts and β_ref outputs. */
+  statsPer: number;
+  countsPer: number;
+  betaPer: number;
+}
+
+/** The readback layout of a batch of `nGenes` device genes (as WebGpuBackend's submit copies the outputs). */
+export function readbackLayout(nGenes: number, shape: BatchShape): ReadbackLayout {
+  const per = bytesPerGene(shape);
+  const counts = (nGenes * per.stats) / 4;
+  const search = counts + (nGenes * per.counts) / 4;
+  const beta = search + nGenes * SEARCH_OUT_STRIDE;
+  const interval = beta + (nGenes * per.beta) / 4;
+  return { p: shape.p, stats: 0, counts, search, beta, interval, statsPer: per.stats / 4, countsPer: per.counts / 4, betaPer: per.beta / 4 };
+}
+
+/** Bytes of a batch's readback of `nGenes` device genes, timestamps included. */
+export function readbackBytes(nGenes: number, shape: BatchShape): number {
+  const layout = readbackLayout(nGenes, shape);
+  return TIMESTAMP_BYTES + 4 * (layout.interval + 2 * nGenes);
+}
+
+/** A packed gene fitted again from its raw values, on the CPU in f64. */
+function refitGene(context: FitContext, part: DevicePart, gene: number, preparer: GenePreparer): void {
+  const raw = part.values.subarray(gene * part.nSamples, (gene + 1) * part.nSamples);
+  const again = preparer.prepare(raw) as ReadyGene;
+  storeFit(part.results, gene, context, again.pattern, again.mean, fitGene(computeGeneStats(again.pattern, again.y)));
+}
+
+/**
+ * Turns the device's results of a part (its packed genes are the batch's columns from `first` on) into estimates, in
+ * f64 at the GPU's λ̂; a gene whose f32 result fails an f64 check is refitted on the CPU. Returns how many were.
+ */
+export function finishPart(context: FitContext, part: DevicePart, readback: Float32Array, layout: ReadbackLayout, first: number,
+  scaling: DesignScaling, preparer: GenePreparer): number {
+  let refined = 0;
+  part.packed.forEach((packed, j) => {
+    const k = first + j;
+    const gpuStats = readback.subarray(layout.stats + k * layout.statsPer, layout.stats + (k + 1) * layout.statsPer);
+    const counts = readback.subarray(layout.counts + k * layout.countsPer, layout.counts + (k + 1) * layout.countsPer);
+    const betaRef = readback.subarray(layout.beta + k * layout.betaPer, layout.beta + k * layout.betaPer + layout.p);
+    const o = layout.search + k * SEARCH_OUT_STRIDE;
+    const [lo, hi] = readback.subarray(layout.interval + 2 * k, layout.interval + 2 * k + 2);
+    const stats = hostStats(packed, gpuStats, counts, betaRef, scaling);
+    const fit = stats === undefined ? 'group sizes differ from the host' : finishGpuFit(stats, {
+      lambda: readback[o + SEARCH_OUT.lambda],
+      converged: readback[o + SEARCH_OUT.converged] === 1 && readback[o + SEARCH_OUT.method] !== 2,
+      evaluations: readback[o + SEARCH_OUT.evaluations],
+      interval: lo >= 0 ? { lo, hi } : undefined,
+    });
+    if (typeof fit === 'string') {
+      refined++;
+      refitGene(context, part, packed.gene, preparer);
+    } else {
+      storeFit(part.results, packed.gene, context, packed.pattern, packed.mean, fit);
+    }
+  });
+  return refined;
+}
+
+/** Fits a part's packed genes on the CPU, as its batch's device work failed. */
+export function refitPart(context: FitContext, part: DevicePart, preparer: GenePreparer): void {
+  for (const { gene } of part.packed) refitGene(context, part, gene, preparer);
+}

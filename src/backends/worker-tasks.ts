@@ -1,0 +1,100 @@
+import { GenePreparer } from '../model/prepare.js';
+import type { FitContext } from '../model/prepare.js';
+import { runPreparer } from '../model/run-preparer.js';
+import { type GeneResults, transferables } from '../results/gene-results.js';
+import type { DesignScaling } from '../gpu/fit-programs.js';
+import type { GeneExtras } from './backend.js';
+import { fitBlockCpu } from './cpu-kernel.js';
+import { type DevicePart, finishPart, type PartColumns, preparePart, type ReadbackLayout, refitPart } from './webgpu-host.js';
+
+/**
+ * The host work a thread does for a run, on the run's context: a CPU backend's blocks of genes, and a GPU
+ * backend's preparation and finish of its batches' parts. A worker of the pool (cpu-worker.ts) runs these, as does
+ * the calling thread where the run has one thread (inThreadTasks): the same code either way.
+ */
+
+/** A block of genes to fit on the CPU: `values` [nGenes × nSamples], with its extras (weights, voom's ratios) if any. */
+export interface FitTask {
+  kind: 'fit';
+  nGenes: number;
+  values: Float64Array;
+  extras?: GeneExtras;
+}
+
+/** A part of a WebGPU batch to prepare (webgpu-host.ts' preparePart), kept by the thread as `part` until finished. */
+export interface PrepareTask {
+  kind: 'prepare';
+  part: number;
+  nGenes: number;
+  values: Float64Array;
+}
+
+/** A prepared part to finish from its batch's readback; without `device` (the device failed), fitted on the CPU. */
+export interface FinishTask {
+  kind: 'finish';
+  part: number;
+  device?: { readback: Float32Array; layout: ReadbackLayout; first: number; scaling: DesignScaling };
+}
+
+export type WorkerTask = FitTask | PrepareTask | FinishTask;
+
+/** What each task answers: the block's results; the part's upload (and its results when none of it went to the device). */
+export type TaskReply<T extends WorkerTask> = T extends FitTask ? { results: GeneResults }
+  : T extends PrepareTask ? PartColumns & { results?: GeneResults }
+    : { results: GeneResults; refined: number };
+
+/** Threads that run a run's tasks: the pool's workers, or the calling thread. */
+export interface TaskRunner {
+  readonly threads: number;
+  /** Runs `task` on thread `thread` (tasks sent to one thread run in order). */
+  request<T extends WorkerTask>(thread: number, task: T): Promise<TaskReply<T>>;
+  /** `values` where every thread can read it in place (a SharedArrayBuffer copy for worker threads). */
+  share<A extends Float64Array | Float32Array>(values: A): A;
+  close(): Promise<void>;
+}
+
+/** A thread's task handler on a run's context: its preparers, and the parts it holds. */
+export function taskHandler(context: FitContext): (task: WorkerTask) => { reply: TaskReply<WorkerTask>; transfer: ArrayBuffer[] } {
+  let fitPreparer: ReturnType<typeof runPreparer> | undefined; // its cache of missing-value patterns lasts the whole run
+  let devicePreparer: GenePreparer | undefined;
+  const parts = new Map<number, DevicePart>();
+  return (task) => {
+    switch (task.kind) {
+      case 'fit': {
+        fitPreparer ??= runPreparer(context);
+        const results = fitBlockCpu(context, task.values, task.nGenes, fitPreparer, task.extras);
+        return { reply: { results }, transfer: transferables(results) };
+      }
+      case 'prepare': {
+        devicePreparer ??= new GenePreparer(context);
+        const { part, upload } = preparePart(context, task.values, task.nGenes, devicePreparer);
+        if (upload.count > 0) {
+          parts.set(task.part, part);
+          return { reply: upload, transfer: [upload.columns.buffer as ArrayBuffer] };
+        }
+        return { reply: { ...upload, results: part.results }, transfer: transferables(part.results) };
+      }
+      case 'finish': {
+        const part = parts.get(task.part);
+        if (part === undefined) throw new Error(`part ${task.part} was not prepared on this thread`);
+        parts.delete(task.part);
+        devicePreparer ??= new GenePreparer(context);
+        let refined = 0;
+        if (task.device === undefined) refitPart(context, part, devicePreparer);
+        else refined = finishPart(context, part, task.device.readback, task.device.layout, task.device.first, task.device.scaling, devicePreparer);
+        return { reply: { results: part.results, refined }, transfer: transferables(part.results) };
+      }
+    }
+  };
+}
+
+/** The calling thread as a TaskRunner of one thread. */
+export function inThreadTasks(context: FitContext): TaskRunner {
+  const handle = taskHandler(context);
+  return {
+    threads: 1,
+    request: <T extends WorkerTask>(_thread: number, task: T) => Promise.resolve(handle(task).reply as TaskReply<T>),
+    share: (values) => values,
+    close: async () => {},
+  };
+}

@@ -1,0 +1,100 @@
+/**
+ * The WebGPU backend's host work (each batch's preparation and f64 finish) on a pool of worker threads, a part of
+ * each batch per thread, overlapped with the device: the same table byte for byte as on the calling thread (the same
+ * f64 code on the same inputs and device results), on every lme4 conformance case, on a batch mixing every status,
+ * and on a 2,100-gene matrix with missing values, constant genes and boundary fits; and a device lost with parts
+ * held by the workers loses no gene. Skipped, with the reason, where no adapter answers; failed in CI.
+ */
+import assert from 'node:assert/strict';
+import { describe } from 'node:test';
+import { type FitOptions, type FitResult, fitGenes, fitTable } from '../../src/fit-genes.js';
+import { caseNames, FIXTURES_LME4, loadCase } from '../helpers/cases.js';
+import { fitCpu, type Input, mixedInput } from '../helpers/inputs.js';
+import { assertGpuMatchesCpu, assertRanOnGpu, exactDifferences, itOn, webgpuBackend } from '../conformance/backends.js';
+
+const webgpu = await webgpuBackend();
+
+/** The input on webgpu with its host work on `threads` threads. */
+function fitWebGpu(input: Input, threads: number, gpu: FitOptions['gpu'] = {}): Promise<FitResult> {
+  return fitGenes(input.matrix, input.samples, input.formula, { backend: 'webgpu', threads, gpu });
+}
+
+/** The output table's lines. */
+const tableOf = (fit: FitResult): string[] => [...fitTable(fit).rows].map((row) => row.join('\t'));
+
+/** Asserts the pooled run's table equals the one-thread run's, line for line, and that the pool did the run. */
+function assertSameTable(label: string, oneThread: FitResult, pooled: FitResult): void {
+  assert.match(pooled.backend.device, /host 2 threads/, `${label}: the host work ran on two threads`);
+  assert.match(oneThread.backend.device, /host 1 thread\b/, `${label}: the reference ran on the calling thread`);
+  const [a, b] = [tableOf(oneThread), tableOf(pooled)];
+  const differ = a.flatMap((line, g) => (line === b[g] ? [] : [`${line}\n  ≠ ${b[g]}`]));
+  assert.equal(b.length, a.length, `${label}: one row per gene`);
+  assert.deepEqual(differ, [], `${label}: the pooled rows equal the one-thread rows`);
+  assert.deepEqual({ ...pooled.gpu!, timings: undefined, adapter: undefined }, { ...oneThread.gpu!, timings: undefined, adapter: undefined },
+    `${label}: the same batches, GPU genes, refined and CPU genes`);
+}
+
+/**
+ * sim300's genes seven times over (2,100), each copy rescaled and shifted, a tenth of them with cells missing, and
+ * every 97th gene constant: every status and many missing-value patterns, in 57 batches of 37.
+ */
+async function largeInput(): Promise<Input> {
+  const sim300 = await loadCase(FIXTURES_LME4, 'sim300');
+  const { matrix } = sim300;
+  const copies = 7;
+  const nGenes = matrix.nGenes * copies;
+  const values = new Float64Array(nGenes * matrix.nSamples);
+  for (let g = 0; g < nGenes; g++) {
+    const source = matrix.values.subarray((g % matrix.nGenes) * matrix.nSamples, (g % matrix.nGenes + 1) * matrix.nSamples);
+    const copy = Math.floor(g / matrix.nGenes);
+    for (let i = 0; i < matrix.nSamples; i++) {
+      const missing = g % 10 === 3 && (i * 7 + g) % 13 === 0;
+      values[g * matrix.nSamples + i] = g % 97 === 0 ? 2.5 : missing ? NaN : source[i] * (1 + copy / 4) + copy;
+    }
+  }
+  const geneIds = Array.from({ length: nGenes }, (_, g) => `${matrix.geneIds[g % matrix.nGenes]}_${Math.floor(g / matrix.nGenes)}`);
+  return { ...sim300, matrix: { ...matrix, geneIds, nGenes, values } };
+}
+
+describe(`webgpu host work on worker threads (${webgpu.reason})`, () => {
+  for (const name of caseNames(FIXTURES_LME4)) {
+    itOn(webgpu, `${name}: two host threads give the one-thread table, batches of 37`, async () => {
+      const input = await loadCase(FIXTURES_LME4, name);
+      assertSameTable(name, await fitWebGpu(input, 1, { maxBatchGenes: 37 }), await fitWebGpu(input, 2, { maxBatchGenes: 37 }));
+    });
+  }
+
+  itOn(webgpu, 'a batch mixing every status, in batches of 2 and 3: parts with no gene for the device are settled as prepared', async () => {
+    const input = mixedInput();
+    for (const maxBatchGenes of [2, 3]) {
+      const pooled = await fitWebGpu(input, 2, { maxBatchGenes });
+      assertSameTable(`mixed, batches of ${maxBatchGenes}`, await fitWebGpu(input, 1, { maxBatchGenes }), pooled);
+      assert.deepEqual(pooled.results.messages, (await fitCpu(input)).results.messages, 'the same message for every gene as the cpu run');
+    }
+  });
+
+  itOn(webgpu, '2,100 genes with missing values, constant genes and boundary fits: the same table, and SPEC §6 against the cpu run', async () => {
+    const input = await largeInput();
+    const pooled = await fitWebGpu(input, 2, { maxBatchGenes: 37 });
+    assertSameTable('2,100 genes', await fitWebGpu(input, 1, { maxBatchGenes: 37 }), pooled);
+    const counts = pooled.counts;
+    assert.ok(counts.constant >= 21 && counts.singular > 0 && counts.ok > 1000, `every kind of gene is there: ${JSON.stringify(counts)}`);
+    assertGpuMatchesCpu('2,100 genes, pooled', await fitCpu(input), pooled);
+  });
+
+  itOn(webgpu, 'device lost with parts held by the workers: every gene fitted once, the rest on the CPU as the cpu run', async () => {
+    const input = await largeInput();
+    const cpu = await fitCpu(input);
+    const pooled = await fitWebGpu(input, 2, { maxBatchGenes: 300, loseDeviceAfterBatches: 3 });
+    const report = assertRanOnGpu(pooled);
+    assert.match(report.failure ?? '(none)', /lost|destroy/i, 'the report names the loss');
+    assert.equal(report.gpuGenes + report.cpuGenes, input.matrix.nGenes - pooled.counts.constant - pooled.counts.insufficient,
+      `each fitted gene once, on the GPU (${report.gpuGenes}) or the CPU (${report.cpuGenes})`);
+    assert.ok(report.cpuGenes >= 1100, `the batches from the fourth on moved to the CPU (${report.cpuGenes} genes)`);
+    const nGenes = input.matrix.nGenes;
+    const afterLoss = Array.from({ length: 1200 }, (_, i) => nGenes - 1200 + i);
+    const diffs = exactDifferences(input.matrix.geneIds, cpu.results, pooled.results, afterLoss);
+    assert.deepEqual(diffs, [], `the genes of the last four batches equal the cpu run exactly:\n${diffs.slice(0, 20).join('\n')}`);
+    assertGpuMatchesCpu('device lost, pooled', cpu, pooled);
+  });
+});
