@@ -45,9 +45,13 @@ console.log(`  ${((performance.now() - t0) / 1000).toFixed(1)} s, ${(fs.statSync
 
 const lme4 = timeR(ROOT, 'lmer-timing.R', data, FORMULA, LMER_GENES, 'lme4/lmerTest');
 
+/** The cpu backend's fit time in this run, which a GPU run's host share is taken of. */
+let cpuFitMs: number | undefined;
 for (const backend of backends) {
   const { summary, endToEndMs } = runGenelmmFit(ROOT, ['--expr', data.expr, '--samples', data.samples, '--formula', FORMULA,
     '--backend', backend]);
+  if (summary.backend.name === 'cpu') cpuFitMs = summary.timings.fitMs;
+  const host = summary.gpu && summary.gpu.timings.prepareMs + summary.gpu.timings.uploadMs + summary.gpu.timings.finishMs;
   const fittedGenes = summary.statuses.ok + summary.statuses.singular;
   const msPerGene = summary.timings.fitMs / fittedGenes;
   const result = {
@@ -59,6 +63,8 @@ for (const backend of backends) {
     statuses: summary.statuses,
     phasesMs: { ...summary.timings, endToEnd: Math.round(endToEndMs) },
     peakRssMB: summary.peakRssMB,
+    // Issue 17's measure: host prepare + upload + finish of a GPU run over the cpu backend's fit, same threads, same run.
+    hostShareOfCpuFit: host !== undefined && cpuFitMs !== undefined ? host / cpuFitMs : null,
     lme4,
     speedup: lme4 ? { perGeneFit: (lme4.ms_per_gene as number) / msPerGene, perGeneEndToEnd: (lme4.ms_per_gene as number) / (endToEndMs / summary.genes) } : null,
   };

@@ -27,7 +27,8 @@ export function refreshTable(benchDir: string): void {
     const speedup = r.speedup ? `${Math.round(r.speedup.perGeneFit)}× (fit), ${Math.round(r.speedup.perGeneEndToEnd)}× (end to end)` : '–';
     const lme4 = r.lme4 ? `${r.lme4.ms_per_gene.toFixed(1)} ms/gene` : '–';
     const gpu = r.gpu ? `host waited ${s(r.gpu.timings.gpuMs)} s for the GPU` +
-      `${r.gpu.timings.computeMs !== null ? ` (compute ${s(r.gpu.timings.computeMs)} s by timestamps)` : ''}, host ${s(r.gpu.timings.prepareMs + r.gpu.timings.finishMs)} s; ` +
+      `${r.gpu.timings.computeMs !== null ? ` (compute ${s(r.gpu.timings.computeMs)} s by timestamps)` : ''}, host ${s(r.gpu.timings.prepareMs + r.gpu.timings.finishMs)} s` +
+      `${typeof r.hostShareOfCpuFit === 'number' ? ` (host + upload ${Math.round(100 * r.hostShareOfCpuFit)}% of the cpu fit)` : ''}; ` +
       `${r.gpu.refinedGenes} refined (${((100 * r.gpu.refinedGenes) / Math.max(r.gpu.gpuGenes, 1)).toFixed(2)}%)` : '–';
     return `| ${r.date.slice(0, 10)} | ${r.machine.cpu}, ${r.machine.cores} cores | ${r.backend.name} (${r.backend.device}) | ` +
       `${r.sizes.genes} × ${r.sizes.samples} | ${s(p.readMs)} | ${s(p.fitMs)} | ${gpu} | ${s(p.writeMs)} | ${s(p.endToEnd)} | ${r.peakRssMB} | ${lme4} | ${speedup} |`;

@@ -13,7 +13,8 @@ import { inThreadTasks, type TaskRunner } from './worker-tasks.js';
 import { type AdapterReport, acquireGpu, describeAdapter, type GpuContext, type GpuUnavailable } from '../gpu/device.js';
 import { assertReplicates, type BootstrapReport, parametricBootstrap } from '../simulation/bootstrap.js';
 import { bootstrapOnGpu, type GpuBootstrapReport } from '../gpu/bootstrap.js';
-import { encodeFitPrograms, uploadFitConstants } from '../gpu/fit-programs.js';
+import { encodeFitPrograms, FIT_PROGRAMS, uploadFitConstants } from '../gpu/fit-programs.js';
+import { compilePipelines } from '../gpu/program.js';
 import { bytesPerGene, type BatchShape, planBatches } from '../gpu/plan.js';
 import { SEARCH_OUT_STRIDE } from '../gpu/reml-search.js';
 import { RLRT_NULL_MAX_J, simulateRlrtNullGpu } from '../gpu/rlrt-null.js';
@@ -76,6 +77,8 @@ export class WebGpuBackend implements Backend {
   private host?: { context: FitContext; tasks: TaskRunner };
   /** Batch parts handed out so far (their ids on the host threads). */
   private parts = 0;
+  /** The fit's pipelines, compiling since the device was had. */
+  private pipelines: Promise<void> = Promise.resolve();
 
   private constructor(private readonly gpu: GpuContext, reason: string, private readonly options: WebGpuOptions,
     readonly threads: number) {
@@ -88,8 +91,17 @@ export class WebGpuBackend implements Backend {
    * runs on `threads` threads: worker threads from 2 on, the calling thread for 1.
    */
   static async create(reason: string, options: WebGpuOptions = {}, threads = 1): Promise<WebGpuBackend | GpuUnavailable> {
+    const t = performance.now();
     const gpu = await acquireGpu();
-    return 'unavailable' in gpu ? gpu : new WebGpuBackend(gpu, reason, options, threads);
+    if ('unavailable' in gpu) return gpu;
+    const backend = new WebGpuBackend(gpu, reason, options, threads);
+    const timings = backend.report.timings;
+    timings.deviceMs = performance.now() - t;
+    backend.pipelines = compilePipelines(gpu.device, FIT_PROGRAMS).then(() => {
+      timings.pipelinesMs = performance.now() - t - timings.deviceMs;
+    });
+    backend.pipelines.catch(() => undefined); // awaited by the first batch's submit, which fails over to the CPU
+    return backend;
   }
 
   get adapter(): AdapterReport {
@@ -133,7 +145,12 @@ export class WebGpuBackend implements Backend {
     try {
       await runGpuBatches(job, planBatches(job.nGenes, shape, this.gpu.adapter.limits, this.options.maxBatchGenes), {
         prepare: (offset, nGenes) => this.prepareBatch(offset, nGenes, job.nSamples, values, tasks, design.nObs, out),
-        submit: (host) => this.submit(host, shape, constants),
+        submit: async (host) => {
+          const t = performance.now();
+          await this.pipelines;
+          this.report.timings.pipelinesWaitMs += performance.now() - t;
+          return this.submit(host, shape, constants);
+        },
         wait: (device) => device.done,
         finish: (host, device) => finish(host, this.readback(device.staging, tasks)),
         fitOnCpu: (host) => finish(host),

@@ -83,7 +83,9 @@ export function summaryLines(s: RunSummary): string[] {
     ...(s.gpu ? [`gpu: ${s.gpu.batches} batch(es), ${s.gpu.gpuGenes} genes on the GPU, ${s.gpu.refinedGenes} refined in f64 on the CPU, ` +
       `${s.gpu.cpuGenes} on the CPU${s.gpu.failure ? ` (${s.gpu.failure})` : ''}; host prepare ${fmt(s.gpu.timings.prepareMs)}, ` +
       `upload ${fmt(s.gpu.timings.uploadMs)}, waiting for the GPU ${fmt(s.gpu.timings.gpuMs)}` +
-      `${s.gpu.timings.computeMs !== null ? ` (compute ${fmt(s.gpu.timings.computeMs)} by timestamps)` : ''}, host finish ${fmt(s.gpu.timings.finishMs)}`] : []),
+      `${s.gpu.timings.computeMs !== null ? ` (compute ${fmt(s.gpu.timings.computeMs)} by timestamps)` : ''}, host finish ${fmt(s.gpu.timings.finishMs)}` +
+      `${s.gpu.timings.deviceMs > 0 ? `; device ${fmt(s.gpu.timings.deviceMs)}, pipelines ${fmt(s.gpu.timings.pipelinesMs)} (the fit waited ` +
+        `${fmt(s.gpu.timings.pipelinesWaitMs)})` : ''}`] : []),
     ...(s.rlrtExact ? [`exact RLRT: ${s.rlrtExact.nsim} null simulations for each of ${s.rlrtExact.patterns} design(s), seed ${s.rlrtExact.seed}` +
       `${s.gpu && s.gpu.cpuRlrtDesigns > 0 ? `; ${s.gpu.cpuRlrtDesigns} design(s) simulated on the CPU` : ''}`] : []),
     ...(s.bootstrap ? [`bootstrap: ${s.bootstrap.B} replicates for each of ${s.bootstrap.genes} fitted gene(s), seed ${s.bootstrap.seed}` +

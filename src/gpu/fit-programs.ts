@@ -9,6 +9,9 @@ import { encodeProgram, type GpuProgram } from './program.js';
 import { remlBetaProgram } from './reml-beta.js';
 import { H_MAX_F32, remlSearchProgram, SEARCH_OUT_STRIDE } from './reml-search.js';
 
+/** The programs of a fit (encodeFitPrograms), compiled when the device is had. */
+export const FIT_PROGRAMS: GpuProgram[] = [geneStatsProgram, momentStartProgram, remlSearchProgram, remlBetaProgram, h2IntervalProgram];
+
 /** The device buffers of one batch's fit, for the copies that follow. */
 export interface FitBuffers {
   stats: GPUBuffer;

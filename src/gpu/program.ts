@@ -29,31 +29,54 @@ export interface ProgramParams {
 
 const pipelines = new WeakMap<GPUDevice, Map<string, GPUComputePipeline>>();
 
-/** The compiled pipeline of `program` on `device`, made once per device. */
-export function pipelineFor(device: GPUDevice, program: GpuProgram): GPUComputePipeline {
+/** The pipelines made on `device` so far, by program name. */
+function madeOn(device: GPUDevice): Map<string, GPUComputePipeline> {
   let perDevice = pipelines.get(device);
   if (perDevice === undefined) {
     perDevice = new Map();
     pipelines.set(device, perDevice);
   }
+  return perDevice;
+}
+
+/** How `program` is compiled: its WGSL, the uniform Params at binding 0 and its buffers after it, its workgroup size. */
+function pipelineDescriptor(device: GPUDevice, program: GpuProgram): GPUComputePipelineDescriptor {
+  const module = device.createShaderModule({ label: program.name, code: program.shaders.map(shaderSource).join('\n') });
+  const layout = device.createBindGroupLayout({
+    label: program.name,
+    entries: [
+      { binding: 0, visibility: GPUShaderStage.COMPUTE, buffer: { type: 'uniform' } },
+      ...program.bindings.map((type, i) => ({ binding: i + 1, visibility: GPUShaderStage.COMPUTE, buffer: { type } })),
+    ],
+  });
+  return {
+    label: program.name,
+    layout: device.createPipelineLayout({ bindGroupLayouts: [layout] }),
+    compute: { module, entryPoint: 'main', constants: { WORKGROUP_SIZE: program.workgroupSize } },
+  };
+}
+
+/** The compiled pipeline of `program` on `device`, made once per device (here, if compilePipelines has not made it). */
+export function pipelineFor(device: GPUDevice, program: GpuProgram): GPUComputePipeline {
+  const perDevice = madeOn(device);
   let pipeline = perDevice.get(program.name);
   if (pipeline === undefined) {
-    const module = device.createShaderModule({ label: program.name, code: program.shaders.map(shaderSource).join('\n') });
-    const layout = device.createBindGroupLayout({
-      label: program.name,
-      entries: [
-        { binding: 0, visibility: GPUShaderStage.COMPUTE, buffer: { type: 'uniform' } },
-        ...program.bindings.map((type, i) => ({ binding: i + 1, visibility: GPUShaderStage.COMPUTE, buffer: { type } })),
-      ],
-    });
-    pipeline = device.createComputePipeline({
-      label: program.name,
-      layout: device.createPipelineLayout({ bindGroupLayouts: [layout] }),
-      compute: { module, entryPoint: 'main', constants: { WORKGROUP_SIZE: program.workgroupSize } },
-    });
+    pipeline = device.createComputePipeline(pipelineDescriptor(device, program));
     perDevice.set(program.name, pipeline);
   }
   return pipeline;
+}
+
+/**
+ * Compiles `programs` on `device` off the calling thread (createComputePipelineAsync), for pipelineFor to find:
+ * started when the device is had, so the compilation overlaps reading the matrix and preparing the first batch.
+ */
+export async function compilePipelines(device: GPUDevice, programs: GpuProgram[]): Promise<void> {
+  const perDevice = madeOn(device);
+  await Promise.all(programs.filter((program) => !perDevice.has(program.name)).map(async (program) => {
+    const pipeline = await device.createComputePipelineAsync(pipelineDescriptor(device, program));
+    if (!perDevice.has(program.name)) perDevice.set(program.name, pipeline);
+  }));
 }
 
 /**

@@ -80,6 +80,9 @@ describe(`webgpu host work on worker threads (${webgpu.reason})`, () => {
     const counts = pooled.counts;
     assert.ok(counts.constant >= 21 && counts.singular > 0 && counts.ok > 1000, `every kind of gene is there: ${JSON.stringify(counts)}`);
     assertGpuMatchesCpu('2,100 genes, pooled', await fitCpu(input), pooled);
+    const { deviceMs, pipelinesMs, pipelinesWaitMs } = pooled.gpu!.timings;
+    assert.ok(deviceMs > 0 && pipelinesMs > 0, `the device and the pipelines' times are reported (${deviceMs}, ${pipelinesMs} ms)`);
+    assert.ok(pipelinesWaitMs <= pipelinesMs, `the fit waited ${pipelinesWaitMs} ms of the ${pipelinesMs} ms the pipelines took`);
   });
 
   itOn(webgpu, 'device lost with parts held by the workers: every gene fitted once, the rest on the CPU as the cpu run', async () => {
