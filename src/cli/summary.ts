@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { BackendDescription } from '../backends/backend.js';
 import type { GpuRunReport } from '../backends/gpu-batches.js';
+import { gpuPhasesText } from '../backends/gpu-phases.js';
 import type { FitResult } from '../fit-genes.js';
 import type { Status } from '../results/gene-results.js';
 import { PACKAGE_ROOT } from '../package-root.js';
@@ -81,11 +82,7 @@ export function summaryLines(s: RunSummary): string[] {
       `${s.model.kinship.clamped ? `; eigenvalues down to ${s.model.kinship.smallestEigenvalue.toPrecision(3)} set to 0` : ''}`] : []),
     `backend: ${s.backend.name} on ${s.backend.device} (${s.backend.reason})`,
     ...(s.gpu ? [`gpu: ${s.gpu.batches} batch(es), ${s.gpu.gpuGenes} genes on the GPU, ${s.gpu.refinedGenes} refined in f64 on the CPU, ` +
-      `${s.gpu.cpuGenes} on the CPU${s.gpu.failure ? ` (${s.gpu.failure})` : ''}; host prepare ${fmt(s.gpu.timings.prepareMs)}, ` +
-      `upload ${fmt(s.gpu.timings.uploadMs)}, waiting for the GPU ${fmt(s.gpu.timings.gpuMs)}` +
-      `${s.gpu.timings.computeMs !== null ? ` (compute ${fmt(s.gpu.timings.computeMs)} by timestamps)` : ''}, host finish ${fmt(s.gpu.timings.finishMs)}` +
-      `${s.gpu.timings.deviceMs > 0 ? `; device ${fmt(s.gpu.timings.deviceMs)}, pipelines ${fmt(s.gpu.timings.pipelinesMs)} (the fit waited ` +
-        `${fmt(s.gpu.timings.pipelinesWaitMs)})` : ''}`] : []),
+      `${s.gpu.cpuGenes} on the CPU${s.gpu.failure ? ` (${s.gpu.failure})` : ''}; ${gpuPhasesText(s.gpu.timings, fmt)}`] : []),
     ...(s.rlrtExact ? [`exact RLRT: ${s.rlrtExact.nsim} null simulations for each of ${s.rlrtExact.patterns} design(s), seed ${s.rlrtExact.seed}` +
       `${s.gpu && s.gpu.cpuRlrtDesigns > 0 ? `; ${s.gpu.cpuRlrtDesigns} design(s) simulated on the CPU` : ''}`] : []),
     ...(s.bootstrap ? [`bootstrap: ${s.bootstrap.B} replicates for each of ${s.bootstrap.genes} fitted gene(s), seed ${s.bootstrap.seed}` +

@@ -50,6 +50,9 @@ describe('the web app on the bundled example (headless Chromium)', skipUnlessBro
   it('fits on WebGPU, and the download equals genelmm fit --example --backend webgpu byte for byte', async () => {
     const used = await fit(app.page, 'webgpu');
     assert.match(used, /^backend: webgpu on /, 'the browser\'s WebGPU ran, not a fallback');
+    assert.match(await app.page.textContent('#gpu-phases') ?? '',
+      /^GPU fit: host prepare \d+ m?s, upload .*, waiting for the GPU .*, host finish \d.*; device .*, pipelines \d.* \(the fit waited .*\)$/,
+      'the page shows the GPU fit\'s phases as the CLI\'s summary does');
     const { name, text } = await download(app.page, 'tsv');
     assert.equal(name, 'genelmm-example.tsv');
     const cli = cliOutput('--backend', 'webgpu');

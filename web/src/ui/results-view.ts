@@ -3,6 +3,7 @@
  * table, and the gene the user picks in the table or the volcano plot.
  */
 import type { Cell, TableFormat } from '../../../src/io/table-format.js';
+import { gpuPhasesText } from '../../../src/backends/gpu-phases.js';
 import { resultTable } from '../../../src/results/results-table.js';
 import { type GeneResults, isFitted, sliceResults, STATUSES } from '../../../src/results/gene-results.js';
 import { CancelledError, type FitClient } from '../fit-client.js';
@@ -104,6 +105,7 @@ export class ResultsView {
         gpu ? `; ${count(gpu.gpuGenes)} genes on the GPU in ${count(gpu.batches)} batch${gpu.batches === 1 ? '' : 'es'}, ` +
           `${count(gpu.refinedGenes)} refined in f64, ${count(gpu.cpuGenes)} on the CPU` +
           (gpu.failure ? ` (${gpu.failure})` : '') : ''),
+      ...(gpu ? [h('div', { class: 'muted', id: 'gpu-phases' }, `GPU fit: ${gpuPhasesText(gpu.timings, duration)}`)] : []),
       h('div', { class: 'muted' }, `fit ${duration(t.fitMs)}`, run.rlrtExact ? `, exact RLRT ${duration(t.rlrtExactMs)}` : '',
         run.bootstrap ? `, bootstrap ${duration(t.bootstrapMs)}` : '', `; ${duration(wallMs)} in all`),
       h('div', { class: 'chips' }, download('tsv'), download('csv'), download('json')),
