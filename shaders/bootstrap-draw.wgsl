@@ -4,31 +4,6 @@
 // column equals the CPU's replicate up to f32 rounding. Written centred and scaled per gene, sample-major,
 // MISSING where the gene has no value, for gene-stats.wgsl. Prepended with philox.wgsl.
 
-const PHILOX_TAG_BOOTSTRAP: u32 = 2u;
-const MISSING: f32 = 3.0e38;
-
-struct DrawParams {
-  nObs: u32,
-  /// Genes of this batch, replicates per gene in it, and the batch's first replicate.
-  nGenes: u32,
-  replicates: u32,
-  firstReplicate: u32,
-  /// Group levels L: residual draws are numbered after the group draws.
-  nLevels: u32,
-  key0: u32,
-  key1: u32,
-  rowInvocations: u32,
-};
-
-override WORKGROUP_SIZE: u32 = 64u;
-
-@group(0) @binding(0) var<uniform> params: DrawParams;
-@group(0) @binding(1) var<storage, read> fitted: array<f32>;   // [nGenes × nObs] (fitted − c) / d, MISSING where absent
-@group(0) @binding(2) var<storage, read> sigma: array<f32>;    // [nGenes × 2] σ̂_g / d, σ̂_e / d
-@group(0) @binding(3) var<storage, read> geneIndex: array<u32>; // [nGenes] the gene's row of the whole matrix (its stream)
-@group(0) @binding(4) var<storage, read> groupOf: array<u32>;  // [nObs] group level of each design row
-@group(0) @binding(5) var<storage, read_write> y: array<f32>;  // [nObs × nGenes·replicates], sample-major
-
 /// Normal draw d of a replicate (bootstrapNormalBlock, component d mod 4).
 fn bootstrapNormal(d: u32, replicate: u32, gene: u32, key: vec2<u32>) -> f32 {
   let w = philox(vec4<u32>(d >> 2u, replicate, PHILOX_TAG_BOOTSTRAP, gene), key);

@@ -5,21 +5,7 @@
 // the group means, so W never forms Σz² − n z̄² in f32, accumulated in blocks of BLOCK samples to keep the
 // rounding of long sums down; then each group's mean outer product goes to the B of its (masked) size.
 
-/// A missing value, written by the host (values are centred and scaled, so never this large).
-const MISSING: f32 = 3.0e38;
-const MAX_MM: u32 = 256u;
 const BLOCK: u32 = 32u;
-
-override WORKGROUP_SIZE: u32 = 64u;
-
-@group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var<storage, read> y: array<f32>;            // [nObs × nGenes], sample-major
-@group(0) @binding(2) var<storage, read> x: array<f32>;            // [nObs × p], scaled design
-@group(0) @binding(3) var<storage, read> groupOf: array<u32>;      // [nObs]
-@group(0) @binding(4) var<storage, read_write> sums: array<f32>;   // [nGenes × nGroups × (p + 2)]: count, Σx, Σy
-@group(0) @binding(5) var<storage, read_write> stats: array<f32>;  // [nGenes × (maxSize + 1) × m × m]
-@group(0) @binding(6) var<storage, read_write> counts: array<f32>; // [nGenes × (maxSize + 1)]: n, c_1..c_maxSize
-@group(0) @binding(7) var<storage, read> betaRef: array<f32>;      // [nGenes × p]
 
 var<private> W: array<f32, MAX_MM>;
 var<private> PART: array<f32, MAX_MM>;

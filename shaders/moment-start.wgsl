@@ -6,13 +6,6 @@
 /// A column counts as dependent when its pivot is below this share of its total sum of squares (f32).
 const RANK_TOLERANCE_F32: f32 = 1.0e-5;
 
-override WORKGROUP_SIZE: u32 = 64u;
-
-@group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var<storage, read> stats: array<f32>;
-@group(0) @binding(2) var<storage, read> counts: array<f32>;
-@group(0) @binding(3) var<storage, read_write> start: array<f32>;  // [nGenes] λ0
-
 var<private> KEPT: array<u32, MAX_M>;
 
 @compute @workgroup_size(WORKGROUP_SIZE)

@@ -4,13 +4,6 @@
 // off by up to 2⁻¹¹), so only f32 rounding separates the GPU's draws from the CPU's.
 // Prepended by the host to the programs that draw.
 
-const PHILOX_M0: u32 = 0xd2511f53u;
-const PHILOX_M1: u32 = 0xcd9e8d57u;
-const PHILOX_W0: u32 = 0x9e3779b9u;
-const PHILOX_W1: u32 = 0xbb67ae85u;
-const PHILOX_TAG_NORMAL: u32 = 0u;
-const PHILOX_TAG_CHISQ: u32 = 1u;
-
 /// High word of the 64-bit product a·b, from four 16×16-bit products (mulhi32).
 fn mulhi(a: u32, b: u32) -> u32 {
   let aL = a & 0xffffu;
@@ -29,7 +22,7 @@ fn mulhi(a: u32, b: u32) -> u32 {
 fn philox(c: vec4<u32>, k: vec2<u32>) -> vec4<u32> {
   var x = c;
   var key = k;
-  for (var r = 0u; r < 10u; r++) {
+  for (var r = 0u; r < PHILOX_ROUNDS; r++) {
     let hi0 = mulhi(PHILOX_M0, x.x);
     let lo0 = PHILOX_M0 * x.x;
     let hi1 = mulhi(PHILOX_M1, x.z);

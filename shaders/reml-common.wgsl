@@ -1,6 +1,6 @@
 // The REML criterion and score of one gene from its augmented statistics, as src/model/reml.ts computes them
-// in f64. Prepended by the host (after params.wgsl) to moment-start.wgsl, reml-search.wgsl and reml-beta.wgsl
-// (WGSL has no include).
+// in f64. Prepended by the host (after the program's generated declarations) to moment-start.wgsl,
+// reml-search.wgsl, reml-beta.wgsl and h2-interval.wgsl (WGSL has no include).
 //
 // Layout of one gene's statistics (f32, scaled on the host; see src/gpu/gene-stats.ts):
 //   stats [nGenes × (maxSize + 1) × m × m]: W, then B_s for group sizes s = 1..maxSize
@@ -8,8 +8,6 @@
 // With them, M(λ) = W + Σ_s c_s>0 · s / (1 + λ s) · B_s, whose Cholesky factor gives log det(Xᵀ H⁻¹ X) and,
 // as the square of its last pivot, r_λ.
 
-const MAX_M: u32 = 16u;
-const MAX_MM: u32 = 256u;
 const LOG_2PI: f32 = 1.8378770664093453;
 /// Stands for +∞ (WGSL has no portable infinity or NaN).
 const HUGE: f32 = 3.0e38;
@@ -165,7 +163,7 @@ fn objective(kind: u32, g: u32, h: f32, offset: f32) -> f32 {
 }
 
 /// Brent's zeroin (brentRoot in src/model/brent.ts) on objective(kind) over [a, b], f(a) = fa and f(b) = fb
-/// of opposite signs, to 2ε|x| + 0.5e-10 in h. Returns (root, converged 1/0, evaluations).
+/// of opposite signs, to 2ε|x| + ROOT_TOLERANCE / 2 in h. Returns (root, converged 1/0, evaluations).
 fn zeroin(kind: u32, g: u32, a0: f32, b0: f32, fa0: f32, fb0: f32, offset: f32) -> vec3<f32> {
   var a = a0;
   var b = b0;
@@ -182,7 +180,7 @@ fn zeroin(kind: u32, g: u32, a0: f32, b0: f32, fa0: f32, fb0: f32, offset: f32) 
       a = b; b = c; c = a;
       fa = fb; fb = fc; fc = fa;
     }
-    let tol1 = 2.0 * 1.1920929e-7 * abs(b) + 0.5e-10;
+    let tol1 = 2.0 * 1.1920929e-7 * abs(b) + 0.5 * ROOT_TOLERANCE;
     let xm = 0.5 * (c - b);
     if (abs(xm) <= tol1 || fb == 0.0) { converged = 1.0; break; }
     if (iter >= MAX_ROOT_EVALUATIONS) { break; }

@@ -4,22 +4,11 @@
 // score's precision rather than √ε of the criterion. Prepended with reml-common.wgsl.
 //
 // out [nGenes × OUT_STRIDE]: λ̂, −2ℓ_R(λ̂), −2ℓ_R(0), score(0), evaluations, converged (1/0), method
-// (0 boundary, 1 root, 2 golden section), r_λ̂ (so σ²_e = r/(n − p) needs no readback of the statistics).
+// (METHOD_BOUNDARY, _ROOT or _GOLDEN), r_λ̂ (so σ²_e = r/(n − p) needs no readback of the statistics), at the
+// offsets OUT_LAMBDA … OUT_RESIDUAL (src/gpu/fit-declarations.ts' SEARCH_OUT).
 
-const OUT_STRIDE: u32 = 8u;
 const MAX_POINTS: u32 = 40u;
-const SINGULAR_THETA: f32 = 1.0e-4;
 const GOLDEN: f32 = 0.3819660112501051;
-
-override WORKGROUP_SIZE: u32 = 64u;
-
-@group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var<storage, read> stats: array<f32>;
-@group(0) @binding(2) var<storage, read> counts: array<f32>;
-@group(0) @binding(3) var<storage, read> start: array<f32>;   // [nGenes] λ0, −1 when not estimable
-@group(0) @binding(4) var<storage, read> grid: array<f32>;    // H_GRID, then H_MAX
-@group(0) @binding(5) var<storage, read_write> out: array<f32>;
-
 
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
@@ -50,7 +39,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   }
   var evaluations = nPts;
   var converged = 1.0;
-  var method = 0.0;
+  var method = METHOD_BOUNDARY;
   var h = pts[best];
   var crit = vals[best];
   let lo = pts[select(best - 1u, 0u, best == 0u)];
@@ -61,9 +50,9 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   evaluations += 3u;
 
   if (best == 0u && sLo >= 0.0) {
-    method = 0.0;  // the criterion rises from λ = 0: a boundary fit
+    method = METHOD_BOUNDARY;  // the criterion rises from λ = 0: a boundary fit
   } else if (sLo < 0.0 && sHi > 0.0) {
-    method = 1.0;
+    method = METHOD_ROOT;
     let root = zeroin(OBJECTIVE_SCORE, g, select(lo, 0.0, best == 0u), hi, sLo, sHi, 0.0);
     let b = root.x;
     converged = root.y;
@@ -74,7 +63,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     if (atRoot <= crit) { h = b; crit = atRoot; }
   } else {
     // No sign change across the bracket: golden-section search on the criterion's value.
-    method = 2.0;
+    method = METHOD_GOLDEN;
     var a = lo;
     var b = hi;
     var x1 = a + GOLDEN * (b - a);
@@ -97,12 +86,12 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     crit = vals[0];
   }
   let o = g * OUT_STRIDE;
-  out[o] = lambda;
-  out[o + 1u] = crit;
-  out[o + 2u] = vals[0];
-  out[o + 3u] = score0;
-  out[o + 4u] = f32(evaluations);
-  out[o + 5u] = converged;
-  out[o + 6u] = method;
-  out[o + 7u] = residualAt(g, lambda);
+  out[o + OUT_LAMBDA] = lambda;
+  out[o + OUT_CRITERION] = crit;
+  out[o + OUT_CRITERION_AT_ZERO] = vals[0];
+  out[o + OUT_SCORE_AT_ZERO] = score0;
+  out[o + OUT_EVALUATIONS] = f32(evaluations);
+  out[o + OUT_CONVERGED] = converged;
+  out[o + OUT_METHOD] = method;
+  out[o + OUT_RESIDUAL] = residualAt(g, lambda);
 }

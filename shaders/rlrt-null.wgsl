@@ -3,38 +3,12 @@
 // seed, then the walk up the λ grid to the first decrease of f(λ) = (n − p) log(1 + N/D) − Σ m_j log(1 + λμ_j).
 // The grid tables come from the host (rlrtNullSetup, f64, rounded to f32). Prepended with philox.wgsl.
 
-const MAX_J: u32 = 64u;
-
-struct NullParams {
-  nsim: u32,
-  /// Distinct eigenvalues J and grid points g.
-  nValues: u32,
-  gridLength: u32,
-  /// Degrees of freedom of w, and n − p.
-  df: u32,
-  n0: f32,
-  key0: u32,
-  key1: u32,
-  /// First simulation of this dispatch, and invocations per row of a 2-D dispatch.
-  simOffset: u32,
-  rowInvocations: u32,
-};
-
-override WORKGROUP_SIZE: u32 = 64u;
-
 /// log(1 + x) without losing a small x to 1 + x in f32 (WGSL has no log1p; the usual (1 + x) − 1
 /// correction would be reassociated away). Below 1e-3 the series to x⁴ is exact to f32 precision.
 fn log1p(x: f32) -> f32 {
   if (abs(x) < 1.0e-3) { return x * (1.0 - x * (0.5 - x * (1.0 / 3.0 - 0.25 * x))); }
   return logAccurate(1.0 + x);
 }
-
-@group(0) @binding(0) var<uniform> params: NullParams;
-@group(0) @binding(1) var<storage, read> multiplicity: array<u32>; // [J]
-@group(0) @binding(2) var<storage, read> fN: array<f32>;           // [g × J] λμ_j / (1 + λμ_j)
-@group(0) @binding(3) var<storage, read> fD: array<f32>;           // [g × J] 1 / (1 + λμ_j)
-@group(0) @binding(4) var<storage, read> logDet: array<f32>;       // [g] Σ_j m_j log(1 + λμ_j)
-@group(0) @binding(5) var<storage, read_write> draws: array<f32>;  // [nsim of this dispatch]
 
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {

@@ -3,10 +3,9 @@ import { computeGeneStats, yScaleOf } from '../model/gene-stats.js';
 import type { FitContext, GenePreparer, ReadyGene } from '../model/prepare.js';
 import type { GeneResults } from '../results/gene-results.js';
 import type { DesignScaling } from '../gpu/fit-programs.js';
-import { MISSING_F32 } from '../gpu/gene-stats.js';
 import { finishGpuFit, hostStats, type PackedColumn } from '../gpu/host-finish.js';
 import { bytesPerGene, type BatchShape } from '../gpu/plan.js';
-import { SEARCH_OUT, SEARCH_OUT_STRIDE } from '../gpu/reml-search.js';
+import { MISSING_F32, SEARCH_METHOD, SEARCH_OUT, SEARCH_OUT_STRIDE } from '../gpu/fit-declarations.js';
 import { allocateRunResults, storeFit } from './cpu-kernel.js';
 import { genesForDevice } from './gpu-batches.js';
 
@@ -143,7 +142,7 @@ export function finishPart(context: FitContext, part: DevicePart, readback: Floa
     const stats = hostStats(packed, gpuStats, counts, betaRef, scaling);
     const fit = stats === undefined ? 'group sizes differ from the host' : finishGpuFit(stats, {
       lambda: readback[o + SEARCH_OUT.lambda],
-      converged: readback[o + SEARCH_OUT.converged] === 1 && readback[o + SEARCH_OUT.method] !== 2,
+      converged: readback[o + SEARCH_OUT.converged] === 1 && readback[o + SEARCH_OUT.method] !== SEARCH_METHOD.golden,
       evaluations: readback[o + SEARCH_OUT.evaluations],
       interval: lo >= 0 ? { lo, hi } : undefined,
     });

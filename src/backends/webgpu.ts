@@ -13,15 +13,12 @@ import { inThreadTasks, type TaskRunner } from './worker-tasks.js';
 import { type AdapterReport, acquireGpu, describeAdapter, type GpuContext, type GpuUnavailable } from '../gpu/device.js';
 import { assertReplicates, type BootstrapReport, parametricBootstrap } from '../simulation/bootstrap.js';
 import { bootstrapOnGpu, type GpuBootstrapReport } from '../gpu/bootstrap.js';
-import { encodeFitPrograms, FIT_PROGRAMS, uploadFitConstants } from '../gpu/fit-programs.js';
+import { encodeFitPrograms, type FitConstants, FIT_PROGRAMS, uploadFitConstants } from '../gpu/fit-programs.js';
 import { compilePipelines } from '../gpu/program.js';
 import { bytesPerGene, type BatchShape, planBatches } from '../gpu/plan.js';
-import { SEARCH_OUT_STRIDE } from '../gpu/reml-search.js';
+import { GPU_MAX_M, SEARCH_OUT_STRIDE } from '../gpu/fit-declarations.js';
 import { RLRT_NULL_MAX_J, simulateRlrtNullGpu } from '../gpu/rlrt-null.js';
 import { rlrtEigenvalues, rlrtLambdaGrid, rlrtNullSetup, simulatePatternRlrtNull } from '../model/inference/rlrt-null.js';
-
-/** The largest p + 1 the WGSL programs hold in their private arrays (MAX_M). */
-export const GPU_MAX_M = 16;
 
 /** Options of the WebGPU backend. */
 export interface WebGpuOptions extends GpuBatchOptions {
@@ -164,7 +161,7 @@ export class WebGpuBackend implements Backend {
         },
       }, this.report, out, onProgress);
     } finally {
-      constants.forEach((b) => b.destroy());
+      Object.values(constants).forEach((b) => b.destroy());
     }
     return out;
   }
@@ -205,7 +202,7 @@ export class WebGpuBackend implements Backend {
   }
 
   /** Uploads a batch and records its three programs and the copies to a staging buffer. */
-  private submit(host: WebGpuHostBatch, shape: BatchShape, constants: GPUBuffer[]): DeviceBatch {
+  private submit(host: WebGpuHostBatch, shape: BatchShape, constants: FitConstants): DeviceBatch {
     const { device } = this.gpu;
     const n = host.deviceGenes;
     const per = bytesPerGene(shape);

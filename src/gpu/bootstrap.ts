@@ -11,22 +11,32 @@ import type { GeneResults } from '../results/gene-results.js';
 import { philoxKey } from '../stats/philox.js';
 import type { GpuContext } from './device.js';
 import { encodeFitPrograms, uploadFitConstants } from './fit-programs.js';
-import { MISSING_F32 } from './gene-stats.js';
+import { MISSING_F32, SEARCH_METHOD, SEARCH_OUT, SEARCH_OUT_STRIDE } from './fit-declarations.js';
 import { hostStats, polishLambda } from './host-finish.js';
-import { type BatchShape, bytesPerGene, dispatchSize, planBatches } from './plan.js';
-import { type GpuProgram, pipelineFor } from './program.js';
-import { SEARCH_OUT, SEARCH_OUT_STRIDE } from './reml-search.js';
+import { type BatchShape, bytesPerGene, planBatches } from './plan.js';
+import { PHILOX_CONSTANTS } from './philox.js';
+import { encodeProgram, type GpuProgram } from './program.js';
 
 /**
- * shaders/bootstrap-draw.wgsl (with philox.wgsl): the replicate responses y*, one invocation per (gene,
- * replicate) column. Its uniform is DrawParams. Bindings: fitted [genes × nObs], sigma [genes × 2], geneIndex
- * [genes], groupOf [nObs] (read), y [nObs × columns] (write).
+ * shaders/bootstrap-draw.wgsl (with philox.wgsl): the replicate responses y*, one invocation per (gene, replicate)
+ * column.
  */
 export const bootstrapDrawProgram: GpuProgram = {
   name: 'bootstrap-draw',
   shaders: ['philox', 'bootstrap-draw'],
   workgroupSize: 64,
-  bindings: ['read-only-storage', 'read-only-storage', 'read-only-storage', 'read-only-storage', 'storage'],
+  // The batch's genes, replicates per gene in it and its first replicate; the group levels L (residual draws are
+  // numbered after the group draws); the seed's key.
+  uniform: { struct: 'DrawParams', fields: [['nObs', 'u32'], ['nGenes', 'u32'], ['replicates', 'u32'], ['firstReplicate', 'u32'],
+    ['nLevels', 'u32'], ['key0', 'u32'], ['key1', 'u32']] },
+  bindings: [
+    { name: 'fitted', element: 'f32', access: 'read', doc: '[nGenes × nObs] (fitted − c) / d, MISSING where absent' },
+    { name: 'sigma', element: 'f32', access: 'read', doc: '[nGenes × 2] σ̂_g / d, σ̂_e / d' },
+    { name: 'geneIndex', element: 'u32', access: 'read', doc: '[nGenes] the gene\'s row of the whole matrix (its stream)' },
+    { name: 'groupOf', element: 'u32', access: 'read', doc: '[nObs] group level of each design row' },
+    { name: 'y', element: 'f32', access: 'read_write', doc: '[nObs × nGenes·replicates], sample-major' },
+  ],
+  constants: { ...PHILOX_CONSTANTS, MISSING: ['f32', MISSING_F32] },
 };
 
 /** What a GPU bootstrap did beyond the CPU's report. */
@@ -105,7 +115,6 @@ export async function bootstrapOnGpu(gpu: GpuContext, context: FitContext, value
   const per = bytesPerGene(shape);
   const outBytes = SEARCH_OUT_STRIDE * 4;
   const columnBytes = per.stats + per.counts + outBytes + per.beta;
-  const pipeline = pipelineFor(device, bootstrapDrawProgram);
   const storage = (data: ArrayBufferView<ArrayBuffer>): GPUBuffer => {
     const buffer = device.createBuffer({ size: Math.max(4, data.byteLength), usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST });
     device.queue.writeBuffer(buffer, 0, data);
@@ -125,25 +134,17 @@ export async function bootstrapOnGpu(gpu: GpuContext, context: FitContext, value
       storage(Float32Array.from(chunk.flatMap(({ model, scale }) => [model.sigmaG / scale, model.sigmaE / scale]))),
       storage(Uint32Array.from(chunk, ({ model }) => model.streamGene)),
     ];
+    const [fitted, sigma, geneIndex] = inputs;
     const perGene = chunk.map(() => ({ h2: new Float64Array(B), sigma2G: new Float64Array(B), sigma2E: new Float64Array(B), count: 0 }));
     try {
       for (let firstReplicate = 0; firstReplicate < B; firstReplicate += replicatesPerBatch) {
         const replicates = Math.min(replicatesPerBatch, B - firstReplicate);
         const n = chunk.length * replicates;
         const y = device.createBuffer({ size: n * design.nObs * 4, usage: GPUBufferUsage.STORAGE });
-        const size = dispatchSize(n, bootstrapDrawProgram.workgroupSize, maxPerDimension);
-        const uniform = device.createBuffer({ size: 32, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
-        device.queue.writeBuffer(uniform, 0, Uint32Array.of(design.nObs, chunk.length, replicates, firstReplicate,
-          design.randomTerms[0].levels.length, key[0], key[1], size.rowInvocations));
         const encoder = device.createCommandEncoder({ label: 'genelmm bootstrap' });
-        const pass = encoder.beginComputePass({ label: 'bootstrap-draw' });
-        pass.setPipeline(pipeline);
-        pass.setBindGroup(0, device.createBindGroup({
-          layout: pipeline.getBindGroupLayout(0),
-          entries: [uniform, ...inputs, constants[1], y].map((buffer, binding) => ({ binding, resource: { buffer } })),
-        }));
-        pass.dispatchWorkgroups(size.x, size.y);
-        pass.end();
+        const uniform = encodeProgram(device, encoder, bootstrapDrawProgram, n, { nObs: design.nObs, nGenes: chunk.length, replicates,
+          firstReplicate, nLevels: design.randomTerms[0].levels.length, key0: key[0], key1: key[1] },
+        { fitted, sigma, geneIndex, groupOf: constants.groupOf, y }, maxPerDimension);
         const fit = encodeFitPrograms(device, encoder, shape, n, y, constants, maxPerDimension);
         const staging = device.createBuffer({ size: n * columnBytes, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
         let at = 0;
@@ -172,7 +173,7 @@ export async function bootstrapOnGpu(gpu: GpuContext, context: FitContext, value
               const stats = hostStats(packed, region(0, per.stats, c), region(n * per.stats, per.counts, c),
                 region(n * (per.stats + per.counts + outBytes), per.beta, c).subarray(0, shape.p), scaling);
               const lambda = stats === undefined ? 'group sizes differ from the host'
-                : polishLambda(stats, out[SEARCH_OUT.lambda], out[SEARCH_OUT.converged] === 1 && out[SEARCH_OUT.method] !== 2);
+                : polishLambda(stats, out[SEARCH_OUT.lambda], out[SEARCH_OUT.converged] === 1 && out[SEARCH_OUT.method] !== SEARCH_METHOD.golden);
               const profile = stats !== undefined && typeof lambda === 'number' && lambda <= UPPER_LAMBDA ? profileAt(stats, lambda) : undefined;
               let estimate: { h2: number; sigma2G: number; sigma2E: number };
               if (typeof lambda === 'number' && profile !== undefined && profile.r > 0) {
@@ -225,7 +226,7 @@ export async function bootstrapOnGpu(gpu: GpuContext, context: FitContext, value
       onProgress?.(done, report.genes);
     }
   } finally {
-    constants.forEach((b) => b.destroy());
+    Object.values(constants).forEach((b) => b.destroy());
   }
   return report;
 }

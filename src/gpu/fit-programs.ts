@@ -5,9 +5,10 @@ import { geneStatsProgram } from './gene-stats.js';
 import { h2IntervalProgram } from './h2-interval.js';
 import { momentStartProgram } from './moment-start.js';
 import { bytesPerGene, type BatchShape } from './plan.js';
+import { H_MAX_F32, SEARCH_OUT_STRIDE } from './fit-declarations.js';
 import { encodeProgram, type GpuProgram } from './program.js';
 import { remlBetaProgram } from './reml-beta.js';
-import { H_MAX_F32, remlSearchProgram, SEARCH_OUT_STRIDE } from './reml-search.js';
+import { remlSearchProgram } from './reml-search.js';
 
 /** The programs of a fit (encodeFitPrograms), compiled when the device is had. */
 export const FIT_PROGRAMS: GpuProgram[] = [geneStatsProgram, momentStartProgram, remlSearchProgram, remlBetaProgram, h2IntervalProgram];
@@ -28,32 +29,38 @@ export interface FitBuffers {
  * Records the REML fit of `n` columns of `y` ([nObs × n], sample-major, MISSING where absent) into `encoder`:
  * statistics, moment start and search of y; β̂ at λ̂; then statistics and search again of y − x·β̂
  * (gene-stats.wgsl), from λ̂; with `withInterval`, the profile interval of h2 at the final λ̂ (h2-interval.wgsl).
- * constants: the scaled design x, the groups and the search grid.
+ * constants: the scaled design x, the groups and the search grid (uploadFitConstants).
  */
 export function encodeFitPrograms(device: GPUDevice, encoder: GPUCommandEncoder, shape: BatchShape, n: number,
-  y: GPUBuffer, constants: GPUBuffer[], maxPerDimension: number,
+  y: GPUBuffer, constants: FitConstants, maxPerDimension: number,
   timestamps?: GPUQuerySet, withInterval = false): FitBuffers {
   const per = bytesPerGene(shape);
-  const make = (bytes: number, extra = 0): GPUBuffer => device.createBuffer({ size: Math.max(4, bytes), usage: GPUBufferUsage.STORAGE | extra });
+  const made: GPUBuffer[] = [];
+  const make = (bytes: number, extra = 0): GPUBuffer => {
+    const buffer = device.createBuffer({ size: Math.max(4, bytes), usage: GPUBufferUsage.STORAGE | extra });
+    made.push(buffer);
+    return buffer;
+  };
   const sums = make(n * per.sums);
   const stats = make(n * per.stats, GPUBufferUsage.COPY_SRC);
   const counts = make(n * per.counts, GPUBufferUsage.COPY_SRC);
   const start = make(n * 4);
   const out = make(n * SEARCH_OUT_STRIDE * 4, GPUBufferUsage.COPY_SRC);
-  const beta = make(n * per.beta, GPUBufferUsage.COPY_SRC); // zero-initialised: the first pass sums y itself
-  const params = { nGenes: n, nObs: shape.nObs, p: shape.p, nGroups: shape.nGroups, maxSize: shape.maxSize };
-  const [x, groupOf, grid] = constants;
-  const run = (program: GpuProgram, buffers: GPUBuffer[], timestampWrites?: GPUComputePassTimestampWrites): void =>
-    encodeProgram(device, encoder, program, params, buffers, maxPerDimension, timestampWrites);
-  run(geneStatsProgram, [y, x, groupOf, sums, stats, counts, beta], timestamps && { querySet: timestamps, beginningOfPassWriteIndex: 0 });
-  run(momentStartProgram, [stats, counts, start]);
-  run(remlSearchProgram, [stats, counts, start, grid, out]);
-  run(remlBetaProgram, [stats, counts, out, beta, start]);
-  run(geneStatsProgram, [y, x, groupOf, sums, stats, counts, beta]);
+  const betaRef = make(n * per.beta, GPUBufferUsage.COPY_SRC); // zero-initialised: the first pass sums y itself
   const interval = withInterval ? make(n * 8, GPUBufferUsage.COPY_SRC) : undefined;
-  run(remlSearchProgram, [stats, counts, start, grid, out], interval ? undefined : timestamps && { querySet: timestamps, endOfPassWriteIndex: 1 });
-  if (interval) run(h2IntervalProgram, [stats, counts, grid, out, interval], timestamps && { querySet: timestamps, endOfPassWriteIndex: 1 });
-  return { stats, counts, out, beta, interval, all: [sums, stats, counts, start, out, beta, ...(interval ? [interval] : [])] };
+  const params = { nGenes: n, nObs: shape.nObs, p: shape.p, nGroups: shape.nGroups, maxSize: shape.maxSize };
+  const { x, groupOf, grid } = constants;
+  const run = (program: GpuProgram, buffers: Record<string, GPUBuffer>, timestampWrites?: GPUComputePassTimestampWrites): void => {
+    made.push(encodeProgram(device, encoder, program, n, params, buffers, maxPerDimension, timestampWrites));
+  };
+  run(geneStatsProgram, { y, x, groupOf, sums, stats, counts, betaRef }, timestamps && { querySet: timestamps, beginningOfPassWriteIndex: 0 });
+  run(momentStartProgram, { stats, counts, start });
+  run(remlSearchProgram, { stats, counts, start, grid, out });
+  run(remlBetaProgram, { stats, counts, out, betaRef, start });
+  run(geneStatsProgram, { y, x, groupOf, sums, stats, counts, betaRef });
+  run(remlSearchProgram, { stats, counts, start, grid, out }, interval ? undefined : timestamps && { querySet: timestamps, endOfPassWriteIndex: 1 });
+  if (interval) run(h2IntervalProgram, { stats, counts, grid, out, interval }, timestamps && { querySet: timestamps, endOfPassWriteIndex: 1 });
+  return { stats, counts, out, beta: betaRef, interval, all: made };
 }
 
 /** Centring and scaling of X's columns for f32: x' = (x − μ) / s (μ = 0 without an intercept). */
@@ -84,18 +91,28 @@ export function scaleDesign(design: Design): DesignScaling {
 }
 
 
+/** A run's constant buffers of the fit programs: the scaled design, the group of each row, the search grid. */
+export interface FitConstants {
+  x: GPUBuffer;
+  groupOf: GPUBuffer;
+  grid: GPUBuffer;
+}
+
 /**
  * Uploads a run's constants for encodeFitPrograms: the design scaled for f32 (scaleDesign), the group of each
  * row, and the search grid (H_GRID, then the f32 upper end).
  */
-export function uploadFitConstants(device: GPUDevice, design: Design): { buffers: GPUBuffer[]; scaling: DesignScaling } {
+export function uploadFitConstants(device: GPUDevice, design: Design): { buffers: FitConstants; scaling: DesignScaling } {
   const scaling = scaleDesign(design);
-  const grid = Float32Array.from([...H_GRID, H_MAX_F32]);
-  const data: ArrayBufferView<ArrayBuffer>[] = [scaling.x.length > 0 ? scaling.x : new Float32Array(1), Uint32Array.from(design.randomTerms[0].codes), grid];
-  const buffers = data.map((values) => {
+  const upload = (values: ArrayBufferView<ArrayBuffer>): GPUBuffer => {
     const buffer = device.createBuffer({ size: Math.max(4, values.byteLength), usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST });
     device.queue.writeBuffer(buffer, 0, values);
     return buffer;
-  });
+  };
+  const buffers = {
+    x: upload(scaling.x.length > 0 ? scaling.x : new Float32Array(1)),
+    groupOf: upload(Uint32Array.from(design.randomTerms[0].codes)),
+    grid: upload(Float32Array.from([...H_GRID, H_MAX_F32])),
+  };
   return { buffers, scaling };
 }

@@ -1,17 +1,20 @@
+import { FIT_UNIFORM, GPU_MAX_M, MISSING_F32 } from './fit-declarations.js';
 import type { GpuProgram } from './program.js';
 
-/**
- * shaders/gene-stats.wgsl: per-gene masked sufficient statistics (computeGeneStats).
- * Bindings: y [nObs × nGenes] (read), x [nObs × p] (read), groupOf [nObs] (read), sums scratch
- * [nGenes × nGroups × (p + 2)], stats [nGenes × (maxSize + 1) × m²], counts [nGenes × (maxSize + 1)],
- * betaRef [nGenes × p] (read: the statistics are of y − x·β_ref).
- */
+/** shaders/gene-stats.wgsl: per-gene masked sufficient statistics (computeGeneStats), of y − x·β_ref. */
 export const geneStatsProgram: GpuProgram = {
   name: 'gene-stats',
-  shaders: ['params', 'gene-stats'],
+  shaders: ['gene-stats'],
   workgroupSize: 64,
-  bindings: ['read-only-storage', 'read-only-storage', 'read-only-storage', 'storage', 'storage', 'storage', 'read-only-storage'],
+  uniform: FIT_UNIFORM,
+  bindings: [
+    { name: 'y', element: 'f32', access: 'read', doc: '[nObs × nGenes], sample-major, MISSING where absent' },
+    { name: 'x', element: 'f32', access: 'read', doc: '[nObs × p], the scaled design' },
+    { name: 'groupOf', element: 'u32', access: 'read', doc: '[nObs]' },
+    { name: 'sums', element: 'f32', access: 'read_write', doc: '[nGenes × nGroups × (p + 2)] scratch: count, Σx, Σy' },
+    { name: 'stats', element: 'f32', access: 'read_write', doc: '[nGenes × (maxSize + 1) × m × m]' },
+    { name: 'counts', element: 'f32', access: 'read_write', doc: '[nGenes × (maxSize + 1)]: n, c_1..c_maxSize' },
+    { name: 'betaRef', element: 'f32', access: 'read', doc: '[nGenes × p]' },
+  ],
+  constants: { MISSING: ['f32', MISSING_F32], MAX_MM: ['u32', GPU_MAX_M * GPU_MAX_M] },
 };
-
-/** The value the host writes for a missing cell (gene-stats.wgsl's MISSING). */
-export const MISSING_F32 = 3.0e38;

@@ -2,29 +2,72 @@
 import { dispatchSize } from './plan.js';
 import { shaderSource } from './shaders.js';
 
+/** A storage buffer of a program: its WGSL name, element type, whether the program writes it, and what it holds. */
+export interface GpuBinding {
+  name: string;
+  element: 'f32' | 'u32';
+  access: 'read' | 'read_write';
+  doc?: string;
+}
+
+/** A scalar of a program's uniform or a module constant: u32 or f32. */
+export type GpuScalar = 'u32' | 'f32';
+
 /**
- * A GPU program (as TensorFlow.js' WebGPU backend has them): its WGSL, workgroup size (an `override`
- * constant), and the kind of each binding after the uniform Params at binding 0. One invocation per gene.
+ * A GPU program (as TensorFlow.js' WebGPU backend and onnxruntime-web describe theirs): everything the WGSL and the
+ * host must agree on is declared once, here, and the WGSL's declarations are generated from it (makeShader): the
+ * uniform struct at binding 0 (its fields, then the `rowInvocations` every program gets), the storage bindings 1..k
+ * in order, the `override WORKGROUP_SIZE`, and the module constants that mirror TypeScript values. encodeProgram
+ * binds buffers and writes the uniform by these names, and refuses a missing or extra one. One invocation per item
+ * (gene, column or simulation), dispatches folded into 2-D past the adapter's limit.
  */
 export interface GpuProgram {
   name: string;
-  /** The .wgsl files of shaders/, concatenated in order (a shared prelude first). */
+  /** The .wgsl files of shaders/ that follow the generated declarations, in order (shared preludes first). */
   shaders: string[];
   workgroupSize: number;
-  /** Buffer binding types of bindings 1..k. */
-  bindings: GPUBufferBindingType[];
+  /** The uniform's WGSL struct name and fields, in order (4 bytes each). */
+  uniform: { struct: string; fields: [name: string, type: GpuScalar][] };
+  bindings: GpuBinding[];
+  /** Module constants, from the TypeScript values they mirror. */
+  constants: Record<string, [type: GpuScalar, value: number]>;
 }
 
-/** Byte size of the Params uniform (6 u32, padded to 16-byte alignment). */
-export const PARAMS_BYTES = 32;
+/** A WGSL literal of `value` as `type`. */
+function literal(type: GpuScalar, value: number): string {
+  if (type === 'u32') {
+    if (!Number.isInteger(value) || value < 0 || value > 0xffffffff) throw new RangeError(`${value} is not a u32`);
+    return `${value}u`;
+  }
+  const text = String(value);
+  return /[.e]/.test(text) ? text : `${text}.0`;
+}
 
-/** The Params uniform every program reads; sizes are uniforms, so one pipeline serves every batch. */
-export interface ProgramParams {
-  nGenes: number;
-  nObs: number;
-  p: number;
-  nGroups: number;
-  maxSize: number;
+/** WGSL `const` declarations of `constants`. */
+export function constantDeclarations(constants: GpuProgram['constants']): string[] {
+  return Object.entries(constants).map(([name, [type, value]]) => `const ${name}: ${type} = ${literal(type, value)};`);
+}
+
+/** The WGSL declarations generated from a program's descriptor, which its .wgsl files must not repeat. */
+export function programDeclarations(program: GpuProgram): string {
+  const { uniform, bindings, constants } = program;
+  return [
+    `// Generated from the descriptor of the '${program.name}' program (src/gpu/program.ts' makeShader).`,
+    ...constantDeclarations(constants),
+    `struct ${uniform.struct} {`,
+    ...uniform.fields.map(([name, type]) => `  ${name}: ${type},`),
+    '  rowInvocations: u32,',
+    '};',
+    `override WORKGROUP_SIZE: u32 = ${program.workgroupSize}u;`,
+    `@group(0) @binding(0) var<uniform> params: ${uniform.struct};`,
+    ...bindings.map(({ name, element, access, doc }, i) =>
+      `@group(0) @binding(${i + 1}) var<storage, ${access}> ${name}: array<${element}>;${doc ? ` // ${doc}` : ''}`),
+  ].join('\n');
+}
+
+/** A program's WGSL: its generated declarations, then its .wgsl files. */
+export function makeShader(program: GpuProgram): string {
+  return [programDeclarations(program), ...program.shaders.map(shaderSource)].join('\n');
 }
 
 const pipelines = new WeakMap<GPUDevice, Map<string, GPUComputePipeline>>();
@@ -41,12 +84,13 @@ function madeOn(device: GPUDevice): Map<string, GPUComputePipeline> {
 
 /** How `program` is compiled: its WGSL, the uniform Params at binding 0 and its buffers after it, its workgroup size. */
 function pipelineDescriptor(device: GPUDevice, program: GpuProgram): GPUComputePipelineDescriptor {
-  const module = device.createShaderModule({ label: program.name, code: program.shaders.map(shaderSource).join('\n') });
+  const module = device.createShaderModule({ label: program.name, code: makeShader(program) });
   const layout = device.createBindGroupLayout({
     label: program.name,
     entries: [
       { binding: 0, visibility: GPUShaderStage.COMPUTE, buffer: { type: 'uniform' } },
-      ...program.bindings.map((type, i) => ({ binding: i + 1, visibility: GPUShaderStage.COMPUTE, buffer: { type } })),
+      ...program.bindings.map(({ access }, i) => ({ binding: i + 1, visibility: GPUShaderStage.COMPUTE,
+        buffer: { type: access === 'read' ? 'read-only-storage' as const : 'storage' as const } })),
     ],
   });
   return {
@@ -79,27 +123,49 @@ export async function compilePipelines(device: GPUDevice, programs: GpuProgram[]
   }));
 }
 
+/** Throws unless `given`'s keys are exactly `expected` (a dispatch's buffers or uniform values against its descriptor). */
+function assertNames(what: string, program: GpuProgram, given: Record<string, unknown>, expected: string[]): void {
+  const extra = Object.keys(given).filter((k) => !expected.includes(k));
+  const missing = expected.filter((k) => !(k in given));
+  if (extra.length + missing.length > 0) {
+    throw new Error(`${program.name}: ${what}${missing.length ? ` missing: ${missing.join(', ')}` : ''}` +
+      `${missing.length && extra.length ? ';' : ''}${extra.length ? ` not in the descriptor: ${extra.join(', ')}` : ''}`);
+  }
+}
+
 /**
- * Records one dispatch of `program` over params.nGenes genes into `encoder`, folded into 2-D past
- * `maxPerDimension` workgroups. `buffers` are bindings 1..k in the program's order.
+ * Records one dispatch of `program` over `invocations` items into `encoder`, folded into 2-D past `maxPerDimension`
+ * workgroups: its uniform written from `uniform` (every field of the descriptor's struct, by name) and `buffers`
+ * bound by name (every binding of the descriptor). Returns the uniform's buffer, for the caller to destroy with the
+ * batch's other buffers.
  */
-export function encodeProgram(device: GPUDevice, encoder: GPUCommandEncoder, program: GpuProgram,
-  params: ProgramParams, buffers: GPUBuffer[], maxPerDimension: number,
-  timestampWrites?: GPUComputePassTimestampWrites): void {
-  const size = dispatchSize(params.nGenes, program.workgroupSize, maxPerDimension);
-  const uniform = device.createBuffer({ label: `${program.name} params`, size: PARAMS_BYTES,
+export function encodeProgram(device: GPUDevice, encoder: GPUCommandEncoder, program: GpuProgram, invocations: number,
+  uniform: Record<string, number>, buffers: Record<string, GPUBuffer>, maxPerDimension: number,
+  timestampWrites?: GPUComputePassTimestampWrites): GPUBuffer {
+  const { fields } = program.uniform;
+  assertNames('uniform values', program, uniform, fields.map(([name]) => name));
+  assertNames('buffers', program, buffers, program.bindings.map(({ name }) => name));
+  const size = dispatchSize(invocations, program.workgroupSize, maxPerDimension);
+  const data = new ArrayBuffer(Math.ceil((4 * (fields.length + 1)) / 16) * 16);
+  const view = new DataView(data);
+  fields.forEach(([name, type], i) => {
+    if (type === 'u32') view.setUint32(4 * i, uniform[name], true);
+    else view.setFloat32(4 * i, uniform[name], true);
+  });
+  view.setUint32(4 * fields.length, size.rowInvocations, true);
+  const uniformBuffer = device.createBuffer({ label: `${program.name} params`, size: data.byteLength,
     usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
-  device.queue.writeBuffer(uniform, 0, Uint32Array.of(params.nGenes, params.nObs, params.p, params.nGroups,
-    params.maxSize, size.rowInvocations, 0, 0));
+  device.queue.writeBuffer(uniformBuffer, 0, data);
   const pipeline = pipelineFor(device, program);
   const bindGroup = device.createBindGroup({
     label: program.name,
     layout: pipeline.getBindGroupLayout(0),
-    entries: [uniform, ...buffers].map((buffer, binding) => ({ binding, resource: { buffer } })),
+    entries: [uniformBuffer, ...program.bindings.map(({ name }) => buffers[name])].map((buffer, binding) => ({ binding, resource: { buffer } })),
   });
   const pass = encoder.beginComputePass({ label: program.name, timestampWrites });
   pass.setPipeline(pipeline);
   pass.setBindGroup(0, bindGroup);
   pass.dispatchWorkgroups(size.x, size.y);
   pass.end();
+  return uniformBuffer;
 }

@@ -1,20 +1,18 @@
+import { FIT_TEST_CONSTANTS, FIT_UNIFORM, REML_COMMON_CONSTANTS, SEARCH_OUT_CONSTANTS } from './fit-declarations.js';
 import type { GpuProgram } from './program.js';
 
-/**
- * shaders/reml-search.wgsl: grid, bracket and zeroin on the score per gene (searchLambda).
- * Bindings: stats (read), counts (read), start (read), grid (read: H_GRID then the f32 upper end),
- * out [nGenes × SEARCH_OUT_STRIDE] (write).
- */
+/** shaders/reml-search.wgsl: grid, bracket and zeroin on the score per gene (searchLambda). */
 export const remlSearchProgram: GpuProgram = {
   name: 'reml-search',
-  shaders: ['params', 'reml-common', 'reml-search'],
+  shaders: ['reml-common', 'reml-search'],
   workgroupSize: 64,
-  bindings: ['read-only-storage', 'read-only-storage', 'read-only-storage', 'read-only-storage', 'storage'],
+  uniform: FIT_UNIFORM,
+  bindings: [
+    { name: 'stats', element: 'f32', access: 'read' },
+    { name: 'counts', element: 'f32', access: 'read' },
+    { name: 'start', element: 'f32', access: 'read', doc: '[nGenes] λ0, −1 when not estimable' },
+    { name: 'grid', element: 'f32', access: 'read', doc: 'H_GRID, then H_MAX_F32' },
+    { name: 'out', element: 'f32', access: 'read_write', doc: '[nGenes × OUT_STRIDE]' },
+  ],
+  constants: { ...REML_COMMON_CONSTANTS, ...SEARCH_OUT_CONSTANTS, SINGULAR_THETA: FIT_TEST_CONSTANTS.SINGULAR_THETA },
 };
-
-/** Floats per gene in the search output, and what each holds. */
-export const SEARCH_OUT_STRIDE = 8;
-export const SEARCH_OUT = { lambda: 0, criterion: 1, criterionAtZero: 2, scoreAtZero: 3, evaluations: 4, converged: 5, method: 6, residual: 7 } as const;
-
-/** The upper end of the search in f32: 1 − 2⁻²², as close to 1 as f32 keeps λ = h / (1 − h) finite. */
-export const H_MAX_F32 = 1 - 2 ** -22;

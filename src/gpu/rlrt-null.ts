@@ -2,23 +2,29 @@
 import { philoxKey } from '../stats/philox.js';
 import type { RlrtNullSetup } from '../model/inference/rlrt-null.js';
 import type { GpuContext } from './device.js';
-import { dispatchSize } from './plan.js';
-import { type GpuProgram, pipelineFor } from './program.js';
+import { PHILOX_CONSTANTS } from './philox.js';
+import { encodeProgram, type GpuProgram } from './program.js';
 
-/**
- * shaders/rlrt-null.wgsl (with philox.wgsl): null draws of the exact RLRT, one invocation per simulation.
- * Its uniform is NullParams, not Params. Bindings: multiplicity [J] (u32), fN and fD [g × J], logDet [g] (read),
- * draws [nsim] (write).
- */
+/** The most distinct eigenvalues the program holds (MAX_J); designs with more simulate on the CPU. */
+export const RLRT_NULL_MAX_J = 64;
+
+/** shaders/rlrt-null.wgsl (with philox.wgsl): null draws of the exact RLRT, one invocation per simulation. */
 export const rlrtNullProgram: GpuProgram = {
   name: 'rlrt-null',
   shaders: ['philox', 'rlrt-null'],
   workgroupSize: 64,
-  bindings: ['read-only-storage', 'read-only-storage', 'read-only-storage', 'read-only-storage', 'storage'],
+  // J distinct eigenvalues, g grid points, the df of w and n − p; the seed's key; this dispatch's first simulation.
+  uniform: { struct: 'NullParams', fields: [['nsim', 'u32'], ['nValues', 'u32'], ['gridLength', 'u32'], ['df', 'u32'], ['n0', 'f32'],
+    ['key0', 'u32'], ['key1', 'u32'], ['simOffset', 'u32']] },
+  bindings: [
+    { name: 'multiplicity', element: 'u32', access: 'read', doc: '[J]' },
+    { name: 'fN', element: 'f32', access: 'read', doc: '[g × J] λμ_j / (1 + λμ_j)' },
+    { name: 'fD', element: 'f32', access: 'read', doc: '[g × J] 1 / (1 + λμ_j)' },
+    { name: 'logDet', element: 'f32', access: 'read', doc: '[g] Σ_j m_j log(1 + λμ_j)' },
+    { name: 'draws', element: 'f32', access: 'read_write', doc: '[nsim of this dispatch]' },
+  ],
+  constants: { ...PHILOX_CONSTANTS, MAX_J: ['u32', RLRT_NULL_MAX_J] },
 };
-
-/** The most distinct eigenvalues the program holds (MAX_J); designs with more simulate on the CPU. */
-export const RLRT_NULL_MAX_J = 64;
 
 /**
  * `nsim` draws of a design's RLRT null on the GPU, unsorted: draw i is rlrtNullDraw(setup, philoxKey(seed), i)
@@ -34,28 +40,14 @@ export async function simulateRlrtNullGpu(gpu: GpuContext, setup: RlrtNullSetup,
     device.queue.writeBuffer(buffer, 0, data);
     return buffer;
   };
-  const tables = [Uint32Array.from(setup.multiplicity), Float32Array.from(setup.fN), Float32Array.from(setup.fD),
+  const [multiplicity, fN, fD, logDet] = [Uint32Array.from(setup.multiplicity), Float32Array.from(setup.fN), Float32Array.from(setup.fD),
     Float32Array.from(setup.logDet)].map(upload);
   const draws = device.createBuffer({ size: nsim * 4, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC });
   const staging = device.createBuffer({ size: nsim * 4, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
-  const size = dispatchSize(nsim, rlrtNullProgram.workgroupSize, gpu.adapter.limits.maxComputeWorkgroupsPerDimension);
-  const params = new ArrayBuffer(48);
-  new Uint32Array(params, 0, 4).set([nsim, J, setup.grid.length, setup.df]);
-  new Float32Array(params, 16, 1)[0] = setup.n0;
-  new Uint32Array(params, 20, 4).set([key[0], key[1], 0, size.rowInvocations]);
-  const uniform = device.createBuffer({ size: params.byteLength, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
-  device.queue.writeBuffer(uniform, 0, params);
-  const pipeline = pipelineFor(device, rlrtNullProgram);
-  const bindGroup = device.createBindGroup({
-    layout: pipeline.getBindGroupLayout(0),
-    entries: [uniform, ...tables, draws].map((buffer, binding) => ({ binding, resource: { buffer } })),
-  });
   const encoder = device.createCommandEncoder({ label: 'rlrt-null' });
-  const pass = encoder.beginComputePass({ label: 'rlrt-null' });
-  pass.setPipeline(pipeline);
-  pass.setBindGroup(0, bindGroup);
-  pass.dispatchWorkgroups(size.x, size.y);
-  pass.end();
+  const uniform = encodeProgram(device, encoder, rlrtNullProgram, nsim,
+    { nsim, nValues: J, gridLength: setup.grid.length, df: setup.df, n0: setup.n0, key0: key[0], key1: key[1], simOffset: 0 },
+    { multiplicity, fN, fD, logDet, draws }, gpu.adapter.limits.maxComputeWorkgroupsPerDimension);
   encoder.copyBufferToBuffer(draws, 0, staging, 0, nsim * 4);
   device.queue.submit([encoder.finish()]);
   try {
@@ -63,6 +55,6 @@ export async function simulateRlrtNullGpu(gpu: GpuContext, setup: RlrtNullSetup,
     if (gpu.failure) throw new Error(gpu.failure);
     return new Float32Array(staging.getMappedRange().slice(0));
   } finally {
-    [uniform, ...tables, draws, staging].forEach((b) => b.destroy());
+    [uniform, multiplicity, fN, fD, logDet, draws, staging].forEach((b) => b.destroy());
   }
 }

@@ -1,6 +1,6 @@
 import { H_GRID } from '../model/lambda-search.js';
 import type { SpectralGene } from '../model/spectral.js';
-import { H_MAX_F32 } from '../gpu/reml-search.js';
+import { H_MAX_F32 } from '../gpu/fit-declarations.js';
 
 /** The grid's shared points: H_GRID, then the f32 upper end of the search (as the WGSL search's). */
 export const GRID_POINTS = Float32Array.from([...H_GRID, H_MAX_F32]);

@@ -2,6 +2,8 @@
 import assert from 'node:assert/strict';
 import { after, describe } from 'node:test';
 import { acquireGpu, type GpuContext } from '../../src/gpu/device.js';
+import { PHILOX_CONSTANTS } from '../../src/gpu/philox.js';
+import { constantDeclarations } from '../../src/gpu/program.js';
 import { shaderSource } from '../../src/gpu/shaders.js';
 import { simulateRlrtNullGpu } from '../../src/gpu/rlrt-null.js';
 import { philoxKey, philoxWords } from '../../src/stats/philox.js';
@@ -24,7 +26,8 @@ const CASES: [number[], number[]][] = [
 /** Runs philox() of shaders/philox.wgsl on every case and reads the words back. */
 async function gpuWords(gpu: GpuContext): Promise<Uint32Array> {
   const { device } = gpu;
-  const code = `${shaderSource('philox')}
+  const code = `${constantDeclarations(PHILOX_CONSTANTS).join('\n')}
+${shaderSource('philox')}
 @group(0) @binding(0) var<storage, read> input: array<u32>;
 @group(0) @binding(1) var<storage, read_write> output: array<u32>;
 @compute @workgroup_size(64)

@@ -1,0 +1,99 @@
+/**
+ * The GPU program layer (src/gpu/program.ts): each program's uniform, bindings, workgroup size and the constants it
+ * shares with TypeScript are declared once, in its descriptor, and generated into its WGSL. These tests fail when a
+ * descriptor and its WGSL disagree: a .wgsl file that declares what the descriptor generates (a binding, the
+ * uniform, the workgroup size, a mirrored constant), a binding the WGSL never uses (names swapped or stale), a
+ * uniform field the WGSL reads that the descriptor lacks, a constant whose literal is not its TypeScript value, a
+ * shader file no program uses, and a dispatch given buffers or uniform values the descriptor does not name. On a
+ * WebGPU adapter (SwiftShader in CI), every program's generated WGSL compiles without an error.
+ */
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { acquireGpu } from '../../src/gpu/device.js';
+import { bootstrapDrawProgram } from '../../src/gpu/bootstrap.js';
+import { FIT_PROGRAMS } from '../../src/gpu/fit-programs.js';
+import { encodeProgram, type GpuProgram, makeShader, programDeclarations } from '../../src/gpu/program.js';
+import { rlrtNullProgram } from '../../src/gpu/rlrt-null.js';
+import { shaderSource } from '../../src/gpu/shaders.js';
+import { REPO_ROOT } from '../helpers/cases.js';
+import { itOn, webgpuBackend } from '../conformance/backends.js';
+
+const PROGRAMS: GpuProgram[] = [...FIT_PROGRAMS, rlrtNullProgram, bootstrapDrawProgram];
+const webgpu = await webgpuBackend();
+
+/** A program's own WGSL, its .wgsl files after the generated declarations, without comments. */
+function body(program: GpuProgram): string {
+  return program.shaders.map(shaderSource).join('\n').replace(/\/\/.*$/gm, '');
+}
+
+describe('GPU program descriptors and their WGSL', () => {
+  for (const program of PROGRAMS) {
+    it(`${program.name}: the .wgsl files declare nothing the descriptor generates`, () => {
+      const wgsl = body(program);
+      assert.doesNotMatch(wgsl, /@binding|var<uniform>|\boverride\b/, 'bindings, the uniform and WORKGROUP_SIZE come from the descriptor');
+      assert.doesNotMatch(wgsl, new RegExp(`\\bstruct\\s+${program.uniform.struct}\\b`), `struct ${program.uniform.struct} comes from the descriptor`);
+      const redeclared = Object.keys(program.constants).filter((name) => new RegExp(`\\bconst\\s+${name}\\b`).test(wgsl));
+      assert.deepEqual(redeclared, [], 'constants the descriptor generates, declared again in WGSL');
+    });
+
+    it(`${program.name}: every binding is used by the WGSL, and every uniform field it reads is declared`, () => {
+      const wgsl = body(program);
+      const unused = program.bindings.map(({ name }) => name).filter((name) => !new RegExp(`\\b${name}\\b`).test(wgsl));
+      assert.deepEqual(unused, [], 'bindings the WGSL never reads or writes');
+      const fields = new Set([...program.uniform.fields.map(([name]) => name), 'rowInvocations']);
+      const read = [...wgsl.matchAll(/\bparams\.(\w+)/g)].map((m) => m[1]);
+      assert.ok(read.length > 0, 'the WGSL reads its uniform');
+      assert.deepEqual([...new Set(read.filter((name) => !fields.has(name)))], [], 'uniform fields the descriptor lacks');
+    });
+
+    it(`${program.name}: each generated constant's literal is its TypeScript value (in the WGSL type)`, () => {
+      const declarations = programDeclarations(program);
+      for (const [name, [type, value]] of Object.entries(program.constants)) {
+        const m = new RegExp(`^const ${name}: ${type} = ([^;]+);$`, 'm').exec(declarations);
+        assert.ok(m, `${name} is declared as ${type}`);
+        const parsed = type === 'u32' ? Number(m[1].replace(/u$/, '')) : Number(m[1]);
+        assert.equal(type === 'u32' ? parsed : Math.fround(parsed), type === 'u32' ? value : Math.fround(value), `${name}: ${m[1]}`);
+      }
+      const bindings = [...declarations.matchAll(/@binding\((\d+)\) var<storage, (read|read_write)> (\w+): array<(f32|u32)>/g)];
+      assert.deepEqual(bindings.map((m) => [Number(m[1]), m[3], m[2], m[4]]),
+        program.bindings.map(({ name, access, element }, i) => [i + 1, name, access, element]), 'bindings 1..k in the descriptor\'s order');
+    });
+  }
+
+  it('every shaders/*.wgsl file belongs to a program', () => {
+    const used = new Set(PROGRAMS.flatMap((p) => p.shaders));
+    const files = fs.readdirSync(path.join(REPO_ROOT, 'shaders')).filter((f) => f.endsWith('.wgsl')).map((f) => f.replace(/\.wgsl$/, ''));
+    assert.deepEqual(files.filter((f) => !used.has(f)), [], 'shader files no program uses');
+  });
+
+  it('a dispatch refuses buffers or uniform values its descriptor does not name, before touching the device', () => {
+    const device = {} as GPUDevice;
+    const encoder = {} as GPUCommandEncoder;
+    const uniform = { nsim: 1, nValues: 1, gridLength: 1, df: 1, n0: 1, key0: 0, key1: 0, simOffset: 0 };
+    const buffer = {} as GPUBuffer;
+    const buffers = { multiplicity: buffer, fN: buffer, fD: buffer, logDet: buffer, draws: buffer };
+    const { draws: _draws, ...noDraws } = buffers;
+    assert.throws(() => encodeProgram(device, encoder, rlrtNullProgram, 1, uniform, { ...noDraws, out: buffer }, 1),
+      /^Error: rlrt-null: buffers missing: draws; not in the descriptor: out$/);
+    const { df: _df, ...noDf } = uniform;
+    assert.throws(() => encodeProgram(device, encoder, rlrtNullProgram, 1, noDf, buffers, 1), /^Error: rlrt-null: uniform values missing: df$/);
+  });
+});
+
+describe(`GPU programs compile (${webgpu.reason})`, () => {
+  itOn(webgpu, 'every program\'s generated WGSL compiles on the adapter without an error', async () => {
+    const gpu = await acquireGpu();
+    assert.ok(!('unavailable' in gpu), 'a device');
+    try {
+      for (const program of PROGRAMS) {
+        const module = gpu.device.createShaderModule({ label: program.name, code: makeShader(program) });
+        const errors = (await module.getCompilationInfo()).messages.filter((m) => m.type === 'error');
+        assert.deepEqual(errors.map((e) => `${e.lineNum}:${e.linePos} ${e.message}`), [], `${program.name} compiles`);
+      }
+    } finally {
+      gpu.device.destroy();
+    }
+  });
+});
