@@ -7,6 +7,7 @@
 import type { Backend, GeneExtras } from './backends/backend.js';
 import { allocateRunResults } from './backends/cpu-kernel.js';
 import type { GpuRunReport } from './backends/gpu-batches.js';
+import type { GpuTimings } from './gpu/plan.js';
 import { createBackend } from './backends/select.js';
 import type { FitOptions, FitResult, Shard } from './fit-options.js';
 import type { GeneBlock, MatrixShape, SampleSheet } from './io/types.js';
@@ -66,7 +67,7 @@ function varianceFractionNames(design: Design): string[] {
 export class BlockRun {
   /** Each fitted block's results and its first gene's row in the run's results. */
   private readonly parts: { offset: number; results: GeneResults }[] = [];
-  private bootstrapped?: BootstrapReport & { refinedReplicates?: number; cpuGenes?: number; failure?: string | null };
+  private bootstrapped?: BootstrapReport & { refinedReplicates?: number; cpuGenes?: number; failure?: string | null; timings?: GpuTimings };
 
   private constructor(
     readonly context: FitContext,
@@ -238,11 +239,11 @@ export class BlockRun {
     await this.backend.dispose();
   }
 
-  /** Adds a block's bootstrap report to the run's: counts summed, the first failure kept. */
+  /** Adds a block's bootstrap report to the run's: counts and GPU timings summed, the first failure kept. */
   private addBootstrap(report: NonNullable<BlockRun['bootstrapped']>): void {
     const sum = this.bootstrapped;
     if (sum === undefined) {
-      this.bootstrapped = { ...report };
+      this.bootstrapped = { ...report, ...(report.timings && { timings: { ...report.timings } }) };
       return;
     }
     sum.genes += report.genes;
@@ -250,5 +251,8 @@ export class BlockRun {
     if (report.refinedReplicates !== undefined) sum.refinedReplicates = (sum.refinedReplicates ?? 0) + report.refinedReplicates;
     if (report.cpuGenes !== undefined) sum.cpuGenes = (sum.cpuGenes ?? 0) + report.cpuGenes;
     if (report.failure !== undefined) sum.failure ??= report.failure;
+    if (report.timings !== undefined && sum.timings !== undefined) {
+      for (const key of ['prepareMs', 'uploadMs', 'gpuMs', 'finishMs'] as const) sum.timings[key] += report.timings[key];
+    }
   }
 }

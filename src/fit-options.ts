@@ -2,6 +2,7 @@
 
 import type { BackendChoice, BackendDescription } from './backends/backend.js';
 import type { GpuRunReport } from './backends/gpu-batches.js';
+import type { GpuTimings } from './gpu/plan.js';
 import type { WebGpuOptions } from './backends/webgpu.js';
 import type { ContrastSpec } from './model/contrasts.js';
 import type { DesignOptions } from './model/design.js';
@@ -128,6 +129,8 @@ export interface FitResult {
     B: number; seed: number; genes: number; failedReplicates: number; refinedReplicates?: number;
     /** On the GPU: genes bootstrapped on the CPU (aliased columns, or left when the device failed), and why it failed. */
     cpuGenes?: number; failure?: string | null;
+    /** On the GPU: where its batches spent their time (prepare, upload, gpu, finish). */
+    timings?: GpuTimings;
   };
   /**
    * `--ebayes`' prior of the genes' residual variances (limma's df.prior, Infinity where the variances vary no

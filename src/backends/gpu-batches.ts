@@ -1,5 +1,6 @@
 import { errorText } from '../errors.js';
 import type { AdapterReport } from '../gpu/device.js';
+import { type GpuTimings, noTimings } from '../gpu/plan.js';
 import { fitGene } from '../model/fit-gene.js';
 import { computeGeneStats } from '../model/gene-stats.js';
 import type { FitContext, GenePreparer, ReadyGene } from '../model/prepare.js';
@@ -29,21 +30,13 @@ export interface GpuRunReport {
   failure: string | null;
   /** Designs whose exact-RLRT null was simulated on the CPU: too many distinct eigenvalues, or a failed device. */
   cpuRlrtDesigns: number;
-  /**
-   * Host preparation, upload calls, time the host waited for the GPU (compute and readback not hidden behind
-   * host work), host finishing; and the compute time alone from timestamp queries where the adapter has them
-   * (else null). WebGPU only: requesting the adapter and device, compiling the fit's pipelines (from the device
-   * on, overlapping the read and the first batch's preparation), and how long the first batch waited for them.
-   */
-  timings: { prepareMs: number; uploadMs: number; gpuMs: number; finishMs: number; computeMs: number | null;
-    deviceMs: number; pipelinesMs: number; pipelinesWaitMs: number };
+  timings: GpuTimings;
 }
 
 /** A report with nothing done yet. */
 export function emptyRunReport(adapter: AdapterReport): GpuRunReport {
   return { adapter, batches: 0, gpuGenes: 0, refinedGenes: 0, cpuGenes: 0, failure: null, cpuRlrtDesigns: 0,
-    timings: { prepareMs: 0, uploadMs: 0, gpuMs: 0, finishMs: 0, computeMs: adapter.hasTimestamps ? 0 : null,
-      deviceMs: 0, pipelinesMs: 0, pipelinesWaitMs: 0 } };
+    timings: noTimings(adapter.hasTimestamps) };
 }
 
 /** A batch as the host prepared it: genes [offset, offset + nGenes), of which deviceGenes go to the device. */

@@ -4,7 +4,7 @@ import type { FitContext, GenePreparer, ReadyGene } from '../model/prepare.js';
 import type { GeneResults } from '../results/gene-results.js';
 import type { DesignScaling } from '../gpu/fit-programs.js';
 import { finishGpuFit, hostStats, type PackedColumn } from '../gpu/host-finish.js';
-import { bytesPerGene, type BatchShape } from '../gpu/plan.js';
+import type { ReadbackLayout } from '../gpu/plan.js';
 import { MISSING_F32, SEARCH_METHOD, SEARCH_OUT, SEARCH_OUT_STRIDE } from '../gpu/fit-declarations.js';
 import { allocateRunResults, storeFit } from './cpu-kernel.js';
 import { genesForDevice } from './gpu-batches.js';
@@ -15,12 +15,6 @@ import { genesForDevice } from './gpu-batches.js';
  * the device's results into estimates; refitPart fits its packed genes on the CPU instead, when the device failed.
  * A part keeps its missing-value patterns, so the thread that prepared it finishes it.
  */
-
-/** Bytes at the start of each batch's readback for its two GPU timestamps (ns). */
-export const TIMESTAMP_BYTES = 16;
-
-/** Bytes per gene of the GPU's h2 interval (lo, hi, f32). */
-export const INTERVAL_BYTES = 8;
 
 /** A gene of a part that goes to the device: its place in the part, and how its values were centred (c) and scaled (d). */
 interface PackedGene extends PackedColumn {
@@ -86,36 +80,6 @@ export function batchColumns(uploads: PartColumns[], nObs: number): Float32Array
     first += count;
   }
   return y;
-}
-
-/** Where each output of the fit programs lies in a batch's readback (f32 indices past the timestamps), per gene. */
-export interface ReadbackLayout {
-  p: number;
-  stats: number;
-  counts: number;
-  search: number;
-  beta: number;
-  interval: number;
-  /** Floats per gene of the stats, counts and β_ref outputs. */
-  statsPer: number;
-  countsPer: number;
-  betaPer: number;
-}
-
-/** The readback layout of a batch of `nGenes` device genes (as WebGpuBackend's submit copies the outputs). */
-export function readbackLayout(nGenes: number, shape: BatchShape): ReadbackLayout {
-  const per = bytesPerGene(shape);
-  const counts = (nGenes * per.stats) / 4;
-  const search = counts + (nGenes * per.counts) / 4;
-  const beta = search + nGenes * SEARCH_OUT_STRIDE;
-  const interval = beta + (nGenes * per.beta) / 4;
-  return { p: shape.p, stats: 0, counts, search, beta, interval, statsPer: per.stats / 4, countsPer: per.counts / 4, betaPer: per.beta / 4 };
-}
-
-/** Bytes of a batch's readback of `nGenes` device genes, timestamps included. */
-export function readbackBytes(nGenes: number, shape: BatchShape): number {
-  const layout = readbackLayout(nGenes, shape);
-  return TIMESTAMP_BYTES + 4 * (layout.interval + 2 * nGenes);
 }
 
 /** A packed gene fitted again from its raw values, on the CPU in f64. */

@@ -8,14 +8,14 @@ import type { Backend, BackendDescription, FitJob } from './backend.js';
 import { allocateRunResults, fitBlockCpu } from './cpu-kernel.js';
 import { WorkerPool } from './cpu-threads.js';
 import { emptyRunReport, type GpuBatchOptions, type GpuRunReport, type HostBatch, runGpuBatches } from './gpu-batches.js';
-import { batchColumns, INTERVAL_BYTES, readbackBytes, readbackLayout, TIMESTAMP_BYTES } from './webgpu-host.js';
+import { batchColumns } from './webgpu-host.js';
 import { inThreadTasks, type TaskRunner } from './worker-tasks.js';
 import { type AdapterReport, acquireGpu, describeAdapter, type GpuContext, type GpuUnavailable } from '../gpu/device.js';
 import { assertReplicates, type BootstrapReport, parametricBootstrap } from '../simulation/bootstrap.js';
 import { bootstrapOnGpu, type GpuBootstrapReport } from '../gpu/bootstrap.js';
 import { encodeFitPrograms, type FitConstants, FIT_PROGRAMS, uploadFitConstants } from '../gpu/fit-programs.js';
 import { compilePipelines } from '../gpu/program.js';
-import { bytesPerGene, type BatchShape, planBatches } from '../gpu/plan.js';
+import { bytesPerGene, type BatchShape, INTERVAL_BYTES, planBatches, readbackBytes, readbackLayout, TIMESTAMP_BYTES } from '../gpu/plan.js';
 import { GPU_MAX_M, SEARCH_OUT_STRIDE } from '../gpu/fit-declarations.js';
 import { RLRT_NULL_MAX_J, simulateRlrtNullGpu } from '../gpu/rlrt-null.js';
 import { rlrtEigenvalues, rlrtLambdaGrid, rlrtNullSetup, simulatePatternRlrtNull } from '../model/inference/rlrt-null.js';
@@ -272,10 +272,15 @@ export class WebGpuBackend implements Backend {
     seed: number, onProgress?: (genesDone: number, genesTotal: number) => void): Promise<BootstrapReport> {
     assertReplicates(B);
     if (this.gpu.failure) return parametricBootstrap(context, values, nSamples, results, B, seed, onProgress);
+    const tasks = await this.hostTasks(context);
     this.bootstrapReport = await bootstrapOnGpu(this.gpu, context, values, nSamples, results, B, seed, {
       maxPerDimension: this.maxPerDimension,
       maxBatchColumns: this.options.maxBootstrapColumns,
       loseDeviceAfterBatches: this.options.loseDeviceAfterBootstrapBatches,
+    }, {
+      threads: tasks.threads,
+      share: (readback) => tasks.share(readback),
+      finish: (thread, genes, first, batch) => tasks.request(thread, { kind: 'bootstrap', genes, first, batch }),
     }, onProgress);
     if (this.bootstrapReport.failure !== null) this.report.failure ??= `${this.bootstrapReport.failure} (in the bootstrap)`;
     return this.bootstrapReport;

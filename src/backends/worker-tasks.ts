@@ -5,11 +5,13 @@ import { type GeneResults, transferables } from '../results/gene-results.js';
 import type { DesignScaling } from '../gpu/fit-programs.js';
 import type { GeneExtras } from './backend.js';
 import { fitBlockCpu } from './cpu-kernel.js';
-import { type DevicePart, finishPart, type PartColumns, preparePart, type ReadbackLayout, refitPart } from './webgpu-host.js';
+import { type DevicePart, finishPart, type PartColumns, preparePart, refitPart } from './webgpu-host.js';
+import type { ReadbackLayout } from '../gpu/plan.js';
+import { type BootstrapGene, finishReplicates, type ReplicateEstimates, type ReplicateReadback } from '../gpu/bootstrap-finish.js';
 
 /**
- * The host work a thread does for a run, on the run's context: a CPU backend's blocks of genes, and a GPU
- * backend's preparation and finish of its batches' parts. A worker of the pool (cpu-worker.ts) runs these, as does
+ * The host work a thread does for a run, on the run's context: a CPU backend's blocks of genes, a GPU backend's
+ * preparation and finish of its batches' parts, and the finish of a GPU bootstrap's replicates. A worker of the pool (cpu-worker.ts) runs these, as does
  * the calling thread where the run has one thread (inThreadTasks): the same code either way.
  */
 
@@ -36,12 +38,21 @@ export interface FinishTask {
   device?: { readback: Float32Array; layout: ReadbackLayout; first: number; scaling: DesignScaling };
 }
 
-export type WorkerTask = FitTask | PrepareTask | FinishTask;
+/** Some genes of a GPU bootstrap batch to finish (bootstrap-finish.ts' finishReplicates): the batch's genes from `first` on. */
+export interface BootstrapTask {
+  kind: 'bootstrap';
+  genes: BootstrapGene[];
+  first: number;
+  batch: ReplicateReadback;
+}
+
+export type WorkerTask = FitTask | PrepareTask | FinishTask | BootstrapTask;
 
 /** What each task answers: the block's results; the part's upload (and its results when none of it went to the device). */
 export type TaskReply<T extends WorkerTask> = T extends FitTask ? { results: GeneResults }
   : T extends PrepareTask ? PartColumns & { results?: GeneResults }
-    : { results: GeneResults; refined: number };
+    : T extends FinishTask ? { results: GeneResults; refined: number }
+      : ReplicateEstimates;
 
 /** Threads that run a run's tasks: the pool's workers, or the calling thread. */
 export interface TaskRunner {
@@ -83,6 +94,10 @@ export function taskHandler(context: FitContext): (task: WorkerTask) => { reply:
         if (task.device === undefined) refitPart(context, part, devicePreparer);
         else refined = finishPart(context, part, task.device.readback, task.device.layout, task.device.first, task.device.scaling, devicePreparer);
         return { reply: { results: part.results, refined }, transfer: transferables(part.results) };
+      }
+      case 'bootstrap': {
+        const estimates = finishReplicates(task.genes, task.first, task.batch);
+        return { reply: estimates, transfer: [estimates.h2, estimates.sigma2G, estimates.sigma2E].map((a) => a.buffer as ArrayBuffer) };
       }
     }
   };

@@ -1,19 +1,16 @@
 /// <reference types="@webgpu/types" />
-import { bootstrapGeneOnCpu, type BootstrapModel, bootstrapModelOf, type BootstrapReport, bootstrapReplicate,
-  bootstrapScratch, bootstrapWork, storeBootstrapIntervals } from '../simulation/bootstrap.js';
+import { bootstrapGeneOnCpu, bootstrapModelOf, type BootstrapReport, bootstrapScratch, storeBootstrapIntervals } from '../simulation/bootstrap.js';
 import { errorText } from '../errors.js';
-import { UPPER_LAMBDA } from '../model/lambda-search.js';
 import { groupSizeRange } from '../model/design.js';
 import type { FitContext } from '../model/prepare.js';
 import { fittedGenes } from '../simulation/fitted-genes.js';
-import { profileAt } from '../model/reml.js';
 import type { GeneResults } from '../results/gene-results.js';
 import { philoxKey } from '../stats/philox.js';
 import type { GpuContext } from './device.js';
 import { encodeFitPrograms, uploadFitConstants } from './fit-programs.js';
-import { MISSING_F32, SEARCH_METHOD, SEARCH_OUT, SEARCH_OUT_STRIDE } from './fit-declarations.js';
-import { hostStats, polishLambda } from './host-finish.js';
-import { type BatchShape, bytesPerGene, planBatches } from './plan.js';
+import { MISSING_F32, SEARCH_OUT_STRIDE } from './fit-declarations.js';
+import type { BootstrapGene, ReplicateFinisher } from './bootstrap-finish.js';
+import { type BatchShape, bytesPerGene, type GpuTimings, noTimings, planBatches, readbackLayout } from './plan.js';
 import { PHILOX_CONSTANTS } from './philox.js';
 import { encodeProgram, type GpuProgram } from './program.js';
 
@@ -48,6 +45,8 @@ export interface GpuBootstrapReport extends BootstrapReport {
   batches: number;
   /** Why the GPU stopped being used (a lost device, an error), when it did; the genes left went to the CPU. */
   failure: string | null;
+  /** The fit's phases for the bootstrap: models and draws set up, uploads, waiting for the GPU, the host's f64 finish. */
+  timings: GpuTimings;
 }
 
 /** Test hooks and limits of bootstrapOnGpu. */
@@ -60,31 +59,26 @@ export interface GpuBootstrapOptions {
   loseDeviceAfterBatches?: number;
 }
 
-/** One gene of the bootstrap: its model, and the centring c and scale d of its columns on the GPU. */
-interface GeneModel {
-  gene: number;
-  model: BootstrapModel;
-  shift: number;
-  scale: number;
-}
-
 /**
  * The parametric bootstrap of parametricBootstrap (src/simulation/bootstrap.ts) with the replicates drawn and refitted on
  * the GPU: the same Philox draws, then the same six fit programs as the fit itself (encodeFitPrograms) on
- * (gene, replicate) columns, finished on the host in f64 as the fit is (hostStats, polishLambda, profileAt); a
- * column that fails the fit's f64 checks is refitted on the CPU from the same draws (bootstrapReplicate). When the
- * device fails (lost, an error), the chunk of genes in flight and every one after it are bootstrapped on the CPU
+ * (gene, replicate) columns, finished in f64 as the fit is, on the host threads of `finisher` (finishReplicates: a
+ * share of each batch's genes a thread), while the device computes the next batch; a column that fails the fit's
+ * f64 checks is refitted on the CPU from the same draws. Genes go in chunks, each one or more batches of its
+ * replicates. When the device fails (lost, an error), every chunk not yet finished is bootstrapped on the CPU
  * (bootstrapGeneOnCpu, the f64 reference) and report.failure says why: no gene is lost.
  */
 export async function bootstrapOnGpu(gpu: GpuContext, context: FitContext, values: Float64Array, nSamples: number,
-  results: GeneResults, B: number, seed: number, options: GpuBootstrapOptions,
+  results: GeneResults, B: number, seed: number, options: GpuBootstrapOptions, finisher: ReplicateFinisher,
   onProgress?: (genesDone: number, genesTotal: number) => void): Promise<GpuBootstrapReport> {
   const { design } = context;
   const { device } = gpu;
   const { maxPerDimension } = options;
   const key = philoxKey(seed);
-  const report: GpuBootstrapReport = { genes: 0, failedReplicates: 0, refinedReplicates: 0, cpuGenes: 0, batches: 0, failure: gpu.failure };
-  const models: GeneModel[] = [];
+  const report: GpuBootstrapReport = { genes: 0, failedReplicates: 0, refinedReplicates: 0, cpuGenes: 0, batches: 0, failure: gpu.failure,
+    timings: noTimings(false) };
+  const began = performance.now();
+  const models: BootstrapGene[] = [];
   const scratch = bootstrapScratch(B);
   for (const { gene: g, ready } of fittedGenes(context, values, nSamples, results)) {
     const { pattern } = ready;
@@ -113,118 +107,153 @@ export async function bootstrapOnGpu(gpu: GpuContext, context: FitContext, value
   const genesPerBatch = Math.max(1, Math.floor(columns / replicatesPerBatch));
   const { buffers: constants, scaling } = uploadFitConstants(device, design);
   const per = bytesPerGene(shape);
-  const outBytes = SEARCH_OUT_STRIDE * 4;
-  const columnBytes = per.stats + per.counts + outBytes + per.beta;
+  report.timings.prepareMs += performance.now() - began;
   const storage = (data: ArrayBufferView<ArrayBuffer>): GPUBuffer => {
     const buffer = device.createBuffer({ size: Math.max(4, data.byteLength), usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST });
     device.queue.writeBuffer(buffer, 0, data);
     return buffer;
   };
-  /** Bootstraps one chunk of genes on the GPU; its replicate counts are added to the report only once it completed. */
-  const chunkOnGpu = async (chunk: GeneModel[]): Promise<void> => {
-    const counts = { refined: 0, failed: 0 };
-    const fittedScaled = new Float32Array(chunk.length * design.nObs).fill(MISSING_F32);
-    chunk.forEach(({ model, shift, scale }, k) => {
-      model.pattern.rows.forEach((row, i) => {
-        fittedScaled[k * design.nObs + row] = (model.fitted[i] - shift) / scale;
+
+  /** A chunk of genes: its device inputs (from its first batch on), its replicates' estimates, its batches left. */
+  interface Chunk {
+    genes: BootstrapGene[];
+    inputs?: { fitted: GPUBuffer; sigma: GPUBuffer; geneIndex: GPUBuffer };
+    estimates: { h2: Float64Array; sigma2G: Float64Array; sigma2E: Float64Array; count: number }[];
+    counts: { refined: number; failed: number };
+    left: number;
+  }
+  const chunks: Chunk[] = [];
+  for (let first = 0; first < models.length; first += genesPerBatch) {
+    const genes = models.slice(first, first + genesPerBatch);
+    chunks.push({ genes, estimates: genes.map(() => ({ h2: new Float64Array(B), sigma2G: new Float64Array(B), sigma2E: new Float64Array(B), count: 0 })),
+      counts: { refined: 0, failed: 0 }, left: Math.ceil(B / replicatesPerBatch) });
+  }
+  const batches = chunks.flatMap((chunk) => Array.from({ length: chunk.left }, (_, i) => ({
+    chunk, firstReplicate: i * replicatesPerBatch, replicates: Math.min(replicatesPerBatch, B - i * replicatesPerBatch) })));
+  type Batch = (typeof batches)[number];
+  type Submitted = { buffers: GPUBuffer[]; staging: GPUBuffer; ready: Promise<void> };
+
+  /** Uploads a chunk's inputs at its first batch, then draws and fits the batch's columns and copies them out. */
+  const submit = ({ chunk, firstReplicate, replicates }: Batch): Submitted => {
+    const t = performance.now();
+    chunk.inputs ??= (() => {
+      const fittedScaled = new Float32Array(chunk.genes.length * design.nObs).fill(MISSING_F32);
+      chunk.genes.forEach(({ model, shift, scale }, k) => {
+        model.pattern.rows.forEach((row, i) => {
+          fittedScaled[k * design.nObs + row] = (model.fitted[i] - shift) / scale;
+        });
       });
-    });
-    const inputs = [
-      storage(fittedScaled),
-      storage(Float32Array.from(chunk.flatMap(({ model, scale }) => [model.sigmaG / scale, model.sigmaE / scale]))),
-      storage(Uint32Array.from(chunk, ({ model }) => model.streamGene)),
-    ];
-    const [fitted, sigma, geneIndex] = inputs;
-    const perGene = chunk.map(() => ({ h2: new Float64Array(B), sigma2G: new Float64Array(B), sigma2E: new Float64Array(B), count: 0 }));
-    try {
-      for (let firstReplicate = 0; firstReplicate < B; firstReplicate += replicatesPerBatch) {
-        const replicates = Math.min(replicatesPerBatch, B - firstReplicate);
-        const n = chunk.length * replicates;
-        const y = device.createBuffer({ size: n * design.nObs * 4, usage: GPUBufferUsage.STORAGE });
-        const encoder = device.createCommandEncoder({ label: 'genelmm bootstrap' });
-        const uniform = encodeProgram(device, encoder, bootstrapDrawProgram, n, { nObs: design.nObs, nGenes: chunk.length, replicates,
-          firstReplicate, nLevels: design.randomTerms[0].levels.length, key0: key[0], key1: key[1] },
-        { fitted, sigma, geneIndex, groupOf: constants.groupOf, y }, maxPerDimension);
-        const fit = encodeFitPrograms(device, encoder, shape, n, y, constants, maxPerDimension);
-        const staging = device.createBuffer({ size: n * columnBytes, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
-        let at = 0;
-        for (const [buffer, bytes] of [[fit.stats, per.stats], [fit.counts, per.counts], [fit.out, outBytes], [fit.beta, per.beta]] as const) {
-          encoder.copyBufferToBuffer(buffer, 0, staging, at, n * bytes);
-          at += n * bytes;
-        }
-        device.queue.submit([encoder.finish()]);
-        report.batches++;
-        if (options.loseDeviceAfterBatches === report.batches) device.destroy();
-        try {
-          await staging.mapAsync(GPUMapMode.READ);
-          if (gpu.failure) throw new Error(gpu.failure);
-          const data = new Float32Array(staging.getMappedRange().slice(0));
-          staging.unmap();
-          const region = (start: number, bytes: number, column: number): Float32Array =>
-            data.subarray((start + column * bytes) / 4, (start + (column + 1) * bytes) / 4);
-          chunk.forEach(({ model, shift, scale }, k) => {
-            const acc = perGene[k];
-            const packed = { pattern: model.pattern, shift, scale };
-            let work: ReturnType<typeof bootstrapWork> | undefined;
-            for (let r = 0; r < replicates; r++) {
-              const c = k * replicates + r;
-              const out = region(n * (per.stats + per.counts), outBytes, c);
-              // The fit's own finish: the column's statistics in f64, λ̂ polished by f64 Newton steps (host-finish.ts).
-              const stats = hostStats(packed, region(0, per.stats, c), region(n * per.stats, per.counts, c),
-                region(n * (per.stats + per.counts + outBytes), per.beta, c).subarray(0, shape.p), scaling);
-              const lambda = stats === undefined ? 'group sizes differ from the host'
-                : polishLambda(stats, out[SEARCH_OUT.lambda], out[SEARCH_OUT.converged] === 1 && out[SEARCH_OUT.method] !== SEARCH_METHOD.golden);
-              const profile = stats !== undefined && typeof lambda === 'number' && lambda <= UPPER_LAMBDA ? profileAt(stats, lambda) : undefined;
-              let estimate: { h2: number; sigma2G: number; sigma2E: number };
-              if (typeof lambda === 'number' && profile !== undefined && profile.r > 0) {
-                const sigma2E = profile.sigma2E * stats!.scale ** 2; // on y's scale (GeneStats.scale)
-                estimate = { h2: lambda / (1 + lambda), sigma2G: lambda * sigma2E, sigma2E };
-              } else {
-                counts.refined++;
-                work ??= bootstrapWork(model);
-                estimate = bootstrapReplicate(model, key, firstReplicate + r, work);
-              }
-              if (Number.isNaN(estimate.h2)) {
-                counts.failed++;
-                continue;
-              }
-              acc.h2[acc.count] = estimate.h2;
-              acc.sigma2G[acc.count] = estimate.sigma2G;
-              acc.sigma2E[acc.count++] = estimate.sigma2E;
-            }
-          });
-        } finally {
-          [y, uniform, staging, ...fit.all].forEach((b) => b.destroy());
+      return {
+        fitted: storage(fittedScaled),
+        sigma: storage(Float32Array.from(chunk.genes.flatMap(({ model, scale }) => [model.sigmaG / scale, model.sigmaE / scale]))),
+        geneIndex: storage(Uint32Array.from(chunk.genes, ({ model }) => model.streamGene)),
+      };
+    })();
+    const n = chunk.genes.length * replicates;
+    const y = device.createBuffer({ size: n * design.nObs * 4, usage: GPUBufferUsage.STORAGE });
+    const encoder = device.createCommandEncoder({ label: 'genelmm bootstrap' });
+    const uniform = encodeProgram(device, encoder, bootstrapDrawProgram, n, { nObs: design.nObs, nGenes: chunk.genes.length, replicates,
+      firstReplicate, nLevels: design.randomTerms[0].levels.length, key0: key[0], key1: key[1] },
+    { ...chunk.inputs, groupOf: constants.groupOf, y }, maxPerDimension);
+    const fit = encodeFitPrograms(device, encoder, shape, n, y, constants, maxPerDimension);
+    const regions = [[fit.stats, per.stats], [fit.counts, per.counts], [fit.out, SEARCH_OUT_STRIDE * 4], [fit.beta, per.beta]] as const;
+    const staging = device.createBuffer({ size: n * regions.reduce((sum, [, bytes]) => sum + bytes, 0),
+      usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    let at = 0;
+    for (const [buffer, bytes] of regions) {
+      encoder.copyBufferToBuffer(buffer, 0, staging, at, n * bytes);
+      at += n * bytes;
+    }
+    device.queue.submit([encoder.finish()]);
+    const ready = staging.mapAsync(GPUMapMode.READ);
+    ready.catch(() => undefined); // awaited when the batch completes; a loss meanwhile must not go unhandled
+    report.timings.uploadMs += performance.now() - t;
+    return { buffers: [y, uniform, ...fit.all], staging, ready };
+  };
+
+  /** Reads a batch back and finishes its replicates on the host threads, a share of its genes each. */
+  const finish = async ({ chunk, firstReplicate, replicates }: Batch, { staging, ready }: Submitted): Promise<void> => {
+    const waiting = performance.now();
+    await ready;
+    const t = performance.now();
+    report.timings.gpuMs += t - waiting;
+    if (gpu.failure) throw new Error(gpu.failure);
+    const readback = finisher.share(new Float32Array(staging.getMappedRange().slice(0)));
+    staging.unmap();
+    const batch = { readback, layout: readbackLayout(chunk.genes.length * replicates, shape), replicates, firstReplicate, key, scaling };
+    const size = Math.ceil(chunk.genes.length / finisher.threads);
+    const parts = Array.from({ length: Math.ceil(chunk.genes.length / size) }, (_, t) => t * size);
+    const replies = await Promise.all(parts.map((first, t) => finisher.finish(t, chunk.genes.slice(first, first + size), first, batch)));
+    replies.forEach((estimates, t) => {
+      chunk.counts.refined += estimates.refined;
+      for (let j = 0; j < estimates.h2.length / replicates; j++) {
+        const acc = chunk.estimates[parts[t] + j];
+        for (let r = 0; r < replicates; r++) {
+          const at = j * replicates + r;
+          if (Number.isNaN(estimates.h2[at])) {
+            chunk.counts.failed++;
+            continue;
+          }
+          acc.h2[acc.count] = estimates.h2[at];
+          acc.sigma2G[acc.count] = estimates.sigma2G[at];
+          acc.sigma2E[acc.count++] = estimates.sigma2E[at];
         }
       }
-    } finally {
-      inputs.forEach((b) => b.destroy());
-    }
-    if (gpu.failure) throw new Error(gpu.failure); // a device lost after the readback: the chunk is redone on the CPU
-    chunk.forEach(({ gene }, k) => storeBootstrapIntervals(results, gene, perGene[k].h2, perGene[k].sigma2G, perGene[k].sigma2E, perGene[k].count));
-    report.refinedReplicates += counts.refined;
-    report.failedReplicates += counts.failed;
+    });
+    report.timings.finishMs += performance.now() - t;
   };
+
   let done = report.cpuGenes;
   onProgress?.(done, report.genes);
+  /** A chunk whose batches are all done, on the device (its intervals stored) or, after a failure, on the CPU. */
+  const settle = (chunk: Chunk): void => {
+    if (chunk.inputs) Object.values(chunk.inputs).forEach((b) => b.destroy());
+    if (report.failure === null && gpu.failure === null) {
+      chunk.genes.forEach(({ gene }, k) => {
+        const acc = chunk.estimates[k];
+        storeBootstrapIntervals(results, gene, acc.h2, acc.sigma2G, acc.sigma2E, acc.count);
+      });
+      report.refinedReplicates += chunk.counts.refined;
+      report.failedReplicates += chunk.counts.failed;
+    } else {
+      report.failure ??= gpu.failure; // a device lost after the readback: the chunk is redone on the CPU
+      for (const { model } of chunk.genes) report.failedReplicates += bootstrapGeneOnCpu(model, key, B, scratch, results);
+      report.cpuGenes += chunk.genes.length;
+    }
+    done += chunk.genes.length;
+    onProgress?.(done, report.genes);
+  };
+  /** Finishes a submitted batch (a failure marks the run's GPU as failed), and settles its chunk after its last batch. */
+  const complete = async (batch: Batch, submitted: Submitted | undefined): Promise<void> => {
+    try {
+      if (submitted === undefined) throw new Error(gpu.failure ?? 'the GPU is not in use');
+      if (report.failure === null) await finish(batch, submitted);
+    } catch (e) {
+      // A lost device rejects mapAsync with an empty AbortError; the loss itself says why.
+      report.failure ??= gpu.failure ?? errorText(e);
+    } finally {
+      submitted?.buffers.forEach((b) => b.destroy());
+      submitted?.staging.destroy();
+    }
+    if (--batch.chunk.left === 0) settle(batch.chunk);
+  };
+  let pending: { batch: Batch; submitted: Submitted | undefined } | undefined;
   try {
-    for (let first = 0; first < models.length; first += genesPerBatch) {
-      const chunk = models.slice(first, first + genesPerBatch);
-      if (report.failure === null) {
+    for (const batch of batches) {
+      let submitted: Submitted | undefined;
+      if (report.failure === null && gpu.failure === null) {
         try {
-          await chunkOnGpu(chunk);
+          submitted = submit(batch);
+          report.batches++;
         } catch (e) {
-          // A lost device rejects mapAsync with an empty AbortError; the loss itself says why.
-          report.failure = gpu.failure ?? errorText(e);
+          report.failure ??= gpu.failure ?? errorText(e);
         }
       }
-      if (report.failure !== null) {
-        for (const { model } of chunk) report.failedReplicates += bootstrapGeneOnCpu(model, key, B, scratch, results);
-        report.cpuGenes += chunk.length;
-      }
-      done += chunk.length;
-      onProgress?.(done, report.genes);
+      if (pending) await complete(pending.batch, pending.submitted);
+      if (options.loseDeviceAfterBatches === report.batches && submitted !== undefined) device.destroy();
+      pending = { batch, submitted };
     }
+    if (pending) await complete(pending.batch, pending.submitted);
   } finally {
     Object.values(constants).forEach((b) => b.destroy());
   }

@@ -1,4 +1,5 @@
 import type { AdapterReport } from './device.js';
+import { SEARCH_OUT_STRIDE } from './fit-declarations.js';
 
 /** Bytes each gene of a batch occupies in each device buffer, and per-run constants. */
 export interface BatchShape {
@@ -7,6 +8,35 @@ export interface BatchShape {
   nGroups: number;
   maxSize: number;
 }
+
+/**
+ * Where a GPU run's batches spent their time: host preparation, upload calls, time the host waited for the GPU
+ * (compute and readback not hidden behind host work), host finishing; the compute time alone from timestamp queries
+ * where the adapter has them (else null); and, for a WebGPU fit, requesting the adapter and device, compiling the
+ * fit's pipelines (from the device on, overlapping the read and the first batch's preparation), and how long the
+ * first batch waited for them (0 elsewhere).
+ */
+export interface GpuTimings {
+  prepareMs: number;
+  uploadMs: number;
+  gpuMs: number;
+  finishMs: number;
+  computeMs: number | null;
+  deviceMs: number;
+  pipelinesMs: number;
+  pipelinesWaitMs: number;
+}
+
+/** Timings with nothing done yet; computeMs 0 where timestamps are to be summed, else null. */
+export function noTimings(withTimestamps: boolean): GpuTimings {
+  return { prepareMs: 0, uploadMs: 0, gpuMs: 0, finishMs: 0, computeMs: withTimestamps ? 0 : null, deviceMs: 0, pipelinesMs: 0, pipelinesWaitMs: 0 };
+}
+
+/** Bytes at the start of a fit batch's readback for its two GPU timestamps (ns). */
+export const TIMESTAMP_BYTES = 16;
+
+/** Bytes per gene of the GPU's h2 interval (lo, hi, f32). */
+export const INTERVAL_BYTES = 8;
 
 /** Genes per batch: large enough to fill a GPU, small enough to overlap upload, compute and readback. */
 export const DEFAULT_BATCH_GENES = 16_384;
@@ -56,4 +86,34 @@ export function dispatchSize(nGenes: number, workgroupSize: number, maxPerDimens
   const groups = Math.max(1, Math.ceil(nGenes / workgroupSize));
   const x = Math.min(groups, maxPerDimension);
   return { x, y: Math.ceil(groups / x), rowInvocations: x * workgroupSize };
+}
+
+/** Where each output of the fit programs lies in a batch's readback (f32 indices past the timestamps), per gene. */
+export interface ReadbackLayout {
+  p: number;
+  stats: number;
+  counts: number;
+  search: number;
+  beta: number;
+  interval: number;
+  /** Floats per gene of the stats, counts and β_ref outputs. */
+  statsPer: number;
+  countsPer: number;
+  betaPer: number;
+}
+
+/** The readback layout of a batch of `nGenes` device genes (stats, counts, search output, β_ref, then the h2 interval where asked for). */
+export function readbackLayout(nGenes: number, shape: BatchShape): ReadbackLayout {
+  const per = bytesPerGene(shape);
+  const counts = (nGenes * per.stats) / 4;
+  const search = counts + (nGenes * per.counts) / 4;
+  const beta = search + nGenes * SEARCH_OUT_STRIDE;
+  const interval = beta + (nGenes * per.beta) / 4;
+  return { p: shape.p, stats: 0, counts, search, beta, interval, statsPer: per.stats / 4, countsPer: per.counts / 4, betaPer: per.beta / 4 };
+}
+
+/** Bytes of a batch's readback of `nGenes` device genes, timestamps included. */
+export function readbackBytes(nGenes: number, shape: BatchShape): number {
+  const layout = readbackLayout(nGenes, shape);
+  return TIMESTAMP_BYTES + 4 * (layout.interval + 2 * nGenes);
 }

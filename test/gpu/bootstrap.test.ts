@@ -4,6 +4,7 @@ import { parametricBootstrap } from '../../src/simulation/bootstrap.js';
 import { compareResults, formatComparison } from '../../src/results/compare.js';
 import { fitGenes } from '../../src/fit-genes.js';
 import { bootstrapOnGpu } from '../../src/gpu/bootstrap.js';
+import { finishReplicates } from '../../src/gpu/bootstrap-finish.js';
 import { acquireGpu, type GpuContext } from '../../src/gpu/device.js';
 import { type GeneResults, sliceResults } from '../../src/results/gene-results.js';
 import { assertRanOnGpu, itOn, webgpuBackend } from '../conformance/backends.js';
@@ -31,7 +32,10 @@ describe('the parametric bootstrap on the GPU reproduces the CPU reference', () 
     const acquired = await acquireGpu();
     assert.ok(!('unavailable' in acquired));
     device = acquired;
-    const report = await bootstrapOnGpu(device, context, c.matrix.values, c.matrix.nSamples, gpuResults, 1, 11, { maxPerDimension: 65535 });
+    const onThisThread = { threads: 1, share: (r: Float32Array) => r,
+      finish: async (_thread: number, ...args: Parameters<typeof finishReplicates>) => finishReplicates(...args) };
+    const report = await bootstrapOnGpu(device, context, c.matrix.values, c.matrix.nSamples, gpuResults, 1, 11, { maxPerDimension: 65535 },
+      onThisThread);
     assert.equal(report.genes, 8);
     const failures: string[] = [];
     for (let g = 0; g < cpu.nGenes; g++) {

@@ -85,6 +85,21 @@ describe(`webgpu host work on worker threads (${webgpu.reason})`, () => {
     assert.ok(pipelinesWaitMs <= pipelinesMs, `the fit waited ${pipelinesWaitMs} ms of the ${pipelinesMs} ms the pipelines took`);
   });
 
+  itOn(webgpu, 'the GPU bootstrap finished on two host threads equals one thread\'s, batch after batch, and reports its phases', async () => {
+    const input = await loadCase(FIXTURES_LME4, 'sim300');
+    const gpu = { maxBatchGenes: 37, maxBootstrapColumns: 70 }; // 7 genes × 10 replicates a batch: 43 batches
+    const run = (threads: number): Promise<FitResult> =>
+      fitGenes(input.matrix, input.samples, input.formula, { backend: 'webgpu', threads, gpu, bootstrap: 10, seed: 5 });
+    const [oneThread, pooled] = [await run(1), await run(2)];
+    assertSameTable('bootstrap', oneThread, pooled);
+    const boot = pooled.bootstrap!;
+    assert.deepEqual({ ...boot, timings: undefined }, { ...oneThread.bootstrap!, timings: undefined }, 'the same bootstrap report');
+    assert.equal(boot.failure, null, 'no failure');
+    assert.ok(boot.timings !== undefined && boot.timings.finishMs > 0 && boot.timings.gpuMs >= 0 && boot.timings.uploadMs > 0,
+      `the bootstrap's phases are reported: ${JSON.stringify(boot.timings)}`);
+    assert.ok(pooled.results.h2BootLo.some((v) => Number.isFinite(v)), 'genes have bootstrap intervals');
+  });
+
   itOn(webgpu, 'device lost with parts held by the workers: every gene fitted once, the rest on the CPU as the cpu run', async () => {
     const input = await largeInput();
     const cpu = await fitCpu(input);
