@@ -74,8 +74,8 @@ console.log(`40,000 genes at B = 1000 on one thread: about ${(per40k / 3600).toF
 // (issue 17's measure: the host's time per replicate fit, preparation, uploads and the f64 finish).
 const onWebGpu = async (threads: number) => {
   const gpuFit = await fitGenes(matrix, samples, FORMULA, { backend: 'webgpu', threads, bootstrap: B, seed: SEED });
-  if (gpuFit.backend.name !== 'webgpu') return null;
-  const t = gpuFit.bootstrap!.timings!;
+  const t = gpuFit.bootstrap?.timings;
+  if (gpuFit.backend.name !== 'webgpu' || t === undefined) return null;
   return {
     device: gpuFit.backend.device,
     threads,

@@ -1,7 +1,7 @@
 /**
- * What the CPU backend needs of the platform in Node: the processor's name, the default thread count and a
- * pool of worker threads that share the matrix. The web app's build swaps this module for
- * web/src/platform/cpu-threads.ts, where the fit already runs in a Web Worker, on one thread.
+ * What the backends need of the platform in Node: the processor's name, the default thread count and a pool of
+ * worker threads that share the matrix (the CPU backend's fit, the WebGPU backend's host work). The web app's build
+ * swaps this module for web/src/platform/cpu-threads.ts, where the fit already runs in a Web Worker, on one thread.
  */
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
@@ -48,13 +48,21 @@ export class WorkerPool implements TaskRunner {
   private readonly workers: Worker[];
   /** Per worker, the tasks sent and not yet answered, oldest first (a worker answers in order). */
   private readonly waiting: { resolve: (reply: unknown) => void; reject: (e: unknown) => void }[][];
+  /** Per worker, why it stopped, once it has (an error, an exit): later tasks for it fail at once. */
+  private readonly dead: (unknown | undefined)[];
 
   constructor(context: FitContext, readonly threads: number) {
     const setup: WorkerSetup = { context: sharedKinship(context) };
     this.workers = Array.from({ length: threads }, () => new Worker(new URL('./cpu-worker.js', import.meta.url), { workerData: setup }));
     this.waiting = this.workers.map(() => []);
+    this.dead = this.workers.map(() => undefined);
     this.workers.forEach((worker, t) => {
-      worker.on('message', (reply: unknown) => this.waiting[t].shift()?.resolve(reply));
+      worker.on('message', (reply: unknown) => {
+        const task = this.waiting[t].shift();
+        const failed = (reply as { failed?: string }).failed;
+        if (failed === undefined) task?.resolve(reply);
+        else task?.reject(new Error(`a host thread's task failed: ${failed}`));
+      });
       worker.on('error', (error) => this.fail(t, error));
       worker.on('exit', (code) => {
         if (code !== 0) this.fail(t, new Error(`CPU worker thread exited with code ${code}`));
@@ -64,8 +72,12 @@ export class WorkerPool implements TaskRunner {
 
   request<T extends WorkerTask>(thread: number, task: T): Promise<TaskReply<T>> {
     return new Promise((resolve, reject) => {
+      if (this.dead[thread] !== undefined) {
+        reject(this.dead[thread]);
+        return;
+      }
+      this.workers[thread].postMessage(task); // first: a task that cannot be sent is not waited for
       this.waiting[thread].push({ resolve: resolve as (reply: unknown) => void, reject });
-      this.workers[thread].postMessage(task);
     });
   }
 
@@ -103,8 +115,9 @@ export class WorkerPool implements TaskRunner {
     await Promise.all(this.workers.map((w) => w.terminate()));
   }
 
-  /** A worker failed: its unanswered tasks fail with it. */
+  /** A worker stopped: its unanswered tasks fail with it, and so will any sent to it later. */
   private fail(thread: number, error: unknown): void {
+    this.dead[thread] ??= error;
     for (const task of this.waiting[thread].splice(0)) task.reject(error);
   }
 }

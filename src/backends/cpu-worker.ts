@@ -10,6 +10,13 @@ export interface WorkerSetup {
 
 const handle = taskHandler((workerData as WorkerSetup).context);
 parentPort!.on('message', (task: WorkerTask) => {
-  const { reply, transfer } = handle(task);
-  parentPort!.postMessage(reply, transfer);
+  let answer: ReturnType<typeof handle>;
+  try {
+    answer = handle(task);
+  } catch (e) {
+    // Answered, not thrown: the worker lives on, and the task's caller decides what the failure means.
+    parentPort!.postMessage({ failed: e instanceof Error ? `${e.message}\n${e.stack ?? ''}` : String(e) });
+    return;
+  }
+  parentPort!.postMessage(answer.reply, answer.transfer);
 });

@@ -49,8 +49,8 @@ export interface HostBatch {
 /** The steps of a GPU backend that runGpuBatches drives, batch by batch. */
 export interface GpuBatchSteps<H extends HostBatch, D> {
   /**
-   * Prepares genes [offset, offset + nGenes) on the host, storing at once the genes it settles itself (not fitted,
-   * or fitted on the CPU).
+   * Prepares genes [offset, offset + nGenes) on the host, settling the genes that do not go to the device (not
+   * fitted, or fitted on the CPU): stored at once, or (WebGPU's parts held by host threads) when the batch finishes.
    */
   prepare(offset: number, nGenes: number): H | Promise<H>;
   /** Starts the device's work on a batch (deviceGenes > 0); resolves once it is submitted, before it is computed. */
@@ -61,7 +61,8 @@ export interface GpuBatchSteps<H extends HostBatch, D> {
   finish(host: H, device: D): void | Promise<void>;
   /**
    * Fits on the CPU the genes of a batch the device did not finish (deviceGenes of them: the rest were settled when
-   * it was prepared); absent, the whole batch is fitted again on the calling thread.
+   * it was prepared), and stores whatever of the batch is not stored yet; absent, the whole batch is fitted again on
+   * the calling thread.
    */
   fitOnCpu?(host: H): Promise<void>;
   /** Frees a batch's device resources, whether it finished or failed. */

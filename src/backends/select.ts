@@ -47,7 +47,10 @@ export async function createBackend(choice: BackendChoice, request: BackendReque
       return new CpuBackend(threads, 'asked for with --backend cpu');
     case 'webgpu': {
       const gpu = await WebGpuBackend.create('asked for with --backend webgpu', request.gpu, threads);
-      if (!('unavailable' in gpu)) return gpu;
+      if (!('unavailable' in gpu)) {
+        void gpu.compileFitPrograms();
+        return gpu;
+      }
       request.onNotice?.(`${gpu.unavailable}; fitting on the CPU instead`);
       return new CpuBackend(threads, `no WebGPU adapter (${gpu.unavailable})`);
     }
@@ -60,7 +63,10 @@ export async function createBackend(choice: BackendChoice, request: BackendReque
     case 'auto': {
       if (request.nGenes < AUTO_GPU_MIN_GENES) return new CpuBackend(threads, `auto: ${request.nGenes} genes are too few to gain from a GPU`);
       const gpu = await WebGpuBackend.create('auto: a hardware GPU adapter', request.gpu, threads);
-      if (!('unavailable' in gpu) && !gpu.adapter.isFallback) return gpu;
+      if (!('unavailable' in gpu) && !gpu.adapter.isFallback) {
+        void gpu.compileFitPrograms();
+        return gpu;
+      }
       if (!('unavailable' in gpu)) await gpu.dispose();
       const gl = await GpuJsBackend.create('auto: gpu.js on WebGL2, a hardware GPU without WebGPU', request.gpu, true);
       if (!('unavailable' in gl) && !gl.adapter.isFallback) return gl;

@@ -14,8 +14,8 @@ import { type AdapterReport, acquireGpu, describeAdapter, type GpuContext, type 
 import { assertReplicates, type BootstrapReport, parametricBootstrap } from '../simulation/bootstrap.js';
 import { bootstrapOnGpu, type GpuBootstrapReport } from '../gpu/bootstrap.js';
 import { encodeFitPrograms, type FitConstants, FIT_PROGRAMS, uploadFitConstants } from '../gpu/fit-programs.js';
-import { compilePipelines } from '../gpu/program.js';
-import { bytesPerGene, type BatchShape, INTERVAL_BYTES, planBatches, readbackBytes, readbackLayout, TIMESTAMP_BYTES } from '../gpu/plan.js';
+import { compilePipelines, uploadBuffer } from '../gpu/program.js';
+import { bytesPerGene, type BatchShape, INTERVAL_BYTES, planBatches, readbackBytes, readbackLayout, threadShares, TIMESTAMP_BYTES } from '../gpu/plan.js';
 import { GPU_MAX_M, SEARCH_OUT_STRIDE } from '../gpu/fit-declarations.js';
 import { RLRT_NULL_MAX_J, simulateRlrtNullGpu } from '../gpu/rlrt-null.js';
 import { rlrtEigenvalues, rlrtLambdaGrid, rlrtNullSetup, simulatePatternRlrtNull } from '../model/inference/rlrt-null.js';
@@ -41,6 +41,8 @@ interface BatchPart {
   /** Its genes that went to the device, and the batch column of the first. */
   count: number;
   first: number;
+  /** Its results are in (finished from the device's results, or on the CPU). */
+  finished?: boolean;
 }
 
 /** A batch as the host threads prepared it. */
@@ -74,8 +76,8 @@ export class WebGpuBackend implements Backend {
   private host?: { context: FitContext; tasks: TaskRunner };
   /** Batch parts handed out so far (their ids on the host threads). */
   private parts = 0;
-  /** The fit's pipelines, compiling since the device was had. */
-  private pipelines: Promise<void> = Promise.resolve();
+  /** The fit's pipelines, compiling since the backend was chosen (compileFitPrograms). */
+  private pipelines?: Promise<void>;
 
   private constructor(private readonly gpu: GpuContext, reason: string, private readonly options: WebGpuOptions,
     readonly threads: number) {
@@ -92,13 +94,24 @@ export class WebGpuBackend implements Backend {
     const gpu = await acquireGpu();
     if ('unavailable' in gpu) return gpu;
     const backend = new WebGpuBackend(gpu, reason, options, threads);
-    const timings = backend.report.timings;
-    timings.deviceMs = performance.now() - t;
-    backend.pipelines = compilePipelines(gpu.device, FIT_PROGRAMS).then(() => {
-      timings.pipelinesMs = performance.now() - t - timings.deviceMs;
-    });
-    backend.pipelines.catch(() => undefined); // awaited by the first batch's submit, which fails over to the CPU
+    backend.report.timings.deviceMs = performance.now() - t;
     return backend;
+  }
+
+  /**
+   * Starts compiling the fit's pipelines off the main thread (createComputePipelineAsync), once: called as soon as
+   * this backend is chosen, so the compilation overlaps the read and the first batch's preparation (not for an
+   * adapter `auto` turns down). Resolves when they are ready; a failure is the first batch's, which goes to the CPU.
+   */
+  compileFitPrograms(): Promise<void> {
+    if (this.pipelines === undefined) {
+      const t = performance.now();
+      this.pipelines = compilePipelines(this.gpu.device, FIT_PROGRAMS).then(() => {
+        this.report.timings.pipelinesMs = performance.now() - t;
+      });
+      this.pipelines.catch(() => undefined); // awaited by the first batch's submit, or the bootstrap's start
+    }
+    return this.pipelines;
   }
 
   get adapter(): AdapterReport {
@@ -129,22 +142,27 @@ export class WebGpuBackend implements Backend {
       maxSize: groupSizeRange(design).largest,
     };
     const { buffers: constants, scaling } = uploadFitConstants(this.gpu.device, design);
+    /** Finishes a batch's parts from its readback, or (none) on the CPU; a part done once is not asked again. */
     const finish = async (host: WebGpuHostBatch, readback?: Float32Array): Promise<void> => {
       const layout = readback && readbackLayout(host.deviceGenes, shape);
-      const replies = await Promise.all(host.parts.filter((part) => part.count > 0).map(async (part) => ({
-        part, reply: await tasks.request(part.thread, { kind: 'finish', part: part.id, device: readback && { readback, layout: layout!, first: part.first, scaling } }),
-      })));
-      for (const { part, reply } of replies) {
-        copyResults(reply.results, out, part.offset);
-        this.report.refinedGenes += reply.refined;
-      }
+      const parts = host.parts.filter((part) => part.count > 0 && !part.finished);
+      const replies = await Promise.allSettled(parts.map((part) =>
+        tasks.request(part.thread, { kind: 'finish', part: part.id, device: readback && { readback, layout: layout!, first: part.first, scaling } })));
+      replies.forEach((reply, k) => {
+        if (reply.status === 'rejected') return;
+        copyResults(reply.value.results, out, parts[k].offset);
+        this.report.refinedGenes += reply.value.refined;
+        parts[k].finished = true;
+      });
+      const failed = replies.find((reply) => reply.status === 'rejected');
+      if (failed) throw failed.reason;
     };
     try {
       await runGpuBatches(job, planBatches(job.nGenes, shape, this.gpu.adapter.limits, this.options.maxBatchGenes), {
         prepare: (offset, nGenes) => this.prepareBatch(offset, nGenes, job.nSamples, values, tasks, design.nObs, out),
         submit: async (host) => {
           const t = performance.now();
-          await this.pipelines;
+          await this.compileFitPrograms();
           this.report.timings.pipelinesWaitMs += performance.now() - t;
           return this.submit(host, shape, constants);
         },
@@ -182,8 +200,7 @@ export class WebGpuBackend implements Backend {
    */
   private async prepareBatch(offset: number, nGenes: number, nSamples: number, values: Float64Array, tasks: TaskRunner, nObs: number,
     out: GeneResults): Promise<WebGpuHostBatch> {
-    const size = Math.ceil(nGenes / tasks.threads);
-    const ranges = Array.from({ length: Math.ceil(nGenes / size) }, (_, t) => ({ thread: t, offset: offset + t * size, nGenes: Math.min(size, nGenes - t * size) }));
+    const ranges = threadShares(nGenes, tasks.threads).map(({ first, count }, t) => ({ thread: t, offset: offset + first, nGenes: count }));
     const uploads = await Promise.all(ranges.map((range) => tasks.request(range.thread, {
       kind: 'prepare', part: this.parts + range.thread, nGenes: range.nGenes,
       values: values.subarray(range.offset * nSamples, (range.offset + range.nGenes) * nSamples),
@@ -207,8 +224,7 @@ export class WebGpuBackend implements Backend {
     const n = host.deviceGenes;
     const per = bytesPerGene(shape);
     const t = performance.now();
-    const y = device.createBuffer({ size: Math.max(4, host.y.byteLength), usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST });
-    device.queue.writeBuffer(y, 0, host.y);
+    const y = uploadBuffer(device, host.y);
     this.report.timings.uploadMs += performance.now() - t;
     const timestamps = this.gpu.adapter.hasTimestamps ? device.createQuerySet({ type: 'timestamp', count: 2 }) : undefined;
     const resolved = timestamps ? device.createBuffer({ size: TIMESTAMP_BYTES, usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC }) : undefined;
@@ -271,8 +287,15 @@ export class WebGpuBackend implements Backend {
   async bootstrap(context: FitContext, values: Float64Array, nSamples: number, results: GeneResults, B: number,
     seed: number, onProgress?: (genesDone: number, genesTotal: number) => void): Promise<BootstrapReport> {
     assertReplicates(B);
-    if (this.gpu.failure) return parametricBootstrap(context, values, nSamples, results, B, seed, onProgress);
-    const tasks = await this.hostTasks(context);
+    try {
+      await this.compileFitPrograms();
+    } catch (e) {
+      this.report.failure ??= `${errorText(e)} (compiling the GPU programs)`;
+    }
+    if (this.gpu.failure || this.report.failure) return parametricBootstrap(context, values, nSamples, results, B, seed, onProgress);
+    // The fit's host threads (the bootstrap's context differs from the fit's by its first gene only, which its
+    // finish does not use), or new ones where the fit had none.
+    const tasks = this.host?.tasks ?? await this.hostTasks(context);
     this.bootstrapReport = await bootstrapOnGpu(this.gpu, context, values, nSamples, results, B, seed, {
       maxPerDimension: this.maxPerDimension,
       maxBatchColumns: this.options.maxBootstrapColumns,

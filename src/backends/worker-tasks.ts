@@ -23,7 +23,10 @@ export interface FitTask {
   extras?: GeneExtras;
 }
 
-/** A part of a WebGPU batch to prepare (webgpu-host.ts' preparePart), kept by the thread as `part` until finished. */
+/**
+ * A part of a WebGPU batch to prepare (webgpu-host.ts' preparePart), kept by the thread as `part` until finished when
+ * any of its genes goes to the device (else its results come back at once).
+ */
 export interface PrepareTask {
   kind: 'prepare';
   part: number;
@@ -87,12 +90,11 @@ export function taskHandler(context: FitContext): (task: WorkerTask) => { reply:
       }
       case 'finish': {
         const part = parts.get(task.part);
-        if (part === undefined) throw new Error(`part ${task.part} was not prepared on this thread`);
-        parts.delete(task.part);
-        devicePreparer ??= new GenePreparer(context);
+        if (part === undefined || devicePreparer === undefined) throw new Error(`part ${task.part} was not prepared on this thread`);
         let refined = 0;
         if (task.device === undefined) refitPart(context, part, devicePreparer);
         else refined = finishPart(context, part, task.device.readback, task.device.layout, task.device.first, task.device.scaling, devicePreparer);
+        parts.delete(task.part); // only now: a part whose finish failed can still be refitted on the CPU
         return { reply: { results: part.results, refined }, transfer: transferables(part.results) };
       }
       case 'bootstrap': {
@@ -108,7 +110,7 @@ export function inThreadTasks(context: FitContext): TaskRunner {
   const handle = taskHandler(context);
   return {
     threads: 1,
-    request: <T extends WorkerTask>(_thread: number, task: T) => Promise.resolve(handle(task).reply as TaskReply<T>),
+    request: async <T extends WorkerTask>(_thread: number, task: T) => handle(task).reply as TaskReply<T>,
     share: (values) => values,
     close: async () => {},
   };

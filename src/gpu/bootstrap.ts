@@ -10,9 +10,9 @@ import type { GpuContext } from './device.js';
 import { encodeFitPrograms, uploadFitConstants } from './fit-programs.js';
 import { MISSING_F32, SEARCH_OUT_STRIDE } from './fit-declarations.js';
 import type { BootstrapGene, ReplicateFinisher } from './bootstrap-finish.js';
-import { type BatchShape, bytesPerGene, type GpuTimings, noTimings, planBatches, readbackLayout } from './plan.js';
+import { type BatchShape, bytesPerGene, type GpuTimings, noTimings, planBatches, readbackLayout, threadShares } from './plan.js';
 import { PHILOX_CONSTANTS } from './philox.js';
-import { encodeProgram, type GpuProgram } from './program.js';
+import { encodeProgram, type GpuProgram, uploadBuffer } from './program.js';
 
 /**
  * shaders/bootstrap-draw.wgsl (with philox.wgsl): the replicate responses y*, one invocation per (gene, replicate)
@@ -45,7 +45,11 @@ export interface GpuBootstrapReport extends BootstrapReport {
   batches: number;
   /** Why the GPU stopped being used (a lost device, an error), when it did; the genes left went to the CPU. */
   failure: string | null;
-  /** The fit's phases for the bootstrap: models and draws set up, uploads, waiting for the GPU, the host's f64 finish. */
+  /**
+   * Where its time went: prepareMs the genes' models (and the CPU bootstrap of genes with aliased columns), uploadMs
+   * encoding and submitting each batch (its chunk's inputs uploaded with its first), gpuMs waiting for the device,
+   * finishMs the f64 finish on the host threads.
+   */
   timings: GpuTimings;
 }
 
@@ -108,11 +112,6 @@ export async function bootstrapOnGpu(gpu: GpuContext, context: FitContext, value
   const { buffers: constants, scaling } = uploadFitConstants(device, design);
   const per = bytesPerGene(shape);
   report.timings.prepareMs += performance.now() - began;
-  const storage = (data: ArrayBufferView<ArrayBuffer>): GPUBuffer => {
-    const buffer = device.createBuffer({ size: Math.max(4, data.byteLength), usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST });
-    device.queue.writeBuffer(buffer, 0, data);
-    return buffer;
-  };
 
   /** A chunk of genes: its device inputs (from its first batch on), its replicates' estimates, its batches left. */
   interface Chunk {
@@ -144,9 +143,9 @@ export async function bootstrapOnGpu(gpu: GpuContext, context: FitContext, value
         });
       });
       return {
-        fitted: storage(fittedScaled),
-        sigma: storage(Float32Array.from(chunk.genes.flatMap(({ model, scale }) => [model.sigmaG / scale, model.sigmaE / scale]))),
-        geneIndex: storage(Uint32Array.from(chunk.genes, ({ model }) => model.streamGene)),
+        fitted: uploadBuffer(device, fittedScaled),
+        sigma: uploadBuffer(device, Float32Array.from(chunk.genes.flatMap(({ model, scale }) => [model.sigmaG / scale, model.sigmaE / scale]))),
+        geneIndex: uploadBuffer(device, Uint32Array.from(chunk.genes, ({ model }) => model.streamGene)),
       };
     })();
     const n = chunk.genes.length * replicates;
@@ -181,13 +180,12 @@ export async function bootstrapOnGpu(gpu: GpuContext, context: FitContext, value
     const readback = finisher.share(new Float32Array(staging.getMappedRange().slice(0)));
     staging.unmap();
     const batch = { readback, layout: readbackLayout(chunk.genes.length * replicates, shape), replicates, firstReplicate, key, scaling };
-    const size = Math.ceil(chunk.genes.length / finisher.threads);
-    const parts = Array.from({ length: Math.ceil(chunk.genes.length / size) }, (_, t) => t * size);
-    const replies = await Promise.all(parts.map((first, t) => finisher.finish(t, chunk.genes.slice(first, first + size), first, batch)));
+    const parts = threadShares(chunk.genes.length, finisher.threads);
+    const replies = await Promise.all(parts.map(({ first, count }, t) => finisher.finish(t, chunk.genes.slice(first, first + count), first, batch)));
     replies.forEach((estimates, t) => {
       chunk.counts.refined += estimates.refined;
       for (let j = 0; j < estimates.h2.length / replicates; j++) {
-        const acc = chunk.estimates[parts[t] + j];
+        const acc = chunk.estimates[parts[t].first + j];
         for (let r = 0; r < replicates; r++) {
           const at = j * replicates + r;
           if (Number.isNaN(estimates.h2[at])) {

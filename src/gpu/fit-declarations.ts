@@ -1,4 +1,4 @@
-import { H2_CUTOFF_95, H2_INTERVAL_TOLERANCE } from '../model/inference/h2-uncertainty.js';
+import { H2_CUTOFF_95 } from '../model/inference/h2-uncertainty.js';
 import { SINGULAR_THETA } from '../model/lambda-search.js';
 import type { GpuProgram } from './program.js';
 
@@ -30,11 +30,17 @@ export const FIT_UNIFORM: GpuProgram['uniform'] = {
   fields: [['nGenes', 'u32'], ['nObs', 'u32'], ['p', 'u32'], ['nGroups', 'u32'], ['maxSize', 'u32']],
 };
 
+/**
+ * The absolute tolerance in h of the WGSL zeroin, for the REML optimum and the interval's ends alike (the CPU's are
+ * 1e-14 and 1e-10; f32 resolves h to about 1e-7, so both stop on its relative term, 2ε|h|, first).
+ */
+export const GPU_ROOT_TOLERANCE = 1e-10;
+
 /** reml-common.wgsl's constants: its private arrays' sizes, and the tolerance of its zeroin (in h). */
 export const REML_COMMON_CONSTANTS: GpuProgram['constants'] = {
   MAX_M: ['u32', GPU_MAX_M],
   MAX_MM: ['u32', GPU_MAX_M * GPU_MAX_M],
-  ROOT_TOLERANCE: ['f32', H2_INTERVAL_TOLERANCE],
+  ROOT_TOLERANCE: ['f32', GPU_ROOT_TOLERANCE],
 };
 
 /** The search output's stride, each of its fields' offsets (OUT_LAMBDA, …) and the method codes (METHOD_ROOT, …). */

@@ -6,7 +6,7 @@ import { h2IntervalProgram } from './h2-interval.js';
 import { momentStartProgram } from './moment-start.js';
 import { bytesPerGene, type BatchShape } from './plan.js';
 import { H_MAX_F32, SEARCH_OUT_STRIDE } from './fit-declarations.js';
-import { encodeProgram, type GpuProgram } from './program.js';
+import { encodeProgram, type GpuProgram, uploadBuffer } from './program.js';
 import { remlBetaProgram } from './reml-beta.js';
 import { remlSearchProgram } from './reml-search.js';
 
@@ -104,15 +104,10 @@ export interface FitConstants {
  */
 export function uploadFitConstants(device: GPUDevice, design: Design): { buffers: FitConstants; scaling: DesignScaling } {
   const scaling = scaleDesign(design);
-  const upload = (values: ArrayBufferView<ArrayBuffer>): GPUBuffer => {
-    const buffer = device.createBuffer({ size: Math.max(4, values.byteLength), usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST });
-    device.queue.writeBuffer(buffer, 0, values);
-    return buffer;
-  };
   const buffers = {
-    x: upload(scaling.x.length > 0 ? scaling.x : new Float32Array(1)),
-    groupOf: upload(Uint32Array.from(design.randomTerms[0].codes)),
-    grid: upload(Float32Array.from([...H_GRID, H_MAX_F32])),
+    x: uploadBuffer(device, scaling.x.length > 0 ? scaling.x : new Float32Array(1)),
+    groupOf: uploadBuffer(device, Uint32Array.from(design.randomTerms[0].codes)),
+    grid: uploadBuffer(device, Float32Array.from([...H_GRID, H_MAX_F32])),
   };
   return { buffers, scaling };
 }

@@ -77,6 +77,12 @@ export function planBatchesOf(nGenes: number, widestBytes: number, limits: Adapt
   return batches;
 }
 
+/** `n` items shared out over at most `threads` threads, in contiguous runs as equal as ceil division makes them. */
+export function threadShares(n: number, threads: number): { first: number; count: number }[] {
+  const size = Math.max(1, Math.ceil(n / threads));
+  return Array.from({ length: Math.ceil(n / size) }, (_, t) => ({ first: t * size, count: Math.min(size, n - t * size) }));
+}
+
 /**
  * Workgroup counts for one invocation per gene: [x, y] with x ≤ maxPerDimension, and the invocations per
  * row the shaders use to recover the gene index (gid.y · rowInvocations + gid.x).

@@ -39,6 +39,7 @@ function literal(type: GpuScalar, value: number): string {
     if (!Number.isInteger(value) || value < 0 || value > 0xffffffff) throw new RangeError(`${value} is not a u32`);
     return `${value}u`;
   }
+  if (!Number.isFinite(value)) throw new RangeError(`${value} has no WGSL literal`);
   const text = String(value);
   return /[.e]/.test(text) ? text : `${text}.0`;
 }
@@ -82,7 +83,7 @@ function madeOn(device: GPUDevice): Map<string, GPUComputePipeline> {
   return perDevice;
 }
 
-/** How `program` is compiled: its WGSL, the uniform Params at binding 0 and its buffers after it, its workgroup size. */
+/** How `program` is compiled: its WGSL, its uniform at binding 0 and its buffers after it, its workgroup size. */
 function pipelineDescriptor(device: GPUDevice, program: GpuProgram): GPUComputePipelineDescriptor {
   const module = device.createShaderModule({ label: program.name, code: makeShader(program) });
   const layout = device.createBindGroupLayout({
@@ -121,6 +122,13 @@ export async function compilePipelines(device: GPUDevice, programs: GpuProgram[]
     const pipeline = await device.createComputePipelineAsync(pipelineDescriptor(device, program));
     if (!perDevice.has(program.name)) perDevice.set(program.name, pipeline);
   }));
+}
+
+/** A storage buffer holding `data`, for a program to read. */
+export function uploadBuffer(device: GPUDevice, data: ArrayBufferView<ArrayBuffer>): GPUBuffer {
+  const buffer = device.createBuffer({ size: Math.max(4, data.byteLength), usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST });
+  device.queue.writeBuffer(buffer, 0, data);
+  return buffer;
 }
 
 /** Throws unless `given`'s keys are exactly `expected` (a dispatch's buffers or uniform values against its descriptor). */

@@ -3,7 +3,7 @@ import { philoxKey } from '../stats/philox.js';
 import type { RlrtNullSetup } from '../model/inference/rlrt-null.js';
 import type { GpuContext } from './device.js';
 import { PHILOX_CONSTANTS } from './philox.js';
-import { encodeProgram, type GpuProgram } from './program.js';
+import { encodeProgram, type GpuProgram, uploadBuffer } from './program.js';
 
 /** The most distinct eigenvalues the program holds (MAX_J); designs with more simulate on the CPU. */
 export const RLRT_NULL_MAX_J = 64;
@@ -35,13 +35,8 @@ export async function simulateRlrtNullGpu(gpu: GpuContext, setup: RlrtNullSetup,
   if (J > RLRT_NULL_MAX_J) throw new RangeError(`${J} distinct eigenvalues exceed the GPU program's ${RLRT_NULL_MAX_J}`);
   const { device } = gpu;
   const key = philoxKey(seed);
-  const upload = (data: ArrayBufferView<ArrayBuffer>): GPUBuffer => {
-    const buffer = device.createBuffer({ size: Math.max(4, data.byteLength), usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST });
-    device.queue.writeBuffer(buffer, 0, data);
-    return buffer;
-  };
   const [multiplicity, fN, fD, logDet] = [Uint32Array.from(setup.multiplicity), Float32Array.from(setup.fN), Float32Array.from(setup.fD),
-    Float32Array.from(setup.logDet)].map(upload);
+    Float32Array.from(setup.logDet)].map((data) => uploadBuffer(device, data));
   const draws = device.createBuffer({ size: nsim * 4, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC });
   const staging = device.createBuffer({ size: nsim * 4, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
   const encoder = device.createCommandEncoder({ label: 'rlrt-null' });
