@@ -1,5 +1,5 @@
-import { errorText } from '../errors.js';
 import type { AdapterReport } from '../gpu/device.js';
+import { runDeviceBatches } from '../gpu/device-batches.js';
 import { type GpuTimings, noTimings } from '../gpu/plan.js';
 import { fitGene } from '../model/fit-gene.js';
 import { computeGeneStats } from '../model/gene-stats.js';
@@ -74,68 +74,39 @@ export interface GpuBatchSteps<H extends HostBatch, D> {
 }
 
 /**
- * Runs a fit's batches through a GPU backend's steps, the device working on one batch while the host finishes the
- * one before and prepares the next. A batch whose device work fails (an error, a lost device) is fitted on the CPU
- * (steps.fitOnCpu, or fitBlockCpu), as is every batch after it (none is submitted once report.failure is set), and report.failure
- * says why: no gene is lost. Fills `out` and the
- * report's batches, gpuGenes, cpuGenes, failure and timings (prepare, gpu, finish).
+ * Runs a fit's batches through a GPU backend's steps (runDeviceBatches: the device on one batch while the host
+ * finishes the one before and prepares the next). A batch whose device work fails (an error, a lost device) is fitted
+ * on the CPU (steps.fitOnCpu, or fitBlockCpu), as is every batch after it, and report.failure says why: no gene is
+ * lost. Fills `out` and the report's batches, gpuGenes, cpuGenes, failure and timings (prepare, gpu, finish).
  */
 export async function runGpuBatches<H extends HostBatch, D>(job: FitJob, batchSizes: number[], steps: GpuBatchSteps<H, D>,
   report: GpuRunReport, out: GeneResults, onProgress?: (genesDone: number) => void): Promise<void> {
-  let offset = 0;
+  const offsets = batchSizes.map((_, i) => batchSizes.slice(0, i).reduce((sum, n) => sum + n, 0));
   let done = 0;
-  /** A submitted batch: `ready` is its wait, begun at once, so a device lost while the host works is a handled rejection. */
-  type Pending = { host: H; device: D | undefined; ready?: Promise<void>; error?: unknown };
-  const complete = async ({ host, device, ready, error }: Pending): Promise<void> => {
-    try {
-      if (host.deviceGenes === 0) return; // every gene was settled on the host
-      if (error !== undefined) throw error;
-      if (device === undefined) throw new Error(steps.failure() ?? 'the GPU is not in use');
-      const waiting = performance.now();
-      await ready;
-      report.timings.gpuMs += performance.now() - waiting;
-      const failure = steps.failure();
-      if (failure) throw new Error(failure);
-      const t = performance.now();
-      await steps.finish(host, device);
-      report.timings.finishMs += performance.now() - t;
-      report.gpuGenes += host.deviceGenes;
-    } catch (e) {
-      // A lost device rejects mapAsync with an empty AbortError; the loss itself says why.
-      report.failure ??= steps.failure() ?? errorText(e);
+  const run = await runDeviceBatches<H, D>(batchSizes.length, {
+    prepare: (index) => steps.prepare(offsets[index], batchSizes[index]),
+    forDevice: (host) => host.deviceGenes > 0, // else every gene was settled on the host
+    submit: (host) => steps.submit(host),
+    wait: (device) => steps.wait(device),
+    finish: (host, device) => steps.finish(host, device),
+    onCpu: async (host) => {
       const { offset: o, nGenes } = host;
       if (steps.fitOnCpu) await steps.fitOnCpu(host);
       else copyResults(fitBlockCpu(job.context, job.values.subarray(o * job.nSamples, (o + nGenes) * job.nSamples), nGenes), out, o);
-      report.cpuGenes += host.deviceGenes; // the batch's other genes were settled, and counted, when it was prepared
-    } finally {
-      if (device !== undefined) steps.release?.(device);
+    },
+    done: (host, onDevice) => {
+      // The batch's other genes were settled, and counted, when it was prepared.
+      if (onDevice === true) report.gpuGenes += host.deviceGenes;
+      if (onDevice === false) report.cpuGenes += host.deviceGenes;
       done += host.nGenes;
       onProgress?.(done);
-    }
-  };
-  let pending: Pending | undefined;
-  for (const nGenes of batchSizes) {
-    const t = performance.now();
-    const host = await steps.prepare(offset, nGenes);
-    report.timings.prepareMs += performance.now() - t;
-    const next: Pending = { host, device: undefined };
-    if (report.failure === null && !steps.failure() && host.deviceGenes > 0) {
-      try {
-        next.device = await steps.submit(host);
-        next.ready = steps.wait(next.device);
-        next.ready.catch(() => undefined);
-        report.batches++;
-      } catch (e) {
-        next.error = e;
-        report.failure ??= steps.failure() ?? errorText(e);
-      }
-    }
-    if (pending) await complete(pending);
-    pending = next;
-    offset += nGenes;
-    steps.afterSubmit?.(report.batches);
-  }
-  if (pending) await complete(pending);
+    },
+    release: steps.release && ((device) => steps.release!(device)),
+    failure: () => steps.failure(),
+    afterSubmit: (batches) => steps.afterSubmit?.(report.batches + batches),
+  }, report.timings, report.failure);
+  report.batches += run.batches;
+  report.failure = run.failure;
 }
 
 /**

@@ -1,6 +1,5 @@
 /// <reference types="@webgpu/types" />
 import { bootstrapGeneOnCpu, bootstrapModelOf, type BootstrapReport, bootstrapScratch, storeBootstrapIntervals } from '../simulation/bootstrap.js';
-import { errorText } from '../errors.js';
 import { groupSizeRange } from '../model/design.js';
 import type { FitContext } from '../model/prepare.js';
 import { fittedGenes } from '../simulation/fitted-genes.js';
@@ -10,6 +9,7 @@ import type { GpuContext } from './device.js';
 import { encodeFitPrograms, uploadFitConstants } from './fit-programs.js';
 import { MISSING_F32, SEARCH_OUT_STRIDE } from './fit-declarations.js';
 import type { BootstrapGene, ReplicateFinisher } from './bootstrap-finish.js';
+import { runDeviceBatches } from './device-batches.js';
 import { type BatchShape, bytesPerGene, type GpuTimings, noTimings, planBatches, readbackLayout, threadShares } from './plan.js';
 import { PHILOX_CONSTANTS } from './philox.js';
 import { encodeProgram, type GpuProgram, uploadBuffer } from './program.js';
@@ -113,13 +113,17 @@ export async function bootstrapOnGpu(gpu: GpuContext, context: FitContext, value
   const per = bytesPerGene(shape);
   report.timings.prepareMs += performance.now() - began;
 
-  /** A chunk of genes: its device inputs (from its first batch on), its replicates' estimates, its batches left. */
+  /**
+   * A chunk of genes: its device inputs (from its first batch on), its replicates' estimates, its batches left, and
+   * whether one of them went to the CPU.
+   */
   interface Chunk {
     genes: BootstrapGene[];
     inputs?: { fitted: GPUBuffer; sigma: GPUBuffer; geneIndex: GPUBuffer };
     estimates: { h2: Float64Array; sigma2G: Float64Array; sigma2E: Float64Array; count: number }[];
     counts: { refined: number; failed: number };
     left: number;
+    failed?: boolean;
   }
   const chunks: Chunk[] = [];
   for (let first = 0; first < models.length; first += genesPerBatch) {
@@ -171,12 +175,7 @@ export async function bootstrapOnGpu(gpu: GpuContext, context: FitContext, value
   };
 
   /** Reads a batch back and finishes its replicates on the host threads, a share of its genes each. */
-  const finish = async ({ chunk, firstReplicate, replicates }: Batch, { staging, ready }: Submitted): Promise<void> => {
-    const waiting = performance.now();
-    await ready;
-    const t = performance.now();
-    report.timings.gpuMs += t - waiting;
-    if (gpu.failure) throw new Error(gpu.failure);
+  const finish = async ({ chunk, firstReplicate, replicates }: Batch, { staging }: Submitted): Promise<void> => {
     const readback = finisher.share(new Float32Array(staging.getMappedRange().slice(0)));
     staging.unmap();
     const batch = { readback, layout: readbackLayout(chunk.genes.length * replicates, shape), replicates, firstReplicate, key, scaling };
@@ -198,15 +197,17 @@ export async function bootstrapOnGpu(gpu: GpuContext, context: FitContext, value
         }
       }
     });
-    report.timings.finishMs += performance.now() - t;
   };
 
   let done = report.cpuGenes;
   onProgress?.(done, report.genes);
-  /** A chunk whose batches are all done, on the device (its intervals stored) or, after a failure, on the CPU. */
+  /**
+   * A chunk whose batches are all done: its intervals stored when every batch finished on the device, else (a batch
+   * went to the CPU, or the device was lost after the last readback) the whole chunk bootstrapped on the CPU.
+   */
   const settle = (chunk: Chunk): void => {
     if (chunk.inputs) Object.values(chunk.inputs).forEach((b) => b.destroy());
-    if (report.failure === null && gpu.failure === null) {
+    if (!chunk.failed && gpu.failure === null) {
       chunk.genes.forEach(({ gene }, k) => {
         const acc = chunk.estimates[k];
         storeBootstrapIntervals(results, gene, acc.h2, acc.sigma2G, acc.sigma2E, acc.count);
@@ -214,44 +215,36 @@ export async function bootstrapOnGpu(gpu: GpuContext, context: FitContext, value
       report.refinedReplicates += chunk.counts.refined;
       report.failedReplicates += chunk.counts.failed;
     } else {
-      report.failure ??= gpu.failure; // a device lost after the readback: the chunk is redone on the CPU
       for (const { model } of chunk.genes) report.failedReplicates += bootstrapGeneOnCpu(model, key, B, scratch, results);
       report.cpuGenes += chunk.genes.length;
     }
     done += chunk.genes.length;
     onProgress?.(done, report.genes);
   };
-  /** Finishes a submitted batch (a failure marks the run's GPU as failed), and settles its chunk after its last batch. */
-  const complete = async (batch: Batch, submitted: Submitted | undefined): Promise<void> => {
-    try {
-      if (submitted === undefined) throw new Error(gpu.failure ?? 'the GPU is not in use');
-      if (report.failure === null) await finish(batch, submitted);
-    } catch (e) {
-      // A lost device rejects mapAsync with an empty AbortError; the loss itself says why.
-      report.failure ??= gpu.failure ?? errorText(e);
-    } finally {
-      submitted?.buffers.forEach((b) => b.destroy());
-      submitted?.staging.destroy();
-    }
-    if (--batch.chunk.left === 0) settle(batch.chunk);
-  };
-  let pending: { batch: Batch; submitted: Submitted | undefined } | undefined;
   try {
-    for (const batch of batches) {
-      let submitted: Submitted | undefined;
-      if (report.failure === null && gpu.failure === null) {
-        try {
-          submitted = submit(batch);
-          report.batches++;
-        } catch (e) {
-          report.failure ??= gpu.failure ?? errorText(e);
-        }
-      }
-      if (pending) await complete(pending.batch, pending.submitted);
-      if (options.loseDeviceAfterBatches === report.batches && submitted !== undefined) device.destroy();
-      pending = { batch, submitted };
-    }
-    if (pending) await complete(pending.batch, pending.submitted);
+    const run = await runDeviceBatches<Batch, Submitted>(batches.length, {
+      prepare: (index) => batches[index],
+      forDevice: () => true,
+      submit,
+      wait: (submitted) => submitted.ready,
+      finish,
+      onCpu: (batch) => {
+        batch.chunk.failed = true;
+      },
+      done: (batch) => {
+        if (--batch.chunk.left === 0) settle(batch.chunk);
+      },
+      release: ({ buffers, staging }) => {
+        buffers.forEach((b) => b.destroy());
+        staging.destroy();
+      },
+      failure: () => gpu.failure,
+      afterSubmit: (submitted) => {
+        if (options.loseDeviceAfterBatches === submitted) device.destroy();
+      },
+    }, report.timings, report.failure);
+    report.batches += run.batches;
+    report.failure = run.failure ?? gpu.failure; // a device lost after the last readback: its chunk was redone on the CPU
   } finally {
     Object.values(constants).forEach((b) => b.destroy());
   }
