@@ -67,7 +67,7 @@ function varianceFractionNames(design: Design): string[] {
 export class BlockRun {
   /** Each fitted block's results and its first gene's row in the run's results. */
   private readonly parts: { offset: number; results: GeneResults }[] = [];
-  private bootstrapped?: BootstrapReport & { refinedReplicates?: number; cpuGenes?: number; failure?: string | null; timings?: GpuTimings };
+  private bootstrapped?: BootstrapReport & { refinedReplicates?: number; cpuGenes?: number; batches?: number; failure?: string | null; timings?: GpuTimings };
 
   private constructor(
     readonly context: FitContext,
@@ -250,6 +250,7 @@ export class BlockRun {
     sum.failedReplicates += report.failedReplicates;
     if (report.refinedReplicates !== undefined) sum.refinedReplicates = (sum.refinedReplicates ?? 0) + report.refinedReplicates;
     if (report.cpuGenes !== undefined) sum.cpuGenes = (sum.cpuGenes ?? 0) + report.cpuGenes;
+    if (report.batches !== undefined) sum.batches = (sum.batches ?? 0) + report.batches;
     if (report.failure !== undefined) sum.failure ??= report.failure;
     if (report.timings !== undefined && sum.timings !== undefined) {
       for (const key of ['prepareMs', 'uploadMs', 'gpuMs', 'finishMs'] as const) sum.timings[key] += report.timings[key];

@@ -127,8 +127,11 @@ export interface FitResult {
    */
   bootstrap?: {
     B: number; seed: number; genes: number; failedReplicates: number; refinedReplicates?: number;
-    /** On the GPU: genes bootstrapped on the CPU (aliased columns, or left when the device failed), and why it failed. */
-    cpuGenes?: number; failure?: string | null;
+    /**
+     * On the GPU: genes bootstrapped on the CPU (aliased columns, or left when the device failed), why it failed, and
+     * the device batches.
+     */
+    cpuGenes?: number; failure?: string | null; batches?: number;
     /** On the GPU: where its batches spent their time (prepare, upload, gpu, finish). */
     timings?: GpuTimings;
   };

@@ -10,6 +10,7 @@ import { describe } from 'node:test';
 import { type FitOptions, type FitResult, fitGenes, fitTable } from '../../src/fit-genes.js';
 import { caseNames, FIXTURES_LME4, loadCase } from '../helpers/cases.js';
 import { fitCpu, type Input, mixedInput } from '../helpers/inputs.js';
+import { STATUSES } from '../../src/results/gene-results.js';
 import { assertGpuMatchesCpu, assertRanOnGpu, exactDifferences, itOn, webgpuBackend } from '../conformance/backends.js';
 
 const webgpu = await webgpuBackend();
@@ -18,6 +19,9 @@ const webgpu = await webgpuBackend();
 function fitWebGpu(input: Input, threads: number, gpu: FitOptions['gpu'] = {}): Promise<FitResult> {
   return fitGenes(input.matrix, input.samples, input.formula, { backend: 'webgpu', threads, gpu });
 }
+
+/** Each gene's status, in gene order. */
+const statusesOf = (fit: FitResult): string[] => Array.from(fit.results.status, (code) => STATUSES[code]);
 
 /** The output table's lines. */
 const tableOf = (fit: FitResult): string[] => [...fitTable(fit).rows].map((row) => row.join('\t'));
@@ -87,14 +91,18 @@ describe(`webgpu host work on worker threads (${webgpu.reason})`, () => {
 
   itOn(webgpu, 'the GPU bootstrap finished on two host threads equals one thread\'s, batch after batch, and reports its phases', async () => {
     const input = await loadCase(FIXTURES_LME4, 'sim300');
-    const gpu = { maxBatchGenes: 37, maxBootstrapColumns: 70 }; // 7 genes × 10 replicates a batch: 43 batches
-    const run = (threads: number): Promise<FitResult> =>
-      fitGenes(input.matrix, input.samples, input.formula, { backend: 'webgpu', threads, gpu, bootstrap: 10, seed: 5 });
+    const gpu = { maxBatchGenes: 37, maxBootstrapColumns: 70 }; // 7 genes × 10 replicates a batch
+    const blockGenes = 100; // three blocks, each bootstrapped on its own
+    const run = (threads: number): Promise<FitResult> => fitGenes(input.matrix, input.samples, input.formula,
+      { backend: 'webgpu', threads, gpu, bootstrap: 10, seed: 5, blockValues: blockGenes * input.matrix.nSamples });
     const [oneThread, pooled] = [await run(1), await run(2)];
     assertSameTable('bootstrap', oneThread, pooled);
     const boot = pooled.bootstrap!;
     assert.deepEqual({ ...boot, timings: undefined }, { ...oneThread.bootstrap!, timings: undefined }, 'the same bootstrap report');
     assert.equal(boot.failure, null, 'no failure');
+    const fitted = (from: number): number => statusesOf(pooled).slice(from, from + blockGenes).filter((s) => s === 'ok' || s === 'singular').length;
+    const batches = [0, 100, 200].reduce((sum, from) => sum + Math.ceil(fitted(from) / 7), 0);
+    assert.equal(boot.batches, batches, 'the batches of every block are counted');
     assert.ok(boot.timings !== undefined && boot.timings.finishMs > 0 && boot.timings.gpuMs >= 0 && boot.timings.uploadMs > 0,
       `the bootstrap's phases are reported: ${JSON.stringify(boot.timings)}`);
     assert.ok(pooled.results.h2BootLo.some((v) => Number.isFinite(v)), 'genes have bootstrap intervals');
