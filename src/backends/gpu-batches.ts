@@ -81,7 +81,8 @@ export interface GpuBatchSteps<H extends HostBatch, D> {
  */
 export async function runGpuBatches<H extends HostBatch, D>(job: FitJob, batchSizes: number[], steps: GpuBatchSteps<H, D>,
   report: GpuRunReport, out: GeneResults, onProgress?: (genesDone: number) => void): Promise<void> {
-  const offsets = batchSizes.map((_, i) => batchSizes.slice(0, i).reduce((sum, n) => sum + n, 0));
+  let next = 0;
+  const offsets = batchSizes.map((n) => (next += n) - n);
   let done = 0;
   const run = await runDeviceBatches<H, D>(batchSizes.length, {
     prepare: (index) => steps.prepare(offsets[index], batchSizes[index]),

@@ -13,10 +13,10 @@ import { inThreadTasks, type TaskRunner } from './worker-tasks.js';
 import { type AdapterReport, acquireGpu, describeAdapter, type GpuContext, type GpuUnavailable } from '../gpu/device.js';
 import { assertReplicates, type BootstrapReport, parametricBootstrap } from '../simulation/bootstrap.js';
 import { bootstrapOnGpu, type GpuBootstrapReport } from '../gpu/bootstrap.js';
-import { encodeFitPrograms, type FitConstants, FIT_PROGRAMS, uploadFitConstants } from '../gpu/fit-programs.js';
+import { copyFitOutputs, encodeFitPrograms, type FitConstants, FIT_PROGRAMS, uploadFitConstants } from '../gpu/fit-programs.js';
 import { compilePipelines, uploadBuffer } from '../gpu/program.js';
-import { bytesPerGene, type BatchShape, INTERVAL_BYTES, planBatches, readbackBytes, readbackLayout, threadShares, TIMESTAMP_BYTES } from '../gpu/plan.js';
-import { GPU_MAX_M, SEARCH_OUT_STRIDE } from '../gpu/fit-declarations.js';
+import { type BatchShape, planBatches, readbackBytes, readbackLayout, threadShares, TIMESTAMP_BYTES } from '../gpu/plan.js';
+import { GPU_MAX_M } from '../gpu/fit-declarations.js';
 import { RLRT_NULL_MAX_J, simulateRlrtNullGpu } from '../gpu/rlrt-null.js';
 import { rlrtEigenvalues, rlrtLambdaGrid, rlrtNullSetup, simulatePatternRlrtNull } from '../model/inference/rlrt-null.js';
 
@@ -222,28 +222,22 @@ export class WebGpuBackend implements Backend {
   private submit(host: WebGpuHostBatch, shape: BatchShape, constants: FitConstants): DeviceBatch {
     const { device } = this.gpu;
     const n = host.deviceGenes;
-    const per = bytesPerGene(shape);
     const t = performance.now();
     const y = uploadBuffer(device, host.y);
     this.report.timings.uploadMs += performance.now() - t;
     const timestamps = this.gpu.adapter.hasTimestamps ? device.createQuerySet({ type: 'timestamp', count: 2 }) : undefined;
     const resolved = timestamps ? device.createBuffer({ size: TIMESTAMP_BYTES, usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC }) : undefined;
-    const staging = device.createBuffer({ size: readbackBytes(n, shape), usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    const staging = device.createBuffer({ size: TIMESTAMP_BYTES + readbackBytes(n, shape, true), usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
     const encoder = device.createCommandEncoder({ label: 'genelmm batch' });
-    const { stats, counts, out, beta, interval, all } = encodeFitPrograms(device, encoder, shape, n, y, constants, this.maxPerDimension, timestamps, true);
-    const regions: [GPUBuffer, number][] = [[stats, per.stats], [counts, per.counts], [out, SEARCH_OUT_STRIDE * 4], [beta, per.beta], [interval!, INTERVAL_BYTES]];
-    let at = TIMESTAMP_BYTES; // the two timestamps first, 8-byte aligned
-    for (const [buffer, bytes] of regions) {
-      encoder.copyBufferToBuffer(buffer, 0, staging, at, n * bytes);
-      at += n * bytes;
-    }
+    const fit = encodeFitPrograms(device, encoder, shape, n, y, constants, this.maxPerDimension, timestamps, true);
+    copyFitOutputs(encoder, fit, staging, TIMESTAMP_BYTES, n, shape); // after the two timestamps, 8-byte aligned
     if (timestamps && resolved) {
       encoder.resolveQuerySet(timestamps, 0, 2, resolved, 0);
       encoder.copyBufferToBuffer(resolved, 0, staging, 0, TIMESTAMP_BYTES);
     }
     device.queue.submit([encoder.finish()]);
     const done = staging.mapAsync(GPUMapMode.READ);
-    return { buffers: [y, ...all, ...(resolved ? [resolved] : [])], staging, done };
+    return { buffers: [y, ...fit.all, ...(resolved ? [resolved] : [])], staging, done };
   }
 
   /** A batch's mapped readback past its timestamps, where the host threads read it; the compute time taken from the timestamps. */

@@ -6,11 +6,11 @@ import { fittedGenes } from '../simulation/fitted-genes.js';
 import type { GeneResults } from '../results/gene-results.js';
 import { philoxKey } from '../stats/philox.js';
 import type { GpuContext } from './device.js';
-import { encodeFitPrograms, uploadFitConstants } from './fit-programs.js';
-import { MISSING_F32, SEARCH_OUT_STRIDE } from './fit-declarations.js';
+import { copyFitOutputs, encodeFitPrograms, uploadFitConstants } from './fit-programs.js';
+import { MISSING_F32 } from './fit-declarations.js';
 import type { BootstrapGene, ReplicateFinisher } from './bootstrap-finish.js';
 import { runDeviceBatches } from './device-batches.js';
-import { type BatchShape, bytesPerGene, type GpuTimings, noTimings, planBatches, readbackLayout, threadShares } from './plan.js';
+import { type BatchShape, type GpuTimings, noTimings, planBatches, readbackBytes, readbackLayout, threadShares } from './plan.js';
 import { PHILOX_CONSTANTS } from './philox.js';
 import { encodeProgram, type GpuProgram, uploadBuffer } from './program.js';
 
@@ -110,7 +110,6 @@ export async function bootstrapOnGpu(gpu: GpuContext, context: FitContext, value
   const replicatesPerBatch = Math.min(B, columns);
   const genesPerBatch = Math.max(1, Math.floor(columns / replicatesPerBatch));
   const { buffers: constants, scaling } = uploadFitConstants(device, design);
-  const per = bytesPerGene(shape);
   report.timings.prepareMs += performance.now() - began;
 
   /**
@@ -159,14 +158,8 @@ export async function bootstrapOnGpu(gpu: GpuContext, context: FitContext, value
       firstReplicate, nLevels: design.randomTerms[0].levels.length, key0: key[0], key1: key[1] },
     { ...chunk.inputs, groupOf: constants.groupOf, y }, maxPerDimension);
     const fit = encodeFitPrograms(device, encoder, shape, n, y, constants, maxPerDimension);
-    const regions = [[fit.stats, per.stats], [fit.counts, per.counts], [fit.out, SEARCH_OUT_STRIDE * 4], [fit.beta, per.beta]] as const;
-    const staging = device.createBuffer({ size: n * regions.reduce((sum, [, bytes]) => sum + bytes, 0),
-      usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
-    let at = 0;
-    for (const [buffer, bytes] of regions) {
-      encoder.copyBufferToBuffer(buffer, 0, staging, at, n * bytes);
-      at += n * bytes;
-    }
+    const staging = device.createBuffer({ size: readbackBytes(n, shape, false), usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    copyFitOutputs(encoder, fit, staging, 0, n, shape);
     device.queue.submit([encoder.finish()]);
     const ready = staging.mapAsync(GPUMapMode.READ);
     ready.catch(() => undefined); // awaited when the batch completes; a loss meanwhile must not go unhandled

@@ -4,7 +4,7 @@ import { H_GRID } from '../model/lambda-search.js';
 import { geneStatsProgram } from './gene-stats.js';
 import { h2IntervalProgram } from './h2-interval.js';
 import { momentStartProgram } from './moment-start.js';
-import { bytesPerGene, type BatchShape } from './plan.js';
+import { bytesPerGene, type BatchShape, FIT_OUTPUTS, type FitOutput, fitOutputBytes } from './plan.js';
 import { H_MAX_F32, SEARCH_OUT_STRIDE } from './fit-declarations.js';
 import { encodeProgram, type GpuProgram, uploadBuffer } from './program.js';
 import { remlBetaProgram } from './reml-beta.js';
@@ -61,6 +61,21 @@ export function encodeFitPrograms(device: GPUDevice, encoder: GPUCommandEncoder,
   run(remlSearchProgram, { stats, counts, start, grid, out }, interval ? undefined : timestamps && { querySet: timestamps, endOfPassWriteIndex: 1 });
   if (interval) run(h2IntervalProgram, { stats, counts, grid, out, interval }, timestamps && { querySet: timestamps, endOfPassWriteIndex: 1 });
   return { stats, counts, out, beta: betaRef, interval, all: made };
+}
+
+/**
+ * Records the copies of a batch's outputs (`fit`, for `n` genes) into `staging` from byte `at` on, laid out as
+ * readbackLayout reads them; the h2 interval last, where the fit made one.
+ */
+export function copyFitOutputs(encoder: GPUCommandEncoder, fit: FitBuffers, staging: GPUBuffer, at: number, n: number, shape: BatchShape): void {
+  const bytes = fitOutputBytes(shape);
+  const buffers: Record<FitOutput, GPUBuffer | undefined> = { stats: fit.stats, counts: fit.counts, search: fit.out, beta: fit.beta, interval: fit.interval };
+  for (const output of FIT_OUTPUTS) {
+    const buffer = buffers[output];
+    if (buffer === undefined) continue;
+    encoder.copyBufferToBuffer(buffer, 0, staging, at, n * bytes[output]);
+    at += n * bytes[output];
+  }
 }
 
 /** Centring and scaling of X's columns for f32: x' = (x − μ) / s (μ = 0 without an intercept). */

@@ -108,18 +108,30 @@ export interface ReadbackLayout {
   betaPer: number;
 }
 
-/** The readback layout of a batch of `nGenes` device genes (stats, counts, search output, β_ref, then the h2 interval where asked for). */
-export function readbackLayout(nGenes: number, shape: BatchShape): ReadbackLayout {
+/** The fit's outputs a readback holds, in this order (the h2 interval last, where the fit made one). */
+export const FIT_OUTPUTS = ['stats', 'counts', 'search', 'beta', 'interval'] as const;
+export type FitOutput = (typeof FIT_OUTPUTS)[number];
+
+/** Bytes per gene of each of the fit's outputs. */
+export function fitOutputBytes(shape: BatchShape): Record<FitOutput, number> {
   const per = bytesPerGene(shape);
-  const counts = (nGenes * per.stats) / 4;
-  const search = counts + (nGenes * per.counts) / 4;
-  const beta = search + nGenes * SEARCH_OUT_STRIDE;
-  const interval = beta + (nGenes * per.beta) / 4;
-  return { p: shape.p, stats: 0, counts, search, beta, interval, statsPer: per.stats / 4, countsPer: per.counts / 4, betaPer: per.beta / 4 };
+  return { stats: per.stats, counts: per.counts, search: SEARCH_OUT_STRIDE * 4, beta: per.beta, interval: INTERVAL_BYTES };
 }
 
-/** Bytes of a batch's readback of `nGenes` device genes, timestamps included. */
-export function readbackBytes(nGenes: number, shape: BatchShape): number {
-  const layout = readbackLayout(nGenes, shape);
-  return TIMESTAMP_BYTES + 4 * (layout.interval + 2 * nGenes);
+/** The readback layout of a batch of `nGenes` device genes: its outputs one after another, in FIT_OUTPUTS' order. */
+export function readbackLayout(nGenes: number, shape: BatchShape): ReadbackLayout {
+  const bytes = fitOutputBytes(shape);
+  const at = {} as Record<FitOutput, number>;
+  let floats = 0;
+  for (const output of FIT_OUTPUTS) {
+    at[output] = floats;
+    floats += (nGenes * bytes[output]) / 4;
+  }
+  return { p: shape.p, ...at, statsPer: bytes.stats / 4, countsPer: bytes.counts / 4, betaPer: bytes.beta / 4 };
+}
+
+/** Bytes of a batch's outputs as readbackLayout lays them out, the h2 interval included or not. */
+export function readbackBytes(nGenes: number, shape: BatchShape, withInterval: boolean): number {
+  const bytes = fitOutputBytes(shape);
+  return nGenes * FIT_OUTPUTS.reduce((sum, output) => sum + (output === 'interval' && !withInterval ? 0 : bytes[output]), 0);
 }
