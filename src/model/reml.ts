@@ -4,25 +4,79 @@ import { ln, log1p } from '../numerics/libm.js';
 
 const LOG_2PI = ln(2 * Math.PI);
 
+/** The class weights of one classSum call (grown as needed; evaluations do not nest). */
+let classWeights = new Float64Array(64);
+
 /**
  * M(λ) = W + Σ_k w_k(λ) B_k into `out` ([m × m]), with w_k = s_k / (1 + λ s_k) for `order` 0, and its
  * λ-derivatives for order 1 (−s_k² / (1 + λ s_k)²) and 2 (2 s_k³ / (1 + λ s_k)³), which carry no W.
  */
 export function assembleM(stats: GeneStats, lambda: number, out: Float64Array, order: 0 | 1 | 2 = 0): Float64Array {
-  const { m, w, b } = stats;
   const { sizes, nSizes } = stats.pattern;
-  const mm = m * m;
-  // The lower triangle (W and the B_k are symmetric), then its mirror; loops rather than set/fill, whose calls cost
-  // more than these few elements.
-  for (let i = 0; i < m; i++) for (let j = 0; j <= i; j++) out[i * m + j] = order === 0 ? w[i * m + j] : 0;
+  const wk = classWeightsFor(nSizes);
   for (let k = 0; k < nSizes; k++) {
     const s = sizes[k];
     const d = 1 + lambda * s;
-    const wk = order === 0 ? s / d : order === 1 ? -(s * s) / (d * d) : (2 * s * s * s) / (d * d * d);
-    const base = k * mm;
-    for (let i = 0; i < m; i++) {
-      const row = i * m;
-      for (let j = 0; j <= i; j++) out[row + j] += wk * b[base + row + j];
+    wk[k] = order === 0 ? s / d : order === 1 ? -(s * s) / (d * d) : (2 * s * s * s) / (d * d * d);
+  }
+  return classSum(stats, wk, order === 0, out);
+}
+
+/** The thread's scratch for `nSizes` class weights (classSum's `weights`), grown as needed. */
+export function classWeightsFor(nSizes: number): Float64Array {
+  if (classWeights.length < nSizes) classWeights = new Float64Array(2 * nSizes);
+  return classWeights;
+}
+
+/**
+ * (W if `withW`) + Σ_k weights[k] B_k into `out` ([m × m]): each element of the lower triangle summed over the
+ * classes in class order, as one running sum, so the result does not depend on how the loops are arranged. Four (or
+ * two) neighbouring elements of a row are summed together, each in its own register, so that a gene with many
+ * classes (weights, a kinship's eigenvalues) is not bound by the latency of one long chain of additions. Then the
+ * upper triangle is mirrored.
+ */
+export function classSum(stats: GeneStats, weights: Float64Array, withW: boolean, out: Float64Array): Float64Array {
+  const { m, w, b } = stats;
+  const { nSizes } = stats.pattern;
+  const mm = m * m;
+  for (let i = 0; i < m; i++) {
+    const row = i * m;
+    let j = 0;
+    for (; j + 4 <= i + 1; j += 4) {
+      const at = row + j;
+      let a0 = withW ? w[at] : 0;
+      let a1 = withW ? w[at + 1] : 0;
+      let a2 = withW ? w[at + 2] : 0;
+      let a3 = withW ? w[at + 3] : 0;
+      for (let k = 0, bk = at; k < nSizes; k++, bk += mm) {
+        const x = weights[k];
+        a0 += x * b[bk];
+        a1 += x * b[bk + 1];
+        a2 += x * b[bk + 2];
+        a3 += x * b[bk + 3];
+      }
+      out[at] = a0;
+      out[at + 1] = a1;
+      out[at + 2] = a2;
+      out[at + 3] = a3;
+    }
+    for (; j + 2 <= i + 1; j += 2) {
+      const at = row + j;
+      let a0 = withW ? w[at] : 0;
+      let a1 = withW ? w[at + 1] : 0;
+      for (let k = 0, bk = at; k < nSizes; k++, bk += mm) {
+        const x = weights[k];
+        a0 += x * b[bk];
+        a1 += x * b[bk + 1];
+      }
+      out[at] = a0;
+      out[at + 1] = a1;
+    }
+    for (; j <= i; j++) {
+      const at = row + j;
+      let a0 = withW ? w[at] : 0;
+      for (let k = 0, bk = at; k < nSizes; k++, bk += mm) a0 += weights[k] * b[bk];
+      out[at] = a0;
     }
   }
   for (let i = 0; i < m; i++) for (let j = 0; j < i; j++) out[j * m + i] = out[i * m + j];

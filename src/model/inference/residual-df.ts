@@ -1,5 +1,6 @@
 import { choleskyInPlace, choleskyInverse } from '../../numerics/linalg.js';
 import type { GeneStats } from '../gene-stats.js';
+import { classSum, classWeightsFor } from '../reml.js';
 
 /**
  * dream's residual degrees of freedom of a mixed-model fit (variancePartition's `rdf.merMod`), which `--ebayes`
@@ -21,22 +22,21 @@ import type { GeneStats } from '../gene-stats.js';
  * number of Z columns leading X̃. NaN where Ω is not positive definite.
  */
 export function residualDf(stats: GeneStats, lambda: number, d?: ArrayLike<number>, q2 = 0): number {
-  const { m, w, b } = stats;
+  const { m } = stats;
   const { n, sizes, sizeCount, nSizes } = stats.pattern;
   const mx = m - 1;
   let trH2 = n;
   for (let k = 0; k < nSizes; k++) trH2 += sizeCount[k] * ((1 + lambda * sizes[k]) ** -2 - 1);
   // A_1 (then Ω), A_2 and A_3 over X̃'s columns (the y row and column of the statistics left out), each class's
   // weight s / (1 + λ₁ s)ᵏ taken once.
+  const weights = classWeightsFor(nSizes);
+  const sum = new Float64Array(m * m);
   const a = [1, 2, 3].map((power) => {
-    const weights = Float64Array.from({ length: nSizes }, (_, k) => sizes[k] / (1 + lambda * sizes[k]) ** power);
+    for (let k = 0; k < nSizes; k++) weights[k] = sizes[k] / (1 + lambda * sizes[k]) ** power;
+    classSum(stats, weights, true, sum);
     const out = new Float64Array(mx * mx);
     for (let i = 0; i < mx; i++) {
-      for (let j = 0; j < mx; j++) {
-        let sum = w[i * m + j];
-        for (let k = 0; k < nSizes; k++) sum += weights[k] * b[k * m * m + i * m + j];
-        out[i * mx + j] = d === undefined ? sum : d[i] * d[j] * sum;
-      }
+      for (let j = 0; j < mx; j++) out[i * mx + j] = d === undefined ? sum[i * m + j] : d[i] * d[j] * sum[i * m + j];
     }
     return out;
   });
