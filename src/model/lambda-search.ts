@@ -2,7 +2,7 @@ import { exp } from '../numerics/libm.js';
 import { brentMinimize, brentRoot } from '../numerics/brent.js';
 import type { GeneStats } from './gene-stats.js';
 import { remlCriterion, remlScore, workspaceFor } from './reml.js';
-import { momentLambda } from './starting-values.js';
+import { momentLambda, withinGroupFit } from './starting-values.js';
 
 /**
  * The search runs on h = λ / (1 + λ) ∈ [0, H_MAX], the intra-class correlation, which maps λ ∈ [0, ∞) onto a
@@ -112,8 +112,24 @@ export function searchLambda(stats: GeneStats): LambdaSearch {
     criterion = values[0];
   }
   const grid = { h: points, values };
-  if (lambda > UPPER_LAMBDA) return { lambdaStart, grid, ...searchLogLambda(stats, evaluations) };
+  // Where h2 = 1 is a point of the parameter space the search ends at H_MAX (admitsH2One).
+  if (lambda > UPPER_LAMBDA && !admitsH2One(stats)) return { lambdaStart, grid, ...searchLogLambda(stats, evaluations) };
   return { lambdaStart, lambda, criterion, evaluations, converged: converged && Number.isFinite(criterion), atUpperBound: false, grid };
+}
+
+/**
+ * True when h2 = 1 (σ²_e = 0) belongs to the parameter space: no residual degrees of freedom are left within groups
+ * (in a kinship, within the null space of Z K Zᵀ) once X is fitted there, n − q − rank = 0 (withinGroupFit), so
+ * the criterion has a finite limit as λ → ∞ and nothing holds σ²_e above 0. The usual case is a kinship with one
+ * sample per individual (its null space the direction a centred GRM gives no variance, explained by the intercept).
+ * There the criterion in λ loses its precision beyond λ ≈ 1e8 (the null space's part of M(λ) cancels against
+ * itself, and a search on log λ would settle wherever rounding makes it lowest), so the search stops at H_MAX, and
+ * an optimum there is reported at λ = 1e8 (h2 = 1 − 1e-8), within 1e-8 of h2 = 1's estimates. With replicates the
+ * criterion rises to infinity as λ → ∞ instead, and the search goes on over log λ.
+ */
+export function admitsH2One(stats: GeneStats): boolean {
+  const { n, q } = stats.pattern;
+  return n - q - withinGroupFit(stats).rank <= 0;
 }
 
 /**

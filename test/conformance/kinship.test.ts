@@ -12,7 +12,6 @@ import { describe, it } from 'node:test';
 import { fitGenes, fitTable } from '../../src/fit-genes.js';
 import { readKinship } from '../../src/io/kinship-files.js';
 import { readMatrix, readSampleSheet } from '../../src/io/read-files.js';
-import { LAMBDA_MAX } from '../../src/model/lambda-search.js';
 import { REPO_ROOT } from '../helpers/cases.js';
 import { CPU_VS_LME4 as TOL } from './tolerances.js';
 
@@ -72,14 +71,12 @@ describe('kinship model against lme4 with the kinship premultiplied into Zᵀ (t
           assert.equal(status, 'constant', where);
           continue;
         }
-        if (expected.theta !== undefined && expected.theta ** 2 > 1e6 && status === 'failed') {
-          // h2 = 1 in the simulation: no residual is left, and the criterion falls towards λ = ∞. lme4 stops at a
-          // finite θ; genelmm searches to LAMBDA_MAX and says the optimum is at the edge. Its status names that.
-          const message = String(row[table.columns.indexOf('message')]);
-          assert.match(message, /edge of the search/, where);
-          assert.ok(LAMBDA_MAX > expected.theta ** 2, where);
-          continue;
-        }
+        // h2 near 1 in the simulation, one sample per individual: the criterion falls all the way to h2 = 1, where it has
+        // a finite limit (admitsH2One), and is flat to 1e-6 beyond λ = 1e6. lme4 stops somewhere on that plateau;
+        // genelmm's search ends at λ = 1e8. Both are points of a flat ridge: the likelihood, σ²s and β agree, and
+        // genelmm's likelihood is not below lme4's (the early-stop rule of SPEC §6); the df and h2's SE, curvatures at
+        // the point where each search stopped, are not compared.
+        const onPlateau = expected.theta !== undefined && expected.theta ** 2 > 1e6;
         if (status !== expected.status) {
           failures.push(`${where}: status ${status}, lme4 ${expected.status}`);
           continue;
@@ -87,6 +84,9 @@ describe('kinship model against lme4 with the kinship premultiplied into Zᵀ (t
         compared++;
         const loglik = cell('reml_loglik');
         if (!(Math.abs(loglik - expected.loglik!) <= TOL.remlLogLikAbs)) failures.push(`${where}: reml_loglik ${loglik}, lme4 ${expected.loglik}`);
+        if (onPlateau && !(loglik >= expected.loglik! - TOL.earlyStopLogLik && cell('h2') >= 1 - 1e-6)) {
+          failures.push(`${where}: on the plateau towards h2 = 1, reml_loglik ${loglik} and h2 ${cell('h2')}, lme4 ${expected.loglik} and ${expected.h2}`);
+        }
         const y = Array.from(matrix.values.subarray(g * matrix.nSamples, (g + 1) * matrix.nSamples)).filter((v) => !Number.isNaN(v));
         const mean = y.reduce((a, b) => a + b, 0) / y.length;
         const varY = y.reduce((a, b) => a + (b - mean) ** 2, 0) / (y.length - 1);
@@ -100,12 +100,12 @@ describe('kinship model against lme4 with the kinship premultiplied into Zᵀ (t
         // At a boundary fit lme4 stops at θ ≈ 1e-5 rather than 0: its σ²_e is that point's.
         check('sigma2_resid', cell('sigma2_resid'), expected.sigma2_resid, singular ? 1e-4 : TOL.estimateRel, TOL.estimateAbsFloor * varY);
         check('h2', cell('h2'), expected.h2, TOL.estimateRel, 1e-6);
-        if (!singular) check('h2_se', cell('h2_se'), expected.h2_se, TOL.dfRel);
+        if (!singular && !onPlateau) check('h2_se', cell('h2_se'), expected.h2_se, TOL.dfRel);
         check('lrt', cell('lrt'), expected.lrt, 0, TOL.lrtAbs);
         expected.fixef_names!.forEach((c, j) => {
           check(`beta_${c}`, cell(`beta_${c}`), expected.beta![j], singular ? 1e-4 : TOL.estimateRel, TOL.estimateAbsFloor * Math.sqrt(varY));
           check(`se_${c}`, cell(`se_${c}`), expected.se![j], singular ? 1e-4 : TOL.seRel);
-          check(`df_${c}`, cell(`df_${c}`), expected.df![j], TOL.dfRel);
+          if (!onPlateau) check(`df_${c}`, cell(`df_${c}`), expected.df![j], TOL.dfRel);
         });
       }
       assert.deepEqual(failures, []);

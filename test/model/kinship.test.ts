@@ -13,6 +13,8 @@ import { buildDesign } from '../../src/model/design.js';
 import { parseFormula } from '../../src/model/formula.js';
 import { buildKinshipPattern, clampedKinship, type Kinship, kinshipBasis, type KinshipPattern, kinshipGeneStats, levelKinship } from '../../src/model/kinship.js';
 import { GenePreparer } from '../../src/model/prepare.js';
+import type { GeneStats } from '../../src/model/gene-stats.js';
+import { admitsH2One, H_MAX, lambdaOf, searchLambda } from '../../src/model/lambda-search.js';
 import { remlCriterion } from '../../src/model/reml.js';
 import { tridiagonalEigen } from '../../src/numerics/tridiagonal-eigen.js';
 import { REPO_ROOT } from '../helpers/cases.js';
@@ -49,6 +51,44 @@ describe('kinship criterion at fixed λ equals the dense formula with H = I + λ
       }
     });
   }
+});
+
+describe('a kinship gene whose criterion falls all the way to h2 = 1', () => {
+  it('ends its search at λ = 1e8 with the dense criterion there, where h2 = 1 is a point of the parameter space', async () => {
+    const stats = async (name: string, id: string): Promise<{ stats: GeneStats; dense: (lambda: number) => number }> => {
+      const matrix = await readMatrix(path.join(DIR, `${name}.expr.tsv`));
+      const design = buildDesign(parseFormula('~ sex + (1 | individual)'), await readSampleSheet(path.join(DIR, `${name}.samples.tsv`)), matrix.sampleIds);
+      const kinship = levelKinship(await readKinship(path.join(DIR, 'sim')), design.randomTerms[0], () => {});
+      const basis = kinshipBasis(design, kinship);
+      const context = { design, transform: 'none' as const, librarySizes: null, filters: {}, kinship: basis };
+      const preparer = new GenePreparer<KinshipPattern>(context, (d, rows) => buildKinshipPattern(d, rows, basis));
+      const g = matrix.geneIds.indexOf(id);
+      const prepared = preparer.prepare(matrix.values.subarray(g * matrix.nSamples, (g + 1) * matrix.nSamples));
+      assert.ok(prepared.status === 'ready');
+      const { pattern, y } = prepared;
+      const x = Array.from(pattern.rows, (row) => Array.from(pattern.columns, (col) => design.x[row * design.p + col]));
+      const level = Array.from(pattern.rows, (row) => design.randomTerms[0].codes[row]);
+      const clamped = clampedKinship(kinship);
+      const dense = (lambda: number): number => denseCriterion(x, (i, j) => clamped[level[i] * kinship.q + level[j]], Array.from(y), lambda);
+      return { stats: kinshipGeneStats(pattern, y), dense };
+    };
+    // One sample per individual: K_s's null space (the centring direction of the GRM) is explained by the intercept,
+    // so σ²_e = 0 is possible; with replicates the within-individual residual keeps it above 0.
+    const single = await stats('single', 'gene14');
+    assert.equal(admitsH2One(single.stats), true);
+    assert.equal(admitsH2One((await stats('replicates', 'gene14')).stats), false);
+    const search = searchLambda(single.stats);
+    // A search on log λ beyond 1e8 ended at LAMBDA_MAX (or where rounding made the criterion lowest, 1e12 to 3e14 on
+    // the kinship bench's genes, with log-likelihoods up to 1,550 too high).
+    assert.ok(search.lambda >= 1e7 && search.lambda <= lambdaOf(H_MAX), `λ̂ ${search.lambda}`);
+    assert.equal(search.atUpperBound, false);
+    // The dense formula loses its precision beyond λ ≈ 1e7 (H's eigenvalues span 1 to 1e8 there): the fit is at
+    // least as good as its points up to 1e7, and within the plateau's last 1e-6 of them, not far below as rounding was.
+    for (const lambda of [1e5, 1e6, 1e7]) {
+      const dense = single.dense(lambda);
+      assert.ok(search.criterion <= dense + 1e-9 * Math.abs(dense) && search.criterion >= single.dense(1e7) - 1e-6, `λ = ${lambda}: ${search.criterion} against ${dense}`);
+    }
+  });
 });
 
 /** A kinship of the ids from a full symmetric matrix given by rows. */
