@@ -28,56 +28,66 @@ export function classWeightsFor(nSizes: number): Float64Array {
   return classWeights;
 }
 
+/** Elements of the lower triangle summed together in classSum, each in its own register. */
+const SUMMED_TOGETHER = 6;
+
+const lowerTriangles = new Map<number, Int32Array>();
+
+/**
+ * The offsets i·m + j of an [m × m] matrix's lower triangle, row by row, padded with its last to a multiple of
+ * SUMMED_TOGETHER (a padded element is summed again and written again with the same value).
+ */
+function lowerTriangle(m: number): Int32Array {
+  let offsets = lowerTriangles.get(m);
+  if (offsets === undefined) {
+    const list: number[] = [];
+    for (let i = 0; i < m; i++) for (let j = 0; j <= i; j++) list.push(i * m + j);
+    while (list.length % SUMMED_TOGETHER !== 0) list.push(list[list.length - 1]);
+    offsets = Int32Array.from(list);
+    lowerTriangles.set(m, offsets);
+  }
+  return offsets;
+}
+
 /**
  * (W if `withW`) + Σ_k weights[k] B_k into `out` ([m × m]): each element of the lower triangle summed over the
- * classes in class order, as one running sum, so the result does not depend on how the loops are arranged. Four (or
- * two) neighbouring elements of a row are summed together, each in its own register, so that a gene with many
- * classes (weights, a kinship's eigenvalues) is not bound by the latency of one long chain of additions. Then the
- * upper triangle is mirrored.
+ * classes in class order, as one running sum, so the result does not depend on how the loops are arranged. Six
+ * elements are summed together, each in its own register, so that a gene with many classes (weights, a kinship's
+ * eigenvalues) is not bound by the latency of one long chain of additions. Then the upper triangle is mirrored.
  */
 export function classSum(stats: GeneStats, weights: Float64Array, withW: boolean, out: Float64Array): Float64Array {
   const { m, w, b } = stats;
   const { nSizes } = stats.pattern;
   const mm = m * m;
-  for (let i = 0; i < m; i++) {
-    const row = i * m;
-    let j = 0;
-    for (; j + 4 <= i + 1; j += 4) {
-      const at = row + j;
-      let a0 = withW ? w[at] : 0;
-      let a1 = withW ? w[at + 1] : 0;
-      let a2 = withW ? w[at + 2] : 0;
-      let a3 = withW ? w[at + 3] : 0;
-      for (let k = 0, bk = at; k < nSizes; k++, bk += mm) {
-        const x = weights[k];
-        a0 += x * b[bk];
-        a1 += x * b[bk + 1];
-        a2 += x * b[bk + 2];
-        a3 += x * b[bk + 3];
-      }
-      out[at] = a0;
-      out[at + 1] = a1;
-      out[at + 2] = a2;
-      out[at + 3] = a3;
+  const offsets = lowerTriangle(m);
+  for (let t = 0; t < offsets.length; t += SUMMED_TOGETHER) {
+    const o0 = offsets[t];
+    const o1 = offsets[t + 1];
+    const o2 = offsets[t + 2];
+    const o3 = offsets[t + 3];
+    const o4 = offsets[t + 4];
+    const o5 = offsets[t + 5];
+    let a0 = withW ? w[o0] : 0;
+    let a1 = withW ? w[o1] : 0;
+    let a2 = withW ? w[o2] : 0;
+    let a3 = withW ? w[o3] : 0;
+    let a4 = withW ? w[o4] : 0;
+    let a5 = withW ? w[o5] : 0;
+    for (let k = 0, bk = 0; k < nSizes; k++, bk += mm) {
+      const x = weights[k];
+      a0 += x * b[bk + o0];
+      a1 += x * b[bk + o1];
+      a2 += x * b[bk + o2];
+      a3 += x * b[bk + o3];
+      a4 += x * b[bk + o4];
+      a5 += x * b[bk + o5];
     }
-    for (; j + 2 <= i + 1; j += 2) {
-      const at = row + j;
-      let a0 = withW ? w[at] : 0;
-      let a1 = withW ? w[at + 1] : 0;
-      for (let k = 0, bk = at; k < nSizes; k++, bk += mm) {
-        const x = weights[k];
-        a0 += x * b[bk];
-        a1 += x * b[bk + 1];
-      }
-      out[at] = a0;
-      out[at + 1] = a1;
-    }
-    for (; j <= i; j++) {
-      const at = row + j;
-      let a0 = withW ? w[at] : 0;
-      for (let k = 0, bk = at; k < nSizes; k++, bk += mm) a0 += weights[k] * b[bk];
-      out[at] = a0;
-    }
+    out[o0] = a0;
+    out[o1] = a1;
+    out[o2] = a2;
+    out[o3] = a3;
+    out[o4] = a4;
+    out[o5] = a5;
   }
   for (let i = 0; i < m; i++) for (let j = 0; j < i; j++) out[j * m + i] = out[i * m + j];
   return out;
