@@ -23,6 +23,8 @@ import { type BootstrapReport, parametricBootstrap } from './simulation/bootstra
 import { exactRlrtPValues, type NullSimulator, PatternGroups } from './simulation/rlrt-exact.js';
 import { simulatePatternRlrtNull } from './model/inference/rlrt-null.js';
 import { type VoomTrend, voomStride } from './model/voom.js';
+import type { RobustVariancePrior } from './stats/robust-prior.js';
+import type { VariancePrior } from './stats/squeeze-var.js';
 
 /** What the whole matrix tells before any gene is fitted (fit-genes.ts' first pass): its size and library sizes. */
 export interface WholeMatrix {
@@ -57,6 +59,19 @@ function startKinship(design: Design, kinship: Kinship, notice: (message: string
     notice(`decomposing the kinship of the ${design.nObs} samples (once for the run; its time grows as the cube of their number)`);
   }
   return kinshipBasis(design, levelKinship(kinship, design.randomTerms[0], notice));
+}
+
+/** What the summary says of `--ebayes`' prior: limma's df.prior and s2.prior, and with `robust` the genes it found outlying. */
+function ebayesReport(prior: VariancePrior | RobustVariancePrior): NonNullable<FitResult['ebayes']> {
+  const report = { dfPrior: prior.df, s2Prior: prior.s2 };
+  if (!('dfShrunk' in prior)) return report; // limma's squeezeVar without robust
+  let outliers = 0;
+  let smallestDfPrior = prior.df;
+  for (const df of prior.dfShrunk) {
+    if (df < prior.df) outliers++;
+    smallestDfPrior = Math.min(smallestDfPrior, df);
+  }
+  return { ...report, robust: { outliers, smallestDfPrior } };
 }
 
 /** The variance fractions' names (SPEC §3): each random term, each non-intercept column of X, `resid`. */
@@ -224,11 +239,11 @@ export class BlockRun {
         bootstrap: options.bootstrap !== undefined,
         contrasts: context.hypotheses?.contrasts.map((c) => c.name) ?? [],
         anova: context.hypotheses?.anovaLabels ?? [],
-        ebayes: results.ebayes !== undefined,
+        ebayes: results.ebayes === undefined ? false : results.ebayes.robust ? 'robust' : true,
       },
       timings,
       rlrtExact,
-      ebayes: results.ebayes?.prior && { dfPrior: results.ebayes.prior.df, s2Prior: results.ebayes.prior.s2 },
+      ebayes: results.ebayes?.prior && ebayesReport(results.ebayes.prior),
       bootstrap: options.bootstrap === undefined ? undefined : {
         B: options.bootstrap, seed, ...(this.bootstrapped ?? { genes: 0, failedReplicates: 0 }),
       },

@@ -43,8 +43,9 @@ export interface FitOptions extends DesignOptions, GeneFilters {
   /**
    * Empirical Bayes moderated tests of every coefficient and contrast (`--ebayes`, SPEC §4): limma's squeezeVar
    * across the run's genes with dream's residual df, then dream's moderated t (limma's eBayes without random terms).
+   * 'robust': limma's robust = TRUE (`--ebayes robust`), each gene with its own prior df (column df_prior).
    */
-  ebayes?: boolean;
+  ebayes?: boolean | 'robust';
   /**
    * Precision weights (`--weights`, SPEC §1): a matrix of the expression matrix's genes and samples, in any order
    * (read it with readMatrix), positive and finite where a value is observed; Var(e_i) = σ² / w_i. Rescaled to mean 1
@@ -137,9 +138,10 @@ export interface FitResult {
   };
   /**
    * `--ebayes`' prior of the genes' residual variances (limma's df.prior, Infinity where the variances vary no
-   * more than sampling explains, and s2.prior); absent without it, or where no gene was fitted.
+   * more than sampling explains, and s2.prior); absent without it, or where no gene was fitted. `robust`
+   * (`--ebayes robust`): the genes whose own prior df is below df.prior (outlying variances) and the smallest.
    */
-  ebayes?: { dfPrior: number; s2Prior: number };
+  ebayes?: { dfPrior: number; s2Prior: number; robust?: { outliers: number; smallestDfPrior: number } };
   /**
    * `--voom`'s mean–variance trend: its span, the genes it was fitted to, its lowess curve (x the mean log2 count,
    * y √σ̂; at most 200 of its points), and the genes' points it was fitted to (limma's voom plot); absent without it.

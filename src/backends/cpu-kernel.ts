@@ -165,7 +165,7 @@ export function allocateRunResults(context: FitContext, nGenes: number): GeneRes
   return allocateResults(nGenes, design.p, {
     nTerms: K >= 2 ? K : 0, nFractions, nContrasts: hypotheses?.contrasts.length ?? 0, nAnova: hypotheses?.anovaTerms.length ?? 0,
     // Without random terms --ebayes is limma's eBayes, whose df are capped at the pooled df; dream's are not.
-    ...(context.ebayes === true && { ebayes: { capAtPooled: K === 0 } }),
+    ...(context.ebayes !== undefined && context.ebayes !== false && { ebayes: { capAtPooled: K === 0, robust: context.ebayes === 'robust' } }),
   });
 }
 

@@ -8,7 +8,7 @@ import type { FitCliOptions } from './option-values.js';
 import { createProgress } from './progress.js';
 import { planRun, readCheckedSheet, type RunPlan } from './run-plan.js';
 import { manifestPath, runIdentity, type ShardManifest } from './shards.js';
-import { packageVersion, peakRssMB, type RunSummary, summaryLines } from './summary.js';
+import { packageVersion, peakRssMB, type RunSummary, summaryEbayes, summaryLines } from './summary.js';
 
 /**
  * Reads the inputs (the small sample sheet first, checked against the formula before the matrix) and fits every
@@ -89,7 +89,7 @@ export async function runFit(o: FitCliOptions): Promise<RunSummary> {
     rlrtExact: fit.rlrtExact,
     bootstrap: fit.bootstrap,
     ...(fit.voom && { voom: { span: fit.voom.span, genes: fit.voom.genes, trend: fit.voom.trend } }),
-    ...(fit.ebayes && { ebayes: { dfPrior: Number.isFinite(fit.ebayes.dfPrior) ? fit.ebayes.dfPrior : 'Inf', s2Prior: fit.ebayes.s2Prior } }),
+    ...(fit.ebayes && { ebayes: summaryEbayes(fit.ebayes) }),
     statuses: fit.counts,
     timings: {
       readMs: fit.timings.readMs, prepareMs: fit.timings.prepareMs, fitMs: fit.timings.fitMs, rlrtExactMs: fit.timings.rlrtExactMs,

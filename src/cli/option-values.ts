@@ -34,7 +34,7 @@ export interface FitCliOptions {
   levels: string[];
   contrast?: string[];
   anova?: boolean;
-  ebayes?: boolean;
+  ebayes?: boolean | string;
   voom?: boolean;
   ddf?: string;
   minMean?: string;
@@ -132,7 +132,7 @@ export function toFitOptions(o: FitCliOptions): FitOptions {
     threads: number('--threads', o.threads, true),
     levels: levels(o.levels),
     ...contrastOptions(o),
-    ...(o.ebayes === true && { ebayes: true }),
+    ...(typeof o.ebayes === 'string' ? { ebayes: oneOf('--ebayes mode', o.ebayes, ['robust'] as const) } : o.ebayes === true && { ebayes: true }),
     ...(o.voom === true && { voom: true }),
     ...(o.ddf !== undefined && o.ddf !== 'satterthwaite' && { ddf: oneOf<Ddf>('--ddf', o.ddf, DDF_METHODS) }),
     minMean: number('--min-mean', o.minMean),

@@ -26,8 +26,9 @@ export function fitOptions(): Option[] {
       .argParser((value: string, previous: string[] = []) => [...previous, value]),
     new Option('--anova', "F test of every fixed term of two or more columns, as lmerTest's anova() (type III, Satterthwaite): " +
       'columns F_T ndf_T ddf_T p_F_T q_F_T'),
-    new Option('--ebayes', "empirical Bayes moderated t of every coefficient and contrast, as dream's eBayes (limma's eBayes " +
-      'without random terms): columns rdf and mod_t_C mod_p_C mod_q_C; prior df and variance in the summary'),
+    new Option('--ebayes [robust]', "empirical Bayes moderated t of every coefficient and contrast, as dream's eBayes (limma's eBayes " +
+      'without random terms): columns rdf and mod_t_C mod_p_C mod_q_C; prior df and variance in the summary. ' +
+      "--ebayes robust: limma's robust = TRUE, each gene with its own prior df (column df_prior)"),
     new Option('--transform <name>', 'none | log2p1 | logcpm (limma-voom log-CPM)').default('none'),
     new Option('--backend <name>', `${BACKEND_NAMES.join(' | ')} (gpujs: gpu.js, on WebGL2 in a browser and on WebGPU in Node)`)
       .default('auto'),

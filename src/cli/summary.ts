@@ -40,8 +40,11 @@ export interface RunSummary {
   rlrtExact?: FitResult['rlrtExact'];
   /** The parametric bootstrap's replicates, when asked for (the fit's own record). */
   bootstrap?: FitResult['bootstrap'];
-  /** `--ebayes`' prior: limma's df.prior ("Inf" where infinite; JSON has no infinity) and s2.prior. */
-  ebayes?: { dfPrior: number | 'Inf'; s2Prior: number };
+  /**
+   * `--ebayes`' prior: limma's df.prior ("Inf" where infinite; JSON has no infinity) and s2.prior; with `robust`, the
+   * genes with outlying variances (their own prior df below df.prior) and the smallest prior df.
+   */
+  ebayes?: { dfPrior: number | 'Inf'; s2Prior: number; robust?: { outliers: number; smallestDfPrior: number | 'Inf' } };
   /** `--voom`'s mean–variance trend (FitResult.voom, without the genes' points and ratios). */
   voom?: Pick<NonNullable<FitResult['voom']>, 'span' | 'genes' | 'trend'>;
   peakRssMB: number;
@@ -91,10 +94,25 @@ export function summaryLines(s: RunSummary): string[] {
       `${s.bootstrap.failure ? `; ${s.bootstrap.cpuGenes} gene(s) bootstrapped on the CPU (${s.bootstrap.failure})` : ''}` +
       `${s.bootstrap.failedReplicates > 0 ? `; ${s.bootstrap.failedReplicates} replicate refit(s) failed and were left out` : ''}`] : []),
     ...(s.voom ? [`voom: mean-variance trend of ${s.voom.genes} genes (lowess, span ${s.voom.span})`] : []),
-    ...(s.ebayes ? [`empirical Bayes: prior df ${typeof s.ebayes.dfPrior === 'number' ? s.ebayes.dfPrior.toPrecision(4) : 'infinite'}, ` +
-      `prior variance ${s.ebayes.s2Prior.toPrecision(4)} (limma's squeezeVar over the fitted genes)`] : []),
+    ...(s.ebayes ? [ebayesLine(s.ebayes)] : []),
     `time: read ${fmt(t.readMs)}, prepare ${fmt(t.prepareMs)}, fit ${fmt(t.fitMs)}${s.rlrtExact ? `, exact RLRT ${fmt(t.rlrtExactMs)}` : ''}` +
       `${s.bootstrap ? `, bootstrap ${fmt(t.bootstrapMs)}` : ''}, ` +
       `write ${fmt(t.writeMs)}, total ${fmt(t.totalMs)}; peak RSS ${s.peakRssMB} MB`,
   ];
+}
+
+/** The summary's record of `--ebayes`' prior (FitResult.ebayes), infinities written "Inf". */
+export function summaryEbayes(ebayes: NonNullable<FitResult['ebayes']>): NonNullable<RunSummary['ebayes']> {
+  const finite = (v: number): number | 'Inf' => (Number.isFinite(v) ? v : 'Inf');
+  return {
+    dfPrior: finite(ebayes.dfPrior), s2Prior: ebayes.s2Prior,
+    ...(ebayes.robust && { robust: { outliers: ebayes.robust.outliers, smallestDfPrior: finite(ebayes.robust.smallestDfPrior) } }),
+  };
+}
+
+function ebayesLine(e: NonNullable<RunSummary['ebayes']>): string {
+  const df = (v: number | 'Inf'): string => (typeof v === 'number' ? v.toPrecision(4) : 'infinite');
+  const robust = e.robust && `; ${e.robust.outliers} gene(s) with outlying variances, their prior df down to ${df(e.robust.smallestDfPrior)}`;
+  return `empirical Bayes${e.robust ? ' (robust)' : ''}: prior df ${df(e.dfPrior)}, prior variance ${e.s2Prior.toPrecision(4)}${robust ?? ''} ` +
+    `(limma's squeezeVar${e.robust ? '(robust = TRUE)' : ''} over the fitted genes)`;
 }

@@ -67,7 +67,8 @@ function* jsonLines(table: Table): Generator<string> {
   yield separator === '[\n' ? '[]\n' : '\n]\n';
 }
 
-function delimitedValue(value: number | boolean | null): string {
+/** A number or boolean cell as the delimited formats write it. */
+export function delimitedValue(value: number | boolean | null): string {
   if (value === null || Number.isNaN(value)) return 'NA';
   if (typeof value === 'boolean') return value ? 'TRUE' : 'FALSE';
   if (value === Infinity) return 'Inf';

@@ -37,7 +37,7 @@ export interface FitContext {
   /** Contrasts and terms tested on every fitted gene (`--contrast`, `--anova`); none when absent. */
   hypotheses?: RunHypotheses;
   /** `--ebayes`: each fit's residual df is kept for the moderated tests of the whole run (moderated-t.ts). */
-  ebayes?: boolean;
+  ebayes?: boolean | 'robust';
   /** `--voom`'s trend, after its first pass: each gene is weighted by it (voom.ts). */
   voom?: VoomTrend;
   /** `--ddf`: the df (and, for Kenward–Roger, the adjusted SEs) of every Wald test; default Satterthwaite. */

@@ -1,5 +1,6 @@
 import { moderatedTests } from '../stats/moderated-t.js';
 import { bhAdjust } from '../stats/qvalues.js';
+import type { RobustVariancePrior } from '../stats/robust-prior.js';
 import type { VariancePrior } from '../stats/squeeze-var.js';
 
 /**
@@ -37,7 +38,7 @@ export interface GeneResults {
    * `--ebayes`: whether the moderated df are capped at the pooled residual df (limma's eBayes, for a fixed-effects
    * model; dream's are not), and the prior of the genes' variances once finishResults has estimated it.
    */
-  ebayes?: { capAtPooled: boolean; prior?: VariancePrior };
+  ebayes?: { capAtPooled: boolean; robust: boolean; prior?: VariancePrior };
   /** [nGenes] index into STATUSES. */
   status: Uint8Array;
   n: Int32Array;
@@ -47,6 +48,8 @@ export interface GeneResults {
   sigma2E: Float64Array;
   /** dream's residual df of the fit, n − 2 tr(H) + tr(H²) (residual-df.ts; n − p without random terms). */
   rdf: Float64Array;
+  /** `--ebayes robust`: the gene's own prior df (limma's df.prior per gene, set by finishResults); NA otherwise. */
+  dfPrior: Float64Array;
   h2: Float64Array;
   h2Se: Float64Array;
   h2Lo: Float64Array;
@@ -109,7 +112,7 @@ export interface GeneResults {
   messages: (string | null)[];
 }
 
-const PER_GENE = ['mean', 'sigma2G', 'sigma2E', 'rdf', 'h2', 'h2Se', 'h2Lo', 'h2Hi', 'remlLogLik', 'lrt', 'pLrt', 'qLrt', 'pRlrtExact',
+const PER_GENE = ['mean', 'sigma2G', 'sigma2E', 'rdf', 'dfPrior', 'h2', 'h2Se', 'h2Lo', 'h2Hi', 'remlLogLik', 'lrt', 'pLrt', 'qLrt', 'pRlrtExact',
   'qRlrtExact', 'h2BootLo', 'h2BootHi', 'sigma2GBootLo', 'sigma2GBootHi', 'sigma2EBootLo', 'sigma2EBootHi'] as const;
 const PER_COEF = ['beta', 'se', 'df', 't', 'pValue', 'qValue'] as const;
 const PER_TERM = ['sigma2Terms', 'lrtTerms', 'pLrtTerms', 'qLrtTerms'] as const;
@@ -124,8 +127,8 @@ export interface ResultWidths {
   nFractions?: number;
   nContrasts?: number;
   nAnova?: number;
-  /** `--ebayes`, and whether its df are capped (see GeneResults.ebayes). */
-  ebayes?: { capAtPooled: boolean };
+  /** `--ebayes`, whether its df are capped and whether its prior is robust (see GeneResults.ebayes). */
+  ebayes?: { capAtPooled: boolean; robust?: boolean };
 }
 
 /** Results for nGenes genes, every estimate NA until set; the widths as in GeneResults (0 when absent). */
@@ -137,7 +140,7 @@ export function allocateResults(nGenes: number, p: number, widths: ResultWidths 
   const perAnova = Object.fromEntries(PER_ANOVA.map((k) => [k, na(nGenes * nAnova)])) as Record<(typeof PER_ANOVA)[number], Float64Array>;
   return {
     nGenes, p, nTerms, nFractions, nContrasts, nAnova, nModerated, ...perContrast, ...perAnova,
-    ...(ebayes === undefined ? {} : { ebayes: { ...ebayes } }),
+    ...(ebayes === undefined ? {} : { ebayes: { robust: false, ...ebayes } }),
     modT: na(nGenes * nModerated), modP: na(nGenes * nModerated), modQ: na(nGenes * nModerated),
     nLevels: new Int32Array(nGenes * nTerms),
     sigma2Terms: na(nGenes * nTerms), lrtTerms: na(nGenes * nTerms), pLrtTerms: na(nGenes * nTerms),
@@ -146,7 +149,7 @@ export function allocateResults(nGenes: number, p: number, widths: ResultWidths 
     status: new Uint8Array(nGenes),
     n: new Int32Array(nGenes),
     nGroups: new Int32Array(nGenes),
-    mean: na(nGenes), sigma2G: na(nGenes), sigma2E: na(nGenes), rdf: na(nGenes), h2: na(nGenes),
+    mean: na(nGenes), sigma2G: na(nGenes), sigma2E: na(nGenes), rdf: na(nGenes), dfPrior: na(nGenes), h2: na(nGenes),
     h2Se: na(nGenes), h2Lo: na(nGenes), h2Hi: na(nGenes),
     remlLogLik: na(nGenes), lrt: na(nGenes), pLrt: na(nGenes), qLrt: na(nGenes),
     pRlrtExact: na(nGenes), qRlrtExact: na(nGenes),
@@ -229,8 +232,9 @@ function moderateResults(results: GeneResults, ebayes: NonNullable<GeneResults['
     ? { t: (g: number) => results.t[g * p + c], df: (g: number) => results.df[g * p + c] }
     : { t: (g: number) => results.contrastT[g * nContrasts + c - p], df: (g: number) => results.contrastDf[g * nContrasts + c - p] });
   const tests = moderatedTests(nGenes, (g) => results.sigma2E[g], (g) => results.rdf[g],
-    Array.from({ length: nModerated }, (_, c) => column(c)), ebayes.capAtPooled);
+    Array.from({ length: nModerated }, (_, c) => column(c)), ebayes.capAtPooled, ebayes.robust);
   ebayes.prior = tests.prior;
+  if (ebayes.robust && tests.prior !== undefined) results.dfPrior.set((tests.prior as RobustVariancePrior).dfShrunk);
   for (let c = 0; c < nModerated; c++) {
     for (let g = 0; g < nGenes; g++) {
       results.modT[g * nModerated + c] = tests.t[c][g];

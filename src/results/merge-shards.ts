@@ -6,8 +6,9 @@
  * values read back are the whole run's doubles and so is what is computed from them.
  */
 import { InputError } from '../errors.js';
-import { formatTableChunks, type Cell, type TableFormat } from '../io/table-format.js';
+import { delimitedValue, formatTableChunks, type Cell, type TableFormat } from '../io/table-format.js';
 import { moderatedTests } from '../stats/moderated-t.js';
+import type { RobustVariancePrior } from '../stats/robust-prior.js';
 import { bhAdjust } from '../stats/qvalues.js';
 
 /** One shard's table: its text, the file it came from (for messages) and the rows its manifest says it has. */
@@ -38,7 +39,7 @@ export function* mergeShardTables(shards: readonly ShardText[], format: TableFor
   const names = header.map(unquote);
   const rows = parsed.flatMap(({ records }) => records.slice(1));
   moderateAgain(names, rows.length, (g, c) => numberOf(rows[g][c]), (g, c, value) => {
-    rows[g][c] = Number.isNaN(value) ? 'NA' : String(value);
+    rows[g][c] = delimitedValue(value);
   });
   for (const [q, p] of qValueColumns(names)) {
     const values = bhAdjust(rows.map((row) => numberOf(row[p])));
@@ -77,7 +78,8 @@ function qValueColumns(names: readonly string[]): [number, number][] {
 /**
  * `--ebayes`' moderated t and p of every mod_t_X column, from all the genes' sigma2_resid, rdf, t_X and df_X, as the
  * whole run computes them (moderated-t.ts; capped at the pooled df for a fixed-effects model, whose table has no
- * n_groups or n_levels_ column). Nothing without an rdf column.
+ * n_groups or n_levels_ column), with `--ebayes robust`'s prior and each gene's df_prior where that column is
+ * there. Nothing without an rdf column.
  */
 function moderateAgain(names: readonly string[], nGenes: number, get: (g: number, column: number) => number,
   set: (g: number, column: number, value: number) => void): void {
@@ -88,7 +90,9 @@ function moderateAgain(names: readonly string[], nGenes: number, get: (g: number
   const [t, df, modT, modP] = [at('t_'), at('df_'), at('mod_t_'), at('mod_p_')];
   const columns = tested.map((_, c) => ({ t: (g: number) => get(g, t[c]), df: (g: number) => get(g, df[c]) }));
   const fixedOnly = !names.some((name) => name === 'n_groups' || name.startsWith('n_levels_'));
-  const tests = moderatedTests(nGenes, (g) => get(g, sigma2), (g) => get(g, rdf), columns, fixedOnly);
+  const dfPrior = names.indexOf('df_prior');
+  const tests = moderatedTests(nGenes, (g) => get(g, sigma2), (g) => get(g, rdf), columns, fixedOnly, dfPrior >= 0);
+  if (dfPrior >= 0 && tests.prior !== undefined) (tests.prior as RobustVariancePrior).dfShrunk.forEach((v, g) => set(g, dfPrior, v));
   tested.forEach((_, c) => {
     for (let g = 0; g < nGenes; g++) {
       set(g, modT[c], tests.t[c][g]);
@@ -97,9 +101,9 @@ function moderateAgain(names: readonly string[], nGenes: number, get: (g: number
   });
 }
 
-/** A p-value cell as the writer wrote it: NA or a number. */
+/** A number cell as the writer wrote it: NA, Inf, -Inf or a number. */
 function numberOf(field: string): number {
-  return field === 'NA' ? NaN : Number(field);
+  return field === 'NA' ? NaN : field === 'Inf' ? Infinity : field === '-Inf' ? -Infinity : Number(field);
 }
 
 function unquote(field: string): string {

@@ -18,8 +18,11 @@ export interface ResultShape {
   /** Names of the `--contrast`s (columns beta_NAME … q_NAME) and labels of the `--anova` terms (F_T … q_F_T). */
   contrasts: readonly string[];
   anova: readonly string[];
-  /** `--ebayes`: the column rdf after sigma2_resid, and mod_t_C mod_p_C mod_q_C after each coefficient's and contrast's q_C. */
-  ebayes: boolean;
+  /**
+   * `--ebayes`: the column rdf after sigma2_resid (and df_prior after it for 'robust'), and mod_t_C mod_p_C mod_q_C
+   * after each coefficient's and contrast's q_C.
+   */
+  ebayes: boolean | 'robust';
 }
 
 /** The single-term REML table without options: the shape of genelmm's first release. */
@@ -31,7 +34,7 @@ export const SINGLE_TERM_SHAPE: ResultShape = {
 /** Output column names of SPEC §5, in order, for the given coefficient names and shape. */
 export function resultColumns(coefNames: readonly string[], shape: Partial<ResultShape> = {}): string[] {
   const { terms, method, fractions, rlrtExact, bootstrap, contrasts, anova, ebayes } = { ...SINGLE_TERM_SHAPE, ...shape };
-  const rdf = ebayes ? ['rdf'] : [];
+  const rdf = ebayes === 'robust' ? ['rdf', 'df_prior'] : ebayes ? ['rdf'] : [];
   const loglik = `${method}_loglik`;
   const columns = ['gene', 'status', 'n'];
   if (terms.length === 1) {
@@ -61,6 +64,12 @@ function pushModerated(row: Cell[], r: GeneResults, g: number, c: number): void 
   row.push(na(r.modT[i]), na(r.modP[i]), na(r.modQ[i]));
 }
 
+/** `--ebayes`' rdf, and the gene's own prior df with 'robust'. */
+function pushResidualDf(row: Cell[], r: GeneResults, g: number, ebayes: ResultShape['ebayes']): void {
+  if (ebayes) row.push(na(r.rdf[g]));
+  if (ebayes === 'robust') row.push(na(r.dfPrior[g]));
+}
+
 /** The results as the table SPEC §5 describes: one row per gene, in input order. */
 export function resultTable(geneIds: string[], coefNames: string[], r: GeneResults, shape: Partial<ResultShape> = {}): Table {
   const full = { ...SINGLE_TERM_SHAPE, ...shape };
@@ -72,7 +81,7 @@ export function resultTable(geneIds: string[], coefNames: string[], r: GeneResul
     const row: Cell[] = [geneIds[g], STATUSES[r.status[g]], r.n[g]];
     if (terms.length === 1) {
       row.push(r.nGroups[g], na(r.mean[g]), na(r.sigma2G[g]), na(r.sigma2E[g]));
-      if (ebayes) row.push(na(r.rdf[g]));
+      pushResidualDf(row, r, g, ebayes);
       row.push(na(r.h2[g]), na(r.h2Se[g]), na(r.h2Lo[g]), na(r.h2Hi[g]));
       if (bootstrap) {
         row.push(na(r.h2BootLo[g]), na(r.h2BootHi[g]), na(r.sigma2GBootLo[g]), na(r.sigma2GBootHi[g]), na(r.sigma2EBootLo[g]),
@@ -85,7 +94,7 @@ export function resultTable(geneIds: string[], coefNames: string[], r: GeneResul
       row.push(na(r.mean[g]));
       for (let k = 0; k < nTerms; k++) row.push(na(r.sigma2Terms[g * nTerms + k]));
       row.push(na(r.sigma2E[g]));
-      if (ebayes) row.push(na(r.rdf[g]));
+      pushResidualDf(row, r, g, ebayes);
       row.push(na(r.remlLogLik[g]));
       for (let k = 0; k < nTerms; k++) {
         const i = g * nTerms + k;

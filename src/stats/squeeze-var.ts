@@ -58,13 +58,13 @@ export function trigammaInverse(x: number): number {
 }
 
 /** R's mean: the sum over n, refined by the mean of the deviations from it. */
-function meanOf(values: readonly number[]): number {
+export function meanOf(values: readonly number[]): number {
   const first = values.reduce((s, v) => s + v, 0) / values.length;
   return first + values.reduce((s, v) => s + (v - first), 0) / values.length;
 }
 
 /** R's median: the middle value, or the mean of the two middle values. */
-function medianOf(values: readonly number[]): number {
+export function medianOf(values: readonly number[]): number {
   const sorted = Float64Array.from(values).sort();
   const half = sorted.length >> 1;
   return sorted.length % 2 === 1 ? sorted[half] : (sorted[half - 1] + sorted[half]) / 2;

@@ -57,6 +57,7 @@ const CASES: EarlyCase[] = [
   { title: '--voom with --transform log2p1', args: () => ['--voom', '--transform', 'log2p1'], says: [/--voom fits log-CPM/, /not --transform log2p1/] },
   { title: '--voom with --bootstrap', args: () => ['--voom', '--bootstrap', '10'], says: [/--voom cannot be combined with --bootstrap/] },
   { title: '--ddf that is not a method', args: () => ['--ddf', 'KR'], says: [/unknown --ddf "KR"/, /satterthwaite, kenward-roger/] },
+  { title: '--ebayes with a mode other than robust', args: () => ['--ebayes', 'Robust'], says: [/unknown --ebayes mode "Robust"/, /use one of robust/] },
   { title: '--ddf kenward-roger with --method ml', args: () => ['--ddf', 'kenward-roger', '--method', 'ml'],
     says: [/--ddf kenward-roger: Kenward-Roger's method is only available for REML model fits/] },
   { title: '--ddf kenward-roger with a kinship', args: (dir) => ['--ddf', 'kenward-roger', '--kinship', path.join(dir, 's.tsv')],

@@ -83,24 +83,25 @@ describe('genelmm fit --shard I/N and genelmm merge: the shards of a run are the
 describe('shards of weighted runs', () => {
   const fixture = (dir: string, name: string): string => path.join(REPO_ROOT, 'test/fixtures', dir, name);
 
-  it('--voom (each shard fits the trend over every gene, as it reads library sizes), Kenward-Roger and empirical Bayes', () => {
+  it('--voom (each shard fits the trend over every gene, as it reads library sizes), Kenward-Roger and robust empirical Bayes', () => {
     const { dir, cleanup } = tempFiles({ 'm.tsv': fs.readFileSync(fixture('voom', 'study.expr.tsv'), 'utf8'),
       's.tsv': fs.readFileSync(fixture('voom', 'study.samples.tsv'), 'utf8') });
     try {
       const { whole, merged } = wholeAndMerged(dir, '~ disease + time + (1 | donor)', 3, 'tsv', '--voom', '--ddf', 'kenward-roger',
-        '--contrast', 'late=timet3 - timet1', '--ebayes');
+        '--contrast', 'late=timet3 - timet1', '--ebayes', 'robust');
       assert.equal(merged, whole);
+      assert.match(whole.split('\n')[0], /\trdf\tdf_prior\t/);
     } finally {
       cleanup();
     }
   });
 
-  it('--weights', () => {
+  it('--weights, with robust empirical Bayes', () => {
     const { dir, cleanup } = tempFiles({ 'm.tsv': fs.readFileSync(fixture('contrasts', 'study.expr.tsv'), 'utf8'),
       's.tsv': fs.readFileSync(fixture('contrasts', 'study.samples.tsv'), 'utf8') });
     try {
       const { whole, merged } = wholeAndMerged(dir, '~ disease + time + (1 | donor)', 3, 'tsv', '--weights',
-        fixture('contrasts', 'study.weights.tsv'), '--ebayes');
+        fixture('contrasts', 'study.weights.tsv'), '--ebayes', 'robust');
       assert.equal(merged, whole);
     } finally {
       cleanup();
