@@ -231,4 +231,19 @@ describe('inputs and options in the web app (headless Chromium)', skipUnlessBrow
     assert.notEqual(cli, fs.readFileSync(path.join(files.dir, 'cli-contrasts.tsv'), 'utf8'), 'the flag did something');
     assert.ok(text === cli, 'the download equals the CLI\'s output with the same flags');
   });
+
+  it('passes robust empirical Bayes as --ebayes robust', async () => {
+    const study = (name: string): string => path.join(REPO_ROOT, 'test/fixtures/contrasts', name);
+    await app.page.check('#ebayes-robust');
+    await fit(app.page, 'cpu');
+    const { text } = await download(app.page, 'tsv');
+    const out = path.join(files.dir, 'cli-robust.tsv');
+    const run = runCli(['fit', '--expr', study('study.expr.tsv'), '--samples', study('study.samples.tsv'), '--formula', '~ disease + time + (1 | donor)',
+      '--contrast', 'DvsE=diseaseD - diseaseE', '--contrast', 'late=(timet2 + timet3)/2 - timet1', '--anova', '--ebayes', 'robust', '--ddf', 'kenward-roger',
+      '--backend', 'cpu', '--quiet', '--out', out], files.dir);
+    assert.equal(run.status, 0, run.stderr);
+    const cli = fs.readFileSync(out, 'utf8');
+    assert.match(cli.slice(0, cli.indexOf('\n')), /\trdf\tdf_prior\t/, 'the flag did something');
+    assert.ok(text === cli, 'the download equals the CLI\'s output with the same flags');
+  });
 });

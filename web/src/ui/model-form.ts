@@ -38,6 +38,7 @@ export class ModelForm {
   private readonly contrasts = h('textarea', { id: 'contrasts', rows: 2, placeholder: 'DvsC=diseaseD - diseaseC (one per line)' });
   private readonly anova = h('input', { type: 'checkbox', id: 'anova' });
   private readonly ebayes = h('input', { type: 'checkbox', id: 'ebayes' });
+  private readonly ebayesRobust = h('input', { type: 'checkbox', id: 'ebayes-robust' });
   private readonly voom = h('input', { type: 'checkbox', id: 'voom' });
   private readonly ddf = h('select', { id: 'ddf' }, h('option', { value: 'satterthwaite' }, 'Satterthwaite'),
     h('option', { value: 'kenward-roger' }, 'Kenward–Roger (small studies)'));
@@ -58,7 +59,8 @@ export class ModelForm {
       ...field('Contrasts', '--contrast', this.contrasts),
       ...field('F tests of terms', '--anova', this.anova, h('span', { class: 'muted' }, " type III, as lmerTest's anova()")),
       ...field('Degrees of freedom', '--ddf', this.ddf),
-      ...field('Empirical Bayes', '--ebayes', this.ebayes, h('span', { class: 'muted' }, " moderated t, as dream's eBayes")),
+      ...field('Empirical Bayes', '--ebayes', this.ebayes, h('span', { class: 'muted' }, " moderated t, as dream's eBayes; "), this.ebayesRobust,
+        h('span', { class: 'muted' }, " robust (limma's robust = TRUE)")),
       ...field('Filter: min mean', '--min-mean', this.minMean, h('span', { class: 'muted' }, ' raw value')),
       ...field('Filter: min count', '--min-count', this.minCount, ' in at least ', this.minSamples, h('span', { class: 'muted' }, ' samples')),
       ...field('Exact RLRT p-values', '--rlrt-exact', this.rlrt, ' simulations ', this.nsim),
@@ -66,7 +68,7 @@ export class ModelForm {
       ...field('Seed', '--seed', this.seed),
       ...field('Backend', '--backend', this.backend),
     );
-    for (const control of [this.transform, this.method, this.voom, this.varPart, this.contrasts, this.anova, this.ddf, this.ebayes, this.backend, this.minMean, this.minCount, this.minSamples, this.rlrt, this.nsim,
+    for (const control of [this.transform, this.method, this.voom, this.varPart, this.contrasts, this.anova, this.ddf, this.ebayes, this.ebayesRobust, this.backend, this.minMean, this.minCount, this.minSamples, this.rlrt, this.nsim,
       this.bootstrap, this.seed]) control.addEventListener('input', () => this.onChange());
     formulaInput.addEventListener('input', () => {
       this.showPickers(this.parsed());
@@ -147,7 +149,7 @@ export class ModelForm {
       varPart: this.varPart.checked || undefined,
       contrast: this.contrasts.value.split('\n').map((line) => line.trim()).filter((line) => line !== ''),
       anova: this.anova.checked || undefined,
-      ebayes: this.ebayes.checked || undefined,
+      ebayes: this.ebayes.checked ? (this.ebayesRobust.checked ? 'robust' : true) : undefined,
       voom: this.voom.checked || undefined,
       ddf: this.ddf.value,
       rlrtExact: this.rlrt.checked ? text(this.nsim) ?? true : undefined,
