@@ -35,6 +35,8 @@ export interface WholeMatrix {
   voom?: VoomTrend;
   /** That pass' variance ratios, [nGenes × voomStride] by the matrix's rows (GeneExtras.voomRatios). */
   voomRatios?: Float64Array;
+  /** True for that pass itself, which needs each gene's variance components only (FitContext.variancesOnly). */
+  trendPass?: boolean;
 }
 
 /** A pass' results: the fit's, but for the notices, which the whole fit collects over its passes (fit-genes.ts). */
@@ -133,6 +135,7 @@ export class BlockRun {
       ebayes: options.ebayes,
       voom: whole?.voom,
       ddf: options.ddf,
+      variancesOnly: whole?.trendPass,
     };
     const model = modelChoice(context);
     const nGenes = Number.isFinite(range.count) ? range.count : estimatedGenes;

@@ -59,7 +59,7 @@ export async function fitGeneSource(source: GeneSource, samples: SampleSheet, fo
       // In f64 on the CPU, as the fit's pass finds its fitted values from these fits' estimates.
       ddf: undefined, backend: 'cpu',
       onProgress: report && ((done, total) => report(done, 2 * total)),
-    }, whole, undefined, () => {}, timings);
+    }, { ...whole, trendPass: true }, undefined, () => {}, timings);
     whole = { ...whole, voom: trendOf(trendFit, whole.librarySizes!), voomRatios: varianceRatios(trendFit) };
     onProgress = report && ((done, total) => report(trendFit.geneIds.length + done, trendFit.geneIds.length + total));
   }

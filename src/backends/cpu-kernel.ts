@@ -1,4 +1,4 @@
-import { fitGene, type GeneFit } from '../model/fit-gene.js';
+import { fitGene, fitVariances, type GeneFit } from '../model/fit-gene.js';
 import { computeGeneStats } from '../model/gene-stats.js';
 import { weightedGeneStats } from '../model/weighted-stats.js';
 import { type KinshipPattern, kinshipGeneStats } from '../model/kinship.js';
@@ -267,7 +267,8 @@ export function fitBlockCpu(context: FitContext, values: Float64Array, nGenes: n
           storeSkipped(out, g, voomUnfitted(pattern.n, Int32Array.of(pattern.q), prepared.mean));
           continue;
         }
-        const fit = fitGene(w ? weightedGeneStats(pattern, y, w) : computeGeneStats(pattern, y));
+        const stats = w ? weightedGeneStats(pattern, y, w) : computeGeneStats(pattern, y);
+        const fit = context.variancesOnly ? fitVariances(stats) : fitGene(stats);
         if (context.ddf === 'kenward-roger') applyKenwardRoger(context, pattern, [fit.sigma2G, fit.sigma2E], fit);
         storeFit(out, g, context, pattern, prepared.mean, fit);
       }

@@ -6,7 +6,7 @@ import { singleTermCovariance } from './inference/satterthwaite.js';
 import { type BetaCovariance, coefficientDf } from './inference/wald-tests.js';
 import type { GeneStats } from './gene-stats.js';
 import { LAMBDA_MAX, type LambdaSearch, searchLambda } from './lambda-search.js';
-import { profileAt, remlCriterion, remlDerivatives } from './reml.js';
+import { profileAt, type RemlProfile, remlCriterion, remlDerivatives } from './reml.js';
 
 /** Outcome of one gene's fit; `status` and `message` follow SPEC §2–3. */
 export type FitStatus = 'ok' | 'singular' | 'failed';
@@ -55,23 +55,13 @@ export function fitGene(stats: GeneStats): GeneFit {
  * The criterion is evaluated here again, so reml_loglik and the RLRT are f64 whatever found λ̂. `interval`: the
  * profile interval of h2 where a GPU found it; else it is found here (h2ProfileInterval).
  */
-export function estimatesAt(stats: GeneStats,
-  search: Pick<LambdaSearch, 'lambda' | 'evaluations' | 'converged' | 'atUpperBound'> & Partial<Pick<LambdaSearch, 'grid'>>,
-  interval?: { lo: number; hi: number }): GeneFit {
-  const profile = profileAt(stats, search.lambda);
+export function estimatesAt(stats: GeneStats, search: FoundLambda, interval?: { lo: number; hi: number }): GeneFit {
+  const variances = variancesAt(stats, search);
+  if ('status' in variances) return variances;
+  const { profile, sigma2E, sigma2G } = variances;
   const { n, p } = stats.pattern;
-  if (profile === undefined || !(profile.r > 0)) {
-    return failedFit('the fixed effects and groups fit the values exactly: no residual variance is left', search.evaluations, p);
-  }
-  if (search.atUpperBound) {
-    return failedFit(`the residual variance is below ${(1 / LAMBDA_MAX).toExponential(0)} of the group variance (h2 = 1 ` +
-      'to rounding): the REML optimum lies at or beyond the edge of the search, so no finite h2 below 1 can be reported',
-      search.evaluations, p);
-  }
   const { lambda } = search;
   const { scale } = stats;
-  const sigma2E = profile.sigma2E;
-  const sigma2G = lambda * sigma2E;
   const remlLogLik = -profile.criterion / 2;
   const nullLogLik = -remlCriterion(stats, 0) / 2;
   const lrt = Math.max(0, 2 * (remlLogLik - nullLogLik));
@@ -96,7 +86,7 @@ export function estimatesAt(stats: GeneStats,
   const h2 = { se: h2StandardError(stats, lambda, derivatives), ...(interval ?? h2ProfileInterval(stats, lambda, known)) };
   return {
     status: singular ? 'singular' : 'ok',
-    message: singular ? 'boundary fit: the group variance is estimated as 0 (lme4 isSingular)' : null,
+    message: singular ? SINGULAR_MESSAGE : null,
     lambda,
     sigma2G: sigma2G * scale ** 2,
     sigma2E: sigma2E * scale ** 2,
@@ -119,7 +109,53 @@ export function estimatesAt(stats: GeneStats,
   };
 }
 
-function failedFit(message: string, iterations: number, p: number): GeneFit {
+/** What estimatesAt takes of a search (LambdaSearch, or a GPU's). */
+type FoundLambda = Pick<LambdaSearch, 'lambda' | 'evaluations' | 'converged' | 'atUpperBound'> & Partial<Pick<LambdaSearch, 'grid'>>;
+
+/**
+ * The profile at λ̂ and σ²_e, σ²_g on the statistics' scale; or, where there are none, the failed fit saying why (the
+ * fixed effects and groups fit the values exactly, or the optimum lies at the edge of the search).
+ */
+function variancesAt(stats: GeneStats, search: FoundLambda): { profile: RemlProfile; sigma2E: number; sigma2G: number } | GeneFit {
+  const profile = profileAt(stats, search.lambda);
+  const { p } = stats.pattern;
+  if (profile === undefined || !(profile.r > 0)) {
+    return failedFit('the fixed effects and groups fit the values exactly: no residual variance is left', search.evaluations, p);
+  }
+  if (search.atUpperBound) {
+    return failedFit(`the residual variance is below ${(1 / LAMBDA_MAX).toExponential(0)} of the group variance (h2 = 1 ` +
+      'to rounding): the REML optimum lies at or beyond the edge of the search, so no finite h2 below 1 can be reported',
+      search.evaluations, p);
+  }
+  return { profile, sigma2E: profile.sigma2E, sigma2G: search.lambda * profile.sigma2E };
+}
+
+/**
+ * The REML fit's variance components alone (voom's trend pass needs no more): status, λ̂, σ²_g, σ²_e and h2 as
+ * fitGene gives them, bit for bit, and every test and interval NA.
+ */
+export function fitVariances(stats: GeneStats): GeneFit {
+  const search = searchLambda(stats);
+  const variances = variancesAt(stats, search);
+  if ('status' in variances) return variances;
+  const { sigma2E, sigma2G } = variances;
+  const { lambda } = search;
+  const singular = lambda === 0;
+  return {
+    ...failedFit(null, search.evaluations, stats.pattern.p),
+    status: singular ? 'singular' : 'ok',
+    message: singular ? SINGULAR_MESSAGE : null,
+    lambda,
+    sigma2G: sigma2G * stats.scale ** 2,
+    sigma2E: sigma2E * stats.scale ** 2,
+    h2: sigma2G / (sigma2G + sigma2E),
+    converged: search.converged,
+  };
+}
+
+const SINGULAR_MESSAGE = 'boundary fit: the group variance is estimated as 0 (lme4 isSingular)';
+
+function failedFit(message: string | null, iterations: number, p: number): GeneFit {
   const na = (): Float64Array => new Float64Array(p).fill(NaN);
   return {
     status: 'failed', message, lambda: NaN, sigma2G: NaN, sigma2E: NaN, h2: NaN, h2Se: NaN, h2Lo: NaN, h2Hi: NaN,

@@ -42,6 +42,11 @@ export interface FitContext {
   voom?: VoomTrend;
   /** `--ddf`: the df (and, for Kenward–Roger, the adjusted SEs) of every Wald test; default Satterthwaite. */
   ddf?: Ddf;
+  /**
+   * `--voom`'s trend pass (fit-genes.ts), which needs each gene's variance components only: the single-term engine
+   * fits those alone (fitVariances), with the same bits, and leaves the tests NA.
+   */
+  variancesOnly?: boolean;
 }
 
 /** `--ddf`'s methods, lmerTest's `ddf` (Satterthwaite, Kenward–Roger). */
