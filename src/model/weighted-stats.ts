@@ -32,12 +32,13 @@ export function weightedGeneStats(pattern: DesignPattern, y: Float64Array, weigh
   const { n, p, q, groupOf, xc, xbar, interceptColumn } = pattern;
   const m = p + 1;
   const mm = m * m;
-  const size = n * m + q * (m + 1) + m;
+  const size = 3 * n * m + q * (m + 1);
   if (scratch.length < size) scratch = new Float64Array(2 * size);
   const z = scratch.subarray(0, n * m); // [n × m] (x_i, (y_i − shift) / scale)
   const sums = scratch.subarray(n * m, n * m + q).fill(0); // s_j
   const means = scratch.subarray(n * m + q, n * m + q + q * m).fill(0); // [q × m] z̄_j
-  const centred = scratch.subarray(n * m + q + q * m, size);
+  const centred = scratch.subarray(n * m + q + q * m, 2 * n * m + q + q * m); // [m × n] z_i − z̄_j, column by column
+  const weightedCentred = scratch.subarray(2 * n * m + q + q * m, size); // [m × n] w_i (z_i − z̄_j)
 
   let shift = 0;
   let total = 0;
@@ -61,24 +62,40 @@ export function weightedGeneStats(pattern: DesignPattern, y: Float64Array, weigh
   }
   for (let j = 0; j < q; j++) for (let a = 0; a < m; a++) means[j * m + a] /= sums[j];
 
-  const w = new Float64Array(mm);
   for (let i = 0; i < n; i++) {
     const j = groupOf[i];
-    for (let a = 0; a < m; a++) centred[a] = z[i * m + a] - means[j * m + a];
     for (let a = 0; a < m; a++) {
-      const wa = weights[i] * centred[a];
-      for (let c = 0; c <= a; c++) w[a * m + c] += wa * centred[c];
+      const d = z[i * m + a] - means[j * m + a];
+      centred[a * n + i] = d;
+      weightedCentred[a * n + i] = weights[i] * d;
     }
   }
-  for (let a = 0; a < m; a++) for (let c = 0; c < a; c++) w[c * m + a] = w[a * m + c];
+  // W's lower triangle, each element a sum over the observations in order, in a register.
+  const w = new Float64Array(mm);
+  for (let a = 0; a < m; a++) {
+    for (let c = 0; c <= a; c++) {
+      let sum = 0;
+      for (let i = 0, wa = a * n, cc = c * n; i < n; i++) sum += weightedCentred[wa + i] * centred[cc + i];
+      w[a * m + c] = sum;
+      w[c * m + a] = sum;
+    }
+  }
 
-  // Classes of equal weight sums, the largest first (logDetH's products of (1 + λ s) are bounded by the first's).
-  const order = Array.from({ length: q }, (_, j) => j).sort((i, j) => sums[j] - sums[i]);
+  // Classes of equal weight sums, the largest first (logDetH's products of (1 + λ s) are bounded by the first's): the
+  // sums sorted (a numeric sort, no comparator), each group's class found by bisection.
+  const ascending = Float64Array.from(sums).sort();
   const distinct: number[] = [];
+  for (let k = q - 1; k >= 0; k--) if (distinct.length === 0 || distinct[distinct.length - 1] !== ascending[k]) distinct.push(ascending[k]);
   const classOf = new Int32Array(q);
-  for (const j of order) {
-    if (distinct.length === 0 || distinct[distinct.length - 1] !== sums[j]) distinct.push(sums[j]);
-    classOf[j] = distinct.length - 1;
+  for (let j = 0; j < q; j++) {
+    let lo = 0;
+    let hi = distinct.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (distinct[mid] > sums[j]) lo = mid + 1;
+      else hi = mid;
+    }
+    classOf[j] = lo;
   }
   const nSizes = distinct.length;
   const sizeCount = new Float64Array(nSizes);
