@@ -1,4 +1,5 @@
 #!/usr/bin/env node
-// The `genelmm` command: committed with its run bit, so a rebuild of dist/ (which tsc writes without one)
-// leaves the command runnable. The CLI itself is the built dist/src/cli/main.js, which runs on import.
-import '../dist/src/cli/main.js';
+// The `genelmm` command: committed with its run bit, so a rebuild of dist/ (which the build writes without one)
+// leaves the command runnable. The CLI itself is dist/bundle/genelmm.js, dist/src/cli/main.js bundled with its
+// dependencies (rolldown.config.mjs), which runs on import.
+import '../dist/bundle/genelmm.js';

@@ -13,7 +13,7 @@ import { assertServesApp, startServeProcess } from '../helpers/serve-process.js'
 import { run } from './npm.js';
 
 /** What may be in the package: the command, the built library and web app, the shaders and the example data. */
-const SHIPPED = /^(package\.json|README\.md|LICENSE|bin\/genelmm\.js|dist\/src\/.+|dist\/web\/.+|shaders\/[\w-]+\.wgsl|data\/.+|workflow\/(Snakefile|config\.yaml|profiles\/slurm\/config\.yaml))$/;
+const SHIPPED = /^(package\.json|README\.md|LICENSE|bin\/genelmm\.js|dist\/src\/.+|dist\/bundle\/[\w-]+\.js|dist\/web\/.+|shaders\/[\w-]+\.wgsl|data\/.+|workflow\/(Snakefile|config\.yaml|profiles\/slurm\/config\.yaml))$/;
 
 describe('the packed tarball', () => {
   const { dir, cleanup } = tempFiles({});
@@ -30,7 +30,7 @@ describe('the packed tarball', () => {
   it('holds the command, the library, the web app, the shaders, the example and the workflow, and no tests or benchmarks', () => {
     const paths = packed.files.map((file) => file.path);
     assert.deepEqual(paths.filter((file) => !SHIPPED.test(file)), []);
-    for (const needed of ['bin/genelmm.js', 'dist/src/cli/main.js', 'dist/src/index.js', 'dist/src/index.d.ts',
+    for (const needed of ['bin/genelmm.js', 'dist/bundle/genelmm.js', 'dist/bundle/cpu-worker.js', 'dist/src/cli/main.js', 'dist/src/index.js', 'dist/src/index.d.ts',
       'dist/web/index.html', 'shaders/reml-search.wgsl', 'data/bottomly/bottomly_count_table.tsv', 'workflow/Snakefile']) {
       assert.ok(paths.includes(needed), `${needed} is not in the package`);
     }
