@@ -23,28 +23,35 @@ import { denseCriterion } from '../helpers/dense-reml.js';
 const DIR = path.join(REPO_ROOT, 'test/fixtures/kinship');
 const LAMBDAS = [0, 0.05, 0.7, 3, 250];
 
+/**
+ * A gene of the kinship fixtures (`single` or `replicates`, ~ sex + (1 | individual)): its statistics under its
+ * kinship pattern, and the dense SPEC §3 criterion of its observed samples at λ.
+ */
+async function fixtureGene(name: string, id: string): Promise<{ stats: GeneStats; dense: (lambda: number) => number }> {
+  const matrix = await readMatrix(path.join(DIR, `${name}.expr.tsv`));
+  const design = buildDesign(parseFormula('~ sex + (1 | individual)'), await readSampleSheet(path.join(DIR, `${name}.samples.tsv`)), matrix.sampleIds);
+  const kinship = levelKinship(await readKinship(path.join(DIR, 'sim')), design.randomTerms[0], () => {});
+  const basis = kinshipBasis(design, kinship);
+  const context = { design, transform: 'none' as const, librarySizes: null, filters: {}, kinship: basis };
+  const preparer = new GenePreparer<KinshipPattern>(context, (d, rows) => buildKinshipPattern(d, rows, basis));
+  const g = matrix.geneIds.indexOf(id);
+  const prepared = preparer.prepare(matrix.values.subarray(g * matrix.nSamples, (g + 1) * matrix.nSamples));
+  assert.ok(prepared.status === 'ready', `${name} ${id}`);
+  const { pattern, y } = prepared;
+  const x = Array.from(pattern.rows, (row) => Array.from(pattern.columns, (col) => design.x[row * design.p + col]));
+  const level = Array.from(pattern.rows, (row) => design.randomTerms[0].codes[row]);
+  const clamped = clampedKinship(kinship);
+  const dense = (lambda: number): number => denseCriterion(x, (i, j) => clamped[level[i] * kinship.q + level[j]], Array.from(y), lambda);
+  return { stats: kinshipGeneStats(pattern, y), dense };
+}
+
 describe('kinship criterion at fixed λ equals the dense formula with H = I + λ Z K Zᵀ', () => {
   for (const [name, genes] of [['single', ['gene03', 'gene15']], ['replicates', ['gene08', 'gene16']]] as const) {
     it(`${name}: ${genes.join(', ')} at λ ∈ {${LAMBDAS.join(', ')}}`, async () => {
-      const matrix = await readMatrix(path.join(DIR, `${name}.expr.tsv`));
-      const design = buildDesign(parseFormula('~ sex + (1 | individual)'), await readSampleSheet(path.join(DIR, `${name}.samples.tsv`)), matrix.sampleIds);
-      const kinship = levelKinship(await readKinship(path.join(DIR, 'sim')), design.randomTerms[0], () => {});
-      const basis = kinshipBasis(design, kinship);
-      const context = { design, transform: 'none' as const, librarySizes: null, filters: {}, kinship: basis };
-      const preparer = new GenePreparer<KinshipPattern>(context, (d, rows) => buildKinshipPattern(d, rows, basis));
       for (const id of genes) {
-        const g = matrix.geneIds.indexOf(id);
-        const prepared = preparer.prepare(matrix.values.subarray(g * matrix.nSamples, (g + 1) * matrix.nSamples));
-        assert.equal(prepared.status, 'ready');
-        if (prepared.status !== 'ready') continue;
-        const { pattern, y } = prepared;
-        const stats = kinshipGeneStats(pattern, y);
-        const x = Array.from(pattern.rows, (row) => Array.from(pattern.columns, (col) => design.x[row * design.p + col]));
-        const level = Array.from(pattern.rows, (row) => design.randomTerms[0].codes[row]);
-        const clamped = clampedKinship(kinship);
-        const k = (i: number, j: number): number => clamped[level[i] * kinship.q + level[j]];
+        const { stats, dense } = await fixtureGene(name, id);
         for (const lambda of LAMBDAS) {
-          const expected = denseCriterion(x, k, Array.from(y), lambda);
+          const expected = dense(lambda);
           const actual = remlCriterion(stats, lambda);
           assert.ok(Math.abs(actual - expected) <= 1e-9 * Math.abs(expected), `${name} ${id} λ=${lambda}: expected ${expected}, actual ${actual}`);
         }
@@ -55,28 +62,11 @@ describe('kinship criterion at fixed λ equals the dense formula with H = I + λ
 
 describe('a kinship gene whose criterion falls all the way to h2 = 1', () => {
   it('ends its search at λ = 1e8 with the dense criterion there, where h2 = 1 is a point of the parameter space', async () => {
-    const stats = async (name: string, id: string): Promise<{ stats: GeneStats; dense: (lambda: number) => number }> => {
-      const matrix = await readMatrix(path.join(DIR, `${name}.expr.tsv`));
-      const design = buildDesign(parseFormula('~ sex + (1 | individual)'), await readSampleSheet(path.join(DIR, `${name}.samples.tsv`)), matrix.sampleIds);
-      const kinship = levelKinship(await readKinship(path.join(DIR, 'sim')), design.randomTerms[0], () => {});
-      const basis = kinshipBasis(design, kinship);
-      const context = { design, transform: 'none' as const, librarySizes: null, filters: {}, kinship: basis };
-      const preparer = new GenePreparer<KinshipPattern>(context, (d, rows) => buildKinshipPattern(d, rows, basis));
-      const g = matrix.geneIds.indexOf(id);
-      const prepared = preparer.prepare(matrix.values.subarray(g * matrix.nSamples, (g + 1) * matrix.nSamples));
-      assert.ok(prepared.status === 'ready');
-      const { pattern, y } = prepared;
-      const x = Array.from(pattern.rows, (row) => Array.from(pattern.columns, (col) => design.x[row * design.p + col]));
-      const level = Array.from(pattern.rows, (row) => design.randomTerms[0].codes[row]);
-      const clamped = clampedKinship(kinship);
-      const dense = (lambda: number): number => denseCriterion(x, (i, j) => clamped[level[i] * kinship.q + level[j]], Array.from(y), lambda);
-      return { stats: kinshipGeneStats(pattern, y), dense };
-    };
     // One sample per individual: K_s's null space (the centring direction of the GRM) is explained by the intercept,
     // so σ²_e = 0 is possible; with replicates the within-individual residual keeps it above 0.
-    const single = await stats('single', 'gene14');
+    const single = await fixtureGene('single', 'gene14');
     assert.equal(admitsH2One(single.stats), true);
-    assert.equal(admitsH2One((await stats('replicates', 'gene14')).stats), false);
+    assert.equal(admitsH2One((await fixtureGene('replicates', 'gene14')).stats), false);
     const search = searchLambda(single.stats);
     // A search on log λ beyond 1e8 ended at LAMBDA_MAX (or where rounding made the criterion lowest, 1e12 to 3e14 on
     // the kinship bench's genes, with log-likelihoods up to 1,550 too high).
