@@ -1,6 +1,6 @@
 /**
  * The checkout's command as the README sets it up: `npx genelmm` (the quick start) still works after a clean
- * rebuild, since npx links the package's bin and tsc writes dist/ without run bits, so the bin must be a
+ * rebuild (npm run build: tsc and the bundle), since npx links the package's bin and the build writes dist/ without run bits, so the bin must be a
  * committed executable file, not a built one; and the README's global install makes `genelmm` a command.
  * Runs in a scratch copy of the checkout (the suite's own dist/ stays), with the checkout's node_modules linked,
  * and npm's cache and global folder of its own.
@@ -23,8 +23,9 @@ describe("the checkout's genelmm command", { skip: files ? undefined : 'not a gi
   before(() => {
     for (const file of files ?? []) fs.cpSync(path.join(REPO_ROOT, file), path.join(checkout, file));
     fs.symlinkSync(path.join(REPO_ROOT, 'node_modules'), path.join(checkout, 'node_modules'));
-    // The first build is the suite's own (dist/src): npx's and npm's installs would only build it again (prepare).
-    fs.cpSync(path.join(REPO_ROOT, 'dist/src'), path.join(checkout, 'dist/src'), { recursive: true });
+    // The first build is the suite's own (dist/src, and dist/bundle that the bin runs): npx's and npm's installs
+    // would only build it again (prepare).
+    for (const built of ['dist/src', 'dist/bundle']) fs.cpSync(path.join(REPO_ROOT, built), path.join(checkout, built), { recursive: true });
   });
   after(cleanup);
 
