@@ -248,18 +248,45 @@ export function buildKinshipPattern(design: Design, rows: Int32Array, basis: Kin
 
 let scratch = new Float64Array(0);
 
+/** A gene ready for its kinship statistics: its pattern and its observed values in the pattern's row order. */
+export interface KinshipGene {
+  pattern: KinshipPattern;
+  y: Float64Array;
+}
+
 /**
  * A gene's sufficient statistics under a kinship pattern (`y`: its observed values, in the pattern's row order): y
  * less its mean where X has an intercept, on its scale (as computeGeneStats), 0 at the missing rows, rotated by Uᵀ,
  * and summed as the file comment's W and B_k.
  */
 export function kinshipGeneStats(pattern: KinshipPattern, y: Float64Array): GeneStats<KinshipPattern> {
-  const { n, rows } = pattern;
-  const { rotation } = pattern.basis;
-  const observed = rows.length;
-  if (scratch.length < 2 * n) scratch = new Float64Array(2 * n);
+  const { n } = pattern;
+  if (scratch.length < 2 * n) scratch = new Float64Array(4 * n);
   const ys = scratch.subarray(0, n);
   const yRotated = scratch.subarray(n, 2 * n);
+  const { shift, scale } = basisRows(pattern, y, ys);
+  rotate(pattern.basis.rotation, ys, yRotated, n);
+  return rotatedGeneStats(pattern, yRotated, shift, scale);
+}
+
+/**
+ * kinshipGeneStats of two genes of the same basis, their rotations taken together (rotatePair: each element of Uᵀ
+ * loaded once for both), with the same bits as one at a time.
+ */
+export function kinshipGeneStatsPair(first: KinshipGene, second: KinshipGene): [GeneStats<KinshipPattern>, GeneStats<KinshipPattern>] {
+  const { n } = first.pattern;
+  if (scratch.length < 4 * n) scratch = new Float64Array(4 * n);
+  const [ys0, ys1, out0, out1] = [0, 1, 2, 3].map((k) => scratch.subarray(k * n, (k + 1) * n));
+  const a = basisRows(first.pattern, first.y, ys0);
+  const b = basisRows(second.pattern, second.y, ys1);
+  rotatePair(first.pattern.basis.rotation, ys0, ys1, out0, out1, n);
+  return [rotatedGeneStats(first.pattern, out0, a.shift, a.scale), rotatedGeneStats(second.pattern, out1, b.shift, b.scale)];
+}
+
+/** The gene's values over the basis' rows (into `ys`, [n]): less their mean where X has an intercept, over their scale, 0 at the missing rows. */
+function basisRows(pattern: KinshipPattern, y: Float64Array, ys: Float64Array): { shift: number; scale: number } {
+  const { rows } = pattern;
+  const observed = rows.length;
   let shift = 0;
   if (pattern.interceptColumn >= 0) {
     for (let i = 0; i < observed; i++) shift += y[i];
@@ -268,8 +295,7 @@ export function kinshipGeneStats(pattern: KinshipPattern, y: Float64Array): Gene
   const scale = yScaleOf(y, shift);
   ys.fill(0);
   for (let i = 0; i < observed; i++) ys[rows[i]] = (y[i] - shift) / scale;
-  rotate(rotation, ys, yRotated, n);
-  return rotatedGeneStats(pattern, yRotated, shift, scale);
+  return { shift, scale };
 }
 
 /** out = Uᵀ y for the [n × n] row-major Uᵀ `rotation`: four rows at a time, so that each y_i loaded serves four sums. */
@@ -296,6 +322,55 @@ function rotate(rotation: Float64Array, y: Float64Array, out: Float64Array, n: n
     let sum = 0;
     for (let i = 0, at = k * n; i < n; i++, at++) sum += rotation[at] * y[i];
     out[k] = sum;
+  }
+}
+
+/** out0 = Uᵀ y0 and out1 = Uᵀ y1: four rows of Uᵀ against both genes at a time, each sum as rotate takes it. */
+function rotatePair(rotation: Float64Array, y0: Float64Array, y1: Float64Array, out0: Float64Array, out1: Float64Array, n: number): void {
+  let k = 0;
+  for (; k + 4 <= n; k += 4) {
+    let s00 = 0;
+    let s01 = 0;
+    let s10 = 0;
+    let s11 = 0;
+    let s20 = 0;
+    let s21 = 0;
+    let s30 = 0;
+    let s31 = 0;
+    for (let i = 0, a0 = k * n, a1 = a0 + n, a2 = a1 + n, a3 = a2 + n; i < n; i++) {
+      const v0 = y0[i];
+      const v1 = y1[i];
+      const u0 = rotation[a0 + i];
+      const u1 = rotation[a1 + i];
+      const u2 = rotation[a2 + i];
+      const u3 = rotation[a3 + i];
+      s00 += u0 * v0;
+      s01 += u0 * v1;
+      s10 += u1 * v0;
+      s11 += u1 * v1;
+      s20 += u2 * v0;
+      s21 += u2 * v1;
+      s30 += u3 * v0;
+      s31 += u3 * v1;
+    }
+    out0[k] = s00;
+    out1[k] = s01;
+    out0[k + 1] = s10;
+    out1[k + 1] = s11;
+    out0[k + 2] = s20;
+    out1[k + 2] = s21;
+    out0[k + 3] = s30;
+    out1[k + 3] = s31;
+  }
+  for (; k < n; k++) {
+    let sum0 = 0;
+    let sum1 = 0;
+    for (let i = 0, at = k * n; i < n; i++, at++) {
+      sum0 += rotation[at] * y0[i];
+      sum1 += rotation[at] * y1[i];
+    }
+    out0[k] = sum0;
+    out1[k] = sum1;
   }
 }
 

@@ -1,9 +1,9 @@
 /**
  * The checkout's command as the README sets it up: `npx genelmm` (the quick start) still works after a clean
- * rebuild (npm run build: tsc and the bundle), since npx links the package's bin and the build writes dist/ without run bits, so the bin must be a
- * committed executable file, not a built one; and the README's global install makes `genelmm` a command.
- * Runs in a scratch copy of the checkout (the suite's own dist/ stays), with the checkout's node_modules linked,
- * and npm's cache and global folder of its own.
+ * rebuild (npm run build: tsc and the bundle), since npx links the package's bin and the build writes dist/ without
+ * run bits, so the bin must be a committed executable file, not a built one; and the README's global install makes
+ * `genelmm` a command. Runs in a scratch copy of the checkout (the suite's own dist/ stays), with the checkout's
+ * node_modules linked, and npm's cache and global folder of its own.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
