@@ -58,7 +58,8 @@ export function fitGene(stats: GeneStats): GeneFit {
 export function estimatesAt(stats: GeneStats, search: FoundLambda, interval?: { lo: number; hi: number }): GeneFit {
   const variances = variancesAt(stats, search);
   if ('status' in variances) return variances;
-  const { profile, sigma2E, sigma2G } = variances;
+  const { profile, components } = variances;
+  const { sigma2E } = profile;
   const { n, p } = stats.pattern;
   const { lambda } = search;
   const { scale } = stats;
@@ -80,17 +81,11 @@ export function estimatesAt(stats: GeneStats, search: FoundLambda, interval?: { 
     profile.beta[k] *= scale;
     se[k] *= scale;
   }
-  const singular = lambda === 0;
   // The search's grid values and the criterion at λ̂ spare the interval evaluating them again.
   const known = search.grid && { atOptimum: profile.criterion, grid: search.grid };
   const h2 = { se: h2StandardError(stats, lambda, derivatives), ...(interval ?? h2ProfileInterval(stats, lambda, known)) };
   return {
-    status: singular ? 'singular' : 'ok',
-    message: singular ? SINGULAR_MESSAGE : null,
-    lambda,
-    sigma2G: sigma2G * scale ** 2,
-    sigma2E: sigma2E * scale ** 2,
-    h2: sigma2G / (sigma2G + sigma2E),
+    ...components,
     h2Se: h2.se,
     h2Lo: h2.lo,
     h2Hi: h2.hi,
@@ -102,8 +97,6 @@ export function estimatesAt(stats: GeneStats, search: FoundLambda, interval?: { 
     df,
     t,
     p: pValues,
-    iterations: search.evaluations,
-    converged: search.converged,
     covariance,
     rdf: () => residualDf(stats, lambda),
   };
@@ -112,11 +105,14 @@ export function estimatesAt(stats: GeneStats, search: FoundLambda, interval?: { 
 /** What estimatesAt takes of a search (LambdaSearch, or a GPU's). */
 type FoundLambda = Pick<LambdaSearch, 'lambda' | 'evaluations' | 'converged' | 'atUpperBound'> & Partial<Pick<LambdaSearch, 'grid'>>;
 
+/** What a fit says of its variance components, which estimatesAt and fitVariances both report. */
+type VarianceComponents = Pick<GeneFit, 'status' | 'message' | 'lambda' | 'sigma2G' | 'sigma2E' | 'h2' | 'iterations' | 'converged'>;
+
 /**
- * The profile at λ̂ and σ²_e, σ²_g on the statistics' scale; or, where there are none, the failed fit saying why (the
- * fixed effects and groups fit the values exactly, or the optimum lies at the edge of the search).
+ * The profile at λ̂ and the variance components on y's scale (status, σ²s, h2); or, where there are none, the failed
+ * fit saying why (the fixed effects and groups fit the values exactly, or the optimum lies at the edge of the search).
  */
-function variancesAt(stats: GeneStats, search: FoundLambda): { profile: RemlProfile; sigma2E: number; sigma2G: number } | GeneFit {
+function variancesAt(stats: GeneStats, search: FoundLambda): { profile: RemlProfile; components: VarianceComponents } | GeneFit {
   const profile = profileAt(stats, search.lambda);
   const { p } = stats.pattern;
   if (profile === undefined || !(profile.r > 0)) {
@@ -127,7 +123,23 @@ function variancesAt(stats: GeneStats, search: FoundLambda): { profile: RemlProf
       'to rounding): the REML optimum lies at or beyond the edge of the search, so no finite h2 below 1 can be reported',
       search.evaluations, p);
   }
-  return { profile, sigma2E: profile.sigma2E, sigma2G: search.lambda * profile.sigma2E };
+  const { lambda } = search;
+  const sigma2E = profile.sigma2E;
+  const sigma2G = lambda * sigma2E;
+  const singular = lambda === 0;
+  return {
+    profile,
+    components: {
+      status: singular ? 'singular' : 'ok',
+      message: singular ? 'boundary fit: the group variance is estimated as 0 (lme4 isSingular)' : null,
+      lambda,
+      sigma2G: sigma2G * stats.scale ** 2,
+      sigma2E: sigma2E * stats.scale ** 2,
+      h2: sigma2G / (sigma2G + sigma2E),
+      iterations: search.evaluations,
+      converged: search.converged,
+    },
+  };
 }
 
 /**
@@ -137,23 +149,8 @@ function variancesAt(stats: GeneStats, search: FoundLambda): { profile: RemlProf
 export function fitVariances(stats: GeneStats): GeneFit {
   const search = searchLambda(stats);
   const variances = variancesAt(stats, search);
-  if ('status' in variances) return variances;
-  const { sigma2E, sigma2G } = variances;
-  const { lambda } = search;
-  const singular = lambda === 0;
-  return {
-    ...failedFit(null, search.evaluations, stats.pattern.p),
-    status: singular ? 'singular' : 'ok',
-    message: singular ? SINGULAR_MESSAGE : null,
-    lambda,
-    sigma2G: sigma2G * stats.scale ** 2,
-    sigma2E: sigma2E * stats.scale ** 2,
-    h2: sigma2G / (sigma2G + sigma2E),
-    converged: search.converged,
-  };
+  return 'status' in variances ? variances : { ...failedFit(null, search.evaluations, stats.pattern.p), ...variances.components };
 }
-
-const SINGULAR_MESSAGE = 'boundary fit: the group variance is estimated as 0 (lme4 isSingular)';
 
 function failedFit(message: string | null, iterations: number, p: number): GeneFit {
   const na = (): Float64Array => new Float64Array(p).fill(NaN);

@@ -77,5 +77,5 @@ export function densityF(x: number, d1: number, d2: number): number {
   if (!Number.isFinite(d2)) return d1 * exp((a - 1) * ln(d1 * x) - (d1 * x) / 2 - a * ln(2) - gammaln(a));
   const b = d2 / 2;
   const logBeta = gammaln(a) + gammaln(b) - gammaln(a + b);
-  return exp(a * ln(d1 / d2) + (a - 1) * ln(x) - (a + b) * ln(1 + (d1 * x) / d2) - logBeta);
+  return exp(a * ln(d1 / d2) + (a - 1) * ln(x) - (a + b) * log1p((d1 * x) / d2) - logBeta);
 }

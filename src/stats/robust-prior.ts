@@ -38,7 +38,8 @@ export function fitFDistRobustly(variances: ArrayLike<number>, df: ArrayLike<num
   if (n === 0) return undefined;
   const median = medianOf(x);
   if (n > 2 && median > 0) for (let i = 0; i < n; i++) x[i] = Math.max(x[i], median * 1e-12);
-  const nonRobust = fitFDist(x, d1)!;
+  const nonRobust = fitFDist(x, d1);
+  if (nonRobust === undefined) return undefined; // no finite variance among them
   const dfShrunk = new Float64Array(variances.length).fill(nonRobust.df);
   if (n <= 2 || !(median > 0) || (WINSOR_TAIL[0] < 1 / n && WINSOR_TAIL[1] < 1 / n)) return { ...nonRobust, dfShrunk };
   const { z, df1, ztrend, zwmean, zwvar, funvalInf } = logWinsorizedVariance(x, d1, nonRobust);
@@ -72,14 +73,16 @@ export function fitFDistRobustly(variances: ArrayLike<number>, df: ArrayLike<num
   const logNotOutlier = logTailP.map((lp, i) => Math.min(lp - (ln(n - rank[i] + 0.5) - ln(n)), 0));
   const shrunk = new Float64Array(n).fill(df2);
   if (logNotOutlier.some((v) => v < 0)) {
-    const minLogTailP = Math.min(...logTailP);
+    const minLogTailP = logTailP.reduce((least, v) => Math.min(least, v), Infinity);
     const notOutlier = logNotOutlier.map((v) => exp(v));
     if (minLogTailP === -Infinity) {
       for (let i = 0; i < n; i++) shrunk[i] = notOutlier[i] * df2;
     } else {
       let dfOutlier = (ln(0.5) / minLogTailP) * df2;
-      dfOutlier = (ln(0.5) / logPF(Math.max(...fStat), df1, dfOutlier, true)) * dfOutlier;
-      for (let i = 0; i < n; i++) shrunk[i] = notOutlier[i] * df2 + -Math.expm1(logNotOutlier[i]) * dfOutlier;
+      const largest = fStat.reduce((most, v) => Math.max(most, v), -Infinity);
+      dfOutlier = (ln(0.5) / logPF(largest, df1, dfOutlier, true)) * dfOutlier;
+      // limma's −expm1(log P(not outlier)); 1 − P, with libm's exp, loses nothing that matters beside df2's term.
+      for (let i = 0; i < n; i++) shrunk[i] = notOutlier[i] * df2 + (1 - notOutlier[i]) * dfOutlier;
     }
     // Ordered by tail probability: the running means' minimum sets the most extreme genes', then a running maximum.
     const order = ascendingOrder(logTailP);
@@ -120,9 +123,11 @@ export function fitFDistRobustly(variances: ArrayLike<number>, df: ArrayLike<num
 function logWinsorizedVariance(x: number[], d1: number[], nonRobust: VariancePrior):
   { z: number[]; df1: number; ztrend: number; zwmean: number; zwvar: number; funvalInf: number } {
   const n = x.length;
-  const df1 = Math.max(...d1);
+  const largest = d1.reduce((most, v) => Math.max(most, v), -Infinity);
+  // As limma: the df carried to the largest where some are below it, else the first gene's.
+  const df1 = d1.some((d) => d < largest - 1e-14) ? largest : d1[0];
   const carried = x.map((v, i) => {
-    if (!(d1[i] < df1 - 1e-14)) return v;
+    if (!(d1[i] < largest - 1e-14)) return v;
     const f = v / nonRobust.s2;
     const upper = logPF(f, d1[i], nonRobust.df, true);
     const lower = logPF(f, d1[i], nonRobust.df, false);
@@ -156,10 +161,10 @@ function winsorizedMoments(d1: number, d2: number): { mean: number; variance: nu
   }
   let mean = 0;
   for (let i = 0; i < nodes.length; i++) mean += weights[i] * density[i] * zNodes[i];
-  mean = width * mean + zq[0] * WINSOR_TAIL[0] + zq[1] * WINSOR_TAIL[1];
+  mean = width * mean + (zq[0] * WINSOR_TAIL[0] + zq[1] * WINSOR_TAIL[1]);
   let variance = 0;
   for (let i = 0; i < nodes.length; i++) variance += weights[i] * density[i] * (zNodes[i] - mean) ** 2;
-  variance = width * variance + (zq[0] - mean) ** 2 * WINSOR_TAIL[0] + (zq[1] - mean) ** 2 * WINSOR_TAIL[1];
+  variance = width * variance + ((zq[0] - mean) ** 2 * WINSOR_TAIL[0] + (zq[1] - mean) ** 2 * WINSOR_TAIL[1]);
   return { mean, variance };
 }
 

@@ -34,4 +34,14 @@ describe('fitFDistRobustly against limma', () => {
       assert.deepEqual(wrong, []);
     });
   }
+
+  it('takes 200,000 genes (transcript-level data), with outliers, without spreading them into one call', () => {
+    // A deterministic scaled-χ²-like spread of variances on mixed df, a few of them 1,000 times the others.
+    const n = 200_000;
+    const df = Float64Array.from({ length: n }, (_, g) => 3 + (g % 7));
+    const variances = Float64Array.from({ length: n }, (_, g) => (0.5 + ((g * 7919) % 1000) / 1000) * (g % 50_000 === 0 ? 1000 : 1));
+    const prior = fitFDistRobustly(variances, df);
+    assert.ok(prior !== undefined && Number.isFinite(prior.s2) && prior.df > 0);
+    assert.ok(prior.dfShrunk[0] < prior.df, 'the outlying gene has a smaller prior df');
+  });
 });

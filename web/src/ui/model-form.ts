@@ -70,6 +70,11 @@ export class ModelForm {
     );
     for (const control of [this.transform, this.method, this.voom, this.varPart, this.contrasts, this.anova, this.ddf, this.ebayes, this.ebayesRobust, this.backend, this.minMean, this.minCount, this.minSamples, this.rlrt, this.nsim,
       this.bootstrap, this.seed]) control.addEventListener('input', () => this.onChange());
+    // robust is a mode of --ebayes: it can be ticked while Empirical Bayes is.
+    this.ebayesRobust.disabled = true;
+    this.ebayes.addEventListener('input', () => {
+      this.ebayesRobust.disabled = !this.ebayes.checked;
+    });
     formulaInput.addEventListener('input', () => {
       this.showPickers(this.parsed());
       this.onChange();
