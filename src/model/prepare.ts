@@ -142,6 +142,8 @@ export function designInsufficiency(design: Design, kinship = false): string | u
  */
 export class GenePreparer<P extends { n: number; columns: Int32Array } = DesignPattern> {
   private readonly patterns = new Map<string, P>();
+  /** The kept patterns' bytes, by `keep.bytes`. */
+  private keptBytes = 0;
   private readonly full: P;
   /** [nObs] the gene's raw values without its missing ones, in design order; its y when the transform is none. */
   private readonly x: Float64Array;
@@ -161,8 +163,11 @@ export class GenePreparer<P extends { n: number; columns: Int32Array } = DesignP
   /** build: the engine's pattern of a set of design rows (the one-intercept engine's by default). */
   constructor(private readonly context: FitContext,
     private readonly build: (design: Design, rows: Int32Array) => P = buildPattern as unknown as (design: Design, rows: Int32Array) => P,
-    /** Missing-value patterns kept at most (besides the complete one); the oldest is dropped for a new one. */
-    private readonly maxPatterns = Infinity) {
+    /**
+     * Missing-value patterns kept (besides the complete one): at most `patterns` of them, and of at most `budget`
+     * bytes together by `bytes`; the oldest are dropped for a new one (the newest is kept whatever its size).
+     */
+    private readonly keep: { patterns: number; bytes?: (pattern: P) => number; budget?: number } = { patterns: Infinity }) {
     const { design } = context;
     this.x = new Float64Array(design.nObs);
     this.transformed = new Float64Array(design.nObs);
@@ -309,10 +314,17 @@ export class GenePreparer<P extends { n: number; columns: Int32Array } = DesignP
     let pattern = this.patterns.get(key);
     if (pattern === undefined) {
       pattern = this.build(this.context.design, Int32Array.from(rows));
-      // The oldest pattern goes first: with a kinship, a gene's missing values are a pattern of their own, as
+      // The oldest patterns go first: with a kinship, a gene's missing values are a pattern of their own, as
       // large as the kinship's rank, and cheap to build again.
-      if (this.patterns.size >= this.maxPatterns) this.patterns.delete(this.patterns.keys().next().value!);
+      const { patterns: most, bytes = () => 0, budget = Infinity } = this.keep;
+      const size = bytes(pattern);
+      while (this.patterns.size > 0 && (this.patterns.size >= most || this.keptBytes + size > budget)) {
+        const oldest = this.patterns.keys().next().value!;
+        this.keptBytes -= bytes(this.patterns.get(oldest)!);
+        this.patterns.delete(oldest);
+      }
       this.patterns.set(key, pattern);
+      this.keptBytes += size;
     }
     return pattern;
   }

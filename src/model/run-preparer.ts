@@ -5,9 +5,10 @@ import { buildTermsPattern, type TermsPattern } from './terms/terms-pattern.js';
 
 /**
  * Kinship patterns kept per preparer: each holds [rank × (p + k)²] cross-products (0.5 MB at 500 samples and 10
- * missing values), and costs O(n (p + k)²) to build again, about what one gene's statistics cost.
+ * missing values, 420 MB at 5,000 samples and 100), and costs O(n (p + k)²) to build again, about what one gene's
+ * statistics cost: at most 16 of them, of at most 256 MB together.
  */
-const KINSHIP_PATTERNS_KEPT = 16;
+const KINSHIP_PATTERNS_KEPT = { patterns: 16, bytes: (p: KinshipPattern) => 8 * (p.bxx.length + p.xRotated.length), budget: 256 * 2 ** 20 };
 
 /** A preparer of any engine's patterns. */
 export type RunPreparer = GenePreparer<DesignPattern> | GenePreparer<TermsPattern> | GenePreparer<KinshipPattern>;

@@ -81,6 +81,31 @@ describe('a kinship gene whose criterion falls all the way to h2 = 1', () => {
   });
 });
 
+describe('kinship patterns kept by the preparer', () => {
+  it('are dropped, oldest first, once they pass their byte budget, and built again when needed', async () => {
+    const matrix = await readMatrix(path.join(DIR, 'single.expr.tsv'));
+    const design = buildDesign(parseFormula('~ sex + (1 | individual)'), await readSampleSheet(path.join(DIR, 'single.samples.tsv')), matrix.sampleIds);
+    const basis = kinshipBasis(design, levelKinship(await readKinship(path.join(DIR, 'sim')), design.randomTerms[0], () => {}));
+    const context = { design, transform: 'none' as const, librarySizes: null, filters: {}, kinship: basis };
+    const withMissing = matrix.geneIds.map((_, g) => g).filter((g) => matrix.values.subarray(g * matrix.nSamples, (g + 1) * matrix.nSamples).some(Number.isNaN));
+    assert.ok(withMissing.length >= 2);
+    const builds = (budget: number): number => {
+      let built = 0;
+      const preparer = new GenePreparer<KinshipPattern>(context, (d, rows) => {
+        built++;
+        return buildKinshipPattern(d, rows, basis);
+      }, { patterns: 16, bytes: (p) => 8 * p.bxx.length, budget });
+      for (const g of [...withMissing, ...withMissing]) preparer.prepare(matrix.values.subarray(g * matrix.nSamples, (g + 1) * matrix.nSamples));
+      return built;
+    };
+    // Each gene with missing values is a pattern of its own (besides the complete pattern, built with the preparer):
+    // kept, each is built once; over budget, again each time it comes back.
+    const kept = builds(Infinity) - 1;
+    assert.ok(kept >= 2);
+    assert.equal(builds(1) - 1, 2 * kept);
+  });
+});
+
 /** A kinship of the ids from a full symmetric matrix given by rows. */
 function kinshipOf(ids: string[], rows: number[][]): Kinship {
   const triangle = new Float64Array((ids.length * (ids.length + 1)) / 2);
