@@ -261,11 +261,12 @@ export interface KinshipGene {
  */
 export function kinshipGeneStats(pattern: KinshipPattern, y: Float64Array): GeneStats<KinshipPattern> {
   const { n } = pattern;
-  if (scratch.length < 2 * n) scratch = new Float64Array(4 * n);
+  if (scratch.length < 4 * n) scratch = new Float64Array(4 * n);
   const ys = scratch.subarray(0, n);
-  const yRotated = scratch.subarray(n, 2 * n);
+  const [yRotated, unused] = [scratch.subarray(n, 2 * n), scratch.subarray(2 * n, 3 * n)];
   const { shift, scale } = basisRows(pattern, y, ys);
-  rotate(pattern.basis.rotation, ys, yRotated, n);
+  // One gene alone (the last of a block, the bootstrap's): the pair's kernel, with the gene as both.
+  rotatePair(pattern.basis.rotation, ys, ys, yRotated, unused, n);
   return rotatedGeneStats(pattern, yRotated, shift, scale);
 }
 
@@ -298,34 +299,10 @@ function basisRows(pattern: KinshipPattern, y: Float64Array, ys: Float64Array): 
   return { shift, scale };
 }
 
-/** out = Uᵀ y for the [n × n] row-major Uᵀ `rotation`: four rows at a time, so that each y_i loaded serves four sums. */
-function rotate(rotation: Float64Array, y: Float64Array, out: Float64Array, n: number): void {
-  let k = 0;
-  for (; k + 4 <= n; k += 4) {
-    let s0 = 0;
-    let s1 = 0;
-    let s2 = 0;
-    let s3 = 0;
-    for (let i = 0, a0 = k * n, a1 = a0 + n, a2 = a1 + n, a3 = a2 + n; i < n; i++) {
-      const yi = y[i];
-      s0 += rotation[a0 + i] * yi;
-      s1 += rotation[a1 + i] * yi;
-      s2 += rotation[a2 + i] * yi;
-      s3 += rotation[a3 + i] * yi;
-    }
-    out[k] = s0;
-    out[k + 1] = s1;
-    out[k + 2] = s2;
-    out[k + 3] = s3;
-  }
-  for (; k < n; k++) {
-    let sum = 0;
-    for (let i = 0, at = k * n; i < n; i++, at++) sum += rotation[at] * y[i];
-    out[k] = sum;
-  }
-}
-
-/** out0 = Uᵀ y0 and out1 = Uᵀ y1: four rows of Uᵀ against both genes at a time, each sum as rotate takes it. */
+/**
+ * out0 = Uᵀ y0 and out1 = Uᵀ y1 for the [n × n] row-major Uᵀ `rotation`: four rows against both genes at a time, so
+ * that each element of Uᵀ loaded serves two sums and each y_i four; every sum is taken in order of i.
+ */
 function rotatePair(rotation: Float64Array, y0: Float64Array, y1: Float64Array, out0: Float64Array, out1: Float64Array, n: number): void {
   let k = 0;
   for (; k + 4 <= n; k += 4) {

@@ -1,6 +1,6 @@
 import { exp, ln } from '../numerics/libm.js';
 import { brentRoot } from '../numerics/brent.js';
-import { densityF, logPF, qFLog } from './distributions.js';
+import { densityF, logPF, pChisqUpper, qFLog } from './distributions.js';
 import { quantileType7 } from './quantile.js';
 import { fitFDist, meanOf, medianOf, type VariancePrior } from './squeeze-var.js';
 
@@ -46,7 +46,7 @@ export function fitFDistRobustly(variances: ArrayLike<number>, df: ArrayLike<num
   if (funvalInf <= 0) {
     const corrected = ztrend + zwmean - winsorizedMoments(df1, Infinity).mean;
     const fStat = z.map((zi) => exp(zi - corrected));
-    const tailP = fStat.map((f) => exp(logPF(f, df1, Infinity, true)));
+    const tailP = fStat.map((f) => pChisqUpper(f * df1, df1));
     const rank = averageRanks(fStat);
     const pooled = n * df1;
     const shrunk = new Float64Array(n).fill(Infinity);
@@ -62,7 +62,7 @@ export function fitFDistRobustly(variances: ArrayLike<number>, df: ArrayLike<num
     return finish(exp(corrected), Infinity, shrunk);
   }
   if (!Number.isFinite(nonRobust.df)) return { ...nonRobust, dfShrunk };
-  const fun = (t: number): number => ln(zwvar / winsorizedMoments(df1, t / (1 - t)).variance);
+  const fun = (t: number): number => ln(zwvar / winsorizedMoments(df1, linkInverse(t)).variance);
   const lower = nonRobust.df / (1 + nonRobust.df);
   const funvalLow = fun(lower);
   const df2 = funvalLow >= 0 ? nonRobust.df : linkInverse(brentRoot(fun, lower, 1, funvalLow, funvalInf, 1e-8, 1000).x);
