@@ -1,8 +1,8 @@
 /**
  * A matrix read block by block (fitGeneSource over a file) gives the table of the same matrix fitted in memory,
  * byte for byte, for every model class, with missing values, logcpm (whose library sizes take a first pass),
- * shards, the exact RLRT and the bootstrap; and the reader holds a bounded number of blocks, whatever the size
- * of the matrix.
+ * shards, the exact RLRT and the bootstrap; the reader holds a bounded number of blocks, whatever the size
+ * of the matrix; and one gene's block is found again by reading no further than it.
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -10,6 +10,7 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import { describe, it } from 'node:test';
 import { fitGenes, fitGeneSource, fitTable, type FitOptions } from '../src/fit-genes.js';
+import { blockOf, type GeneSource } from '../src/io/gene-source.js';
 import { parseMatrixBlocks } from '../src/io/matrix-reader.js';
 import { fileSource, readMatrix } from '../src/io/read-files.js';
 import { formatTable } from '../src/io/table-format.js';
@@ -97,5 +98,35 @@ describe('the block reader holds a few blocks, not the matrix', () => {
     assert.equal(shape.nGenes, 300);
     assert.deepEqual(sizes, Array(30).fill(10));
     assert.ok(buffers.size <= 3, `${buffers.size} buffers`);
+  });
+});
+
+describe('one gene\'s block, read again from the file (the web app\'s gene view of a streamed matrix)', () => {
+  it('the block holding gene g, with gene g\'s values as the whole read has them, reading no block past it', async () => {
+    const { dir, cleanup } = countFiles();
+    try {
+      for (const gz of ['', '.gz']) {
+        const file = path.join(dir, `m.tsv${gz}`);
+        const matrix = await readMatrix(file);
+        const n = matrix.nSamples;
+        for (const g of [0, 6, 7, 23, matrix.nGenes - 1]) {
+          let blocksRead = 0;
+          const source = fileSource(file, { blockValues: 7 * n });
+          const counted: GeneSource = { file, read: (take) => source.read(async (block, ids, share) => {
+            blocksRead++;
+            await take(block, ids, share);
+          }) };
+          const block = await blockOf(counted, g);
+          assert.equal(block.first, 7 * Math.floor(g / 7), `gene ${g}${gz}`);
+          assert.equal(blocksRead, Math.floor(g / 7) + 1, 'the read stops at the block');
+          assert.equal(block.geneIds[g - block.first], matrix.geneIds[g]);
+          assert.deepEqual([...block.values.subarray((g - block.first) * n, (g - block.first + 1) * n)],
+            [...matrix.values.subarray(g * n, (g + 1) * n)]);
+        }
+        await assert.rejects(blockOf(fileSource(file), matrix.nGenes), /has no gene 51/);
+      }
+    } finally {
+      cleanup();
+    }
   });
 });

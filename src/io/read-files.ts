@@ -5,10 +5,10 @@
 
 import { checkInputFile, fromFileError, openFile, readText } from './file-source.js';
 import { fileKindOf, sheetKindOf, type SheetFormat } from './formats.js';
-import { type MatrixReadOptions, parseMatrix, parseMatrixBlocks } from './matrix-reader.js';
+import { type MatrixReadOptions, parseMatrix } from './matrix-reader.js';
 import { parseSampleSheet } from './sample-sheet.js';
 import { stat } from 'node:fs/promises';
-import { BLOCK_VALUES, type GeneSource } from './gene-source.js';
+import { type GeneSource, streamSource } from './gene-source.js';
 import type { ExpressionMatrix, SampleSheet } from './types.js';
 
 /**
@@ -34,20 +34,16 @@ export async function readMatrix(path: string, options: MatrixReadOptions = {}):
  */
 export function fileSource(path: string, options: MatrixReadOptions & { blockValues?: number } = {}): GeneSource {
   const kind = fileKindOf(path, options.format);
+  const stream = streamSource(path, kind.format, async (onProgress) => {
+    await checkInputFile(path);
+    const fileBytes = (await stat(path)).size;
+    return { chunks: (await openFile(path, kind.gzip, onProgress)).chunks, fileBytes };
+  }, options);
   return {
     file: path,
     async read(take) {
-      await checkInputFile(path);
-      const fileBytes = (await stat(path)).size;
-      let bytesRead = 0;
-      const onProgress = (bytes: number): void => {
-        bytesRead = bytes;
-        options.onProgress?.(bytes);
-      };
-      const { chunks } = await openFile(path, kind.gzip, onProgress);
       try {
-        return await parseMatrixBlocks(chunks, path, { format: kind.format, blockValues: options.blockValues ?? BLOCK_VALUES },
-          (block, sampleIds) => take(block, sampleIds, fileBytes > 0 ? bytesRead / fileBytes : 1));
+        return await stream.read(take);
       } catch (error) {
         throw fromFileError(error, path);
       }

@@ -43,8 +43,8 @@ export interface AppSession {
   close(): Promise<void>;
 }
 
-/** Serves the app, opens it in headless Chromium (WebGPU on) and waits for it to be ready. */
-export async function openApp(options: { webgpu?: boolean } = {}): Promise<AppSession> {
+/** Serves the app, opens it in headless Chromium (WebGPU on) at `query` (say `?hold-mb=0`) and waits for it to be ready. */
+export async function openApp(options: { webgpu?: boolean; query?: string } = {}): Promise<AppSession> {
   const why = browserUnavailable();
   assert.equal(why, undefined, `the browser tests must run in CI: ${why}`);
   const server = await startServer(0);
@@ -67,7 +67,7 @@ export async function openApp(options: { webgpu?: boolean } = {}): Promise<AppSe
     if (message.type() === 'error') errors.push(message.text());
   });
   page.on('pageerror', (error) => errors.push(error.message));
-  await page.goto(server.url);
+  await page.goto(server.url + (options.query ?? ''));
   await page.waitForSelector('#load-example');
   return {
     server, context, page, requests, errors,

@@ -10,7 +10,7 @@ import { webgl2Device } from '../../src/gpujs/device.js';
 import exampleMatrixUrl from '../../data/bottomly/bottomly_count_table.tsv?url';
 import exampleSheetUrl from '../../data/bottomly/bottomly_phenodata.tsv?url';
 import { CancelledError, FitClient, WorkerError } from './fit-client.js';
-import type { ErrorView, KinshipSummary, MatrixSummary, SheetSummary } from './protocol.js';
+import { type ErrorView, HOLD_BYTES, type KinshipSummary, type MatrixSummary, type SheetSummary } from './protocol.js';
 import { byId, count, duration } from './ui/dom.js';
 import { ModelForm } from './ui/model-form.js';
 import { ResultsView } from './ui/results-view.js';
@@ -73,6 +73,8 @@ function errorText(view: ErrorView): string {
 }
 
 const client = new FitClient();
+/** The largest matrix file the worker holds in memory (HOLD_BYTES, or the page's `?hold-mb=N`). */
+const holdBytes = holdBytesOf(new URLSearchParams(location.search).get('hold-mb'));
 const matrix = new InputSlot<MatrixSummary>('matrix', byId('matrix-loaded'), byId('matrix-error'));
 const sheet = new InputSlot<SheetSummary>('samples', byId('samples-loaded'), byId('samples-error'));
 const kinship = new InputSlot<KinshipSummary>('kinship', byId('kinship-loaded'), byId('kinship-error'));
@@ -138,10 +140,11 @@ async function load<S>(slot: InputSlot<S>, file: Picked): Promise<boolean> {
       (slot as InputSlot<MatrixSummary>).showLoaded(w!, `${w!.file}: weights of ${count(w!.nGenes)} genes × ${count(w!.nSamples)} samples`,
         generation, performance.now() - started);
     } else if (slot.kind === 'matrix') {
-      const m = await client.ask({ type: 'matrix', file: file as File });
+      const m = await client.ask({ type: 'matrix', file: file as File, holdBytes });
       if (slot.file !== file) return false;
-      (slot as InputSlot<MatrixSummary>).showLoaded(m, `${m.file}: ${count(m.nGenes)} genes × ${count(m.nSamples)} samples`, generation,
-        performance.now() - started);
+      const streamed = m.streamed ? ' (streamed from the file by each run: larger than the app holds in memory)' : '';
+      (slot as InputSlot<MatrixSummary>).showLoaded(m, `${m.file}: ${count(m.nGenes)} genes × ${count(m.nSamples)} samples${streamed}`,
+        generation, performance.now() - started);
     } else {
       const s = await client.ask({ type: 'samples', file: file as File });
       if (slot.file !== file) return false;
@@ -300,3 +303,9 @@ byId('load-example').addEventListener('click', () => void loadExample());
 runButton.addEventListener('click', () => void run());
 cancelButton.addEventListener('click', () => client.cancel());
 void detectBackends();
+
+/** `?hold-mb=N` (N MiB, N ≥ 0) as bytes; HOLD_BYTES without it or for anything else. */
+function holdBytesOf(value: string | null): number {
+  const mb = value === null || value.trim() === '' ? NaN : Number(value);
+  return mb >= 0 ? mb * 2 ** 20 : HOLD_BYTES;
+}

@@ -6,6 +6,7 @@
 import { InputError } from '../../src/errors.js';
 import { fileKindOf, sheetKindOf } from '../../src/io/formats.js';
 import { kinshipFormatOfNames, parseKinship } from '../../src/io/kinship-parse.js';
+import { type GeneSource, streamSource } from '../../src/io/gene-source.js';
 import { parseMatrix } from '../../src/io/matrix-reader.js';
 import { parseSampleSheet } from '../../src/io/sample-sheet.js';
 import type { ExpressionMatrix, SampleSheet } from '../../src/io/types.js';
@@ -15,6 +16,15 @@ import type { Kinship } from '../../src/model/kinship.js';
 export async function readMatrixFile(file: File, onProgress?: (bytesRead: number) => void): Promise<ExpressionMatrix> {
   const { format, gzip } = fileKindOf(file.name);
   return parseMatrix(fileChunks(file, gzip, onProgress), file.name, { format, textBytes: gzip ? undefined : file.size });
+}
+
+/**
+ * The expression matrix in `file` as a GeneSource, format from its name: each read streams the file again and
+ * parses it block by block, so only a block is in memory (the browser keeps the File itself on disk).
+ */
+export function matrixFileSource(file: File, onProgress?: (bytesRead: number) => void): GeneSource {
+  const { format, gzip } = fileKindOf(file.name);
+  return streamSource(file.name, format, async (progress) => ({ chunks: fileChunks(file, gzip, progress), fileBytes: file.size }), { onProgress });
 }
 
 /** The sample sheet in `file`, format from its name. */

@@ -3,7 +3,9 @@
  * so the page stays responsive. Cancelling a run terminates the worker (the page starts a fresh one).
  */
 import { toFitOptions } from '../../src/cli/option-values.js';
-import { fitGenes, fitTable, type FitResult } from '../../src/fit-genes.js';
+import { fitGeneSource, fitTable, type FitResult } from '../../src/fit-genes.js';
+import { fileKindOf } from '../../src/io/formats.js';
+import { blockOf, type GeneSource, type HeldBlock, memorySource } from '../../src/io/gene-source.js';
 import { formatTableChunks, type TableFormat } from '../../src/io/table-format.js';
 import type { ExpressionMatrix, SampleSheet } from '../../src/io/types.js';
 import type { Kinship } from '../../src/model/kinship.js';
@@ -14,12 +16,12 @@ import { VoomWeigher, voomStride } from '../../src/model/voom.js';
 import { WeightsMatrix } from '../../src/io/weights-matrix.js';
 import { GenePreparer } from '../../src/model/prepare.js';
 import { buildTermsPattern } from '../../src/model/terms/terms-pattern.js';
-import { looksLikeCounts } from '../../src/model/transform.js';
+import { CountsCheck, looksLikeCounts } from '../../src/model/transform.js';
 import { STATUSES } from '../../src/results/gene-results.js';
 import { firstFixedFactor, type FixedFactor } from './fixed-factor.js';
-import { type Answers, type ErrorView, type GeneView, MAX_LISTED_LEVELS, type Reply, type Request, type RunView,
-  type SheetSummary } from './protocol.js';
-import { readKinshipFiles, readMatrixFile, readSampleSheetFile } from './read-files.js';
+import { type Answers, type ErrorView, type GeneView, GZIP_RATIO, MAX_LISTED_LEVELS, type MatrixSummary, type Reply, type Request,
+  type RunView, type SheetSummary } from './protocol.js';
+import { matrixFileSource, readKinshipFiles, readMatrixFile, readSampleSheetFile } from './read-files.js';
 
 /** The parts of a DedicatedWorkerGlobalScope used here (the page's DOM types do not include it). */
 interface WorkerScope {
@@ -28,15 +30,28 @@ interface WorkerScope {
 }
 const scope = self as unknown as WorkerScope;
 
-let matrix: ExpressionMatrix | undefined;
+/**
+ * The loaded expression matrix: its summary, where a run reads its genes, and its values where the worker holds them
+ * (a file up to the page's holdBytes); a larger one stays in its File and is read again, block by block, by each
+ * run and each gene view (gene views keep the last block read).
+ */
+interface LoadedMatrix {
+  summary: MatrixSummary;
+  sampleIds: string[];
+  source: GeneSource;
+  held: ExpressionMatrix | undefined;
+}
+
+let matrix: LoadedMatrix | undefined;
 let sheet: SampleSheet | undefined;
 let kinship: Kinship | undefined;
 let weights: ExpressionMatrix | undefined;
 /**
  * The last run's fit, the matrix it fitted and the fixed-effect factor its gene plots colour by, which the
- * downloads and the gene view read; gone with a new input.
+ * downloads and the gene view read (and, for a streamed matrix, the block a gene view read last); gone with a new
+ * input.
  */
-let last: { fit: FitResult; matrix: ExpressionMatrix; factor: FixedFactor | undefined; weights: WeightsMatrix | undefined } | undefined;
+let last: { fit: FitResult; matrix: LoadedMatrix; factor: FixedFactor | undefined; weights: WeightsMatrix | undefined; block?: HeldBlock } | undefined;
 /** The inputs are read one at a time, in the order asked for, so the file asked for last is the one kept. */
 let reading: Promise<unknown> = Promise.resolve();
 
@@ -54,9 +69,8 @@ async function answer(request: Request): Promise<Answers[Request['type']]> {
       return inOrder(async () => {
         matrix = undefined;
         last = undefined;
-        const total = request.file.size;
-        matrix = await readMatrixFile(request.file, (done) => scope.postMessage({ type: 'progress', phase: 'reading', done, total }));
-        return { file: matrix.file, nGenes: matrix.nGenes, nSamples: matrix.nSamples, looksLikeCounts: looksLikeCounts(matrix.values) };
+        matrix = await loadMatrix(request.file, request.holdBytes);
+        return matrix.summary;
       });
     case 'samples':
       return inOrder(async () => {
@@ -79,14 +93,14 @@ async function answer(request: Request): Promise<Answers[Request['type']]> {
         last = undefined;
         if (request.file === null) return null;
         weights = await readMatrixFile(request.file, () => {});
-        return { file: weights.file, nGenes: weights.nGenes, nSamples: weights.nSamples, looksLikeCounts: false };
+        return { file: weights.file, nGenes: weights.nGenes, nSamples: weights.nSamples, looksLikeCounts: false, streamed: false };
       });
     case 'run': {
       const m = matrix;
       const s = sheet;
       if (m === undefined || s === undefined) throw new Error('load an expression matrix and a sample sheet first');
       const options = toFitOptions({ ...request.options, threads: undefined });
-      const fit = await fitGenes(m, s, request.formula, {
+      const fit = await fitGeneSource(m.source, s, request.formula, {
         ...options,
         kinship,
         weights,
@@ -101,7 +115,7 @@ async function answer(request: Request): Promise<Answers[Request['type']]> {
       return new Blob([...formatTableChunks(fitTable(last.fit), request.format)], { type: MIME[request.format] });
     case 'gene':
       if (last === undefined) throw new Error('no results: fit the genes first');
-      return geneView(last.fit, last.matrix, last.factor, last.weights, request.gene);
+      return geneView(last.fit, await rawValues(last, request.gene), last.factor, last.weights, request.gene);
   }
 }
 
@@ -144,14 +158,13 @@ function runView(fit: FitResult, formula: string): RunView {
  * Gene g's values by group (with each sample's level of the fixed-effect factor, if any) and its fitted group
  * means, prepared again exactly as the fit prepared it.
  */
-function geneView(fit: FitResult, m: ExpressionMatrix, factor: FixedFactor | undefined, matched: WeightsMatrix | undefined, g: number): GeneView {
+function geneView(fit: FitResult, raw: Float64Array, factor: FixedFactor | undefined, matched: WeightsMatrix | undefined, g: number): GeneView {
   const { design } = fit.context;
   const r = fit.results;
   const status = STATUSES[r.status[g]];
   const fixed = factor && { name: factor.name, levels: factor.levels };
-  if (design.randomTerms.length >= 2) return termsGeneView(fit, m, g);
+  if (design.randomTerms.length >= 2) return termsGeneView(fit, raw, g);
   if (design.randomTerms.length === 0) return { gene: fit.geneIds[g], status, factor: fixed, points: [], groups: [] };
-  const raw = m.values.subarray(g * m.nSamples, (g + 1) * m.nSamples);
   const prepared = new GenePreparer(fit.context).prepare(raw, weightsRow(fit, matched, g, raw));
   if (prepared.status !== 'ready' || (status !== 'ok' && status !== 'singular')) {
     return { gene: fit.geneIds[g], status, factor: fixed, points: [], groups: [] };
@@ -178,11 +191,48 @@ function geneView(fit: FitResult, m: ExpressionMatrix, factor: FixedFactor | und
 }
 
 /** The run's precision weights (fit --weights) matched to the matrix `m`'s samples, for the gene view; undefined without. */
-function weightsOf(m: ExpressionMatrix): WeightsMatrix | undefined {
+function weightsOf(m: LoadedMatrix): WeightsMatrix | undefined {
   if (weights === undefined) return undefined;
   const matched = new WeightsMatrix(weights);
-  matched.matchSamples(m.sampleIds, m.file);
+  matched.matchSamples(m.sampleIds, m.summary.file);
   return matched;
+}
+
+/**
+ * The expression matrix in `file`: held in memory when the file takes at most `holdBytes` (a .gz file counting
+ * GZIP_RATIO times its size), else read through once here (its errors, sizes and the counts check) and left in the
+ * File, to be streamed by each run.
+ */
+async function loadMatrix(file: File, holdBytes: number): Promise<LoadedMatrix> {
+  const total = file.size;
+  const onProgress = (done: number): void => scope.postMessage({ type: 'progress', phase: 'reading', done, total });
+  if (file.size * (fileKindOf(file.name).gzip ? GZIP_RATIO : 1) <= holdBytes) {
+    const held = await readMatrixFile(file, onProgress);
+    return {
+      summary: { file: held.file, nGenes: held.nGenes, nSamples: held.nSamples, looksLikeCounts: looksLikeCounts(held.values), streamed: false },
+      sampleIds: held.sampleIds, source: memorySource(held), held,
+    };
+  }
+  const source = matrixFileSource(file, onProgress);
+  const counts = new CountsCheck();
+  const shape = await source.read(async (block) => {
+    counts.add(block.values);
+    block.release();
+  });
+  return {
+    summary: { file: shape.file, nGenes: shape.nGenes, nSamples: shape.nSamples, looksLikeCounts: counts.looksLikeCounts, streamed: true },
+    sampleIds: shape.sampleIds, source: matrixFileSource(file), held: undefined,
+  };
+}
+
+/** Gene g's values as the matrix has them: from the values held, else from its block, read again unless it was the last read. */
+async function rawValues(run: NonNullable<typeof last>, g: number): Promise<Float64Array> {
+  const { held, source, summary } = run.matrix;
+  const n = summary.nSamples;
+  if (held !== undefined) return held.values.subarray(g * n, (g + 1) * n);
+  if (run.block === undefined || g < run.block.first || g >= run.block.first + run.block.nGenes) run.block = await blockOf(source, g);
+  const at = g - run.block.first;
+  return run.block.values.subarray(at * n, (at + 1) * n);
 }
 
 /** Gene g's row of the run's precision weights, in the matrix's sample order; undefined without. */
@@ -197,7 +247,7 @@ const MAX_COLOUR_LEVELS = 9;
  * Gene g's values under a model with two or more random terms, faceted by the term with fewest levels and coloured
  * by the next (see GeneView.terms), prepared again exactly as the fit prepared it.
  */
-function termsGeneView(fit: FitResult, m: ExpressionMatrix, g: number): GeneView {
+function termsGeneView(fit: FitResult, raw: Float64Array, g: number): GeneView {
   const { design } = fit.context;
   const status = STATUSES[fit.results.status[g]];
   const [facet, colour] = [...design.randomTerms].sort((a, b) => a.levels.length - b.levels.length);
@@ -205,7 +255,7 @@ function termsGeneView(fit: FitResult, m: ExpressionMatrix, g: number): GeneView
     facet: { name: facet.name, levels: facet.levels },
     colour: colour.levels.length <= MAX_COLOUR_LEVELS ? { name: colour.name, levels: colour.levels } : undefined,
   };
-  const prepared = new GenePreparer(fit.context, buildTermsPattern).prepare(m.values.subarray(g * m.nSamples, (g + 1) * m.nSamples));
+  const prepared = new GenePreparer(fit.context, buildTermsPattern).prepare(raw);
   if (prepared.status !== 'ready' || (status !== 'ok' && status !== 'singular')) {
     return { gene: fit.geneIds[g], status, points: [], groups: [], terms };
   }
