@@ -48,10 +48,10 @@ export function refreshWebTable(benchDir: string): void {
     const p = r.appPhasesMs;
     const browser = /Chrome\/([0-9]+)/.exec(r.browser)?.[1];
     return `| ${r.date.slice(0, 10)} | ${r.machine.cpu}, ${r.machine.cores} cores | Chromium ${browser} (headless) | ${r.backend.asked} | ` +
-      `${r.backend.used.replace(/^backend: /, '')} | ${r.sizes.genes} × ${r.sizes.samples} | ${s(p.read)} | ${s(p.fit)} | ${s(p.run)} | ${s(p.draw)} | ` +
-      `${s(p.read + p.run + p.draw)} |`;
+      `${r.backend.used.replace(/^backend: /, '')} | ${r.sizes.genes} × ${r.sizes.samples} | ${r.matrix ?? 'held'} | ${s(p.read)} | ${s(p.fit)} | ${s(p.run)} | ${s(p.draw)} | ` +
+      `${s(p.read + p.run + p.draw)} | ${r.chromiumPeakMB ?? '–'} |`;
   });
   writeBetween(benchDir, WEB_START, WEB_END, [WEB_START,
-    '| date | machine | browser | asked | what ran | genes × samples | read s | fit s | run s | draw s | read + run + draw s |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |', ...rows, WEB_END].join('\n'));
+    '| date | machine | browser | asked | what ran | genes × samples | matrix | read s | fit s | run s | draw s | read + run + draw s | Chromium peak MB |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |', ...rows, WEB_END].join('\n'));
 }

@@ -1,7 +1,7 @@
 import { compareResults, type Comparison, formatComparison } from '../results/compare.js';
 import { UsageError } from '../errors.js';
-import { fitGenes } from '../fit-genes.js';
-import { readMatrix } from '../io/read-files.js';
+import { fitGeneSource } from '../fit-genes.js';
+import { fileSource } from '../io/read-files.js';
 import { describeAdapter, probeAdapter } from '../gpu/device.js';
 import { probeGpuJs } from '../gpujs/device.js';
 import type { FitCliOptions } from './option-values.js';
@@ -14,7 +14,8 @@ function noGpu(reason: string): UsageError {
 }
 
 /**
- * `genelmm compare`: fits the same input on the GPU backend and on the f64 CPU backend, prints per column the
+ * `genelmm compare`: fits the same input on the GPU backend and on the f64 CPU backend (each streaming the matrix
+ * from its file, as genelmm fit does), prints per column the
  * largest difference and where, and the status disagreements. Resolves to the comparison; the caller exits
  * non-zero when it is not within SPEC §6. Without a GPU backend it throws a UsageError before reading anything.
  */
@@ -28,16 +29,16 @@ export async function runCompare(o: FitCliOptions): Promise<Comparison> {
   const probe = gpuBackend === 'gpujs' ? await probeGpuJs() : await probeAdapter();
   if ('unavailable' in probe) throw noGpu(probe.unavailable);
   const samples = await readCheckedSheet(plan);
-  const matrix = await readMatrix(inputs.expr);
-  const gpu = await fitGenes(matrix, samples, plan.formula, { ...options, backend: gpuBackend });
+  const source = fileSource(inputs.expr);
+  const gpu = await fitGeneSource(source, samples, plan.formula, { ...options, backend: gpuBackend });
   // The fit's notices wait until the GPU is known to have run: a fallback notice would contradict the error.
   if (gpu.backend.name === 'cpu') throw noGpu(gpu.backend.reason);
   for (const notice of gpu.notices) say(`note: ${notice}`);
-  const cpu = await fitGenes(matrix, samples, plan.formula, { ...options, backend: 'cpu' });
-  const comparison = compareResults(matrix.geneIds, cpu.coefNames, cpu.results, gpu.results, { rlrtNsim: options.rlrtExact }, cpu.shape);
+  const cpu = await fitGeneSource(source, samples, plan.formula, { ...options, backend: 'cpu' });
+  const comparison = compareResults(cpu.geneIds, cpu.coefNames, cpu.results, gpu.results, { rlrtNsim: options.rlrtExact }, cpu.shape);
   const report = gpu.gpu;
   process.stdout.write(`${[
-    `genelmm compare: ${matrix.nGenes} genes, ${inputs.formula}`,
+    `genelmm compare: ${cpu.geneIds.length} genes, ${inputs.formula}`,
     `GPU: ${gpu.backend.name} on ${report ? describeAdapter(report.adapter) : gpu.backend.device}, fit ${gpu.timings.fitMs.toFixed(0)} ms` +
       (report ? `; ${report.gpuGenes} genes on the GPU, ${report.refinedGenes} refined in f64 on the CPU, ${report.cpuGenes} on the CPU` +
         (report.failure ? ` (${report.failure})` : '') : ''),
