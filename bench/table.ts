@@ -52,6 +52,6 @@ export function refreshWebTable(benchDir: string): void {
       `${s(p.read + p.run + p.draw)} | ${r.chromiumPeakMB ?? '–'} |`;
   });
   writeBetween(benchDir, WEB_START, WEB_END, [WEB_START,
-    '| date | machine | browser | asked | what ran | genes × samples | matrix | read s | fit s | run s | draw s | read + run + draw s | Chromium peak MB |',
+    '| date | machine | browser | asked | what ran | genes × samples | matrix | read s | fit s | run s | draw s | read + run + draw s | Chromium peak MB (summed RSS) |',
     '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |', ...rows, WEB_END].join('\n'));
 }

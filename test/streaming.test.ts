@@ -10,7 +10,8 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import { describe, it } from 'node:test';
 import { fitGenes, fitGeneSource, fitTable, type FitOptions } from '../src/fit-genes.js';
-import { blockOf, type GeneSource } from '../src/io/gene-source.js';
+import type { GeneSource } from '../src/io/gene-source.js';
+import { blockOf } from '../src/io/stream-source.js';
 import { parseMatrixBlocks } from '../src/io/matrix-reader.js';
 import { fileSource, readMatrix } from '../src/io/read-files.js';
 import { formatTable } from '../src/io/table-format.js';
@@ -124,7 +125,21 @@ describe('one gene\'s block, read again from the file (the web app\'s gene view 
             [...matrix.values.subarray(g * n, (g + 1) * n)]);
         }
         await assert.rejects(blockOf(fileSource(file), matrix.nGenes), /has no gene 51/);
+        await assert.rejects(blockOf(fileSource(file), -1), /gene -1 is not a row number/);
       }
+      // Quoting beyond R's (a doubled quote in an id) hands the rest of the file to csv-parse: the same values.
+      const text = fs.readFileSync(path.join(dir, 'm.tsv'), 'utf8').split('\n');
+      text[4] = text[4].replace(/^[^\t]+/, '"g""3"');
+      fs.writeFileSync(path.join(dir, 'quoted.tsv'), text.join('\n'));
+      const quoted = await readMatrix(path.join(dir, 'quoted.tsv'));
+      const n = quoted.nSamples;
+      for (const g of [2, 3, 40]) {
+        const block = await blockOf(fileSource(path.join(dir, 'quoted.tsv'), { blockValues: 7 * n }), g);
+        assert.equal(block.geneIds[g - block.first], quoted.geneIds[g]);
+        assert.deepEqual([...block.values.subarray((g - block.first) * n, (g - block.first + 1) * n)],
+          [...quoted.values.subarray(g * n, (g + 1) * n)]);
+      }
+      assert.equal(quoted.geneIds[3], 'g"3');
     } finally {
       cleanup();
     }

@@ -8,7 +8,8 @@ import { fileKindOf, sheetKindOf, type SheetFormat } from './formats.js';
 import { type MatrixReadOptions, parseMatrix } from './matrix-reader.js';
 import { parseSampleSheet } from './sample-sheet.js';
 import { stat } from 'node:fs/promises';
-import { type GeneSource, streamSource } from './gene-source.js';
+import type { GeneSource } from './gene-source.js';
+import { streamSource } from './stream-source.js';
 import type { ExpressionMatrix, SampleSheet } from './types.js';
 
 /**

@@ -125,6 +125,10 @@ describe('inputs and options in the web app (headless Chromium)', skipUnlessBrow
       'bottomly_phenodata.tsv': exampleSheet,
     });
     fs.writeFileSync(at('bottomly_count_table.tsv.gz'), gzipSync(exampleMatrix));
+    // Three gzip members, as bgzip writes them (or `cat a.gz b.gz`), the cuts inside lines.
+    const [third, twoThirds] = [Math.floor(exampleMatrix.length / 3), Math.floor((2 * exampleMatrix.length) / 3)];
+    fs.writeFileSync(at('members.tsv.gz'), Buffer.concat([exampleMatrix.subarray(0, third), exampleMatrix.subarray(third, twoThirds),
+      exampleMatrix.subarray(twoThirds)].map((part) => gzipSync(part))));
     app = await openApp();
   });
   after(async () => {
@@ -132,7 +136,9 @@ describe('inputs and options in the web app (headless Chromium)', skipUnlessBrow
     files?.cleanup();
   });
 
-  it('reads a gzipped matrix as the plain one, and a GCT file', async () => {
+  it('reads a gzipped matrix as the plain one, one of several gzip members (bgzip\'s) too, and a GCT file', async () => {
+    await loadFiles(app.page, at('members.tsv.gz'), at('bottomly_phenodata.tsv'));
+    assert.match(await app.page.textContent('#matrix-loaded') ?? '', /members\.tsv\.gz: 36,536 genes × 21 samples/);
     await loadFiles(app.page, at('bottomly_count_table.tsv.gz'), at('bottomly_phenodata.tsv'));
     assert.match(await app.page.textContent('#matrix-loaded') ?? '', /bottomly_count_table\.tsv\.gz: 36,536 genes × 21 samples/);
     await loadFiles(app.page, at('m.gct'), at('sheet.tsv'));

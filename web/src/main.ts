@@ -140,9 +140,10 @@ async function load<S>(slot: InputSlot<S>, file: Picked): Promise<boolean> {
       (slot as InputSlot<MatrixSummary>).showLoaded(w!, `${w!.file}: weights of ${count(w!.nGenes)} genes × ${count(w!.nSamples)} samples`,
         generation, performance.now() - started);
     } else if (slot.kind === 'matrix') {
-      const m = await client.ask({ type: 'matrix', file: file as File, holdBytes });
+      const checked = reload ? (slot as InputSlot<MatrixSummary>).summary : undefined;
+      const m = await client.ask({ type: 'matrix', file: file as File, holdBytes, checked });
       if (slot.file !== file) return false;
-      const streamed = m.streamed ? ' (streamed from the file by each run: larger than the app holds in memory)' : '';
+      const streamed = m.streamed ? ' (streamed from the file by each run: more values than the app holds in memory)' : '';
       (slot as InputSlot<MatrixSummary>).showLoaded(m, `${m.file}: ${count(m.nGenes)} genes × ${count(m.nSamples)} samples${streamed}`,
         generation, performance.now() - started);
     } else {

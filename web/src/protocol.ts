@@ -16,8 +16,11 @@ export type FormOptions = Pick<FitCliOptions, 'transform' | 'backend' | 'levels'
 
 /** What the page asks of the worker. */
 export type Request =
-  /** The expression matrix; held in the worker's memory when its file takes at most holdBytes (see HOLD_BYTES). */
-  | { type: 'matrix'; file: File; holdBytes: number }
+  /**
+   * The expression matrix; held in the worker's memory when its values take at most holdBytes (see HOLD_BYTES).
+   * `checked`: its summary from an earlier load of the same file (a reload after a cancel).
+   */
+  | { type: 'matrix'; file: File; holdBytes: number; checked?: MatrixSummary }
   | { type: 'samples'; file: File }
   /** The kinship's files (fit --kinship); none: the run has no kinship. */
   | { type: 'kinship'; files: File[] }
@@ -32,6 +35,8 @@ export interface MatrixSummary {
   file: string;
   nGenes: number;
   nSamples: number;
+  /** Its samples, in column order. */
+  sampleIds: string[];
   /** Non-negative integers with a maximum above 1000: raw counts, which want a transform. */
   looksLikeCounts: boolean;
   /** Left in its file and read again by each run (larger than the page's holdBytes), rather than held in memory. */
@@ -39,14 +44,11 @@ export interface MatrixSummary {
 }
 
 /**
- * The largest matrix file (in bytes of text) the fit worker holds in memory, as 8 bytes a value (about as many as
- * a value's text takes); a larger file is streamed, block by block, by each run, so a matrix larger than the tab's
+ * The most memory the fit worker gives a matrix's values (8 bytes a value: 32 million values, 40,000 genes × 800
+ * samples); a larger matrix is streamed from its file, block by block, by each run, so a matrix larger than the tab's
  * memory can be fitted. The page's `?hold-mb=N` sets it (N MiB; 0 streams every matrix).
  */
 export const HOLD_BYTES = 256 * 2 ** 20;
-
-/** A .gz matrix counts this many times its size against HOLD_BYTES (numeric text compresses about so). */
-export const GZIP_RATIO = 4;
 
 /** A loaded kinship, in brief. */
 export interface KinshipSummary {

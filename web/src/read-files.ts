@@ -1,12 +1,16 @@
 /**
- * The readers of the user's files in the browser: the bytes of a File (gunzipped by the browser's own
- * DecompressionStream for `.gz`) go to the same parsers the CLI uses, so the matrix, the sample sheet and
- * every input error are the CLI's.
+ * The readers of the user's files in the browser: the bytes of a File (gunzipped for `.gz`) go to the same parsers
+ * the CLI uses, so the matrix, the sample sheet and every input error are the CLI's. Gunzipping is fflate's streaming
+ * Gunzip rather than the browser's DecompressionStream, which stops at the end of a gzip file's first member: files
+ * of several members (bgzip's, or gzip files concatenated) are common in genomics, and Node's gunzip, the CLI's,
+ * reads them whole.
  */
+import { Gunzip } from 'fflate';
 import { InputError } from '../../src/errors.js';
 import { fileKindOf, sheetKindOf } from '../../src/io/formats.js';
 import { kinshipFormatOfNames, parseKinship } from '../../src/io/kinship-parse.js';
-import { type GeneSource, streamSource } from '../../src/io/gene-source.js';
+import type { GeneSource } from '../../src/io/gene-source.js';
+import { streamSource } from '../../src/io/stream-source.js';
 import { parseMatrix } from '../../src/io/matrix-reader.js';
 import { parseSampleSheet } from '../../src/io/sample-sheet.js';
 import type { ExpressionMatrix, SampleSheet } from '../../src/io/types.js';
@@ -49,13 +53,19 @@ export async function readKinshipFiles(files: readonly File[]): Promise<Kinship>
   });
 }
 
-/** The text of `file`, gunzipped by the browser when `gzip`. */
+/** The text of `file`, gunzipped when `gzip`. */
 async function fileText(file: File, gzip: boolean): Promise<string> {
-  try {
-    return await new Response(gzip ? file.stream().pipeThrough(new DecompressionStream('gzip')) : file).text();
-  } catch (error) {
-    throw readError(error, file.name, gzip);
+  if (!gzip) {
+    try {
+      return await file.text();
+    } catch (error) {
+      throw readError(error, file.name, false);
+    }
   }
+  const decoder = new TextDecoder();
+  let text = '';
+  for await (const chunk of fileChunks(file, true)) text += decoder.decode(chunk, { stream: true });
+  return text + decoder.decode();
 }
 
 /**
@@ -71,9 +81,7 @@ async function* fileChunks(file: File, gzip: boolean, onProgress?: (bytesRead: n
       controller.enqueue(chunk);
     },
   }));
-  // DOM's types give DecompressionStream a BufferSource input; Uint8Array chunks are what it reads.
-  const gunzip = new DecompressionStream('gzip') as unknown as ReadableWritablePair<Uint8Array, Uint8Array>;
-  const reader = (gzip ? counted.pipeThrough(gunzip) : counted).getReader();
+  const reader = (gzip ? counted.pipeThrough(gunzipStream()) : counted).getReader();
   const read = async (): Promise<ReadableStreamReadResult<Uint8Array>> => {
     try {
       return await reader.read();
@@ -87,6 +95,22 @@ async function* fileChunks(file: File, gzip: boolean, onProgress?: (bytesRead: n
     // On a stream that failed, cancel rejects with the failure read() already reported.
     await reader.cancel().catch(() => {});
   }
+}
+
+/** Gunzips a stream of every member of a gzip file, in order (fflate's Gunzip; see the file comment). */
+function gunzipStream(): TransformStream<Uint8Array, Uint8Array> {
+  let gunzip: Gunzip;
+  return new TransformStream<Uint8Array, Uint8Array>({
+    start(controller) {
+      gunzip = new Gunzip((data) => controller.enqueue(data));
+    },
+    transform(chunk) {
+      gunzip.push(chunk, false);
+    },
+    flush() {
+      gunzip.push(new Uint8Array(0), true);
+    },
+  });
 }
 
 /** A failed read of `file` as the InputError the CLI gives for a bad .gz or an unreadable file. */

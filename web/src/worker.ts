@@ -4,8 +4,8 @@
  */
 import { toFitOptions } from '../../src/cli/option-values.js';
 import { fitGeneSource, fitTable, type FitResult } from '../../src/fit-genes.js';
-import { fileKindOf } from '../../src/io/formats.js';
-import { blockOf, type GeneSource, type HeldBlock, memorySource } from '../../src/io/gene-source.js';
+import { type GeneSource, memorySource } from '../../src/io/gene-source.js';
+import { blockOf, type HeldBlock } from '../../src/io/stream-source.js';
 import { formatTableChunks, type TableFormat } from '../../src/io/table-format.js';
 import type { ExpressionMatrix, SampleSheet } from '../../src/io/types.js';
 import type { Kinship } from '../../src/model/kinship.js';
@@ -16,10 +16,10 @@ import { VoomWeigher, voomStride } from '../../src/model/voom.js';
 import { WeightsMatrix } from '../../src/io/weights-matrix.js';
 import { GenePreparer } from '../../src/model/prepare.js';
 import { buildTermsPattern } from '../../src/model/terms/terms-pattern.js';
-import { CountsCheck, looksLikeCounts } from '../../src/model/transform.js';
+import { CountsCheck } from '../../src/model/transform.js';
 import { STATUSES } from '../../src/results/gene-results.js';
 import { firstFixedFactor, type FixedFactor } from './fixed-factor.js';
-import { type Answers, type ErrorView, type GeneView, GZIP_RATIO, MAX_LISTED_LEVELS, type MatrixSummary, type Reply, type Request,
+import { type Answers, type ErrorView, type GeneView, MAX_LISTED_LEVELS, type MatrixSummary, type Reply, type Request,
   type RunView, type SheetSummary } from './protocol.js';
 import { matrixFileSource, readKinshipFiles, readMatrixFile, readSampleSheetFile } from './read-files.js';
 
@@ -32,12 +32,11 @@ const scope = self as unknown as WorkerScope;
 
 /**
  * The loaded expression matrix: its summary, where a run reads its genes, and its values where the worker holds them
- * (a file up to the page's holdBytes); a larger one stays in its File and is read again, block by block, by each
+ * (up to the page's holdBytes of values); a larger one stays in its File and is read again, block by block, by each
  * run and each gene view (gene views keep the last block read).
  */
 interface LoadedMatrix {
   summary: MatrixSummary;
-  sampleIds: string[];
   source: GeneSource;
   held: ExpressionMatrix | undefined;
 }
@@ -69,7 +68,7 @@ async function answer(request: Request): Promise<Answers[Request['type']]> {
       return inOrder(async () => {
         matrix = undefined;
         last = undefined;
-        matrix = await loadMatrix(request.file, request.holdBytes);
+        matrix = await loadMatrix(request.file, request.holdBytes, request.checked);
         return matrix.summary;
       });
     case 'samples':
@@ -93,7 +92,8 @@ async function answer(request: Request): Promise<Answers[Request['type']]> {
         last = undefined;
         if (request.file === null) return null;
         weights = await readMatrixFile(request.file, () => {});
-        return { file: weights.file, nGenes: weights.nGenes, nSamples: weights.nSamples, looksLikeCounts: false, streamed: false };
+        return { file: weights.file, nGenes: weights.nGenes, nSamples: weights.nSamples, sampleIds: weights.sampleIds, looksLikeCounts: false,
+          streamed: false };
       });
     case 'run': {
       const m = matrix;
@@ -194,35 +194,37 @@ function geneView(fit: FitResult, raw: Float64Array, factor: FixedFactor | undef
 function weightsOf(m: LoadedMatrix): WeightsMatrix | undefined {
   if (weights === undefined) return undefined;
   const matched = new WeightsMatrix(weights);
-  matched.matchSamples(m.sampleIds, m.summary.file);
+  matched.matchSamples(m.summary.sampleIds, m.summary.file);
   return matched;
 }
 
 /**
- * The expression matrix in `file`: held in memory when the file takes at most `holdBytes` (a .gz file counting
- * GZIP_RATIO times its size), else read through once here (its errors, sizes and the counts check) and left in the
- * File, to be streamed by each run.
+ * The expression matrix in `file`, read through once (its errors, sizes and the counts check) and held in memory when
+ * its values take at most `holdBytes` (8 bytes a value); a larger one is left in the File, to be streamed by each run.
+ * `checked`: the summary of an earlier load of this file (a reload into a fresh worker, after a cancel), which spares
+ * a streamed matrix its read.
  */
-async function loadMatrix(file: File, holdBytes: number): Promise<LoadedMatrix> {
+async function loadMatrix(file: File, holdBytes: number, checked: MatrixSummary | undefined): Promise<LoadedMatrix> {
   const total = file.size;
-  const onProgress = (done: number): void => scope.postMessage({ type: 'progress', phase: 'reading', done, total });
-  if (file.size * (fileKindOf(file.name).gzip ? GZIP_RATIO : 1) <= holdBytes) {
-    const held = await readMatrixFile(file, onProgress);
-    return {
-      summary: { file: held.file, nGenes: held.nGenes, nSamples: held.nSamples, looksLikeCounts: looksLikeCounts(held.values), streamed: false },
-      sampleIds: held.sampleIds, source: memorySource(held), held,
-    };
-  }
-  const source = matrixFileSource(file, onProgress);
+  const source = matrixFileSource(file, (done) => scope.postMessage({ type: 'progress', phase: 'reading', done, total }));
+  if (checked?.streamed === true) return { summary: checked, source, held: undefined };
   const counts = new CountsCheck();
+  let kept: Float64Array[] | undefined = [];
+  let valueBytes = 0;
   const shape = await source.read(async (block) => {
     counts.add(block.values);
+    valueBytes += block.values.byteLength;
+    if (kept !== undefined && valueBytes <= holdBytes) kept.push(block.values.slice());
+    else kept = undefined;
     block.release();
   });
-  return {
-    summary: { file: shape.file, nGenes: shape.nGenes, nSamples: shape.nSamples, looksLikeCounts: counts.looksLikeCounts, streamed: true },
-    sampleIds: shape.sampleIds, source: matrixFileSource(file), held: undefined,
-  };
+  const summary = { file: shape.file, nGenes: shape.nGenes, nSamples: shape.nSamples, sampleIds: shape.sampleIds,
+    looksLikeCounts: counts.looksLikeCounts, streamed: kept === undefined };
+  if (kept === undefined) return { summary, source, held: undefined };
+  const values = new Float64Array(shape.nGenes * shape.nSamples);
+  kept.reduce((at, part) => (values.set(part, at), at + part.length), 0);
+  const held = { ...shape, values };
+  return { summary, source: memorySource(held), held };
 }
 
 /** Gene g's values as the matrix has them: from the values held, else from its block, read again unless it was the last read. */

@@ -28,6 +28,8 @@ export interface ResultsElements {
 
 export class ResultsView {
   private run: RunView | undefined;
+  /** The gene whose view was asked for last: an earlier one's answer, arriving later, is not shown. */
+  private geneAsked = -1;
   private downloadName = 'genelmm-results';
   private readonly table: ResultsTable;
   private readonly pColumn = h('select', { 'aria-label': 'p-value column' });
@@ -154,14 +156,16 @@ export class ResultsView {
   private async showGene(gene: number): Promise<void> {
     const run = this.run!;
     this.table.select(gene);
+    this.geneAsked = gene;
     let view: GeneView;
     try {
       view = await this.client.ask({ type: 'gene', gene });
     } catch (error) {
-      if (!(error instanceof CancelledError)) this.el.problem.textContent = `${run.geneIds[gene]}: ${(error as Error).message}`;
+      if (!(error instanceof CancelledError) && this.geneAsked === gene) this.el.problem.textContent = `${run.geneIds[gene]}: ${(error as Error).message}`;
       return;
     }
-    if (this.run !== run) return; // other results came meanwhile
+    // Other results came meanwhile, or another gene was picked (a streamed matrix's genes take their read's time).
+    if (this.run !== run || this.geneAsked !== gene) return;
     const [columns, rows] = tableOf(run, gene);
     const row = rows[0];
     const details = h('dl', {}, ...columns.flatMap((c, k) => [h('dt', {}, c), h('dd', {}, displayCell(row[k]))]));
