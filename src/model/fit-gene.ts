@@ -83,12 +83,19 @@ export function estimatesAt(stats: GeneStats, search: FoundLambda, interval?: { 
   }
   // The search's grid values and the criterion at λ̂ spare the interval evaluating them again.
   const known = search.grid && { atOptimum: profile.criterion, grid: search.grid };
-  const h2 = { se: h2StandardError(stats, lambda, derivatives), ...(interval ?? h2ProfileInterval(stats, lambda, known)) };
+  const h2Se = h2StandardError(stats, lambda, derivatives);
+  const range = interval ?? h2ProfileInterval(stats, lambda, known);
+  // Written out property by property (a spread of `components` here made V8 build each fit's object slowly).
   return {
-    ...components,
-    h2Se: h2.se,
-    h2Lo: h2.lo,
-    h2Hi: h2.hi,
+    status: components.status,
+    message: components.message,
+    lambda: components.lambda,
+    sigma2G: components.sigma2G,
+    sigma2E: components.sigma2E,
+    h2: components.h2,
+    h2Se,
+    h2Lo: range.lo,
+    h2Hi: range.hi,
     remlLogLik: remlLogLik - (n - p) * ln(scale),
     lrt,
     pLrt: lrt > 0 ? 0.5 * pChisqUpper(lrt, 1) : 1,
@@ -97,6 +104,8 @@ export function estimatesAt(stats: GeneStats, search: FoundLambda, interval?: { 
     df,
     t,
     p: pValues,
+    iterations: components.iterations,
+    converged: components.converged,
     covariance,
     rdf: () => residualDf(stats, lambda),
   };
