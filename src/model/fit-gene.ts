@@ -158,7 +158,9 @@ function variancesAt(stats: GeneStats, search: FoundLambda): { profile: RemlProf
 export function fitVariances(stats: GeneStats): GeneFit {
   const search = searchLambda(stats);
   const variances = variancesAt(stats, search);
-  return 'status' in variances ? variances : { ...failedFit(null, search.evaluations, stats.pattern.p), ...variances.components };
+  if ('status' in variances) return variances;
+  // The components written over a failed fit's (not spread into a new object: see estimatesAt).
+  return Object.assign(failedFit(null, search.evaluations, stats.pattern.p), variances.components);
 }
 
 function failedFit(message: string | null, iterations: number, p: number): GeneFit {
