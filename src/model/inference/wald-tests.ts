@@ -74,12 +74,18 @@ export function contest1D(cov: BetaCovariance, l: ArrayLike<number>): TTest {
   const p = cov.beta.length;
   let estimate = 0;
   for (let j = 0; j < p; j++) estimate += l[j] * cov.beta[j];
-  const kr = cov.kenwardRoger;
-  const variance = bilinear(l, kr?.adjusted ?? cov.vcov, l, p);
-  const df = kr !== undefined ? kenwardRogerDf(kr, cov.vcov, l, p) : satterthwaite(cov, l, variance);
+  const { variance, df } = contestVariance(cov, l);
   const se = Math.sqrt(variance);
   const t = estimate / se;
   return { estimate: estimate * cov.scale, se: se * cov.scale, df, t, p: pTwoSidedT(t, df) };
+}
+
+/** contest1D's variance of lᵀβ̂ (Kenward–Roger's adjusted one where `cov` has it) and its df. */
+function contestVariance(cov: BetaCovariance, l: ArrayLike<number>): { variance: number; df: number } {
+  const p = cov.beta.length;
+  const kr = cov.kenwardRoger;
+  const variance = bilinear(l, kr?.adjusted ?? cov.vcov, l, p);
+  return { variance, df: kr !== undefined ? kenwardRogerDf(kr, cov.vcov, l, p) : satterthwaite(cov, l, variance) };
 }
 
 /**
@@ -87,7 +93,8 @@ export function contest1D(cov: BetaCovariance, l: ArrayLike<number>): TTest {
  * Satterthwaite tests are to be replaced by Kenward–Roger's.
  */
 export function retestCoefficients(cov: BetaCovariance, fit: { se: Float64Array; df: Float64Array; t: Float64Array; p: Float64Array }): void {
-  eachCoefficient(cov, (k, test) => {
+  eachUnitVector(cov.beta.length, (k, unit) => {
+    const test = contest1D(cov, unit);
     fit.se[k] = test.se;
     fit.df[k] = test.df;
     fit.t[k] = test.t;
@@ -95,20 +102,23 @@ export function retestCoefficients(cov: BetaCovariance, fit: { se: Float64Array;
   });
 }
 
-/** contest1D of each unit vector of `cov`'s coefficients, handed to `take` with its coefficient's index. */
-function eachCoefficient(cov: BetaCovariance, take: (k: number, test: TTest) => void): void {
-  const unit = new Float64Array(cov.beta.length);
-  for (let k = 0; k < cov.beta.length; k++) {
+/** Each unit vector of length p, handed to `take` with its index (the same array each time). */
+function eachUnitVector(p: number, take: (k: number, unit: Float64Array) => void): void {
+  const unit = new Float64Array(p);
+  for (let k = 0; k < p; k++) {
     unit.fill(0);
     unit[k] = 1;
-    take(k, contest1D(cov, unit));
+    take(k, unit);
   }
 }
 
-/** [p] each β̂_k's df (contest1D of the unit vector) that `cov` covers (the leading ones; NaN for the rest, and where A is undefined). */
+/**
+ * [p] each β̂_k's df (contest1D's of the unit vector, without its p-value, which the callers compute themselves) that
+ * `cov` covers (the leading ones; NaN for the rest, and where A is undefined).
+ */
 export function coefficientDf(cov: BetaCovariance | undefined, p: number): Float64Array {
   const df = new Float64Array(p).fill(NaN);
-  if (cov !== undefined) eachCoefficient(cov, (k, test) => { df[k] = test.df; });
+  if (cov !== undefined) eachUnitVector(cov.beta.length, (k, unit) => { df[k] = contestVariance(cov, unit).df; });
   return df;
 }
 
