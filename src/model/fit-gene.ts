@@ -64,7 +64,9 @@ export function estimatesAt(stats: GeneStats, search: FoundLambda, interval?: { 
   const { lambda } = search;
   const { scale } = stats;
   const remlLogLik = -profile.criterion / 2;
-  const nullLogLik = -remlCriterion(stats, 0) / 2;
+  // The search's grid starts at λ = 0: its value there, where finite, is this very evaluation's.
+  const atZero = search.grid?.h[0] === 0 && Number.isFinite(search.grid.values[0]) ? search.grid.values[0] : remlCriterion(stats, 0);
+  const nullLogLik = -atZero / 2;
   const lrt = Math.max(0, 2 * (remlLogLik - nullLogLik));
   const derivatives = remlDerivatives(stats, lambda); // shared by the Satterthwaite df and the SE of h2
   // A kinship pattern's indicator columns of missing samples follow X's: only X's are tested and reported.
