@@ -205,9 +205,10 @@ export class GenePreparer<P extends { n: number; columns: Int32Array } = DesignP
     const y = transform === 'none' ? x : this.transformed;
     let outOfDomain: number | undefined;
     if (transform !== 'none') outOfDomain = this.transformInto(n);
-    let mean = 0;
-    for (let i = 0; i < n; i++) mean += y[i];
-    mean = n > 0 ? mean / n : NaN;
+    // Summed in a variable of its own: `skip` captures `mean`, and a captured variable is boxed anew at every `+=`.
+    let sum = 0;
+    for (let i = 0; i < n; i++) sum += y[i];
+    const mean = n > 0 ? sum / n : NaN;
     const skip = (status: SkippedGene['status'], message: string): SkippedGene =>
       ({ status, message, n, nLevels: levels.slice(), mean });
 
