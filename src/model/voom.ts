@@ -62,11 +62,13 @@ export class VoomWeigher {
 
   /** [n] the weights of a gene's observations, design rows `rows`, from their fitted log-CPM `fitted`. */
   weights(fitted: Float64Array, rows: Int32Array): Float64Array {
-    return fitted.map((f, i) => {
-      const sqrtSd = this.at(f + this.offset[rows[i]]);
+    const out = new Float64Array(fitted.length);
+    for (let i = 0; i < fitted.length; i++) {
+      const sqrtSd = this.at(fitted[i] + this.offset[rows[i]]);
       const variance = sqrtSd * sqrtSd; // (√σ)⁴ as R's ^4 takes it: squared, then squared again
-      return 1 / (variance * variance);
-    });
+      out[i] = 1 / (variance * variance);
+    }
+    return out;
   }
 }
 
