@@ -105,6 +105,25 @@ export function taskHandler(context: FitContext): (task: WorkerTask) => { reply:
   };
 }
 
+/** What every worker of a pool gets once: the run's context. */
+export interface WorkerSetup {
+  context: FitContext;
+}
+
+/**
+ * A worker's answer to `task`, as it posts it: the reply with its transferable buffers, or, where the task threw,
+ * `{ failed }` with the error's text. Answered, not thrown: the worker lives on, and the task's caller decides what
+ * the failure means.
+ */
+export function answerTask(handle: ReturnType<typeof taskHandler>, task: WorkerTask): { message: unknown; transfer: ArrayBuffer[] } {
+  try {
+    const { reply, transfer } = handle(task);
+    return { message: reply, transfer };
+  } catch (e) {
+    return { message: { failed: e instanceof Error ? `${e.message}\n${e.stack ?? ''}` : String(e) }, transfer: [] };
+  }
+}
+
 /** The calling thread as a TaskRunner of one thread. */
 export function inThreadTasks(context: FitContext): TaskRunner {
   const handle = taskHandler(context);

@@ -1,6 +1,6 @@
 /**
  * The web app's precision-weights input (fit --weights in the browser): read in the fit worker, it gives the download
- * the CLI writes for the same files; the summary names it; a weights file without a gene of the matrix is refused
+ * the CLI writes for the same files (fitted on every thread the browser offers, Web Workers of the fit worker's own); the summary names it; a weights file without a gene of the matrix is refused
  * with the CLI's message under the weights input; Remove takes the weights out of the next run; and the voom option
  * gives the CLI's fit --voom, with limma's voom plot.
  */
@@ -41,7 +41,9 @@ describe('precision weights in the web app (headless Chromium)', skipUnlessBrows
   it('the study\'s weights: the download is the CLI\'s fit --weights table', async () => {
     await app.page.setInputFiles('#weights-file', [path.join(DIR, 'study.weights.tsv')]);
     await app.page.waitForFunction(() => /weights of 30 genes × 144 samples/.test(document.getElementById('weights-loaded')!.textContent!));
-    await fit(app.page, 'cpu');
+    // A weighted fit takes every thread the browser offers: Web Workers of the fit worker's own, up to 8.
+    const threads = Math.min(8, await app.page.evaluate(() => navigator.hardwareConcurrency));
+    assert.match(await fit(app.page, 'cpu'), new RegExp(`^backend: cpu on this browser's CPU \\(${threads} threads?, f64\\)`));
     assert.match(await app.page.textContent('#weights-used') ?? '', /precision weights: study\.weights\.tsv/);
     const { text } = await download(app.page, 'tsv');
     const out = path.join(files.dir, 'cli.tsv');
