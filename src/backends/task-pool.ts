@@ -89,6 +89,8 @@ export class TaskPool implements TaskRunner {
 
   async close(): Promise<void> {
     await Promise.all(this.ports.map((port) => port.terminate()));
+    // A browser's worker says nothing when terminated: its unanswered tasks fail here.
+    this.ports.forEach((_, t) => this.fail(t, new Error('the worker pool was closed')));
   }
 
   /** A worker stopped: its unanswered tasks fail with it, and so will any sent to it later. */

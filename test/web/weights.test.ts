@@ -44,6 +44,7 @@ describe('precision weights in the web app (headless Chromium)', skipUnlessBrows
     // A weighted fit takes every thread the browser offers: Web Workers of the fit worker's own, up to 8.
     const threads = Math.min(8, await app.page.evaluate(() => navigator.hardwareConcurrency));
     assert.match(await fit(app.page, 'cpu'), new RegExp(`^backend: cpu on this browser's CPU \\(${threads} threads?, f64\\)`));
+    if (threads > 1) assert.ok(app.requests.some((url) => /\/cpu-worker-[^/]*\.js$/.test(url)), 'the pool\'s workers were started');
     assert.match(await app.page.textContent('#weights-used') ?? '', /precision weights: study\.weights\.tsv/);
     const { text } = await download(app.page, 'tsv');
     const out = path.join(files.dir, 'cli.tsv');

@@ -15,8 +15,9 @@ const MAX_THREADS = 8;
 
 export const cpuModel: typeof NodeThreads.cpuModel = () => "this browser's CPU";
 
+/** A thread a core, up to MAX_THREADS; one where this scope cannot start workers of its own. */
 export const defaultThreads: typeof NodeThreads.defaultThreads = () =>
-  Math.max(1, Math.min(MAX_THREADS, navigator.hardwareConcurrency || 1));
+  (typeof Worker === 'undefined' ? 1 : Math.max(1, Math.min(MAX_THREADS, navigator.hardwareConcurrency || 1)));
 
 /** Web Workers started on a run's context (see the file comment). */
 export class WorkerPool extends TaskPool {
@@ -28,6 +29,7 @@ export class WorkerPool extends TaskPool {
         event.preventDefault();
         events.stopped(new Error(`a CPU worker failed: ${event.message || 'unknown error'}`));
       };
+      worker.onmessageerror = () => events.stopped(new Error('a CPU worker\'s answer could not be read'));
       worker.postMessage({ context } satisfies WorkerSetup);
       return {
         post: (task: WorkerTask) => {
@@ -47,19 +49,27 @@ export class WorkerPool extends TaskPool {
 function detached(value: unknown, transfer: ArrayBuffer[], seen: Map<unknown, unknown>): unknown {
   if (value === null || typeof value !== 'object') return value;
   if (seen.has(value)) return seen.get(value);
-  let out: unknown = value;
   if (ArrayBuffer.isView(value)) {
     const view = value as unknown as Float64Array;
+    let out: unknown = value;
     if (view.buffer instanceof ArrayBuffer && view.byteLength < view.buffer.byteLength) {
       const copy = view.slice();
       transfer.push(copy.buffer);
       out = copy;
     }
-  } else if (Array.isArray(value)) {
-    out = value.map((item) => detached(item, transfer, seen));
-  } else if (Object.getPrototypeOf(value) === Object.prototype) {
-    out = Object.fromEntries(Object.entries(value).map(([key, item]) => [key, detached(item, transfer, seen)]));
+    seen.set(value, out);
+    return out;
   }
+  // Containers are registered before their contents are walked, so a cycle ends at them.
+  if (Array.isArray(value)) {
+    const out: unknown[] = [];
+    seen.set(value, out);
+    for (const item of value) out.push(detached(item, transfer, seen));
+    return out;
+  }
+  if (Object.getPrototypeOf(value) !== Object.prototype) return value;
+  const out: Record<string, unknown> = {};
   seen.set(value, out);
+  for (const [key, item] of Object.entries(value)) out[key] = detached(item, transfer, seen);
   return out;
 }
