@@ -40,14 +40,10 @@ export function transformValue(x: number, transform: Transform, librarySize: num
   }
 }
 
-/** True when every value is a non-negative integer and the largest exceeds 1000: raw counts, most likely. */
-export function looksLikeCounts(values: Float64Array): boolean {
-  const check = new CountsCheck();
-  check.add(values);
-  return check.looksLikeCounts;
-}
-
-/** looksLikeCounts of a matrix seen block by block. */
+/**
+ * Whether a matrix seen block by block looks like raw counts: every value a non-negative integer and the largest
+ * above 1000.
+ */
 export class CountsCheck {
   private max = 0;
   private integral = true;
