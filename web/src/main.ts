@@ -73,7 +73,7 @@ function errorText(view: ErrorView): string {
 }
 
 const client = new FitClient();
-/** The largest matrix file the worker holds in memory (HOLD_BYTES, or the page's `?hold-mb=N`). */
+/** The most memory the worker gives a matrix's values before streaming it (HOLD_BYTES, or the page's `?hold-mb=N`). */
 const holdBytes = holdBytesOf(new URLSearchParams(location.search).get('hold-mb'));
 const matrix = new InputSlot<MatrixSummary>('matrix', byId('matrix-loaded'), byId('matrix-error'));
 const sheet = new InputSlot<SheetSummary>('samples', byId('samples-loaded'), byId('samples-error'));

@@ -205,9 +205,11 @@ function weightsOf(m: LoadedMatrix): WeightsMatrix | undefined {
  * a streamed matrix its read.
  */
 async function loadMatrix(file: File, holdBytes: number, checked: MatrixSummary | undefined): Promise<LoadedMatrix> {
+  // A run's reads show the fit's progress, not the file's: only the load's read reports bytes.
+  const streamed = matrixFileSource(file);
+  if (checked?.streamed === true) return { summary: checked, source: streamed, held: undefined };
   const total = file.size;
   const source = matrixFileSource(file, (done) => scope.postMessage({ type: 'progress', phase: 'reading', done, total }));
-  if (checked?.streamed === true) return { summary: checked, source, held: undefined };
   const counts = new CountsCheck();
   let kept: Float64Array[] | undefined = [];
   let valueBytes = 0;
@@ -220,7 +222,7 @@ async function loadMatrix(file: File, holdBytes: number, checked: MatrixSummary 
   });
   const summary = { file: shape.file, nGenes: shape.nGenes, nSamples: shape.nSamples, sampleIds: shape.sampleIds,
     looksLikeCounts: counts.looksLikeCounts, streamed: kept === undefined };
-  if (kept === undefined) return { summary, source, held: undefined };
+  if (kept === undefined) return { summary, source: streamed, held: undefined };
   const values = new Float64Array(shape.nGenes * shape.nSamples);
   kept.reduce((at, part) => (values.set(part, at), at + part.length), 0);
   const held = { ...shape, values };
