@@ -6,7 +6,7 @@
  * (click to results in the page) and draw (results to the table and plots painted), with the peak of the summed
  * resident memory of Chromium's processes. `--stream` opens the app at `?hold-mb=0` (the matrix streamed from its
  * file by the run, as a file larger than HOLD_BYTES is); `--wide` takes `npm run bench -- wide`'s 56,000 × 17,000
- * gzipped matrix instead (streamed: 7.6 GB as f64). Writes bench/results/<date>-web-<backend>[-wide].json and
+ * gzipped matrix instead (streamed: 7.6 GB as f64). Writes bench/results/<date>-web-<backend>[-streamed|-wide].json and
  * refreshes the web table in bench/README.md.
  */
 import { execFileSync } from 'node:child_process';
