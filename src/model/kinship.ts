@@ -16,6 +16,7 @@
  */
 import { InputError } from '../errors.js';
 import { tridiagonalEigen } from '../numerics/tridiagonal-eigen.js';
+import { matrixTimesPair } from '../numerics/wasm-kernels.js';
 import type { Design, RandomTermDesign } from './design.js';
 import type { CriterionPattern, GeneStats } from './gene-stats.js';
 import { yScaleOf } from './gene-stats.js';
@@ -266,7 +267,7 @@ export function kinshipGeneStats(pattern: KinshipPattern, y: Float64Array): Gene
   const [yRotated, unused] = [scratch.subarray(n, 2 * n), scratch.subarray(2 * n, 3 * n)];
   const { shift, scale } = basisRows(pattern, y, ys);
   // One gene alone (the last of a block, the bootstrap's): the pair's kernel, with the gene as both.
-  rotatePair(pattern.basis.rotation, ys, ys, yRotated, unused, n);
+  matrixTimesPair(pattern.basis.rotation, n, ys, ys, yRotated, unused);
   return rotatedGeneStats(pattern, yRotated, shift, scale);
 }
 
@@ -280,7 +281,7 @@ export function kinshipGeneStatsPair(first: KinshipGene, second: KinshipGene): [
   const [ys0, ys1, out0, out1] = [0, 1, 2, 3].map((k) => scratch.subarray(k * n, (k + 1) * n));
   const a = basisRows(first.pattern, first.y, ys0);
   const b = basisRows(second.pattern, second.y, ys1);
-  rotatePair(first.pattern.basis.rotation, ys0, ys1, out0, out1, n);
+  matrixTimesPair(first.pattern.basis.rotation, n, ys0, ys1, out0, out1);
   return [rotatedGeneStats(first.pattern, out0, a.shift, a.scale), rotatedGeneStats(second.pattern, out1, b.shift, b.scale)];
 }
 
@@ -297,58 +298,6 @@ function basisRows(pattern: KinshipPattern, y: Float64Array, ys: Float64Array): 
   ys.fill(0);
   for (let i = 0; i < observed; i++) ys[rows[i]] = (y[i] - shift) / scale;
   return { shift, scale };
-}
-
-/**
- * out0 = Uᵀ y0 and out1 = Uᵀ y1 for the [n × n] row-major Uᵀ `rotation`: four rows against both genes at a time, so
- * that each element of Uᵀ loaded serves two sums and each y_i four; every sum is taken in order of i.
- */
-function rotatePair(rotation: Float64Array, y0: Float64Array, y1: Float64Array, out0: Float64Array, out1: Float64Array, n: number): void {
-  let k = 0;
-  for (; k + 4 <= n; k += 4) {
-    let s00 = 0;
-    let s01 = 0;
-    let s10 = 0;
-    let s11 = 0;
-    let s20 = 0;
-    let s21 = 0;
-    let s30 = 0;
-    let s31 = 0;
-    for (let i = 0, a0 = k * n, a1 = a0 + n, a2 = a1 + n, a3 = a2 + n; i < n; i++) {
-      const v0 = y0[i];
-      const v1 = y1[i];
-      const u0 = rotation[a0 + i];
-      const u1 = rotation[a1 + i];
-      const u2 = rotation[a2 + i];
-      const u3 = rotation[a3 + i];
-      s00 += u0 * v0;
-      s01 += u0 * v1;
-      s10 += u1 * v0;
-      s11 += u1 * v1;
-      s20 += u2 * v0;
-      s21 += u2 * v1;
-      s30 += u3 * v0;
-      s31 += u3 * v1;
-    }
-    out0[k] = s00;
-    out1[k] = s01;
-    out0[k + 1] = s10;
-    out1[k + 1] = s11;
-    out0[k + 2] = s20;
-    out1[k + 2] = s21;
-    out0[k + 3] = s30;
-    out1[k + 3] = s31;
-  }
-  for (; k < n; k++) {
-    let sum0 = 0;
-    let sum1 = 0;
-    for (let i = 0, at = k * n; i < n; i++, at++) {
-      sum0 += rotation[at] * y0[i];
-      sum1 += rotation[at] * y1[i];
-    }
-    out0[k] = sum0;
-    out1[k] = sum1;
-  }
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { GeneStats } from './gene-stats.js';
 import { choleskyInPlace, choleskyInverse, choleskySolve } from '../numerics/linalg.js';
 import { ln, log1p } from '../numerics/libm.js';
+import { pairOffsets, sizeWeightedBlockSums, weightedBlockSums } from '../numerics/wasm-kernels.js';
 
 const LOG_2PI = ln(2 * Math.PI);
 
@@ -9,17 +10,14 @@ let classWeights = new Float64Array(64);
 
 /**
  * M(λ) = W + Σ_k w_k(λ) B_k into `out` ([m × m]), with w_k = s_k / (1 + λ s_k) for `order` 0, and its
- * λ-derivatives for order 1 (−s_k² / (1 + λ s_k)²) and 2 (2 s_k³ / (1 + λ s_k)³), which carry no W.
+ * λ-derivatives for order 1 (−s_k² / (1 + λ s_k)²) and 2 (2 s_k³ / (1 + λ s_k)³), which carry no W: classSum's sums
+ * with the weights made in the WebAssembly kernel too.
  */
 export function assembleM(stats: GeneStats, lambda: number, out: Float64Array, order: 0 | 1 | 2 = 0): Float64Array {
+  const { m, w, b } = stats;
   const { sizes, nSizes } = stats.pattern;
-  const wk = classWeightsFor(nSizes);
-  for (let k = 0; k < nSizes; k++) {
-    const s = sizes[k];
-    const d = 1 + lambda * s;
-    wk[k] = order === 0 ? s / d : order === 1 ? -(s * s) / (d * d) : (2 * s * s * s) / (d * d * d);
-  }
-  return classSum(stats, wk, order === 0, out);
+  sizeWeightedBlockSums(b, m * m, sizes, nSizes, lambda, order, order === 0 ? w : null, pairOffsets(m), out);
+  return mirrorLower(out, m);
 }
 
 /** The thread's scratch for `nSizes` class weights (classSum's `weights`), grown as needed. */
@@ -28,67 +26,21 @@ export function classWeightsFor(nSizes: number): Float64Array {
   return classWeights;
 }
 
-/** Elements of the lower triangle summed together in classSum, each in its own register. */
-const SUMMED_TOGETHER = 6;
-
-const lowerTriangles = new Map<number, Int32Array>();
-
-/**
- * The offsets i·m + j of an [m × m] matrix's lower triangle, row by row, padded with its last to a multiple of
- * SUMMED_TOGETHER (a padded element is summed again and written again with the same value).
- */
-function lowerTriangle(m: number): Int32Array {
-  let offsets = lowerTriangles.get(m);
-  if (offsets === undefined) {
-    const list: number[] = [];
-    for (let i = 0; i < m; i++) for (let j = 0; j <= i; j++) list.push(i * m + j);
-    while (list.length % SUMMED_TOGETHER !== 0) list.push(list[list.length - 1]);
-    offsets = Int32Array.from(list);
-    lowerTriangles.set(m, offsets);
-  }
-  return offsets;
-}
-
 /**
  * (W if `withW`) + Σ_k weights[k] B_k into `out` ([m × m]): each element of the lower triangle summed over the
- * classes in class order, as one running sum, so the result does not depend on how the loops are arranged. Six
- * elements are summed together, each in its own register, so that a gene with many classes (weights, a kinship's
- * eigenvalues) is not bound by the latency of one long chain of additions. Then the upper triangle is mirrored.
+ * classes in class order, as one running sum, so the result does not depend on how the loops are arranged; the
+ * sums are taken by the WebAssembly kernel (numerics/wasm-kernels.ts), two elements a vector, so that a gene with
+ * many classes (weights, a kinship's eigenvalues) costs a third of what the plain loop costs. Then the upper
+ * triangle is mirrored.
  */
 export function classSum(stats: GeneStats, weights: Float64Array, withW: boolean, out: Float64Array): Float64Array {
   const { m, w, b } = stats;
-  const { nSizes } = stats.pattern;
-  const mm = m * m;
-  const offsets = lowerTriangle(m);
-  for (let t = 0; t < offsets.length; t += SUMMED_TOGETHER) {
-    const o0 = offsets[t];
-    const o1 = offsets[t + 1];
-    const o2 = offsets[t + 2];
-    const o3 = offsets[t + 3];
-    const o4 = offsets[t + 4];
-    const o5 = offsets[t + 5];
-    let a0 = withW ? w[o0] : 0;
-    let a1 = withW ? w[o1] : 0;
-    let a2 = withW ? w[o2] : 0;
-    let a3 = withW ? w[o3] : 0;
-    let a4 = withW ? w[o4] : 0;
-    let a5 = withW ? w[o5] : 0;
-    for (let k = 0, bk = 0; k < nSizes; k++, bk += mm) {
-      const x = weights[k];
-      a0 += x * b[bk + o0];
-      a1 += x * b[bk + o1];
-      a2 += x * b[bk + o2];
-      a3 += x * b[bk + o3];
-      a4 += x * b[bk + o4];
-      a5 += x * b[bk + o5];
-    }
-    out[o0] = a0;
-    out[o1] = a1;
-    out[o2] = a2;
-    out[o3] = a3;
-    out[o4] = a4;
-    out[o5] = a5;
-  }
+  weightedBlockSums(b, m * m, weights, stats.pattern.nSizes, withW ? w : null, pairOffsets(m), out);
+  return mirrorLower(out, m);
+}
+
+/** Copies the lower triangle of the [m × m] `out` onto its upper triangle. */
+function mirrorLower(out: Float64Array, m: number): Float64Array {
   for (let i = 0; i < m; i++) for (let j = 0; j < i; j++) out[j * m + i] = out[i * m + j];
   return out;
 }

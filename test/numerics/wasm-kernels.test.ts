@@ -1,0 +1,114 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { matrixTimesPair, pairOffsets, sizeWeightedBlockSums, weightedBlockSums } from '../../src/numerics/wasm-kernels.js';
+import { PACKAGE_ROOT } from '../../src/package-root.js';
+
+/** A seeded stream of values of mixed signs and magnitudes (a few exact zeros), for bit-for-bit comparisons. */
+function values(length: number, seed: number): Float64Array {
+  let state = seed >>> 0;
+  const next = (): number => {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    return state / 2 ** 32;
+  };
+  return Float64Array.from({ length }, () => {
+    const u = next();
+    return u < 0.02 ? 0 : (next() - 0.5) * 10 ** (6 * next() - 3);
+  });
+}
+
+/** The plain loop the class-sum kernel replaces: each lower-triangle element summed over the classes in order. */
+function plainBlockSums(b: Float64Array, m: number, weights: Float64Array, classes: number, init: Float64Array | null): Float64Array {
+  const out = new Float64Array(m * m);
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j <= i; j++) {
+      let sum = init === null ? 0 : init[i * m + j];
+      for (let k = 0; k < classes; k++) sum += weights[k] * b[k * m * m + i * m + j];
+      out[i * m + j] = sum;
+    }
+  }
+  return out;
+}
+
+/** out's lower triangle, where the kernels define it. */
+function lower(out: Float64Array, m: number): number[] {
+  const list: number[] = [];
+  for (let i = 0; i < m; i++) for (let j = 0; j <= i; j++) list.push(out[i * m + j]);
+  return list;
+}
+
+describe('WebAssembly kernels (wasm/kernels.wat)', () => {
+  it('the committed module is what wasm/kernels.wat compiles to', () => {
+    const run = spawnSync(process.execPath, [path.join(PACKAGE_ROOT, 'wasm', 'build.mjs'), '--check'], { encoding: 'utf8' });
+    assert.equal(run.status, 0, run.stderr);
+  });
+
+  it('class sums equal the plain loop bit for bit, for every order of block and count of classes, with and without W', () => {
+    for (const m of [1, 2, 3, 4, 5, 7, 8, 13]) {
+      for (const classes of [0, 1, 2, 3, 16, 501]) {
+        const b = values(classes * m * m, 7 * m + classes);
+        const weights = values(classes, 11 * m + classes);
+        const init = values(m * m, 13 * m + classes);
+        for (const withInit of [true, false]) {
+          const out = new Float64Array(m * m + 1);
+          weightedBlockSums(b, m * m, weights, classes, withInit ? init : null, pairOffsets(m), out);
+          assert.deepEqual(lower(out, m), lower(plainBlockSums(b, m, weights, classes, withInit ? init : null), m),
+            `m = ${m}, ${classes} classes, ${withInit ? 'with' : 'without'} W`);
+        }
+      }
+    }
+  });
+
+  it('gives each new block array its own sums, and after the memory has grown the earlier ones still', () => {
+    const m = 4;
+    const small = values(3 * m * m, 1);
+    const large = values(40_000 * m * m, 2); // 5 MB: past the first memory, so it grows
+    const weights = values(40_000, 3);
+    for (const b of [small, large, small, values(3 * m * m, 4)]) {
+      const classes = b.length / (m * m);
+      const out = new Float64Array(m * m);
+      weightedBlockSums(b, m * m, weights, classes, null, pairOffsets(m), out);
+      assert.deepEqual(lower(out, m), lower(plainBlockSums(b, m, weights, classes, null), m));
+    }
+  });
+
+  it('makes the class weights s/(1 + λs) and their two λ-derivatives as the plain expressions do', () => {
+    const m = 3;
+    for (const classes of [1, 2, 5, 500]) {
+      const sizes = Float64Array.from(values(classes, classes), (v) => Math.abs(v));
+      const b = values(classes * m * m, 5);
+      for (const lambda of [0, 0.37, 1e8]) {
+        const plain = [
+          Float64Array.from(sizes, (s) => s / (1 + lambda * s)),
+          Float64Array.from(sizes, (s) => -(s * s) / ((1 + lambda * s) * (1 + lambda * s))),
+          Float64Array.from(sizes, (s) => (2 * s * s * s) / ((1 + lambda * s) * (1 + lambda * s) * (1 + lambda * s))),
+        ];
+        for (const order of [0, 1, 2] as const) {
+          const out = new Float64Array(m * m);
+          sizeWeightedBlockSums(b, m * m, sizes, classes, lambda, order, null, pairOffsets(m), out);
+          assert.deepEqual(lower(out, m), lower(plainBlockSums(b, m, plain[order], classes, null), m),
+            `order ${order}, λ = ${lambda}, ${classes} classes`);
+        }
+      }
+    }
+  });
+
+  it('multiplies two vectors by a transposed matrix as the plain loop does, whatever n is mod 8', () => {
+    for (const n of [1, 7, 8, 9, 23, 500]) {
+      const matrix = values(n * n, n);
+      const [y0, y1] = [values(n, n + 1), values(n, n + 2)];
+      const [out0, out1] = [new Float64Array(n), new Float64Array(n)];
+      matrixTimesPair(matrix, n, y0, y1, out0, out1);
+      for (let k = 0; k < n; k++) {
+        let [s0, s1] = [0, 0];
+        for (let i = 0; i < n; i++) {
+          s0 += matrix[k * n + i] * y0[i];
+          s1 += matrix[k * n + i] * y1[i];
+        }
+        assert.equal(out0[k], s0, `n = ${n}, output ${k} of the first vector`);
+        assert.equal(out1[k], s1, `n = ${n}, output ${k} of the second vector`);
+      }
+    }
+  });
+});

@@ -1,0 +1,164 @@
+;; The CPU backend's dense inner loops in WebAssembly SIMD (src/numerics/wasm-kernels.ts calls them).
+;;
+;; Every lane of an f64x2 is one output's running sum, taken over the same terms in the same order as the scalar
+;; loop it replaces, and WebAssembly has no fused multiply-add: each product is rounded, then each sum, so the
+;; results are those of the plain JavaScript loops bit for bit (test/numerics/wasm-kernels.test.ts). Addresses are
+;; byte offsets into the imported memory; f64 data need no alignment.
+(module
+  (import "env" "memory" (memory 1))
+
+  ;; class_sum: for every pair offset o of `pairs` (i32 byte offsets into a class block, a multiple of 4 of them),
+  ;; out[o .. o+16) = init[o .. o+16) (or 0 without `with_init`) + Σ_k weights[k] · b[k·block + o .. +16), in class
+  ;; order k = 0, 1, …: reml.ts' classSum, two elements of M(λ) a vector and four vectors a pass over the classes.
+  (func (export "class_sum")
+    (param $b i32) (param $block i32) (param $weights i32) (param $classes i32)
+    (param $pairs i32) (param $pair_count i32) (param $init i32) (param $with_init i32) (param $out i32)
+    (local $g i32) (local $o0 i32) (local $o1 i32) (local $o2 i32) (local $o3 i32)
+    (local $at i32) (local $w i32) (local $end i32)
+    (local $x v128) (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128)
+    (local.set $end (i32.add (local.get $weights) (i32.shl (local.get $classes) (i32.const 3))))
+    (block $groups_done
+      (loop $group
+        (br_if $groups_done (i32.ge_u (local.get $g) (local.get $pair_count)))
+        (local.set $at (i32.add (local.get $pairs) (i32.shl (local.get $g) (i32.const 2))))
+        (local.set $o0 (i32.load (local.get $at)))
+        (local.set $o1 (i32.load offset=4 (local.get $at)))
+        (local.set $o2 (i32.load offset=8 (local.get $at)))
+        (local.set $o3 (i32.load offset=12 (local.get $at)))
+        (if (local.get $with_init)
+          (then
+            (local.set $a0 (v128.load (i32.add (local.get $init) (local.get $o0))))
+            (local.set $a1 (v128.load (i32.add (local.get $init) (local.get $o1))))
+            (local.set $a2 (v128.load (i32.add (local.get $init) (local.get $o2))))
+            (local.set $a3 (v128.load (i32.add (local.get $init) (local.get $o3)))))
+          (else
+            (local.set $a0 (v128.const i64x2 0 0))
+            (local.set $a1 (v128.const i64x2 0 0))
+            (local.set $a2 (v128.const i64x2 0 0))
+            (local.set $a3 (v128.const i64x2 0 0))))
+        (local.set $at (local.get $b))
+        (local.set $w (local.get $weights))
+        (block $classes_done
+          (br_if $classes_done (i32.ge_u (local.get $w) (local.get $end)))
+          (loop $class
+            (local.set $x (v128.load64_splat (local.get $w)))
+            (local.set $a0 (f64x2.add (local.get $a0) (f64x2.mul (local.get $x) (v128.load (i32.add (local.get $at) (local.get $o0))))))
+            (local.set $a1 (f64x2.add (local.get $a1) (f64x2.mul (local.get $x) (v128.load (i32.add (local.get $at) (local.get $o1))))))
+            (local.set $a2 (f64x2.add (local.get $a2) (f64x2.mul (local.get $x) (v128.load (i32.add (local.get $at) (local.get $o2))))))
+            (local.set $a3 (f64x2.add (local.get $a3) (f64x2.mul (local.get $x) (v128.load (i32.add (local.get $at) (local.get $o3))))))
+            (local.set $at (i32.add (local.get $at) (local.get $block)))
+            (local.set $w (i32.add (local.get $w) (i32.const 8)))
+            (br_if $class (i32.lt_u (local.get $w) (local.get $end)))))
+        (v128.store (i32.add (local.get $out) (local.get $o0)) (local.get $a0))
+        (v128.store (i32.add (local.get $out) (local.get $o1)) (local.get $a1))
+        (v128.store (i32.add (local.get $out) (local.get $o2)) (local.get $a2))
+        (v128.store (i32.add (local.get $out) (local.get $o3)) (local.get $a3))
+        (local.set $g (i32.add (local.get $g) (i32.const 4)))
+        (br $group))))
+
+  ;; class_weights: weights[k] = w_k(λ) for k < classes (and the next one when classes is odd) from sizes[k] = s and
+  ;; d = 1 + λ·s: s / d for order 0, −(s·s) / (d·d) for order 1, 2·s·s·s / (d·d·d) for order 2, as reml.ts'
+  ;; assembleM writes them, operation for operation, two classes a vector.
+  (func (export "class_weights")
+    (param $sizes i32) (param $classes i32) (param $lambda f64) (param $order i32) (param $weights i32)
+    (local $end i32) (local $s v128) (local $d v128) (local $l v128) (local $w v128)
+    (local.set $end (i32.add (local.get $sizes) (i32.shl (local.get $classes) (i32.const 3))))
+    (local.set $l (f64x2.splat (local.get $lambda)))
+    (block $done
+      (br_if $done (i32.ge_u (local.get $sizes) (local.get $end)))
+      (loop $next
+        (local.set $s (v128.load (local.get $sizes)))
+        (local.set $d (f64x2.add (f64x2.splat (f64.const 1)) (f64x2.mul (local.get $l) (local.get $s))))
+        (if (i32.eqz (local.get $order))
+          (then (local.set $w (f64x2.div (local.get $s) (local.get $d))))
+          (else
+            (if (i32.eq (local.get $order) (i32.const 1))
+              (then (local.set $w (f64x2.div (f64x2.neg (f64x2.mul (local.get $s) (local.get $s)))
+                                             (f64x2.mul (local.get $d) (local.get $d)))))
+              (else (local.set $w (f64x2.div
+                (f64x2.mul (f64x2.mul (f64x2.mul (f64x2.splat (f64.const 2)) (local.get $s)) (local.get $s)) (local.get $s))
+                (f64x2.mul (f64x2.mul (local.get $d) (local.get $d)) (local.get $d))))))))
+        (v128.store (local.get $weights) (local.get $w))
+        (local.set $sizes (i32.add (local.get $sizes) (i32.const 16)))
+        (local.set $weights (i32.add (local.get $weights) (i32.const 16)))
+        (br_if $next (i32.lt_u (local.get $sizes) (local.get $end))))))
+
+  ;; rotate_pair: out0 = Uᵀ y0 and out1 = Uᵀ y1 for U [n × n] row-major at $u (U's row i holds u_i,k over k), every
+  ;; output summed over i in order: kinship.ts' rotation of two genes. Eight outputs of both genes at a time (each
+  ;; U element loaded once for both genes), then the last n mod 8 outputs one at a time.
+  (func (export "rotate_pair")
+    (param $u i32) (param $y0 i32) (param $y1 i32) (param $out0 i32) (param $out1 i32) (param $n i32)
+    (local $k i32) (local $i i32) (local $at i32) (local $yi i32) (local $row i32) (local $end i32)
+    (local $v0 v128) (local $v1 v128) (local $p0 v128) (local $p1 v128) (local $p2 v128) (local $p3 v128)
+    (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128)
+    (local $b0 v128) (local $b1 v128) (local $b2 v128) (local $b3 v128)
+    (local $s0 f64) (local $s1 f64) (local $e f64)
+    (local.set $row (i32.shl (local.get $n) (i32.const 3)))
+    (local.set $end (i32.add (local.get $y0) (local.get $row)))
+    (block $blocks_done
+      (loop $block
+        (br_if $blocks_done (i32.gt_u (i32.add (local.get $k) (i32.const 8)) (local.get $n)))
+        (local.set $a0 (v128.const i64x2 0 0))
+        (local.set $a1 (v128.const i64x2 0 0))
+        (local.set $a2 (v128.const i64x2 0 0))
+        (local.set $a3 (v128.const i64x2 0 0))
+        (local.set $b0 (v128.const i64x2 0 0))
+        (local.set $b1 (v128.const i64x2 0 0))
+        (local.set $b2 (v128.const i64x2 0 0))
+        (local.set $b3 (v128.const i64x2 0 0))
+        (local.set $at (i32.add (local.get $u) (i32.shl (local.get $k) (i32.const 3))))
+        (local.set $yi (local.get $y0))
+        (block $rows_done
+          (br_if $rows_done (i32.ge_u (local.get $yi) (local.get $end)))
+          (loop $rows
+            (local.set $v0 (v128.load64_splat (local.get $yi)))
+            (local.set $v1 (v128.load64_splat (i32.add (local.get $yi) (i32.sub (local.get $y1) (local.get $y0)))))
+            (local.set $p0 (v128.load (local.get $at)))
+            (local.set $p1 (v128.load offset=16 (local.get $at)))
+            (local.set $p2 (v128.load offset=32 (local.get $at)))
+            (local.set $p3 (v128.load offset=48 (local.get $at)))
+            (local.set $a0 (f64x2.add (local.get $a0) (f64x2.mul (local.get $p0) (local.get $v0))))
+            (local.set $a1 (f64x2.add (local.get $a1) (f64x2.mul (local.get $p1) (local.get $v0))))
+            (local.set $a2 (f64x2.add (local.get $a2) (f64x2.mul (local.get $p2) (local.get $v0))))
+            (local.set $a3 (f64x2.add (local.get $a3) (f64x2.mul (local.get $p3) (local.get $v0))))
+            (local.set $b0 (f64x2.add (local.get $b0) (f64x2.mul (local.get $p0) (local.get $v1))))
+            (local.set $b1 (f64x2.add (local.get $b1) (f64x2.mul (local.get $p1) (local.get $v1))))
+            (local.set $b2 (f64x2.add (local.get $b2) (f64x2.mul (local.get $p2) (local.get $v1))))
+            (local.set $b3 (f64x2.add (local.get $b3) (f64x2.mul (local.get $p3) (local.get $v1))))
+            (local.set $at (i32.add (local.get $at) (local.get $row)))
+            (local.set $yi (i32.add (local.get $yi) (i32.const 8)))
+            (br_if $rows (i32.lt_u (local.get $yi) (local.get $end)))))
+        (local.set $at (i32.add (local.get $out0) (i32.shl (local.get $k) (i32.const 3))))
+        (v128.store (local.get $at) (local.get $a0))
+        (v128.store offset=16 (local.get $at) (local.get $a1))
+        (v128.store offset=32 (local.get $at) (local.get $a2))
+        (v128.store offset=48 (local.get $at) (local.get $a3))
+        (local.set $at (i32.add (local.get $out1) (i32.shl (local.get $k) (i32.const 3))))
+        (v128.store (local.get $at) (local.get $b0))
+        (v128.store offset=16 (local.get $at) (local.get $b1))
+        (v128.store offset=32 (local.get $at) (local.get $b2))
+        (v128.store offset=48 (local.get $at) (local.get $b3))
+        (local.set $k (i32.add (local.get $k) (i32.const 8)))
+        (br $block)))
+    (block $tail_done
+      (loop $tail
+        (br_if $tail_done (i32.ge_u (local.get $k) (local.get $n)))
+        (local.set $s0 (f64.const 0))
+        (local.set $s1 (f64.const 0))
+        (local.set $at (i32.add (local.get $u) (i32.shl (local.get $k) (i32.const 3))))
+        (local.set $i (i32.const 0))
+        (block $terms_done
+          (br_if $terms_done (i32.ge_u (local.get $i) (local.get $n)))
+          (loop $terms
+            (local.set $e (f64.load (local.get $at)))
+            (local.set $yi (i32.shl (local.get $i) (i32.const 3)))
+            (local.set $s0 (f64.add (local.get $s0) (f64.mul (local.get $e) (f64.load (i32.add (local.get $y0) (local.get $yi))))))
+            (local.set $s1 (f64.add (local.get $s1) (f64.mul (local.get $e) (f64.load (i32.add (local.get $y1) (local.get $yi))))))
+            (local.set $at (i32.add (local.get $at) (local.get $row)))
+            (local.set $i (i32.add (local.get $i) (i32.const 1)))
+            (br_if $terms (i32.lt_u (local.get $i) (local.get $n)))))
+        (f64.store (i32.add (local.get $out0) (i32.shl (local.get $k) (i32.const 3))) (local.get $s0))
+        (f64.store (i32.add (local.get $out1) (i32.shl (local.get $k) (i32.const 3))) (local.get $s1))
+        (local.set $k (i32.add (local.get $k) (i32.const 1)))
+        (br $tail))))
+)
