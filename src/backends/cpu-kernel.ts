@@ -1,7 +1,8 @@
 import { fitGene, fitVariances, type GeneFit } from '../model/fit-gene.js';
-import { computeGeneStats, type GeneStats } from '../model/gene-stats.js';
+import { computeGeneStats } from '../model/gene-stats.js';
 import { weightedGeneStats } from '../model/weighted-stats.js';
-import { type KinshipGene, type KinshipPattern, kinshipGeneStats, kinshipGeneStatsPair } from '../model/kinship.js';
+import { type KinshipGene, type KinshipPattern, kinshipGeneStatsOf } from '../model/kinship.js';
+import { VECTORS_AT_ONCE } from '../numerics/wasm-kernels.js';
 import type { DesignPattern } from '../model/pattern.js';
 import { asModelWeights, type FitContext, GenePreparer, modelChoice, type SkippedGene } from '../model/prepare.js';
 import { fittedValues } from '../model/group-means.js';
@@ -231,11 +232,15 @@ export function fitBlockCpu(context: FitContext, values: Float64Array, nGenes: n
   const model = modelChoice(context);
   const voom = context.voom && new VoomWeigher(context.voom, context.librarySizes!, context.design.sampleIndex);
   const stride = voomStride(context.design);
-  // A kinship gene waits for the next one, so that the two are rotated together (kinshipGeneStatsPair).
-  let waiting: (KinshipGene & { g: number; mean: number }) | undefined;
-  const storeKinship = (g: number, { pattern }: KinshipGene, mean: number, stats: GeneStats<KinshipPattern>): void => {
-    // n: the observed samples, not the basis' rows; n_groups: the individuals with data, not the rank of Z K Zᵀ.
-    storeFit(out, g, context, { n: pattern.rows.length, q: pattern.nLevels, columns: pattern.columns, rows: pattern.rows }, mean, fitGene(stats));
+  // Kinship genes wait until VECTORS_AT_ONCE of them are ready, so that they are rotated together (kinshipGeneStatsOf).
+  const waiting: (KinshipGene & { g: number; mean: number })[] = [];
+  const fitWaiting = (): void => {
+    const stats = kinshipGeneStatsOf(waiting);
+    waiting.forEach(({ g, pattern, mean }, i) => {
+      // n: the observed samples, not the basis' rows; n_groups: the individuals with data, not the rank of Z K Zᵀ.
+      storeFit(out, g, context, { n: pattern.rows.length, q: pattern.nLevels, columns: pattern.columns, rows: pattern.rows }, mean, fitGene(stats[i]));
+    });
+    waiting.length = 0;
   };
   for (let g = 0; g < nGenes; g++) {
     const raw = values.subarray(g * nSamples, (g + 1) * nSamples);
@@ -257,12 +262,9 @@ export function fitBlockCpu(context: FitContext, values: Float64Array, nGenes: n
     } else if (model.engine === 'kinship') {
       const prepared = (preparer as GenePreparer<KinshipPattern>).prepare(raw);
       if (prepared.status !== 'ready') storeSkipped(out, g, prepared);
-      else if (waiting === undefined) waiting = { g, pattern: prepared.pattern, y: Float64Array.from(prepared.y), mean: prepared.mean };
       else {
-        const [first, second] = kinshipGeneStatsPair(waiting, prepared);
-        storeKinship(waiting.g, waiting, waiting.mean, first);
-        storeKinship(g, prepared, prepared.mean, second);
-        waiting = undefined;
+        waiting.push({ g, pattern: prepared.pattern, y: Float64Array.from(prepared.y), mean: prepared.mean });
+        if (waiting.length === VECTORS_AT_ONCE) fitWaiting();
       }
     } else {
       const prepared = (preparer as GenePreparer<DesignPattern>).prepare(raw, rawWeights);
@@ -281,6 +283,6 @@ export function fitBlockCpu(context: FitContext, values: Float64Array, nGenes: n
       }
     }
   }
-  if (waiting !== undefined) storeKinship(waiting.g, waiting, waiting.mean, kinshipGeneStats(waiting.pattern, waiting.y));
+  if (waiting.length > 0) fitWaiting();
   return out;
 }

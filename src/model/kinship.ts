@@ -16,7 +16,7 @@
  */
 import { InputError } from '../errors.js';
 import { tridiagonalEigen } from '../numerics/tridiagonal-eigen.js';
-import { matrixTimesPair } from '../numerics/wasm-kernels.js';
+import { matrixTimesVectors } from '../numerics/wasm-kernels.js';
 import type { Design, RandomTermDesign } from './design.js';
 import type { CriterionPattern, GeneStats } from './gene-stats.js';
 import { yScaleOf } from './gene-stats.js';
@@ -261,28 +261,21 @@ export interface KinshipGene {
  * and summed as the file comment's W and B_k.
  */
 export function kinshipGeneStats(pattern: KinshipPattern, y: Float64Array): GeneStats<KinshipPattern> {
-  const { n } = pattern;
-  if (scratch.length < 4 * n) scratch = new Float64Array(4 * n);
-  const ys = scratch.subarray(0, n);
-  const [yRotated, unused] = [scratch.subarray(n, 2 * n), scratch.subarray(2 * n, 3 * n)];
-  const { shift, scale } = basisRows(pattern, y, ys);
-  // One gene alone (the last of a block, the bootstrap's): the pair's kernel, with the gene as both.
-  matrixTimesPair(pattern.basis.rotation, n, ys, ys, yRotated, unused);
-  return rotatedGeneStats(pattern, yRotated, shift, scale);
+  return kinshipGeneStatsOf([{ pattern, y }])[0];
 }
 
 /**
- * kinshipGeneStats of two genes of the same basis, their rotations taken together (rotatePair: each element of Uᵀ
- * loaded once for both), with the same bits as one at a time.
+ * kinshipGeneStats of up to VECTORS_AT_ONCE genes of the same basis, their rotations taken together (each chunk of
+ * Uᵀ read once for all of them), with the same bits as one at a time.
  */
-export function kinshipGeneStatsPair(first: KinshipGene, second: KinshipGene): [GeneStats<KinshipPattern>, GeneStats<KinshipPattern>] {
-  const { n } = first.pattern;
-  if (scratch.length < 4 * n) scratch = new Float64Array(4 * n);
-  const [ys0, ys1, out0, out1] = [0, 1, 2, 3].map((k) => scratch.subarray(k * n, (k + 1) * n));
-  const a = basisRows(first.pattern, first.y, ys0);
-  const b = basisRows(second.pattern, second.y, ys1);
-  matrixTimesPair(first.pattern.basis.rotation, n, ys0, ys1, out0, out1);
-  return [rotatedGeneStats(first.pattern, out0, a.shift, a.scale), rotatedGeneStats(second.pattern, out1, b.shift, b.scale)];
+export function kinshipGeneStatsOf(genes: readonly KinshipGene[]): GeneStats<KinshipPattern>[] {
+  const { n, basis } = genes[0].pattern;
+  const size = genes.length * n;
+  if (scratch.length < 2 * size) scratch = new Float64Array(2 * size);
+  const [ys, rotated] = [scratch.subarray(0, size), scratch.subarray(size, 2 * size)];
+  const units = genes.map((gene, g) => basisRows(gene.pattern, gene.y, ys.subarray(g * n, (g + 1) * n)));
+  matrixTimesVectors(basis.rotation, n, ys, rotated, genes.length);
+  return genes.map((gene, g) => rotatedGeneStats(gene.pattern, rotated.subarray(g * n, (g + 1) * n), units[g].shift, units[g].scale));
 }
 
 /** The gene's values over the basis' rows (into `ys`, [n]): less their mean where X has an intercept, over their scale, 0 at the missing rows. */

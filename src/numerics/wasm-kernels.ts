@@ -1,7 +1,7 @@
 /**
  * The CPU backend's two dense inner loops, in WebAssembly SIMD (wasm/kernels.wat): weighted sums of many
- * equal-shaped blocks (reml.ts' class sums, M(λ) = W + Σ_k w_k B_k) and the product of a transposed square matrix
- * with two vectors (kinship.ts' rotation Uᵀy). Each lane of an f64x2 is one output's running sum over the same
+ * equal-shaped blocks (reml.ts' class sums, M(λ) = W + Σ_k w_k B_k) and the product of a square matrix with a batch
+ * of vectors (kinship.ts' rotation Uᵀy of a batch of genes). Each lane of an f64x2 is one output's running sum over the same
  * terms in the same order as the plain loop, and WebAssembly has no fused multiply-add, so the results are the
  * plain loops' bit for bit; the kernels are two to three times as fast as V8's code for those loops.
  *
@@ -16,7 +16,7 @@ interface Kernels {
   class_sum(b: number, block: number, weights: number, classes: number, pairs: number, pairCount: number,
     init: number, withInit: number, out: number): void;
   class_weights(sizes: number, classes: number, lambda: number, order: number, weights: number): void;
-  rotate_pair(u: number, y0: number, y1: number, out0: number, out1: number, n: number): void;
+  matrix_times_vectors(u: number, y: number, out: number, n: number, count: number): void;
 }
 
 const PAGE = 65536;
@@ -42,7 +42,7 @@ function reserve(bytes: number): void {
 
 const align = (bytes: number): number => Math.ceil(bytes / 16) * 16;
 
-/** The matrix region, from byte 0: the transpose of the last matrix given, then y0, y1, out0, out1. */
+/** The matrix region, from byte 0: the transpose of the last matrix given, then VECTORS_AT_ONCE y and out vectors. */
 let matrixBytes = 0;
 let matrixOf: Float64Array | null = null;
 let matrixN = 0;
@@ -143,14 +143,18 @@ export function pairOffsets(m: number): Int32Array {
   return pairs;
 }
 
+/** Vectors matrixTimesVectors multiplies at most: each chunk of the matrix read serves them all. */
+export const VECTORS_AT_ONCE = 16;
+
 /**
- * out0 = Mᵀ y0 and out1 = Mᵀ y1 for `matrix` M, [n × n] row-major, each output summed in order of M's columns:
- * out0[k] = Σ_i M[k·n + i] · y0[i]. The kernel wants M's transpose; it is made once for each matrix given.
+ * outs[g·n + k] = Σ_i M[k·n + i] · ys[g·n + i] for the `count` ≤ VECTORS_AT_ONCE vectors of `ys` ([count × n]) and
+ * `matrix` M, [n × n] row-major, each output summed in order of i. The kernel wants M's transpose; it is made once
+ * for each matrix given.
  */
-export function matrixTimesPair(matrix: Float64Array, n: number, y0: Float64Array, y1: Float64Array,
-  out0: Float64Array, out1: Float64Array): void {
+export function matrixTimesVectors(matrix: Float64Array, n: number, ys: Float64Array, outs: Float64Array, count: number): void {
+  if (n === 0 || count === 0) return;
   if (matrix !== matrixOf || n !== matrixN) {
-    const bytes = align(8 * n * n) + 4 * align(8 * n);
+    const bytes = align(8 * n * n) + 2 * VECTORS_AT_ONCE * align(8 * n);
     if (bytes > matrixBytes) {
       matrixBytes = bytes; // the blocks region moves up: layBlocks lays it out again on its next call
       reserve(matrixBytes);
@@ -159,14 +163,12 @@ export function matrixTimesPair(matrix: Float64Array, n: number, y0: Float64Arra
     matrixOf = matrix;
     matrixN = n;
   }
-  const vector = align(8 * n);
-  const y0At = align(8 * n * n);
-  const [y1At, out0At, out1At] = [y0At + vector, y0At + 2 * vector, y0At + 3 * vector];
-  heap.set(y0.subarray(0, n), y0At / 8);
-  heap.set(y1.subarray(0, n), y1At / 8);
-  kernels.rotate_pair(0, y0At, y1At, out0At, out1At, n);
-  for (let k = 0; k < n; k++) {
-    out0[k] = heap[out0At / 8 + k];
-    out1[k] = heap[out1At / 8 + k];
-  }
+  const yAt = align(8 * n * n) / 8;
+  const outAt = yAt + VECTORS_AT_ONCE * n;
+  heap.set(ys.subarray(0, count * n), yAt);
+  // The kernel takes vectors four at a time: the last one again fills the last four.
+  const padded = Math.ceil(count / 4) * 4;
+  for (let g = count; g < padded; g++) heap.copyWithin(yAt + g * n, yAt + (count - 1) * n, yAt + count * n);
+  kernels.matrix_times_vectors(0, 8 * yAt, 8 * outAt, n, padded);
+  outs.set(heap.subarray(outAt, outAt + count * n));
 }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { matrixTimesPair, pairOffsets, sizeWeightedBlockSums, weightedBlockSums } from '../../src/numerics/wasm-kernels.js';
+import { matrixTimesVectors, pairOffsets, sizeWeightedBlockSums, VECTORS_AT_ONCE, weightedBlockSums } from '../../src/numerics/wasm-kernels.js';
 import { PACKAGE_ROOT } from '../../src/package-root.js';
 
 /** A seeded stream of values of mixed signs and magnitudes (a few exact zeros), for bit-for-bit comparisons. */
@@ -94,20 +94,18 @@ describe('WebAssembly kernels (wasm/kernels.wat)', () => {
     }
   });
 
-  it('multiplies two vectors by a transposed matrix as the plain loop does, whatever n is mod 8', () => {
-    for (const n of [1, 7, 8, 9, 23, 500]) {
+  it('multiplies vectors by a matrix as the plain loop does, whatever n is mod 4 and past a chunk, and each new matrix anew', () => {
+    for (const [n, count] of [[1, 1], [3, 4], [4, 2], [5, 7], [23, 16], [500, 5], [130, 9], [7, 3]]) {
       const matrix = values(n * n, n);
-      const [y0, y1] = [values(n, n + 1), values(n, n + 2)];
-      const [out0, out1] = [new Float64Array(n), new Float64Array(n)];
-      matrixTimesPair(matrix, n, y0, y1, out0, out1);
-      for (let k = 0; k < n; k++) {
-        let [s0, s1] = [0, 0];
-        for (let i = 0; i < n; i++) {
-          s0 += matrix[k * n + i] * y0[i];
-          s1 += matrix[k * n + i] * y1[i];
+      const ys = values(VECTORS_AT_ONCE * n, n + 1);
+      const outs = new Float64Array(VECTORS_AT_ONCE * n);
+      matrixTimesVectors(matrix, n, ys, outs, count);
+      for (let g = 0; g < VECTORS_AT_ONCE; g++) {
+        for (let k = 0; k < n; k++) {
+          let sum = 0;
+          for (let i = 0; i < n; i++) sum += matrix[k * n + i] * ys[g * n + i];
+          assert.equal(outs[g * n + k], g < count ? sum : 0, `n = ${n}, output ${k} of vector ${g} of ${count}`);
         }
-        assert.equal(out0[k], s0, `n = ${n}, output ${k} of the first vector`);
-        assert.equal(out1[k], s1, `n = ${n}, output ${k} of the second vector`);
       }
     }
   });
