@@ -190,4 +190,67 @@
         (br_if $quad (i32.lt_u (local.get $q) (local.get $count))))
       (local.set $i0 (local.get $i1))
       (br_if $chunk (i32.lt_u (local.get $i0) (local.get $n)))))
+
+  ;; plane_rotation: (x, y) ← (c·x − s·y, s·x + c·y) elementwise over `count` elements at x and y: the eigensolver's
+  ;; Givens rotation of two rows (tridiagonal-eigen.ts' ql), two elements a vector, the last one alone.
+  (func (export "plane_rotation") (param $x i32) (param $y i32) (param $count i32) (param $c f64) (param $s f64)
+    (local $end i32) (local $vc v128) (local $vs v128) (local $a v128) (local $h v128)
+    (local.set $end (i32.add (local.get $x) (i32.shl (i32.and (local.get $count) (i32.const -2)) (i32.const 3))))
+    (local.set $vc (f64x2.splat (local.get $c)))
+    (local.set $vs (f64x2.splat (local.get $s)))
+    (block $done
+      (br_if $done (i32.ge_u (local.get $x) (local.get $end)))
+      (loop $next
+        (local.set $a (v128.load (local.get $x)))
+        (local.set $h (v128.load (local.get $y)))
+        (v128.store (local.get $y) (f64x2.add (f64x2.mul (local.get $vs) (local.get $a)) (f64x2.mul (local.get $vc) (local.get $h))))
+        (v128.store (local.get $x) (f64x2.sub (f64x2.mul (local.get $vc) (local.get $a)) (f64x2.mul (local.get $vs) (local.get $h))))
+        (local.set $x (i32.add (local.get $x) (i32.const 16)))
+        (local.set $y (i32.add (local.get $y) (i32.const 16)))
+        (br_if $next (i32.lt_u (local.get $x) (local.get $end)))))
+    (if (i32.and (local.get $count) (i32.const 1))
+      (then
+        (local.set $a (v128.load64_zero (local.get $x)))
+        (local.set $h (v128.load64_zero (local.get $y)))
+        (v128.store64_lane 0 (local.get $y) (f64x2.add (f64x2.mul (local.get $vs) (local.get $a)) (f64x2.mul (local.get $vc) (local.get $h))))
+        (v128.store64_lane 0 (local.get $x) (f64x2.sub (f64x2.mul (local.get $vc) (local.get $a)) (f64x2.mul (local.get $vs) (local.get $h)))))))
+
+  ;; subtract_two_scaled: w[k] ← w[k] − (f·e[k] + g·d[k]) over `count` elements: the eigensolver's rank-two update
+  ;; (tridiagonal-eigen.ts' householder), two elements a vector, the last one alone.
+  (func (export "subtract_two_scaled") (param $w i32) (param $e i32) (param $d i32) (param $count i32) (param $f f64) (param $g f64)
+    (local $end i32) (local $vf v128) (local $vg v128)
+    (local.set $end (i32.add (local.get $w) (i32.shl (i32.and (local.get $count) (i32.const -2)) (i32.const 3))))
+    (local.set $vf (f64x2.splat (local.get $f)))
+    (local.set $vg (f64x2.splat (local.get $g)))
+    (block $done
+      (br_if $done (i32.ge_u (local.get $w) (local.get $end)))
+      (loop $next
+        (v128.store (local.get $w) (f64x2.sub (v128.load (local.get $w))
+          (f64x2.add (f64x2.mul (local.get $vf) (v128.load (local.get $e))) (f64x2.mul (local.get $vg) (v128.load (local.get $d))))))
+        (local.set $w (i32.add (local.get $w) (i32.const 16)))
+        (local.set $e (i32.add (local.get $e) (i32.const 16)))
+        (local.set $d (i32.add (local.get $d) (i32.const 16)))
+        (br_if $next (i32.lt_u (local.get $w) (local.get $end)))))
+    (if (i32.and (local.get $count) (i32.const 1))
+      (then
+        (v128.store64_lane 0 (local.get $w) (f64x2.sub (v128.load64_zero (local.get $w))
+          (f64x2.add (f64x2.mul (local.get $vf) (v128.load64_zero (local.get $e))) (f64x2.mul (local.get $vg) (v128.load64_zero (local.get $d)))))))))
+
+  ;; subtract_scaled: w[k] ← w[k] − g·d[k] over `count` elements: the eigensolver's rank-one update (householder's
+  ;; accumulation of the transformations), two elements a vector, the last one alone.
+  (func (export "subtract_scaled") (param $w i32) (param $d i32) (param $count i32) (param $g f64)
+    (local $end i32) (local $vg v128)
+    (local.set $end (i32.add (local.get $w) (i32.shl (i32.and (local.get $count) (i32.const -2)) (i32.const 3))))
+    (local.set $vg (f64x2.splat (local.get $g)))
+    (block $done
+      (br_if $done (i32.ge_u (local.get $w) (local.get $end)))
+      (loop $next
+        (v128.store (local.get $w) (f64x2.sub (v128.load (local.get $w)) (f64x2.mul (local.get $vg) (v128.load (local.get $d)))))
+        (local.set $w (i32.add (local.get $w) (i32.const 16)))
+        (local.set $d (i32.add (local.get $d) (i32.const 16)))
+        (br_if $next (i32.lt_u (local.get $w) (local.get $end)))))
+    (if (i32.and (local.get $count) (i32.const 1))
+      (then
+        (v128.store64_lane 0 (local.get $w)
+          (f64x2.sub (v128.load64_zero (local.get $w)) (f64x2.mul (local.get $vg) (v128.load64_zero (local.get $d))))))))
 )

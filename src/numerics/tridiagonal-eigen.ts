@@ -6,6 +6,7 @@
  * backward stable, Jacobi a little more accurate in small eigenvalues.
  */
 import type { SymmetricEigen } from './symmetric-eigen.js';
+import { kernelArrays, planeRotation, subtractScaled, subtractTwoScaled } from './wasm-kernels.js';
 
 /**
  * A = V diag(values) Vᵀ for the symmetric m×m row-major `a` (only read; its upper triangle is used), values
@@ -14,10 +15,12 @@ import type { SymmetricEigen } from './symmetric-eigen.js';
 export function tridiagonalEigen(a: Float64Array, m: number): Required<SymmetricEigen> {
   // vt holds A (= Aᵀ), then the accumulated transformations transposed: JAMA's V[i][j] is vt[j·m + i], so that
   // tred2's inner loops, which run down V's columns, and tql2's rotations, which combine them, read contiguous rows.
-  const vt = Float64Array.from(a.subarray(0, m * m));
-  const d = new Float64Array(m);
-  const e = new Float64Array(m);
-  if (m === 0) return { values: d, vectors: vt };
+  // They, d and e live in the WebAssembly kernels' memory, where the row updates run (same bits as the plain loops).
+  if (m === 0) return { values: new Float64Array(0), vectors: new Float64Array(0) };
+  const [vt, d, e] = kernelArrays([m * m, m, m]);
+  vt.set(a.subarray(0, m * m));
+  d.fill(0);
+  e.fill(0);
   householder(vt, d, e, m);
   ql(vt, d, e, m);
   const order = Array.from({ length: m }, (_, i) => i).sort((i, j) => d[j] - d[i]);
@@ -73,7 +76,7 @@ function householder(w: Float64Array, d: Float64Array, e: Float64Array, n: numbe
       for (let j = 0; j < i; j++) {
         f = d[j];
         g = e[j];
-        for (let k = j; k <= i - 1; k++) w[j * n + k] -= f * e[k] + g * d[k];
+        subtractTwoScaled(w, j * n + j, e, d, j, i - j, f, g); // w[j·n + k] −= f e[k] + g d[k], j ≤ k < i
         d[j] = w[j * n + (i - 1)];
         w[j * n + i] = 0;
       }
@@ -90,7 +93,7 @@ function householder(w: Float64Array, d: Float64Array, e: Float64Array, n: numbe
       for (let j = 0; j <= i; j++) {
         let g = 0;
         for (let k = 0; k <= i; k++) g += w[(i + 1) * n + k] * w[j * n + k];
-        for (let k = 0; k <= i; k++) w[j * n + k] -= g * d[k];
+        subtractScaled(w, j * n, d, i + 1, g); // w[j·n + k] −= g d[k], k ≤ i
       }
     }
     for (let k = 0; k <= i; k++) w[(i + 1) * n + k] = 0;
@@ -148,11 +151,7 @@ function ql(vt: Float64Array, d: Float64Array, e: Float64Array, n: number): void
           c = p / r;
           p = c * d[i] - s * g;
           d[i + 1] = h + s * (c * g + s * d[i]);
-          for (let k = 0, at = i * n, next = at + n; k < n; k++, at++, next++) {
-            h = vt[next];
-            vt[next] = s * vt[at] + c * h;
-            vt[at] = c * vt[at] - s * h;
-          }
+          planeRotation(vt, i * n, i * n + n, n, c, s); // rows i and i + 1 of Vᵀ
         }
         p = (-s * s2 * c3 * el1 * e[l]) / dl1;
         e[l] = s * p;

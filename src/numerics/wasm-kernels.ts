@@ -1,7 +1,8 @@
 /**
  * The CPU backend's two dense inner loops, in WebAssembly SIMD (wasm/kernels.wat): weighted sums of many
- * equal-shaped blocks (reml.ts' class sums, M(λ) = W + Σ_k w_k B_k) and the product of a square matrix with a batch
- * of vectors (kinship.ts' rotation Uᵀy of a batch of genes). Each lane of an f64x2 is one output's running sum over the same
+ * equal-shaped blocks (reml.ts' class sums, M(λ) = W + Σ_k w_k B_k), the product of a square matrix with a batch
+ * of vectors (kinship.ts' rotation Uᵀy of a batch of genes), and the elementwise row updates of the eigensolver
+ * (tridiagonal-eigen.ts), which works on arrays in the kernels' memory (kernelArrays). Each lane of an f64x2 is one output's running sum over the same
  * terms in the same order as the plain loop, and WebAssembly has no fused multiply-add, so the results are the
  * plain loops' bit for bit; the kernels are two to three times as fast as V8's code for those loops.
  *
@@ -17,6 +18,9 @@ interface Kernels {
     init: number, withInit: number, out: number): void;
   class_weights(sizes: number, classes: number, lambda: number, order: number, weights: number): void;
   matrix_times_vectors(u: number, y: number, out: number, n: number, count: number): void;
+  plane_rotation(x: number, y: number, count: number, c: number, s: number): void;
+  subtract_two_scaled(w: number, e: number, d: number, count: number, f: number, g: number): void;
+  subtract_scaled(w: number, d: number, count: number, g: number): void;
 }
 
 const PAGE = 65536;
@@ -171,4 +175,45 @@ export function matrixTimesVectors(matrix: Float64Array, n: number, ys: Float64A
   for (let g = count; g < padded; g++) heap.copyWithin(yAt + g * n, yAt + (count - 1) * n, yAt + count * n);
   kernels.matrix_times_vectors(0, 8 * yAt, 8 * outAt, n, padded);
   outs.set(heap.subarray(outAt, outAt + count * n));
+}
+
+/**
+ * Float64Array views of `lengths` doubles each in the kernels' memory (in the matrix region, whose last matrix is
+ * then forgotten), for work done there in place by the row kernels below: valid until this module's next call.
+ */
+export function kernelArrays(lengths: readonly number[]): Float64Array[] {
+  const bytes = lengths.reduce((sum, length) => sum + align(8 * length), 0);
+  if (bytes > matrixBytes) {
+    matrixBytes = bytes;
+    reserve(matrixBytes);
+  }
+  matrixOf = null;
+  let at = 0;
+  return lengths.map((length) => {
+    const view = new Float64Array(memory.buffer, at, length);
+    at += align(8 * length);
+    return view;
+  });
+}
+
+/** The byte address of view[index], for a view kernelArrays made. */
+function address(view: Float64Array, index: number): number {
+  if (view.buffer !== memory.buffer) throw new Error('a row kernel was given an array outside the kernels\' memory');
+  return view.byteOffset + 8 * index;
+}
+
+/** (v[x + k], v[y + k]) ← (c·v[x + k] − s·v[y + k], s·v[x + k] + c·v[y + k]) for k < count: a Givens rotation of two rows. */
+export function planeRotation(v: Float64Array, x: number, y: number, count: number, c: number, s: number): void {
+  kernels.plane_rotation(address(v, x), address(v, y), count, c, s);
+}
+
+/** w[wAt + k] −= f·e[at + k] + g·d[at + k] for k < count (each a difference of a sum of two products, as written). */
+export function subtractTwoScaled(w: Float64Array, wAt: number, e: Float64Array, d: Float64Array, at: number, count: number,
+  f: number, g: number): void {
+  kernels.subtract_two_scaled(address(w, wAt), address(e, at), address(d, at), count, f, g);
+}
+
+/** w[wAt + k] −= g·d[k] for k < count. */
+export function subtractScaled(w: Float64Array, wAt: number, d: Float64Array, count: number, g: number): void {
+  kernels.subtract_scaled(address(w, wAt), address(d, 0), count, g);
 }

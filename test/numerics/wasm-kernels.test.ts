@@ -2,7 +2,10 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { matrixTimesVectors, pairOffsets, sizeWeightedBlockSums, VECTORS_AT_ONCE, weightedBlockSums } from '../../src/numerics/wasm-kernels.js';
+import {
+  kernelArrays, matrixTimesVectors, pairOffsets, planeRotation, sizeWeightedBlockSums, subtractScaled, subtractTwoScaled, VECTORS_AT_ONCE,
+  weightedBlockSums,
+} from '../../src/numerics/wasm-kernels.js';
 import { PACKAGE_ROOT } from '../../src/package-root.js';
 
 /** A seeded stream of values of mixed signs and magnitudes (a few exact zeros), for bit-for-bit comparisons. */
@@ -107,6 +110,32 @@ describe('WebAssembly kernels (wasm/kernels.wat)', () => {
           assert.equal(outs[g * n + k], g < count ? sum : 0, `n = ${n}, output ${k} of vector ${g} of ${count}`);
         }
       }
+    }
+  });
+
+  it('updates rows in its memory as the eigensolver\'s plain loops do, odd and even lengths, zeros of either sign', () => {
+    for (const count of [1, 2, 5, 64, 501]) {
+      const [w, e, d] = kernelArrays([3 * count + 2, count + 1, count + 1]);
+      const start = values(3 * count + 2, count);
+      start[1] = -0;
+      start[count + 1] = -0;
+      const [ev, dv] = [values(count + 1, count + 3), values(count + 1, count + 4)];
+      e.set(ev);
+      d.set(dv);
+      const [c, s, f, g] = [0.6, -0.8, 1.7, -0.3];
+      const plain = Float64Array.from(start);
+      for (let k = 0; k < count; k++) {
+        const h = plain[1 + count + k];
+        plain[1 + count + k] = s * plain[1 + k] + c * h;
+        plain[1 + k] = c * plain[1 + k] - s * h;
+      }
+      for (let k = 0; k < count; k++) plain[1 + k] -= f * ev[1 + k] + g * dv[1 + k];
+      for (let k = 0; k < count; k++) plain[2 * count + 1 + k] -= g * dv[k];
+      w.set(start);
+      planeRotation(w, 1, 1 + count, count, c, s);
+      subtractTwoScaled(w, 1, e, d, 1, count, f, g);
+      subtractScaled(w, 2 * count + 1, d, count, g);
+      assert.deepEqual(Array.from(w), Array.from(plain), `${count} elements`);
     }
   });
 });
