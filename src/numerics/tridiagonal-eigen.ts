@@ -56,16 +56,7 @@ function householder(w: Float64Array, d: Float64Array, e: Float64Array, n: numbe
       h -= f * g;
       d[i - 1] = f - g;
       for (let j = 0; j < i; j++) e[j] = 0;
-      for (let j = 0; j < i; j++) {
-        f = d[j];
-        w[i * n + j] = f;
-        g = e[j] + w[j * n + j] * f;
-        for (let k = j + 1; k <= i - 1; k++) {
-          g += w[j * n + k] * d[k];
-          e[k] += w[j * n + k] * f;
-        }
-        e[j] = g;
-      }
+      symmetricProduct(w, d, e, n, i);
       f = 0;
       for (let j = 0; j < i; j++) {
         e[j] /= h;
@@ -90,10 +81,31 @@ function householder(w: Float64Array, d: Float64Array, e: Float64Array, n: numbe
     const h = d[i + 1];
     if (h !== 0) {
       for (let k = 0; k <= i; k++) d[k] = w[(i + 1) * n + k] / h;
-      for (let j = 0; j <= i; j++) {
+      // g_j = Σ_k w[(i + 1)·n + k] w[j·n + k], then w[j·n + k] −= g_j d[k] (k ≤ i): row j's update touches no other
+      // row's g, so four rows' sums are taken together, four chains of additions in flight instead of one.
+      const v = (i + 1) * n;
+      let j = 0;
+      for (; j + 4 <= i + 1; j += 4) {
+        let g0 = 0;
+        let g1 = 0;
+        let g2 = 0;
+        let g3 = 0;
+        for (let k = 0, a = j * n; k <= i; k++, a++) {
+          const x = w[v + k];
+          g0 += x * w[a];
+          g1 += x * w[a + n];
+          g2 += x * w[a + 2 * n];
+          g3 += x * w[a + 3 * n];
+        }
+        subtractScaled(w, j * n, d, i + 1, g0);
+        subtractScaled(w, (j + 1) * n, d, i + 1, g1);
+        subtractScaled(w, (j + 2) * n, d, i + 1, g2);
+        subtractScaled(w, (j + 3) * n, d, i + 1, g3);
+      }
+      for (; j <= i; j++) {
         let g = 0;
-        for (let k = 0; k <= i; k++) g += w[(i + 1) * n + k] * w[j * n + k];
-        subtractScaled(w, j * n, d, i + 1, g); // w[j·n + k] −= g d[k], k ≤ i
+        for (let k = 0; k <= i; k++) g += w[v + k] * w[j * n + k];
+        subtractScaled(w, j * n, d, i + 1, g);
       }
     }
     for (let k = 0; k <= i; k++) w[(i + 1) * n + k] = 0;
@@ -104,6 +116,48 @@ function householder(w: Float64Array, d: Float64Array, e: Float64Array, n: numbe
   }
   w[(n - 1) * n + (n - 1)] = 1;
   e[0] = 0;
+}
+
+/**
+ * tred2's product e = A d over rows and columns below i, A symmetric and held in w's upper triangle (row j from
+ * column j), with d copied into row i of w: e[j] is row j's sum g = e[j] + A_jj d_j + Σ_{j<k<i} A_jk d_k, in order
+ * of k, after the earlier rows j' < j have added their A_j'j d_j' to e[j], in order of j'. Rows are taken two at a
+ * time, two chains of additions in flight instead of one: row j + 1 starts once row j has added its term to
+ * e[j + 1], then both go on together, row j's term to each e[k] before row j + 1's, so every sum is as tred2 takes it.
+ */
+function symmetricProduct(w: Float64Array, d: Float64Array, e: Float64Array, n: number, i: number): void {
+  let j = 0;
+  for (; j + 2 <= i; j += 2) {
+    const f0 = d[j];
+    const f1 = d[j + 1];
+    w[i * n + j] = f0;
+    w[i * n + j + 1] = f1;
+    const r0 = j * n;
+    const r1 = r0 + n;
+    let g0 = e[j] + w[r0 + j] * f0;
+    g0 += w[r0 + j + 1] * d[j + 1];
+    e[j + 1] += w[r0 + j + 1] * f0;
+    let g1 = e[j + 1] + w[r1 + j + 1] * f1;
+    for (let k = j + 2; k <= i - 1; k++) {
+      const a0 = w[r0 + k];
+      const a1 = w[r1 + k];
+      g0 += a0 * d[k];
+      g1 += a1 * d[k];
+      e[k] = e[k] + a0 * f0 + a1 * f1;
+    }
+    e[j] = g0;
+    e[j + 1] = g1;
+  }
+  for (; j < i; j++) {
+    const f = d[j];
+    w[i * n + j] = f;
+    let g = e[j] + w[j * n + j] * f;
+    for (let k = j + 1; k <= i - 1; k++) {
+      g += w[j * n + k] * d[k];
+      e[k] += w[j * n + k] * f;
+    }
+    e[j] = g;
+  }
 }
 
 /** tql2: the eigenvalues of the tridiagonal (d, e) into d, its eigenvectors applied to V (given as Vᵀ, `vt`). */

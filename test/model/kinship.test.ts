@@ -17,6 +17,7 @@ import type { GeneStats } from '../../src/model/gene-stats.js';
 import { admitsH2One, H_MAX, lambdaOf, searchLambda } from '../../src/model/lambda-search.js';
 import { remlCriterion } from '../../src/model/reml.js';
 import { tridiagonalEigen } from '../../src/numerics/tridiagonal-eigen.js';
+import { plainTred2Tql2 } from '../helpers/plain-eigen.js';
 import { REPO_ROOT } from '../helpers/cases.js';
 import { denseCriterion } from '../helpers/dense-reml.js';
 
@@ -168,5 +169,21 @@ describe('tridiagonalEigen (Householder + QL)', () => {
     const blocks = new Float64Array(36).map((_, t) => (Math.floor(Math.floor(t / 6) / 2) === Math.floor((t % 6) / 2) ? 1 : 0));
     check(blocks, 6); // ZZᵀ of three groups of two: eigenvalues 2, 2, 2, 0, 0, 0
     assert.deepEqual(Array.from(tridiagonalEigen(blocks, 6).values, (v) => Math.round(v * 1e12) / 1e12), [2, 2, 2, 0, 0, 0]);
+  });
+
+  it('gives the bits of the plain tred2 + tql2 loops, whatever the size mod 4 (rows taken two and four at a time)', () => {
+    let seed = 11;
+    const random = (): number => ((seed = (seed * 16807) % 2147483647) / 2147483647) - 0.5;
+    for (const m of [1, 2, 3, 4, 5, 6, 7, 9, 33, 130]) {
+      const a = new Float64Array(m * m);
+      for (let i = 0; i < m; i++) for (let j = 0; j <= i; j++) a[i * m + j] = a[j * m + i] = random() + (i === j ? 1 : 0);
+      const { values, vectors } = tridiagonalEigen(a, m);
+      const plain = plainTred2Tql2(a, m);
+      const order = Array.from({ length: m }, (_, i) => i).sort((i, j) => plain.d[j] - plain.d[i]);
+      assert.deepEqual(Array.from(values), order.map((i) => plain.d[i]), `eigenvalues, m = ${m}`);
+      for (let k = 0; k < m; k++) {
+        for (let i = 0; i < m; i++) assert.equal(vectors[i * m + k], plain.vt[order[k] * m + i], `vector ${k}, element ${i}, m = ${m}`);
+      }
+    }
   });
 });
