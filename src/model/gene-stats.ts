@@ -13,6 +13,12 @@ export type CriterionPattern = Pick<DesignPattern, 'n' | 'p' | 'q' | 'sizes' | '
   logDetInProducts?: boolean;
   /** Σ log w_i of a gene's precision weights (weighted-stats.ts): the criterion gains −Σ log w_i. 0 when absent. */
   logWeights?: number;
+  /**
+   * Set where B_k's X part is the same for every gene of the pattern (a kinship's: B_k = ã_k ã_kᵀ / s_k with the
+   * rotated X fixed): W's X part, [p × p]. The class sums then read the X part from `bxx` and this, and a gene's
+   * statistics hold only the y row of each block (GeneStats.b).
+   */
+  sharedWxx?: Float64Array;
 };
 
 /**
@@ -32,7 +38,11 @@ export interface GeneStats<P extends CriterionPattern = CriterionPattern> {
   m: number;
   /** [m × m] Σ_i (z_i − z̄_j)(z_i − z̄_j)ᵀ with z = (x, y). */
   w: Float64Array;
-  /** [nSizes × m × m] Σ_{j: n_j = s_k} z̄_j z̄_jᵀ. */
+  /**
+   * [nSizes × m × m] Σ_{j: n_j = s_k} z̄_j z̄_jᵀ; where the pattern shares the X part (sharedWxx), only the y row of
+   * each block, [nSizes × m] (B_k's last row: its X part is the pattern's bxx). Never written once made (the class
+   * sums keep a copy of the last one they read).
+   */
   b: Float64Array;
   /**
    * [p] b with the sums taken of y − X b, added back to β̂. The criterion, σ²s and SEs do not depend on b,

@@ -243,7 +243,7 @@ export function buildKinshipPattern(design: Design, rows: Int32Array, basis: Kin
   return {
     n, p, q: nPositive, nSizes: nPositive, sizes: eigenvalues, sizeCount: new Float64Array(nPositive).fill(1), bxx, logDetInProducts: true,
     columns, coefNames, interceptColumn: coefNames.indexOf('(Intercept)'), rows, nLevels: new Set(Array.from(rows, (r) => codes[r])).size,
-    basis, xRotated, wxx,
+    basis, xRotated, wxx, sharedWxx: wxx,
   };
 }
 
@@ -298,25 +298,27 @@ function basisRows(pattern: KinshipPattern, y: Float64Array, ys: Float64Array): 
  * values at the pattern's missing rows do not matter: their indicator columns absorb them).
  */
 export function rotatedGeneStats(pattern: KinshipPattern, yRotated: Float64Array, shift: number, scale: number): GeneStats<KinshipPattern> {
-  const { n, p, nSizes, sizes, xRotated, wxx, bxx } = pattern;
+  const { n, p, nSizes, sizes, xRotated, wxx } = pattern;
   const m = p + 1;
   const mm = m * m;
+  // W: the pattern's X part, then the y row and column of the null space's coordinates.
   const w = new Float64Array(mm);
-  const b = new Float64Array(nSizes * mm);
-  // Coordinate k's y row and column, divided by its eigenvalue (1 over the null space), into the block at `base`.
-  const addY = (into: Float64Array, base: number, k: number, divisor: number): void => {
+  for (let a = 0; a < p; a++) for (let c = 0; c < p; c++) w[a * m + c] = wxx[a * p + c];
+  for (let k = nSizes; k < n; k++) {
     const yk = yRotated[k];
     for (let a = 0; a < p; a++) {
-      into[base + a * m + p] += (xRotated[k * p + a] * yk) / divisor;
-      into[base + p * m + a] = into[base + a * m + p];
+      w[a * m + p] += xRotated[k * p + a] * yk;
+      w[p * m + a] = w[a * m + p];
     }
-    into[base + mm - 1] += (yk * yk) / divisor;
-  };
-  for (let a = 0; a < p; a++) for (let c = 0; c < p; c++) w[a * m + c] = wxx[a * p + c];
-  for (let k = nSizes; k < n; k++) addY(w, 0, k, 1);
+    w[mm - 1] += yk * yk;
+  }
+  // The y row of each class's block (the X part is the pattern's bxx: sharedWxx): x̃_ka ỹ_k / s_k, then ỹ_k² / s_k.
+  const b = new Float64Array(nSizes * m);
   for (let k = 0; k < nSizes; k++) {
-    for (let a = 0; a < p; a++) for (let c = 0; c < p; c++) b[k * mm + a * m + c] = bxx[k * p * p + a * p + c];
-    addY(b, k * mm, k, sizes[k]);
+    const yk = yRotated[k];
+    const divisor = sizes[k];
+    for (let a = 0; a < p; a++) b[k * m + a] += (xRotated[k * p + a] * yk) / divisor;
+    b[k * m + p] += (yk * yk) / divisor;
   }
   const betaOffset = new Float64Array(p);
   if (pattern.interceptColumn >= 0) betaOffset[pattern.interceptColumn] = shift / scale;

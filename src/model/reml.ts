@@ -1,7 +1,7 @@
 import type { GeneStats } from './gene-stats.js';
 import { choleskyInPlace, choleskyInverse, choleskySolve } from '../numerics/linalg.js';
 import { ln, log1p } from '../numerics/libm.js';
-import { pairOffsets, sizeWeightedBlockSums, weightedBlockSums } from '../numerics/wasm-kernels.js';
+import { blockSums, classWeightsGiven, classWeightsOfSizes, pairOffsets, rowPairOffsets } from '../numerics/wasm-kernels.js';
 
 const LOG_2PI = ln(2 * Math.PI);
 
@@ -14,10 +14,9 @@ let classWeights = new Float64Array(64);
  * with the weights made in the WebAssembly kernel too.
  */
 export function assembleM(stats: GeneStats, lambda: number, out: Float64Array, order: 0 | 1 | 2 = 0): Float64Array {
-  const { m, w, b } = stats;
   const { sizes, nSizes } = stats.pattern;
-  sizeWeightedBlockSums(b, m * m, sizes, nSizes, lambda, order, order === 0 ? w : null, pairOffsets(m), out);
-  return mirrorLower(out, m);
+  classWeightsOfSizes(sizes, nSizes, lambda, order);
+  return sumClassBlocks(stats, order === 0, out);
 }
 
 /** The thread's scratch for `nSizes` class weights (classSum's `weights`), grown as needed. */
@@ -34,8 +33,32 @@ export function classWeightsFor(nSizes: number): Float64Array {
  * triangle is mirrored.
  */
 export function classSum(stats: GeneStats, weights: Float64Array, withW: boolean, out: Float64Array): Float64Array {
-  const { m, w, b } = stats;
-  weightedBlockSums(b, m * m, weights, stats.pattern.nSizes, withW ? w : null, pairOffsets(m), out);
+  classWeightsGiven(weights, stats.pattern.nSizes);
+  return sumClassBlocks(stats, withW, out);
+}
+
+/** The two parts' sums of a pattern whose blocks' X part is shared (its [p × p], a spare element, then the y row's m). */
+let partSums = new Float64Array(0);
+
+/**
+ * The class sums with the weights the kernel holds. Where the pattern shares the blocks' X part (sharedWxx), the
+ * [p × p] X part is summed from the pattern's bxx (W's from sharedWxx) and the y row from the gene's b (W's from w's
+ * last row), in two parts kept apart in the kernels' memory, so the pattern's part is copied there once for all its
+ * genes: each element is the same sum of the same terms as from whole blocks.
+ */
+function sumClassBlocks(stats: GeneStats, withW: boolean, out: Float64Array): Float64Array {
+  const { m, w, b, pattern } = stats;
+  if (pattern.sharedWxx === undefined) {
+    blockSums(0, b, m * m, withW ? w : null, 0, pairOffsets(m), out, 0);
+    return mirrorLower(out, m);
+  }
+  const p = m - 1;
+  const yAt = p * p + 1;
+  if (partSums.length < yAt + m + 1) partSums = new Float64Array(2 * (yAt + m + 1));
+  blockSums(0, pattern.bxx, p * p, withW ? pattern.sharedWxx : null, 0, pairOffsets(p), partSums, 0);
+  blockSums(1, b, m, withW ? w : null, p * m, rowPairOffsets(m), partSums, yAt);
+  for (let a = 0; a < p; a++) for (let c = 0; c <= a; c++) out[a * m + c] = partSums[a * p + c];
+  for (let c = 0; c <= p; c++) out[p * m + c] = partSums[yAt + c];
   return mirrorLower(out, m);
 }
 

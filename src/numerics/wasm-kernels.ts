@@ -1,15 +1,16 @@
 /**
- * The CPU backend's two dense inner loops, in WebAssembly SIMD (wasm/kernels.wat): weighted sums of many
- * equal-shaped blocks (reml.ts' class sums, M(λ) = W + Σ_k w_k B_k), the product of a square matrix with a batch
- * of vectors (kinship.ts' rotation Uᵀy of a batch of genes), and the elementwise row updates of the eigensolver
- * (tridiagonal-eigen.ts), which works on arrays in the kernels' memory (kernelArrays). Each lane of an f64x2 is one output's running sum over the same
- * terms in the same order as the plain loop, and WebAssembly has no fused multiply-add, so the results are the
- * plain loops' bit for bit; the kernels are two to three times as fast as V8's code for those loops.
+ * The CPU backend's dense inner loops, in WebAssembly SIMD (wasm/kernels.wat): weighted sums of many equal-shaped
+ * blocks (reml.ts' class sums, M(λ) = W + Σ_k w_k B_k, and their weights), the product of a square matrix with a
+ * batch of vectors (kinship.ts' rotation Uᵀy of a batch of genes), and the elementwise row updates of the
+ * eigensolver (tridiagonal-eigen.ts), which works on arrays in the kernels' memory (kernelArrays). Each lane of an
+ * f64x2 is one output's running sum over the same terms in the same order as the plain loop, and WebAssembly has no
+ * fused multiply-add, so the results are the plain loops' bit for bit; the kernels are two to three times as fast as
+ * V8's code for those loops.
  *
  * The kernels read and write their own linear memory, so their operands are copied in: a thread's instance keeps
- * the last block array and the last matrix it was given (compared by identity: a GeneStats' `b` and a kinship
- * basis' rotation are never written once made), and copies only the per-call vectors (weights, y) each time. One
- * instance per thread (each worker loads this module), two regions in its memory: the matrix's, then the blocks'.
+ * the last arrays it was given in each region (compared by identity: a GeneStats' `b`, a pattern's `bxx` and
+ * `sizes`, a kinship basis' rotation are never written once made), and copies only the per-call vectors (weights,
+ * y) each time. One instance per thread: each worker loads this module.
  */
 import { KERNELS_WASM } from './kernels-wasm.js';
 
@@ -46,86 +47,128 @@ function reserve(bytes: number): void {
 
 const align = (bytes: number): number => Math.ceil(bytes / 16) * 16;
 
-/** The matrix region, from byte 0: the transpose of the last matrix given, then VECTORS_AT_ONCE y and out vectors. */
-let matrixBytes = 0;
+/**
+ * The memory's regions, in this order: the matrix (the transpose of the last matrix given, then VECTORS_AT_ONCE y
+ * and out vectors, or the eigensolver's arrays), the class weights, the class sizes, and one region for each of the
+ * two parts of a class sum. Each has its room in bytes; one that outgrows it gets half as much again as it needs,
+ * the regions after it move up, and what it and they held is copied in anew.
+ */
+const REGIONS = ['matrix', 'weights', 'sizes', 'part0', 'part1'] as const;
+type Region = (typeof REGIONS)[number];
+const room: Record<Region, number> = { matrix: 0, weights: 0, sizes: 0, part0: 0, part1: 0 };
+const start: Record<Region, number> = { matrix: 0, weights: 0, sizes: 0, part0: 0, part1: 0 };
+
+/** The byte offset of `region`, with at least `bytes` of room; the regions after it move where it grows, and forget what they held. */
+function regionOf(region: Region, bytes: number): number {
+  if (bytes > room[region]) {
+    room[region] = align(Math.max(bytes, 1.5 * room[region]));
+    let at = 0;
+    for (const r of REGIONS) {
+      if (start[r] !== at || r === region) forget(r);
+      start[r] = at;
+      at += room[r];
+    }
+    reserve(at);
+  }
+  return start[region];
+}
+
+/** Forgets what `region` holds, so that it is copied in again. */
+function forget(region: Region): void {
+  if (region === 'matrix') matrixOf = null;
+  else if (region === 'sizes') sizesOf = null;
+  else for (const part of parts) if (part.region === region) part.blocksOf = part.initOf = part.pairsOf = null;
+}
+
+/** What the matrix region holds (compared by identity). */
 let matrixOf: Float64Array | null = null;
 let matrixN = 0;
-
-/** The blocks region, after the matrix region: byte offsets of its parts (pairs, init, out, sizes, weights, b) and its end. */
-let blocks = { start: -1, pairs: 0, init: 0, out: 0, sizes: 0, weights: 0, b: 0, end: 0 };
-/** What the blocks region holds now (compared by identity). */
-let blocksOf: Float64Array | null = null;
-let initOf: Float64Array | null = null;
-let pairsOf: Int32Array | null = null;
+/** What the sizes region holds: the sizes of the last classWeightsOfSizes; and the number of class weights made last. */
 let sizesOf: Float64Array | null = null;
+let classesNow = 0;
 
-/** Lays the blocks region out again where one of its parts has outgrown its room (each part then gets half as much again). */
-function layBlocks(pairBytes: number, blockBytes: number, classBytes: number, bBytes: number): void {
-  const start = align(matrixBytes);
-  const room = { pairs: blocks.init - blocks.pairs, block: blocks.out - blocks.init, classes: blocks.weights - blocks.sizes, b: blocks.end - blocks.b };
-  if (blocks.start === start && pairBytes <= room.pairs && blockBytes <= room.block && classBytes <= room.classes && bBytes <= room.b) return;
-  const grown = (needed: number, had: number): number => (needed <= had ? had : align(Math.max(needed, 1.5 * had)));
-  const pairs = start;
-  const init = pairs + grown(pairBytes, room.pairs);
-  const out = init + grown(blockBytes, room.block);
-  const sizes = out + grown(blockBytes, room.block);
-  const weights = sizes + grown(classBytes, room.classes);
-  const b = weights + grown(classBytes, room.classes);
-  blocks = { start, pairs, init, out, sizes, weights, b, end: b + grown(bBytes, room.b) };
-  reserve(blocks.end);
-  blocksOf = initOf = pairsOf = sizesOf = null;
+/**
+ * A part of a class sum: its region holds the pair offsets, init, out, then the blocks; `shape` is the layout they
+ * were placed with, and blocksOf, initOf (from initAt), pairsOf what they hold (compared by identity).
+ */
+interface Part {
+  region: Region;
+  shape: [number, number, number, number];
+  pairs: number;
+  init: number;
+  out: number;
+  b: number;
+  blocksOf: Float64Array | null;
+  initOf: Float64Array | null;
+  initAt: number;
+  pairsOf: Int32Array | null;
 }
+const parts: Part[] = (['part0', 'part1'] as const).map((region) => ({
+  region, shape: [-1, 0, 0, 0], pairs: 0, init: 0, out: 0, b: 0, blocksOf: null, initOf: null, initAt: 0, pairsOf: null,
+}));
 
-/** Copies what the class sums read into the blocks region, where it is not there already. */
-function placeBlocks(b: Float64Array, block: number, classes: number, init: Float64Array | null, pairs: Int32Array): void {
-  layBlocks(align(4 * pairs.length), align(8 * block + PAD), align(8 * classes + PAD), align(8 * classes * block + PAD));
-  if (pairs !== pairsOf) {
-    heapI32.set(pairs, blocks.pairs / 4);
-    pairsOf = pairs;
-  }
-  if (b !== blocksOf) {
-    heap.set(b.subarray(0, classes * block), blocks.b / 8);
-    blocksOf = b;
-  }
-  if (init !== null && init !== initOf) {
-    heap.set(init.subarray(0, block), blocks.init / 8);
-    initOf = init;
-  }
-}
-
-/** The class sums over the placed blocks and weights, into out[0, block). */
-function sumBlocks(block: number, classes: number, withInit: boolean, pairs: Int32Array, out: Float64Array): void {
-  kernels.class_sum(blocks.b, 8 * block, blocks.weights, classes, blocks.pairs, pairs.length, blocks.init, withInit ? 1 : 0, blocks.out);
-  const outAt = blocks.out / 8;
-  for (let i = 0; i < block; i++) out[i] = heap[outAt + i];
+/**
+ * The class weights of the next blockSums: `weights` as given (the first `classes` of them).
+ */
+export function classWeightsGiven(weights: Float64Array, classes: number): void {
+  const at = regionOf('weights', align(8 * classes + PAD)) / 8;
+  for (let k = 0; k < classes; k++) heap[at + k] = weights[k];
+  classesNow = classes;
 }
 
 /**
- * For the element pairs at `pairs` (pairOffsets(m): byte offsets of pairs of elements of an [m × m] block, a multiple
- * of 4 of them), out[o], out[o + 1] = (init[o], init[o + 1], or 0 without init) + Σ_k weights[k] · (b[k·block + o],
- * b[k·block + o + 1]), summed in order of k; every other element of out[0, block) is left undefined.
+ * The class weights of the next blockSums, made by the kernel from the sizes s_k at λ: s_k / (1 + λ s_k) for
+ * `order` 0, and that weight's first and second λ-derivatives, −s_k² / (1 + λ s_k)² and 2 s_k³ / (1 + λ s_k)³, for
+ * 1 and 2, each as those expressions are written.
  */
-export function weightedBlockSums(b: Float64Array, block: number, weights: Float64Array, classes: number,
-  init: Float64Array | null, pairs: Int32Array, out: Float64Array): void {
-  placeBlocks(b, block, classes, init, pairs);
-  const weightsAt = blocks.weights / 8;
-  for (let k = 0; k < classes; k++) heap[weightsAt + k] = weights[k];
-  sumBlocks(block, classes, init !== null, pairs, out);
-}
-
-/**
- * weightedBlockSums with the weights of classes of sizes s_k at λ made by the kernel: s_k / (1 + λ s_k) for `order`
- * 0, and that weight's first and second λ-derivatives, −s_k² / (1 + λ s_k)² and 2 s_k³ / (1 + λ s_k)³, for 1 and 2.
- */
-export function sizeWeightedBlockSums(b: Float64Array, block: number, sizes: Float64Array, classes: number, lambda: number,
-  order: 0 | 1 | 2, init: Float64Array | null, pairs: Int32Array, out: Float64Array): void {
-  placeBlocks(b, block, classes, init, pairs);
+export function classWeightsOfSizes(sizes: Float64Array, classes: number, lambda: number, order: 0 | 1 | 2): void {
+  const bytes = align(8 * classes + PAD);
+  regionOf('weights', bytes); // in the regions' order: a later region's growth moves no earlier one
+  regionOf('sizes', bytes);
   if (sizes !== sizesOf) {
-    heap.set(sizes.subarray(0, classes), blocks.sizes / 8);
+    heap.set(sizes.subarray(0, classes), start.sizes / 8);
     sizesOf = sizes;
   }
-  kernels.class_weights(blocks.sizes, classes, lambda, order, blocks.weights);
-  sumBlocks(block, classes, init !== null, pairs, out);
+  kernels.class_weights(start.sizes, classes, lambda, order, start.weights);
+  classesNow = classes;
+}
+
+/**
+ * Part `part` (0 or 1: each keeps its own arrays in the kernels' memory) of a class sum with the weights last made:
+ * for the element pairs at `pairs` (byte offsets of pairs of elements of a block of `block` elements, an even number
+ * of them: pairOffsets, rowPairOffsets), out[o], out[o + 1] = (init[o], init[o + 1], or 0 without init) +
+ * Σ_k weights[k] · (b[k·block + o], b[k·block + o + 1]), summed in order of k, with init and out read and written
+ * from element initAt and outAt on; every other element of out's block is left undefined, and a pair may take the
+ * element past the block's end.
+ */
+export function blockSums(part: 0 | 1, b: Float64Array, block: number, init: Float64Array | null, initAt: number,
+  pairs: Int32Array, out: Float64Array, outAt: number): void {
+  const classes = classesNow;
+  const the = parts[part];
+  const pairBytes = align(4 * pairs.length);
+  const blockBytes = align(8 * block + PAD);
+  const at = regionOf(the.region, pairBytes + 2 * blockBytes + align(8 * classes * block + PAD));
+  const { shape } = the;
+  if (shape[0] !== at || shape[1] !== pairs.length || shape[2] !== block || shape[3] !== classes) {
+    the.shape = [at, pairs.length, block, classes];
+    Object.assign(the, { pairs: at, init: at + pairBytes, out: at + pairBytes + blockBytes, b: at + pairBytes + 2 * blockBytes });
+    the.blocksOf = the.initOf = the.pairsOf = null;
+  }
+  if (pairs !== the.pairsOf) {
+    heapI32.set(pairs, the.pairs / 4);
+    the.pairsOf = pairs;
+  }
+  if (b !== the.blocksOf) {
+    heap.set(b.subarray(0, classes * block), the.b / 8);
+    the.blocksOf = b;
+  }
+  if (init !== null && (init !== the.initOf || initAt !== the.initAt)) {
+    for (let i = 0; i < block; i++) heap[the.init / 8 + i] = init[initAt + i];
+    the.initOf = init;
+    the.initAt = initAt;
+  }
+  kernels.class_sum(the.b, 8 * block, start.weights, classes, the.pairs, pairs.length, the.init, init === null ? 0 : 1, the.out);
+  for (let i = 0, at = the.out / 8; i < block; i++) out[outAt + i] = heap[at + i];
 }
 
 const pairLists = new Map<number, Int32Array>();
@@ -133,18 +176,35 @@ const pairLists = new Map<number, Int32Array>();
 /**
  * The byte offsets, into an [m × m] block, of element pairs (i, j), (i, j + 1) for j = 0, 2, … ≤ i of every row i:
  * the lower triangle with the diagonal (an odd row's last pair takes the element above the diagonal along with it),
- * padded with the last pair to a multiple of 4.
+ * padded with the last pair to an even number.
  */
 export function pairOffsets(m: number): Int32Array {
   let pairs = pairLists.get(m);
   if (pairs === undefined) {
     const list: number[] = [];
     for (let i = 0; i < m; i++) for (let j = 0; j <= i; j += 2) list.push(8 * (i * m + j));
-    while (list.length % 4 !== 0) list.push(list[list.length - 1]);
-    pairs = Int32Array.from(list);
+    pairs = evenPairs(list);
     pairLists.set(m, pairs);
   }
   return pairs;
+}
+
+const rowPairLists = new Map<number, Int32Array>();
+
+/** The byte offsets of element pairs (j, j + 1), j = 0, 2, … < m, of a block of one row of m elements, padded to an even number. */
+export function rowPairOffsets(m: number): Int32Array {
+  let pairs = rowPairLists.get(m);
+  if (pairs === undefined) {
+    pairs = evenPairs(Array.from({ length: Math.ceil(m / 2) }, (_, j) => 16 * j));
+    rowPairLists.set(m, pairs);
+  }
+  return pairs;
+}
+
+/** `list` with its last pair again where their number is odd (a pair summed twice is written twice with one value). */
+function evenPairs(list: number[]): Int32Array {
+  if (list.length % 2 !== 0) list.push(list[list.length - 1]);
+  return Int32Array.from(list);
 }
 
 /** Vectors matrixTimesVectors multiplies at most: each chunk of the matrix read serves them all. */
@@ -157,23 +217,19 @@ export const VECTORS_AT_ONCE = 16;
  */
 export function matrixTimesVectors(matrix: Float64Array, n: number, ys: Float64Array, outs: Float64Array, count: number): void {
   if (n === 0 || count === 0) return;
+  const base = regionOf('matrix', align(8 * n * n) + 2 * VECTORS_AT_ONCE * align(8 * n));
   if (matrix !== matrixOf || n !== matrixN) {
-    const bytes = align(8 * n * n) + 2 * VECTORS_AT_ONCE * align(8 * n);
-    if (bytes > matrixBytes) {
-      matrixBytes = bytes; // the blocks region moves up: layBlocks lays it out again on its next call
-      reserve(matrixBytes);
-    }
-    for (let k = 0; k < n; k++) for (let i = 0, at = k * n; i < n; i++, at++) heap[i * n + k] = matrix[at];
+    for (let k = 0; k < n; k++) for (let i = 0, at = k * n; i < n; i++, at++) heap[base / 8 + i * n + k] = matrix[at];
     matrixOf = matrix;
     matrixN = n;
   }
-  const yAt = align(8 * n * n) / 8;
+  const yAt = (base + align(8 * n * n)) / 8;
   const outAt = yAt + VECTORS_AT_ONCE * n;
   heap.set(ys.subarray(0, count * n), yAt);
   // The kernel takes vectors four at a time: the last one again fills the last four.
   const padded = Math.ceil(count / 4) * 4;
   for (let g = count; g < padded; g++) heap.copyWithin(yAt + g * n, yAt + (count - 1) * n, yAt + count * n);
-  kernels.matrix_times_vectors(0, 8 * yAt, 8 * outAt, n, padded);
+  kernels.matrix_times_vectors(base, 8 * yAt, 8 * outAt, n, padded);
   outs.set(heap.subarray(outAt, outAt + count * n));
 }
 
@@ -182,13 +238,8 @@ export function matrixTimesVectors(matrix: Float64Array, n: number, ys: Float64A
  * then forgotten), for work done there in place by the row kernels below: valid until this module's next call.
  */
 export function kernelArrays(lengths: readonly number[]): Float64Array[] {
-  const bytes = lengths.reduce((sum, length) => sum + align(8 * length), 0);
-  if (bytes > matrixBytes) {
-    matrixBytes = bytes;
-    reserve(matrixBytes);
-  }
+  let at = regionOf('matrix', lengths.reduce((sum, length) => sum + align(8 * length), 0));
   matrixOf = null;
-  let at = 0;
   return lengths.map((length) => {
     const view = new Float64Array(memory.buffer, at, length);
     at += align(8 * length);

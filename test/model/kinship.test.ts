@@ -15,7 +15,7 @@ import { buildKinshipPattern, clampedKinship, type Kinship, kinshipBasis, type K
 import { GenePreparer } from '../../src/model/prepare.js';
 import type { GeneStats } from '../../src/model/gene-stats.js';
 import { admitsH2One, H_MAX, lambdaOf, searchLambda } from '../../src/model/lambda-search.js';
-import { remlCriterion } from '../../src/model/reml.js';
+import { assembleM, classSum, remlCriterion } from '../../src/model/reml.js';
 import { tridiagonalEigen } from '../../src/numerics/tridiagonal-eigen.js';
 import { plainTred2Tql2 } from '../helpers/plain-eigen.js';
 import { REPO_ROOT } from '../helpers/cases.js';
@@ -59,6 +59,33 @@ describe('kinship criterion at fixed λ equals the dense formula with H = I + λ
       }
     });
   }
+});
+
+describe('a kinship gene\'s statistics, its blocks\' X part shared with its pattern', () => {
+  it('give M(λ), its derivatives and weighted class sums with the bits of whole blocks [X y]ᵀ[X y] / s_k', async () => {
+    for (const [name, id] of [['single', 'gene03'], ['single', 'gene15'], ['replicates', 'gene08']] as const) {
+      const { stats } = await fixtureGene(name, id);
+      const { pattern, m } = stats;
+      const p = m - 1;
+      // The same statistics as whole blocks: each class's [m × m] block, its X part from bxx, its y row and column from b.
+      const b = new Float64Array(pattern.nSizes * m * m);
+      for (let k = 0; k < pattern.nSizes; k++) {
+        for (let a = 0; a < p; a++) for (let c = 0; c < p; c++) b[k * m * m + a * m + c] = pattern.bxx[k * p * p + a * p + c];
+        for (let c = 0; c < m; c++) b[k * m * m + p * m + c] = b[k * m * m + c * m + p] = stats.b[k * m + c];
+      }
+      const whole: GeneStats = { ...stats, pattern: { ...pattern, sharedWxx: undefined }, b };
+      for (const lambda of LAMBDAS) {
+        for (const order of [0, 1, 2] as const) {
+          const expected = Array.from(assembleM(whole, lambda, new Float64Array(m * m + 1), order).subarray(0, m * m));
+          const actual = Array.from(assembleM(stats, lambda, new Float64Array(m * m + 1), order).subarray(0, m * m));
+          assert.deepEqual(actual, expected, `${name} ${id}, λ = ${lambda}, order ${order}`);
+        }
+      }
+      const weights = Float64Array.from({ length: pattern.nSizes }, (_, k) => 1 / (k + 2));
+      const expected = Array.from(classSum(whole, weights, true, new Float64Array(m * m + 1)).subarray(0, m * m));
+      assert.deepEqual(Array.from(classSum(stats, weights, true, new Float64Array(m * m + 1)).subarray(0, m * m)), expected);
+    }
+  });
 });
 
 describe('a kinship gene whose criterion falls all the way to h2 = 1', () => {

@@ -3,8 +3,8 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import {
-  kernelArrays, matrixTimesVectors, pairOffsets, planeRotation, sizeWeightedBlockSums, subtractScaled, subtractTwoScaled, VECTORS_AT_ONCE,
-  weightedBlockSums,
+  blockSums, classWeightsGiven, classWeightsOfSizes, kernelArrays, matrixTimesVectors, pairOffsets, planeRotation, rowPairOffsets,
+  subtractScaled, subtractTwoScaled, VECTORS_AT_ONCE,
 } from '../../src/numerics/wasm-kernels.js';
 import { PACKAGE_ROOT } from '../../src/package-root.js';
 
@@ -55,7 +55,8 @@ describe('WebAssembly kernels (wasm/kernels.wat)', () => {
         const init = values(m * m, 13 * m + classes);
         for (const withInit of [true, false]) {
           const out = new Float64Array(m * m + 1);
-          weightedBlockSums(b, m * m, weights, classes, withInit ? init : null, pairOffsets(m), out);
+          classWeightsGiven(weights, classes);
+          blockSums(0, b, m * m, withInit ? init : null, 0, pairOffsets(m), out, 0);
           assert.deepEqual(lower(out, m), lower(plainBlockSums(b, m, weights, classes, withInit ? init : null), m),
             `m = ${m}, ${classes} classes, ${withInit ? 'with' : 'without'} W`);
         }
@@ -71,8 +72,32 @@ describe('WebAssembly kernels (wasm/kernels.wat)', () => {
     for (const b of [small, large, small, values(3 * m * m, 4)]) {
       const classes = b.length / (m * m);
       const out = new Float64Array(m * m);
-      weightedBlockSums(b, m * m, weights, classes, null, pairOffsets(m), out);
+      classWeightsGiven(weights, classes);
+      blockSums(0, b, m * m, null, 0, pairOffsets(m), out, 0);
       assert.deepEqual(lower(out, m), lower(plainBlockSums(b, m, weights, classes, null), m));
+    }
+  });
+
+  it('keeps the two parts of a sum apart, and sums a row of blocks from any offset of init into any offset of out', () => {
+    const [m, classes] = [5, 37];
+    const triangles = [values(classes * m * m, 21), values(classes * m * m, 22)];
+    const rows = [values(classes * m, 23), values(classes * m, 24)];
+    const weights = values(classes, 25);
+    const init = values(3 + m, 26);
+    classWeightsGiven(weights, classes);
+    for (let round = 0; round < 4; round++) {
+      const triangle = triangles[round % 2];
+      const row = rows[(round >> 1) % 2];
+      const out = new Float64Array(m * m + 1);
+      blockSums(0, triangle, m * m, null, 0, pairOffsets(m), out, 0);
+      const rowOut = new Float64Array(2 + m + 1);
+      blockSums(1, row, m, init, 3, rowPairOffsets(m), rowOut, 2);
+      assert.deepEqual(lower(out, m), lower(plainBlockSums(triangle, m, weights, classes, null), m), `round ${round}: the triangle`);
+      for (let j = 0; j < m; j++) {
+        let sum = init[3 + j];
+        for (let k = 0; k < classes; k++) sum += weights[k] * row[k * m + j];
+        assert.equal(rowOut[2 + j], sum, `round ${round}: element ${j} of the row`);
+      }
     }
   });
 
@@ -88,8 +113,9 @@ describe('WebAssembly kernels (wasm/kernels.wat)', () => {
           Float64Array.from(sizes, (s) => (2 * s * s * s) / ((1 + lambda * s) * (1 + lambda * s) * (1 + lambda * s))),
         ];
         for (const order of [0, 1, 2] as const) {
-          const out = new Float64Array(m * m);
-          sizeWeightedBlockSums(b, m * m, sizes, classes, lambda, order, null, pairOffsets(m), out);
+          const out = new Float64Array(m * m + 1);
+          classWeightsOfSizes(sizes, classes, lambda, order);
+          blockSums(0, b, m * m, null, 0, pairOffsets(m), out, 0);
           assert.deepEqual(lower(out, m), lower(plainBlockSums(b, m, plain[order], classes, null), m),
             `order ${order}, λ = ${lambda}, ${classes} classes`);
         }
