@@ -7,9 +7,10 @@
 (module
   (import "env" "memory" (memory 1))
 
-  ;; class_sum: for every pair offset o of `pairs` (i32 byte offsets into a class block, a multiple of 4 of them),
+  ;; class_sum: for every pair offset o of `pairs` (i32 byte offsets into a class block, an even number of them),
   ;; out[o .. o+16) = init[o .. o+16) (or 0 without `with_init`) + Σ_k weights[k] · b[k·block + o .. +16), in class
-  ;; order k = 0, 1, …: reml.ts' classSum, two elements of M(λ) a vector and four vectors a pass over the classes.
+  ;; order k = 0, 1, …: reml.ts' classSum, two elements of M(λ) a vector and four vectors a pass over the classes
+  ;; (the last two alone when their number is 2 mod 4).
   (func (export "class_sum")
     (param $b i32) (param $block i32) (param $weights i32) (param $classes i32)
     (param $pairs i32) (param $pair_count i32) (param $init i32) (param $with_init i32) (param $out i32)
@@ -19,7 +20,7 @@
     (local.set $end (i32.add (local.get $weights) (i32.shl (local.get $classes) (i32.const 3))))
     (block $groups_done
       (loop $group
-        (br_if $groups_done (i32.ge_u (local.get $g) (local.get $pair_count)))
+        (br_if $groups_done (i32.gt_u (i32.add (local.get $g) (i32.const 4)) (local.get $pair_count)))
         (local.set $at (i32.add (local.get $pairs) (i32.shl (local.get $g) (i32.const 2))))
         (local.set $o0 (i32.load (local.get $at)))
         (local.set $o1 (i32.load offset=4 (local.get $at)))
@@ -54,7 +55,32 @@
         (v128.store (i32.add (local.get $out) (local.get $o2)) (local.get $a2))
         (v128.store (i32.add (local.get $out) (local.get $o3)) (local.get $a3))
         (local.set $g (i32.add (local.get $g) (i32.const 4)))
-        (br $group))))
+        (br $group)))
+    (if (i32.lt_u (local.get $g) (local.get $pair_count))
+      (then
+        (local.set $at (i32.add (local.get $pairs) (i32.shl (local.get $g) (i32.const 2))))
+        (local.set $o0 (i32.load (local.get $at)))
+        (local.set $o1 (i32.load offset=4 (local.get $at)))
+        (if (local.get $with_init)
+          (then
+            (local.set $a0 (v128.load (i32.add (local.get $init) (local.get $o0))))
+            (local.set $a1 (v128.load (i32.add (local.get $init) (local.get $o1)))))
+          (else
+            (local.set $a0 (v128.const i64x2 0 0))
+            (local.set $a1 (v128.const i64x2 0 0))))
+        (local.set $at (local.get $b))
+        (local.set $w (local.get $weights))
+        (block $classes_done
+          (br_if $classes_done (i32.ge_u (local.get $w) (local.get $end)))
+          (loop $class
+            (local.set $x (v128.load64_splat (local.get $w)))
+            (local.set $a0 (f64x2.add (local.get $a0) (f64x2.mul (local.get $x) (v128.load (i32.add (local.get $at) (local.get $o0))))))
+            (local.set $a1 (f64x2.add (local.get $a1) (f64x2.mul (local.get $x) (v128.load (i32.add (local.get $at) (local.get $o1))))))
+            (local.set $at (i32.add (local.get $at) (local.get $block)))
+            (local.set $w (i32.add (local.get $w) (i32.const 8)))
+            (br_if $class (i32.lt_u (local.get $w) (local.get $end)))))
+        (v128.store (i32.add (local.get $out) (local.get $o0)) (local.get $a0))
+        (v128.store (i32.add (local.get $out) (local.get $o1)) (local.get $a1)))))
 
   ;; class_weights: weights[k] = w_k(λ) for k < classes (and the next one when classes is odd) from sizes[k] = s and
   ;; d = 1 + λ·s: s / d for order 0, −(s·s) / (d·d) for order 1, 2·s·s·s / (d·d·d) for order 2, as reml.ts'
@@ -253,4 +279,35 @@
       (then
         (v128.store64_lane 0 (local.get $w)
           (f64x2.sub (v128.load64_zero (local.get $w)) (f64x2.mul (local.get $vg) (v128.load64_zero (local.get $d))))))))
+
+  ;; scaled_outer_products: out[k·p·p + a·p + c] = 0 + (x[k·p + a] · x[k·p + c]) / divisors[k] for k < count, a, c < p:
+  ;; the outer products of the rows of x [count × p], each divided by its divisor, as kinship.ts' buildKinshipPattern
+  ;; writes its classes' X blocks (added to 0, as a sum of one term is), two elements a vector. Where p is odd a row's
+  ;; last pair writes the next row's first element before that row writes it again, and the last one past the end.
+  (func (export "scaled_outer_products") (param $x i32) (param $p i32) (param $divisors i32) (param $count i32) (param $out i32)
+    (local $k i32) (local $a i32) (local $c i32) (local $row i32) (local $xa v128) (local $s v128)
+    (block $classes_done
+      (loop $class
+        (br_if $classes_done (i32.ge_u (local.get $k) (local.get $count)))
+        (local.set $s (v128.load64_splat (i32.add (local.get $divisors) (i32.shl (local.get $k) (i32.const 3)))))
+        (local.set $row (i32.add (local.get $x) (i32.shl (i32.mul (local.get $k) (local.get $p)) (i32.const 3))))
+        (local.set $a (i32.const 0))
+        (block $rows_done
+          (loop $rows
+            (br_if $rows_done (i32.ge_u (local.get $a) (local.get $p)))
+            (local.set $xa (v128.load64_splat (i32.add (local.get $row) (i32.shl (local.get $a) (i32.const 3)))))
+            (local.set $c (i32.const 0))
+            (loop $pairs
+              (v128.store (local.get $out) (f64x2.add (v128.const i64x2 0 0) (f64x2.div
+                (f64x2.mul (local.get $xa) (v128.load (i32.add (local.get $row) (i32.shl (local.get $c) (i32.const 3)))))
+                (local.get $s))))
+              (local.set $out (i32.add (local.get $out) (i32.const 16)))
+              (local.set $c (i32.add (local.get $c) (i32.const 2)))
+              (br_if $pairs (i32.lt_u (local.get $c) (local.get $p))))
+            ;; an odd p wrote one element past the row: step back onto it
+            (local.set $out (i32.sub (local.get $out) (i32.shl (i32.and (local.get $p) (i32.const 1)) (i32.const 3))))
+            (local.set $a (i32.add (local.get $a) (i32.const 1)))
+            (br $rows)))
+        (local.set $k (i32.add (local.get $k) (i32.const 1)))
+        (br $class))))
 )

@@ -16,7 +16,7 @@
  */
 import { InputError } from '../errors.js';
 import { tridiagonalEigen } from '../numerics/tridiagonal-eigen.js';
-import { matrixTimesVectors } from '../numerics/wasm-kernels.js';
+import { matrixColumns, matrixTimesVectors, scaledOuterProducts } from '../numerics/wasm-kernels.js';
 import type { Design, RandomTermDesign } from './design.js';
 import type { CriterionPattern, GeneStats } from './gene-stats.js';
 import { yScaleOf } from './gene-stats.js';
@@ -224,20 +224,14 @@ export function buildKinshipPattern(design: Design, rows: Int32Array, basis: Kin
   const p = pX + missing.length;
   const pAll = design.p;
   const xRotated = new Float64Array(n * p);
-  for (let k = 0; k < n; k++) {
-    for (let a = 0; a < pX; a++) xRotated[k * p + a] = basis.xRotated[k * pAll + columns[a]];
-    for (let j = 0; j < missing.length; j++) xRotated[k * p + pX + j] = rotation[k * n + missing[j]]; // Uᵀ e_i
-  }
-  const wxx = new Float64Array(p * p);
+  for (let k = 0; k < n; k++) for (let a = 0; a < pX; a++) xRotated[k * p + a] = basis.xRotated[k * pAll + columns[a]];
+  matrixColumns(rotation, n, missing, xRotated, p, pX); // Uᵀ e_i
+  // B_k = x̃_k x̃_kᵀ / s_k over the positive eigenvalues; W's X part, Σ x̃_k x̃_kᵀ over the null space.
   const bxx = new Float64Array(nPositive * p * p);
-  for (let k = 0; k < n; k++) {
-    const positive = k < nPositive;
-    const into = positive ? bxx : wxx;
-    const base = positive ? k * p * p : 0;
-    const divisor = positive ? eigenvalues[k] : 1;
-    for (let a = 0; a < p; a++) {
-      for (let b = 0; b < p; b++) into[base + a * p + b] += (xRotated[k * p + a] * xRotated[k * p + b]) / divisor;
-    }
+  scaledOuterProducts(xRotated, p, eigenvalues, nPositive, bxx);
+  const wxx = new Float64Array(p * p);
+  for (let k = nPositive; k < n; k++) {
+    for (let a = 0; a < p; a++) for (let b = 0; b < p; b++) wxx[a * p + b] += xRotated[k * p + a] * xRotated[k * p + b];
   }
   const codes = design.randomTerms[0].codes;
   return {

@@ -22,6 +22,7 @@ interface Kernels {
   plane_rotation(x: number, y: number, count: number, c: number, s: number): void;
   subtract_two_scaled(w: number, e: number, d: number, count: number, f: number, g: number): void;
   subtract_scaled(w: number, d: number, count: number, g: number): void;
+  scaled_outer_products(x: number, p: number, divisors: number, count: number, out: number): void;
 }
 
 const PAGE = 65536;
@@ -49,14 +50,14 @@ const align = (bytes: number): number => Math.ceil(bytes / 16) * 16;
 
 /**
  * The memory's regions, in this order: the matrix (the transpose of the last matrix given, then VECTORS_AT_ONCE y
- * and out vectors, or the eigensolver's arrays), the class weights, the class sizes, and one region for each of the
- * two parts of a class sum. Each has its room in bytes; one that outgrows it gets half as much again as it needs,
+ * and out vectors, or the eigensolver's arrays), the class weights, the class sizes, one region for each of the
+ * two parts of a class sum, and a scratch region that keeps nothing between calls. Each has its room in bytes; one that outgrows it gets half as much again as it needs,
  * the regions after it move up, and what it and they held is copied in anew.
  */
-const REGIONS = ['matrix', 'weights', 'sizes', 'part0', 'part1'] as const;
+const REGIONS = ['matrix', 'weights', 'sizes', 'part0', 'part1', 'scratch'] as const;
 type Region = (typeof REGIONS)[number];
-const room: Record<Region, number> = { matrix: 0, weights: 0, sizes: 0, part0: 0, part1: 0 };
-const start: Record<Region, number> = { matrix: 0, weights: 0, sizes: 0, part0: 0, part1: 0 };
+const room: Record<Region, number> = { matrix: 0, weights: 0, sizes: 0, part0: 0, part1: 0, scratch: 0 };
+const start: Record<Region, number> = { matrix: 0, weights: 0, sizes: 0, part0: 0, part1: 0, scratch: 0 };
 
 /** The byte offset of `region`, with at least `bytes` of room; the regions after it move where it grows, and forget what they held. */
 function regionOf(region: Region, bytes: number): number {
@@ -266,4 +267,32 @@ export function subtractTwoScaled(w: Float64Array, wAt: number, e: Float64Array,
 /** w[wAt + k] −= g·d[k] for k < count. */
 export function subtractScaled(w: Float64Array, wAt: number, d: Float64Array, count: number, g: number): void {
   kernels.subtract_scaled(address(w, wAt), address(d, 0), count, g);
+}
+
+/**
+ * out[k·p·p + a·p + c] = (x[k·p + a] · x[k·p + c]) / divisors[k] for k < count and a, c < p (added to 0, as a sum
+ * of one term is): the outer products of the rows of x ([count × p]), each divided by its divisor.
+ */
+export function scaledOuterProducts(x: Float64Array, p: number, divisors: Float64Array, count: number, out: Float64Array): void {
+  const [xBytes, divisorBytes] = [align(8 * count * p + PAD), align(8 * count)];
+  const at = regionOf('scratch', xBytes + divisorBytes + align(8 * count * p * p + PAD));
+  heap.set(x.subarray(0, count * p), at / 8);
+  heap.set(divisors.subarray(0, count), (at + xBytes) / 8);
+  const outAt = at + xBytes + divisorBytes;
+  kernels.scaled_outer_products(at, p, at + xBytes, count, outAt);
+  out.set(heap.subarray(outAt / 8, outAt / 8 + count * p * p));
+}
+
+/**
+ * into[k·stride + offset + j] = matrix[k·n + columns[j]] for k < n: columns of the [n × n] row-major `matrix`, read
+ * from its transpose where matrixTimesVectors holds it (contiguous there), else from the matrix itself.
+ */
+export function matrixColumns(matrix: Float64Array, n: number, columns: readonly number[], into: Float64Array, stride: number,
+  offset: number): void {
+  const transposed = matrix === matrixOf && n === matrixN;
+  for (let j = 0; j < columns.length; j++) {
+    const from = transposed ? start.matrix / 8 + columns[j] * n : columns[j];
+    if (transposed) for (let k = 0; k < n; k++) into[k * stride + offset + j] = heap[from + k];
+    else for (let k = 0; k < n; k++) into[k * stride + offset + j] = matrix[k * n + from];
+  }
 }

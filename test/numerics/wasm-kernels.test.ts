@@ -3,8 +3,8 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import {
-  blockSums, classWeightsGiven, classWeightsOfSizes, kernelArrays, matrixTimesVectors, pairOffsets, planeRotation, rowPairOffsets,
-  subtractScaled, subtractTwoScaled, VECTORS_AT_ONCE,
+  blockSums, classWeightsGiven, classWeightsOfSizes, kernelArrays, matrixColumns, matrixTimesVectors, pairOffsets, planeRotation,
+  rowPairOffsets, scaledOuterProducts, subtractScaled, subtractTwoScaled, VECTORS_AT_ONCE,
 } from '../../src/numerics/wasm-kernels.js';
 import { PACKAGE_ROOT } from '../../src/package-root.js';
 
@@ -163,5 +163,35 @@ describe('WebAssembly kernels (wasm/kernels.wat)', () => {
       subtractScaled(w, 2 * count + 1, d, count, g);
       assert.deepEqual(Array.from(w), Array.from(plain), `${count} elements`);
     }
+  });
+
+  it('makes scaled outer products of rows as the plain expression does, odd and even row lengths, -0 made +0', () => {
+    for (const [p, count] of [[1, 3], [2, 5], [3, 4], [12, 37], [13, 9]]) {
+      const x = values(count * p, p * 31 + count);
+      x[1] = -0;
+      const divisors = Float64Array.from(values(count, p + count), (v) => Math.abs(v) + 0.1);
+      const out = new Float64Array(count * p * p);
+      scaledOuterProducts(x, p, divisors, count, out);
+      const plain = new Float64Array(count * p * p);
+      for (let k = 0; k < count; k++) {
+        for (let a = 0; a < p; a++) for (let c = 0; c < p; c++) plain[k * p * p + a * p + c] += (x[k * p + a] * x[k * p + c]) / divisors[k];
+      }
+      assert.deepEqual(Array.from(out), Array.from(plain), `p = ${p}, ${count} rows`);
+    }
+  });
+
+  it('reads columns of a matrix the same from its transpose held for matrixTimesVectors as from the matrix', () => {
+    const n = 37;
+    const matrix = values(n * n, 41);
+    const columns = [0, 5, 36, 17];
+    const plain = new Float64Array(n * 6);
+    for (let k = 0; k < n; k++) for (let j = 0; j < columns.length; j++) plain[k * 6 + 2 + j] = matrix[k * n + columns[j]];
+    const before = new Float64Array(n * 6);
+    matrixColumns(matrix, n, columns, before, 6, 2);
+    matrixTimesVectors(matrix, n, values(n, 42), new Float64Array(n), 1); // now held, transposed
+    const after = new Float64Array(n * 6);
+    matrixColumns(matrix, n, columns, after, 6, 2);
+    assert.deepEqual(Array.from(before), Array.from(plain));
+    assert.deepEqual(Array.from(after), Array.from(plain));
   });
 });
