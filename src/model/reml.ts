@@ -1,7 +1,7 @@
 import type { GeneStats } from './gene-stats.js';
 import { choleskyInPlace, choleskyInverse, choleskySolve } from '../numerics/linalg.js';
 import { ln, log1p } from '../numerics/libm.js';
-import { blockSums, classWeightsGiven, classWeightsOfSizes, pairOffsets, rowPairOffsets } from '../numerics/wasm-kernels.js';
+import { blockSums, classWeightsGiven, classWeightsOfSizes, logOfProducts, pairOffsets, rowPairOffsets } from '../numerics/wasm-kernels.js';
 
 const LOG_2PI = ln(2 * Math.PI);
 
@@ -78,15 +78,8 @@ const LOG_PRODUCT_BLOCK = 16;
  */
 export function logDetH(stats: GeneStats, lambda: number): number {
   const { sizes, sizeCount, nSizes, logDetInProducts } = stats.pattern;
+  if (logDetInProducts === true && lambda * sizes[0] <= 1e19) return logOfProducts(sizes, nSizes, lambda, LOG_PRODUCT_BLOCK);
   let s = 0;
-  if (logDetInProducts === true && lambda * sizes[0] <= 1e19) {
-    for (let k = 0; k < nSizes; k += LOG_PRODUCT_BLOCK) {
-      let product = 1;
-      for (let j = k, end = Math.min(nSizes, k + LOG_PRODUCT_BLOCK); j < end; j++) product *= 1 + lambda * sizes[j];
-      s += ln(product);
-    }
-    return s;
-  }
   for (let k = 0; k < nSizes; k++) s += sizeCount[k] * log1p(lambda * sizes[k]);
   return s;
 }

@@ -23,6 +23,7 @@ interface Kernels {
   subtract_two_scaled(w: number, e: number, d: number, count: number, f: number, g: number): void;
   subtract_scaled(w: number, d: number, count: number, g: number): void;
   scaled_outer_products(x: number, p: number, divisors: number, count: number, out: number): void;
+  log_of_products(sizes: number, classes: number, lambda: number, block: number): number;
 }
 
 const PAGE = 65536;
@@ -123,15 +124,29 @@ export function classWeightsGiven(weights: Float64Array, classes: number): void 
  * 1 and 2, each as those expressions are written.
  */
 export function classWeightsOfSizes(sizes: Float64Array, classes: number, lambda: number, order: 0 | 1 | 2): void {
-  const bytes = align(8 * classes + PAD);
-  regionOf('weights', bytes); // in the regions' order: a later region's growth moves no earlier one
-  regionOf('sizes', bytes);
+  regionOf('weights', align(8 * classes + PAD)); // in the regions' order: a later region's growth moves no earlier one
+  placeSizes(sizes, classes);
+  kernels.class_weights(start.sizes, classes, lambda, order, start.weights);
+  classesNow = classes;
+}
+
+/** Copies the class sizes into their region, where they are not there already. */
+function placeSizes(sizes: Float64Array, classes: number): void {
+  regionOf('sizes', align(8 * classes + PAD));
   if (sizes !== sizesOf) {
     heap.set(sizes.subarray(0, classes), start.sizes / 8);
     sizesOf = sizes;
   }
-  kernels.class_weights(start.sizes, classes, lambda, order, start.weights);
-  classesNow = classes;
+}
+
+/**
+ * Σ over blocks of `block` classes of ln Π (1 + λ s_j), each product taken in class order and its logarithm by the
+ * kernel's transcription of stdlib's ln (FreeBSD's e_log.c, as numerics/libm.ts' ln: the same bits): log det H_λ of
+ * classes of one member each. The factors must be ≥ 1 (s_j, λ ≥ 0) and the products finite.
+ */
+export function logOfProducts(sizes: Float64Array, classes: number, lambda: number, block: number): number {
+  placeSizes(sizes, classes);
+  return kernels.log_of_products(start.sizes, classes, lambda, block);
 }
 
 /**

@@ -4,8 +4,9 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import {
   blockSums, classWeightsGiven, classWeightsOfSizes, kernelArrays, matrixColumns, matrixTimesVectors, pairOffsets, planeRotation,
-  rowPairOffsets, scaledOuterProducts, subtractScaled, subtractTwoScaled, VECTORS_AT_ONCE,
+  logOfProducts, rowPairOffsets, scaledOuterProducts, subtractScaled, subtractTwoScaled, VECTORS_AT_ONCE,
 } from '../../src/numerics/wasm-kernels.js';
+import { ln } from '../../src/numerics/libm.js';
 import { PACKAGE_ROOT } from '../../src/package-root.js';
 
 /** A seeded stream of values of mixed signs and magnitudes (a few exact zeros), for bit-for-bit comparisons. */
@@ -193,5 +194,35 @@ describe('WebAssembly kernels (wasm/kernels.wat)', () => {
     matrixColumns(matrix, n, columns, after, 6, 2);
     assert.deepEqual(Array.from(before), Array.from(plain));
     assert.deepEqual(Array.from(after), Array.from(plain));
+  });
+
+  it('sums the logarithms of products of 1 + λs with the bits of the plain loop and libm.ts\' ln, on every branch of ln', () => {
+    const plain = (sizes: Float64Array, lambda: number, block: number): number => {
+      let sum = 0;
+      for (let k = 0; k < sizes.length; k += block) {
+        let product = 1;
+        for (let j = k; j < Math.min(sizes.length, k + block); j++) product *= 1 + lambda * sizes[j];
+        sum += ln(product);
+      }
+      return sum;
+    };
+    const cases: [Float64Array, number][] = [
+      [new Float64Array(40).fill(1), 1], // products 2^16 and 2^8: f = 0 with k ≠ 0
+      [new Float64Array(5).fill(3), 0], // λ = 0: ln 1 = 0
+      [new Float64Array(33).fill(1), 1e-9], // f below 2^-20, k = 0
+      [Float64Array.of(1, 1, 1, 0.9999999), 0.9999999], // just below a power of two: k ≠ 0, |f| small
+    ];
+    // Logarithms one at a time (blocks of one class, λ = 1) of 1 + s over many decades of s.
+    cases.push([Float64Array.from(values(20_000, 99), (v) => Math.abs(v) * 10 ** ((Math.abs(v * 1e6) % 40) - 20)), 1]);
+    for (let seed = 1; seed <= 60; seed++) {
+      const sizes = Float64Array.from(values(1 + seed * 7, seed), (v) => Math.abs(v));
+      cases.push([sizes, [1e-6, 0.01, 0.37, 2, 250, 1e4][seed % 6]]);
+    }
+    for (const [sizes, lambda] of cases) {
+      for (const block of [1, 16]) {
+        assert.equal(logOfProducts(sizes, sizes.length, lambda, block), plain(sizes, lambda, block),
+          `${sizes.length} classes, λ = ${lambda}, blocks of ${block}`);
+      }
+    }
   });
 });
