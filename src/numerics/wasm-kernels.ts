@@ -52,15 +52,16 @@ const align = (bytes: number): number => Math.ceil(bytes / 16) * 16;
 /**
  * The memory's regions, in this order: the matrix (the transpose of the last matrix given, then VECTORS_AT_ONCE y
  * and out vectors, or the eigensolver's arrays), the class weights, the class sizes, one region for each of the
- * two parts of a class sum, and a scratch region that keeps nothing between calls. Each has its room in bytes; one that outgrows it gets half as much again as it needs,
- * the regions after it move up, and what it and they held is copied in anew.
+ * two parts of a class sum, and a scratch region that keeps nothing between calls. Each has its room in bytes; one
+ * that outgrows it gets half as much again as it needs, the regions after it move up, and what it and they held is
+ * copied in anew. Memory is never given back: a thread that decomposed or rotated by an n × n matrix keeps 8n² bytes.
  */
 const REGIONS = ['matrix', 'weights', 'sizes', 'part0', 'part1', 'scratch'] as const;
 type Region = (typeof REGIONS)[number];
 const room: Record<Region, number> = { matrix: 0, weights: 0, sizes: 0, part0: 0, part1: 0, scratch: 0 };
 const start: Record<Region, number> = { matrix: 0, weights: 0, sizes: 0, part0: 0, part1: 0, scratch: 0 };
 
-/** The byte offset of `region`, with at least `bytes` of room; the regions after it move where it grows, and forget what they held. */
+/** The byte offset of `region`, with at least `bytes` of room (where it grows, the regions after it move and forget what they held). */
 function regionOf(region: Region, bytes: number): number {
   if (bytes > room[region]) {
     room[region] = align(Math.max(bytes, 1.5 * room[region]));
