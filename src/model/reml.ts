@@ -49,8 +49,8 @@ let partSums = new Float64Array(0);
 function sumClassBlocks(stats: GeneStats, withW: boolean, out: Float64Array): Float64Array {
   const { m, w, b, pattern } = stats;
   if (pattern.sharedWxx === undefined) {
-    blockSums(0, b, m * m, withW ? w : null, 0, pairOffsets(m), out, 0);
-    return mirrorLower(out, m);
+    blockSums(0, b, m * m, withW ? w : null, 0, pairOffsets(m), out, 0, m);
+    return out;
   }
   const p = m - 1;
   const yAt = p * p + 1;

@@ -18,6 +18,8 @@ interface Kernels {
   class_sum(b: number, block: number, weights: number, classes: number, pairs: number, pairCount: number,
     init: number, withInit: number, out: number): void;
   class_weights(sizes: number, classes: number, lambda: number, order: number, weights: number): void;
+  weighted_class_sum(sizes: number, lambda: number, order: number, b: number, block: number, weights: number, classes: number,
+    pairs: number, pairCount: number, init: number, withInit: number, out: number): void;
   matrix_times_vectors(u: number, y: number, out: number, n: number, count: number): void;
   plane_rotation(x: number, y: number, count: number, c: number, s: number): void;
   subtract_two_scaled(w: number, e: number, d: number, count: number, f: number, g: number): void;
@@ -48,6 +50,7 @@ function reserve(bytes: number): void {
 }
 
 const align = (bytes: number): number => Math.ceil(bytes / 16) * 16;
+// Byte offsets become element indices by >>> 3 (>>> 2 for i32), which V8 keeps as integers (a division made a double).
 
 /**
  * The memory's regions, in this order: the matrix (the transpose of the last matrix given, then VECTORS_AT_ONCE y
@@ -56,17 +59,17 @@ const align = (bytes: number): number => Math.ceil(bytes / 16) * 16;
  * that outgrows it gets half as much again as it needs, the regions after it move up, and what it and they held is
  * copied in anew. Memory is never given back: a thread that decomposed or rotated by an n × n matrix keeps 8n² bytes.
  */
-const REGIONS = ['matrix', 'weights', 'sizes', 'part0', 'part1', 'scratch'] as const;
-type Region = (typeof REGIONS)[number];
-const room: Record<Region, number> = { matrix: 0, weights: 0, sizes: 0, part0: 0, part1: 0, scratch: 0 };
-const start: Record<Region, number> = { matrix: 0, weights: 0, sizes: 0, part0: 0, part1: 0, scratch: 0 };
+const [MATRIX, WEIGHTS, SIZES, PART0, PART1, SCRATCH] = [0, 1, 2, 3, 4, 5];
+type Region = number;
+const room = [0, 0, 0, 0, 0, 0];
+const start = [0, 0, 0, 0, 0, 0];
 
 /** The byte offset of `region`, with at least `bytes` of room (where it grows, the regions after it move and forget what they held). */
 function regionOf(region: Region, bytes: number): number {
   if (bytes > room[region]) {
     room[region] = align(Math.max(bytes, 1.5 * room[region]));
     let at = 0;
-    for (const r of REGIONS) {
+    for (let r = 0; r < room.length; r++) {
       if (start[r] !== at || r === region) forget(r);
       start[r] = at;
       at += room[r];
@@ -78,8 +81,8 @@ function regionOf(region: Region, bytes: number): number {
 
 /** Forgets what `region` holds, so that it is copied in again. */
 function forget(region: Region): void {
-  if (region === 'matrix') matrixOf = null;
-  else if (region === 'sizes') sizesOf = null;
+  if (region === MATRIX) matrixOf = null;
+  else if (region === SIZES) sizesOf = null;
   else for (const part of parts) if (part.region === region) part.blocksOf = part.initOf = part.pairsOf = null;
 }
 
@@ -92,7 +95,8 @@ let classesNow = 0;
 
 /**
  * A part of a class sum: its region holds the pair offsets, init, out, then the blocks; `shape` is the layout they
- * were placed with, and blocksOf, initOf (from initAt), pairsOf what they hold (compared by identity).
+ * were placed with (the region's start, the pairs, the block's elements, the classes), and blocksOf, initOf (from
+ * initAt), pairsOf what they hold (compared by identity).
  */
 interface Part {
   region: Region;
@@ -106,7 +110,7 @@ interface Part {
   initAt: number;
   pairsOf: Int32Array | null;
 }
-const parts: Part[] = (['part0', 'part1'] as const).map((region) => ({
+const parts: Part[] = [PART0, PART1].map((region) => ({
   region, shape: [-1, 0, 0, 0], pairs: 0, init: 0, out: 0, b: 0, blocksOf: null, initOf: null, initAt: 0, pairsOf: null,
 }));
 
@@ -114,8 +118,9 @@ const parts: Part[] = (['part0', 'part1'] as const).map((region) => ({
  * The class weights of the next blockSums: `weights` as given (the first `classes` of them).
  */
 export function classWeightsGiven(weights: Float64Array, classes: number): void {
-  const at = regionOf('weights', align(8 * classes + PAD)) / 8;
+  const at = regionOf(WEIGHTS, align(8 * classes + PAD)) >>> 3;
   for (let k = 0; k < classes; k++) heap[at + k] = weights[k];
+  weightsPending = false;
   classesNow = classes;
 }
 
@@ -125,17 +130,27 @@ export function classWeightsGiven(weights: Float64Array, classes: number): void 
  * 1 and 2, each as those expressions are written.
  */
 export function classWeightsOfSizes(sizes: Float64Array, classes: number, lambda: number, order: 0 | 1 | 2): void {
-  regionOf('weights', align(8 * classes + PAD)); // in the regions' order: a later region's growth moves no earlier one
-  placeSizes(sizes, classes);
-  kernels.class_weights(start.sizes, classes, lambda, order, start.weights);
+  if (sizes !== sizesOf || classes !== classesNow) {
+    regionOf(WEIGHTS, align(8 * classes + PAD)); // in the regions' order: a later region's growth moves no earlier one
+    placeSizes(sizes, classes);
+  }
+  // Made by the next blockSums' call, in the same call as its sums (a call costs what a few classes' sums do).
+  weightsPending = true;
+  pendingLambda = lambda;
+  pendingOrder = order;
   classesNow = classes;
 }
 
+/** Weights classWeightsOfSizes asked for and the kernel has not made yet: at pendingLambda, of pendingOrder. */
+let weightsPending = false;
+let pendingLambda = 0;
+let pendingOrder = 0;
+
 /** Copies the class sizes into their region, where they are not there already. */
 function placeSizes(sizes: Float64Array, classes: number): void {
-  regionOf('sizes', align(8 * classes + PAD));
+  regionOf(SIZES, align(8 * classes + PAD));
   if (sizes !== sizesOf) {
-    heap.set(sizes.subarray(0, classes), start.sizes / 8);
+    heap.set(sizes.subarray(0, classes), start[SIZES] >>> 3);
     sizesOf = sizes;
   }
 }
@@ -147,7 +162,7 @@ function placeSizes(sizes: Float64Array, classes: number): void {
  */
 export function logOfProducts(sizes: Float64Array, classes: number, lambda: number, block: number): number {
   placeSizes(sizes, classes);
-  return kernels.log_of_products(start.sizes, classes, lambda, block);
+  return kernels.log_of_products(start[SIZES], classes, lambda, block);
 }
 
 /**
@@ -156,39 +171,58 @@ export function logOfProducts(sizes: Float64Array, classes: number, lambda: numb
  * of them: pairOffsets, rowPairOffsets), out[o], out[o + 1] = (init[o], init[o + 1], or 0 without init) +
  * Σ_k weights[k] · (b[k·block + o], b[k·block + o + 1]), summed in order of k, with init and out read and written
  * from element initAt and outAt on; every other element of out's block is left undefined, and a pair may take the
- * element past the block's end.
+ * element past the block's end. With `symmetric` = m (blocks [m × m], pairs of the lower triangle), out gets the
+ * symmetric matrix: the lower triangle, mirrored.
  */
 export function blockSums(part: 0 | 1, b: Float64Array, block: number, init: Float64Array | null, initAt: number,
-  pairs: Int32Array, out: Float64Array, outAt: number): void {
+  pairs: Int32Array, out: Float64Array, outAt: number, symmetric = 0): void {
   const classes = classesNow;
   const the = parts[part];
-  const pairBytes = align(4 * pairs.length);
-  const blockBytes = align(8 * block + PAD);
-  const at = regionOf(the.region, pairBytes + 2 * blockBytes + align(8 * classes * block + PAD));
   const { shape } = the;
-  if (shape[0] !== at || shape[1] !== pairs.length || shape[2] !== block || shape[3] !== classes) {
-    the.shape = [at, pairs.length, block, classes];
-    Object.assign(the, { pairs: at, init: at + pairBytes, out: at + pairBytes + blockBytes, b: at + pairBytes + 2 * blockBytes });
-    the.blocksOf = the.initOf = the.pairsOf = null;
+  if (shape[0] !== start[the.region] || shape[1] !== pairs.length || shape[2] !== block || shape[3] !== classes) {
+    layPart(the, pairs.length, block, classes);
   }
   if (pairs !== the.pairsOf) {
-    heapI32.set(pairs, the.pairs / 4);
+    heapI32.set(pairs, the.pairs >>> 2);
     the.pairsOf = pairs;
   }
   if (b !== the.blocksOf) {
-    heap.set(b.subarray(0, classes * block), the.b / 8);
+    heap.set(b.subarray(0, classes * block), the.b >>> 3);
     the.blocksOf = b;
   }
   if (init !== null && (init !== the.initOf || initAt !== the.initAt)) {
-    for (let i = 0; i < block; i++) heap[the.init / 8 + i] = init[initAt + i];
+    for (let i = 0; i < block; i++) heap[(the.init >>> 3) + i] = init[initAt + i];
     the.initOf = init;
     the.initAt = initAt;
   }
-  kernels.class_sum(the.b, 8 * block, start.weights, classes, the.pairs, pairs.length, the.init, init === null ? 0 : 1, the.out);
-  for (let i = 0, at = the.out / 8; i < block; i++) out[outAt + i] = heap[at + i];
+  const withInit = init === null ? 0 : 1;
+  if (weightsPending) {
+    kernels.weighted_class_sum(start[SIZES], pendingLambda, pendingOrder, the.b, 8 * block, start[WEIGHTS], classes, the.pairs,
+      pairs.length, the.init, withInit, the.out);
+    weightsPending = false;
+  } else kernels.class_sum(the.b, 8 * block, start[WEIGHTS], classes, the.pairs, pairs.length, the.init, withInit, the.out);
+  const h = heap;
+  const at = the.out >>> 3;
+  if (symmetric > 0) {
+    for (let i = 0; i < symmetric; i++) {
+      for (let j = 0; j <= i; j++) out[outAt + i * symmetric + j] = out[outAt + j * symmetric + i] = h[at + i * symmetric + j];
+    }
+  } else for (let i = 0; i < block; i++) out[outAt + i] = h[at + i];
 }
 
-const pairLists = new Map<number, Int32Array>();
+/** Lays `the` part's region out for pairCount pairs, blocks of `block` elements and `classes` classes (it then holds nothing). */
+function layPart(the: Part, pairCount: number, block: number, classes: number): void {
+  const pairBytes = align(4 * pairCount);
+  const blockBytes = align(8 * block + PAD);
+  const at = regionOf(the.region, pairBytes + 2 * blockBytes + align(8 * classes * block + PAD));
+  the.shape = [at, pairCount, block, classes];
+  Object.assign(the, { pairs: at, init: at + pairBytes, out: at + pairBytes + blockBytes, b: at + pairBytes + 2 * blockBytes });
+  the.blocksOf = the.initOf = the.pairsOf = null;
+}
+
+/** Pair lists made so far, by order m (an array, not a Map: they are asked for at every evaluation). */
+const pairLists: Int32Array[] = [];
+const rowPairLists: Int32Array[] = [];
 
 /**
  * The byte offsets, into an [m × m] block, of element pairs (i, j), (i, j + 1) for j = 0, 2, … ≤ i of every row i:
@@ -196,25 +230,19 @@ const pairLists = new Map<number, Int32Array>();
  * padded with the last pair to an even number.
  */
 export function pairOffsets(m: number): Int32Array {
-  let pairs = pairLists.get(m);
+  let pairs = pairLists[m];
   if (pairs === undefined) {
     const list: number[] = [];
     for (let i = 0; i < m; i++) for (let j = 0; j <= i; j += 2) list.push(8 * (i * m + j));
-    pairs = evenPairs(list);
-    pairLists.set(m, pairs);
+    pairs = pairLists[m] = evenPairs(list);
   }
   return pairs;
 }
 
-const rowPairLists = new Map<number, Int32Array>();
-
 /** The byte offsets of element pairs (j, j + 1), j = 0, 2, … < m, of a block of one row of m elements, padded to an even number. */
 export function rowPairOffsets(m: number): Int32Array {
-  let pairs = rowPairLists.get(m);
-  if (pairs === undefined) {
-    pairs = evenPairs(Array.from({ length: Math.ceil(m / 2) }, (_, j) => 16 * j));
-    rowPairLists.set(m, pairs);
-  }
+  let pairs = rowPairLists[m];
+  if (pairs === undefined) pairs = rowPairLists[m] = evenPairs(Array.from({ length: Math.ceil(m / 2) }, (_, j) => 16 * j));
   return pairs;
 }
 
@@ -234,13 +262,13 @@ export const VECTORS_AT_ONCE = 16;
  */
 export function matrixTimesVectors(matrix: Float64Array, n: number, ys: Float64Array, outs: Float64Array, count: number): void {
   if (n === 0 || count === 0) return;
-  const base = regionOf('matrix', align(8 * n * n) + 2 * VECTORS_AT_ONCE * align(8 * n));
+  const base = regionOf(MATRIX, align(8 * n * n) + 2 * VECTORS_AT_ONCE * align(8 * n));
   if (matrix !== matrixOf || n !== matrixN) {
-    for (let k = 0; k < n; k++) for (let i = 0, at = k * n; i < n; i++, at++) heap[base / 8 + i * n + k] = matrix[at];
+    for (let k = 0; k < n; k++) for (let i = 0, at = k * n; i < n; i++, at++) heap[(base >>> 3) + i * n + k] = matrix[at];
     matrixOf = matrix;
     matrixN = n;
   }
-  const yAt = (base + align(8 * n * n)) / 8;
+  const yAt = (base + align(8 * n * n)) >>> 3;
   const outAt = yAt + VECTORS_AT_ONCE * n;
   heap.set(ys.subarray(0, count * n), yAt);
   // The kernel takes vectors four at a time: the last one again fills the last four.
@@ -255,7 +283,7 @@ export function matrixTimesVectors(matrix: Float64Array, n: number, ys: Float64A
  * then forgotten), for work done there in place by the row kernels below: valid until this module's next call.
  */
 export function kernelArrays(lengths: readonly number[]): Float64Array[] {
-  let at = regionOf('matrix', lengths.reduce((sum, length) => sum + align(8 * length), 0));
+  let at = regionOf(MATRIX, lengths.reduce((sum, length) => sum + align(8 * length), 0));
   matrixOf = null;
   return lengths.map((length) => {
     const view = new Float64Array(memory.buffer, at, length);
@@ -291,12 +319,12 @@ export function subtractScaled(w: Float64Array, wAt: number, d: Float64Array, co
  */
 export function scaledOuterProducts(x: Float64Array, p: number, divisors: Float64Array, count: number, out: Float64Array): void {
   const [xBytes, divisorBytes] = [align(8 * count * p + PAD), align(8 * count)];
-  const at = regionOf('scratch', xBytes + divisorBytes + align(8 * count * p * p + PAD));
-  heap.set(x.subarray(0, count * p), at / 8);
-  heap.set(divisors.subarray(0, count), (at + xBytes) / 8);
+  const at = regionOf(SCRATCH, xBytes + divisorBytes + align(8 * count * p * p + PAD));
+  heap.set(x.subarray(0, count * p), at >>> 3);
+  heap.set(divisors.subarray(0, count), (at + xBytes) >>> 3);
   const outAt = at + xBytes + divisorBytes;
   kernels.scaled_outer_products(at, p, at + xBytes, count, outAt);
-  out.set(heap.subarray(outAt / 8, outAt / 8 + count * p * p));
+  out.set(heap.subarray(outAt >>> 3, (outAt >>> 3) + count * p * p));
 }
 
 /**
@@ -307,7 +335,7 @@ export function matrixColumns(matrix: Float64Array, n: number, columns: readonly
   offset: number): void {
   const transposed = matrix === matrixOf && n === matrixN;
   for (let j = 0; j < columns.length; j++) {
-    const from = transposed ? start.matrix / 8 + columns[j] * n : columns[j];
+    const from = transposed ? (start[MATRIX] >>> 3) + columns[j] * n : columns[j];
     if (transposed) for (let k = 0; k < n; k++) into[k * stride + offset + j] = heap[from + k];
     else for (let k = 0; k < n; k++) into[k * stride + offset + j] = matrix[k * n + from];
   }
