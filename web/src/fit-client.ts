@@ -28,6 +28,11 @@ export class FitClient {
   private worker: Worker;
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
+  /**
+   * Why the worker died, where it did (an error while its modules load comes before any request: without this, the
+   * requests after it would wait for ever). A fresh worker (cancel) starts without one.
+   */
+  private failure: Error | undefined;
   /** Increases each time a fresh worker replaces a cancelled one. */
   generation = 0;
 
@@ -38,6 +43,10 @@ export class FitClient {
   ask<T extends Request['type']>(request: Extract<Request, { type: T }>): Promise<Answers[T]> {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
+      if (this.failure !== undefined) {
+        reject(this.failure);
+        return;
+      }
       this.pending.set(id, { resolve: resolve as (value: never) => void, reject });
       this.worker.postMessage({ id, request });
     });
@@ -47,6 +56,7 @@ export class FitClient {
   cancel(): void {
     this.worker.terminate();
     this.failAll(new CancelledError());
+    this.failure = undefined;
     this.worker = this.spawn();
     this.generation++;
   }
@@ -67,7 +77,8 @@ export class FitClient {
     };
     worker.onerror = (event) => {
       event.preventDefault();
-      this.failAll(new WorkerError({ name: 'Error', message: `the fit worker failed: ${event.message || 'unknown error'}` }));
+      this.failure = new WorkerError({ name: 'Error', message: `the fit worker failed: ${event.message || 'unknown error'}` });
+      this.failAll(this.failure);
     };
     return worker;
   }
