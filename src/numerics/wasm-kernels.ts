@@ -318,14 +318,22 @@ export function subtractScaled(w: Float64Array, wAt: number, d: Float64Array, co
  * of one term is): the outer products of the rows of x ([count × p]), each divided by its divisor.
  */
 export function scaledOuterProducts(x: Float64Array, p: number, divisors: Float64Array, count: number, out: Float64Array): void {
-  const [xBytes, divisorBytes] = [align(8 * count * p + PAD), align(8 * count)];
-  const at = regionOf(SCRATCH, xBytes + divisorBytes + align(8 * count * p * p + PAD));
-  heap.set(x.subarray(0, count * p), at >>> 3);
-  heap.set(divisors.subarray(0, count), (at + xBytes) >>> 3);
+  // Rows in chunks of about SCRATCH_BYTES of products, so that the scratch region stays small whatever the size.
+  const rows = Math.max(1, Math.floor(SCRATCH_BYTES / (8 * p * p)));
+  const [xBytes, divisorBytes] = [align(8 * rows * p + PAD), align(8 * rows)];
+  const at = regionOf(SCRATCH, xBytes + divisorBytes + align(8 * rows * p * p + PAD));
   const outAt = at + xBytes + divisorBytes;
-  kernels.scaled_outer_products(at, p, at + xBytes, count, outAt);
-  out.set(heap.subarray(outAt >>> 3, (outAt >>> 3) + count * p * p));
+  for (let first = 0; first < count; first += rows) {
+    const chunk = Math.min(rows, count - first);
+    heap.set(x.subarray(first * p, (first + chunk) * p), at >>> 3);
+    heap.set(divisors.subarray(first, first + chunk), (at + xBytes) >>> 3);
+    kernels.scaled_outer_products(at, p, at + xBytes, chunk, outAt);
+    out.set(heap.subarray(outAt >>> 3, (outAt >>> 3) + chunk * p * p), first * p * p);
+  }
 }
+
+/** The products scaledOuterProducts makes in one call of its kernel, in bytes (about). */
+const SCRATCH_BYTES = 4 * 2 ** 20;
 
 /**
  * into[k·stride + offset + j] = matrix[k·n + columns[j]] for k < n: columns of the [n × n] row-major `matrix`, read
