@@ -27,7 +27,10 @@ function shared<A extends Float64Array | Float32Array>(values: A): A {
   return copy;
 }
 
-/** The context with a kinship basis' rotation shared (n² doubles: 200 MB at 5,000 samples, once, not once per thread). */
+/**
+ * The context with a kinship basis' rotation shared (n² doubles: 200 MB at 5,000 samples, once, not once per thread;
+ * each thread's WebAssembly kernels still hold their own transposed copy, numerics/wasm-kernels.ts).
+ */
 function sharedKinship(context: FitContext): FitContext {
   const basis = context.kinship;
   if (basis === undefined) return context;

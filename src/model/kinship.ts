@@ -16,7 +16,7 @@
  */
 import { InputError } from '../errors.js';
 import { tridiagonalEigen } from '../numerics/tridiagonal-eigen.js';
-import { matrixColumns, matrixTimesVectors, scaledOuterProducts } from '../numerics/wasm-kernels.js';
+import { matrixColumns, matrixTimesVectors, scaledOuterProducts, VECTORS_AT_ONCE } from '../numerics/wasm-kernels.js';
 import type { Design, RandomTermDesign } from './design.js';
 import type { CriterionPattern, GeneStats } from './gene-stats.js';
 import { yScaleOf } from './gene-stats.js';
@@ -264,6 +264,9 @@ export function kinshipGeneStats(pattern: KinshipPattern, y: Float64Array): Gene
  */
 export function kinshipGeneStatsOf(genes: readonly KinshipGene[]): GeneStats<KinshipPattern>[] {
   const { n, basis } = genes[0].pattern;
+  if (genes.length > VECTORS_AT_ONCE || genes.some((gene) => gene.pattern.basis !== basis)) {
+    throw new Error(`kinshipGeneStatsOf takes up to ${VECTORS_AT_ONCE} genes of one basis`);
+  }
   const size = genes.length * n;
   if (scratch.length < 2 * size) scratch = new Float64Array(2 * size);
   const [ys, rotated] = [scratch.subarray(0, size), scratch.subarray(size, 2 * size)];

@@ -40,9 +40,16 @@ const kernels = new WebAssembly.Instance(
 let heap = new Float64Array(memory.buffer);
 let heapI32 = new Int32Array(memory.buffer);
 
+/** WebAssembly's 32-bit memory holds at most 4 GiB. */
+const MAX_BYTES = 2 ** 32;
+
 /** Grows the memory to `bytes` (its content kept, so the regions' copies stay valid). */
 function reserve(bytes: number): void {
   if (bytes > memory.buffer.byteLength) {
+    if (bytes > MAX_BYTES) {
+      throw new Error(`the CPU's WebAssembly kernels need ${(bytes / 2 ** 30).toFixed(1)} GiB in one thread, past WebAssembly's ` +
+        '4 GiB: a kinship of this many individuals (its n × n rotation takes 8n² bytes) is beyond this version');
+    }
     memory.grow(Math.ceil((bytes - memory.buffer.byteLength) / PAGE));
     heap = new Float64Array(memory.buffer);
     heapI32 = new Int32Array(memory.buffer);
@@ -64,17 +71,22 @@ type Region = number;
 const room = [0, 0, 0, 0, 0, 0];
 const start = [0, 0, 0, 0, 0, 0];
 
-/** The byte offset of `region`, with at least `bytes` of room (where it grows, the regions after it move and forget what they held). */
+/**
+ * The byte offset of `region`, with at least `bytes` of room (where it grows, the regions after it move and forget
+ * what they held). The matrix region grows to what it needs (it is the largest, and its sizes do not creep up); the
+ * others to half as much again.
+ */
 function regionOf(region: Region, bytes: number): number {
   if (bytes > room[region]) {
-    room[region] = align(Math.max(bytes, 1.5 * room[region]));
-    let at = 0;
+    const rooms = room.slice();
+    rooms[region] = align(region === MATRIX ? bytes : Math.max(bytes, 1.5 * room[region]));
+    const starts = rooms.map((_, r) => rooms.slice(0, r).reduce((sum, b) => sum + b, 0));
+    reserve(starts[starts.length - 1] + rooms[rooms.length - 1]); // before anything changes: it may refuse
     for (let r = 0; r < room.length; r++) {
-      if (start[r] !== at || r === region) forget(r);
-      start[r] = at;
-      at += room[r];
+      if (start[r] !== starts[r] || r === region) forget(r);
+      start[r] = starts[r];
+      room[r] = rooms[r];
     }
-    reserve(at);
   }
   return start[region];
 }
@@ -91,6 +103,7 @@ let matrixOf: Float64Array | null = null;
 let matrixN = 0;
 /** What the sizes region holds: the sizes of the last classWeightsOfSizes; and the number of class weights made last. */
 let sizesOf: Float64Array | null = null;
+let sizesCount = 0;
 let classesNow = 0;
 
 /**
@@ -130,7 +143,7 @@ export function classWeightsGiven(weights: Float64Array, classes: number): void 
  * 1 and 2, each as those expressions are written.
  */
 export function classWeightsOfSizes(sizes: Float64Array, classes: number, lambda: number, order: 0 | 1 | 2): void {
-  if (sizes !== sizesOf || classes !== classesNow) {
+  if (sizes !== sizesOf || classes !== sizesCount || classes !== classesNow) {
     regionOf(WEIGHTS, align(8 * classes + PAD)); // in the regions' order: a later region's growth moves no earlier one
     placeSizes(sizes, classes);
   }
@@ -149,9 +162,10 @@ let pendingOrder = 0;
 /** Copies the class sizes into their region, where they are not there already. */
 function placeSizes(sizes: Float64Array, classes: number): void {
   regionOf(SIZES, align(8 * classes + PAD));
-  if (sizes !== sizesOf) {
+  if (sizes !== sizesOf || classes !== sizesCount) {
     heap.set(sizes.subarray(0, classes), start[SIZES] >>> 3);
     sizesOf = sizes;
+    sizesCount = classes;
   }
 }
 
@@ -318,6 +332,7 @@ export function subtractScaled(w: Float64Array, wAt: number, d: Float64Array, co
  * of one term is): the outer products of the rows of x ([count × p]), each divided by its divisor.
  */
 export function scaledOuterProducts(x: Float64Array, p: number, divisors: Float64Array, count: number, out: Float64Array): void {
+  if (p === 0 || count === 0) return;
   // Rows in chunks of about SCRATCH_BYTES of products, so that the scratch region stays small whatever the size.
   const rows = Math.max(1, Math.floor(SCRATCH_BYTES / (8 * p * p)));
   const [xBytes, divisorBytes] = [align(8 * rows * p + PAD), align(8 * rows)];

@@ -225,4 +225,29 @@ describe('WebAssembly kernels (wasm/kernels.wat)', () => {
       }
     }
   });
+
+  it('leaves what it holds alone on outer products of nothing, and on a matrix past 4 GiB, which it refuses', () => {
+    const n = 9;
+    const matrix = values(n * n, 51);
+    const ys = values(n, 52);
+    const [first, again] = [new Float64Array(n), new Float64Array(n)];
+    matrixTimesVectors(matrix, n, ys, first, 1);
+    scaledOuterProducts(new Float64Array(0), 0, values(n, 53), n, new Float64Array(0)); // a kinship model without fixed effects
+    assert.throws(() => matrixTimesVectors(new Float64Array(1), 24_000, ys, again, 1), /4 GiB: a kinship of this many individuals/);
+    matrixTimesVectors(matrix, n, ys, again, 1);
+    assert.deepEqual(Array.from(again), Array.from(first));
+  });
+
+  it('copies the class sizes again when more of the same array are asked for', () => {
+    const sizes = Float64Array.of(1, 2, 3, 4, 5);
+    const b = values(5, 61);
+    const out = new Float64Array(2);
+    for (const classes of [3, 5]) {
+      classWeightsOfSizes(sizes, classes, 0.5, 0);
+      blockSums(0, b, 1, null, 0, pairOffsets(1), out, 0);
+      let sum = 0;
+      for (let k = 0; k < classes; k++) sum += (sizes[k] / (1 + 0.5 * sizes[k])) * b[k];
+      assert.equal(out[0], sum, `${classes} classes`);
+    }
+  });
 });

@@ -29,11 +29,12 @@ export class FitClient {
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
   /**
-   * Why the worker died, where it did (an error while its modules load comes before any request: without this, the
-   * requests after it would wait for ever). A fresh worker (cancel) starts without one.
+   * Why the worker could not start, where it could not (an error while its modules load comes before any request:
+   * without this, the requests after it would wait for ever; a fresh worker would fail the same way). A cancel's
+   * fresh worker starts without one.
    */
   private failure: Error | undefined;
-  /** Increases each time a fresh worker replaces a cancelled one. */
+  /** Increases each time a fresh worker replaces a cancelled or failed one (whose inputs are gone with it). */
   generation = 0;
 
   constructor() {
@@ -63,7 +64,9 @@ export class FitClient {
 
   private spawn(): Worker {
     const worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module', name: 'genelmm fit' });
+    let started = false; // it has sent something, so its modules loaded
     worker.onmessage = ({ data }: MessageEvent<Reply>) => {
+      started = true;
       if ('id' in data) {
         const pending = this.pending.get(data.id);
         this.pending.delete(data.id);
@@ -77,8 +80,17 @@ export class FitClient {
     };
     worker.onerror = (event) => {
       event.preventDefault();
-      this.failure = new WorkerError({ name: 'Error', message: `the fit worker failed: ${event.message || 'unknown error'}` });
-      this.failAll(this.failure);
+      if (worker !== this.worker) return; // a worker already replaced
+      const error = new WorkerError({ name: 'Error', message: `the fit worker failed: ${event.message || 'unknown error'}` });
+      this.failAll(error);
+      if (!started) {
+        this.failure = error;
+      } else {
+        // A worker that ran and then failed: a fresh one takes its place (the inputs are read into it again).
+        worker.terminate();
+        this.worker = this.spawn();
+        this.generation++;
+      }
     };
     return worker;
   }
