@@ -321,14 +321,21 @@
         (local.set $k (i32.add (local.get $k) (i32.const 1)))
         (br $class))))
 
-  ;; ln: the natural logarithm of a finite x ≥ 2^-1022 (a normal number), FreeBSD's e_log.c as stdlib's ln
-  ;; (src/numerics/libm.ts) transcribes it, operation for operation, so that it returns the same bits.
+  ;; ln: the natural logarithm of a finite x > 0, FreeBSD's e_log.c as stdlib's ln (src/numerics/libm.ts) transcribes
+  ;; it, operation for operation, so that it returns the same bits (its cases for 0, negative, infinite and NaN x are
+  ;; left out: no caller gives them).
   (func $ln (param $x f64) (result f64)
     (local $hx i32) (local $k i32) (local $i i32) (local $j i32)
     (local $f f64) (local $R f64) (local $s f64) (local $z f64) (local $w f64) (local $t1 f64) (local $t2 f64)
     (local $hfsq f64) (local $dk f64)
     (local.set $hx (i32.wrap_i64 (i64.shr_u (i64.reinterpret_f64 (local.get $x)) (i64.const 32))))
-    (local.set $k (i32.sub (i32.shr_s (local.get $hx) (i32.const 20)) (i32.const 1023)))
+    ;; a subnormal x: scaled up by 2^54 first
+    (if (i32.lt_u (local.get $hx) (i32.const 0x00100000))
+      (then
+        (local.set $k (i32.const -54))
+        (local.set $x (f64.mul (local.get $x) (f64.const 1.80143985094819840000e+16)))
+        (local.set $hx (i32.wrap_i64 (i64.shr_u (i64.reinterpret_f64 (local.get $x)) (i64.const 32))))))
+    (local.set $k (i32.add (local.get $k) (i32.sub (i32.shr_s (local.get $hx) (i32.const 20)) (i32.const 1023))))
     (local.set $hx (i32.and (local.get $hx) (i32.const 0x000fffff)))
     (local.set $i (i32.and (i32.add (local.get $hx) (i32.const 0x95f64)) (i32.const 0x100000)))
     ;; x (or x/2) normalised into [sqrt(2)/2, sqrt(2)): its high word replaced
@@ -399,5 +406,17 @@
         (local.set $sum (f64.add (local.get $sum) (call $ln (local.get $product))))
         (local.set $k (local.get $end))
         (br $blocks)))
+    (local.get $sum))
+
+  ;; sum_of_logs: Σ ln x[i] over i < count, in order, for finite x[i] > 0 (weighted-stats.ts' Σ log w_i).
+  (func (export "sum_of_logs") (param $x i32) (param $count i32) (result f64)
+    (local $end i32) (local $sum f64)
+    (local.set $end (i32.add (local.get $x) (i32.shl (local.get $count) (i32.const 3))))
+    (block $done
+      (br_if $done (i32.ge_u (local.get $x) (local.get $end)))
+      (loop $next
+        (local.set $sum (f64.add (local.get $sum) (call $ln (f64.load (local.get $x)))))
+        (local.set $x (i32.add (local.get $x) (i32.const 8)))
+        (br_if $next (i32.lt_u (local.get $x) (local.get $end)))))
     (local.get $sum))
 )

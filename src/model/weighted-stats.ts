@@ -1,4 +1,4 @@
-import { ln } from '../numerics/libm.js';
+import { sumOfLogs } from '../numerics/wasm-kernels.js';
 import { type CriterionPattern, type GeneStats, scaleOfLargest } from './gene-stats.js';
 import type { DesignPattern } from './pattern.js';
 
@@ -42,12 +42,11 @@ export function weightedGeneStats(pattern: DesignPattern, y: Float64Array, weigh
 
   let shift = 0;
   let total = 0;
-  let logWeights = 0;
   for (let i = 0; i < n; i++) {
     shift += weights[i] * y[i];
     total += weights[i];
-    logWeights += ln(weights[i]);
   }
+  const logWeights = sumOfLogs(weights, n);
   shift = interceptColumn >= 0 ? shift / total : 0;
   let largest = 0;
   for (let i = 0; i < n; i++) largest = Math.max(largest, Math.abs(y[i] - shift));

@@ -26,6 +26,7 @@ interface Kernels {
   subtract_scaled(w: number, d: number, count: number, g: number): void;
   scaled_outer_products(x: number, p: number, divisors: number, count: number, out: number): void;
   log_of_products(sizes: number, classes: number, lambda: number, block: number): number;
+  sum_of_logs(x: number, count: number): number;
 }
 
 const PAGE = 65536;
@@ -362,4 +363,11 @@ export function matrixColumns(matrix: Float64Array, n: number, columns: readonly
     if (transposed) for (let k = 0; k < n; k++) into[k * stride + offset + j] = heap[from + k];
     else for (let k = 0; k < n; k++) into[k * stride + offset + j] = matrix[k * n + from];
   }
+}
+
+/** Σ ln x[i] over i < count, in order, with stdlib's ln transcribed (libm.ts' bits), for finite x[i] > 0. */
+export function sumOfLogs(x: Float64Array, count: number): number {
+  const at = regionOf(SCRATCH, align(8 * count));
+  heap.set(x.subarray(0, count), at >>> 3);
+  return kernels.sum_of_logs(at, count);
 }

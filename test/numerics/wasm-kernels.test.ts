@@ -4,7 +4,7 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import {
   blockSums, classWeightsGiven, classWeightsOfSizes, kernelArrays, matrixColumns, matrixTimesVectors, pairOffsets, planeRotation,
-  logOfProducts, rowPairOffsets, scaledOuterProducts, subtractScaled, subtractTwoScaled, VECTORS_AT_ONCE,
+  logOfProducts, rowPairOffsets, scaledOuterProducts, sumOfLogs, subtractScaled, subtractTwoScaled, VECTORS_AT_ONCE,
 } from '../../src/numerics/wasm-kernels.js';
 import { ln } from '../../src/numerics/libm.js';
 import { PACKAGE_ROOT } from '../../src/package-root.js';
@@ -248,6 +248,19 @@ describe('WebAssembly kernels (wasm/kernels.wat)', () => {
       let sum = 0;
       for (let k = 0; k < classes; k++) sum += (sizes[k] / (1 + 0.5 * sizes[k])) * b[k];
       assert.equal(out[0], sum, `${classes} classes`);
+    }
+  });
+
+  it('sums logarithms in order with the bits of libm.ts\' ln, subnormal, tiny, huge and near-one values included', () => {
+    const special = [5e-324, 1e-310, 2.2250738585072014e-308, 2.225073858507201e-308, 1e-300, 0.5, 1, 1 + 2 ** -52,
+      1 - 2 ** -53, 2, 3, 1e300, 1.7976931348623157e308, 0.7071067811865476, 1.4142135623730951];
+    const spread = Array.from(values(5_000, 71), (v) => Math.abs(v) * 10 ** ((Math.abs(v * 1e6) % 600) - 300) || 1);
+    for (const list of [special, spread, [special[0]], []]) {
+      const x = Float64Array.from(list);
+      let plain = 0;
+      for (const v of list) plain += ln(v);
+      assert.equal(sumOfLogs(x, x.length), plain, `${list.length} values`);
+      for (const v of special) assert.equal(sumOfLogs(Float64Array.of(v), 1), ln(v), `ln ${v}`);
     }
   });
 });
