@@ -11,7 +11,7 @@
   ;; out[o .. o+16) = init[o .. o+16) (or 0 without `with_init`) + Σ_k weights[k] · b[k·block + o .. +16), in class
   ;; order k = 0, 1, …: reml.ts' classSum, two elements of M(λ) a vector and four vectors a pass over the classes
   ;; (the last two alone when their number is 2 mod 4).
-  (func $class_sum (export "class_sum")
+  (func (export "class_sum")
     (param $b i32) (param $block i32) (param $weights i32) (param $classes i32)
     (param $pairs i32) (param $pair_count i32) (param $init i32) (param $with_init i32) (param $out i32)
     (local $g i32) (local $o0 i32) (local $o1 i32) (local $o2 i32) (local $o3 i32)
@@ -85,7 +85,7 @@
   ;; class_weights: weights[k] = w_k(λ) for k < classes (and the next one when classes is odd) from sizes[k] = s and
   ;; d = 1 + λ·s: s / d for order 0, −(s·s) / (d·d) for order 1, 2·s·s·s / (d·d·d) for order 2, as reml.ts'
   ;; assembleM writes them, operation for operation, two classes a vector.
-  (func $class_weights (export "class_weights")
+  (func (export "class_weights")
     (param $sizes i32) (param $classes i32) (param $lambda f64) (param $order i32) (param $weights i32)
     (local $end i32) (local $s v128) (local $d v128) (local $l v128) (local $w v128)
     (local.set $end (i32.add (local.get $sizes) (i32.shl (local.get $classes) (i32.const 3))))
@@ -108,16 +108,6 @@
         (local.set $sizes (i32.add (local.get $sizes) (i32.const 16)))
         (local.set $weights (i32.add (local.get $weights) (i32.const 16)))
         (br_if $next (i32.lt_u (local.get $sizes) (local.get $end))))))
-
-  ;; weighted_class_sum: class_weights of (sizes, λ, order) into `weights`, then class_sum with them: one call from
-  ;; JavaScript for reml.ts' assembleM, whose sums are mostly of a few classes, where a call costs what the sums do.
-  (func (export "weighted_class_sum")
-    (param $sizes i32) (param $lambda f64) (param $order i32)
-    (param $b i32) (param $block i32) (param $weights i32) (param $classes i32)
-    (param $pairs i32) (param $pair_count i32) (param $init i32) (param $with_init i32) (param $out i32)
-    (call $class_weights (local.get $sizes) (local.get $classes) (local.get $lambda) (local.get $order) (local.get $weights))
-    (call $class_sum (local.get $b) (local.get $block) (local.get $weights) (local.get $classes)
-      (local.get $pairs) (local.get $pair_count) (local.get $init) (local.get $with_init) (local.get $out)))
 
   ;; matrix_times_vectors: out_g = Mᵀ y_g for `count` vectors y_g (a multiple of 4; y_g at y + g·n·8, out_g likewise)
   ;; and U = Mᵀ, [n × n] row-major at $u (row i of U holds M[k][i] over k), every output summed over i in order:

@@ -18,8 +18,6 @@ interface Kernels {
   class_sum(b: number, block: number, weights: number, classes: number, pairs: number, pairCount: number,
     init: number, withInit: number, out: number): void;
   class_weights(sizes: number, classes: number, lambda: number, order: number, weights: number): void;
-  weighted_class_sum(sizes: number, lambda: number, order: number, b: number, block: number, weights: number, classes: number,
-    pairs: number, pairCount: number, init: number, withInit: number, out: number): void;
   matrix_times_vectors(u: number, y: number, out: number, n: number, count: number): void;
   plane_rotation(x: number, y: number, count: number, c: number, s: number): void;
   subtract_two_scaled(w: number, e: number, d: number, count: number, f: number, g: number): void;
@@ -134,7 +132,6 @@ const parts: Part[] = [PART0, PART1].map((region) => ({
 export function classWeightsGiven(weights: Float64Array, classes: number): void {
   const at = regionOf(WEIGHTS, align(8 * classes + PAD)) >>> 3;
   for (let k = 0; k < classes; k++) heap[at + k] = weights[k];
-  weightsPending = false;
   classesNow = classes;
 }
 
@@ -148,17 +145,9 @@ export function classWeightsOfSizes(sizes: Float64Array, classes: number, lambda
     regionOf(WEIGHTS, align(8 * classes + PAD)); // in the regions' order: a later region's growth moves no earlier one
     placeSizes(sizes, classes);
   }
-  // Made by the next blockSums' call, in the same call as its sums (a call costs what a few classes' sums do).
-  weightsPending = true;
-  pendingLambda = lambda;
-  pendingOrder = order;
+  kernels.class_weights(start[SIZES], classes, lambda, order, start[WEIGHTS]);
   classesNow = classes;
 }
-
-/** Weights classWeightsOfSizes asked for and the kernel has not made yet: at pendingLambda, of pendingOrder. */
-let weightsPending = false;
-let pendingLambda = 0;
-let pendingOrder = 0;
 
 /** Copies the class sizes into their region, where they are not there already. */
 function placeSizes(sizes: Float64Array, classes: number): void {
@@ -210,12 +199,7 @@ export function blockSums(part: 0 | 1, b: Float64Array, block: number, init: Flo
     the.initOf = init;
     the.initAt = initAt;
   }
-  const withInit = init === null ? 0 : 1;
-  if (weightsPending) {
-    kernels.weighted_class_sum(start[SIZES], pendingLambda, pendingOrder, the.b, 8 * block, start[WEIGHTS], classes, the.pairs,
-      pairs.length, the.init, withInit, the.out);
-    weightsPending = false;
-  } else kernels.class_sum(the.b, 8 * block, start[WEIGHTS], classes, the.pairs, pairs.length, the.init, withInit, the.out);
+  kernels.class_sum(the.b, 8 * block, start[WEIGHTS], classes, the.pairs, pairs.length, the.init, init === null ? 0 : 1, the.out);
   const h = heap;
   const at = the.out >>> 3;
   if (symmetric > 0) {
