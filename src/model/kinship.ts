@@ -16,7 +16,7 @@
  */
 import { InputError } from '../errors.js';
 import { tridiagonalEigen } from '../numerics/tridiagonal-eigen.js';
-import { matrixColumns, matrixTimesVectors, scaledOuterProducts, VECTORS_AT_ONCE } from '../numerics/wasm-kernels.js';
+import { matrixColumns, matrixFits, matrixTimesVectors, scaledOuterProducts, VECTORS_AT_ONCE } from '../numerics/wasm-kernels.js';
 import type { Design, RandomTermDesign } from './design.js';
 import type { CriterionPattern, GeneStats } from './gene-stats.js';
 import { yScaleOf } from './gene-stats.js';
@@ -69,6 +69,12 @@ export const KINSHIP_EIGEN_ZERO = 1e-10;
  * PSD (its negative eigenvalues set to 0) with a notice.
  */
 export function levelKinship(kinship: Kinship, term: RandomTermDesign, notice: (message: string) => void): LevelKinship {
+  const n = term.codes.length;
+  if (!matrixFits(n)) {
+    throw new InputError(`a kinship model of ${n} samples needs their ${n} × ${n} rotation (${((8 * n * n) / 2 ** 30).toFixed(1)} GiB) ` +
+      'in each thread\'s WebAssembly kernels, which hold 4 GiB at most', { file: kinship.source },
+    'fit the samples in subsets of individuals (a run for each), or as a random intercept without the kinship');
+  }
   const index = new Map<string, number>();
   kinship.ids.forEach((id, i) => index.set(id, i));
   const rows = term.levels.map((level) => index.get(level) ?? -1);

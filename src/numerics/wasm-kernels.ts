@@ -254,6 +254,17 @@ function evenPairs(list: number[]): Int32Array {
 /** Vectors matrixTimesVectors multiplies at most: each chunk of the matrix read serves them all. */
 export const VECTORS_AT_ONCE = 16;
 
+/** The bytes the matrix region takes for an [n × n] matrix and its vectors (matrixTimesVectors). */
+const matrixBytes = (n: number): number => align(8 * n * n) + 2 * VECTORS_AT_ONCE * align(8 * n);
+
+/** Room the other regions are given beside an n × n matrix, at the least, in judging whether it fits (matrixFits). */
+const OTHER_REGIONS_BYTES = 64 * 2 ** 20;
+
+/** True when the kernels can hold an n × n matrix with room to spare for the rest (WebAssembly's 4 GiB a thread). */
+export function matrixFits(n: number): boolean {
+  return matrixBytes(n) + OTHER_REGIONS_BYTES <= MAX_BYTES;
+}
+
 /**
  * outs[g·n + k] = Σ_i M[k·n + i] · ys[g·n + i] for the `count` ≤ VECTORS_AT_ONCE vectors of `ys` ([count × n]) and
  * `matrix` M, [n × n] row-major, each output summed in order of i. The kernel wants M's transpose; it is made once
@@ -261,7 +272,7 @@ export const VECTORS_AT_ONCE = 16;
  */
 export function matrixTimesVectors(matrix: Float64Array, n: number, ys: Float64Array, outs: Float64Array, count: number): void {
   if (n === 0 || count === 0) return;
-  const base = regionOf(MATRIX, align(8 * n * n) + 2 * VECTORS_AT_ONCE * align(8 * n));
+  const base = regionOf(MATRIX, matrixBytes(n));
   if (matrix !== matrixOf || n !== matrixN) {
     for (let k = 0; k < n; k++) for (let i = 0, at = k * n; i < n; i++, at++) heap[(base >>> 3) + i * n + k] = matrix[at];
     matrixOf = matrix;

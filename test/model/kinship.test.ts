@@ -147,6 +147,12 @@ describe('the kinship of a random term\'s levels', () => {
     const k = levelKinship(kinshipOf(['a', 'x', 'b'], [[1, 0.1, 0.25], [0.1, 1, 0.2], [0.25, 0.2, 2]]), term, () => {});
     assert.deepEqual(Array.from(k.values), [2, 0.25, 0.25, 1]);
   });
+  it('refuses, before any work, more samples than the kernels can hold the rotation of (WebAssembly\'s 4 GiB a thread)', () => {
+    const many = { ...term, codes: new Int32Array(23_500) };
+    assert.throws(() => levelKinship(kinshipOf(['a', 'b'], [[1, 0], [0, 1]]), many, () => {}),
+      (e: unknown) => e instanceof InputError && /k\.tsv: a kinship model of 23500 samples needs their 23500 × 23500 rotation \(4\.1 GiB\)/.test(e.message));
+    assert.doesNotThrow(() => levelKinship(kinshipOf(['a', 'b'], [[1, 0], [0, 1]]), { ...term, codes: new Int32Array(2) }, () => {}));
+  });
   it('names the levels missing from the file', () => {
     assert.throws(() => levelKinship(kinshipOf(['a', 'x'], [[1, 0], [0, 1]]), term, () => {}),
       (e: unknown) => e instanceof InputError && /k\.tsv: 1 level\(s\) of "individual" are not ids of the kinship matrix: "b"/.test(e.message));
