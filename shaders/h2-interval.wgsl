@@ -2,7 +2,7 @@
 // from ĥ, step over the grid (H_GRID, then the f32 upper end) to the first point where the criterion is more
 // than qchisq(0.95, 1) above its minimum, then zeroin between that point and the last one within. lo = 0
 // where the criterion stays within the cut-off down to λ = 0; hi = 1 where it stays within up to the grid's end.
-// Prepended with reml-common.wgsl.
+// Prepended with a classes file and reml-common.wgsl.
 
 /// One end of the interval, stepping down (lo) or up (hi) from ĥ (intervalEnd).
 fn intervalEnd(g: u32, hHat: f32, offset: f32, down: bool) -> f32 {

@@ -1,7 +1,7 @@
 // Moment-based (ANOVA / Henderson III) start λ0 per gene, as src/model/starting-values.ts:
 //   σ²_e0 = SSE([X Z]) / (n − rank[X Z]),  σ²_g0 = (SSE(X) − SSE([X Z]) − (rank[X Z] − p) σ²_e0) / tr(Zᵀ(I − P_X)Z).
 // Writes max(0, σ²_g0 / σ²_e0), or −1 where there are no within-group degrees of freedom.
-// Prepended with reml-common.wgsl.
+// Prepended with a classes file and reml-common.wgsl.
 
 /// A column counts as dependent when its pivot is below this share of its total sum of squares (f32).
 const RANK_TOLERANCE_F32: f32 = 1.0e-5;
@@ -15,7 +15,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let p = params.p;
   let m = p + 1u;
   let base = statsBase(g);
-  let n = countAt(g, 0u);
+  let n = observations(g);
 
   // M(0) = XᵀX etc.: its diagonal scales the rank decisions.
   assemble(g, 0.0, 0u);
@@ -41,8 +41,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     KEPT[rank] = j;
     rank++;
   }
-  var q = 0.0;
-  for (var s = 1u; s <= params.maxSize; s++) { q += countAt(g, s); }
+  let q = classMembers(g);
   let dofE = n - q - f32(rank);
   if (dofE <= 0.0 || !(within > 0.0)) { start[g] = -1.0; return; }
   let sigma2E0 = within / dofE;
@@ -50,16 +49,11 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   assemble(g, 0.0, 0u);
   if (!cholesky(m)) { start[g] = -1.0; return; }
   let sseX = M[p * m + p] * M[p * m + p];
-  var trace = n;
+  var trace = traceZZ(g);
   for (var a = 0u; a < p; a++) {
     for (var i = 0u; i < p; i++) { COL[i] = select(0.0, 1.0, i == a); }
     solveCol(m, p);  // column a of (XᵀX)⁻¹
-    for (var s = 1u; s <= params.maxSize; s++) {
-      if (countAt(g, s) <= 0.0) { continue; }
-      let fs = f32(s);
-      let bb = base + s * m * m;
-      for (var b = 0u; b < p; b++) { trace -= fs * fs * COL[b] * stats[bb + b * m + a]; }
-    }
+    for (var b = 0u; b < p; b++) { trace -= COL[b] * classXtx(g, b, a); }
   }
   if (!(trace > 0.0)) { start[g] = -1.0; return; }
   let sigma2G0 = (sseX - within - (q + f32(rank) - f32(p)) * sigma2E0) / trace;

@@ -1,5 +1,5 @@
 // β̂(λ̂) = (Xᵀ H⁻¹ X)⁻¹ Xᵀ H⁻¹ ỹ per gene after a search, added to β_ref, so that the next gene-stats run sums
-// the residuals y − x·β_ref; λ̂ becomes the next search's start. Prepended with reml-common.wgsl.
+// the residuals y − x·β_ref; λ̂ becomes the next search's start. Prepended with a classes file and reml-common.wgsl.
 
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {

@@ -1,12 +1,9 @@
 // The REML criterion and score of one gene from its augmented statistics, as src/model/reml.ts computes them
-// in f64. Prepended by the host (after the program's generated declarations) to moment-start.wgsl,
-// reml-search.wgsl, reml-beta.wgsl and h2-interval.wgsl (WGSL has no include).
-//
-// Layout of one gene's statistics (f32, scaled on the host; see src/gpu/gene-stats.ts):
-//   stats [nGenes × (maxSize + 1) × m × m]: W, then B_s for group sizes s = 1..maxSize
-//   counts [nGenes × (maxSize + 1)]: n, then c_s = the number of groups of size s
-// With them, M(λ) = W + Σ_s c_s>0 · s / (1 + λ s) · B_s, whose Cholesky factor gives log det(Xᵀ H⁻¹ X) and,
-// as the square of its last pivot, r_λ.
+// in f64. Prepended by the host (after the program's generated declarations and a classes file:
+// classes-groups.wgsl or classes-kinship.wgsl, which give observations, assemble, logDetH and logDetH1) to
+// moment-start.wgsl, reml-search.wgsl, reml-beta.wgsl and h2-interval.wgsl (WGSL has no include).
+// M(λ) = W + Σ_k w_k(λ) B_k, assembled by the classes file; its Cholesky factor gives log det(Xᵀ H⁻¹ X) and, as
+// the square of its last pivot, r_λ.
 
 const LOG_2PI: f32 = 1.8378770664093453;
 /// Stands for +∞ (WGSL has no portable infinity or NaN).
@@ -19,35 +16,6 @@ var<private> COL: array<f32, MAX_M>;
 
 fn geneIndex(gid: vec3<u32>) -> u32 {
   return gid.y * params.rowInvocations + gid.x;
-}
-
-fn statsBase(g: u32) -> u32 {
-  let m = params.p + 1u;
-  return g * (params.maxSize + 1u) * m * m;
-}
-
-fn countAt(g: u32, s: u32) -> f32 {
-  return counts[g * (params.maxSize + 1u) + s];
-}
-
-/// M(λ) into M (order 0) or its λ-derivative into M1 (order 1).
-fn assemble(g: u32, lambda: f32, order: u32) {
-  let m = params.p + 1u;
-  let mm = m * m;
-  let base = statsBase(g);
-  for (var i = 0u; i < mm; i++) {
-    if (order == 0u) { M[i] = stats[base + i]; } else { M1[i] = 0.0; }
-  }
-  for (var s = 1u; s <= params.maxSize; s++) {
-    if (countAt(g, s) <= 0.0) { continue; }
-    let fs = f32(s);
-    let d = 1.0 + lambda * fs;
-    let w = select(-(fs * fs) / (d * d), fs / d, order == 0u);
-    let b = base + s * mm;
-    for (var i = 0u; i < mm; i++) {
-      if (order == 0u) { M[i] += w * stats[b + i]; } else { M1[i] += w * stats[b + i]; }
-    }
-  }
 }
 
 /// Lower Cholesky factor of the m×m matrix in M, in place; false when a pivot is not positive.
@@ -82,16 +50,6 @@ fn solveCol(m: u32, p: u32) {
   }
 }
 
-/// Σ_j log(1 + λ n_j), over size classes.
-fn logDetH(g: u32, lambda: f32) -> f32 {
-  var s = 0.0;
-  for (var k = 1u; k <= params.maxSize; k++) {
-    let c = countAt(g, k);
-    if (c > 0.0) { s += c * log(1.0 + lambda * f32(k)); }
-  }
-  return s;
-}
-
 /// −2 ℓ_R(λ), or HUGE where M(λ) is not positive definite (remlCriterion).
 fn criterion(g: u32, lambda: f32) -> f32 {
   let p = params.p;
@@ -101,7 +59,7 @@ fn criterion(g: u32, lambda: f32) -> f32 {
   var logDetXHX = 0.0;
   for (var i = 0u; i < p; i++) { logDetXHX += 2.0 * log(M[i * m + i]); }
   let r = M[p * m + p] * M[p * m + p];
-  let dof = countAt(g, 0u) - f32(p);
+  let dof = observations(g) - f32(p);
   return logDetH(g, lambda) + logDetXHX + dof * (1.0 + LOG_2PI + log(r / dof));
 }
 
@@ -127,13 +85,8 @@ fn score(g: u32, lambda: f32) -> f32 {
     solveCol(m, p);
     tr1 += COL[j];
   }
-  var h1 = 0.0;
-  for (var k = 1u; k <= params.maxSize; k++) {
-    let c = countAt(g, k);
-    if (c > 0.0) { h1 += c * f32(k) / (1.0 + lambda * f32(k)); }
-  }
-  let dof = countAt(g, 0u) - f32(p);
-  return h1 + tr1 + dof * r1 / r;
+  let dof = observations(g) - f32(p);
+  return logDetH1(g, lambda) + tr1 + dof * r1 / r;
 }
 
 /// r_λ, the last pivot of M(λ)'s Cholesky factor squared; 0 where M(λ) is not positive definite.

@@ -1,7 +1,7 @@
 // Batched REML search on h = λ / (1 + λ), one invocation per gene, the same steps as
 // src/model/lambda-search.ts: the grid (uploaded from H_GRID) plus the moment start bracket the minimum
 // of the criterion; the optimum is the root of the score in the bracket (Brent's zeroin), located to the
-// score's precision rather than √ε of the criterion. Prepended with reml-common.wgsl.
+// score's precision rather than √ε of the criterion. Prepended with a classes file and reml-common.wgsl.
 //
 // out [nGenes × OUT_STRIDE]: λ̂, −2ℓ_R(λ̂), −2ℓ_R(0), score(0), evaluations, converged (1/0), method
 // (METHOD_BOUNDARY, _ROOT or _GOLDEN), r_λ̂ (so σ²_e = r/(n − p) needs no readback of the statistics), at the

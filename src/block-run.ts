@@ -145,9 +145,9 @@ export class BlockRun {
       // group) or Kenward-Roger's (O(n³)): they get every thread.
       work: model.engine === 'single-term' && weights === undefined && whole?.voom === undefined && options.ddf !== 'kenward-roger'
         ? nGenes * sampleIds.length : undefined,
+      kinship: model.engine === 'kinship',
       cpuOnly: model.engine === 'terms' ? 'the GPU programs fit one random intercept by REML, and this model is fitted by the general core'
-        : model.engine === 'kinship' ? 'the GPU programs fit a random intercept of independent levels, and this one has a kinship'
-          : options.ddf === 'kenward-roger' ? 'Kenward-Roger\'s adjustment is computed in sample space on the CPU'
+        : options.ddf === 'kenward-roger' ? 'Kenward-Roger\'s adjustment is computed in sample space on the CPU'
           : weights !== undefined || whole?.voom !== undefined
             ? `the GPU programs fit unweighted models, and this run has ${weights !== undefined ? '--weights' : '--voom'}` : undefined,
     });

@@ -220,6 +220,11 @@ function voomUnfitted(n: number, nLevels: Int32Array, mean: number): SkippedGene
   return { status: 'failed', message: 'voom has no weights for this gene: its unweighted fit (the trend\'s pass) failed', n, nLevels, mean };
 }
 
+/** What storeFit reports of a kinship gene: n, its observed samples, not the basis' rows; n_groups, the individuals with data, not the rank of Z K Zᵀ. */
+export function kinshipStored(pattern: KinshipPattern): Parameters<typeof storeFit>[3] {
+  return { n: pattern.rows.length, q: pattern.nLevels, columns: pattern.columns, rows: pattern.rows };
+}
+
 /**
  * The f64 reference for a block of genes: prepare, fit and test each one (the CPU "Impl" kernel; the
  * worker threads, the single-threaded path and the GPU's refinement all call it). values: [nGenes × nSamples];
@@ -236,10 +241,7 @@ export function fitBlockCpu(context: FitContext, values: Float64Array, nGenes: n
   const waiting: (KinshipGene & { g: number; mean: number })[] = [];
   const fitWaiting = (): void => {
     const stats = kinshipGeneStatsOf(waiting);
-    waiting.forEach(({ g, pattern, mean }, i) => {
-      // n: the observed samples, not the basis' rows; n_groups: the individuals with data, not the rank of Z K Zᵀ.
-      storeFit(out, g, context, { n: pattern.rows.length, q: pattern.nLevels, columns: pattern.columns, rows: pattern.rows }, mean, fitGene(stats[i]));
-    });
+    waiting.forEach(({ g, pattern, mean }, i) => storeFit(out, g, context, kinshipStored(pattern), mean, fitGene(stats[i])));
     waiting.length = 0;
   };
   for (let g = 0; g < nGenes; g++) {

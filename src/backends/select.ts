@@ -25,9 +25,14 @@ export interface BackendRequest {
   gpu?: WebGpuOptions;
   /** Why the job runs on the CPU whatever is asked (a model the GPU programs do not fit); undefined when it may use a GPU. */
   cpuOnly?: string;
+  /** The run fits a kinship term: WebGPU's kinship programs fit it, gpu.js has none (the CPU, with a notice). */
+  kinship?: boolean;
   /** One-line notices: a fallback to the CPU, and why. */
   onNotice?: (message: string) => void;
 }
+
+/** Why gpu.js does not fit a kinship model. */
+const GPUJS_NO_KINSHIP = 'the gpu.js programs fit a random intercept of independent levels, and this one has a kinship';
 
 /**
  * The backend for `--backend`: `cpu`; `webgpu` or `gpujs` (the CPU, with a notice, where no device exists);
@@ -46,7 +51,7 @@ export async function createBackend(choice: BackendChoice, request: BackendReque
     case 'cpu':
       return new CpuBackend(threads, 'asked for with --backend cpu');
     case 'webgpu': {
-      const gpu = await WebGpuBackend.create('asked for with --backend webgpu', request.gpu, threads);
+      const gpu = await WebGpuBackend.create('asked for with --backend webgpu', request.gpu, threads, request.kinship);
       if (!('unavailable' in gpu)) {
         void gpu.compileFitPrograms();
         return gpu;
@@ -55,6 +60,10 @@ export async function createBackend(choice: BackendChoice, request: BackendReque
       return new CpuBackend(threads, `no WebGPU adapter (${gpu.unavailable})`);
     }
     case 'gpujs': {
+      if (request.kinship) {
+        request.onNotice?.(`--backend gpujs: ${GPUJS_NO_KINSHIP}; fitting on the CPU instead`);
+        return new CpuBackend(threads, GPUJS_NO_KINSHIP);
+      }
       const gpu = await GpuJsBackend.create('asked for with --backend gpujs', request.gpu);
       if (!('unavailable' in gpu)) return gpu;
       request.onNotice?.(`gpu.js: ${gpu.unavailable}; fitting on the CPU instead`);
@@ -62,12 +71,13 @@ export async function createBackend(choice: BackendChoice, request: BackendReque
     }
     case 'auto': {
       if (request.nGenes < AUTO_GPU_MIN_GENES) return new CpuBackend(threads, `auto: ${request.nGenes} genes are too few to gain from a GPU`);
-      const gpu = await WebGpuBackend.create('auto: a hardware GPU adapter', request.gpu, threads);
+      const gpu = await WebGpuBackend.create('auto: a hardware GPU adapter', request.gpu, threads, request.kinship);
       if (!('unavailable' in gpu) && !gpu.adapter.isFallback) {
         void gpu.compileFitPrograms();
         return gpu;
       }
       if (!('unavailable' in gpu)) await gpu.dispose();
+      if (request.kinship) return new CpuBackend(threads, `auto: ${'unavailable' in gpu ? gpu.unavailable : 'the only WebGPU adapter is software rendering'}, and ${GPUJS_NO_KINSHIP}`);
       const gl = await GpuJsBackend.create('auto: gpu.js on WebGL2, a hardware GPU without WebGPU', request.gpu, true);
       if (!('unavailable' in gl) && !gl.adapter.isFallback) return gl;
       if (!('unavailable' in gl)) await gl.dispose();

@@ -22,12 +22,12 @@ interface PackedGene extends PackedColumn {
   mean: number;
 }
 
-/** A part of a batch as its thread prepared it, kept there until it is finished. */
-export interface DevicePart {
+/** A part of a batch as its thread prepared it, kept there until it is finished (Packed: what a packed gene keeps). */
+export interface DevicePart<Packed = PackedGene> {
   /** [nGenes × nSamples] the part's raw values. */
   values: Float64Array;
   nSamples: number;
-  packed: PackedGene[];
+  packed: Packed[];
   /** The part's results: its settled genes at once, its packed genes once finished. */
   results: GeneResults;
 }

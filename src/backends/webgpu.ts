@@ -9,13 +9,16 @@ import { allocateRunResults, fitBlockCpu } from './cpu-kernel.js';
 import { WorkerPool } from './cpu-threads.js';
 import { emptyRunReport, type GpuBatchOptions, type GpuRunReport, type HostBatch, runGpuBatches } from './gpu-batches.js';
 import { batchColumns } from './webgpu-host.js';
-import { inThreadTasks, type TaskRunner } from './worker-tasks.js';
+import { type FinishTask, inThreadTasks, type TaskRunner } from './worker-tasks.js';
 import { type AdapterReport, acquireGpu, describeAdapter, type GpuContext, type GpuUnavailable } from '../gpu/device.js';
 import { assertReplicates, type BootstrapReport, parametricBootstrap } from '../simulation/bootstrap.js';
 import { bootstrapOnGpu, type GpuBootstrapReport } from '../gpu/bootstrap.js';
-import { copyFitOutputs, encodeFitPrograms, type FitConstants, FIT_PROGRAMS, uploadFitConstants } from '../gpu/fit-programs.js';
-import { compilePipelines, uploadBuffer } from '../gpu/program.js';
-import { type BatchShape, planBatches, readbackBytes, readbackLayout, threadShares, TIMESTAMP_BYTES } from '../gpu/plan.js';
+import { copyFitOutputs, encodeFitPrograms, FIT_PROGRAMS, uploadFitConstants } from '../gpu/fit-programs.js';
+import { copyKinshipOutputs, encodeKinshipPrograms, type KinshipConstants, KINSHIP_PROGRAMS, kinshipReadbackBytes, kinshipReadbackLayout, rotationBytes,
+  uploadKinshipConstants } from '../gpu/kinship-programs.js';
+import type { KinshipBasis } from '../model/kinship.js';
+import { compilePipelines, type GpuProgram, uploadBuffer } from '../gpu/program.js';
+import { type BatchShape, planBatches, planBatchesOf, readbackBytes, readbackLayout, threadShares, TIMESTAMP_BYTES } from '../gpu/plan.js';
 import { GPU_MAX_M } from '../gpu/fit-declarations.js';
 import { RLRT_NULL_MAX_J, simulateRlrtNullGpu } from '../gpu/rlrt-null.js';
 import { rlrtEigenvalues, rlrtLambdaGrid, rlrtNullSetup, simulatePatternRlrtNull } from '../model/inference/rlrt-null.js';
@@ -52,6 +55,22 @@ interface WebGpuHostBatch extends HostBatch {
   y: Float32Array<ArrayBuffer>;
 }
 
+/**
+ * What fit() does on the device for one engine: the batches' sizes, each batch's programs and the copies of its
+ * outputs, the readback's size and how the host threads read it (a FinishTask's device, less `first`), and the
+ * constants' release after a job.
+ */
+interface DeviceEngine {
+  batches(nGenes: number): number[];
+  readbackBytes(deviceGenes: number): number;
+  /** Records a batch's programs and copies its outputs into `staging` past the timestamps; returns the buffers made. */
+  encode(encoder: GPUCommandEncoder, deviceGenes: number, y: GPUBuffer, staging: GPUBuffer, timestamps?: GPUQuerySet): GPUBuffer[];
+  finishing(readback: Float32Array, deviceGenes: number): DistributiveOmit<NonNullable<FinishTask['device']>, 'first'>;
+  release(): void;
+}
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
 /** GPU buffers of one batch, and the readback of its results. */
 interface DeviceBatch {
   buffers: GPUBuffer[];
@@ -78,22 +97,25 @@ export class WebGpuBackend implements Backend {
   private parts = 0;
   /** The fit's pipelines, compiling since the backend was chosen (compileFitPrograms). */
   private pipelines?: Promise<void>;
+  /** The kinship programs' constants of the run's basis, uploaded at its first job. */
+  private kinship?: { basis: KinshipBasis; constants: KinshipConstants; destroy: () => void };
 
   private constructor(private readonly gpu: GpuContext, reason: string, private readonly options: WebGpuOptions,
-    readonly threads: number) {
+    readonly threads: number, private readonly programs: GpuProgram[]) {
     this.description = { name: 'webgpu', device: `${describeAdapter(gpu.adapter)}; host ${threads} thread${threads > 1 ? 's' : ''}`, reason };
     this.report = emptyRunReport(gpu.adapter);
   }
 
   /**
    * A backend on the best adapter, or why there is none; its host work (preparation and f64 finish of each batch)
-   * runs on `threads` threads: worker threads from 2 on, the calling thread for 1.
+   * runs on `threads` threads: worker threads from 2 on, the calling thread for 1. `kinship`: the run fits a kinship
+   * term, whose programs are the ones to compile.
    */
-  static async create(reason: string, options: WebGpuOptions = {}, threads = 1): Promise<WebGpuBackend | GpuUnavailable> {
+  static async create(reason: string, options: WebGpuOptions = {}, threads = 1, kinship = false): Promise<WebGpuBackend | GpuUnavailable> {
     const t = performance.now();
     const gpu = await acquireGpu();
     if ('unavailable' in gpu) return gpu;
-    const backend = new WebGpuBackend(gpu, reason, options, threads);
+    const backend = new WebGpuBackend(gpu, reason, options, threads, kinship ? KINSHIP_PROGRAMS : FIT_PROGRAMS);
     backend.report.timings.deviceMs = performance.now() - t;
     return backend;
   }
@@ -106,7 +128,7 @@ export class WebGpuBackend implements Backend {
   compileFitPrograms(): Promise<void> {
     if (this.pipelines === undefined) {
       const t = performance.now();
-      this.pipelines = compilePipelines(this.gpu.device, FIT_PROGRAMS).then(() => {
+      this.pipelines = compilePipelines(this.gpu.device, this.programs).then(() => {
         this.report.timings.pipelinesMs = performance.now() - t;
       });
       this.pipelines.catch(() => undefined); // awaited by the first batch's submit, or the bootstrap's start
@@ -126,8 +148,9 @@ export class WebGpuBackend implements Backend {
   async fit(job: FitJob, onProgress?: (genesDone: number) => void): Promise<GeneResults> {
     const { design } = job.context;
     const out = allocateRunResults(job.context, job.nGenes);
-    if (design.p + 1 > GPU_MAX_M) {
-      this.report.failure = `${design.p} fixed effects exceed the GPU programs' limit of ${GPU_MAX_M - 1}`;
+    const engine = this.deviceEngine(job.context);
+    if (typeof engine === 'string') {
+      this.report.failure = engine;
       this.report.cpuGenes += job.nGenes;
       copyResults(fitBlockCpu(job.context, job.values, job.nGenes), out, 0);
       onProgress?.(job.nGenes);
@@ -135,19 +158,12 @@ export class WebGpuBackend implements Backend {
     }
     const tasks = await this.hostTasks(job.context);
     const values = tasks.share(job.values);
-    const shape: BatchShape = {
-      nObs: design.nObs,
-      p: design.p,
-      nGroups: design.randomTerms[0].levels.length,
-      maxSize: groupSizeRange(design).largest,
-    };
-    const { buffers: constants, scaling } = uploadFitConstants(this.gpu.device, design);
     /** Finishes a batch's parts from its readback, or (none) on the CPU; a part done once is not asked again. */
     const finish = async (host: WebGpuHostBatch, readback?: Float32Array): Promise<void> => {
-      const layout = readback && readbackLayout(host.deviceGenes, shape);
+      const device = readback && engine.finishing(readback, host.deviceGenes);
       const parts = host.parts.filter((part) => part.count > 0 && !part.finished);
       const replies = await Promise.allSettled(parts.map((part) =>
-        tasks.request(part.thread, { kind: 'finish', part: part.id, device: readback && { readback, layout: layout!, first: part.first, scaling } })));
+        tasks.request(part.thread, { kind: 'finish', part: part.id, device: device && { ...device, first: part.first } })));
       replies.forEach((reply, k) => {
         if (reply.status === 'rejected') return;
         copyResults(reply.value.results, out, parts[k].offset);
@@ -158,13 +174,13 @@ export class WebGpuBackend implements Backend {
       if (failed) throw failed.reason;
     };
     try {
-      await runGpuBatches(job, planBatches(job.nGenes, shape, this.gpu.adapter.limits, this.options.maxBatchGenes), {
+      await runGpuBatches(job, engine.batches(job.nGenes), {
         prepare: (offset, nGenes) => this.prepareBatch(offset, nGenes, job.nSamples, values, tasks, design.nObs, out),
         submit: async (host) => {
           const t = performance.now();
           await this.compileFitPrograms();
           this.report.timings.pipelinesWaitMs += performance.now() - t;
-          return this.submit(host, shape, constants);
+          return this.submit(host, engine);
         },
         wait: (device) => device.done,
         finish: (host, device) => finish(host, this.readback(device.staging, tasks)),
@@ -179,9 +195,55 @@ export class WebGpuBackend implements Backend {
         },
       }, this.report, out, onProgress);
     } finally {
-      Object.values(constants).forEach((b) => b.destroy());
+      engine.release();
     }
     return out;
+  }
+
+  /**
+   * How the device fits the run's model (the group-size programs, or the kinship programs on the run's basis, whose
+   * constants are uploaded once and kept for the run's later jobs), or why it cannot (the job goes to the CPU).
+   */
+  private deviceEngine(context: FitContext): DeviceEngine | string {
+    const { design, kinship } = context;
+    if (design.p + 1 > GPU_MAX_M) return `${design.p} fixed effects exceed the GPU programs' limit of ${GPU_MAX_M - 1}`;
+    const { device, adapter } = this.gpu;
+    const maxBytes = Math.min(adapter.limits.maxStorageBufferBindingSize, adapter.limits.maxBufferSize);
+    if (kinship !== undefined) {
+      if (rotationBytes(kinship) > maxBytes) {
+        return `the kinship's rotation of ${kinship.n} samples (${rotationBytes(kinship)} bytes in f32) exceeds the device's buffers of ${maxBytes}`;
+      }
+      if (this.kinship?.basis !== kinship) {
+        this.kinship?.destroy();
+        const constants = uploadKinshipConstants(device, design, kinship);
+        this.kinship = { basis: kinship, constants, destroy: () => Object.values(constants.buffers).forEach((b) => b.destroy()) };
+      }
+      const { constants } = this.kinship;
+      return {
+        batches: (nGenes) => planBatchesOf(nGenes, 4 * design.nObs, adapter.limits, this.options.maxBatchGenes),
+        readbackBytes: (n) => kinshipReadbackBytes(n, design.nObs),
+        encode: (encoder, n, y, staging, timestamps) => {
+          const fit = encodeKinshipPrograms(device, encoder, n, y, constants, this.maxPerDimension, timestamps);
+          copyKinshipOutputs(encoder, fit, staging, TIMESTAMP_BYTES, n, design.nObs); // after the two timestamps, 8-byte aligned
+          return fit.all;
+        },
+        finishing: (readback, n) => ({ readback, kinship: kinshipReadbackLayout(n) }),
+        release: () => undefined, // kept for the run's next job; dispose destroys them
+      };
+    }
+    const shape: BatchShape = { nObs: design.nObs, p: design.p, nGroups: design.randomTerms[0].levels.length, maxSize: groupSizeRange(design).largest };
+    const { buffers: constants, scaling } = uploadFitConstants(device, design);
+    return {
+      batches: (nGenes) => planBatches(nGenes, shape, adapter.limits, this.options.maxBatchGenes),
+      readbackBytes: (n) => readbackBytes(n, shape, true),
+      encode: (encoder, n, y, staging, timestamps) => {
+        const fit = encodeFitPrograms(device, encoder, shape, n, y, constants, this.maxPerDimension, timestamps, true);
+        copyFitOutputs(encoder, fit, staging, TIMESTAMP_BYTES, n, shape); // after the two timestamps, 8-byte aligned
+        return fit.all;
+      },
+      finishing: (readback, n) => ({ readback, layout: readbackLayout(n, shape), scaling }),
+      release: () => Object.values(constants).forEach((b) => b.destroy()),
+    };
   }
 
   /** The host threads of a run: started at its first job, kept for its later jobs (the blocks of a streamed run). */
@@ -218,8 +280,8 @@ export class WebGpuBackend implements Backend {
     return { offset, nGenes, deviceGenes: first, parts, y: batchColumns(uploads, nObs) };
   }
 
-  /** Uploads a batch and records its three programs and the copies to a staging buffer. */
-  private submit(host: WebGpuHostBatch, shape: BatchShape, constants: FitConstants): DeviceBatch {
+  /** Uploads a batch and records its programs (engine.encode), the copies to a staging buffer and the timestamps. */
+  private submit(host: WebGpuHostBatch, engine: DeviceEngine): DeviceBatch {
     const { device } = this.gpu;
     const n = host.deviceGenes;
     const t = performance.now();
@@ -227,17 +289,16 @@ export class WebGpuBackend implements Backend {
     this.report.timings.uploadMs += performance.now() - t;
     const timestamps = this.gpu.adapter.hasTimestamps ? device.createQuerySet({ type: 'timestamp', count: 2 }) : undefined;
     const resolved = timestamps ? device.createBuffer({ size: TIMESTAMP_BYTES, usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC }) : undefined;
-    const staging = device.createBuffer({ size: TIMESTAMP_BYTES + readbackBytes(n, shape, true), usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    const staging = device.createBuffer({ size: TIMESTAMP_BYTES + engine.readbackBytes(n), usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
     const encoder = device.createCommandEncoder({ label: 'genelmm batch' });
-    const fit = encodeFitPrograms(device, encoder, shape, n, y, constants, this.maxPerDimension, timestamps, true);
-    copyFitOutputs(encoder, fit, staging, TIMESTAMP_BYTES, n, shape); // after the two timestamps, 8-byte aligned
+    const made = engine.encode(encoder, n, y, staging, timestamps);
     if (timestamps && resolved) {
       encoder.resolveQuerySet(timestamps, 0, 2, resolved, 0);
       encoder.copyBufferToBuffer(resolved, 0, staging, 0, TIMESTAMP_BYTES);
     }
     device.queue.submit([encoder.finish()]);
     const done = staging.mapAsync(GPUMapMode.READ);
-    return { buffers: [y, ...fit.all, ...(resolved ? [resolved] : [])], staging, done };
+    return { buffers: [y, ...made, ...(resolved ? [resolved] : [])], staging, done };
   }
 
   /** A batch's mapped readback past its timestamps, where the host threads read it; the compute time taken from the timestamps. */
@@ -281,6 +342,8 @@ export class WebGpuBackend implements Backend {
   async bootstrap(context: FitContext, values: Float64Array, nSamples: number, results: GeneResults, B: number,
     seed: number, onProgress?: (genesDone: number, genesTotal: number) => void): Promise<BootstrapReport> {
     assertReplicates(B);
+    // The GPU bootstrap refits by the group-size programs; a kinship's replicates are drawn and refitted on the CPU.
+    if (context.kinship !== undefined) return parametricBootstrap(context, values, nSamples, results, B, seed, onProgress);
     try {
       await this.compileFitPrograms();
     } catch (e) {
@@ -306,6 +369,8 @@ export class WebGpuBackend implements Backend {
   async dispose(): Promise<void> {
     await this.host?.tasks.close();
     this.host = undefined;
+    this.kinship?.destroy();
+    this.kinship = undefined;
     this.gpu.device.destroy();
   }
 }

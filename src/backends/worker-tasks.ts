@@ -6,6 +6,9 @@ import type { DesignScaling } from '../gpu/fit-programs.js';
 import type { GeneExtras } from './backend.js';
 import { fitBlockCpu } from './cpu-kernel.js';
 import { type DevicePart, finishPart, type PartColumns, preparePart, refitPart } from './webgpu-host.js';
+import { finishKinshipPart, type KinshipDevicePart, prepareKinshipPart, refitKinshipPart } from './webgpu-kinship-host.js';
+import type { KinshipReadbackLayout } from '../gpu/kinship-programs.js';
+import type { KinshipPattern } from '../model/kinship.js';
 import type { ReadbackLayout } from '../gpu/plan.js';
 import { type BootstrapGene, finishReplicates, type ReplicateEstimates, type ReplicateReadback } from '../gpu/bootstrap-finish.js';
 
@@ -34,11 +37,14 @@ export interface PrepareTask {
   values: Float64Array;
 }
 
-/** A prepared part to finish from its batch's readback; without `device` (the device failed), fitted on the CPU. */
+/**
+ * A prepared part to finish from its batch's readback (laid out by the group-size programs, or the kinship
+ * programs); without `device` (the device failed), fitted on the CPU.
+ */
 export interface FinishTask {
   kind: 'finish';
   part: number;
-  device?: { readback: Float32Array; layout: ReadbackLayout; first: number; scaling: DesignScaling };
+  device?: { readback: Float32Array; first: number } & ({ layout: ReadbackLayout; scaling: DesignScaling } | { kinship: KinshipReadbackLayout });
 }
 
 /** Some genes of a GPU bootstrap batch to finish (bootstrap-finish.ts' finishReplicates): the batch's genes from `first` on. */
@@ -67,11 +73,41 @@ export interface TaskRunner {
   close(): Promise<void>;
 }
 
+/** A WebGPU part's host work on one thread, for the run's engine: webgpu-host.ts' or webgpu-kinship-host.ts'. */
+interface PartHost {
+  prepare(values: Float64Array, nGenes: number): { part: DevicePart<unknown>; upload: PartColumns };
+  finish(part: DevicePart<unknown>, device: NonNullable<FinishTask['device']>): number;
+  refit(part: DevicePart<unknown>): void;
+}
+
+function partHostOf(context: FitContext): PartHost {
+  if (context.kinship !== undefined) {
+    const preparer = runPreparer(context) as GenePreparer<KinshipPattern>;
+    return {
+      prepare: (values, nGenes) => prepareKinshipPart(context, values, nGenes, preparer),
+      finish: (part, device) => {
+        if (!('kinship' in device)) throw new Error('a kinship part finished from a group-size readback');
+        return finishKinshipPart(context, part as KinshipDevicePart, device.readback, device.kinship, device.first, preparer);
+      },
+      refit: (part) => refitKinshipPart(context, part as KinshipDevicePart, preparer),
+    };
+  }
+  const preparer = new GenePreparer(context);
+  return {
+    prepare: (values, nGenes) => preparePart(context, values, nGenes, preparer),
+    finish: (part, device) => {
+      if (!('layout' in device)) throw new Error('a group-size part finished from a kinship readback');
+      return finishPart(context, part as DevicePart, device.readback, device.layout, device.first, device.scaling, preparer);
+    },
+    refit: (part) => refitPart(context, part as DevicePart, preparer),
+  };
+}
+
 /** A thread's task handler on a run's context: its preparers, and the parts it holds. */
 export function taskHandler(context: FitContext): (task: WorkerTask) => { reply: TaskReply<WorkerTask>; transfer: ArrayBuffer[] } {
   let fitPreparer: ReturnType<typeof runPreparer> | undefined; // its cache of missing-value patterns lasts the whole run
-  let devicePreparer: GenePreparer | undefined;
-  const parts = new Map<number, DevicePart>();
+  let partHost: PartHost | undefined; // made at the first part: its preparer's patterns last the whole run
+  const parts = new Map<number, DevicePart<unknown>>();
   return (task) => {
     switch (task.kind) {
       case 'fit': {
@@ -80,8 +116,8 @@ export function taskHandler(context: FitContext): (task: WorkerTask) => { reply:
         return { reply: { results }, transfer: transferables(results) };
       }
       case 'prepare': {
-        devicePreparer ??= new GenePreparer(context);
-        const { part, upload } = preparePart(context, task.values, task.nGenes, devicePreparer);
+        partHost ??= partHostOf(context);
+        const { part, upload } = partHost.prepare(task.values, task.nGenes);
         if (upload.count > 0) {
           parts.set(task.part, part);
           return { reply: upload, transfer: [upload.columns.buffer as ArrayBuffer] };
@@ -90,10 +126,10 @@ export function taskHandler(context: FitContext): (task: WorkerTask) => { reply:
       }
       case 'finish': {
         const part = parts.get(task.part);
-        if (part === undefined || devicePreparer === undefined) throw new Error(`part ${task.part} was not prepared on this thread`);
+        if (part === undefined || partHost === undefined) throw new Error(`part ${task.part} was not prepared on this thread`);
         let refined = 0;
-        if (task.device === undefined) refitPart(context, part, devicePreparer);
-        else refined = finishPart(context, part, task.device.readback, task.device.layout, task.device.first, task.device.scaling, devicePreparer);
+        if (task.device === undefined) partHost.refit(part);
+        else refined = partHost.finish(part, task.device);
         parts.delete(task.part); // only now: a part whose finish failed can still be refitted on the CPU
         return { reply: { results: part.results, refined }, transfer: transferables(part.results) };
       }

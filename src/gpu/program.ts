@@ -19,13 +19,16 @@ export type GpuScalar = 'u32' | 'f32';
  * uniform struct at binding 0 (its fields, then the `rowInvocations` every program gets), the storage bindings 1..k
  * in order, the `override WORKGROUP_SIZE`, and the module constants that mirror TypeScript values. encodeProgram
  * binds buffers and writes the uniform by these names, and refuses a missing or extra one. One invocation per item
- * (gene, column or simulation), dispatches folded into 2-D past the adapter's limit.
+ * (gene, column or simulation), dispatches folded into 2-D past the adapter's limit; or, for a program with a
+ * `tile`, one per cell of a columns × rows output in square workgroups of TILE × TILE (a tiled matrix product).
  */
 export interface GpuProgram {
   name: string;
   /** The .wgsl files of shaders/ that follow the generated declarations, in order (shared preludes first). */
   shaders: string[];
   workgroupSize: number;
+  /** Square workgroups of tile × tile invocations, one per output cell (`const TILE` in place of WORKGROUP_SIZE). */
+  tile?: number;
   /** The uniform's WGSL struct name and fields, in order (4 bytes each). */
   uniform: { struct: string; fields: [name: string, type: GpuScalar][] };
   bindings: GpuBinding[];
@@ -59,7 +62,7 @@ export function programDeclarations(program: GpuProgram): string {
     ...uniform.fields.map(([name, type]) => `  ${name}: ${type},`),
     '  rowInvocations: u32,',
     '};',
-    `override WORKGROUP_SIZE: u32 = ${program.workgroupSize}u;`,
+    program.tile === undefined ? `override WORKGROUP_SIZE: u32 = ${program.workgroupSize}u;` : `const TILE: u32 = ${literal('u32', program.tile)};`,
     `@group(0) @binding(0) var<uniform> params: ${uniform.struct};`,
     ...bindings.map(({ name, element, access, doc }, i) =>
       `@group(0) @binding(${i + 1}) var<storage, ${access}> ${name}: array<${element}>;${doc ? ` // ${doc}` : ''}`),
@@ -97,7 +100,7 @@ function pipelineDescriptor(device: GPUDevice, program: GpuProgram): GPUComputeP
   return {
     label: program.name,
     layout: device.createPipelineLayout({ bindGroupLayouts: [layout] }),
-    compute: { module, entryPoint: 'main', constants: { WORKGROUP_SIZE: program.workgroupSize } },
+    compute: { module, entryPoint: 'main', constants: program.tile === undefined ? { WORKGROUP_SIZE: program.workgroupSize } : {} },
   };
 }
 
@@ -131,6 +134,17 @@ export function uploadBuffer(device: GPUDevice, data: ArrayBufferView<ArrayBuffe
   return buffer;
 }
 
+/** The workgroups of a dispatch of `program` over `invocations` (see encodeProgram). */
+function tiledDispatch(program: GpuProgram, invocations: number | [number, number], maxPerDimension: number):
+  { x: number; y: number; rowInvocations: number } {
+  const { tile } = program;
+  if (typeof invocations === 'number' && tile === undefined) return dispatchSize(invocations, program.workgroupSize, maxPerDimension);
+  if (typeof invocations === 'number' || tile === undefined) throw new Error(`${program.name}: a tiled program takes [columns, rows], and only it`);
+  const [x, y] = invocations.map((count) => Math.max(1, Math.ceil(count / tile)));
+  if (Math.max(x, y) > maxPerDimension) throw new RangeError(`${program.name}: ${x} × ${y} workgroups exceed the adapter's ${maxPerDimension} a dimension`);
+  return { x, y, rowInvocations: x * tile };
+}
+
 /** Throws unless `given`'s keys are exactly `expected` (a dispatch's buffers or uniform values against its descriptor). */
 function assertNames(what: string, program: GpuProgram, given: Record<string, unknown>, expected: string[]): void {
   const extra = Object.keys(given).filter((k) => !expected.includes(k));
@@ -143,17 +157,17 @@ function assertNames(what: string, program: GpuProgram, given: Record<string, un
 
 /**
  * Records one dispatch of `program` over `invocations` items into `encoder`, folded into 2-D past `maxPerDimension`
- * workgroups: its uniform written from `uniform` (every field of the descriptor's struct, by name) and `buffers`
+ * workgroups (a tiled program: over the cells of an output of [columns, rows], a tile per workgroup): its uniform written from `uniform` (every field of the descriptor's struct, by name) and `buffers`
  * bound by name (every binding of the descriptor). Returns the uniform's buffer, for the caller to destroy with the
  * batch's other buffers.
  */
-export function encodeProgram(device: GPUDevice, encoder: GPUCommandEncoder, program: GpuProgram, invocations: number,
+export function encodeProgram(device: GPUDevice, encoder: GPUCommandEncoder, program: GpuProgram, invocations: number | [columns: number, rows: number],
   uniform: Record<string, number>, buffers: Record<string, GPUBuffer>, maxPerDimension: number,
   timestampWrites?: GPUComputePassTimestampWrites): GPUBuffer {
   const { fields } = program.uniform;
   assertNames('uniform values', program, uniform, fields.map(([name]) => name));
   assertNames('buffers', program, buffers, program.bindings.map(({ name }) => name));
-  const size = dispatchSize(invocations, program.workgroupSize, maxPerDimension);
+  const size = tiledDispatch(program, invocations, maxPerDimension);
   const data = new ArrayBuffer(Math.ceil((4 * (fields.length + 1)) / 16) * 16);
   const view = new DataView(data);
   fields.forEach(([name, type], i) => {

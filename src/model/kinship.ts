@@ -282,7 +282,7 @@ export function kinshipGeneStatsOf(genes: readonly KinshipGene[]): GeneStats<Kin
 }
 
 /** The gene's values over the basis' rows (into `ys`, [n]): less their mean where X has an intercept, over their scale, 0 at the missing rows. */
-function basisRows(pattern: KinshipPattern, y: Float64Array, ys: Float64Array): { shift: number; scale: number } {
+export function basisRows(pattern: KinshipPattern, y: Float64Array, ys: Float64Array): { shift: number; scale: number } {
   const { rows } = pattern;
   const observed = rows.length;
   let shift = 0;

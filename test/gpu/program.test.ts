@@ -14,13 +14,14 @@ import { describe, it } from 'node:test';
 import { acquireGpu } from '../../src/gpu/device.js';
 import { bootstrapDrawProgram } from '../../src/gpu/bootstrap.js';
 import { FIT_PROGRAMS } from '../../src/gpu/fit-programs.js';
+import { KINSHIP_PROGRAMS } from '../../src/gpu/kinship-programs.js';
 import { encodeProgram, type GpuProgram, makeShader, programDeclarations } from '../../src/gpu/program.js';
 import { rlrtNullProgram } from '../../src/gpu/rlrt-null.js';
 import { shaderSource } from '../../src/gpu/shaders.js';
 import { REPO_ROOT } from '../helpers/cases.js';
 import { itOn, webgpuBackend } from '../conformance/backends.js';
 
-const PROGRAMS: GpuProgram[] = [...FIT_PROGRAMS, rlrtNullProgram, bootstrapDrawProgram];
+const PROGRAMS: GpuProgram[] = [...FIT_PROGRAMS, ...KINSHIP_PROGRAMS, rlrtNullProgram, bootstrapDrawProgram];
 const webgpu = await webgpuBackend();
 
 /** A program's own WGSL, its .wgsl files after the generated declarations, without comments. */
@@ -61,6 +62,18 @@ describe('GPU program descriptors and their WGSL', () => {
         program.bindings.map(({ name, access, element }, i) => [i + 1, name, access, element]), 'bindings 1..k in the descriptor\'s order');
     });
   }
+
+  it('a tiled program gets `const TILE` and square workgroups of it, not WORKGROUP_SIZE', () => {
+    const tiled = PROGRAMS.filter((program) => program.tile !== undefined);
+    assert.ok(tiled.length > 0, 'a tiled program exists');
+    for (const program of tiled) {
+      const declarations = programDeclarations(program);
+      assert.match(declarations, new RegExp(`^const TILE: u32 = ${program.tile}u;$`, 'm'), program.name);
+      assert.doesNotMatch(declarations, /override WORKGROUP_SIZE/, program.name);
+      assert.doesNotMatch(body(program), /\bconst\s+TILE\b/, `${program.name}: TILE comes from the descriptor`);
+      assert.match(body(program), /@workgroup_size\(TILE, TILE\)/, program.name);
+    }
+  });
 
   it('every shaders/*.wgsl file belongs to a program', () => {
     const used = new Set(PROGRAMS.flatMap((p) => p.shaders));

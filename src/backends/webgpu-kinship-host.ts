@@ -1,0 +1,105 @@
+import { basisRows, type KinshipPattern, rotatedGeneStats } from '../model/kinship.js';
+import type { FitContext, GenePreparer } from '../model/prepare.js';
+import { copyResults, sliceResults } from '../results/gene-results.js';
+import { SEARCH_METHOD, SEARCH_OUT, SEARCH_OUT_STRIDE } from '../gpu/fit-declarations.js';
+import { finishGpuFit } from '../gpu/host-finish.js';
+import type { KinshipReadbackLayout } from '../gpu/kinship-programs.js';
+import { allocateRunResults, fitBlockCpu, kinshipStored, storeFit, storeSkipped } from './cpu-kernel.js';
+import type { DevicePart, PartColumns } from './webgpu-host.js';
+
+/**
+ * The WebGPU kinship fit's host work on one part of a batch, in f64, on the thread that holds the part (webgpu-host.ts
+ * does the same for the group-size engine): prepareKinshipPart packs the genes without missing values for the device
+ * and fits the rest on the CPU; finishKinshipPart turns the device's λ̂ and rotated values into estimates.
+ */
+
+/** A gene of a part that goes to the device: its place in the part, its pattern, and how its values were centred and scaled. */
+export interface PackedKinshipGene {
+  gene: number;
+  pattern: KinshipPattern;
+  mean: number;
+  shift: number;
+  scale: number;
+}
+
+export type KinshipDevicePart = DevicePart<PackedKinshipGene>;
+
+/**
+ * Prepares a part's genes in f64 (statuses, NAs, transform). A gene observed on every row of the basis is packed as
+ * kinship.ts' basisRows centres and scales it, in f32; a gene with missing values (its pattern adds an indicator column
+ * per missing row, which the device's fixed p does not hold) and genes not fitted are settled at once, on this
+ * thread, by the CPU's own code (fitBlockCpu, the same numbers as the cpu backend).
+ */
+export function prepareKinshipPart(context: FitContext, values: Float64Array, nGenes: number, preparer: GenePreparer<KinshipPattern>):
+  { part: KinshipDevicePart; upload: PartColumns } {
+  const { design } = context;
+  const n = design.nObs;
+  const nSamples = nGenes > 0 ? values.length / nGenes : 0;
+  const results = allocateRunResults(context, nGenes);
+  const part: KinshipDevicePart = { values, nSamples, packed: [], results };
+  const columns = new Float32Array(n * nGenes);
+  const ys = new Float64Array(n);
+  const onCpu: number[] = [];
+  for (let g = 0; g < nGenes; g++) {
+    const prepared = preparer.prepare(values.subarray(g * nSamples, (g + 1) * nSamples));
+    if (prepared.status !== 'ready') {
+      storeSkipped(results, g, prepared);
+      continue;
+    }
+    const { pattern, y } = prepared;
+    if (pattern.rows.length !== n || pattern.p !== design.p) {
+      onCpu.push(g);
+      continue;
+    }
+    const { shift, scale } = basisRows(pattern, y, ys);
+    const k = part.packed.length;
+    for (let i = 0; i < n; i++) columns[i * nGenes + k] = ys[i];
+    part.packed.push({ gene: g, pattern, mean: prepared.mean, shift, scale });
+  }
+  fitGenesOnCpu(context, part, onCpu, preparer);
+  return { part, upload: { columns, capacity: nGenes, count: part.packed.length, cpuGenes: onCpu.length } };
+}
+
+/** Fits genes `genes` of a part on the CPU (fitBlockCpu, its rotations 16 genes at a time) into the part's results. */
+function fitGenesOnCpu(context: FitContext, part: DevicePart<unknown>, genes: number[], preparer: GenePreparer<KinshipPattern>): void {
+  if (genes.length === 0) return;
+  const { nSamples } = part;
+  const values = new Float64Array(genes.length * nSamples);
+  genes.forEach((g, j) => values.set(part.values.subarray(g * nSamples, (g + 1) * nSamples), j * nSamples));
+  const fitted = fitBlockCpu(context, values, genes.length, preparer);
+  genes.forEach((g, j) => copyResults(sliceResults(fitted, j, j + 1), part.results, g));
+}
+
+/**
+ * Turns the device's results of a part (its packed genes are the batch's columns from `first` on) into estimates: a
+ * gene's statistics in f64 from its rotated values (rotatedGeneStats), the device's λ̂ polished and the gene's
+ * estimates at it (finishGpuFit), with the device's h2 interval where f64 confirms it. A gene whose f32 result fails
+ * an f64 check is refitted on the CPU. Returns how many were.
+ */
+export function finishKinshipPart(context: FitContext, part: KinshipDevicePart, readback: Float32Array, layout: KinshipReadbackLayout,
+  first: number, preparer: GenePreparer<KinshipPattern>): number {
+  const n = context.design.nObs;
+  const refit: number[] = [];
+  const yRotated = new Float64Array(n);
+  part.packed.forEach(({ gene, pattern, mean, shift, scale }, j) => {
+    const k = first + j;
+    for (let i = 0; i < n; i++) yRotated[i] = readback[layout.rotated + i * layout.genes + k];
+    const o = layout.search + k * SEARCH_OUT_STRIDE;
+    const lo = readback[layout.interval + 2 * k];
+    const fit = finishGpuFit(rotatedGeneStats(pattern, yRotated, shift, scale), {
+      lambda: readback[o + SEARCH_OUT.lambda],
+      converged: readback[o + SEARCH_OUT.converged] === 1 && readback[o + SEARCH_OUT.method] !== SEARCH_METHOD.golden,
+      evaluations: readback[o + SEARCH_OUT.evaluations],
+      interval: lo >= 0 ? { lo, hi: readback[layout.interval + 2 * k + 1] } : undefined,
+    });
+    if (typeof fit === 'string') refit.push(gene);
+    else storeFit(part.results, gene, context, kinshipStored(pattern), mean, fit);
+  });
+  fitGenesOnCpu(context, part, refit, preparer);
+  return refit.length;
+}
+
+/** Fits a part's packed genes on the CPU, as its batch's device work failed. */
+export function refitKinshipPart(context: FitContext, part: KinshipDevicePart, preparer: GenePreparer<KinshipPattern>): void {
+  fitGenesOnCpu(context, part, part.packed.map(({ gene }) => gene), preparer);
+}
