@@ -1,6 +1,7 @@
 import { compareResults, type Comparison, formatComparison } from '../results/compare.js';
 import { UsageError } from '../errors.js';
 import { fitGeneSource } from '../fit-genes.js';
+import { readKinship } from '../io/kinship-files.js';
 import { fileSource } from '../io/read-files.js';
 import { describeAdapter, probeAdapter } from '../gpu/device.js';
 import { probeGpuJs } from '../gpujs/device.js';
@@ -29,12 +30,13 @@ export async function runCompare(o: FitCliOptions): Promise<Comparison> {
   const probe = gpuBackend === 'gpujs' ? await probeGpuJs() : await probeAdapter();
   if ('unavailable' in probe) throw noGpu(probe.unavailable);
   const samples = await readCheckedSheet(plan);
+  const kinship = inputs.kinship === undefined ? undefined : await readKinship(inputs.kinship);
   const source = fileSource(inputs.expr);
-  const gpu = await fitGeneSource(source, samples, plan.formula, { ...options, backend: gpuBackend });
+  const gpu = await fitGeneSource(source, samples, plan.formula, { ...options, kinship, backend: gpuBackend });
   // The fit's notices wait until the GPU is known to have run: a fallback notice would contradict the error.
   if (gpu.backend.name === 'cpu') throw noGpu(gpu.backend.reason);
   for (const notice of gpu.notices) say(`note: ${notice}`);
-  const cpu = await fitGeneSource(source, samples, plan.formula, { ...options, backend: 'cpu' });
+  const cpu = await fitGeneSource(source, samples, plan.formula, { ...options, kinship, backend: 'cpu' });
   const comparison = compareResults(cpu.geneIds, cpu.coefNames, cpu.results, gpu.results, { rlrtNsim: options.rlrtExact }, cpu.shape);
   const report = gpu.gpu;
   process.stdout.write(`${[

@@ -92,9 +92,9 @@ export async function planRun(o: FitCliOptions, command: 'fit' | 'compare', say:
     throw new UsageError('genelmm compare checks the GPU against the CPU, and the GPU fits one random intercept by REML',
       'compare a single-term REML model; this model is fitted on the CPU');
   }
-  if (command === 'compare' && engine === 'kinship') {
-    throw new UsageError('genelmm compare checks the GPU against the CPU, and the GPU does not fit a kinship model yet',
-      'compare the model without --kinship; the kinship model is fitted on the CPU');
+  if (command === 'compare' && engine === 'kinship' && options.backend === 'gpujs') {
+    throw new UsageError('genelmm compare checks the GPU against the CPU, and gpu.js has no kinship programs',
+      'compare with --backend webgpu, whose programs fit the kinship model');
   }
   const cores = defaultThreads();
   if (options.threads !== undefined && options.threads > cores) {

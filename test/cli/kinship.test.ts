@@ -11,6 +11,9 @@ import { readKinship } from '../../src/io/kinship-files.js';
 import { readMatrix, readSampleSheet } from '../../src/io/read-files.js';
 import { REPO_ROOT } from '../helpers/cases.js';
 import { runCli, tempFiles } from '../helpers/cli.js';
+import { itOn, webgpuBackend } from '../conformance/backends.js';
+
+const webgpu = await webgpuBackend();
 
 const K = path.join(REPO_ROOT, 'test/fixtures/kinship');
 const FORMULA = '~ sex + (1 | individual)';
@@ -63,9 +66,17 @@ describe('genelmm fit --kinship', () => {
     const two = runCli(['fit', ...inputs('single').slice(0, 4), '--formula', '~ (1 | individual) + (1 | sex)', '--kinship', path.join(K, 'sim')]);
     assert.equal(two.status, 2);
     assert.match(two.stderr, /--kinship: the formula has 2 random terms, and a kinship is the covariance of one random intercept's levels/);
-    const compare = runCli(['compare', ...inputs('single'), '--kinship', path.join(K, 'sim')]);
+    const compare = runCli(['compare', ...inputs('single'), '--kinship', path.join(K, 'sim'), '--backend', 'gpujs']);
     assert.equal(compare.status, 2);
-    assert.match(compare.stderr, /genelmm compare checks the GPU against the CPU/);
+    assert.match(compare.stderr, /genelmm compare checks the GPU against the CPU, and gpu.js has no kinship programs\n.*--backend webgpu/);
+    assert.doesNotMatch(compare.stderr, /reading|fitting/);
+  });
+
+  itOn(webgpu, 'genelmm compare --kinship: the WebGPU kinship fit agrees with the CPU within SPEC §6 (exit 0)', () => {
+    const compare = runCli(['compare', ...inputs('replicates'), '--kinship', path.join(K, 'sim'), '--quiet']);
+    assert.equal(compare.status, 0, compare.stdout + compare.stderr);
+    assert.match(compare.stdout, /GPU: webgpu on .*; 1[0-9] genes on the GPU, \d+ refined in f64 on the CPU, [1-9]\d* on the CPU/);
+    assert.match(compare.stdout, /SPEC §6/);
   });
 
   it('names the individuals the kinship lacks, and points one-sample-per-individual runs to --kinship', () => {
