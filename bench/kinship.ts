@@ -9,7 +9,7 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { machineFacts, runGenelmmFit, timeR } from './runs.js';
+import { hostShareOfCpuFit, machineFacts, runGenelmmFit, timeR } from './runs.js';
 import { rng } from './synthetic.js';
 
 const FORMULA = '~ sex + (1 | individual)';
@@ -93,7 +93,11 @@ function writeKinshipData(dir: string, spec: KinshipSpec): { bfile: string; expr
   return files;
 }
 
-export function runKinshipBench(root: string, individuals = 500, genes = 40_000): void {
+/**
+ * `npm run bench -- kinship [individuals genes] [backend ...]`: the kinship benchmark on each backend (default: cpu),
+ * each run's result in bench/results/<date>-kinship-<individuals>[-<backend>].json (cpu keeps the plain name).
+ */
+export function runKinshipBench(root: string, individuals = 500, genes = 40_000, backends = ['cpu']): void {
   const spec = { individuals, genes, seed: 20261206 };
   const dir = path.join(root, 'bench', 'data', `kinship-${individuals}`);
   console.log(`generating ${individuals} individuals' genotypes (${SNPS} SNPs) and ${genes} genes (once) ...`);
@@ -111,23 +115,30 @@ export function runKinshipBench(root: string, individuals = 500, genes = 40_000)
   // lme4 with a dense n × n Zᵀ takes about 27 s a gene at 500 individuals, and grows as n³: beyond 500 it is left out.
   const lme4 = individuals > LMER_MAX_INDIVIDUALS ? null
     : timeR(root, 'kinship-lmer.R', data, FORMULA, LMER_GENES, 'lme4 with the kinship factor (relmatLmer\'s approach)', [data.bfile]);
-  const { summary, endToEndMs } = runGenelmmFit(root, ['--expr', data.expr, '--samples', data.samples, '--formula', FORMULA,
-    '--kinship', data.bfile, '--backend', 'cpu']);
-  const result = {
-    date: new Date().toISOString(),
-    machine: machineFacts(),
-    backend: summary.backend,
-    sizes: { genes: summary.genes, individuals, snps: SNPS, formula: FORMULA },
-    statuses: summary.statuses,
-    grmMs: Math.round(grmMs),
-    phasesMs: { ...summary.timings, endToEnd: Math.round(endToEndMs) },
-    peakRssMB: summary.peakRssMB,
-    lme4,
-    speedup: lme4 ? { perGeneEndToEnd: (lme4.ms_per_gene as number) / (endToEndMs / summary.genes) } : null,
-  };
-  const name = `${result.date.slice(0, 10)}-kinship-${individuals}.json`;
-  fs.writeFileSync(path.join(root, 'bench', 'results', name), `${JSON.stringify(result, null, 2)}\n`);
-  console.log(JSON.stringify({ grmMs: result.grmMs, phasesMs: result.phasesMs, peakRssMB: result.peakRssMB, statuses: result.statuses,
-    lme4: lme4?.ms_per_gene, speedup: result.speedup }, null, 2));
-  console.log(`wrote bench/results/${name}`);
+  let cpuFitMs: number | undefined;
+  for (const backend of backends) {
+    const { summary, endToEndMs } = runGenelmmFit(root, ['--expr', data.expr, '--samples', data.samples, '--formula', FORMULA,
+      '--kinship', data.bfile, '--backend', backend]);
+    if (summary.backend.name === 'cpu') cpuFitMs = summary.timings.fitMs;
+    const result = {
+      date: new Date().toISOString(),
+      machine: machineFacts(),
+      backend: summary.backend,
+      gpu: summary.gpu ?? null,
+      sizes: { genes: summary.genes, individuals, snps: SNPS, formula: FORMULA },
+      statuses: summary.statuses,
+      grmMs: Math.round(grmMs),
+      phasesMs: { ...summary.timings, endToEnd: Math.round(endToEndMs) },
+      peakRssMB: summary.peakRssMB,
+      hostShareOfCpuFit: hostShareOfCpuFit(summary, cpuFitMs),
+      lme4,
+      speedup: lme4 ? { perGeneEndToEnd: (lme4.ms_per_gene as number) / (endToEndMs / summary.genes) } : null,
+    };
+    const name = `${result.date.slice(0, 10)}-kinship-${individuals}${backend === 'cpu' ? '' : `-${summary.backend.name}`}.json`;
+    fs.writeFileSync(path.join(root, 'bench', 'results', name), `${JSON.stringify(result, null, 2)}\n`);
+    console.log(JSON.stringify({ backend: summary.backend.name, grmMs: result.grmMs, phasesMs: result.phasesMs, gpu: result.gpu?.timings,
+      hostShareOfCpuFit: result.hostShareOfCpuFit, peakRssMB: result.peakRssMB, statuses: result.statuses, lme4: lme4?.ms_per_gene,
+      speedup: result.speedup }, null, 2));
+    console.log(`wrote bench/results/${name}`);
+  }
 }

@@ -3,12 +3,12 @@
  * CLI end to end on each backend (default: cpu and webgpu) with its phase timings, GPU report and peak RSS,
  * times lme4/lmerTest on 200 of the same genes when Rscript has them, writes
  * bench/results/<date>-<backend>.json and refreshes the table in bench/README.md. `-- varpart`: bench/varpart.ts;
- * `-- wide`: bench/wide.ts; `-- kinship [individuals genes]`: bench/kinship.ts; `-- dream`: bench/dream.ts.
+ * `-- wide`: bench/wide.ts; `-- kinship [individuals genes] [backend ...]`: bench/kinship.ts; `-- dream`: bench/dream.ts.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { machineFacts, runGenelmmFit, timeR } from './runs.js';
+import { hostShareOfCpuFit, machineFacts, runGenelmmFit, timeR } from './runs.js';
 import { BENCH_SPEC, writeSynthetic } from './synthetic.js';
 import { refreshTable } from './table.js';
 import { runDreamBench } from './dream.js';
@@ -26,7 +26,9 @@ if (backends.includes('varpart')) {
   process.exit(0);
 }
 if (backends[0] === 'kinship') {
-  runKinshipBench(ROOT, ...backends.slice(1).map(Number));
+  const sizes = backends.slice(1).filter((arg) => /^\d+$/.test(arg)).map(Number);
+  const kinshipBackends = backends.slice(1).filter((arg) => !/^\d+$/.test(arg));
+  runKinshipBench(ROOT, sizes[0], sizes[1], kinshipBackends.length > 0 ? kinshipBackends : undefined);
   process.exit(0);
 }
 if (backends.includes('dream')) {
@@ -51,7 +53,6 @@ for (const backend of backends) {
   const { summary, endToEndMs } = runGenelmmFit(ROOT, ['--expr', data.expr, '--samples', data.samples, '--formula', FORMULA,
     '--backend', backend]);
   if (summary.backend.name === 'cpu') cpuFitMs = summary.timings.fitMs;
-  const host = summary.gpu && summary.gpu.timings.prepareMs + summary.gpu.timings.uploadMs + summary.gpu.timings.finishMs;
   const fittedGenes = summary.statuses.ok + summary.statuses.singular;
   const msPerGene = summary.timings.fitMs / fittedGenes;
   const result = {
@@ -64,7 +65,7 @@ for (const backend of backends) {
     phasesMs: { ...summary.timings, endToEnd: Math.round(endToEndMs) },
     peakRssMB: summary.peakRssMB,
     // Issue 17's measure: host prepare + upload + finish of a GPU run over the cpu backend's fit, same threads, same run.
-    hostShareOfCpuFit: host !== undefined && cpuFitMs !== undefined ? host / cpuFitMs : null,
+    hostShareOfCpuFit: hostShareOfCpuFit(summary, cpuFitMs),
     lme4,
     speedup: lme4 ? { perGeneFit: (lme4.ms_per_gene as number) / msPerGene, perGeneEndToEnd: (lme4.ms_per_gene as number) / (endToEndMs / summary.genes) } : null,
   };

@@ -48,3 +48,13 @@ export function runGenelmmFit(root: string, args: string[]): { summary: Record<s
 export function machineFacts(): Record<string, unknown> {
   return { cpu: os.cpus()[0]?.model, cores: os.availableParallelism(), memoryGB: Math.round(os.totalmem() / 2 ** 30), node: process.version };
 }
+
+/**
+ * Issue 17's measure of a GPU run: its host prepare + upload + finish over the cpu backend's fit time, same threads,
+ * same run (`cpuFitMs`); null for a CPU run or without a cpu run before it.
+ */
+export function hostShareOfCpuFit(summary: Record<string, any>, cpuFitMs: number | undefined): number | null {
+  const timings = summary.gpu?.timings;
+  if (timings === undefined || cpuFitMs === undefined) return null;
+  return (timings.prepareMs + timings.uploadMs + timings.finishMs) / cpuFitMs;
+}

@@ -43,6 +43,14 @@ export const REML_COMMON_CONSTANTS: GpuProgram['constants'] = {
   ROOT_TOLERANCE: ['f32', GPU_ROOT_TOLERANCE],
 };
 
+/**
+ * The relative rounding of the f32 criterion the search allows when it compares the root of the score with the best
+ * grid point (reml-search.wgsl): about 30 f32 ulps, the error of a sum of hundreds of logarithms (a kinship's
+ * eigenvalues). Without it, a root a rounding error above its grid point left λ̂ on the grid, and the f64 finish
+ * refitted the gene.
+ */
+export const CRITERION_ROUNDING = 2e-6;
+
 /** The search output's stride, each of its fields' offsets (OUT_LAMBDA, …) and the method codes (METHOD_ROOT, …). */
 export const SEARCH_OUT_CONSTANTS: GpuProgram['constants'] = {
   OUT_STRIDE: ['u32', SEARCH_OUT_STRIDE],
