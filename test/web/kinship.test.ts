@@ -2,7 +2,7 @@
  * The web app's kinship input (fit --kinship in the browser): a GRM chosen as its .grm.bin with its .grm.id, read in
  * the fit worker, gives the download the CLI writes for the same files; the summary names the kinship; a matrix
  * chosen without its id file is refused with the CLI's kind of message, under the kinship input; and Remove takes
- * the kinship out of the next run.
+ * the kinship out of the next run. On WebGPU (SwiftShader in Chromium) the download is the CLI's WebGPU table.
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -43,6 +43,22 @@ describe('a kinship in the web app (headless Chromium)', skipUnlessBrowser(), ()
       const out = path.join(files.dir, 'cli.tsv');
       const run = runCli(['fit', '--expr', path.join(K, 'single.expr.tsv'), '--samples', path.join(K, 'single.samples.tsv'), '--formula', FORMULA,
         '--kinship', path.join(K, 'sim'), '--backend', 'cpu', '--quiet', '--out', out]);
+      assert.equal(run.status, 0, run.stderr);
+      assert.equal(text, fs.readFileSync(out, 'utf8'));
+    } finally {
+      files.cleanup();
+    }
+  });
+
+  it('on WebGPU (the kinship programs in the browser): the download is the CLI\'s fit --kinship --backend webgpu table', async () => {
+    const used = await fit(app.page, 'webgpu');
+    assert.match(used, /^backend: webgpu on /, 'the browser\'s WebGPU ran, not a fallback');
+    const { text } = await download(app.page, 'tsv');
+    const files = tempFiles({});
+    try {
+      const out = path.join(files.dir, 'cli.tsv');
+      const run = runCli(['fit', '--expr', path.join(K, 'single.expr.tsv'), '--samples', path.join(K, 'single.samples.tsv'), '--formula', FORMULA,
+        '--kinship', path.join(K, 'sim'), '--backend', 'webgpu', '--quiet', '--out', out]);
       assert.equal(run.status, 0, run.stderr);
       assert.equal(text, fs.readFileSync(out, 'utf8'));
     } finally {
