@@ -14,11 +14,11 @@ import { type AdapterReport, acquireGpu, describeAdapter, type GpuContext, type 
 import { assertReplicates, type BootstrapReport, parametricBootstrap } from '../simulation/bootstrap.js';
 import { bootstrapOnGpu, type GpuBootstrapReport } from '../gpu/bootstrap.js';
 import { copyFitOutputs, encodeFitPrograms, FIT_PROGRAMS, uploadFitConstants } from '../gpu/fit-programs.js';
-import { copyKinshipOutputs, encodeKinshipPrograms, type KinshipConstants, KINSHIP_PROGRAMS, kinshipReadbackBytes, kinshipReadbackLayout, rotationBytes,
+import { copyKinshipOutputs, encodeKinshipPrograms, KINSHIP_BATCH_BYTES, type KinshipConstants, KINSHIP_PROGRAMS, kinshipReadbackBytes, kinshipReadbackLayout, rotationBytes,
   uploadKinshipConstants } from '../gpu/kinship-programs.js';
 import type { KinshipBasis } from '../model/kinship.js';
 import { compilePipelines, type GpuProgram, uploadBuffer } from '../gpu/program.js';
-import { type BatchShape, planBatches, planBatchesOf, readbackBytes, readbackLayout, threadShares, TIMESTAMP_BYTES } from '../gpu/plan.js';
+import { type BatchShape, DEFAULT_BATCH_GENES, planBatches, planBatchesOf, readbackBytes, readbackLayout, threadShares, TIMESTAMP_BYTES } from '../gpu/plan.js';
 import { GPU_MAX_M } from '../gpu/fit-declarations.js';
 import { RLRT_NULL_MAX_J, simulateRlrtNullGpu } from '../gpu/rlrt-null.js';
 import { rlrtEigenvalues, rlrtLambdaGrid, rlrtNullSetup, simulatePatternRlrtNull } from '../model/inference/rlrt-null.js';
@@ -220,7 +220,8 @@ export class WebGpuBackend implements Backend {
       }
       const { constants } = this.kinship;
       return {
-        batches: (nGenes) => planBatchesOf(nGenes, 4 * design.nObs, adapter.limits, this.options.maxBatchGenes),
+        batches: (nGenes) => planBatchesOf(nGenes, 4 * design.nObs, adapter.limits,
+          Math.min(this.options.maxBatchGenes ?? DEFAULT_BATCH_GENES, Math.max(1, Math.floor(KINSHIP_BATCH_BYTES / (4 * design.nObs))))),
         readbackBytes: (n) => kinshipReadbackBytes(n, design.nObs),
         encode: (encoder, n, y, staging, timestamps) => {
           const fit = encodeKinshipPrograms(device, encoder, n, y, constants, this.maxPerDimension, timestamps);

@@ -18,12 +18,12 @@ import { remlSearchProgramOf } from './reml-search.js';
  * The host finishes each gene in f64 from its rotated values as the device read them back (webgpu-kinship-host.ts).
  */
 
-/** shaders/kinship-rotate.wgsl: ỹ = Uᵀ y for a batch, tile by tile. */
+/** shaders/kinship-rotate.wgsl: ỹ = Uᵀ y for a batch, 64 × 64 cells a workgroup of 16 × 16 invocations. */
 export const kinshipRotateProgram: GpuProgram = {
   name: 'kinship-rotate',
   shaders: ['kinship-rotate'],
   workgroupSize: 256,
-  tile: 16,
+  tile: { size: 64, threads: 16 },
   uniform: KINSHIP_UNIFORM,
   bindings: [
     { name: 'rotation', element: 'f32', access: 'read', doc: '[nObs × nObs] Uᵀ, row-major' },
@@ -64,6 +64,13 @@ export interface KinshipConstants {
   p: number;
   nClasses: number;
 }
+
+/**
+ * A kinship batch's rotated values at most, in bytes: they are read back for the host's f64 finish (4n bytes a gene),
+ * so the batch holds 64 MiB of them (16,384 genes at 1,000 samples, 3,355 at 5,000), which bounds the readback
+ * and the host's copies of it.
+ */
+export const KINSHIP_BATCH_BYTES = 64 * 2 ** 20;
 
 /** Bytes of the largest constant, Uᵀ in f32: a basis whose Uᵀ exceeds the device's buffers is fitted on the CPU. */
 export function rotationBytes(basis: KinshipBasis): number {

@@ -20,15 +20,19 @@ export type GpuScalar = 'u32' | 'f32';
  * in order, the `override WORKGROUP_SIZE`, and the module constants that mirror TypeScript values. encodeProgram
  * binds buffers and writes the uniform by these names, and refuses a missing or extra one. One invocation per item
  * (gene, column or simulation), dispatches folded into 2-D past the adapter's limit; or, for a program with a
- * `tile`, one per cell of a columns × rows output in square workgroups of TILE × TILE (a tiled matrix product).
+ * `tile`, a workgroup of tile.threads × tile.threads invocations per tile.size × tile.size block of a columns × rows
+ * output (a tiled matrix product).
  */
 export interface GpuProgram {
   name: string;
   /** The .wgsl files of shaders/ that follow the generated declarations, in order (shared preludes first). */
   shaders: string[];
   workgroupSize: number;
-  /** Square workgroups of tile × tile invocations, one per output cell (`const TILE` in place of WORKGROUP_SIZE). */
-  tile?: number;
+  /**
+   * A tiled program: a workgroup of threads × threads invocations (`const TILE_THREADS`, in place of WORKGROUP_SIZE)
+   * per size × size block of the output (`const TILE`).
+   */
+  tile?: { size: number; threads: number };
   /** The uniform's WGSL struct name and fields, in order (4 bytes each). */
   uniform: { struct: string; fields: [name: string, type: GpuScalar][] };
   bindings: GpuBinding[];
@@ -62,7 +66,8 @@ export function programDeclarations(program: GpuProgram): string {
     ...uniform.fields.map(([name, type]) => `  ${name}: ${type},`),
     '  rowInvocations: u32,',
     '};',
-    program.tile === undefined ? `override WORKGROUP_SIZE: u32 = ${program.workgroupSize}u;` : `const TILE: u32 = ${literal('u32', program.tile)};`,
+    ...(program.tile === undefined ? [`override WORKGROUP_SIZE: u32 = ${program.workgroupSize}u;`]
+      : [`const TILE: u32 = ${literal('u32', program.tile.size)};`, `const TILE_THREADS: u32 = ${literal('u32', program.tile.threads)};`]),
     `@group(0) @binding(0) var<uniform> params: ${uniform.struct};`,
     ...bindings.map(({ name, element, access, doc }, i) =>
       `@group(0) @binding(${i + 1}) var<storage, ${access}> ${name}: array<${element}>;${doc ? ` // ${doc}` : ''}`),
@@ -140,9 +145,9 @@ function tiledDispatch(program: GpuProgram, invocations: number | [number, numbe
   const { tile } = program;
   if (typeof invocations === 'number' && tile === undefined) return dispatchSize(invocations, program.workgroupSize, maxPerDimension);
   if (typeof invocations === 'number' || tile === undefined) throw new Error(`${program.name}: a tiled program takes [columns, rows], and only it`);
-  const [x, y] = invocations.map((count) => Math.max(1, Math.ceil(count / tile)));
+  const [x, y] = invocations.map((count) => Math.max(1, Math.ceil(count / tile.size)));
   if (Math.max(x, y) > maxPerDimension) throw new RangeError(`${program.name}: ${x} × ${y} workgroups exceed the adapter's ${maxPerDimension} a dimension`);
-  return { x, y, rowInvocations: x * tile };
+  return { x, y, rowInvocations: x * tile.threads };
 }
 
 /** Throws unless `given`'s keys are exactly `expected` (a dispatch's buffers or uniform values against its descriptor). */

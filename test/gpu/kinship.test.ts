@@ -105,42 +105,48 @@ async function simulatedCase(): Promise<KinshipCase> {
   return withCpuFit({ matrix, samples, formula: FORMULA }, kinship);
 }
 
+/** Uᵀ y on the device by kinship-rotate.wgsl: u [n × n], y [n × genes] sample-major; the result [n × genes]. */
+async function rotateOnDevice(device: GPUDevice, u: Float32Array<ArrayBuffer>, y: Float32Array<ArrayBuffer>, n: number, genes: number): Promise<Float32Array> {
+  const rotated = device.createBuffer({ size: 4 * n * genes, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC });
+  const staging = device.createBuffer({ size: 4 * n * genes, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+  const encoder = device.createCommandEncoder();
+  const uniform = encodeProgram(device, encoder, kinshipRotateProgram, [genes, n], { nGenes: genes, nObs: n, p: 0, nClasses: n },
+    { rotation: uploadBuffer(device, u), y: uploadBuffer(device, y), rotated }, 65535);
+  encoder.copyBufferToBuffer(rotated, 0, staging, 0, 4 * n * genes);
+  device.queue.submit([encoder.finish()]);
+  await staging.mapAsync(GPUMapMode.READ);
+  const out = new Float32Array(staging.getMappedRange().slice(0));
+  [uniform, rotated, staging].forEach((b) => b.destroy());
+  return out;
+}
+
 describe(`kinship-rotate: Uᵀ y as a tiled product (${webgpu.reason})`, () => {
-  itOn(webgpu, 'equals the f64 product to f32 rounding at 37 rows × 21 genes (neither a multiple of the tile)', async () => {
+  itOn(webgpu, 'equals the f64 product to f32 rounding at 37 × 21 and 130 × 70 (past one 64 × 64 tile, neither a multiple of it)', async () => {
     const gpu = await acquireGpu();
     assert.ok(!('unavailable' in gpu), 'a device');
-    const { device } = gpu;
     try {
-      const [n, genes] = [37, 21];
-      const z = normals(5);
-      const u = Float32Array.from({ length: n * n }, z);
-      const y = Float32Array.from({ length: n * genes }, z);
-      const rotated = device.createBuffer({ size: 4 * n * genes, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC });
-      const staging = device.createBuffer({ size: 4 * n * genes, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
-      const encoder = device.createCommandEncoder();
-      const uniform = encodeProgram(device, encoder, kinshipRotateProgram, [genes, n], { nGenes: genes, nObs: n, p: 0, nClasses: n },
-        { rotation: uploadBuffer(device, u), y: uploadBuffer(device, y), rotated }, 65535);
-      encoder.copyBufferToBuffer(rotated, 0, staging, 0, 4 * n * genes);
-      device.queue.submit([encoder.finish()]);
-      await staging.mapAsync(GPUMapMode.READ);
-      const out = new Float32Array(staging.getMappedRange().slice(0));
-      uniform.destroy();
-      let worst = 0;
-      for (let k = 0; k < n; k++) {
-        for (let g = 0; g < genes; g++) {
-          let sum = 0;
-          let scale = 0;
-          for (let i = 0; i < n; i++) {
-            sum += u[k * n + i] * y[i * genes + g];
-            scale += Math.abs(u[k * n + i] * y[i * genes + g]);
+      for (const [n, genes] of [[37, 21], [130, 70]]) {
+        const z = normals(n);
+        const u = Float32Array.from({ length: n * n }, z);
+        const y = Float32Array.from({ length: n * genes }, z);
+        const out = await rotateOnDevice(gpu.device, u, y, n, genes);
+        let worst = 0;
+        for (let k = 0; k < n; k++) {
+          for (let g = 0; g < genes; g++) {
+            let sum = 0;
+            let scale = 0;
+            for (let i = 0; i < n; i++) {
+              sum += u[k * n + i] * y[i * genes + g];
+              scale += Math.abs(u[k * n + i] * y[i * genes + g]);
+            }
+            worst = Math.max(worst, Math.abs(out[k * genes + g] - sum) / scale);
           }
-          worst = Math.max(worst, Math.abs(out[k * genes + g] - sum) / scale);
         }
+        assert.ok(worst < 1e-6, `${n} × ${genes}: largest error ${worst} of the sum of |terms|`);
+        assert.ok(out.every((x) => x !== 0), `${n} × ${genes}: every cell written`);
       }
-      assert.ok(worst < 1e-6, `largest error ${worst} of the sum of |terms|`);
-      assert.ok(out.every((x) => x !== 0), 'every cell written');
     } finally {
-      device.destroy();
+      gpu.device.destroy();
     }
   });
 

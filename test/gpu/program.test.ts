@@ -63,15 +63,16 @@ describe('GPU program descriptors and their WGSL', () => {
     });
   }
 
-  it('a tiled program gets `const TILE` and square workgroups of it, not WORKGROUP_SIZE', () => {
+  it('a tiled program gets `const TILE` and `TILE_THREADS` and square workgroups of the latter, not WORKGROUP_SIZE', () => {
     const tiled = PROGRAMS.filter((program) => program.tile !== undefined);
     assert.ok(tiled.length > 0, 'a tiled program exists');
     for (const program of tiled) {
       const declarations = programDeclarations(program);
-      assert.match(declarations, new RegExp(`^const TILE: u32 = ${program.tile}u;$`, 'm'), program.name);
+      assert.match(declarations, new RegExp(`^const TILE: u32 = ${program.tile!.size}u;$`, 'm'), program.name);
+      assert.match(declarations, new RegExp(`^const TILE_THREADS: u32 = ${program.tile!.threads}u;$`, 'm'), program.name);
       assert.doesNotMatch(declarations, /override WORKGROUP_SIZE/, program.name);
-      assert.doesNotMatch(body(program), /\bconst\s+TILE\b/, `${program.name}: TILE comes from the descriptor`);
-      assert.match(body(program), /@workgroup_size\(TILE, TILE\)/, program.name);
+      assert.doesNotMatch(body(program), /\bconst\s+TILE(_THREADS)?\b/, `${program.name}: TILE and TILE_THREADS come from the descriptor`);
+      assert.match(body(program), /@workgroup_size\(TILE_THREADS, TILE_THREADS\)/, program.name);
     }
   });
 
