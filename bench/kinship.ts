@@ -1,10 +1,10 @@
 /**
- * `npm run bench -- kinship [individuals genes]`: issue 12's benchmark. Simulates unrelated individuals' genotypes
+ * `npm run bench -- kinship [individuals genes] [backend ...]`: issue 12's benchmark. Simulates unrelated individuals' genotypes
  * (a PLINK 1 .bed, seeded), makes their GRM with `genelmm grm`, simulates expression with a heritable part from
  * those genotypes (one sample per individual, a sex effect, a few missing values), then times `genelmm fit
  * --kinship` end to end in a fresh process, and lme4 with the kinship's square root premultiplied into Zᵀ (as
  * lme4qtl's relmatLmer) on the first 3 genes in the same run (up to 500 individuals). Default: 500 individuals × 40,000 genes; the
- * second point of the issue is `-- kinship 5000 5000`. Writes bench/results/<date>-kinship-<n>.json.
+ * second point of the issue is `-- kinship 5000 5000`. Results: see runKinshipBench.
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -95,7 +95,8 @@ function writeKinshipData(dir: string, spec: KinshipSpec): { bfile: string; expr
 
 /**
  * `npm run bench -- kinship [individuals genes] [backend ...]`: the kinship benchmark on each backend (default: cpu),
- * each run's result in bench/results/<date>-kinship-<individuals>[-<backend>].json (cpu keeps the plain name).
+ * each run's result in bench/results/<date>-kinship-<individuals>[x<genes>][-<backend>].json (the gene count where it is
+ * not 40,000, the backend where it is not cpu).
  */
 export function runKinshipBench(root: string, individuals = 500, genes = 40_000, backends = ['cpu']): void {
   const spec = { individuals, genes, seed: 20261206 };
@@ -134,7 +135,7 @@ export function runKinshipBench(root: string, individuals = 500, genes = 40_000,
       lme4,
       speedup: lme4 ? { perGeneEndToEnd: (lme4.ms_per_gene as number) / (endToEndMs / summary.genes) } : null,
     };
-    const name = `${result.date.slice(0, 10)}-kinship-${individuals}${backend === 'cpu' ? '' : `-${summary.backend.name}`}.json`;
+    const name = `${result.date.slice(0, 10)}-kinship-${individuals}${genes === 40_000 ? '' : `x${genes}`}${backend === 'cpu' ? '' : `-${summary.backend.name}`}.json`;
     fs.writeFileSync(path.join(root, 'bench', 'results', name), `${JSON.stringify(result, null, 2)}\n`);
     console.log(JSON.stringify({ backend: summary.backend.name, grmMs: result.grmMs, phasesMs: result.phasesMs, gpu: result.gpu?.timings,
       hostShareOfCpuFit: result.hostShareOfCpuFit, peakRssMB: result.peakRssMB, statuses: result.statuses, lme4: lme4?.ms_per_gene,
