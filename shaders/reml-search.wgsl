@@ -62,7 +62,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     evaluations += 1u;
     // The root of the score in the bracket of the best grid point is the minimum there; the f32 criterion, a sum
     // of hundreds of terms, may put it a rounding error above that grid point, so it is kept unless clearly worse.
-    if (atRoot <= crit + CRITERION_ROUNDING * abs(crit)) { h = b; crit = min(atRoot, crit); }
+    if (atRoot <= crit + CRITERION_ROUNDING * abs(crit)) { h = b; crit = atRoot; }
   } else {
     // No sign change across the bracket: golden-section search on the criterion's value.
     method = METHOD_GOLDEN;

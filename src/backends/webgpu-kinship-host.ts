@@ -1,4 +1,6 @@
+import type { Design } from '../model/design.js';
 import { basisRows, type KinshipPattern, rotatedGeneStats } from '../model/kinship.js';
+import { choleskyInPlace, choleskySolve } from '../numerics/linalg.js';
 import type { FitContext, GenePreparer } from '../model/prepare.js';
 import { copyResults, sliceResults } from '../results/gene-results.js';
 import { SEARCH_METHOD, SEARCH_OUT, SEARCH_OUT_STRIDE } from '../gpu/fit-declarations.js';
@@ -13,22 +15,32 @@ import type { DevicePart, PartColumns } from './webgpu-host.js';
  * and fits the rest on the CPU; finishKinshipPart turns the device's λ̂ and rotated values into estimates.
  */
 
-/** A gene of a part that goes to the device: its place in the part, its pattern, and how its values were centred and scaled. */
+/**
+ * A gene of a part that goes to the device: its place in the part, its pattern, how its values were centred and
+ * scaled, and the least-squares fit taken off them before they were rounded to f32 (in units of the scale).
+ */
 export interface PackedKinshipGene {
   gene: number;
   pattern: KinshipPattern;
   mean: number;
   shift: number;
   scale: number;
+  fixed: Float64Array;
 }
 
-export type KinshipDevicePart = DevicePart<PackedKinshipGene>;
+/** A kinship part: its packed genes, and the genes with missing values its finish fits on the CPU. */
+export interface KinshipDevicePart extends DevicePart<PackedKinshipGene> {
+  onCpu: number[];
+}
 
 /**
- * Prepares a part's genes in f64 (statuses, NAs, transform). A gene observed on every row of the basis is packed as
- * kinship.ts' basisRows centres and scales it, in f32; a gene with missing values (its pattern adds an indicator column
- * per missing row, which the device's fixed p does not hold) and genes not fitted are settled at once, on this
- * thread, by the CPU's own code (fitBlockCpu, the same numbers as the cpu backend).
+ * Prepares a part's genes in f64 (statuses, NAs, transform). A gene observed on every row of the basis is centred
+ * and scaled as kinship.ts' basisRows does, less its least-squares fit on X (so that f32 keeps its residual part,
+ * which the criterion depends on, however much of it X explains), and packed in f32. Genes not fitted are stored at
+ * once; a gene with missing values (its pattern adds an indicator column per missing row, which the device's fixed p
+ * does not hold) is fitted on this thread by the CPU's own code (fitBlockCpu, the same numbers as the cpu backend)
+ * when the part is finished, while the device works on the next batch; at once where no gene of the part goes to
+ * the device.
  */
 export function prepareKinshipPart(context: FitContext, values: Float64Array, nGenes: number, preparer: GenePreparer<KinshipPattern>):
   { part: KinshipDevicePart; upload: PartColumns } {
@@ -36,10 +48,10 @@ export function prepareKinshipPart(context: FitContext, values: Float64Array, nG
   const n = design.nObs;
   const nSamples = nGenes > 0 ? values.length / nGenes : 0;
   const results = allocateRunResults(context, nGenes);
-  const part: KinshipDevicePart = { values, nSamples, packed: [], results };
+  const part: KinshipDevicePart = { values, nSamples, packed: [], results, onCpu: [] };
   const columns = new Float32Array(n * nGenes);
   const ys = new Float64Array(n);
-  const onCpu: number[] = [];
+  const ols = leastSquaresOf(design);
   for (let g = 0; g < nGenes; g++) {
     const prepared = preparer.prepare(values.subarray(g * nSamples, (g + 1) * nSamples));
     if (prepared.status !== 'ready') {
@@ -47,17 +59,45 @@ export function prepareKinshipPart(context: FitContext, values: Float64Array, nG
       continue;
     }
     const { pattern, y } = prepared;
-    if (pattern.rows.length !== n || pattern.p !== design.p) {
-      onCpu.push(g);
+    if (pattern.rows.length !== n || pattern.p !== design.p || ols === undefined) {
+      part.onCpu.push(g);
       continue;
     }
     const { shift, scale } = basisRows(pattern, y, ys);
+    const fixed = ols.takeFit(ys);
     const k = part.packed.length;
     for (let i = 0; i < n; i++) columns[i * nGenes + k] = ys[i];
-    part.packed.push({ gene: g, pattern, mean: prepared.mean, shift, scale });
+    part.packed.push({ gene: g, pattern, mean: prepared.mean, shift, scale, fixed });
   }
-  fitGenesOnCpu(context, part, onCpu, preparer);
-  return { part, upload: { columns, capacity: nGenes, count: part.packed.length, cpuGenes: onCpu.length } };
+  const cpuGenes = part.onCpu.length;
+  if (part.packed.length === 0) fitGenesOnCpu(context, part, part.onCpu.splice(0), preparer);
+  return { part, upload: { columns, capacity: nGenes, count: part.packed.length, cpuGenes } };
+}
+
+/** Least squares on a design's X over every row: takeFit replaces v by its residual and returns the coefficients. */
+interface LeastSquares {
+  takeFit(v: Float64Array): Float64Array;
+}
+
+const leastSquares = new WeakMap<Design, LeastSquares | undefined>();
+
+/** Least squares on `design`'s X (the Cholesky factor of XᵀX, once per design); undefined where XᵀX is singular. */
+function leastSquaresOf(design: Design): LeastSquares | undefined {
+  if (leastSquares.has(design)) return leastSquares.get(design);
+  const { nObs: n, p, x } = design;
+  const l = new Float64Array(p * p);
+  for (let i = 0; i < n; i++) for (let a = 0; a < p; a++) for (let b = 0; b <= a; b++) l[a * p + b] += x[i * p + a] * x[i * p + b];
+  const made = choleskyInPlace(l, p) ? {
+    takeFit: (v: Float64Array): Float64Array => {
+      const beta = new Float64Array(p);
+      for (let i = 0; i < n; i++) for (let a = 0; a < p; a++) beta[a] += x[i * p + a] * v[i];
+      choleskySolve(l, p, p, beta);
+      for (let i = 0; i < n; i++) for (let a = 0; a < p; a++) v[i] -= x[i * p + a] * beta[a];
+      return beta;
+    },
+  } : undefined;
+  leastSquares.set(design, made);
+  return made;
 }
 
 /** Fits genes `genes` of a part on the CPU (fitBlockCpu, its rotations 16 genes at a time) into the part's results. */
@@ -81,12 +121,15 @@ export function finishKinshipPart(context: FitContext, part: KinshipDevicePart, 
   const n = context.design.nObs;
   const refit: number[] = [];
   const yRotated = new Float64Array(n);
-  part.packed.forEach(({ gene, pattern, mean, shift, scale }, j) => {
+  part.packed.forEach(({ gene, pattern, mean, shift, scale, fixed }, j) => {
     const k = first + j;
     for (let i = 0; i < n; i++) yRotated[i] = readback[layout.rotated + i * layout.genes + k];
     const o = layout.search + k * SEARCH_OUT_STRIDE;
     const lo = readback[layout.interval + 2 * k];
-    const fit = finishGpuFit(rotatedGeneStats(pattern, yRotated, shift, scale), {
+    // The statistics of the residual y − X b are those of y with b added to β̂: the criterion does not change.
+    const stats = rotatedGeneStats(pattern, yRotated, shift, scale);
+    for (let a = 0; a < fixed.length; a++) stats.betaOffset[a] += fixed[a];
+    const fit = finishGpuFit(stats, {
       lambda: readback[o + SEARCH_OUT.lambda],
       converged: readback[o + SEARCH_OUT.converged] === 1 && readback[o + SEARCH_OUT.method] !== SEARCH_METHOD.golden,
       evaluations: readback[o + SEARCH_OUT.evaluations],
@@ -95,11 +138,11 @@ export function finishKinshipPart(context: FitContext, part: KinshipDevicePart, 
     if (typeof fit === 'string') refit.push(gene);
     else storeFit(part.results, gene, context, kinshipStored(pattern), mean, fit);
   });
-  fitGenesOnCpu(context, part, refit, preparer);
+  fitGenesOnCpu(context, part, [...part.onCpu, ...refit], preparer);
   return refit.length;
 }
 
-/** Fits a part's packed genes on the CPU, as its batch's device work failed. */
+/** Fits a part's packed genes and its genes with missing values on the CPU, as its batch's device work failed. */
 export function refitKinshipPart(context: FitContext, part: KinshipDevicePart, preparer: GenePreparer<KinshipPattern>): void {
-  fitGenesOnCpu(context, part, part.packed.map(({ gene }) => gene), preparer);
+  fitGenesOnCpu(context, part, [...part.onCpu, ...part.packed.map(({ gene }) => gene)], preparer);
 }

@@ -5,7 +5,7 @@ import type { DesignPattern } from '../model/pattern.js';
 import type { FitContext } from '../model/prepare.js';
 import { copyResults, type GeneResults } from '../results/gene-results.js';
 import type { Backend, BackendDescription, FitJob } from './backend.js';
-import { allocateRunResults, fitBlockCpu } from './cpu-kernel.js';
+import { allocateRunResults } from './cpu-kernel.js';
 import { WorkerPool } from './cpu-threads.js';
 import { emptyRunReport, type GpuBatchOptions, type GpuRunReport, type HostBatch, runGpuBatches } from './gpu-batches.js';
 import { batchColumns } from './webgpu-host.js';
@@ -148,16 +148,20 @@ export class WebGpuBackend implements Backend {
   async fit(job: FitJob, onProgress?: (genesDone: number) => void): Promise<GeneResults> {
     const { design } = job.context;
     const out = allocateRunResults(job.context, job.nGenes);
+    const tasks = await this.hostTasks(job.context);
+    const values = tasks.share(job.values);
     const engine = this.deviceEngine(job.context);
     if (typeof engine === 'string') {
+      // The whole job on the CPU, on the host threads (as --backend cpu would run it).
       this.report.failure = engine;
       this.report.cpuGenes += job.nGenes;
-      copyResults(fitBlockCpu(job.context, job.values, job.nGenes), out, 0);
+      await Promise.all(threadShares(job.nGenes, tasks.threads).map(async ({ first, count }, t) => {
+        const { results } = await tasks.request(t, { kind: 'fit', nGenes: count, values: values.subarray(first * job.nSamples, (first + count) * job.nSamples) });
+        copyResults(results, out, first);
+      }));
       onProgress?.(job.nGenes);
       return out;
     }
-    const tasks = await this.hostTasks(job.context);
-    const values = tasks.share(job.values);
     /** Finishes a batch's parts from its readback, or (none) on the CPU; a part done once is not asked again. */
     const finish = async (host: WebGpuHostBatch, readback?: Float32Array): Promise<void> => {
       const device = readback && engine.finishing(readback, host.deviceGenes);
@@ -224,7 +228,8 @@ export class WebGpuBackend implements Backend {
           Math.min(this.options.maxBatchGenes ?? DEFAULT_BATCH_GENES, Math.max(1, Math.floor(KINSHIP_BATCH_BYTES / (4 * design.nObs))))),
         readbackBytes: (n) => kinshipReadbackBytes(n, design.nObs),
         encode: (encoder, n, y, staging, timestamps) => {
-          const fit = encodeKinshipPrograms(device, encoder, n, y, constants, this.maxPerDimension, timestamps);
+          const fit = encodeKinshipPrograms(device, encoder, n, y, constants,
+            { perGene: this.maxPerDimension, tiles: adapter.limits.maxComputeWorkgroupsPerDimension }, timestamps);
           copyKinshipOutputs(encoder, fit, staging, TIMESTAMP_BYTES, n, design.nObs); // after the two timestamps, 8-byte aligned
           return fit.all;
         },
@@ -292,7 +297,13 @@ export class WebGpuBackend implements Backend {
     const resolved = timestamps ? device.createBuffer({ size: TIMESTAMP_BYTES, usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC }) : undefined;
     const staging = device.createBuffer({ size: TIMESTAMP_BYTES + engine.readbackBytes(n), usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
     const encoder = device.createCommandEncoder({ label: 'genelmm batch' });
-    const made = engine.encode(encoder, n, y, staging, timestamps);
+    let made: GPUBuffer[];
+    try {
+      made = engine.encode(encoder, n, y, staging, timestamps);
+    } catch (e) {
+      [y, staging, ...(resolved ? [resolved] : [])].forEach((b) => b.destroy());
+      throw e;
+    }
     if (timestamps && resolved) {
       encoder.resolveQuerySet(timestamps, 0, 2, resolved, 0);
       encoder.copyBufferToBuffer(resolved, 0, staging, 0, TIMESTAMP_BYTES);

@@ -85,12 +85,13 @@ export function rotationBytes(basis: KinshipBasis): number {
 export function uploadKinshipConstants(device: GPUDevice, design: Design, basis: KinshipBasis): KinshipConstants {
   const { n, rotation, eigenvalues } = basis;
   const { p } = design;
-  const { x } = scaleDesign(design);
+  // Uᵀ x' = (Uᵀ x − μ Uᵀ 1) / s, with Uᵀ 1 the intercept's rotated column (μ = 0 without one).
+  const { mu, s, intercept } = scaleDesign(design);
   const xRotated = new Float64Array(n * p);
   for (let k = 0; k < n; k++) {
-    for (let i = 0; i < n; i++) {
-      const u = rotation[k * n + i];
-      for (let a = 0; a < p; a++) xRotated[k * p + a] += u * x[i * p + a];
+    for (let a = 0; a < p; a++) {
+      const centre = intercept >= 0 && a !== intercept ? mu[a] * basis.xRotated[k * p + intercept] : 0;
+      xRotated[k * p + a] = (basis.xRotated[k * p + a] - centre) / s[a];
     }
   }
   const wxx = new Float64Array(p * p);
@@ -122,10 +123,12 @@ export interface KinshipBuffers {
 
 /**
  * Records the kinship fit of `n` columns of `y` ([nObs × n], sample-major, no missing values) into `encoder`:
- * rotation, W, moment start, search, and the profile interval of h2 at λ̂.
+ * rotation, W, moment start, search, and the profile interval of h2 at λ̂. maxPerDimension: workgroups a dimension
+ * before the per-gene programs fold into 2-D (a test hook may set it low), and for the rotation's tiles (the
+ * adapter's: ⌈nObs / 64⌉ and ⌈n / 64⌉ stay far below it).
  */
 export function encodeKinshipPrograms(device: GPUDevice, encoder: GPUCommandEncoder, n: number, y: GPUBuffer,
-  constants: KinshipConstants, maxPerDimension: number, timestamps?: GPUQuerySet): KinshipBuffers {
+  constants: KinshipConstants, maxPerDimension: { perGene: number; tiles: number }, timestamps?: GPUQuerySet): KinshipBuffers {
   const { nObs, p, nClasses } = constants;
   const m = p + 1;
   const made: GPUBuffer[] = [];
@@ -144,7 +147,8 @@ export function encodeKinshipPrograms(device: GPUDevice, encoder: GPUCommandEnco
   const classes = { stats, rotated, xRotated, eigenvalues };
   const run = (program: GpuProgram, invocations: number | [number, number], buffers: Record<string, GPUBuffer>,
     timestampWrites?: GPUComputePassTimestampWrites): void => {
-    made.push(encodeProgram(device, encoder, program, invocations, params, buffers, maxPerDimension, timestampWrites));
+    const perDimension = typeof invocations === 'number' ? maxPerDimension.perGene : maxPerDimension.tiles;
+    made.push(encodeProgram(device, encoder, program, invocations, params, buffers, perDimension, timestampWrites));
   };
   run(kinshipRotateProgram, [n, nObs], { rotation, y, rotated }, timestamps && { querySet: timestamps, beginningOfPassWriteIndex: 0 });
   run(kinshipStatsProgram, n, { rotated, xRotated, wxx, stats });

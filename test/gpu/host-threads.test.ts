@@ -61,6 +61,20 @@ async function largeInput(): Promise<Input> {
 }
 
 describe(`webgpu host work on worker threads (${webgpu.reason})`, () => {
+  itOn(webgpu, 'more fixed effects than the GPU programs hold: the job is fitted on the host threads, the cpu run\'s table', async () => {
+    const sim300 = await loadCase(FIXTURES_LME4, 'sim300');
+    const columns = new Map(sim300.samples.columns);
+    columns.set('batch16', sim300.samples.ids.map((_, i) => `b${i % 16}`));
+    const input = { ...sim300, samples: { ...sim300.samples, columns }, formula: sim300.formula.replace('~', '~ batch16 +') };
+    const fit = await fitWebGpu(input, 2);
+    const report = assertRanOnGpu(fit);
+    assert.match(report.failure ?? '(none)', /fixed effects exceed the GPU programs' limit of 15/);
+    assert.equal(report.cpuGenes, input.matrix.nGenes);
+    assert.match(fit.backend.device, /host 2 threads/);
+    const cpu = await fitGenes(input.matrix, input.samples, input.formula, { backend: 'cpu', threads: 2 });
+    assert.deepEqual(tableOf(fit), tableOf(cpu), 'the cpu backend\'s table');
+  });
+
   for (const name of caseNames(FIXTURES_LME4)) {
     itOn(webgpu, `${name}: two host threads give the one-thread table, batches of 37`, async () => {
       const input = await loadCase(FIXTURES_LME4, name);

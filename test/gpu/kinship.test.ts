@@ -185,6 +185,38 @@ describe(`kinship model on the webgpu backend against the cpu backend (${webgpu.
     assert.ok(report.refinedGenes <= 10, `refined ${report.refinedGenes} of 200`);
   });
 
+  /** The `replicates` fixture with `effect` × male + `offset` added to every value. */
+  async function shifted(effect: number, offset: number, formula: string): Promise<KinshipCase> {
+    const { input, kinship } = await loadFixture('replicates');
+    const { matrix, samples } = input;
+    const male = samples.columns.get('sex')!.map((sex) => (sex === 'M' ? 1 : 0));
+    const column = matrix.sampleIds.map((id) => samples.ids.indexOf(id));
+    const values = matrix.values.map((v, at) => v + effect * male[column[at % matrix.nSamples]] + offset);
+    return withCpuFit({ matrix: { ...matrix, values }, samples, formula }, kinship);
+  }
+
+  for (const [effect, offset, formula] of [[1000, 0, FORMULA], [0, 300, '~ 0 + sex + (1 | individual)']] as const) {
+    itOn(webgpu, `a fixed part far larger than the rest (${formula}, sex effect ${effect}, offset ${offset}): within SPEC §6, none refitted`, async () => {
+      // y is rotated in f32: the host takes its least-squares fit on X off in f64 first, or f32 rounds the residual
+      // part away (all 14 genes were refitted at a sex effect of 1,000, and one p-value was off past SPEC §6).
+      const { input, kinship, cpu } = await shifted(effect, offset, formula);
+      const fit = await fitOn(input, kinship, { backend: 'webgpu', threads: 1 });
+      const report = assertRanOnGpu(fit);
+      assertGpuMatchesCpu(`effect ${effect}, offset ${offset}`, cpu, fit);
+      assert.ok(report.gpuGenes >= 12 && report.refinedGenes === 0, JSON.stringify({ ...report, timings: undefined }));
+    });
+  }
+
+  itOn(webgpu, 'streamed in blocks of 2,000 values with batches of 3 genes on two threads, and without fixed effects: within SPEC §6', async () => {
+    const { input, kinship, cpu } = await loadFixture('replicates');
+    const fit = await fitOn(input, kinship, { backend: 'webgpu', threads: 2, blockValues: 2000, gpu: { maxBatchGenes: 3 } });
+    assert.ok(assertRanOnGpu(fit).batches >= 5);
+    assertGpuMatchesCpu('streamed', cpu, fit);
+    const none = { ...input, formula: '~ 0 + (1 | individual)' };
+    const noneCpu = await fitOn(none, kinship, { backend: 'cpu', threads: 1 });
+    assertGpuMatchesCpu('no fixed effects', noneCpu, await fitOn(none, kinship, { backend: 'webgpu', threads: 1 }));
+  });
+
   itOn(webgpu, 'two host threads and batches of 4 genes: the same table as one thread and one batch', async () => {
     const { input, kinship } = await loadFixture('single');
     const one = await fitOn(input, kinship, { backend: 'webgpu', threads: 1 });
