@@ -1,6 +1,8 @@
 import { fitGene } from '../model/fit-gene.js';
 import { computeGeneStats, yScaleOf } from '../model/gene-stats.js';
 import type { FitContext, GenePreparer, ReadyGene } from '../model/prepare.js';
+import { type LeastSquares, leastSquares, takeFit } from '../model/least-squares.js';
+import type { DesignPattern } from '../model/pattern.js';
 import type { GeneResults } from '../results/gene-results.js';
 import type { DesignScaling } from '../gpu/fit-programs.js';
 import { finishGpuFit, hostStats, type PackedColumn } from '../gpu/host-finish.js';
@@ -16,10 +18,14 @@ import { genesForDevice } from './gpu-batches.js';
  * A part keeps its missing-value patterns, so the thread that prepared it finishes it.
  */
 
-/** A gene of a part that goes to the device: its place in the part, and how its values were centred (c) and scaled (d). */
+/**
+ * A gene of a part that goes to the device: its place in the part, how its values were centred (c) and scaled (d),
+ * and the least-squares fit on X taken off them before they were rounded to f32 (least-squares.ts; in units of d).
+ */
 interface PackedGene extends PackedColumn {
   gene: number;
   mean: number;
+  fixed: Float64Array;
 }
 
 /** A part of a batch as its thread prepared it, kept there until it is finished (Packed: what a packed gene keeps). */
@@ -58,14 +64,37 @@ export function preparePart(context: FitContext, values: Float64Array, nGenes: n
     const { pattern, y } = ready;
     const shift = context.design.interceptColumn >= 0 ? ready.mean : 0;
     const unit = yScaleOf(y, shift); // a power of two: the sum of squares neither under- nor overflows
+    const v = new Float64Array(y.length);
+    for (let i = 0; i < y.length; i++) v[i] = (y[i] - shift) / unit;
+    const fit = patternFit(pattern);
+    let fixed = fit === undefined ? new Float64Array(pattern.p) : takeFit(context.design, fit, v);
     let ss = 0;
-    for (let i = 0; i < y.length; i++) ss += ((y[i] - shift) / unit) ** 2;
+    for (let i = 0; i < v.length; i++) ss += v[i] ** 2;
+    if (!(ss > 0)) {
+      // y lies in X's column space: nothing is left to keep, so nothing is taken off.
+      for (let i = 0; i < y.length; i++) v[i] = (y[i] - shift) / unit;
+      fixed = new Float64Array(pattern.p);
+      for (let i = 0; i < v.length; i++) ss += v[i] ** 2;
+    }
     const scale = unit * Math.sqrt(ss / y.length) || 1;
     const k = part.packed.length;
-    for (let i = 0; i < y.length; i++) columns[pattern.rows[i] * nGenes + k] = (y[i] - shift) / scale;
-    part.packed.push({ gene, pattern, mean: ready.mean, shift, scale });
+    for (let i = 0; i < y.length; i++) columns[pattern.rows[i] * nGenes + k] = (v[i] * unit) / scale;
+    part.packed.push({ gene, pattern, mean: ready.mean, shift, scale, fixed: fixed.map((b) => (b * unit) / scale) });
   }
   return { part, upload: { columns, capacity: nGenes, count: part.packed.length, cpuGenes: counted.cpuGenes } };
+}
+
+const patternFits = new WeakMap<DesignPattern, LeastSquares | undefined>();
+
+/** Least squares on X over a pattern's rows (XᵀX = W + Σ_k s_k B_k from the pattern), made once per pattern. */
+function patternFit(pattern: DesignPattern): LeastSquares | undefined {
+  if (patternFits.has(pattern)) return patternFits.get(pattern);
+  const { p, nSizes, sizes, wxx, bxx } = pattern;
+  const xtx = Float64Array.from(wxx);
+  for (let k = 0; k < nSizes; k++) for (let e = 0; e < p * p; e++) xtx[e] += sizes[k] * bxx[k * p * p + e];
+  const fit = leastSquares(pattern.columns, pattern.rows, xtx);
+  patternFits.set(pattern, fit);
+  return fit;
 }
 
 /**
@@ -104,6 +133,8 @@ export function finishPart(context: FitContext, part: DevicePart, readback: Floa
     const o = layout.search + k * SEARCH_OUT_STRIDE;
     const [lo, hi] = readback.subarray(layout.interval + 2 * k, layout.interval + 2 * k + 2);
     const stats = hostStats(packed, gpuStats, counts, betaRef, scaling);
+    // The statistics of y − X b are those of y with b added to β̂ (the criterion does not change).
+    if (stats !== undefined) for (let a = 0; a < packed.fixed.length; a++) stats.betaOffset[a] += packed.fixed[a];
     const fit = stats === undefined ? 'group sizes differ from the host' : finishGpuFit(stats, {
       lambda: readback[o + SEARCH_OUT.lambda],
       converged: readback[o + SEARCH_OUT.converged] === 1 && readback[o + SEARCH_OUT.method] !== SEARCH_METHOD.golden,

@@ -1,6 +1,6 @@
 import type { Design } from '../model/design.js';
 import { basisRows, type KinshipPattern, rotatedGeneStats } from '../model/kinship.js';
-import { choleskyInPlace, choleskySolve } from '../numerics/linalg.js';
+import { type LeastSquares, leastSquares, takeFit } from '../model/least-squares.js';
 import type { FitContext, GenePreparer } from '../model/prepare.js';
 import { copyResults, sliceResults } from '../results/gene-results.js';
 import { SEARCH_METHOD, SEARCH_OUT, SEARCH_OUT_STRIDE } from '../gpu/fit-declarations.js';
@@ -64,7 +64,7 @@ export function prepareKinshipPart(context: FitContext, values: Float64Array, nG
       continue;
     }
     const { shift, scale } = basisRows(pattern, y, ys);
-    const fixed = ols.takeFit(ys);
+    const fixed = takeFit(design, ols, ys);
     const k = part.packed.length;
     for (let i = 0; i < n; i++) columns[i * nGenes + k] = ys[i];
     part.packed.push({ gene: g, pattern, mean: prepared.mean, shift, scale, fixed });
@@ -74,30 +74,17 @@ export function prepareKinshipPart(context: FitContext, values: Float64Array, nG
   return { part, upload: { columns, capacity: nGenes, count: part.packed.length, cpuGenes } };
 }
 
-/** Least squares on a design's X over every row: takeFit replaces v by its residual and returns the coefficients. */
-interface LeastSquares {
-  takeFit(v: Float64Array): Float64Array;
-}
+const designFits = new WeakMap<Design, LeastSquares | undefined>();
 
-const leastSquares = new WeakMap<Design, LeastSquares | undefined>();
-
-/** Least squares on `design`'s X (the Cholesky factor of XᵀX, once per design); undefined where XᵀX is singular. */
+/** Least squares on every column of `design`'s X over every row (made once per design); undefined where XᵀX is singular. */
 function leastSquaresOf(design: Design): LeastSquares | undefined {
-  if (leastSquares.has(design)) return leastSquares.get(design);
+  if (designFits.has(design)) return designFits.get(design);
   const { nObs: n, p, x } = design;
-  const l = new Float64Array(p * p);
-  for (let i = 0; i < n; i++) for (let a = 0; a < p; a++) for (let b = 0; b <= a; b++) l[a * p + b] += x[i * p + a] * x[i * p + b];
-  const made = choleskyInPlace(l, p) ? {
-    takeFit: (v: Float64Array): Float64Array => {
-      const beta = new Float64Array(p);
-      for (let i = 0; i < n; i++) for (let a = 0; a < p; a++) beta[a] += x[i * p + a] * v[i];
-      choleskySolve(l, p, p, beta);
-      for (let i = 0; i < n; i++) for (let a = 0; a < p; a++) v[i] -= x[i * p + a] * beta[a];
-      return beta;
-    },
-  } : undefined;
-  leastSquares.set(design, made);
-  return made;
+  const xtx = new Float64Array(p * p);
+  for (let i = 0; i < n; i++) for (let a = 0; a < p; a++) for (let c = 0; c < p; c++) xtx[a * p + c] += x[i * p + a] * x[i * p + c];
+  const fit = leastSquares(Int32Array.from({ length: p }, (_, a) => a), undefined, xtx);
+  designFits.set(design, fit);
+  return fit;
 }
 
 /** Fits genes `genes` of a part on the CPU (fitBlockCpu, its rotations 16 genes at a time) into the part's results. */

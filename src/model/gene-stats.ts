@@ -1,4 +1,5 @@
 import type { DesignPattern } from './pattern.js';
+import { dominantFixedPart } from './reml.js';
 
 /**
  * What the criterion and its derivatives read of a pattern (reml.ts): n, p, the rank q of Z and the spectrum of
@@ -46,8 +47,9 @@ export interface GeneStats<P extends CriterionPattern = CriterionPattern> {
   b: Float64Array;
   /**
    * [p] b with the sums taken of y − X b, added back to β̂. The criterion, σ²s and SEs do not depend on b,
-   * but the sums lose less to cancellation: the CPU takes the mean out through the intercept, the GPU its
-   * whole first fit (see webgpu.ts).
+   * but the sums lose less to cancellation: the CPU takes the mean out through the intercept, and the whole
+   * least-squares fit where X explains nearly all of y (reml.ts' dominantFixedPart); the GPU backends the whole
+   * fit before they round y to f32 (model/least-squares.ts), and the device its first fit (fit-programs.ts).
    */
   betaOffset: Float64Array;
   /**
@@ -81,15 +83,31 @@ export function scaleOfLargest(largest: number): number {
 
 let scratch = new Float64Array(0);
 
-/** Sufficient statistics of `y` ([n], in the pattern's observation order). */
+/**
+ * Sufficient statistics of `y` ([n], in the pattern's observation order); of its residual from X where X explains
+ * nearly all of it (dominantFixedPart), with the fit in betaOffset.
+ */
 export function computeGeneStats(pattern: DesignPattern, y: Float64Array): GeneStats<DesignPattern> {
-  const { n, p, q, groupOf, groupSize, classGroups, classStart, nSizes, xc, xbar, wxx, bxx } = pattern;
-  const m = p + 1;
-  const mm = m * m;
+  const { n, p, q, groupOf, xc, xbar } = pattern;
   if (scratch.length < n + q + p) scratch = new Float64Array(2 * (n + q + p));
   const ys = scratch.subarray(0, n); // (y − shift) / scale
-  const ybar = scratch.subarray(n, n + q).fill(0);
-  const xy = scratch.subarray(n + q, n + q + p); // Σ_i xc_i y_i
+  const { shift, scale } = centredValues(pattern, y, ys);
+  const stats = statsOfCentred(pattern, ys, shift, scale);
+  const fixed = dominantFixedPart(stats);
+  if (fixed === undefined) return stats;
+  for (let i = 0; i < n; i++) {
+    let fitted = 0;
+    for (let a = 0; a < p; a++) fitted += (xc[a * n + i] + xbar[groupOf[i] * p + a]) * fixed[a];
+    ys[i] -= fitted;
+  }
+  const again = statsOfCentred(pattern, ys, shift, scale);
+  for (let a = 0; a < p; a++) again.betaOffset[a] += fixed[a];
+  return again;
+}
+
+/** y less its mean where X has an intercept, over its scale, into `ys`. */
+function centredValues(pattern: DesignPattern, y: Float64Array, ys: Float64Array): { shift: number; scale: number } {
+  const { n } = pattern;
   let shift = 0;
   if (pattern.interceptColumn >= 0) {
     for (let i = 0; i < n; i++) shift += y[i];
@@ -100,17 +118,20 @@ export function computeGeneStats(pattern: DesignPattern, y: Float64Array): GeneS
     const v = y[i] - shift;
     largest = Math.max(largest, Math.abs(v));
     ys[i] = v;
-    ybar[groupOf[i]] += v;
   }
   const scale = scaleOfLargest(largest);
-  if (scale !== 1) {
-    ybar.fill(0);
-    for (let i = 0; i < n; i++) {
-      const v = (y[i] - shift) / scale;
-      ys[i] = v;
-      ybar[groupOf[i]] += v;
-    }
-  }
+  if (scale !== 1) for (let i = 0; i < n; i++) ys[i] = (y[i] - shift) / scale;
+  return { shift, scale };
+}
+
+/** The statistics of `ys`, y centred by `shift` over `scale` (the thread's scratch past its n values holds the rest). */
+function statsOfCentred(pattern: DesignPattern, ys: Float64Array, shift: number, scale: number): GeneStats<DesignPattern> {
+  const { n, p, q, groupOf, groupSize, classGroups, classStart, nSizes, xc, xbar, wxx, bxx } = pattern;
+  const m = p + 1;
+  const mm = m * m;
+  const ybar = scratch.subarray(n, n + q).fill(0);
+  const xy = scratch.subarray(n + q, n + q + p); // Σ_i xc_i y_i
+  for (let i = 0; i < n; i++) ybar[groupOf[i]] += ys[i];
   for (let j = 0; j < q; j++) ybar[j] /= groupSize[j];
 
   let wyy = 0;

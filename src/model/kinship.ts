@@ -21,6 +21,7 @@ import type { Design, RandomTermDesign } from './design.js';
 import type { CriterionPattern, GeneStats } from './gene-stats.js';
 import { yScaleOf } from './gene-stats.js';
 import { patternColumns } from './pattern.js';
+import { dominantFixedPart } from './reml.js';
 
 /** A kinship (genetic relationship) matrix over individuals, as read from a file (io/kinship-files.ts). */
 export interface Kinship {
@@ -301,6 +302,21 @@ export function basisRows(pattern: KinshipPattern, y: Float64Array, ys: Float64A
  * values at the pattern's missing rows do not matter: their indicator columns absorb them).
  */
 export function rotatedGeneStats(pattern: KinshipPattern, yRotated: Float64Array, shift: number, scale: number): GeneStats<KinshipPattern> {
+  const stats = statsOfRotated(pattern, yRotated, shift, scale);
+  // Where X explains nearly all of y, the statistics of its residual (computeGeneStats does the same in sample
+  // space; Uᵀ is orthogonal, so b is the same least-squares fit).
+  const fixed = dominantFixedPart(stats);
+  if (fixed === undefined) return stats;
+  const { n, p, xRotated } = pattern;
+  const residual = Float64Array.from(yRotated);
+  for (let k = 0; k < n; k++) for (let a = 0; a < p; a++) residual[k] -= xRotated[k * p + a] * fixed[a];
+  const again = statsOfRotated(pattern, residual, shift, scale);
+  for (let a = 0; a < p; a++) again.betaOffset[a] += fixed[a];
+  return again;
+}
+
+/** rotatedGeneStats' sums of the rotated values as they are. */
+function statsOfRotated(pattern: KinshipPattern, yRotated: Float64Array, shift: number, scale: number): GeneStats<KinshipPattern> {
   const { n, p, nSizes, sizes, xRotated, wxx } = pattern;
   const m = p + 1;
   const mm = m * m;

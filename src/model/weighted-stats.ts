@@ -1,6 +1,7 @@
 import { sumOfLogs } from '../numerics/wasm-kernels.js';
 import { type CriterionPattern, type GeneStats, scaleOfLargest } from './gene-stats.js';
 import type { DesignPattern } from './pattern.js';
+import { dominantFixedPart } from './reml.js';
 
 /**
  * The classes of one gene with precision weights (`--weights`, SPEC §1): Var(e_i) = σ² / w_i. Whitening by √w turns
@@ -29,6 +30,26 @@ const LOG_PRODUCT_CLASSES = 16;
  * centred on its weighted mean where X has an intercept, and scaled as computeGeneStats scales it.
  */
 export function weightedGeneStats(pattern: DesignPattern, y: Float64Array, weights: Float64Array): GeneStats<WeightedPattern> {
+  const stats = weightedStatsOf(pattern, y, weights);
+  // Where X explains nearly all of y (reml.ts' dominantFixedPart: r_λ would cancel), the statistics of y's residual
+  // from its weighted least-squares fit, with the fit, and the first statistics' centre, added back to β̂.
+  const fixed = dominantFixedPart(stats);
+  if (fixed === undefined) return stats;
+  const { n, p, groupOf, xc, xbar, interceptColumn } = pattern;
+  const shift = interceptColumn >= 0 ? stats.betaOffset[interceptColumn] * stats.scale : 0;
+  const residual = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    let fitted = 0;
+    for (let a = 0; a < p; a++) fitted += (xc[a * n + i] + xbar[groupOf[i] * p + a]) * fixed[a];
+    residual[i] = y[i] - shift - stats.scale * fitted;
+  }
+  const again = weightedStatsOf(pattern, residual, weights);
+  for (let a = 0; a < p; a++) again.betaOffset[a] += (stats.scale * fixed[a] + (a === interceptColumn ? shift : 0)) / again.scale;
+  return again;
+}
+
+/** weightedGeneStats' statistics of y as it is. */
+function weightedStatsOf(pattern: DesignPattern, y: Float64Array, weights: Float64Array): GeneStats<WeightedPattern> {
   const { n, p, q, groupOf, xc, xbar, interceptColumn } = pattern;
   const m = p + 1;
   const mm = m * m;

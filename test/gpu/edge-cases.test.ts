@@ -55,4 +55,22 @@ describe(`webgpu edge cases, each against the cpu backend (${webgpu.reason})`, (
     assert.equal(report.refinedGenes, oneBatch.gpu!.refinedGenes, 'no more genes refitted than in 1-D');
     assertSameAsOneBatch('sim300 folded into 2-D', oneBatch, gpu);
   });
+
+  for (const [effect, offset, formula] of [[10_000, 0, '~ treatment + (1 | individual)'], [0, 1000, '~ 0 + treatment + (1 | individual)']] as const) {
+    itOn(webgpu, `a fixed part far larger than the rest (${formula}, treatment effect ${effect}, offset ${offset}), missing values too: within SPEC §6`, async () => {
+      // y is packed in f32: the host takes each gene's least-squares fit on X off in f64 first, or f32 rounds the
+      // residual part away (σ²_group was off by 4e-5 relative at a sex effect of 10,000 on the kinship fixtures).
+      const { input } = await sim300Runs();
+      const treated = input.samples.columns.get('treatment')!;
+      const level = treated.find((t) => t !== treated[0]);
+      const column = input.matrix.sampleIds.map((id) => input.samples.ids.indexOf(id));
+      const { nSamples } = input.matrix;
+      const values = input.matrix.values.map((v, at) => (at % 37 === 5 ? NaN : v + offset + (treated[column[at % nSamples]] === level ? effect : 0)));
+      const shifted = { ...input, matrix: { ...input.matrix, values }, formula };
+      const gpu = await fitGpu(shifted);
+      const report = assertRanOnGpu(gpu);
+      assertGpuMatchesCpu(`effect ${effect}, offset ${offset}`, await fitCpu(shifted), gpu);
+      assert.ok(report.refinedGenes <= 3, `refined ${report.refinedGenes} of ${report.gpuGenes}`);
+    });
+  }
 });
