@@ -36,7 +36,7 @@ export function dominantFixedPart(stats: GeneStats): Float64Array | undefined {
   const { m } = stats;
   const p = m - 1;
   if (p === 0) return undefined;
-  const m0 = assembleM(stats, 0, new Float64Array(m * m));
+  const m0 = assembleM(stats, 0, workspaceFor(m).l); // taken before any search of the gene, which uses the same workspace
   const total = m0[m * m - 1];
   if (!(total > 0) || !choleskyInPlace(m0, m)) return undefined;
   if (m0[p * m + p] ** 2 >= (1 - FIXED_SHARE_LIMIT) * total) return undefined;
