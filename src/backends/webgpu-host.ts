@@ -1,8 +1,7 @@
 import { fitGene } from '../model/fit-gene.js';
 import { computeGeneStats, yScaleOf } from '../model/gene-stats.js';
 import type { FitContext, GenePreparer, ReadyGene } from '../model/prepare.js';
-import { type LeastSquares, leastSquares, takeFit } from '../model/least-squares.js';
-import type { DesignPattern } from '../model/pattern.js';
+import { patternLeastSquares, takeFit } from '../model/least-squares.js';
 import type { GeneResults } from '../results/gene-results.js';
 import type { DesignScaling } from '../gpu/fit-programs.js';
 import { finishGpuFit, hostStats, type PackedColumn } from '../gpu/host-finish.js';
@@ -66,7 +65,7 @@ export function preparePart(context: FitContext, values: Float64Array, nGenes: n
     const unit = yScaleOf(y, shift); // a power of two: the sum of squares neither under- nor overflows
     const v = new Float64Array(y.length);
     for (let i = 0; i < y.length; i++) v[i] = (y[i] - shift) / unit;
-    const fit = patternFit(pattern);
+    const fit = patternLeastSquares(pattern);
     let fixed = fit === undefined ? new Float64Array(pattern.p) : takeFit(context.design, fit, v);
     let ss = 0;
     for (let i = 0; i < v.length; i++) ss += v[i] ** 2;
@@ -82,19 +81,6 @@ export function preparePart(context: FitContext, values: Float64Array, nGenes: n
     part.packed.push({ gene, pattern, mean: ready.mean, shift, scale, fixed: fixed.map((b) => (b * unit) / scale) });
   }
   return { part, upload: { columns, capacity: nGenes, count: part.packed.length, cpuGenes: counted.cpuGenes } };
-}
-
-const patternFits = new WeakMap<DesignPattern, LeastSquares | undefined>();
-
-/** Least squares on X over a pattern's rows (XᵀX = W + Σ_k s_k B_k from the pattern), made once per pattern. */
-function patternFit(pattern: DesignPattern): LeastSquares | undefined {
-  if (patternFits.has(pattern)) return patternFits.get(pattern);
-  const { p, nSizes, sizes, wxx, bxx } = pattern;
-  const xtx = Float64Array.from(wxx);
-  for (let k = 0; k < nSizes; k++) for (let e = 0; e < p * p; e++) xtx[e] += sizes[k] * bxx[k * p * p + e];
-  const fit = leastSquares(pattern.columns, pattern.rows, xtx);
-  patternFits.set(pattern, fit);
-  return fit;
 }
 
 /**

@@ -1,6 +1,5 @@
-import type { Design } from '../model/design.js';
-import { basisRows, type KinshipPattern, rotatedGeneStats } from '../model/kinship.js';
-import { type LeastSquares, leastSquares, takeFit } from '../model/least-squares.js';
+import { basisRows, type KinshipPattern, rotatedSums } from '../model/kinship.js';
+import { patternLeastSquares, takeFit } from '../model/least-squares.js';
 import type { FitContext, GenePreparer } from '../model/prepare.js';
 import { copyResults, sliceResults } from '../results/gene-results.js';
 import { SEARCH_METHOD, SEARCH_OUT, SEARCH_OUT_STRIDE } from '../gpu/fit-declarations.js';
@@ -51,7 +50,6 @@ export function prepareKinshipPart(context: FitContext, values: Float64Array, nG
   const part: KinshipDevicePart = { values, nSamples, packed: [], results, onCpu: [] };
   const columns = new Float32Array(n * nGenes);
   const ys = new Float64Array(n);
-  const ols = leastSquaresOf(design);
   for (let g = 0; g < nGenes; g++) {
     const prepared = preparer.prepare(values.subarray(g * nSamples, (g + 1) * nSamples));
     if (prepared.status !== 'ready') {
@@ -59,12 +57,13 @@ export function prepareKinshipPart(context: FitContext, values: Float64Array, nG
       continue;
     }
     const { pattern, y } = prepared;
-    if (pattern.rows.length !== n || pattern.p !== design.p || ols === undefined) {
+    const fit = patternLeastSquares(pattern);
+    if (pattern.rows.length !== n || pattern.p !== design.p || fit === undefined) {
       part.onCpu.push(g);
       continue;
     }
     const { shift, scale } = basisRows(pattern, y, ys);
-    const fixed = takeFit(design, ols, ys);
+    const fixed = takeFit(design, fit, ys);
     const k = part.packed.length;
     for (let i = 0; i < n; i++) columns[i * nGenes + k] = ys[i];
     part.packed.push({ gene: g, pattern, mean: prepared.mean, shift, scale, fixed });
@@ -72,19 +71,6 @@ export function prepareKinshipPart(context: FitContext, values: Float64Array, nG
   const cpuGenes = part.onCpu.length;
   if (part.packed.length === 0) fitGenesOnCpu(context, part, part.onCpu.splice(0), preparer);
   return { part, upload: { columns, capacity: nGenes, count: part.packed.length, cpuGenes } };
-}
-
-const designFits = new WeakMap<Design, LeastSquares | undefined>();
-
-/** Least squares on every column of `design`'s X over every row (made once per design); undefined where XᵀX is singular. */
-function leastSquaresOf(design: Design): LeastSquares | undefined {
-  if (designFits.has(design)) return designFits.get(design);
-  const { nObs: n, p, x } = design;
-  const xtx = new Float64Array(p * p);
-  for (let i = 0; i < n; i++) for (let a = 0; a < p; a++) for (let c = 0; c < p; c++) xtx[a * p + c] += x[i * p + a] * x[i * p + c];
-  const fit = leastSquares(Int32Array.from({ length: p }, (_, a) => a), undefined, xtx);
-  designFits.set(design, fit);
-  return fit;
 }
 
 /** Fits genes `genes` of a part on the CPU (fitBlockCpu, its rotations 16 genes at a time) into the part's results. */
@@ -99,7 +85,7 @@ function fitGenesOnCpu(context: FitContext, part: DevicePart<unknown>, genes: nu
 
 /**
  * Turns the device's results of a part (its packed genes are the batch's columns from `first` on) into estimates: a
- * gene's statistics in f64 from its rotated values (rotatedGeneStats), the device's λ̂ polished and the gene's
+ * gene's statistics in f64 from its rotated values (rotatedSums), the device's λ̂ polished and the gene's
  * estimates at it (finishGpuFit), with the device's h2 interval where f64 confirms it. A gene whose f32 result fails
  * an f64 check is refitted on the CPU. Returns how many were.
  */
@@ -113,8 +99,9 @@ export function finishKinshipPart(context: FitContext, part: KinshipDevicePart, 
     for (let i = 0; i < n; i++) yRotated[i] = readback[layout.rotated + i * layout.genes + k];
     const o = layout.search + k * SEARCH_OUT_STRIDE;
     const lo = readback[layout.interval + 2 * k];
-    // The statistics of the residual y − X b are those of y with b added to β̂: the criterion does not change.
-    const stats = rotatedGeneStats(pattern, yRotated, shift, scale);
+    // The statistics of the residual y − X b (taken off in f64 before f32, so rotatedGeneStats' check for a dominant
+    // fixed part has nothing to find) are those of y with b added to β̂: the criterion does not change.
+    const stats = rotatedSums(pattern, yRotated, shift, scale);
     for (let a = 0; a < fixed.length; a++) stats.betaOffset[a] += fixed[a];
     const fit = finishGpuFit(stats, {
       lambda: readback[o + SEARCH_OUT.lambda],

@@ -302,7 +302,7 @@ export function basisRows(pattern: KinshipPattern, y: Float64Array, ys: Float64A
  * values at the pattern's missing rows do not matter: their indicator columns absorb them).
  */
 export function rotatedGeneStats(pattern: KinshipPattern, yRotated: Float64Array, shift: number, scale: number): GeneStats<KinshipPattern> {
-  const stats = statsOfRotated(pattern, yRotated, shift, scale);
+  const stats = rotatedSums(pattern, yRotated, shift, scale);
   // Where X explains nearly all of y, the statistics of its residual (computeGeneStats does the same in sample
   // space; Uᵀ is orthogonal, so b is the same least-squares fit).
   const fixed = dominantFixedPart(stats);
@@ -310,13 +310,13 @@ export function rotatedGeneStats(pattern: KinshipPattern, yRotated: Float64Array
   const { n, p, xRotated } = pattern;
   const residual = Float64Array.from(yRotated);
   for (let k = 0; k < n; k++) for (let a = 0; a < p; a++) residual[k] -= xRotated[k * p + a] * fixed[a];
-  const again = statsOfRotated(pattern, residual, shift, scale);
+  const again = rotatedSums(pattern, residual, shift, scale);
   for (let a = 0; a < p; a++) again.betaOffset[a] += fixed[a];
   return again;
 }
 
-/** rotatedGeneStats' sums of the rotated values as they are. */
-function statsOfRotated(pattern: KinshipPattern, yRotated: Float64Array, shift: number, scale: number): GeneStats<KinshipPattern> {
+/** rotatedGeneStats' sums of the rotated values as they are, without its check for a dominant fixed part. */
+export function rotatedSums(pattern: KinshipPattern, yRotated: Float64Array, shift: number, scale: number): GeneStats<KinshipPattern> {
   const { n, p, nSizes, sizes, xRotated, wxx } = pattern;
   const m = p + 1;
   const mm = m * m;
