@@ -20,7 +20,7 @@ export interface TermsFit {
   sigma2E: number;
   /** −objective(θ̂) / 2: logLik(fit) under the method (REML or ML). */
   logLik: number;
-  /** [K] per-term LRT max(0, 2[ℓ(θ̂) − ℓ(θ̂ without term k)]) and ½ P(χ²₁ > LRT) (1 when LRT = 0). */
+  /** [K] per-term LRT max(0, 2[ℓ(θ̂) − ℓ(θ̂ without term k)]) (0 where θ̂_k = 0) and ½ P(χ²₁ > LRT) (1 when LRT = 0). */
   lrt: Float64Array;
   pLrt: Float64Array;
   /** [p] fixed effects: β̂, SE, Satterthwaite df (n − p without random terms), t and p. */
@@ -53,25 +53,38 @@ export interface TermsFitOptions {
 }
 
 /**
- * Fits one gene (values `y`, [pattern.n] in pattern order; its precision weights `weights`, if any, the same): θ̂ from lme4's start θ = 1, the estimates at θ̂,
+ * Where the optimisations of fitTermsGene start, when not from lme4's θ = 1 and the drop-one refits from θ̂: the
+ * GPU's θ̂ of the model and of each refit (θ_k = 0 in the k-th), which the f64 optimiser then polishes.
+ */
+export interface TermsStart {
+  /** [K] θ where the model's optimisation starts. */
+  theta: Float64Array;
+  /** [K] × [K] where each term's refit without it starts (its own θ_k is set to 0). */
+  reduced: Float64Array[];
+}
+
+/**
+ * Fits one gene (values `y`, [pattern.n] in pattern order; its precision weights `weights`, if any, the same): θ̂ from lme4's start θ = 1
+ * (or `start`), the estimates at θ̂,
  * lmerTest's Satterthwaite t-tests, one refit per term for its LRT, and the variance fractions. A fixed-effects
  * model (K = 0) is `lm`: σ̂² = r / (n − p) whatever the method, t on n − p df.
  */
-export function fitTermsGene(pattern: TermsPattern, y: Float64Array, options: TermsFitOptions, weights?: Float64Array): TermsFit {
+export function fitTermsGene(pattern: TermsPattern, y: Float64Array, options: TermsFitOptions, weights?: Float64Array,
+  start?: TermsStart): TermsFit {
   const gene = termsGene(pattern, y, options.method, weights);
   const { K } = pattern;
   const f: ThetaObjective = {
     value: (theta) => objective(gene, theta),
     gradient: (theta, out) => objectiveGradient(gene, theta, out),
   };
-  let opt = minimizeTheta(f, new Float64Array(K).fill(1));
+  let opt = minimizeTheta(f, start?.theta ?? new Float64Array(K).fill(1));
   // Each term's refit without it starts from θ̂: where it ends lower (θ̂ was a local optimum), it becomes the fit.
   const reduced = new Float64Array(K);
   for (let k = 0; k < K; k++) {
-    const start = Float64Array.from(opt.final);
-    start[k] = 0;
+    const from = Float64Array.from(start?.reduced[k] ?? opt.final);
+    from[k] = 0;
     const fixed = Array.from({ length: K }, (_, j) => j === k);
-    const refit = escapeLocalOptima(f, minimizeTheta(f, start, fixed, opt.hessian), fixed);
+    const refit = escapeLocalOptima(f, minimizeTheta(f, from, fixed, opt.hessian), fixed);
     opt = { ...opt, evaluations: opt.evaluations + refit.evaluations };
     reduced[k] = refit.fmin;
     if (refit.fmin < opt.fmin) opt = { ...refit, initial: opt.initial, evaluations: opt.evaluations };
@@ -87,7 +100,9 @@ export function fitTermsGene(pattern: TermsPattern, y: Float64Array, options: Te
   const { scale } = gene.stats;
   const dof = K === 0 ? pattern.n - pattern.p : ssqdenom(gene);
   const sigma2E = r / dof; // on the statistics' scale
-  const lrt = Float64Array.from(reduced, (rk) => Math.max(0, rk - fmin));
+  // A term estimated at 0 leaves the model without it as the fit: its LRT is 0, not the refit's rounding (about 1e-12,
+  // of either sign, which would move its p-value between ½ and 1).
+  const lrt = Float64Array.from(reduced, (rk, k) => (theta[k] === 0 ? 0 : Math.max(0, rk - fmin)));
   const pLrt = Float64Array.from(lrt, (x) => (x > 0 ? 0.5 * pChisqUpper(x, 1) : 1));
   const varparCov = K === 0 ? undefined : varparCovariance(gene, theta, Math.sqrt(sigma2E));
   const covariance = betaCovariance(gene, theta, Math.sqrt(sigma2E), beta, c, varparCov);

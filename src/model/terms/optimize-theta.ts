@@ -154,6 +154,7 @@ export function minimizeTheta(f: ThetaObjective, start: ArrayLike<number>, fixed
     fx = fNew;
     g = gNew;
   }
+  if (returnCode === 'converged' && k > 0) ({ x, g, fx } = pastRounding(x, g, h, k, gradient, value, fx));
   const final = Float64Array.from(place(x), Math.abs);
   // Over |θ|: the sign of a folded coordinate flips its cross terms.
   const folded = new Float64Array(K * K);
@@ -164,6 +165,41 @@ export function minimizeTheta(f: ThetaObjective, start: ArrayLike<number>, fixed
     initial: Float64Array.from(start), final, fmin: fx, hessian: folded, evaluations, converged: returnCode === 'converged',
     returnCode,
   };
+}
+
+/** Newton steps pastRounding takes at most. */
+const FINAL_NEWTON_STEPS = 3;
+
+/**
+ * Newton steps from a converged θ, each taken while it shrinks the Newton decrement gᵀH⁻¹g, judged by the gradient
+ * alone: where the decrement is about 1e-11 the criterion's changes are at its rounding, so a line search on its
+ * values can no longer tell a better θ, but the analytic gradient still can. In a flat direction (a term of few
+ * levels, or an ML fit) that θ moves by up to 1e-5 still, and the estimates' df with it; without these steps, two
+ * starts (the GPU's θ̂ and lme4's θ = 1) ended that far apart. Returns the last θ taken, its gradient and criterion.
+ */
+function pastRounding(x: Float64Array, g: Float64Array, h: Float64Array, k: number, gradient: (x: Float64Array) => Float64Array,
+  value: (x: Float64Array) => number, fx: number): { x: Float64Array; g: Float64Array; fx: number } {
+  const decrementOf = (gAt: Float64Array, at: Float64Array): { step: Float64Array; decrement: number } | undefined => {
+    const { step, indefinite } = newtonStep(gAt, h, k, at);
+    if (indefinite) return undefined;
+    let decrement = 0;
+    for (let i = 0; i < k; i++) decrement -= gAt[i] * step[i];
+    return { step, decrement };
+  };
+  let moved = false;
+  let current = decrementOf(g, x);
+  for (let i = 0; i < FINAL_NEWTON_STEPS && current !== undefined && current.decrement > 0; i++) {
+    const candidate = new Float64Array(k);
+    for (let j = 0; j < k; j++) candidate[j] = x[j] + current.step[j];
+    const gNew = gradient(candidate);
+    const next = decrementOf(gNew, candidate);
+    if (next === undefined || !(next.decrement < current.decrement)) break;
+    x = candidate;
+    g = gNew;
+    current = next;
+    moved = true;
+  }
+  return { x, g, fx: moved ? value(x) : fx };
 }
 
 /** BFGS's update of the Hessian approximation h ([k × k]) by the step s = x1 − x0 and the change y = g1 − g0 of the gradient. */
