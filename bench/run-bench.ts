@@ -2,7 +2,7 @@
  * `npm run bench [-- backend ...]`: the 40,000 × 500 benchmark. Generates the seeded matrix (once), times the
  * CLI end to end on each backend (default: cpu and webgpu) with its phase timings, GPU report and peak RSS,
  * times lme4/lmerTest on 200 of the same genes when Rscript has them, writes
- * bench/results/<date>-<backend>.json and refreshes the table in bench/README.md. `-- varpart`: bench/varpart.ts;
+ * bench/results/<date>-<backend>.json and refreshes the table in bench/README.md. `-- varpart [backend ...]`: bench/varpart.ts;
  * `-- wide`: bench/wide.ts; `-- kinship [individuals genes] [backend ...]`: bench/kinship.ts; `-- dream`: bench/dream.ts.
  */
 import fs from 'node:fs';
@@ -21,8 +21,8 @@ const BENCH = path.join(ROOT, 'bench');
 const FORMULA = '~ treatment + age + (1 | individual)';
 const LMER_GENES = 200;
 const backends = process.argv.length > 2 ? process.argv.slice(2) : ['cpu', 'webgpu'];
-if (backends.includes('varpart')) {
-  runVarPartBench(ROOT);
+if (backends[0] === 'varpart') {
+  runVarPartBench(ROOT, backends.length > 1 ? backends.slice(1) : undefined);
   process.exit(0);
 }
 if (backends[0] === 'kinship') {

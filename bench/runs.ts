@@ -44,6 +44,21 @@ export function runGenelmmFit(root: string, args: string[]): { summary: Record<s
   return { summary, endToEndMs };
 }
 
+/**
+ * `genelmm compare` on `args` (the inputs and model of a fit, WebGPU against the CPU): its exit status, its wall time
+ * and its last line, the verdict against SPEC §6; the table it prints goes to the console.
+ */
+export function runGenelmmCompare(root: string, args: string[]): { status: number | null; ms: number; verdict: string } {
+  console.log(`genelmm compare ${args.filter((a) => !a.includes(path.sep)).join(' ')} ...`);
+  const started = performance.now();
+  const run = spawnSync(process.execPath, [path.join(root, 'dist/src/cli/main.js'), 'compare', ...args], { stdio: ['ignore', 'pipe', 'inherit'],
+    encoding: 'utf8', maxBuffer: 64 * 2 ** 20 });
+  const ms = performance.now() - started;
+  process.stdout.write(run.stdout);
+  const verdict = run.stdout.trim().split('\n').at(-1) ?? '';
+  return { status: run.status, ms: Math.round(ms), verdict };
+}
+
 /** The machine a result was measured on. */
 export function machineFacts(): Record<string, unknown> {
   return { cpu: os.cpus()[0]?.model, cores: os.availableParallelism(), memoryGB: Math.round(os.totalmem() / 2 ** 30), node: process.version };

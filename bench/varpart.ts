@@ -3,11 +3,12 @@
  * individuals × 4 tissues, 10 batches, age), `~ Age + (1 | Individual) + (1 | Tissue) + (1 | Batch)` by ML, as
  * variancePartition's fitExtractVarPartModel fits it. Times `genelmm fit` end to end in a fresh process, and
  * lme4 + lmerTest + calcVarPart's formulas (bench/varpart-lmer.R) on the first 100 of the same genes when Rscript
- * has them; writes bench/results/<date>-varpart.json.
+ * has them; writes bench/results/<date>-varpart.json (and -varpart-webgpu.json with `webgpu` among the backends, with
+ * `genelmm compare`'s verdict on the whole matrix).
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { machineFacts, runGenelmmFit, timeR } from './runs.js';
+import { hostShareOfCpuFit, machineFacts, runGenelmmCompare, runGenelmmFit, timeR } from './runs.js';
 import { type BenchFiles, seededFiles } from './synthetic.js';
 
 export const VARPART_FORMULA = '~ Age + (1 | Individual) + (1 | Tissue) + (1 | Batch)';
@@ -52,34 +53,46 @@ function writeVarPartData(dir: string): BenchFiles {
   });
 }
 
-/** Runs the benchmark; `root` is the repository. */
-export function runVarPartBench(root: string): void {
+/**
+ * Runs the benchmark on each of `backends` (`root` is the repository), the CPU first; with `webgpu` among them,
+ * `genelmm compare` also checks the GPU against the CPU on the whole matrix (SPEC §6), and its verdict is recorded.
+ */
+export function runVarPartBench(root: string, backends = ['cpu']): void {
   const bench = path.join(root, 'bench');
   const dir = path.join(bench, 'data', 'varpart');
   console.log('generating the seeded 20,000 × 1,000 matrix (once) ...');
   const data = writeVarPartData(dir);
   const lme4 = timeR(root, 'varpart-lmer.R', data, VARPART_FORMULA, LMER_GENES, 'lme4 + lmerTest + calcVarPart');
-  const { summary, endToEndMs } = runGenelmmFit(root, ['--expr', data.expr, '--samples', data.samples, '--formula', VARPART_FORMULA,
-    '--method', 'ml', '--backend', 'cpu']);
-  const fittedGenes = summary.statuses.ok + summary.statuses.singular;
-  const result = {
-    date: new Date().toISOString(),
-    benchmark: 'varpart',
-    machine: machineFacts(),
-    backend: summary.backend,
-    sizes: { genes: summary.genes, samples: summary.samples.used, terms: summary.model.terms, formula: VARPART_FORMULA, method: 'ml' },
-    statuses: summary.statuses,
-    timingsMs: { ...summary.timings, endToEnd: Math.round(endToEndMs) },
-    msPerGene: { fit: summary.timings.fitMs / fittedGenes, endToEnd: endToEndMs / summary.genes },
-    peakRssMB: summary.peakRssMB,
-    lme4,
-    speedup: lme4 ? {
-      perGeneFit: (lme4.ms_per_gene as number) / (summary.timings.fitMs / fittedGenes),
-      perGeneEndToEnd: (lme4.ms_per_gene as number) / (endToEndMs / summary.genes),
-    } : null,
-  };
-  const name = `${result.date.slice(0, 10)}-varpart.json`;
-  fs.writeFileSync(path.join(bench, 'results', name), `${JSON.stringify(result, null, 2)}\n`);
-  console.log(JSON.stringify({ timingsMs: result.timingsMs, msPerGene: result.msPerGene, peakRssMB: result.peakRssMB, lme4, speedup: result.speedup }, null, 2));
-  console.log(`wrote bench/results/${name}`);
+  const inputs = ['--expr', data.expr, '--samples', data.samples, '--formula', VARPART_FORMULA, '--method', 'ml'];
+  let cpuFitMs: number | undefined;
+  for (const backend of backends) {
+    const { summary, endToEndMs } = runGenelmmFit(root, [...inputs, '--backend', backend]);
+    if (summary.backend.name === 'cpu') cpuFitMs = summary.timings.fitMs;
+    const fittedGenes = summary.statuses.ok + summary.statuses.singular;
+    const result = {
+      date: new Date().toISOString(),
+      benchmark: 'varpart',
+      machine: machineFacts(),
+      backend: summary.backend,
+      sizes: { genes: summary.genes, samples: summary.samples.used, terms: summary.model.terms, formula: VARPART_FORMULA, method: 'ml' },
+      statuses: summary.statuses,
+      timingsMs: { ...summary.timings, endToEnd: Math.round(endToEndMs) },
+      msPerGene: { fit: summary.timings.fitMs / fittedGenes, endToEnd: endToEndMs / summary.genes },
+      peakRssMB: summary.peakRssMB,
+      gpu: summary.gpu,
+      hostShareOfCpuFit: hostShareOfCpuFit(summary, cpuFitMs),
+      compare: backend === 'webgpu' ? runGenelmmCompare(root, inputs) : undefined,
+      lme4,
+      speedup: lme4 ? {
+        perGeneFit: (lme4.ms_per_gene as number) / (summary.timings.fitMs / fittedGenes),
+        perGeneEndToEnd: (lme4.ms_per_gene as number) / (endToEndMs / summary.genes),
+      } : null,
+    };
+    const name = `${result.date.slice(0, 10)}-varpart${backend === 'cpu' ? '' : `-${summary.backend.name}`}.json`;
+    fs.writeFileSync(path.join(bench, 'results', name), `${JSON.stringify(result, null, 2)}\n`);
+    console.log(JSON.stringify({ backend: summary.backend.name, timingsMs: result.timingsMs, gpu: result.gpu?.timings,
+      hostShareOfCpuFit: result.hostShareOfCpuFit, compare: result.compare?.verdict, msPerGene: result.msPerGene, peakRssMB: result.peakRssMB,
+      speedup: result.speedup }, null, 2));
+    console.log(`wrote bench/results/${name}`);
+  }
 }

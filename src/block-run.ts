@@ -9,6 +9,7 @@ import { allocateRunResults } from './backends/cpu-kernel.js';
 import type { GpuRunReport } from './backends/gpu-batches.js';
 import type { GpuTimings } from './gpu/plan.js';
 import { createBackend } from './backends/select.js';
+import { termsDeviceLimit } from './gpu/terms-programs.js';
 import type { FitOptions, FitResult, Shard } from './fit-options.js';
 import type { GeneBlock, MatrixShape, SampleSheet } from './io/types.js';
 import { WeightsMatrix } from './io/weights-matrix.js';
@@ -145,11 +146,10 @@ export class BlockRun {
       // group) or Kenward-Roger's (O(n³)): they get every thread.
       work: model.engine === 'single-term' && weights === undefined && whole?.voom === undefined && options.ddf !== 'kenward-roger'
         ? nGenes * sampleIds.length : undefined,
-      kinship: model.engine === 'kinship',
-      cpuOnly: model.engine === 'terms' ? 'the GPU programs fit one random intercept by REML, and this model is fitted by the general core'
-        : options.ddf === 'kenward-roger' ? 'Kenward-Roger\'s adjustment is computed in sample space on the CPU'
+      engine: model.engine,
+      cpuOnly: (model.engine === 'terms' ? termsDeviceLimit(design) : undefined) ?? (options.ddf === 'kenward-roger' ? 'Kenward-Roger\'s adjustment is computed in sample space on the CPU'
           : weights !== undefined || whole?.voom !== undefined
-            ? `the GPU programs fit unweighted models, and this run has ${weights !== undefined ? '--weights' : '--voom'}` : undefined,
+            ? `the GPU programs fit unweighted models, and this run has ${weights !== undefined ? '--weights' : '--voom'}` : undefined),
     });
     const groups = options.rlrtExact === undefined ? undefined : new PatternGroups(context);
     return new BlockRun(context, model, backend, range, options, timings, groups, sampleIds.length, weights, file, whole?.voomRatios);

@@ -42,4 +42,29 @@ describe('compareResults', () => {
       assert.equal(comparison.ok, false, key);
     }
   });
+  it('judges each term\'s σ² and LRT p-value and each variance fraction with several random terms, by their names', () => {
+    const withTerms = (): GeneResults => {
+      const r = oneGene(NaN, { nTerms: 2, nFractions: 3 }); // the single-term σ²_group is NA with several terms
+      r.sigma2E[0] = 1;
+      r.sigma2Terms.set([1, 2]);
+      r.pLrtTerms.set([0.01, 0.02]);
+      r.lrtTerms.set([5, 4]);
+      r.vp.set([0.2, 0.4, 0.4]);
+      r.vpSe.set([0.1, 0.1, 0.1]);
+      return r;
+    };
+    const shape = { contrasts: [], anova: [], terms: ['donor', 'batch'], fractions: ['donor', 'batch', 'resid'] };
+    const same = compareResults(['g1'], ['(Intercept)'], withTerms(), withTerms(), {}, shape);
+    assert.equal(same.ok, true, JSON.stringify(same));
+    assert.deepEqual(same.columns.filter((c) => /_(donor|batch|resid)$/.test(c.column)).map((c) => c.column),
+      ['sigma2_resid', 'sigma2_donor', 'lrt_donor', 'p_lrt_donor', 'sigma2_batch', 'lrt_batch', 'p_lrt_batch', 'vp_donor', 'vp_se_donor', 'vp_batch',
+        'vp_se_batch', 'vp_resid', 'vp_se_resid']);
+    for (const [key, i, factor] of [['sigma2Terms', 1, 1.001], ['pLrtTerms', 0, 1.001], ['vp', 2, 1.001]] as const) {
+      const off = withTerms();
+      off[key][i] *= factor;
+      const comparison = compareResults(['g1'], ['(Intercept)'], withTerms(), off, {}, shape);
+      assert.equal(comparison.ok, false, key);
+      assert.ok(comparison.columns.some((c) => c.failures === 1 && c.column.endsWith(shape.terms[i] ?? 'resid')), JSON.stringify(comparison.columns));
+    }
+  });
 });

@@ -4,6 +4,7 @@ import { CpuBackend } from './cpu.js';
 import { defaultThreads } from './cpu-threads.js';
 import { GpuJsBackend } from './gpujs.js';
 import { WebGpuBackend, type WebGpuOptions } from './webgpu.js';
+import type { ModelChoice } from '../model/prepare.js';
 
 /** `auto` uses a GPU only from this many genes on: below it, device start-up costs more than it saves. */
 export const AUTO_GPU_MIN_GENES = 2000;
@@ -25,14 +26,20 @@ export interface BackendRequest {
   gpu?: WebGpuOptions;
   /** Why the job runs on the CPU whatever is asked (a model the GPU programs do not fit); undefined when it may use a GPU. */
   cpuOnly?: string;
-  /** The run fits a kinship term: WebGPU's kinship programs fit it, gpu.js has none (the CPU, with a notice). */
-  kinship?: boolean;
+  /**
+   * The run's engine (default single-term): WebGPU has programs for each; gpu.js only for one random intercept, so a
+   * kinship or several terms go to the CPU, with a notice.
+   */
+  engine?: ModelChoice['engine'];
   /** One-line notices: a fallback to the CPU, and why. */
   onNotice?: (message: string) => void;
 }
 
-/** Why gpu.js does not fit a kinship model. */
-const GPUJS_NO_KINSHIP = 'the gpu.js programs fit a random intercept of independent levels, and this one has a kinship';
+/** Why gpu.js does not fit a run's engine, where it does not. */
+const GPUJS_CANNOT: Partial<Record<ModelChoice['engine'], string>> = {
+  kinship: 'the gpu.js programs fit a random intercept of independent levels, and this one has a kinship',
+  terms: 'the gpu.js programs fit one random intercept by REML, and this model is fitted by the general core',
+};
 
 /**
  * The backend for `--backend`: `cpu`; `webgpu` or `gpujs` (the CPU, with a notice, where no device exists);
@@ -41,6 +48,8 @@ const GPUJS_NO_KINSHIP = 'the gpu.js programs fit a random intercept of independ
  * slower), else the CPU. Software renderers (SwiftShader, llvmpipe) are used only when asked for by name.
  */
 export async function createBackend(choice: BackendChoice, request: BackendRequest): Promise<Backend> {
+  const engine = request.engine ?? 'single-term';
+  const gpujsCannot = GPUJS_CANNOT[engine];
   const threads = request.threads ?? ((request.work ?? Infinity) < ONE_THREAD_MAX_WORK ? 1 : defaultThreads());
   if (!Number.isInteger(threads) || threads < 1) throw new UsageError(`--threads must be a positive integer, not ${threads}`);
   if (request.cpuOnly !== undefined && choice !== 'cpu') {
@@ -51,7 +60,7 @@ export async function createBackend(choice: BackendChoice, request: BackendReque
     case 'cpu':
       return new CpuBackend(threads, 'asked for with --backend cpu');
     case 'webgpu': {
-      const gpu = await WebGpuBackend.create('asked for with --backend webgpu', request.gpu, threads, request.kinship);
+      const gpu = await WebGpuBackend.create('asked for with --backend webgpu', request.gpu, threads, engine);
       if (!('unavailable' in gpu)) {
         void gpu.compileFitPrograms();
         return gpu;
@@ -60,9 +69,9 @@ export async function createBackend(choice: BackendChoice, request: BackendReque
       return new CpuBackend(threads, `no WebGPU adapter (${gpu.unavailable})`);
     }
     case 'gpujs': {
-      if (request.kinship) {
-        request.onNotice?.(`--backend gpujs: ${GPUJS_NO_KINSHIP}; fitting on the CPU instead`);
-        return new CpuBackend(threads, GPUJS_NO_KINSHIP);
+      if (gpujsCannot !== undefined) {
+        request.onNotice?.(`--backend gpujs: ${gpujsCannot}; fitting on the CPU instead`);
+        return new CpuBackend(threads, gpujsCannot);
       }
       const gpu = await GpuJsBackend.create('asked for with --backend gpujs', request.gpu);
       if (!('unavailable' in gpu)) return gpu;
@@ -71,13 +80,15 @@ export async function createBackend(choice: BackendChoice, request: BackendReque
     }
     case 'auto': {
       if (request.nGenes < AUTO_GPU_MIN_GENES) return new CpuBackend(threads, `auto: ${request.nGenes} genes are too few to gain from a GPU`);
-      const gpu = await WebGpuBackend.create('auto: a hardware GPU adapter', request.gpu, threads, request.kinship);
+      const gpu = await WebGpuBackend.create('auto: a hardware GPU adapter', request.gpu, threads, engine);
       if (!('unavailable' in gpu) && !gpu.adapter.isFallback) {
         void gpu.compileFitPrograms();
         return gpu;
       }
       if (!('unavailable' in gpu)) await gpu.dispose();
-      if (request.kinship) return new CpuBackend(threads, `auto: ${'unavailable' in gpu ? gpu.unavailable : 'the only WebGPU adapter is software rendering'}, and ${GPUJS_NO_KINSHIP}`);
+      if (gpujsCannot !== undefined) {
+        return new CpuBackend(threads, `auto: ${'unavailable' in gpu ? gpu.unavailable : 'the only WebGPU adapter is software rendering'}, and ${gpujsCannot}`);
+      }
       const gl = await GpuJsBackend.create('auto: gpu.js on WebGL2, a hardware GPU without WebGPU', request.gpu, true);
       if (!('unavailable' in gl) && !gl.adapter.isFallback) return gl;
       if (!('unavailable' in gl)) await gl.dispose();

@@ -1,6 +1,7 @@
 import { basisRows, type KinshipPattern, rotatedSums } from '../model/kinship.js';
 import { patternLeastSquares, takeFit } from '../model/least-squares.js';
 import type { FitContext, GenePreparer } from '../model/prepare.js';
+import type { RunPreparer } from '../model/run-preparer.js';
 import { copyResults, sliceResults } from '../results/gene-results.js';
 import { SEARCH_METHOD, SEARCH_OUT, SEARCH_OUT_STRIDE } from '../gpu/fit-declarations.js';
 import { finishGpuFit } from '../gpu/host-finish.js';
@@ -73,8 +74,8 @@ export function prepareKinshipPart(context: FitContext, values: Float64Array, nG
   return { part, upload: { columns, capacity: nGenes, count: part.packed.length, cpuGenes } };
 }
 
-/** Fits genes `genes` of a part on the CPU (fitBlockCpu, its rotations 16 genes at a time) into the part's results. */
-function fitGenesOnCpu(context: FitContext, part: DevicePart<unknown>, genes: number[], preparer: GenePreparer<KinshipPattern>): void {
+/** Fits genes `genes` of a part on the CPU (fitBlockCpu: a kinship's rotations 16 genes at a time) into the part's results. */
+export function fitGenesOnCpu(context: FitContext, part: DevicePart<unknown>, genes: number[], preparer: RunPreparer): void {
   if (genes.length === 0) return;
   const { nSamples } = part;
   const values = new Float64Array(genes.length * nSamples);

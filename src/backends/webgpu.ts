@@ -2,7 +2,6 @@
 import { errorText } from '../errors.js';
 import { groupSizeRange } from '../model/design.js';
 import type { DesignPattern } from '../model/pattern.js';
-import type { FitContext } from '../model/prepare.js';
 import { copyResults, type GeneResults } from '../results/gene-results.js';
 import type { Backend, BackendDescription, FitJob } from './backend.js';
 import { allocateRunResults } from './cpu-kernel.js';
@@ -20,6 +19,8 @@ import type { KinshipBasis } from '../model/kinship.js';
 import { compilePipelines, type GpuProgram, uploadBuffer } from '../gpu/program.js';
 import { type BatchShape, DEFAULT_BATCH_GENES, planBatches, planBatchesOf, readbackBytes, readbackLayout, threadShares, TIMESTAMP_BYTES } from '../gpu/plan.js';
 import { GPU_MAX_M } from '../gpu/fit-declarations.js';
+import { encodeTermsPrograms, TERMS_PROGRAMS, termsDeviceLimit, termsReadbackBytes, termsWidestBytes, uploadTermsConstants } from '../gpu/terms-programs.js';
+import { type FitContext, type ModelChoice, modelChoice } from '../model/prepare.js';
 import { RLRT_NULL_MAX_J, simulateRlrtNullGpu } from '../gpu/rlrt-null.js';
 import { rlrtEigenvalues, rlrtLambdaGrid, rlrtNullSetup, simulatePatternRlrtNull } from '../model/inference/rlrt-null.js';
 
@@ -108,14 +109,16 @@ export class WebGpuBackend implements Backend {
 
   /**
    * A backend on the best adapter, or why there is none; its host work (preparation and f64 finish of each batch)
-   * runs on `threads` threads: worker threads from 2 on, the calling thread for 1. `kinship`: the run fits a kinship
-   * term, whose programs are the ones to compile.
+   * runs on `threads` threads: worker threads from 2 on, the calling thread for 1. `engine`: the run's engine, whose
+   * programs are the ones to compile.
    */
-  static async create(reason: string, options: WebGpuOptions = {}, threads = 1, kinship = false): Promise<WebGpuBackend | GpuUnavailable> {
+  static async create(reason: string, options: WebGpuOptions = {}, threads = 1, engine: ModelChoice['engine'] = 'single-term'):
+    Promise<WebGpuBackend | GpuUnavailable> {
     const t = performance.now();
     const gpu = await acquireGpu();
     if ('unavailable' in gpu) return gpu;
-    const backend = new WebGpuBackend(gpu, reason, options, threads, kinship ? KINSHIP_PROGRAMS : FIT_PROGRAMS);
+    const programs = { 'single-term': FIT_PROGRAMS, terms: TERMS_PROGRAMS, kinship: KINSHIP_PROGRAMS }[engine];
+    const backend = new WebGpuBackend(gpu, reason, options, threads, programs);
     backend.report.timings.deviceMs = performance.now() - t;
     return backend;
   }
@@ -205,13 +208,28 @@ export class WebGpuBackend implements Backend {
   }
 
   /**
-   * How the device fits the run's model (the group-size programs, or the kinship programs on the run's basis, whose
-   * constants are uploaded once and kept for the run's later jobs), or why it cannot (the job goes to the CPU).
+   * How the device fits the run's model (the group-size programs, the several-terms programs, or the kinship programs
+   * on the run's basis, whose constants are uploaded once and kept for the run's later jobs), or why it cannot (the
+   * job goes to the CPU).
    */
   private deviceEngine(context: FitContext): DeviceEngine | string {
     const { design, kinship } = context;
-    if (design.p + 1 > GPU_MAX_M) return `${design.p} fixed effects exceed the GPU programs' limit of ${GPU_MAX_M - 1}`;
     const { device, adapter } = this.gpu;
+    const model = modelChoice(context);
+    if (model.engine === 'terms') {
+      const limit = termsDeviceLimit(design);
+      if (limit !== undefined) return limit;
+      const constants = uploadTermsConstants(device, design, model.method);
+      return {
+        batches: (nGenes) => planBatchesOf(nGenes, termsWidestBytes(constants.shape), adapter.limits, this.options.maxBatchGenes),
+        readbackBytes: termsReadbackBytes,
+        encode: (encoder, n, y, staging, timestamps) =>
+          encodeTermsPrograms(device, encoder, n, y, constants, staging, TIMESTAMP_BYTES, this.maxPerDimension, timestamps),
+        finishing: (readback) => ({ readback, terms: true }),
+        release: () => Object.values(constants.buffers).forEach((b) => b.destroy()),
+      };
+    }
+    if (design.p + 1 > GPU_MAX_M) return `${design.p} fixed effects exceed the GPU programs' limit of ${GPU_MAX_M - 1}`;
     const maxBytes = Math.min(adapter.limits.maxStorageBufferBindingSize, adapter.limits.maxBufferSize);
     if (kinship !== undefined) {
       if (rotationBytes(kinship) > maxBytes) {

@@ -1,4 +1,4 @@
-import { GenePreparer } from '../model/prepare.js';
+import { GenePreparer, modelChoice } from '../model/prepare.js';
 import type { FitContext } from '../model/prepare.js';
 import { runPreparer } from '../model/run-preparer.js';
 import { type GeneResults, transferables } from '../results/gene-results.js';
@@ -7,6 +7,8 @@ import type { GeneExtras } from './backend.js';
 import { fitBlockCpu } from './cpu-kernel.js';
 import { type DevicePart, finishPart, type PartColumns, preparePart, refitPart } from './webgpu-host.js';
 import { finishKinshipPart, type KinshipDevicePart, prepareKinshipPart, refitKinshipPart } from './webgpu-kinship-host.js';
+import { finishTermsPart, prepareTermsPart, refitTermsPart, type TermsDevicePart } from './webgpu-terms-host.js';
+import type { TermsPattern } from '../model/terms/terms-pattern.js';
 import type { KinshipReadbackLayout } from '../gpu/kinship-programs.js';
 import type { KinshipPattern } from '../model/kinship.js';
 import type { ReadbackLayout } from '../gpu/plan.js';
@@ -38,13 +40,14 @@ export interface PrepareTask {
 }
 
 /**
- * A prepared part to finish from its batch's readback (laid out by the group-size programs, or the kinship
- * programs); without `device` (the device failed), fitted on the CPU.
+ * A prepared part to finish from its batch's readback (laid out by the group-size programs, the kinship programs or
+ * the several-terms programs); without `device` (the device failed), fitted on the CPU.
  */
 export interface FinishTask {
   kind: 'finish';
   part: number;
-  device?: { readback: Float32Array; first: number } & ({ layout: ReadbackLayout; scaling: DesignScaling } | { kinship: KinshipReadbackLayout });
+  device?: { readback: Float32Array; first: number } & ({ layout: ReadbackLayout; scaling: DesignScaling } | { kinship: KinshipReadbackLayout }
+    | { terms: true });
 }
 
 /** Some genes of a GPU bootstrap batch to finish (bootstrap-finish.ts' finishReplicates): the batch's genes from `first` on. */
@@ -73,7 +76,7 @@ export interface TaskRunner {
   close(): Promise<void>;
 }
 
-/** A WebGPU part's host work on one thread, for the run's engine: webgpu-host.ts' or webgpu-kinship-host.ts'. */
+/** A WebGPU part's host work on one thread, for the run's engine: webgpu-host.ts', webgpu-kinship-host.ts' or webgpu-terms-host.ts'. */
 interface PartHost {
   prepare(values: Float64Array, nGenes: number): { part: DevicePart<unknown>; upload: PartColumns };
   finish(part: DevicePart<unknown>, device: NonNullable<FinishTask['device']>): number;
@@ -86,17 +89,28 @@ function partHostOf(context: FitContext): PartHost {
     return {
       prepare: (values, nGenes) => prepareKinshipPart(context, values, nGenes, preparer),
       finish: (part, device) => {
-        if (!('kinship' in device)) throw new Error('a kinship part finished from a group-size readback');
+        if (!('kinship' in device)) throw new Error('a kinship part finished from another engine\'s readback');
         return finishKinshipPart(context, part as KinshipDevicePart, device.readback, device.kinship, device.first, preparer);
       },
       refit: (part) => refitKinshipPart(context, part as KinshipDevicePart, preparer),
+    };
+  }
+  if (modelChoice(context).engine === 'terms') {
+    const preparer = runPreparer(context) as GenePreparer<TermsPattern>;
+    return {
+      prepare: (values, nGenes) => prepareTermsPart(context, values, nGenes, preparer),
+      finish: (part, device) => {
+        if (!('terms' in device)) throw new Error('a several-terms part finished from another engine\'s readback');
+        return finishTermsPart(context, part as TermsDevicePart, device.readback, device.first, preparer);
+      },
+      refit: (part) => refitTermsPart(context, part as TermsDevicePart, preparer),
     };
   }
   const preparer = new GenePreparer(context);
   return {
     prepare: (values, nGenes) => preparePart(context, values, nGenes, preparer),
     finish: (part, device) => {
-      if (!('layout' in device)) throw new Error('a group-size part finished from a kinship readback');
+      if (!('layout' in device)) throw new Error('a group-size part finished from another engine\'s readback');
       return finishPart(context, part as DevicePart, device.readback, device.layout, device.first, device.scaling, preparer);
     },
     refit: (part) => refitPart(context, part as DevicePart, preparer),

@@ -88,13 +88,13 @@ export async function planRun(o: FitCliOptions, command: 'fit' | 'compare', say:
       'compare without --ddf kenward-roger');
   }
   const engine = modelChoiceOf(K, { ...options, kinship: o.kinship }).engine;
-  if (command === 'compare' && engine === 'terms') {
-    throw new UsageError('genelmm compare checks the GPU against the CPU, and the GPU fits one random intercept by REML',
-      'compare a single-term REML model; this model is fitted on the CPU');
+  if (command === 'compare' && K === 0) {
+    throw new UsageError('genelmm compare checks the GPU against the CPU, and a model without random terms is least squares, fitted on the CPU',
+      'compare a model with a random term');
   }
-  if (command === 'compare' && engine === 'kinship' && options.backend === 'gpujs') {
-    throw new UsageError('genelmm compare checks the GPU against the CPU, and gpu.js has no kinship programs',
-      'compare with --backend webgpu, whose programs fit the kinship model');
+  if (command === 'compare' && engine !== 'single-term' && options.backend === 'gpujs') {
+    throw new UsageError(`genelmm compare checks the GPU against the CPU, and gpu.js has no ${engine === 'kinship' ? 'kinship programs'
+      : 'programs for several random terms, ML or variance fractions'}`, 'compare with --backend webgpu, whose programs fit this model');
   }
   const cores = defaultThreads();
   if (options.threads !== undefined && options.threads > cores) {

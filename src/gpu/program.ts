@@ -36,8 +36,8 @@ export interface GpuProgram {
   /** The uniform's WGSL struct name and fields, in order (4 bytes each). */
   uniform: { struct: string; fields: [name: string, type: GpuScalar][] };
   bindings: GpuBinding[];
-  /** Module constants, from the TypeScript values they mirror. */
-  constants: Record<string, [type: GpuScalar, value: number]>;
+  /** Module constants, from the TypeScript values they mirror: scalars, or fixed-size arrays of them. */
+  constants: Record<string, [type: GpuScalar, value: number | readonly number[]]>;
 }
 
 /** A WGSL literal of `value` as `type`. */
@@ -51,9 +51,13 @@ function literal(type: GpuScalar, value: number): string {
   return /[.e]/.test(text) ? text : `${text}.0`;
 }
 
-/** WGSL `const` declarations of `constants`. */
+/** WGSL `const` declarations of `constants` (an array's as `array<type, N>(…)`). */
 export function constantDeclarations(constants: GpuProgram['constants']): string[] {
-  return Object.entries(constants).map(([name, [type, value]]) => `const ${name}: ${type} = ${literal(type, value)};`);
+  return Object.entries(constants).map(([name, [type, value]]) => {
+    if (typeof value === 'number') return `const ${name}: ${type} = ${literal(type, value)};`;
+    const array = `array<${type}, ${value.length}>`;
+    return `const ${name}: ${array} = ${array}(${value.map((v) => literal(type, v)).join(', ')});`;
+  });
 }
 
 /** The WGSL declarations generated from a program's descriptor, which its .wgsl files must not repeat. */

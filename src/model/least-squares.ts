@@ -54,3 +54,26 @@ export function takeFit(design: Design, fit: LeastSquares, v: Float64Array): Flo
   }
   return b;
 }
+
+const rowFits = new WeakMap<Int32Array, LeastSquares | undefined>();
+
+/**
+ * Least squares on the design's `columns` over `rows`, for a pattern whose statistics do not hold XᵀX as a
+ * group-size pattern's do (a several-terms pattern's: its columns are Z_2..Z_K's and X's), made once per `rows`
+ * (a pattern's own); undefined where XᵀX is singular.
+ */
+export function rowsLeastSquares(design: Design, columns: Int32Array, rows: Int32Array): LeastSquares | undefined {
+  if (rowFits.has(rows)) return rowFits.get(rows);
+  const p = columns.length;
+  const { x, p: pAll } = design;
+  const factor = new Float64Array(p * p);
+  for (const row of rows) {
+    for (let a = 0; a < p; a++) {
+      const xa = x[row * pAll + columns[a]];
+      for (let b = 0; b <= a; b++) factor[a * p + b] += xa * x[row * pAll + columns[b]];
+    }
+  }
+  const fit = p === 0 || choleskyInPlace(factor, p) ? { columns, rows, factor } : undefined;
+  rowFits.set(rows, fit);
+  return fit;
+}

@@ -31,6 +31,17 @@ export interface Comparison {
   ok: boolean;
 }
 
+/**
+ * What compareResults needs of the results' shape: the contrasts and F tests, and for several random terms the terms'
+ * and the variance fractions' names (results-table.ts' ResultShape).
+ */
+export interface ComparedShape {
+  contrasts: readonly string[];
+  anova: readonly string[];
+  terms?: readonly string[];
+  fractions?: readonly string[];
+}
+
 /** Null draws by which CPU and GPU Monte Carlo p-values may differ (see compareResults). */
 export const MONTE_CARLO_DRAWS = 5;
 
@@ -41,12 +52,13 @@ const relative: (floorOf: (scale: number) => number) => Limit = (floorOf) => (ex
 /**
  * Compares `actual` (a GPU run) with `expected` (the CPU run) on every gene that is ok or singular in both.
  * Columns SPEC §6 judges: h2 and its interval ends (abs 1e-4), sigma2_group, sigma2_resid, beta_*, p_lrt,
- * p_* (and status), and where computed p_rlrt_exact and the bootstrap intervals (h2 ends abs 1e-4, σ² ends as
+ * p_* (and status), with several random terms each term's sigma2_T and p_lrt_T and the variance fractions vp_*
+ * (abs 1e-4, as h2), and where computed p_rlrt_exact and the bootstrap intervals (h2 ends abs 1e-4, σ² ends as
  * σ²), the contrasts' beta_* and p_*, the F tests' p_F_* and the moderated mod_p_* (named by `tested`); the others
  * are reported for information.
  */
 export function compareResults(geneIds: string[], coefNames: string[], expected: GeneResults, actual: GeneResults,
-  monteCarlo: { rlrtNsim?: number } = {}, tested: { contrasts: readonly string[]; anova: readonly string[] } = { contrasts: [], anova: [] }): Comparison {
+  monteCarlo: { rlrtNsim?: number } = {}, tested: ComparedShape = { contrasts: [], anova: [] }): Comparison {
   const p = expected.p;
   const columns = new Map<string, ColumnDifference>();
   const record = (column: string, e: number, a: number, g: number, limit: Limit | null, scale: number): void => {
@@ -73,7 +85,9 @@ export function compareResults(geneIds: string[], coefNames: string[], expected:
       continue;
     }
     if (!isFitted(expected, g)) continue; // nothing estimated
-    const v = expected.sigma2G[g] + expected.sigma2E[g];
+    const { nTerms, nFractions } = expected;
+    let v = expected.sigma2E[g] + (nTerms === 0 ? expected.sigma2G[g] : 0);
+    for (let k = 0; k < nTerms; k++) v += expected.sigma2Terms[g * nTerms + k];
     const pLimit: Limit = (e) => (e > GPU_TOLERANCE.pFloor ? GPU_TOLERANCE.rel * e : Infinity);
     record('h2', expected.h2[g], actual.h2[g], g, () => GPU_TOLERANCE.h2Abs, v);
     // Reported, not judged, as SPEC §6 judges no standard error: at a boundary fit whose likelihood is nearly
@@ -98,6 +112,20 @@ export function compareResults(geneIds: string[], coefNames: string[], expected:
       record('sigma2_group_boot_hi', expected.sigma2GBootHi[g], actual.sigma2GBootHi[g], g, relative((s) => s), v);
       record('sigma2_resid_boot_lo', expected.sigma2EBootLo[g], actual.sigma2EBootLo[g], g, relative((s) => s), v);
       record('sigma2_resid_boot_hi', expected.sigma2EBootHi[g], actual.sigma2EBootHi[g], g, relative((s) => s), v);
+    }
+    for (let k = 0; k < nTerms; k++) {
+      const term = tested.terms?.[k] ?? `term${k + 1}`;
+      const i = g * nTerms + k;
+      record(`sigma2_${term}`, expected.sigma2Terms[i], actual.sigma2Terms[i], g, relative((s) => s), v);
+      record(`lrt_${term}`, expected.lrtTerms[i], actual.lrtTerms[i], g, null, v);
+      record(`p_lrt_${term}`, expected.pLrtTerms[i], actual.pLrtTerms[i], g, pLimit, v);
+    }
+    // Fractions of the variance, as h2 is one: abs 1e-4; their SEs reported, as h2_se is.
+    for (let f = 0; f < nFractions; f++) {
+      const name = tested.fractions?.[f] ?? `fraction${f + 1}`;
+      const i = g * nFractions + f;
+      record(`vp_${name}`, expected.vp[i], actual.vp[i], g, () => GPU_TOLERANCE.h2Abs, v);
+      record(`vp_se_${name}`, expected.vpSe[i], actual.vpSe[i], g, null, v);
     }
     coefNames.forEach((c, k) => {
       const i = g * p + k;

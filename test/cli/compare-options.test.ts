@@ -13,9 +13,11 @@ describe('genelmm compare refuses what it would ignore (exit 2, before reading)'
     { title: '--summary', args: (dir) => ['--summary', path.join(dir, 's.json')], says: /--summary is for genelmm fit/ },
     { title: '--format', args: () => ['--format', 'csv'], says: /--format is for genelmm fit/ },
     { title: '--backend cpu', args: () => ['--backend', 'cpu'], says: /compare always fits on the CPU.*\n.*--backend webgpu/ },
-    { title: 'a model the GPU does not fit (two random terms)', args: () => ['--formula', '~ 1 + (1 | group) + (1 | trt)'],
-      says: /compare checks the GPU against the CPU, and the GPU fits one random intercept by REML/ },
-    { title: 'a model the GPU does not fit (--method ml)', args: () => ['--method', 'ml'], says: /compare checks the GPU against the CPU/ },
+    { title: 'a model without random terms', args: () => ['--formula', '~ trt'],
+      says: /compare checks the GPU against the CPU, and a model without random terms is least squares, fitted on the CPU/ },
+    { title: 'gpu.js with two random terms', args: () => ['--formula', '~ 1 + (1 | group) + (1 | trt)', '--backend', 'gpujs'],
+      says: /gpu\.js has no programs for several random terms, ML or variance fractions\n.*--backend webgpu/ },
+    { title: 'gpu.js with --method ml', args: () => ['--method', 'ml', '--backend', 'gpujs'], says: /gpu\.js has no programs for several random terms/ },
   ];
   for (const c of CASES) {
     it(c.title, () => {

@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { it, type TestContext } from 'node:test';
-import { compareResults, type Comparison, formatComparison } from '../../src/results/compare.js';
+import { type ComparedShape, compareResults, type Comparison, formatComparison } from '../../src/results/compare.js';
 import type { FitResult } from '../../src/fit-genes.js';
 import { describeAdapter, probeAdapter } from '../../src/gpu/device.js';
 import { probeGpuJs } from '../../src/gpujs/device.js';
@@ -101,10 +101,19 @@ const PER_GENE_COLUMNS: Record<string, keyof GeneResults> = {
 };
 const PER_COEF_COLUMNS: Record<string, keyof GeneResults> = { beta: 'beta', se: 'se', df: 'df', t: 't', p: 'pValue', q: 'qValue' };
 
-/** The value of a compareResults column (h2, sigma2_group, beta_<coef>, p_<coef>, …) at gene g. */
-export function valueAt(r: GeneResults, coefNames: string[], column: string, g: number): number {
+const PER_TERM_COLUMNS: Record<string, keyof GeneResults> = { sigma2: 'sigma2Terms', lrt: 'lrtTerms', p_lrt: 'pLrtTerms' };
+const PER_FRACTION_COLUMNS: Record<string, keyof GeneResults> = { vp: 'vp', vp_se: 'vpSe' };
+
+/** The value of a compareResults column (h2, sigma2_group, beta_<coef>, p_<coef>, sigma2_<term>, vp_<fraction>, …) at gene g. */
+export function valueAt(r: GeneResults, coefNames: string[], column: string, g: number, shape: ComparedShape = { contrasts: [], anova: [] }): number {
   const perGene = PER_GENE_COLUMNS[column];
   if (perGene !== undefined) return (r[perGene] as Float64Array)[g];
+  for (const [names, fields, width] of [[shape.terms ?? [], PER_TERM_COLUMNS, r.nTerms], [shape.fractions ?? [], PER_FRACTION_COLUMNS, r.nFractions]] as const) {
+    for (const [prefix, field] of Object.entries(fields)) {
+      const k = names.findIndex((name) => column === `${prefix}_${name}`);
+      if (k >= 0 && width > 0) return (r[field] as Float64Array)[g * width + k];
+    }
+  }
   const cut = column.indexOf('_');
   const field = PER_COEF_COLUMNS[column.slice(0, cut)];
   const k = coefNames.indexOf(column.slice(cut + 1));
@@ -117,18 +126,19 @@ export function valueAt(r: GeneResults, coefNames: string[], column: string, g: 
  * actual …". Each gene is judged by compareResults on that gene alone, so the tolerances stay in
  * src/results/compare.ts.
  */
-export function gpuDisagreements(geneIds: string[], coefNames: string[], expected: GeneResults, actual: GeneResults): string[] {
+export function gpuDisagreements(geneIds: string[], coefNames: string[], expected: GeneResults, actual: GeneResults,
+  shape: ComparedShape = { contrasts: [], anova: [] }): string[] {
   const lines: string[] = [];
   for (let g = 0; g < expected.nGenes; g++) {
-    const one = compareResults([geneIds[g]], coefNames, sliceResults(expected, g, g + 1), sliceResults(actual, g, g + 1));
+    const one = compareResults([geneIds[g]], coefNames, sliceResults(expected, g, g + 1), sliceResults(actual, g, g + 1), {}, shape);
     if (one.ok) continue;
     for (const s of one.statusMismatches) {
       lines.push(`${s.gene} status: expected ${s.expected}, actual ${s.actual} (${actual.messages[g] ?? 'no message'})`);
     }
     for (const c of one.columns) {
       if (!c.failures) continue;
-      const e = valueAt(expected, coefNames, c.column, g);
-      const a = valueAt(actual, coefNames, c.column, g);
+      const e = valueAt(expected, coefNames, c.column, g, shape);
+      const a = valueAt(actual, coefNames, c.column, g, shape);
       lines.push(`${geneIds[g]} ${c.column}: expected ${e}, actual ${a} (|Δ| ${Math.abs(a - e).toExponential(2)})`);
     }
   }
@@ -142,9 +152,9 @@ export function gpuDisagreements(geneIds: string[], coefNames: string[], expecte
  */
 export function assertGpuMatchesCpu(label: string, cpu: FitResult, gpu: FitResult): Comparison {
   assert.equal(gpu.results.nGenes, cpu.results.nGenes, `${label}: one result per gene`);
-  const comparison = compareResults(cpu.geneIds, cpu.coefNames, cpu.results, gpu.results);
+  const comparison = compareResults(cpu.geneIds, cpu.coefNames, cpu.results, gpu.results, {}, cpu.shape);
   if (!comparison.ok) {
-    const lines = gpuDisagreements(cpu.geneIds, cpu.coefNames, cpu.results, gpu.results);
+    const lines = gpuDisagreements(cpu.geneIds, cpu.coefNames, cpu.results, gpu.results, cpu.shape);
     assert.fail(`${label}: GPU against CPU past SPEC §6 (expected = CPU, actual = GPU):\n${lines.slice(0, 40).join('\n')}` +
       `${lines.length > 40 ? `\n… and ${lines.length - 40} more` : ''}\n${formatComparison(comparison)}`);
   }

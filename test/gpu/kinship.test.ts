@@ -240,7 +240,7 @@ describe(`kinship model on the webgpu backend against the cpu backend (${webgpu.
 describe('kinship model on the gpujs backend', () => {
   it('fits on the CPU, with a notice saying gpu.js has no kinship programs', async () => {
     const notices: string[] = [];
-    const backend = await createBackend('gpujs', { nGenes: 10, threads: 1, kinship: true, onNotice: (m) => notices.push(m) });
+    const backend = await createBackend('gpujs', { nGenes: 10, threads: 1, engine: 'kinship', onNotice: (m) => notices.push(m) });
     assert.equal(backend.description.name, 'cpu');
     assert.deepEqual(notices, ['--backend gpujs: the gpu.js programs fit a random intercept of independent levels, and this one has a kinship; fitting on the CPU instead']);
     await backend.dispose?.();

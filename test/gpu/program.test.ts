@@ -15,13 +15,14 @@ import { acquireGpu } from '../../src/gpu/device.js';
 import { bootstrapDrawProgram } from '../../src/gpu/bootstrap.js';
 import { FIT_PROGRAMS } from '../../src/gpu/fit-programs.js';
 import { KINSHIP_PROGRAMS } from '../../src/gpu/kinship-programs.js';
+import { TERMS_PROGRAMS } from '../../src/gpu/terms-programs.js';
 import { encodeProgram, type GpuProgram, makeShader, programDeclarations } from '../../src/gpu/program.js';
 import { rlrtNullProgram } from '../../src/gpu/rlrt-null.js';
 import { shaderSource } from '../../src/gpu/shaders.js';
 import { REPO_ROOT } from '../helpers/cases.js';
 import { itOn, webgpuBackend } from '../conformance/backends.js';
 
-const PROGRAMS: GpuProgram[] = [...FIT_PROGRAMS, ...KINSHIP_PROGRAMS, rlrtNullProgram, bootstrapDrawProgram];
+const PROGRAMS: GpuProgram[] = [...FIT_PROGRAMS, ...KINSHIP_PROGRAMS, ...TERMS_PROGRAMS, rlrtNullProgram, bootstrapDrawProgram];
 const webgpu = await webgpuBackend();
 
 /** A program's own WGSL, its .wgsl files after the generated declarations, without comments. */
@@ -51,11 +52,19 @@ describe('GPU program descriptors and their WGSL', () => {
 
     it(`${program.name}: each generated constant's literal is its TypeScript value (in the WGSL type)`, () => {
       const declarations = programDeclarations(program);
+      const parse = (type: string, text: string): number => (type === 'u32' ? Number(text.replace(/u$/, '')) : Math.fround(Number(text)));
+      const inType = (type: string, value: number): number => (type === 'u32' ? value : Math.fround(value));
       for (const [name, [type, value]] of Object.entries(program.constants)) {
+        if (typeof value !== 'number') {
+          const array = `array<${type}, ${value.length}>`;
+          const m = new RegExp(`^const ${name}: ${array.replace(/[<>]/g, '\\$&')} = ${array.replace(/[<>]/g, '\\$&')}\\(([^;]+)\\);$`, 'm').exec(declarations);
+          assert.ok(m, `${name} is declared as ${array}`);
+          assert.deepEqual(m[1].split(', ').map((text) => parse(type, text)), value.map((v) => inType(type, v)), `${name}: ${m[1]}`);
+          continue;
+        }
         const m = new RegExp(`^const ${name}: ${type} = ([^;]+);$`, 'm').exec(declarations);
         assert.ok(m, `${name} is declared as ${type}`);
-        const parsed = type === 'u32' ? Number(m[1].replace(/u$/, '')) : Number(m[1]);
-        assert.equal(type === 'u32' ? parsed : Math.fround(parsed), type === 'u32' ? value : Math.fround(value), `${name}: ${m[1]}`);
+        assert.equal(parse(type, m[1]), inType(type, value), `${name}: ${m[1]}`);
       }
       const bindings = [...declarations.matchAll(/@binding\((\d+)\) var<storage, (read|read_write)> (\w+): array<(f32|u32)>/g)];
       assert.deepEqual(bindings.map((m) => [Number(m[1]), m[3], m[2], m[4]]),

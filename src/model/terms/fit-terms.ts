@@ -61,6 +61,12 @@ export interface TermsStart {
   theta: Float64Array;
   /** [K] × [K] where each term's refit without it starts (its own θ_k is set to 0). */
   reduced: Float64Array[];
+  /**
+   * [K + 1] whether the optimum the model's optimisation (0) and each refit (k + 1) start from was probed along
+   * THETA_PROBES and none was lower (the device's search does so): escapeLocalOptima's first round is not run again
+   * there.
+   */
+  probed: boolean[];
 }
 
 /**
@@ -78,18 +84,23 @@ export function fitTermsGene(pattern: TermsPattern, y: Float64Array, options: Te
     gradient: (theta, out) => objectiveGradient(gene, theta, out),
   };
   let opt = minimizeTheta(f, start?.theta ?? new Float64Array(K).fill(1));
+  let own = true; // opt is the model's own optimisation, not a refit that ended lower
   // Each term's refit without it starts from θ̂: where it ends lower (θ̂ was a local optimum), it becomes the fit.
   const reduced = new Float64Array(K);
   for (let k = 0; k < K; k++) {
     const from = Float64Array.from(start?.reduced[k] ?? opt.final);
     from[k] = 0;
     const fixed = Array.from({ length: K }, (_, j) => j === k);
-    const refit = escapeLocalOptima(f, minimizeTheta(f, from, fixed, opt.hessian), fixed);
+    const optimised = minimizeTheta(f, from, fixed, opt.hessian);
+    const refit = start?.probed[k + 1] ? optimised : escapeLocalOptima(f, optimised, fixed);
     opt = { ...opt, evaluations: opt.evaluations + refit.evaluations };
     reduced[k] = refit.fmin;
-    if (refit.fmin < opt.fmin) opt = { ...refit, initial: opt.initial, evaluations: opt.evaluations };
+    if (refit.fmin < opt.fmin) {
+      opt = { ...refit, initial: opt.initial, evaluations: opt.evaluations };
+      own = false;
+    }
   }
-  opt = escapeLocalOptima(f, opt);
+  if (!(own && start?.probed[0])) opt = escapeLocalOptima(f, opt);
   const theta = Float64Array.from(opt.final, (t) => (t < SINGULAR_THETA ? 0 : t));
   const fmin = f.value(theta);
   if (!updateL(gene, theta) || !(criterionPieces(gene).r > 0)) {
@@ -152,7 +163,7 @@ export function termsFitted(pattern: TermsPattern, y: Float64Array, theta: Array
 }
 
 /** Values of one θ_k tried with the others at θ̂ (θ_k is σ_k / σ). */
-const THETA_PROBES = [0.03, 0.1, 0.3, 1, 3, 10];
+export const THETA_PROBES = [0.03, 0.1, 0.3, 1, 3, 10];
 
 /**
  * The likelihood of a mixed model can have several local optima, one of them often at a boundary. Each θ_k is

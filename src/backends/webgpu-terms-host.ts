@@ -1,0 +1,126 @@
+import { yScaleOf } from '../model/gene-stats.js';
+import { rowsLeastSquares, takeFit } from '../model/least-squares.js';
+import { type FitContext, type GenePreparer, modelChoice, type ReadyGene } from '../model/prepare.js';
+import { fitTermsGene, type TermsStart } from '../model/terms/fit-terms.js';
+import type { TermsPattern } from '../model/terms/terms-pattern.js';
+import { TERMS_FIT, TERMS_FIT_STRIDE, TERMS_OUT_STRIDE } from '../gpu/terms-programs.js';
+import { MISSING_F32 } from '../gpu/fit-declarations.js';
+import { allocateRunResults, storeSkipped, storeTermsFit } from './cpu-kernel.js';
+import type { DevicePart, PartColumns } from './webgpu-host.js';
+import { fitGenesOnCpu } from './webgpu-kinship-host.js';
+
+/**
+ * The WebGPU several-terms fit's host work on one part of a batch, in f64, on the thread that holds the part
+ * (webgpu-host.ts does the same for one intercept): prepareTermsPart packs the genes for the device, and
+ * finishTermsPart fits each in f64 from the device's θ̂ and refits (fitTermsGene from them: the f64 optimiser's
+ * polish, then every estimate as the CPU path computes it).
+ */
+
+/** A gene of a part that went to the device: its place in the part (its values are prepared again to finish it). */
+interface PackedTermsGene {
+  gene: number;
+}
+
+/** A terms part: its packed genes, and the genes its finish fits on the CPU (columns of X aliased on their rows). */
+export interface TermsDevicePart extends DevicePart<PackedTermsGene> {
+  onCpu: number[];
+}
+
+/**
+ * Prepares a part's genes in f64 (statuses, NAs, transform). A gene is packed in f32 centred, less its least-squares
+ * fit on X (the criterion depends on y only through what X leaves: f32 keeps that part at its own precision however
+ * much X explains) and scaled to unit mean square, MISSING on its missing rows; the device's design holds every level,
+ * and a level without data changes nothing in the criterion (terms-search.wgsl). Genes not fitted are stored at
+ * once; genes whose X loses rank on their rows, or that X fits exactly, are fitted on the CPU when the part finishes.
+ */
+export function prepareTermsPart(context: FitContext, values: Float64Array, nGenes: number, preparer: GenePreparer<TermsPattern>):
+  { part: TermsDevicePart; upload: PartColumns } {
+  const { design } = context;
+  const nObs = design.nObs;
+  const nSamples = nGenes > 0 ? values.length / nGenes : 0;
+  const results = allocateRunResults(context, nGenes);
+  const part: TermsDevicePart = { values, nSamples, packed: [], results, onCpu: [] };
+  const columns = new Float32Array(nObs * nGenes).fill(MISSING_F32);
+  let v = new Float64Array(nObs);
+  for (let g = 0; g < nGenes; g++) {
+    const prepared = preparer.prepare(values.subarray(g * nSamples, (g + 1) * nSamples));
+    if (prepared.status !== 'ready') {
+      storeSkipped(results, g, prepared);
+      continue;
+    }
+    const { pattern, y } = prepared;
+    const fit = pattern.p === design.p ? rowsLeastSquares(design, pattern.columns, pattern.rows) : undefined;
+    if (fit === undefined) {
+      part.onCpu.push(g);
+      continue;
+    }
+    const shift = design.interceptColumn >= 0 ? prepared.mean : 0;
+    const unit = yScaleOf(y, shift);
+    v = v.length === y.length ? v : new Float64Array(y.length);
+    for (let i = 0; i < y.length; i++) v[i] = (y[i] - shift) / unit;
+    takeFit(design, fit, v);
+    let ss = 0;
+    for (let i = 0; i < v.length; i++) ss += v[i] * v[i];
+    if (!(ss > 0)) {
+      part.onCpu.push(g);
+      continue;
+    }
+    const rms = Math.sqrt(ss / v.length);
+    const k = part.packed.length;
+    for (let i = 0; i < y.length; i++) columns[pattern.rows[i] * nGenes + k] = v[i] / rms;
+    part.packed.push({ gene: g });
+  }
+  const cpuGenes = part.onCpu.length;
+  if (part.packed.length === 0) fitGenesOnCpu(context, part, part.onCpu.splice(0), preparer);
+  return { part, upload: { columns, capacity: nGenes, count: part.packed.length, cpuGenes } };
+}
+
+/**
+ * How far above its optimum the device's lowest probe must be for the host not to probe again, relative to
+ * max(n, |criterion|): well past f32's rounding of the criterion at the probes' θ (up to 10).
+ */
+const PROBE_MARGIN = 1e-4;
+
+/**
+ * The device's starts of gene `k` of a batch (its output from k · TERMS_OUT_STRIDE; n its observations): θ̂ and each
+ * refit's θ, and which of them the device probed with nothing lower; undefined where a θ is not finite. A search that
+ * ran out of evaluations still gives its best vertex: in a flat direction (a term of few levels, a large θ) f32 stops
+ * the simplex shrinking near the optimum, and the f64 polish is the check.
+ */
+function deviceStart(readback: Float32Array, k: number, K: number, n: number): TermsStart | undefined {
+  const fits = Array.from({ length: K + 1 }, (_, slot) => {
+    const at = k * TERMS_OUT_STRIDE + slot * TERMS_FIT_STRIDE;
+    const criterion = readback[at + TERMS_FIT.criterion];
+    return { theta: Float64Array.from(readback.subarray(at, at + K)),
+      probed: readback[at + TERMS_FIT.probe] - criterion > PROBE_MARGIN * Math.max(n, Math.abs(criterion)) };
+  });
+  if (!fits.every(({ theta }) => theta.every(Number.isFinite))) return undefined;
+  return { theta: fits[0].theta, reduced: fits.slice(1).map((f) => f.theta), probed: fits.map((f) => f.probed) };
+}
+
+/**
+ * Fits a part's packed genes in f64 from the device's results (its packed genes are the batch's columns from `first`
+ * on): fitTermsGene from the device's θ̂ and refits, so the f64 optimiser polishes them (and probes around them
+ * where the device's probes came near) and the estimates, tests and fractions are the CPU path's own. A gene whose f64 optimisation from the device's start did not converge is
+ * refitted on the CPU from lme4's start, as are the part's genes kept for the CPU. Returns how many were refitted.
+ */
+export function finishTermsPart(context: FitContext, part: TermsDevicePart, readback: Float32Array, first: number,
+  preparer: GenePreparer<TermsPattern>): number {
+  const { method, varPart } = modelChoice(context);
+  const K = context.design.randomTerms.length;
+  const refit: number[] = [];
+  part.packed.forEach(({ gene }, j) => {
+    const { pattern, y, mean } = preparer.prepare(part.values.subarray(gene * part.nSamples, (gene + 1) * part.nSamples)) as ReadyGene<TermsPattern>;
+    const start = deviceStart(readback, first + j, K, pattern.n);
+    const fit = start && fitTermsGene(pattern, y, { method, varPart }, undefined, start);
+    if (fit === undefined || !fit.opt.converged) refit.push(gene);
+    else storeTermsFit(part.results, gene, context, pattern, mean, fit);
+  });
+  fitGenesOnCpu(context, part, [...part.onCpu, ...refit], preparer);
+  return refit.length;
+}
+
+/** Fits a part's packed genes and the genes kept for the CPU on the CPU, as its batch's device work failed. */
+export function refitTermsPart(context: FitContext, part: TermsDevicePart, preparer: GenePreparer<TermsPattern>): void {
+  fitGenesOnCpu(context, part, [...part.onCpu, ...part.packed.map(({ gene }) => gene)], preparer);
+}
