@@ -52,7 +52,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     W[i] = 0.0;
     PART[i] = 0.0;
   }
-  var z: array<f32, 16>;
+  var z: array<f32, MAX_M>;
   for (var i = 0u; i < params.nObs; i++) {
     let v = y[i * nb + g];
     if (v < MISSING) {

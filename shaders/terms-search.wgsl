@@ -31,12 +31,18 @@ fn scaleOf(a: u32) -> f32 {
 }
 
 /// objective(θ) at THETA (criterion.ts, less 2 dof log(scale): a constant of the gene), or HUGE where Ω(θ) is not
-/// positive definite. updateL: Ω = D M(θ_1²) D + blockdiag(I_q2, 0) into M, factored in place.
+/// positive definite or f32 cannot resolve it (SWAMP_LIMIT). updateL: Ω = D M(θ_1²) D + blockdiag(I_q2, 0) into M, factored in place.
 fn termsObjective(g: u32) -> f32 {
   let m = params.p + 1u;
   let q2 = params.q2;
   let lambda = THETA[0] * THETA[0];
   assemble(g, lambda, 0u);
+  // Past SWAMP_LIMIT, θ_a² M_aa swamps the 1 Ω adds to it in f32, and with it what keeps Z_k's columns (which sum to
+  // the intercept's) apart from X: the factor's last pivots become rounding, and the criterion falls without bound.
+  for (var a = 0u; a < q2; a++) {
+    let da = scaleOf(a);
+    if (da * da * M[a * m + a] > SWAMP_LIMIT) { return HUGE; }
+  }
   for (var a = 0u; a < m; a++) {
     let da = scaleOf(a);
     for (var b = 0u; b <= a; b++) { M[a * m + b] *= da * scaleOf(b); }

@@ -1,13 +1,12 @@
 import { basisRows, type KinshipPattern, rotatedSums } from '../model/kinship.js';
 import { patternLeastSquares, takeFit } from '../model/least-squares.js';
 import type { FitContext, GenePreparer } from '../model/prepare.js';
-import type { RunPreparer } from '../model/run-preparer.js';
-import { copyResults, sliceResults } from '../results/gene-results.js';
 import { SEARCH_METHOD, SEARCH_OUT, SEARCH_OUT_STRIDE } from '../gpu/fit-declarations.js';
 import { finishGpuFit } from '../gpu/host-finish.js';
 import type { KinshipReadbackLayout } from '../gpu/kinship-programs.js';
-import { allocateRunResults, fitBlockCpu, kinshipStored, storeFit, storeSkipped } from './cpu-kernel.js';
-import type { DevicePart, PartColumns } from './webgpu-host.js';
+import { kinshipStored, storeFit } from './cpu-kernel.js';
+import { type CpuGenesPart, fitGenesOnCpu, partUpload, preparedPart } from './cpu-genes-part.js';
+import type { PartColumns } from './webgpu-host.js';
 
 /**
  * The WebGPU kinship fit's host work on one part of a batch, in f64, on the thread that holds the part (webgpu-host.ts
@@ -29,9 +28,7 @@ export interface PackedKinshipGene {
 }
 
 /** A kinship part: its packed genes, and the genes with missing values its finish fits on the CPU. */
-export interface KinshipDevicePart extends DevicePart<PackedKinshipGene> {
-  onCpu: number[];
-}
+export type KinshipDevicePart = CpuGenesPart<PackedKinshipGene>;
 
 /**
  * Prepares a part's genes in f64 (statuses, NAs, transform). A gene observed on every row of the basis is centred
@@ -46,42 +43,21 @@ export function prepareKinshipPart(context: FitContext, values: Float64Array, nG
   { part: KinshipDevicePart; upload: PartColumns } {
   const { design } = context;
   const n = design.nObs;
-  const nSamples = nGenes > 0 ? values.length / nGenes : 0;
-  const results = allocateRunResults(context, nGenes);
-  const part: KinshipDevicePart = { values, nSamples, packed: [], results, onCpu: [] };
   const columns = new Float32Array(n * nGenes);
   const ys = new Float64Array(n);
-  for (let g = 0; g < nGenes; g++) {
-    const prepared = preparer.prepare(values.subarray(g * nSamples, (g + 1) * nSamples));
-    if (prepared.status !== 'ready') {
-      storeSkipped(results, g, prepared);
-      continue;
-    }
-    const { pattern, y } = prepared;
+  const part = preparedPart<KinshipPattern, PackedKinshipGene>(context, values, nGenes, preparer, (into, g, { pattern, y, mean }) => {
     const fit = patternLeastSquares(pattern);
     if (pattern.rows.length !== n || pattern.p !== design.p || fit === undefined) {
-      part.onCpu.push(g);
-      continue;
+      into.onCpu.push(g);
+      return;
     }
     const { shift, scale } = basisRows(pattern, y, ys);
     const fixed = takeFit(design, fit, ys);
-    const k = part.packed.length;
+    const k = into.packed.length;
     for (let i = 0; i < n; i++) columns[i * nGenes + k] = ys[i];
-    part.packed.push({ gene: g, pattern, mean: prepared.mean, shift, scale, fixed });
-  }
-  const cpuGenes = part.onCpu.length;
-  if (part.packed.length === 0) fitGenesOnCpu(context, part, part.onCpu.splice(0), preparer);
-  return { part, upload: { columns, capacity: nGenes, count: part.packed.length, cpuGenes } };
-}
-
-/** Fits genes `genes` of a part on the CPU (fitBlockCpu: a kinship's rotations 16 genes at a time) into the part's results. */
-export function fitGenesOnCpu(context: FitContext, part: DevicePart<unknown>, genes: number[], preparer: RunPreparer): void {
-  if (genes.length === 0) return;
-  const { nSamples } = part;
-  const values = new Float64Array(genes.length * nSamples);
-  genes.forEach((g, j) => values.set(part.values.subarray(g * nSamples, (g + 1) * nSamples), j * nSamples));
-  const fitted = fitBlockCpu(context, values, genes.length, preparer);
-  genes.forEach((g, j) => copyResults(sliceResults(fitted, j, j + 1), part.results, g));
+    into.packed.push({ gene: g, pattern, mean, shift, scale, fixed });
+  });
+  return partUpload(context, part, columns, nGenes, preparer);
 }
 
 /**

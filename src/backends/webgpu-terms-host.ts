@@ -5,9 +5,9 @@ import { fitTermsGene, type TermsStart } from '../model/terms/fit-terms.js';
 import type { TermsPattern } from '../model/terms/terms-pattern.js';
 import { TERMS_FIT, TERMS_FIT_STRIDE, TERMS_OUT_STRIDE } from '../gpu/terms-programs.js';
 import { MISSING_F32 } from '../gpu/fit-declarations.js';
-import { allocateRunResults, storeSkipped, storeTermsFit } from './cpu-kernel.js';
-import type { DevicePart, PartColumns } from './webgpu-host.js';
-import { fitGenesOnCpu } from './webgpu-kinship-host.js';
+import { storeTermsFit } from './cpu-kernel.js';
+import { type CpuGenesPart, fitGenesOnCpu, partUpload, preparedPart } from './cpu-genes-part.js';
+import type { PartColumns } from './webgpu-host.js';
 
 /**
  * The WebGPU several-terms fit's host work on one part of a batch, in f64, on the thread that holds the part
@@ -21,10 +21,8 @@ interface PackedTermsGene {
   gene: number;
 }
 
-/** A terms part: its packed genes, and the genes its finish fits on the CPU (columns of X aliased on their rows). */
-export interface TermsDevicePart extends DevicePart<PackedTermsGene> {
-  onCpu: number[];
-}
+/** A terms part: its packed genes, and the genes its finish fits on the CPU (X aliased on their rows, or fitting them exactly). */
+export type TermsDevicePart = CpuGenesPart<PackedTermsGene>;
 
 /**
  * Prepares a part's genes in f64 (statuses, NAs, transform). A gene is packed in f32 centred, less its least-squares
@@ -36,25 +34,15 @@ export interface TermsDevicePart extends DevicePart<PackedTermsGene> {
 export function prepareTermsPart(context: FitContext, values: Float64Array, nGenes: number, preparer: GenePreparer<TermsPattern>):
   { part: TermsDevicePart; upload: PartColumns } {
   const { design } = context;
-  const nObs = design.nObs;
-  const nSamples = nGenes > 0 ? values.length / nGenes : 0;
-  const results = allocateRunResults(context, nGenes);
-  const part: TermsDevicePart = { values, nSamples, packed: [], results, onCpu: [] };
-  const columns = new Float32Array(nObs * nGenes).fill(MISSING_F32);
-  let v = new Float64Array(nObs);
-  for (let g = 0; g < nGenes; g++) {
-    const prepared = preparer.prepare(values.subarray(g * nSamples, (g + 1) * nSamples));
-    if (prepared.status !== 'ready') {
-      storeSkipped(results, g, prepared);
-      continue;
-    }
-    const { pattern, y } = prepared;
+  const columns = new Float32Array(design.nObs * nGenes).fill(MISSING_F32);
+  let v = new Float64Array(design.nObs);
+  const part = preparedPart<TermsPattern, PackedTermsGene>(context, values, nGenes, preparer, (into, g, { pattern, y, mean }) => {
     const fit = pattern.p === design.p ? rowsLeastSquares(design, pattern.columns, pattern.rows) : undefined;
     if (fit === undefined) {
-      part.onCpu.push(g);
-      continue;
+      into.onCpu.push(g);
+      return;
     }
-    const shift = design.interceptColumn >= 0 ? prepared.mean : 0;
+    const shift = design.interceptColumn >= 0 ? mean : 0;
     const unit = yScaleOf(y, shift);
     v = v.length === y.length ? v : new Float64Array(y.length);
     for (let i = 0; i < y.length; i++) v[i] = (y[i] - shift) / unit;
@@ -62,17 +50,15 @@ export function prepareTermsPart(context: FitContext, values: Float64Array, nGen
     let ss = 0;
     for (let i = 0; i < v.length; i++) ss += v[i] * v[i];
     if (!(ss > 0)) {
-      part.onCpu.push(g);
-      continue;
+      into.onCpu.push(g);
+      return;
     }
     const rms = Math.sqrt(ss / v.length);
-    const k = part.packed.length;
+    const k = into.packed.length;
     for (let i = 0; i < y.length; i++) columns[pattern.rows[i] * nGenes + k] = v[i] / rms;
-    part.packed.push({ gene: g });
-  }
-  const cpuGenes = part.onCpu.length;
-  if (part.packed.length === 0) fitGenesOnCpu(context, part, part.onCpu.splice(0), preparer);
-  return { part, upload: { columns, capacity: nGenes, count: part.packed.length, cpuGenes } };
+    into.packed.push({ gene: g });
+  });
+  return partUpload(context, part, columns, nGenes, preparer);
 }
 
 /**
@@ -113,7 +99,7 @@ export function finishTermsPart(context: FitContext, part: TermsDevicePart, read
     const { pattern, y, mean } = preparer.prepare(part.values.subarray(gene * part.nSamples, (gene + 1) * part.nSamples)) as ReadyGene<TermsPattern>;
     const start = deviceStart(readback, first + j, K, pattern.n);
     const fit = start && fitTermsGene(pattern, y, { method, varPart }, undefined, start);
-    if (fit === undefined || !fit.opt.converged) refit.push(gene);
+    if (fit === undefined || !fit.opt.converged || !fit.refitsConverged) refit.push(gene);
     else storeTermsFit(part.results, gene, context, pattern, mean, fit);
   });
   fitGenesOnCpu(context, part, [...part.onCpu, ...refit], preparer);

@@ -6,7 +6,7 @@ import { h2IntervalProgram } from './h2-interval.js';
 import { momentStartProgram } from './moment-start.js';
 import { bytesPerGene, type BatchShape, FIT_OUTPUTS, type FitOutput, fitOutputBytes } from './plan.js';
 import { H_MAX_F32, SEARCH_OUT_STRIDE } from './fit-declarations.js';
-import { encodeProgram, type GpuProgram, uploadBuffer } from './program.js';
+import { batchBuffers, encodeProgram, type GpuProgram, uploadBuffer } from './program.js';
 import { remlBetaProgram } from './reml-beta.js';
 import { remlSearchProgram } from './reml-search.js';
 
@@ -35,12 +35,7 @@ export function encodeFitPrograms(device: GPUDevice, encoder: GPUCommandEncoder,
   y: GPUBuffer, constants: FitConstants, maxPerDimension: number,
   timestamps?: GPUQuerySet, withInterval = false): FitBuffers {
   const per = bytesPerGene(shape);
-  const made: GPUBuffer[] = [];
-  const make = (bytes: number, extra = 0): GPUBuffer => {
-    const buffer = device.createBuffer({ size: Math.max(4, bytes), usage: GPUBufferUsage.STORAGE | extra });
-    made.push(buffer);
-    return buffer;
-  };
+  const { make, made } = batchBuffers(device);
   const sums = make(n * per.sums);
   const stats = make(n * per.stats, GPUBufferUsage.COPY_SRC);
   const counts = make(n * per.counts, GPUBufferUsage.COPY_SRC);

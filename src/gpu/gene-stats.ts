@@ -16,5 +16,5 @@ export const geneStatsProgram: GpuProgram = {
     { name: 'counts', element: 'f32', access: 'read_write', doc: '[nGenes × (maxSize + 1)]: n, c_1..c_maxSize' },
     { name: 'betaRef', element: 'f32', access: 'read', doc: '[nGenes × p]' },
   ],
-  constants: { MISSING: ['f32', MISSING_F32], MAX_MM: ['u32', GPU_MAX_M * GPU_MAX_M] },
+  constants: { MISSING: ['f32', MISSING_F32], MAX_M: ['u32', GPU_MAX_M], MAX_MM: ['u32', GPU_MAX_M * GPU_MAX_M] },
 };

@@ -8,7 +8,7 @@ import { scaleDesign } from './fit-programs.js';
 import { h2IntervalProgramOf } from './h2-interval.js';
 import { momentStartProgramOf } from './moment-start.js';
 import { INTERVAL_BYTES } from './plan.js';
-import { encodeProgram, type GpuProgram, uploadBuffer } from './program.js';
+import { batchBuffers, encodeProgram, type GpuProgram, uploadBuffer } from './program.js';
 import { remlSearchProgramOf } from './reml-search.js';
 
 /**
@@ -131,12 +131,7 @@ export function encodeKinshipPrograms(device: GPUDevice, encoder: GPUCommandEnco
   constants: KinshipConstants, maxPerDimension: { perGene: number; tiles: number }, timestamps?: GPUQuerySet): KinshipBuffers {
   const { nObs, p, nClasses } = constants;
   const m = p + 1;
-  const made: GPUBuffer[] = [];
-  const make = (bytes: number, extra = 0): GPUBuffer => {
-    const buffer = device.createBuffer({ size: Math.max(4, bytes), usage: GPUBufferUsage.STORAGE | extra });
-    made.push(buffer);
-    return buffer;
-  };
+  const { make, made } = batchBuffers(device);
   const rotated = make(n * nObs * 4, GPUBufferUsage.COPY_SRC);
   const stats = make(n * m * m * 4);
   const start = make(n * 4);

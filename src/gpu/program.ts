@@ -136,6 +136,20 @@ export async function compilePipelines(device: GPUDevice, programs: GpuProgram[]
   }));
 }
 
+/**
+ * A batch's storage buffers as its programs need them: `make(bytes, extra usage)` creates one (at least 4 bytes,
+ * zero-filled), and `made` lists them all, for the caller to destroy after the readback.
+ */
+export function batchBuffers(device: GPUDevice): { make: (bytes: number, extra?: number) => GPUBuffer; made: GPUBuffer[] } {
+  const made: GPUBuffer[] = [];
+  const make = (bytes: number, extra = 0): GPUBuffer => {
+    const buffer = device.createBuffer({ size: Math.max(4, bytes), usage: GPUBufferUsage.STORAGE | extra });
+    made.push(buffer);
+    return buffer;
+  };
+  return { make, made };
+}
+
 /** A storage buffer holding `data`, for a program to read. */
 export function uploadBuffer(device: GPUDevice, data: ArrayBufferView<ArrayBuffer>): GPUBuffer {
   const buffer = device.createBuffer({ size: Math.max(4, data.byteLength), usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST });

@@ -6,7 +6,7 @@ import { type DesignScaling, scaleDesign } from './fit-programs.js';
 import { geneStatsProgram } from './gene-stats.js';
 import { type BatchShape, bytesPerGene } from './plan.js';
 import { THETA_PROBES } from '../model/terms/fit-terms.js';
-import { encodeProgram, type GpuProgram, uploadBuffer } from './program.js';
+import { batchBuffers, encodeProgram, type GpuProgram, uploadBuffer } from './program.js';
 
 /**
  * The fit of a model with several scalar random intercepts on the GPU (src/model/terms/ in f64): each gene's
@@ -47,7 +47,7 @@ export const termsGeneStatsProgram: GpuProgram = {
   ...geneStatsProgram,
   name: 'terms-gene-stats',
   uniform: TERMS_UNIFORM,
-  constants: { ...geneStatsProgram.constants, MAX_MM: WIDE_ARRAYS.MAX_MM },
+  constants: { ...geneStatsProgram.constants, ...WIDE_ARRAYS },
 };
 
 /**
@@ -57,6 +57,14 @@ export const termsGeneStatsProgram: GpuProgram = {
  * in the optimum's basin, not the optimum itself.
  */
 export const TERMS_SEARCH = { step: 0.25, fTolerance: 4e-7, xTolerance: 1e-3 } as const;
+
+/**
+ * The largest θ_a² M_aa over Z_2..Z_K's columns at which the search evaluates the criterion (HUGE past it): 2¹⁶ keeps
+ * the 1 that Ω(θ) adds to that diagonal to 2⁻⁷ of f32's precision. Past it the f32 criterion is rounding and falls
+ * without bound (θ of 500 and more, at criteria thousands below the f64 one); a gene whose optimum lies past it is
+ * left at the wall, and the f64 polish goes on from there.
+ */
+export const TERMS_SWAMP_LIMIT = 2 ** 16;
 
 /** shaders/terms-search.wgsl: θ̂ and each term's drop-one refit per gene, by Nelder–Mead. */
 export const termsSearchProgram = criterionProgram(TERMS_CLASSES, 'terms-search', [
@@ -77,6 +85,7 @@ export const termsSearchProgram = criterionProgram(TERMS_CLASSES, 'terms-search'
   STEP: ['f32', TERMS_SEARCH.step],
   F_TOLERANCE: ['f32', TERMS_SEARCH.fTolerance],
   X_TOLERANCE: ['f32', TERMS_SEARCH.xTolerance],
+  SWAMP_LIMIT: ['f32', TERMS_SWAMP_LIMIT],
 });
 
 /** The programs of a several-terms fit, compiled when the device is had. */
@@ -171,12 +180,7 @@ export function encodeTermsPrograms(device: GPUDevice, encoder: GPUCommandEncode
   staging: GPUBuffer, at: number, maxPerDimension: number, timestamps?: GPUQuerySet): GPUBuffer[] {
   const { shape, buffers: { x, groupOf, termOfColumn } } = constants;
   const per = bytesPerGene(shape);
-  const made: GPUBuffer[] = [];
-  const make = (bytes: number, extra = 0): GPUBuffer => {
-    const buffer = device.createBuffer({ size: Math.max(4, bytes), usage: GPUBufferUsage.STORAGE | extra });
-    made.push(buffer);
-    return buffer;
-  };
+  const { make, made } = batchBuffers(device);
   const sums = make(n * per.sums);
   const stats = make(n * per.stats);
   const counts = make(n * per.counts);

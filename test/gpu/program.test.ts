@@ -40,6 +40,10 @@ describe('GPU program descriptors and their WGSL', () => {
       assert.deepEqual(redeclared, [], 'constants the descriptor generates, declared again in WGSL');
     });
 
+    it(`${program.name}: every array's size is a named constant, not a number (a number is a bound the descriptor cannot change)`, () => {
+      assert.deepEqual([...body(program).matchAll(/array<\w+, *\d+u?>/g)].map((m) => m[0]), []);
+    });
+
     it(`${program.name}: every binding is used by the WGSL, and every uniform field it reads is declared`, () => {
       const wgsl = body(program);
       const unused = program.bindings.map(({ name }) => name).filter((name) => !new RegExp(`\\b${name}\\b`).test(wgsl));

@@ -55,8 +55,10 @@ function pickGenes(matrix: ExpressionMatrix, rows: Float64Array[], names: string
 }
 
 describe('several random terms on WebGPU', () => {
-  itOn(webgpu, 'the device\'s criterion at its start, its θ̂ and every refit\'s θ is the f64 criterion there (differences from the start, every gene of crossed3 and nested)', async () => {
-    for (const { name, formula } of CASES.filter((c) => (c.name === 'crossed3' || c.name === 'nested') && c.method === 'reml')) {
+  itOn(webgpu, 'the device\'s criterion at its start, its θ̂ and every refit\'s θ is the f64 criterion there (differences from the start, every gene of crossed3 and nested, and of crossed3 with m = 24)', async () => {
+    const cases = [...CASES.filter((c) => (c.name === 'crossed3' || c.name === 'nested') && c.method === 'reml'),
+      { name: 'crossed3', formula: '~ age + sex + (1 | individual) + (1 | individual:tissue)' }];
+    for (const { name, formula } of cases) {
       const input = await loadInput(name, formula);
       for (const method of ['reml', 'ml'] as const) {
         const design = buildDesign(parseFormula(formula), input.samples, input.matrix.sampleIds);
@@ -141,6 +143,16 @@ describe('several random terms on WebGPU', () => {
     const report = assertRanOnGpu(gpu);
     assert.ok(report.gpuGenes > 250, `${report.gpuGenes} genes on the device`);
     assertGpuMatchesCpu('sim300 ml', cpu, gpu);
+    refined.genes += report.refinedGenes;
+    refined.of += report.gpuGenes;
+  });
+  itOn(webgpu, 'a design wider than the one-intercept programs (m = 24 > 16: individual:tissue eliminated, individual\'s 20 levels and X dense)', async () => {
+    const input = await loadInput('crossed3', '~ age + sex + (1 | individual) + (1 | individual:tissue)');
+    const cpu = await fitOn(input, { backend: 'cpu' });
+    const gpu = await fitOn(input, { backend: 'webgpu' });
+    const report = assertRanOnGpu(gpu);
+    assert.ok(report.gpuGenes > 30, `${report.gpuGenes} genes on the device`);
+    assertGpuMatchesCpu('crossed3, individual and individual:tissue', cpu, gpu);
     refined.genes += report.refinedGenes;
     refined.of += report.gpuGenes;
   });

@@ -39,6 +39,8 @@ export interface TermsFit {
   vp: Float64Array | null;
   vpSe: Float64Array | null;
   opt: OptSummary;
+  /** Whether every optimisation converged: the model's (opt) and each drop-one refit's. */
+  refitsConverged: boolean;
   /** What Wald tests of contrasts and terms need (wald-tests.ts); undefined for a failed fit. */
   covariance: BetaCovariance | undefined;
   /** dream's residual df at θ̂ (residual-df.ts), computed when called (`--ebayes`); NaN for a failed fit. */
@@ -63,8 +65,8 @@ export interface TermsStart {
   reduced: Float64Array[];
   /**
    * [K + 1] whether the optimum the model's optimisation (0) and each refit (k + 1) start from was probed along
-   * THETA_PROBES and none was lower (the device's search does so): escapeLocalOptima's first round is not run again
-   * there.
+   * THETA_PROBES and none was lower (the device's search does so): escapeLocalOptima is not run again there, where
+   * the f64 optimum is that start (within PROBED_START_REACH).
    */
   probed: boolean[];
 }
@@ -87,24 +89,26 @@ export function fitTermsGene(pattern: TermsPattern, y: Float64Array, options: Te
   let own = true; // opt is the model's own optimisation, not a refit that ended lower
   // Each term's refit without it starts from θ̂: where it ends lower (θ̂ was a local optimum), it becomes the fit.
   const reduced = new Float64Array(K);
+  let refitsConverged = true;
   for (let k = 0; k < K; k++) {
     const from = Float64Array.from(start?.reduced[k] ?? opt.final);
     from[k] = 0;
     const fixed = Array.from({ length: K }, (_, j) => j === k);
     const optimised = minimizeTheta(f, from, fixed, opt.hessian);
-    const refit = start?.probed[k + 1] ? optimised : escapeLocalOptima(f, optimised, fixed);
+    const refit = start?.probed[k + 1] && near(optimised.final, from) ? optimised : escapeLocalOptima(f, optimised, fixed);
     opt = { ...opt, evaluations: opt.evaluations + refit.evaluations };
     reduced[k] = refit.fmin;
+    refitsConverged &&= refit.converged;
     if (refit.fmin < opt.fmin) {
       opt = { ...refit, initial: opt.initial, evaluations: opt.evaluations };
       own = false;
     }
   }
-  if (!(own && start?.probed[0])) opt = escapeLocalOptima(f, opt);
+  if (!(own && start?.probed[0] && near(opt.final, start.theta))) opt = escapeLocalOptima(f, opt);
   const theta = Float64Array.from(opt.final, (t) => (t < SINGULAR_THETA ? 0 : t));
   const fmin = f.value(theta);
   if (!updateL(gene, theta) || !(criterionPieces(gene).r > 0)) {
-    return failedFit(pattern, opt, 'the fixed and random effects fit the values exactly: no residual variance is left');
+    return failedFit(pattern, opt, refitsConverged, 'the fixed and random effects fit the values exactly: no residual variance is left');
   }
   const { r } = criterionPieces(gene);
   const { beta, c } = profileBeta(gene);
@@ -145,6 +149,7 @@ export function fitTermsGene(pattern: TermsPattern, y: Float64Array, options: Te
     vp: fractions?.value ?? null,
     vpSe: fractions?.se ?? null,
     opt: { ...opt, final: theta, fmin },
+    refitsConverged,
     covariance,
     rdf: () => residualDf(gene.stats, K > 0 ? theta[0] * theta[0] : 0, scaling, pattern.q2),
   };
@@ -160,6 +165,17 @@ export function termsFitted(pattern: TermsPattern, y: Float64Array, theta: Array
   // The effects of [Z_2Λ_2 … X] on y's scale (D scales Z_k's columns by θ_k), then the first term's conditional modes.
   const effects = mixedModelSolution(gene).map((c, a) => c * (a < pattern.q2 ? theta[pattern.termOfColumn[a]] : 1) * gene.stats.scale);
   return fittedValues(pattern.base, y, effects, pattern.K > 0 ? theta[0] * theta[0] : 0);
+}
+
+/**
+ * How far (relative to max(1, |θ_k|)) the f64 optimiser may move a start whose neighbourhood was probed (TermsStart's
+ * `probed`) for those probes to stand: further, the start was not this optimum, and the probes are taken again.
+ */
+const PROBED_START_REACH = 1e-2;
+
+/** Whether θ ended within PROBED_START_REACH of where it started (both folded at 0). */
+function near(final: Float64Array, start: ArrayLike<number>): boolean {
+  return final.every((t, k) => Math.abs(t - Math.abs(start[k])) <= PROBED_START_REACH * Math.max(1, Math.abs(start[k])));
 }
 
 /** Values of one θ_k tried with the others at θ̂ (θ_k is σ_k / σ). */
@@ -297,12 +313,12 @@ function varianceFractions(pattern: TermsPattern, theta: Float64Array, sigma: nu
   return { value, se };
 }
 
-function failedFit(pattern: TermsPattern, opt: OptSummary, message: string): TermsFit {
+function failedFit(pattern: TermsPattern, opt: OptSummary, refitsConverged: boolean, message: string): TermsFit {
   const na = (length: number): Float64Array => new Float64Array(length).fill(NaN);
   const { K, p } = pattern;
   return {
     status: 'failed', message, theta: na(K), sigma2: na(K), sigma2E: NaN, logLik: NaN, lrt: na(K), pLrt: na(K),
-    beta: na(p), se: na(p), df: na(p), t: na(p), p: na(p), h2: NaN, h2Se: NaN, vp: null, vpSe: null, opt, covariance: undefined,
+    beta: na(p), se: na(p), df: na(p), t: na(p), p: na(p), h2: NaN, h2Se: NaN, vp: null, vpSe: null, opt, refitsConverged, covariance: undefined,
     rdf: () => NaN,
   };
 }
