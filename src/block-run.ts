@@ -147,9 +147,7 @@ export class BlockRun {
       work: model.engine === 'single-term' && weights === undefined && whole?.voom === undefined && options.ddf !== 'kenward-roger'
         ? nGenes * sampleIds.length : undefined,
       engine: model.engine,
-      cpuOnly: (model.engine === 'terms' ? termsDeviceLimit(design) : undefined) ?? (options.ddf === 'kenward-roger' ? 'Kenward-Roger\'s adjustment is computed in sample space on the CPU'
-          : weights !== undefined || whole?.voom !== undefined
-            ? `the GPU programs fit unweighted models, and this run has ${weights !== undefined ? '--weights' : '--voom'}` : undefined),
+      cpuOnly: cpuOnlyReason(design, model, options.ddf, weights !== undefined ? '--weights' : whole?.voom !== undefined ? '--voom' : undefined),
     });
     const groups = options.rlrtExact === undefined ? undefined : new PatternGroups(context);
     return new BlockRun(context, model, backend, range, options, timings, groups, sampleIds.length, weights, file, whole?.voomRatios);
@@ -274,4 +272,18 @@ export class BlockRun {
       for (const key of ['prepareMs', 'uploadMs', 'gpuMs', 'finishMs'] as const) sum.timings[key] += report.timings[key];
     }
   }
+}
+
+/**
+ * Why the run is fitted on the CPU whatever backend is asked for, or undefined: a several-terms design past the GPU
+ * programs' bounds, Kenward–Roger's df (sample space, on the CPU), or precision weights (`weighted`: the option).
+ */
+function cpuOnlyReason(design: Design, model: ModelChoice, ddf: FitOptions['ddf'], weighted: '--weights' | '--voom' | undefined): string | undefined {
+  if (model.engine === 'terms') {
+    const limit = termsDeviceLimit(design);
+    if (limit !== undefined) return limit;
+  }
+  if (ddf === 'kenward-roger') return 'Kenward-Roger\'s adjustment is computed in sample space on the CPU';
+  if (weighted !== undefined) return `the GPU programs fit unweighted models, and this run has ${weighted}`;
+  return undefined;
 }

@@ -86,9 +86,11 @@ function deviceStart(readback: Float32Array, k: number, K: number, n: number): T
 
 /**
  * Fits a part's packed genes in f64 from the device's results (its packed genes are the batch's columns from `first`
- * on): fitTermsGene from the device's θ̂ and refits, so the f64 optimiser polishes them (and probes around them
- * where the device's probes came near) and the estimates, tests and fractions are the CPU path's own. A gene whose f64 optimisation from the device's start did not converge is
- * refitted on the CPU from lme4's start, as are the part's genes kept for the CPU. Returns how many were refitted.
+ * on): fitTermsGene from the device's θ̂ and refits, so the f64 optimiser polishes them (and probes around them where
+ * the device's probes came near, or its optimum was not the f64 one) and the estimates, tests and fractions are
+ * computed by the CPU path's own code. A gene any of whose optimisations from the device's starts (the model's, a
+ * refit's) did not converge is refitted on the CPU from lme4's start, as are the part's genes kept for the CPU.
+ * Returns how many were refitted.
  */
 export function finishTermsPart(context: FitContext, part: TermsDevicePart, readback: Float32Array, first: number,
   preparer: GenePreparer<TermsPattern>): number {
