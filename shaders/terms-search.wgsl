@@ -11,7 +11,7 @@
 //
 // Output per gene [OUT_STRIDE]: fit 0 (the model) and fit k = 1..K (without term k), FIT_STRIDE floats each
 // (θ [MAX_TERMS], then at OUT_CRITERION, OUT_EVALUATIONS, OUT_CONVERGED and OUT_PROBE the criterion, the search's
-// evaluations, whether it converged, and the lowest probe around its optimum), then the criterion at θ = 1
+// evaluations, whether it converged, and its probes' least excess over the optimum), then the criterion at θ = 1
 // (OUT_AT_START).
 
 var<private> THETA: array<f32, MAX_TERMS>;
@@ -167,27 +167,33 @@ fn nelderMead(g: u32, k: u32) -> vec3<f32> {
   return vec3<f32>(VALUES[lo], f32(evaluations), converged);
 }
 
-/// The lowest criterion of the probes around the optimum in THETA (criterion f): each free coordinate set in turn to
-/// each of THETA_PROBES, the others at the optimum (fit-terms.ts' escapeLocalOptima, whose first round the host then
-/// skips where none is lower). Leaves THETA as it found it.
-fn lowestProbe(g: u32, k: u32) -> f32 {
+/// How far above the optimum in THETA (criterion f) the probes around it lie: each free coordinate set in turn to each
+/// of THETA_PROBES, the others at the optimum (fit-terms.ts' escapeLocalOptima, which the host then skips where none
+/// came near), each probe's excess f_probe − f over max(1, θ²) at the probe (the criterion's f32 rounding grows with
+/// θ², see TERMS_CRITERION_ULPS); the least of them, or −HUGE where a probe could not be evaluated (the host probes
+/// again). Leaves THETA as it found it.
+fn probeExcess(g: u32, k: u32, f: f32) -> f32 {
   let probes = THETA_PROBES;
-  var lowest = HUGE;
+  var least = HUGE;
   for (var j = 0u; j < k; j++) {
     let at = THETA[FREE[j]];
     for (var i = 0u; i < N_PROBES; i++) {
       THETA[FREE[j]] = probes[i];
-      lowest = min(lowest, termsObjective(g));
+      let probe = termsObjective(g);
+      if (probe >= HUGE) { least = -HUGE; }
+      var size = 1.0;
+      for (var t = 0u; t < MAX_TERMS; t++) { size = max(size, THETA[t] * THETA[t]); }
+      least = min(least, (probe - f) / size);
     }
     THETA[FREE[j]] = at;
   }
-  return lowest;
+  return least;
 }
 
-/// Writes fit `slot` (θ from THETA, the search's result, the lowest probe around it) of the gene whose output starts at o.
+/// Writes fit `slot` (θ from THETA, the search's result, its probes' excess) of the gene whose output starts at o.
 fn writeFit(g: u32, o: u32, slot: u32, k: u32, result: vec3<f32>) {
   let at = o + slot * FIT_STRIDE;
-  out[at + OUT_PROBE] = lowestProbe(g, k);
+  out[at + OUT_PROBE] = probeExcess(g, k, result.x);
   for (var j = 0u; j < MAX_TERMS; j++) { out[at + j] = abs(THETA[j]); }
   out[at + OUT_CRITERION] = result.x;
   out[at + OUT_EVALUATIONS] = result.y;

@@ -3,7 +3,7 @@ import { rowsLeastSquares, takeFit } from '../model/least-squares.js';
 import { type FitContext, type GenePreparer, modelChoice, type ReadyGene } from '../model/prepare.js';
 import { fitTermsGene, type TermsStart } from '../model/terms/fit-terms.js';
 import type { TermsPattern } from '../model/terms/terms-pattern.js';
-import { TERMS_FIT, TERMS_FIT_STRIDE, TERMS_OUT_STRIDE } from '../gpu/terms-programs.js';
+import { TERMS_CRITERION_ULPS, TERMS_FIT, TERMS_FIT_STRIDE, TERMS_OUT_STRIDE } from '../gpu/terms-programs.js';
 import { MISSING_F32 } from '../gpu/fit-declarations.js';
 import { storeTermsFit } from './cpu-kernel.js';
 import { type CpuGenesPart, fitGenesOnCpu, partUpload, preparedPart } from './cpu-genes-part.js';
@@ -23,6 +23,9 @@ interface PackedTermsGene {
 
 /** A terms part: its packed genes, and the genes its finish fits on the CPU (X aliased on their rows, or fitting them exactly). */
 export type TermsDevicePart = CpuGenesPart<PackedTermsGene>;
+
+/** A residual sum of squares this small a share of y's, after X's fit, is rounding: X fits y exactly. */
+const EXACT_FIT = 1e-20;
 
 /**
  * Prepares a part's genes in f64 (statuses, NAs, transform). A gene is packed in f32 centred, less its least-squares
@@ -45,11 +48,16 @@ export function prepareTermsPart(context: FitContext, values: Float64Array, nGen
     const shift = design.interceptColumn >= 0 ? mean : 0;
     const unit = yScaleOf(y, shift);
     v = v.length === y.length ? v : new Float64Array(y.length);
-    for (let i = 0; i < y.length; i++) v[i] = (y[i] - shift) / unit;
+    let total = 0;
+    for (let i = 0; i < y.length; i++) {
+      v[i] = (y[i] - shift) / unit;
+      total += v[i] * v[i];
+    }
     takeFit(design, fit, v);
     let ss = 0;
     for (let i = 0; i < v.length; i++) ss += v[i] * v[i];
-    if (!(ss > 0)) {
+    // What X leaves of y is f64's rounding (X fits y exactly): scaled up for f32 it would be noise.
+    if (!(ss > EXACT_FIT * total)) {
       into.onCpu.push(g);
       return;
     }
@@ -62,12 +70,6 @@ export function prepareTermsPart(context: FitContext, values: Float64Array, nGen
 }
 
 /**
- * How far above its optimum the device's lowest probe must be for the host not to probe again, relative to
- * max(n, |criterion|): well past f32's rounding of the criterion at the probes' θ (up to 10).
- */
-const PROBE_MARGIN = 1e-4;
-
-/**
  * The device's starts of gene `k` of a batch (its output from k · TERMS_OUT_STRIDE; n its observations): θ̂ and each
  * refit's θ, and which of them the device probed with nothing lower; undefined where a θ is not finite. A search that
  * ran out of evaluations still gives its best vertex: in a flat direction (a term of few levels, a large θ) f32 stops
@@ -77,8 +79,9 @@ function deviceStart(readback: Float32Array, k: number, K: number, n: number): T
   const fits = Array.from({ length: K + 1 }, (_, slot) => {
     const at = k * TERMS_OUT_STRIDE + slot * TERMS_FIT_STRIDE;
     const criterion = readback[at + TERMS_FIT.criterion];
+    // The device's probes stand where each lies above the optimum by more than f32's rounding of the criterion there.
     return { theta: Float64Array.from(readback.subarray(at, at + K)),
-      probed: readback[at + TERMS_FIT.probe] - criterion > PROBE_MARGIN * Math.max(n, Math.abs(criterion)) };
+      probed: readback[at + TERMS_FIT.probe] > TERMS_CRITERION_ULPS * 2 ** -23 * Math.max(n, Math.abs(criterion)) };
   });
   if (!fits.every(({ theta }) => theta.every(Number.isFinite))) return undefined;
   return { theta: fits[0].theta, reduced: fits.slice(1).map((f) => f.theta), probed: fits.map((f) => f.probed) };

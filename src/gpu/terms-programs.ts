@@ -25,7 +25,14 @@ export const TERMS_MAX_K = 6;
 /** Nelder–Mead's evaluations at most, per optimisation (the model, and each drop-one refit). */
 export const TERMS_MAX_EVALUATIONS = 400;
 
-/** Each fit's fields in the search's output past its θ [TERMS_MAX_K]: its criterion, evaluations, convergence and lowest probe. */
+/**
+ * f32 roundings of the criterion's scale, max(n, |criterion|) · max(1, θ²), that the device's criterion may be off by
+ * (test/gpu/terms.test.ts holds it to this; the largest seen there is about a quarter of it). The host trusts the
+ * device's probes only where each is at least this far above the optimum.
+ */
+export const TERMS_CRITERION_ULPS = 16;
+
+/** Each fit's fields in the search's output past its θ [TERMS_MAX_K]: its criterion, evaluations, convergence and probes' excess. */
 export const TERMS_FIT = { criterion: TERMS_MAX_K, evaluations: TERMS_MAX_K + 1, converged: TERMS_MAX_K + 2, probe: TERMS_MAX_K + 3 } as const;
 /** Floats per fit in the search's output, and per gene: the model's fit and K refits, then the criterion at θ = 1. */
 export const TERMS_FIT_STRIDE = TERMS_MAX_K + 4;

@@ -13,7 +13,7 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { acquireGpu } from '../../src/gpu/device.js';
 import { MISSING_F32 } from '../../src/gpu/fit-declarations.js';
-import { encodeTermsPrograms, TERMS_AT_START, TERMS_FIT, TERMS_FIT_STRIDE, TERMS_MAX_M, TERMS_OUT_STRIDE, termsReadbackBytes, uploadTermsConstants } from '../../src/gpu/terms-programs.js';
+import { encodeTermsPrograms, TERMS_AT_START, TERMS_CRITERION_ULPS, TERMS_FIT, TERMS_FIT_STRIDE, TERMS_MAX_M, TERMS_OUT_STRIDE, termsReadbackBytes, uploadTermsConstants } from '../../src/gpu/terms-programs.js';
 import { uploadBuffer } from '../../src/gpu/program.js';
 import { type FitOptions, type FitResult, fitGenes } from '../../src/fit-genes.js';
 import { readMatrix, readSampleSheet } from '../../src/io/read-files.js';
@@ -29,8 +29,6 @@ import { assertGpuMatchesCpu, assertRanOnGpu, itOn, refinedFraction, webgpuBacke
 
 const webgpu = await webgpuBackend();
 
-/** f32 roundings of the criterion's scale the device's criterion may be off by (the largest seen: about 1/4 of it). */
-const F32_CRITERION_ULPS = 16;
 const DIR = path.join(REPO_ROOT, 'test/fixtures/multi');
 
 /** A conformance case: its name, formula and methods (test/fixtures/multi/<name>.<method>.json). */
@@ -105,7 +103,7 @@ describe('several random terms on WebGPU', () => {
             const device32 = out[at + TERMS_FIT.criterion] - gpuStart;
             // f32's rounding of the criterion's large parts (sums over n observations that cancel), which Ω's entries
             // (θ_k² times the statistics) scale up where θ is large.
-            const tolerance = F32_CRITERION_ULPS * 2 ** -23 * Math.max(n, Math.abs(cpuStart)) * Math.max(1, ...Array.from(theta, (t) => t * t));
+            const tolerance = TERMS_CRITERION_ULPS * 2 ** -23 * Math.max(n, Math.abs(cpuStart)) * Math.max(1, ...Array.from(theta, (t) => t * t));
             largest = Math.max(largest, Math.abs(device32 - cpu) / tolerance);
             assert.ok(Math.abs(device32 - cpu) <= tolerance,
               `${name} ${method} gene ${g + 1}, fit ${slot} at θ = ${Array.from(theta).join(', ')}: device ${device32}, f64 ${cpu} (from the start)`);
@@ -179,8 +177,9 @@ describe('several random terms on WebGPU', () => {
     const constant = new Float64Array(n).fill(5);
     const dominant = Float64Array.from({ length: n }, (_, i) => 1e6 + 100 * age[at(matrix.sampleIds[i])] + noise());
     const fewLeft = row(1).map((v, i) => (i < n - 8 ? NaN : v));
-    const edge: Input = { ...input, matrix: pickGenes(matrix, [row(0), noLiver, pureNoise, constant, dominant, fewLeft, row(2), row(3)],
-      ['ordinary', 'no_liver', 'noise', 'constant', 'dominant', 'few_left', 'ordinary2', 'ordinary3']) };
+    const exact = Float64Array.from({ length: n }, (_, i) => 10 + 0.5 * age[at(matrix.sampleIds[i])]);
+    const edge: Input = { ...input, matrix: pickGenes(matrix, [row(0), noLiver, pureNoise, constant, dominant, fewLeft, row(2), row(3), exact],
+      ['ordinary', 'no_liver', 'noise', 'constant', 'dominant', 'few_left', 'ordinary2', 'ordinary3', 'exact']) };
     const cpu = await fitOn(edge, { backend: 'cpu' });
     const statuses = Object.fromEntries(cpu.geneIds.map((id, g) => [id, cpu.results.status[g]]));
     assert.notEqual(statuses.noise, statuses.ordinary, 'the pure-noise gene is singular where the ordinary one is not');
@@ -192,6 +191,11 @@ describe('several random terms on WebGPU', () => {
     }
     const one = { ...edge, matrix: pickGenes(matrix, [noLiver], ['no_liver']) };
     assertGpuMatchesCpu('one gene', await fitOn(one, { backend: 'cpu' }), await fitOn(one, { backend: 'webgpu' }));
+    // X fits `exact` exactly: what it leaves is f64's rounding, so it goes to the CPU as it is prepared, not to the
+    // device (whose fit of that rounding, scaled up, would be refitted).
+    const exactOnly = { ...edge, matrix: pickGenes(matrix, [exact], ['exact']) };
+    const exactReport = assertRanOnGpu(await fitOn(exactOnly, { backend: 'webgpu' }));
+    assert.deepEqual([exactReport.gpuGenes, exactReport.refinedGenes, exactReport.cpuGenes], [0, 0, 1], 'device, refined, CPU genes');
   });
 
   itOn(webgpu, 'loses the device after the first batch: no gene lost, the rest on the CPU, and the summary says why', async () => {
