@@ -11,6 +11,7 @@ import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { startServer, WEB_ROOT, type WebServer } from '../../src/cli/serve.js';
 import { inCi } from '../conformance/backends.js';
 import { REPO_ROOT } from '../helpers/cases.js';
+import { runCli, tempFiles } from '../helpers/cli.js';
 import { gpuTestEnv } from '../helpers/gpu-env.js';
 
 /** Debian's chromium package. */
@@ -117,4 +118,17 @@ export async function download(page: Page, format: 'tsv' | 'csv' | 'json'): Prom
   const text = fs.readFileSync(saved, 'utf8');
   fs.rmSync(path.dirname(saved), { recursive: true, force: true });
   return { name: file.suggestedFilename(), text };
+}
+
+/** The table `genelmm fit <args> --quiet` writes: the CLI's answer that a download from the app is held to. */
+export function cliTable(args: string[]): string {
+  const files = tempFiles({});
+  try {
+    const out = path.join(files.dir, 'cli.tsv');
+    const run = runCli(['fit', ...args, '--quiet', '--out', out]);
+    assert.equal(run.status, 0, run.stderr);
+    return fs.readFileSync(out, 'utf8');
+  } finally {
+    files.cleanup();
+  }
 }

@@ -5,28 +5,18 @@
  * the kinship out of the next run. On WebGPU (SwiftShader in Chromium) the download is the CLI's WebGPU table.
  */
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { REPO_ROOT } from '../helpers/cases.js';
-import { runCli, tempFiles } from '../helpers/cli.js';
-import { type AppSession, download, fit, loadFiles, openApp, skipUnlessBrowser } from './browser.js';
+import { type AppSession, cliTable, download, fit, loadFiles, openApp, skipUnlessBrowser } from './browser.js';
 
 const K = path.join(REPO_ROOT, 'test/fixtures/kinship');
 const FORMULA = '~ sex + (1 | individual)';
 
 /** The table `genelmm fit --kinship` writes for the `single` fixture on `backend`. */
-function cliTable(backend: string): string {
-  const files = tempFiles({});
-  try {
-    const out = path.join(files.dir, 'cli.tsv');
-    const run = runCli(['fit', '--expr', path.join(K, 'single.expr.tsv'), '--samples', path.join(K, 'single.samples.tsv'), '--formula', FORMULA,
-      '--kinship', path.join(K, 'sim'), '--backend', backend, '--quiet', '--out', out]);
-    assert.equal(run.status, 0, run.stderr);
-    return fs.readFileSync(out, 'utf8');
-  } finally {
-    files.cleanup();
-  }
+function kinshipTable(backend: string): string {
+  return cliTable(['--expr', path.join(K, 'single.expr.tsv'), '--samples', path.join(K, 'single.samples.tsv'), '--formula', FORMULA,
+    '--kinship', path.join(K, 'sim'), '--backend', backend]);
 }
 
 describe('a kinship in the web app (headless Chromium)', skipUnlessBrowser(), () => {
@@ -51,13 +41,13 @@ describe('a kinship in the web app (headless Chromium)', skipUnlessBrowser(), ()
     await app.page.waitForFunction(() => /240 individuals/.test(document.getElementById('kinship-loaded')!.textContent!));
     await fit(app.page, 'cpu');
     assert.match(await app.page.textContent('#kinship-used') ?? '', /kinship: sim\.grm\.bin, 240 individuals; eigenvalues down to -0\.00498 set to 0/);
-    assert.equal((await download(app.page, 'tsv')).text, cliTable('cpu'));
+    assert.equal((await download(app.page, 'tsv')).text, kinshipTable('cpu'));
   });
 
   it('on WebGPU (the kinship programs in the browser): the download is the CLI\'s fit --kinship --backend webgpu table', async () => {
     const used = await fit(app.page, 'webgpu');
     assert.match(used, /^backend: webgpu on /, 'the browser\'s WebGPU ran, not a fallback');
-    assert.equal((await download(app.page, 'tsv')).text, cliTable('webgpu'));
+    assert.equal((await download(app.page, 'tsv')).text, kinshipTable('webgpu'));
   });
 
   it('Remove: the next run has no kinship, and one sample per individual is insufficient again', async () => {
