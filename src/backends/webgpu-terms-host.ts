@@ -3,7 +3,7 @@ import { rowsLeastSquares, takeFit } from '../model/least-squares.js';
 import { type FitContext, type GenePreparer, modelChoice, type ReadyGene } from '../model/prepare.js';
 import { fitTermsGene, type TermsStart } from '../model/terms/fit-terms.js';
 import type { TermsPattern } from '../model/terms/terms-pattern.js';
-import { TERMS_CRITERION_ULPS, TERMS_FIT, TERMS_FIT_STRIDE, TERMS_OUT_STRIDE } from '../gpu/terms-programs.js';
+import { criterionScale, TERMS_CRITERION_ULPS, TERMS_FIT, TERMS_FIT_STRIDE, TERMS_OUT_STRIDE } from '../gpu/terms-programs.js';
 import { MISSING_F32 } from '../gpu/fit-declarations.js';
 import { storeTermsFit } from './cpu-kernel.js';
 import { type CpuGenesPart, fitGenesOnCpu, partUpload, preparedPart } from './cpu-genes-part.js';
@@ -81,7 +81,7 @@ function deviceStart(readback: Float32Array, k: number, K: number, n: number): T
     const criterion = readback[at + TERMS_FIT.criterion];
     // The device's probes stand where each lies above the optimum by more than f32's rounding of the criterion there.
     return { theta: Float64Array.from(readback.subarray(at, at + K)),
-      probed: readback[at + TERMS_FIT.probe] > TERMS_CRITERION_ULPS * 2 ** -23 * Math.max(n, Math.abs(criterion)) };
+      probed: readback[at + TERMS_FIT.probe] > TERMS_CRITERION_ULPS * 2 ** -23 * criterionScale(n, criterion) };
   });
   if (!fits.every(({ theta }) => theta.every(Number.isFinite))) return undefined;
   return { theta: fits[0].theta, reduced: fits.slice(1).map((f) => f.theta), probed: fits.map((f) => f.probed) };

@@ -26,11 +26,19 @@ export const TERMS_MAX_K = 6;
 export const TERMS_MAX_EVALUATIONS = 400;
 
 /**
- * f32 roundings of the criterion's scale, max(n, |criterion|) · max(1, θ²), that the device's criterion may be off by
- * (test/gpu/terms.test.ts holds it to this; the largest seen there is about a quarter of it). The host trusts the
- * device's probes only where each is at least this far above the optimum.
+ * f32 roundings of the criterion's scale (criterionScale · max(1, θ²)) that the device's criterion may be off by
+ * (test/gpu/terms.test.ts holds it to this on every fixture; the largest seen there is about a third of it). The host
+ * trusts the device's probes only where each is at least this far above the optimum.
  */
 export const TERMS_CRITERION_ULPS = 16;
+
+/**
+ * The size of the criterion's parts for n observations at a criterion f, which f32 rounds: n (1 + log 2π) + |f| (the
+ * n log r part and log|L|² cancel to f; with few observations the constant part is the largest).
+ */
+export function criterionScale(n: number, f: number): number {
+  return n * (1 + Math.log(2 * Math.PI)) + Math.abs(f);
+}
 
 /** Each fit's fields in the search's output past its θ [TERMS_MAX_K]: its criterion, evaluations, convergence and probes' excess. */
 export const TERMS_FIT = { criterion: TERMS_MAX_K, evaluations: TERMS_MAX_K + 1, converged: TERMS_MAX_K + 2, probe: TERMS_MAX_K + 3 } as const;
