@@ -42,18 +42,34 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   var method = METHOD_BOUNDARY;
   var h = pts[best];
   var crit = vals[best];
-  let lo = pts[select(best - 1u, 0u, best == 0u)];
-  let hi = pts[min(best + 1u, nPts - 1u)];
+  var lo = pts[select(best - 1u, 0u, best == 0u)];
+  var hi = pts[min(best + 1u, nPts - 1u)];
   let score0 = scoreAt(g, 0.0);
-  let sLo = select(scoreAt(g, lo), score0, best == 0u);
-  let sHi = scoreAt(g, hi);
+  var sLo = select(scoreAt(g, lo), score0, best == 0u);
+  var sHi = scoreAt(g, hi);
   evaluations += 3u;
+  // Where the moment start falls beside a grid point, the f32 criterion cannot tell the two apart and may pick the
+  // wrong one as best: the score then has one sign across the bracket, and the root lies one point beyond it, where
+  // it is sought (f64 tells them apart; the CPU's search never needs this).
+  if (sLo < 0.0 && sHi < 0.0 && best + 2u < nPts) {
+    lo = hi;
+    sLo = sHi;
+    hi = pts[best + 2u];
+    sHi = scoreAt(g, hi);
+    evaluations += 1u;
+  } else if (sLo > 0.0 && sHi > 0.0 && best >= 2u) {
+    hi = lo;
+    sHi = sLo;
+    lo = pts[best - 2u];
+    sLo = scoreAt(g, lo);
+    evaluations += 1u;
+  }
 
   if (best == 0u && sLo >= 0.0) {
     method = METHOD_BOUNDARY;  // the criterion rises from λ = 0: a boundary fit
   } else if (sLo < 0.0 && sHi > 0.0) {
     method = METHOD_ROOT;
-    let root = zeroin(OBJECTIVE_SCORE, g, select(lo, 0.0, best == 0u), hi, sLo, sHi, 0.0);
+    let root = zeroin(OBJECTIVE_SCORE, g, lo, hi, sLo, sHi, 0.0);
     let b = root.x;
     converged = root.y;
     let iter = u32(root.z);
