@@ -261,7 +261,7 @@ export class WebGpuBackend implements Backend {
       batches: (nGenes) => planBatches(nGenes, shape, adapter.limits, this.options.maxBatchGenes),
       readbackBytes: (n) => readbackBytes(n, shape, true),
       encode: (encoder, n, y, staging, timestamps) => {
-        const fit = encodeFitPrograms(device, encoder, shape, n, y, constants, this.maxPerDimension, timestamps, true);
+        const fit = encodeFitPrograms(device, encoder, shape, n, y, constants, this.maxPerDimension, { recentred: true, interval: true, timestamps });
         copyFitOutputs(encoder, fit, staging, TIMESTAMP_BYTES, n, shape); // after the two timestamps, 8-byte aligned
         return fit.all;
       },

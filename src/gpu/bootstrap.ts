@@ -6,11 +6,11 @@ import { fittedGenes } from '../simulation/fitted-genes.js';
 import type { GeneResults } from '../results/gene-results.js';
 import { philoxKey } from '../stats/philox.js';
 import type { GpuContext } from './device.js';
-import { copyFitOutputs, encodeFitPrograms, uploadFitConstants } from './fit-programs.js';
-import { MISSING_F32 } from './fit-declarations.js';
+import { encodeFitPrograms, uploadFitConstants } from './fit-programs.js';
+import { MISSING_F32, SEARCH_OUT_STRIDE } from './fit-declarations.js';
 import type { BootstrapGene, ReplicateFinisher } from './bootstrap-finish.js';
 import { runDeviceBatches } from './device-batches.js';
-import { type BatchShape, type GpuTimings, noTimings, planBatches, readbackBytes, readbackLayout, threadShares } from './plan.js';
+import { type BatchShape, type GpuTimings, noTimings, planBatches, threadShares } from './plan.js';
 import { PHILOX_CONSTANTS } from './philox.js';
 import { encodeProgram, type GpuProgram, uploadBuffer } from './program.js';
 
@@ -27,7 +27,7 @@ export const bootstrapDrawProgram: GpuProgram = {
   uniform: { struct: 'DrawParams', fields: [['nObs', 'u32'], ['nGenes', 'u32'], ['replicates', 'u32'], ['firstReplicate', 'u32'],
     ['nLevels', 'u32'], ['key0', 'u32'], ['key1', 'u32']] },
   bindings: [
-    { name: 'fitted', element: 'f32', access: 'read', doc: '[nGenes × nObs] (fitted − c) / d, MISSING where absent' },
+    { name: 'observed', element: 'u32', access: 'read', doc: '[nGenes × nObs] 1 where the gene has a value, else 0' },
     { name: 'sigma', element: 'f32', access: 'read', doc: '[nGenes × 2] σ̂_g / d, σ̂_e / d' },
     { name: 'geneIndex', element: 'u32', access: 'read', doc: '[nGenes] the gene\'s row of the whole matrix (its stream)' },
     { name: 'groupOf', element: 'u32', access: 'read', doc: '[nObs] group level of each design row' },
@@ -38,7 +38,7 @@ export const bootstrapDrawProgram: GpuProgram = {
 
 /** What a GPU bootstrap did beyond the CPU's report. */
 export interface GpuBootstrapReport extends BootstrapReport {
-  /** Replicates refitted in f64 on the CPU from the same draws, because the f32 search did not settle them. */
+  /** Replicates refitted in f64 on the CPU from the same draws, because the device's fit failed its check. */
   refinedReplicates: number;
   /** Genes bootstrapped on the CPU: columns aliased on their rows, and every gene left when the device failed. */
   cpuGenes: number;
@@ -48,7 +48,7 @@ export interface GpuBootstrapReport extends BootstrapReport {
   /**
    * Where its time went: prepareMs the genes' models (and the CPU bootstrap of genes with aliased columns), uploadMs
    * encoding and submitting each batch (its chunk's inputs uploaded with its first), gpuMs waiting for the device,
-   * finishMs the f64 finish on the host threads.
+   * finishMs taking the device's estimates and refitting the replicates that failed, on the host threads.
    */
   timings: GpuTimings;
 }
@@ -65,12 +65,13 @@ export interface GpuBootstrapOptions {
 
 /**
  * The parametric bootstrap of parametricBootstrap (src/simulation/bootstrap.ts) with the replicates drawn and refitted on
- * the GPU: the same Philox draws, then the same six fit programs as the fit itself (encodeFitPrograms) on
- * (gene, replicate) columns, finished in f64 as the fit is, on the host threads of `finisher` (finishReplicates: a
- * share of each batch's genes a thread), while the device computes the next batch; a column that fails the fit's
- * f64 checks is refitted on the CPU from the same draws. Genes go in chunks, each one or more batches of its
- * replicates. When the device fails (lost, an error), every chunk not yet finished is bootstrapped on the CPU
- * (bootstrapGeneOnCpu, the f64 reference) and report.failure says why: no gene is lost.
+ * the GPU: the same Philox draws, then the fit's own programs (encodeFitPrograms, one pass, without the interval) on
+ * (gene, replicate) columns, whose estimates come from the device's search alone (finishReplicates, on the host
+ * threads of `finisher`, a share of each batch's genes a thread, while the device computes the next batch); only
+ * the search's output is read back, and a column whose device fit fails its check is refitted on the CPU from the
+ * same draws and counted. Genes go in chunks, each one or more batches of its replicates. When the device fails
+ * (lost, an error), every chunk not yet finished is bootstrapped on the CPU (bootstrapGeneOnCpu, the f64 reference)
+ * and report.failure says why: no gene is lost.
  */
 export async function bootstrapOnGpu(gpu: GpuContext, context: FitContext, values: Float64Array, nSamples: number,
   results: GeneResults, B: number, seed: number, options: GpuBootstrapOptions, finisher: ReplicateFinisher,
@@ -94,12 +95,7 @@ export async function bootstrapOnGpu(gpu: GpuContext, context: FitContext, value
       report.cpuGenes++;
       continue;
     }
-    let shift = 0;
-    if (design.interceptColumn >= 0) {
-      for (const f of model.fitted) shift += f;
-      shift /= model.fitted.length;
-    }
-    models.push({ gene: g, model, shift, scale: Math.hypot(model.sigmaG, model.sigmaE) || 1 });
+    models.push({ gene: g, model, scale: Math.hypot(model.sigmaG, model.sigmaE) || 1 });
   }
 
   const shape: BatchShape = {
@@ -109,7 +105,7 @@ export async function bootstrapOnGpu(gpu: GpuContext, context: FitContext, value
   const columns = planBatches(Math.max(1, models.length * B), shape, gpu.adapter.limits, options.maxBatchColumns)[0];
   const replicatesPerBatch = Math.min(B, columns);
   const genesPerBatch = Math.max(1, Math.floor(columns / replicatesPerBatch));
-  const { buffers: constants, scaling } = uploadFitConstants(device, design);
+  const { buffers: constants } = uploadFitConstants(device, design);
   report.timings.prepareMs += performance.now() - began;
 
   /**
@@ -118,7 +114,7 @@ export async function bootstrapOnGpu(gpu: GpuContext, context: FitContext, value
    */
   interface Chunk {
     genes: BootstrapGene[];
-    inputs?: { fitted: GPUBuffer; sigma: GPUBuffer; geneIndex: GPUBuffer };
+    inputs?: { observed: GPUBuffer; sigma: GPUBuffer; geneIndex: GPUBuffer };
     estimates: { h2: Float64Array; sigma2G: Float64Array; sigma2E: Float64Array; count: number }[];
     counts: { refined: number; failed: number };
     left: number;
@@ -139,14 +135,12 @@ export async function bootstrapOnGpu(gpu: GpuContext, context: FitContext, value
   const submit = ({ chunk, firstReplicate, replicates }: Batch): Submitted => {
     const t = performance.now();
     chunk.inputs ??= (() => {
-      const fittedScaled = new Float32Array(chunk.genes.length * design.nObs).fill(MISSING_F32);
-      chunk.genes.forEach(({ model, shift, scale }, k) => {
-        model.pattern.rows.forEach((row, i) => {
-          fittedScaled[k * design.nObs + row] = (model.fitted[i] - shift) / scale;
-        });
+      const observed = new Uint32Array(chunk.genes.length * design.nObs);
+      chunk.genes.forEach(({ model }, k) => {
+        for (const row of model.pattern.rows) observed[k * design.nObs + row] = 1;
       });
       return {
-        fitted: uploadBuffer(device, fittedScaled),
+        observed: uploadBuffer(device, observed),
         sigma: uploadBuffer(device, Float32Array.from(chunk.genes.flatMap(({ model, scale }) => [model.sigmaG / scale, model.sigmaE / scale]))),
         geneIndex: uploadBuffer(device, Uint32Array.from(chunk.genes, ({ model }) => model.streamGene)),
       };
@@ -157,9 +151,10 @@ export async function bootstrapOnGpu(gpu: GpuContext, context: FitContext, value
     const uniform = encodeProgram(device, encoder, bootstrapDrawProgram, n, { nObs: design.nObs, nGenes: chunk.genes.length, replicates,
       firstReplicate, nLevels: design.randomTerms[0].levels.length, key0: key[0], key1: key[1] },
     { ...chunk.inputs, groupOf: constants.groupOf, y }, maxPerDimension);
-    const fit = encodeFitPrograms(device, encoder, shape, n, y, constants, maxPerDimension);
-    const staging = device.createBuffer({ size: readbackBytes(n, shape, false), usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
-    copyFitOutputs(encoder, fit, staging, 0, n, shape);
+    // Drawn without their fixed part (bootstrap-draw.wgsl), the replicates have nothing for a second pass to take out.
+    const fit = encodeFitPrograms(device, encoder, shape, n, y, constants, maxPerDimension, { recentred: false, interval: false });
+    const staging = device.createBuffer({ size: n * SEARCH_OUT_STRIDE * 4, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    encoder.copyBufferToBuffer(fit.out, 0, staging, 0, n * SEARCH_OUT_STRIDE * 4);
     device.queue.submit([encoder.finish()]);
     const ready = staging.mapAsync(GPUMapMode.READ);
     ready.catch(() => undefined); // awaited when the batch completes; a loss meanwhile must not go unhandled
@@ -171,7 +166,7 @@ export async function bootstrapOnGpu(gpu: GpuContext, context: FitContext, value
   const finish = async ({ chunk, firstReplicate, replicates }: Batch, { staging }: Submitted): Promise<void> => {
     const readback = finisher.share(new Float32Array(staging.getMappedRange().slice(0)));
     staging.unmap();
-    const batch = { readback, layout: readbackLayout(chunk.genes.length * replicates, shape), replicates, firstReplicate, key, scaling };
+    const batch = { readback, replicates, firstReplicate, key };
     const parts = threadShares(chunk.genes.length, finisher.threads);
     const replies = await Promise.all(parts.map(({ first, count }, t) => finisher.finish(t, chunk.genes.slice(first, first + count), first, batch)));
     replies.forEach((estimates, t) => {

@@ -26,14 +26,24 @@ export interface FitBuffers {
 }
 
 /**
+ * Which passes encodeFitPrograms records: the second pass on y − x·β̂ (`recentred`: a gene's fixed part is most of
+ * its values, and f32 keeps their digits only once it is taken out), the h2 interval (`interval`), and the
+ * timestamps around them all.
+ */
+export interface FitPasses {
+  recentred: boolean;
+  interval: boolean;
+  timestamps?: GPUQuerySet;
+}
+
+/**
  * Records the REML fit of `n` columns of `y` ([nObs × n], sample-major, MISSING where absent) into `encoder`:
- * statistics, moment start and search of y; β̂ at λ̂; then statistics and search again of y − x·β̂
- * (gene-stats.wgsl), from λ̂; with `withInterval`, the profile interval of h2 at the final λ̂ (h2-interval.wgsl).
- * constants: the scaled design x, the groups and the search grid (uploadFitConstants).
+ * statistics, moment start and search of y; where `passes.recentred`, β̂ at λ̂, then statistics and search again of
+ * y − x·β̂ (gene-stats.wgsl), from λ̂; where `passes.interval`, the profile interval of h2 at the final λ̂
+ * (h2-interval.wgsl). constants: the scaled design x, the groups and the search grid (uploadFitConstants).
  */
 export function encodeFitPrograms(device: GPUDevice, encoder: GPUCommandEncoder, shape: BatchShape, n: number,
-  y: GPUBuffer, constants: FitConstants, maxPerDimension: number,
-  timestamps?: GPUQuerySet, withInterval = false): FitBuffers {
+  y: GPUBuffer, constants: FitConstants, maxPerDimension: number, passes: FitPasses): FitBuffers {
   const per = bytesPerGene(shape);
   const { make, made } = batchBuffers(device);
   const sums = make(n * per.sums);
@@ -42,19 +52,26 @@ export function encodeFitPrograms(device: GPUDevice, encoder: GPUCommandEncoder,
   const start = make(n * 4);
   const out = make(n * SEARCH_OUT_STRIDE * 4, GPUBufferUsage.COPY_SRC);
   const betaRef = make(n * per.beta, GPUBufferUsage.COPY_SRC); // zero-initialised: the first pass sums y itself
-  const interval = withInterval ? make(n * 8, GPUBufferUsage.COPY_SRC) : undefined;
+  const interval = passes.interval ? make(n * 8, GPUBufferUsage.COPY_SRC) : undefined;
   const params = { nGenes: n, nObs: shape.nObs, p: shape.p, nGroups: shape.nGroups, maxSize: shape.maxSize };
   const { x, groupOf, grid } = constants;
-  const run = (program: GpuProgram, buffers: Record<string, GPUBuffer>, timestampWrites?: GPUComputePassTimestampWrites): void => {
+  const runs: [GpuProgram, Record<string, GPUBuffer>][] = [
+    [geneStatsProgram, { y, x, groupOf, sums, stats, counts, betaRef }],
+    [momentStartProgram, { stats, counts, start }],
+    [remlSearchProgram, { stats, counts, start, grid, out }],
+  ];
+  if (passes.recentred) {
+    runs.push([remlBetaProgram, { stats, counts, out, betaRef, start }], [geneStatsProgram, { y, x, groupOf, sums, stats, counts, betaRef }],
+      [remlSearchProgram, { stats, counts, start, grid, out }]);
+  }
+  if (interval) runs.push([h2IntervalProgram, { stats, counts, grid, out, interval }]);
+  const { timestamps } = passes;
+  runs.forEach(([program, buffers], i) => {
+    const timestampWrites = timestamps && (i === 0 || i === runs.length - 1)
+      ? { querySet: timestamps, ...(i === 0 ? { beginningOfPassWriteIndex: 0 } : {}), ...(i === runs.length - 1 ? { endOfPassWriteIndex: 1 } : {}) }
+      : undefined;
     made.push(encodeProgram(device, encoder, program, n, params, buffers, maxPerDimension, timestampWrites));
-  };
-  run(geneStatsProgram, { y, x, groupOf, sums, stats, counts, betaRef }, timestamps && { querySet: timestamps, beginningOfPassWriteIndex: 0 });
-  run(momentStartProgram, { stats, counts, start });
-  run(remlSearchProgram, { stats, counts, start, grid, out });
-  run(remlBetaProgram, { stats, counts, out, betaRef, start });
-  run(geneStatsProgram, { y, x, groupOf, sums, stats, counts, betaRef });
-  run(remlSearchProgram, { stats, counts, start, grid, out }, interval ? undefined : timestamps && { querySet: timestamps, endOfPassWriteIndex: 1 });
-  if (interval) run(h2IntervalProgram, { stats, counts, grid, out, interval }, timestamps && { querySet: timestamps, endOfPassWriteIndex: 1 });
+  });
   return { stats, counts, out, beta: betaRef, interval, all: made };
 }
 

@@ -60,6 +60,12 @@ export function hostStats(packed: PackedColumn, gpuStats: Float32Array, counts: 
   return { pattern, m, w, b, betaOffset, scale: d };
 }
 
+/**
+ * The largest λ̂ of the f32 search taken as found: above it (σ²_g a thousand times σ²_e), h = λ / (1 + λ) is within
+ * 1e-3 of 1 and f32's resolution of h leaves λ̂ to about 1e-4 relative, so the gene (or replicate) is refitted in f64.
+ */
+export const F32_LAMBDA_LIMIT = 1e3;
+
 /** How far the f64 Newton steps may move the GPU's λ̂ (relative to max(λ̂, 0.01)) before the gene is refitted. */
 const POLISH_LIMIT = 1e-2;
 
@@ -77,7 +83,7 @@ const BOUNDARY_SLACK = 1e-9;
  */
 export function polishLambda(stats: GeneStats, lambdaGpu: number, converged: boolean): number | string {
   if (!converged || !Number.isFinite(lambdaGpu)) return 'the f32 search did not converge';
-  if (lambdaGpu > 1e3) return 'λ̂ beyond the resolution of h in f32';
+  if (lambdaGpu > F32_LAMBDA_LIMIT) return 'λ̂ beyond the resolution of h in f32';
   if (lambdaGpu === 0) return remlScore(stats, 0) < 0 ? 'the f64 score contradicts the boundary fit' : 0;
   const { n, p } = stats.pattern;
   let lambda = lambdaGpu;
@@ -120,7 +126,7 @@ export interface GpuSearchResult {
 export function finishGpuFit(stats: GeneStats, gpu: GpuSearchResult): GeneFit | string {
   const lambda = polishLambda(stats, gpu.lambda, gpu.converged);
   if (typeof lambda === 'string') return lambda;
-  // polishLambda leaves λ̂ below 1e3 (1 + POLISH_LIMIT), far from the upper end of the search.
+  // polishLambda leaves λ̂ below F32_LAMBDA_LIMIT (1 + POLISH_LIMIT), far from the upper end of the search.
   return estimatesAt(stats, { lambda, evaluations: gpu.evaluations, converged: true, atUpperBound: false },
     gpu.interval && confirmedInterval(stats, lambda, gpu.interval));
 }
