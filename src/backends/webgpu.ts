@@ -16,7 +16,7 @@ import { copyFitOutputs, encodeFitPrograms, FIT_PROGRAMS, uploadFitConstants } f
 import { copyKinshipOutputs, encodeKinshipPrograms, KINSHIP_BATCH_BYTES, type KinshipConstants, KINSHIP_PROGRAMS, kinshipReadbackBytes, kinshipReadbackLayout, rotationBytes,
   uploadKinshipConstants } from '../gpu/kinship-programs.js';
 import type { KinshipBasis } from '../model/kinship.js';
-import { compilePipelines, type GpuProgram, uploadBuffer } from '../gpu/program.js';
+import { batchUpload, compilePipelines, drainBuffers, type GpuProgram, releaseBuffers } from '../gpu/program.js';
 import { type BatchShape, DEFAULT_BATCH_GENES, planBatches, planBatchesOf, readbackBytes, readbackLayout, threadShares, TIMESTAMP_BYTES } from '../gpu/plan.js';
 import { GPU_MAX_M } from '../gpu/fit-declarations.js';
 import { encodeTermsPrograms, TERMS_PROGRAMS, termsDeviceLimit, termsReadbackBytes, termsWidestBytes, uploadTermsConstants } from '../gpu/terms-programs.js';
@@ -193,7 +193,7 @@ export class WebGpuBackend implements Backend {
         finish: (host, device) => finish(host, this.readback(device.staging, tasks)),
         fitOnCpu: (host) => finish(host),
         release: (device) => {
-          device.buffers.forEach((b) => b.destroy());
+          releaseBuffers(this.gpu.device, device.buffers);
           device.staging.destroy();
         },
         failure: () => this.gpu.failure,
@@ -203,6 +203,7 @@ export class WebGpuBackend implements Backend {
       }, this.report, out, onProgress);
     } finally {
       engine.release();
+      drainBuffers(this.gpu.device);
     }
     return out;
   }
@@ -309,7 +310,7 @@ export class WebGpuBackend implements Backend {
     const { device } = this.gpu;
     const n = host.deviceGenes;
     const t = performance.now();
-    const y = uploadBuffer(device, host.y);
+    const y = batchUpload(device, host.y);
     this.report.timings.uploadMs += performance.now() - t;
     const timestamps = this.gpu.adapter.hasTimestamps ? device.createQuerySet({ type: 'timestamp', count: 2 }) : undefined;
     const resolved = timestamps ? device.createBuffer({ size: TIMESTAMP_BYTES, usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC }) : undefined;

@@ -12,7 +12,7 @@ import type { BootstrapGene, ReplicateFinisher } from './bootstrap-finish.js';
 import { runDeviceBatches } from './device-batches.js';
 import { type BatchShape, type GpuTimings, noTimings, planBatches, threadShares } from './plan.js';
 import { PHILOX_CONSTANTS } from './philox.js';
-import { encodeProgram, type GpuProgram, uploadBuffer } from './program.js';
+import { batchBuffers, drainBuffers, encodeProgram, type GpuProgram, releaseBuffers, uploadBuffer } from './program.js';
 
 /**
  * shaders/bootstrap-draw.wgsl (with philox.wgsl): the replicate responses y*, one invocation per (gene, replicate)
@@ -146,8 +146,9 @@ export async function bootstrapOnGpu(gpu: GpuContext, context: FitContext, value
       };
     })();
     const n = chunk.genes.length * replicates;
-    const y = device.createBuffer({ size: n * design.nObs * 4, usage: GPUBufferUsage.STORAGE });
     const encoder = device.createCommandEncoder({ label: 'genelmm bootstrap' });
+    const { make, made } = batchBuffers(device, encoder);
+    const y = make(n * design.nObs * 4);
     const uniform = encodeProgram(device, encoder, bootstrapDrawProgram, n, { nObs: design.nObs, nGenes: chunk.genes.length, replicates,
       firstReplicate, nLevels: design.randomTerms[0].levels.length, key0: key[0], key1: key[1] },
     { ...chunk.inputs, groupOf: constants.groupOf, y }, maxPerDimension);
@@ -159,7 +160,7 @@ export async function bootstrapOnGpu(gpu: GpuContext, context: FitContext, value
     const ready = staging.mapAsync(GPUMapMode.READ);
     ready.catch(() => undefined); // awaited when the batch completes; a loss meanwhile must not go unhandled
     report.timings.uploadMs += performance.now() - t;
-    return { buffers: [y, uniform, ...fit.all], staging, ready };
+    return { buffers: [...made, uniform, ...fit.all], staging, ready };
   };
 
   /** Reads a batch back and finishes its replicates on the host threads, a share of its genes each. */
@@ -223,7 +224,7 @@ export async function bootstrapOnGpu(gpu: GpuContext, context: FitContext, value
         if (--batch.chunk.left === 0) settle(batch.chunk);
       },
       release: ({ buffers, staging }) => {
-        buffers.forEach((b) => b.destroy());
+        releaseBuffers(device, buffers);
         staging.destroy();
       },
       failure: () => gpu.failure,
@@ -235,6 +236,7 @@ export async function bootstrapOnGpu(gpu: GpuContext, context: FitContext, value
     report.failure = run.failure ?? gpu.failure; // a device lost after the last readback: its chunk was redone on the CPU
   } finally {
     Object.values(constants).forEach((b) => b.destroy());
+    drainBuffers(device);
   }
   return report;
 }

@@ -21,7 +21,7 @@ export interface FitBuffers {
   beta: GPUBuffer;
   /** [n × 2] lo, hi of the 95% profile interval of h2, when asked for. */
   interval?: GPUBuffer;
-  /** Every buffer made here, to destroy after the readback. */
+  /** Every buffer made here, for releaseBuffers after the readback. */
   all: GPUBuffer[];
 }
 
@@ -45,7 +45,7 @@ export interface FitPasses {
 export function encodeFitPrograms(device: GPUDevice, encoder: GPUCommandEncoder, shape: BatchShape, n: number,
   y: GPUBuffer, constants: FitConstants, maxPerDimension: number, passes: FitPasses): FitBuffers {
   const per = bytesPerGene(shape);
-  const { make, made } = batchBuffers(device);
+  const { make, made } = batchBuffers(device, encoder);
   const sums = make(n * per.sums);
   const stats = make(n * per.stats, GPUBufferUsage.COPY_SRC);
   const counts = make(n * per.counts, GPUBufferUsage.COPY_SRC);

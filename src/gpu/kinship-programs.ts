@@ -117,7 +117,7 @@ export interface KinshipBuffers {
   rotated: GPUBuffer;
   out: GPUBuffer;
   interval: GPUBuffer;
-  /** Every buffer made here, to destroy after the readback. */
+  /** Every buffer made here, for releaseBuffers after the readback. */
   all: GPUBuffer[];
 }
 
@@ -131,7 +131,7 @@ export function encodeKinshipPrograms(device: GPUDevice, encoder: GPUCommandEnco
   constants: KinshipConstants, maxPerDimension: { perGene: number; tiles: number }, timestamps?: GPUQuerySet): KinshipBuffers {
   const { nObs, p, nClasses } = constants;
   const m = p + 1;
-  const { make, made } = batchBuffers(device);
+  const { make, made } = batchBuffers(device, encoder);
   const rotated = make(n * nObs * 4, GPUBufferUsage.COPY_SRC);
   const stats = make(n * m * m * 4);
   const start = make(n * 4);

@@ -195,7 +195,7 @@ export function encodeTermsPrograms(device: GPUDevice, encoder: GPUCommandEncode
   staging: GPUBuffer, at: number, maxPerDimension: number, timestamps?: GPUQuerySet): GPUBuffer[] {
   const { shape, buffers: { x, groupOf, termOfColumn } } = constants;
   const per = bytesPerGene(shape);
-  const { make, made } = batchBuffers(device);
+  const { make, made } = batchBuffers(device, encoder);
   const sums = make(n * per.sums);
   const stats = make(n * per.stats);
   const counts = make(n * per.counts);

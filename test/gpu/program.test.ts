@@ -16,7 +16,7 @@ import { bootstrapDrawProgram } from '../../src/gpu/bootstrap.js';
 import { FIT_PROGRAMS } from '../../src/gpu/fit-programs.js';
 import { KINSHIP_PROGRAMS } from '../../src/gpu/kinship-programs.js';
 import { TERMS_PROGRAMS } from '../../src/gpu/terms-programs.js';
-import { encodeProgram, type GpuProgram, makeShader, programDeclarations } from '../../src/gpu/program.js';
+import { batchBuffers, batchUpload, drainBuffers, encodeProgram, type GpuProgram, makeShader, programDeclarations, releaseBuffers } from '../../src/gpu/program.js';
 import { rlrtNullProgram } from '../../src/gpu/rlrt-null.js';
 import { shaderSource } from '../../src/gpu/shaders.js';
 import { REPO_ROOT } from '../helpers/cases.js';
@@ -121,6 +121,48 @@ describe(`GPU programs compile (${webgpu.reason})`, () => {
       }
     } finally {
       gpu.device.destroy();
+    }
+  });
+});
+
+describe(`a batch's device buffers (${webgpu.reason})`, () => {
+  itOn(webgpu, 'a buffer a finished batch released is the next batch\'s of the same size and use, zero-filled again; drained, it is not', async () => {
+    const gpu = await acquireGpu();
+    assert.ok(!('unavailable' in gpu), 'a device');
+    const { device } = gpu;
+    /** The contents of `buffer` once `encoder` has run. */
+    const contents = async (encoder: GPUCommandEncoder, buffer: GPUBuffer): Promise<number[]> => {
+      const staging = device.createBuffer({ size: 16, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+      encoder.copyBufferToBuffer(buffer, 0, staging, 0, 16);
+      device.queue.submit([encoder.finish()]);
+      await staging.mapAsync(GPUMapMode.READ);
+      const values = [...new Uint32Array(staging.getMappedRange().slice(0))];
+      staging.destroy();
+      return values;
+    };
+    try {
+      const first = batchBuffers(device, device.createCommandEncoder());
+      const used = first.make(16, GPUBufferUsage.COPY_SRC);
+      const upload = batchUpload(device, Uint32Array.of(7, 8, 9, 10));
+      device.queue.writeBuffer(used, 0, Uint32Array.of(1, 2, 3, 4));
+      releaseBuffers(device, [used, upload]);
+
+      const encoder = device.createCommandEncoder();
+      const second = batchBuffers(device, encoder);
+      const again = second.make(16, GPUBufferUsage.COPY_SRC);
+      assert.equal(again, used, 'a released buffer of the same size and use is reused');
+      assert.notEqual(second.make(32, GPUBufferUsage.COPY_SRC), used, 'another size is another buffer');
+      assert.deepEqual(await contents(encoder, again), [0, 0, 0, 0], 'zero-filled, as a new buffer');
+
+      const kept = batchUpload(device, Uint32Array.of(5, 6, 7, 8));
+      assert.equal(kept, upload, 'an upload of the same size takes the released upload');
+
+      releaseBuffers(device, [again, kept]);
+      drainBuffers(device);
+      const fresh = batchBuffers(device, device.createCommandEncoder()).make(16, GPUBufferUsage.COPY_SRC);
+      assert.notEqual(fresh, used, 'drained buffers are not handed out again');
+    } finally {
+      device.destroy();
     }
   });
 });
