@@ -21,7 +21,8 @@ export const SEARCH_METHOD = { boundary: 0, root: 1, none: 2 } as const;
  * Output [nGenes, 3] of Array(4); thread (g, y):
  * - y = 0: (λ̂, converged 1/0, method, evaluations). The best point of the grid with the moment start inserted
  *   in order brackets the minimum with its neighbours; λ̂ = 0 where the best point is h = 0 and the score there is
- *   ≥ 0 (method 0); else Brent's zeroin on the score between the neighbours where it changes sign (method 1),
+ *   ≥ 0 (method 0); else Brent's zeroin on the score between the neighbours where it changes sign, or one point
+ *   beyond them where it keeps one sign across them (the moment start beside a grid point, as reml-search.wgsl) (method 1),
  *   keeping the root where the criterion there is not above the grid's best; else method 2, not converged (the
  *   CPU's golden-section case: the host refits such genes in f64). √λ̂ < SINGULAR_THETA gives λ̂ = 0.
  * - y = 1, 2: (lower, upper end of the interval, 0, 0), or −1 where the search did not converge. From ĥ, each
@@ -75,6 +76,10 @@ export const remlSearchProgram: GpuJsProgram = {
     let sLo = 0;
     let hHi = 0;
     let sHi = 0;
+    let hLo2 = 0;
+    let sLo2 = 0;
+    let hHi2 = 0;
+    let sHi2 = 0;
     for (let j2 = 0; j2 < nMerged; j2++) {
       let src = j2;
       if (insert >= 0 && j2 > insert) src = j2 - 1;
@@ -90,6 +95,27 @@ export const remlSearchProgram: GpuJsProgram = {
         hHi = h;
         sHi = grid[1][src][g];
       }
+      if (j2 == best - 2) {
+        hLo2 = h;
+        sLo2 = grid[1][src][g];
+      }
+      if (j2 == best + 2) {
+        hHi2 = h;
+        sHi2 = grid[1][src][g];
+      }
+    }
+    // As reml-search.wgsl: where f32 cannot tell the moment start from a grid point beside it, the best may be the
+    // wrong one of the two, the score then has one sign across the bracket, and the root lies one point beyond.
+    if (sLo < 0 && sHi < 0 && best + 2 < nMerged) {
+      hLo = hHi;
+      sLo = sHi;
+      hHi = hHi2;
+      sHi = sHi2;
+    } else if (sLo > 0 && sHi > 0 && best >= 2) {
+      hHi = hLo;
+      sHi = sLo;
+      hLo = hLo2;
+      sLo = sLo2;
     }
 
     let phase = 6;
@@ -136,7 +162,6 @@ export const remlSearchProgram: GpuJsProgram = {
         } else if (sLo < 0 && sHi > 0) {
           method = 1;
           za = hLo;
-          if (best == 0) za = 0;
           zb = hHi;
           fa = sLo;
           fb = sHi;
