@@ -4,7 +4,7 @@
 // score's precision rather than √ε of the criterion. Prepended with a classes file and reml-common.wgsl.
 //
 // out [nGenes × OUT_STRIDE]: λ̂, −2ℓ_R(λ̂), −2ℓ_R(0), score(0), evaluations, converged (1/0), method
-// (METHOD_BOUNDARY, _ROOT or _GOLDEN), r_λ̂ (so σ²_e = r/(n − p) needs no readback of the statistics), at the
+// (METHOD_BOUNDARY, _ROOT, _GOLDEN or _GRID), r_λ̂ (so σ²_e = r/(n − p) needs no readback of the statistics), at the
 // offsets OUT_LAMBDA … OUT_RESIDUAL (src/gpu/fit-declarations.ts' SEARCH_OUT).
 
 const MAX_POINTS: u32 = 40u;
@@ -78,7 +78,12 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     evaluations += 1u;
     // The root of the score in the bracket of the best grid point is the minimum there; the f32 criterion, a sum
     // of hundreds of terms, may put it a rounding error above that grid point, so it is kept unless clearly worse.
-    if (atRoot <= crit + CRITERION_ROUNDING * abs(crit)) { h = b; crit = atRoot; }
+    if (atRoot <= crit + CRITERION_ROUNDING * abs(crit)) {
+      h = b;
+      crit = atRoot;
+    } else {
+      method = METHOD_GRID;  // λ̂ stays the best grid point: right only to the grid's spacing until polished
+    }
   } else {
     // No sign change across the bracket: golden-section search on the criterion's value.
     method = METHOD_GOLDEN;

@@ -71,15 +71,18 @@ export function finishReplicates(genes: BootstrapGene[], first: number, batch: R
 /**
  * A replicate's estimates from the device's search output `out` (in units of d = scale), stored at `at`: h2 = λ̂ /
  * (1 + λ̂), σ²_e = d² r(λ̂) / (n − p), σ²_g = λ̂ σ²_e, as refitReplicate finds them in f64. False, storing nothing,
- * where the device's fit fails the check the fit's own genes get before their f64 polish: a search that did not
- * converge or fell back to golden section, λ̂ past F32_LAMBDA_LIMIT, or no residual. The bootstrap skips that polish:
+ * where the device's fit fails the check the fit's own genes get before their f64 polish (a search that did not
+ * converge or fell back to golden section, λ̂ past F32_LAMBDA_LIMIT, or no residual), or ended on a grid point
+ * (SEARCH_METHOD.grid), which the fit's polish would move. The bootstrap skips that polish:
  * its percentile ends carry Monte Carlo error far above the f32 search's (λ̂ to about 1e-7 in h, bench/README.md),
  * and an order statistic moves no more than the replicates do.
  */
 function replicateOnDevice(out: Float32Array, model: BootstrapModel, scale: number, estimates: ReplicateEstimates, at: number): boolean {
   const lambda = out[SEARCH_OUT.lambda];
   const r = out[SEARCH_OUT.residual];
-  if (out[SEARCH_OUT.converged] !== 1 || out[SEARCH_OUT.method] === SEARCH_METHOD.golden || !(lambda >= 0 && lambda <= F32_LAMBDA_LIMIT)
+  const method = out[SEARCH_OUT.method];
+  if (out[SEARCH_OUT.converged] !== 1 || (method !== SEARCH_METHOD.root && method !== SEARCH_METHOD.boundary)
+    || !(lambda >= 0 && lambda <= F32_LAMBDA_LIMIT)
     || !(r > 0 && r < Infinity)) {
     return false;
   }

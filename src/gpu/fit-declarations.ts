@@ -18,8 +18,11 @@ export const MISSING_F32 = 3.0e38;
 export const SEARCH_OUT_STRIDE = 8;
 export const SEARCH_OUT = { lambda: 0, criterion: 1, criterionAtZero: 2, scoreAtZero: 3, evaluations: 4, converged: 5, method: 6, residual: 7 } as const;
 
-/** How the search ended (its output's `method`): at the boundary, at a root of the score, or by golden section. */
-export const SEARCH_METHOD = { boundary: 0, root: 1, golden: 2 } as const;
+/**
+ * How the search ended (its output's `method`): at the boundary, at a root of the score, by golden section, or at
+ * the best grid point where the root in its bracket lay above it (a second minimum; the f64 polish starts there).
+ */
+export const SEARCH_METHOD = { boundary: 0, root: 1, golden: 2, grid: 3 } as const;
 
 /** The upper end of the search in f32: 1 − 2⁻²², as close to 1 as f32 keeps λ = h / (1 − h) finite. */
 export const H_MAX_F32 = 1 - 2 ** -22;

@@ -44,7 +44,8 @@ describe('the parametric bootstrap on the GPU reproduces the CPU reference', () 
   itOn(webgpu, 'from the same fit, each replicate\'s device estimates are the CPU refit within SPEC §6 (B = 1: the interval ends are the refits)', async () => {
     const { c, cpu, gpu, report } = await bothWays('missing', 1, 11);
     assert.equal(report.genes, 8);
-    assert.ok(report.refinedReplicates < report.genes, `${report.refinedReplicates} of ${report.genes} replicates refitted on the CPU`);
+    // At most one of the 8 refitted: the estimates compared below are the device's (7 of the genes miss values).
+    assert.ok(report.refinedReplicates <= 1, `${report.refinedReplicates} of ${report.genes} replicates refitted on the CPU`);
     const failures: string[] = [];
     for (let g = 0; g < cpu.nGenes; g++) {
       const floor = GPU_TOLERANCE.absFloor * (cpu.sigma2GBootLo[g] + cpu.sigma2EBootLo[g]);
