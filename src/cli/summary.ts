@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { BackendDescription } from '../backends/backend.js';
 import type { GpuRunReport } from '../backends/gpu-batches.js';
-import { gpuPhasesText } from '../backends/gpu-phases.js';
+import { gpuBootstrapText, gpuPhasesText } from '../backends/gpu-phases.js';
 import type { FitResult } from '../fit-genes.js';
 import type { Status } from '../results/gene-results.js';
 import { PACKAGE_ROOT } from '../package-root.js';
@@ -89,9 +89,7 @@ export function summaryLines(s: RunSummary): string[] {
     ...(s.rlrtExact ? [`exact RLRT: ${s.rlrtExact.nsim} null simulations for each of ${s.rlrtExact.patterns} design(s), seed ${s.rlrtExact.seed}` +
       `${s.gpu && s.gpu.cpuRlrtDesigns > 0 ? `; ${s.gpu.cpuRlrtDesigns} design(s) simulated on the CPU` : ''}`] : []),
     ...(s.bootstrap ? [`bootstrap: ${s.bootstrap.B} replicates for each of ${s.bootstrap.genes} fitted gene(s), seed ${s.bootstrap.seed}` +
-      `${s.bootstrap.refinedReplicates !== undefined ? `; on the GPU, ${s.bootstrap.refinedReplicates} replicate(s) refitted in f64 on the CPU` : ''}` +
-      `${s.bootstrap.timings ? ` (${gpuPhasesText(s.bootstrap.timings, fmt)})` : ''}` +
-      `${s.bootstrap.failure ? `; ${s.bootstrap.cpuGenes} gene(s) bootstrapped on the CPU (${s.bootstrap.failure})` : ''}` +
+      `${s.bootstrap.refinedReplicates !== undefined ? `; ${gpuBootstrapText(s.bootstrap, fmt)}` : ''}` +
       `${s.bootstrap.failedReplicates > 0 ? `; ${s.bootstrap.failedReplicates} replicate refit(s) failed and were left out` : ''}`] : []),
     ...(s.voom ? [`voom: mean-variance trend of ${s.voom.genes} genes (lowess, span ${s.voom.span})`] : []),
     ...(s.ebayes ? [ebayesLine(s.ebayes)] : []),

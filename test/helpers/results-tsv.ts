@@ -9,6 +9,8 @@ import { allocateResults, type GeneResults, STATUSES, type Status } from '../../
 const PER_GENE: Record<string, keyof GeneResults> = {
   mean: 'mean', sigma2_group: 'sigma2G', sigma2_resid: 'sigma2E', h2: 'h2', h2_se: 'h2Se', h2_lo: 'h2Lo', h2_hi: 'h2Hi',
   reml_loglik: 'remlLogLik', lrt: 'lrt', p_lrt: 'pLrt', q_lrt: 'qLrt', p_rlrt_exact: 'pRlrtExact', q_rlrt_exact: 'qRlrtExact',
+  h2_boot_lo: 'h2BootLo', h2_boot_hi: 'h2BootHi', sigma2_group_boot_lo: 'sigma2GBootLo', sigma2_group_boot_hi: 'sigma2GBootHi',
+  sigma2_resid_boot_lo: 'sigma2EBootLo', sigma2_resid_boot_hi: 'sigma2EBootHi',
 };
 const PER_COEF: Record<string, keyof GeneResults> = { beta: 'beta', se: 'se', df: 'df', t: 't', p: 'pValue', q: 'qValue' };
 

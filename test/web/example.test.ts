@@ -8,7 +8,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { CONTENT_SECURITY_POLICY } from '../../src/content-security-policy.js';
+import { compareResults, formatComparison } from '../../src/results/compare.js';
 import { runCli, tempFiles } from '../helpers/cli.js';
+import { readResultsTsv } from '../helpers/results-tsv.js';
 import { type AppSession, download, fit, loadExample, openApp, skipUnlessBrowser } from './browser.js';
 
 /** genelmm fit --example's output with `args`, as text. */
@@ -57,6 +59,25 @@ describe('the web app on the bundled example (headless Chromium)', skipUnlessBro
     assert.equal(name, 'genelmm-example.tsv');
     const cli = cliOutput('--backend', 'webgpu');
     assert.ok(text === cli, `the download differs from the CLI's output at ${firstDifference(text, cli)}`);
+  });
+
+  it('bootstraps on WebGPU: the page shows the bootstrap\'s GPU phases, and its intervals are the CLI\'s within SPEC §6', async () => {
+    await app.page.fill('#bootstrap', '2');
+    try {
+      const used = await fit(app.page, 'webgpu');
+      assert.match(used, /^backend: webgpu on /, 'the browser\'s WebGPU ran, not a fallback');
+      assert.match(await app.page.textContent('#bootstrap-run') ?? '',
+        /^bootstrap: 2 replicates for each of [\d,]+ fitted genes; on the GPU, \d+ replicate\(s\) refitted in f64 on the CPU \(host prepare .*, host finish [^;]*\)$/,
+        'the page shows the GPU bootstrap\'s phases as the CLI\'s summary does');
+      // The replicates' estimates are the device's f32 ones, which Chromium's SwiftShader and Node's may round apart.
+      const web = readResultsTsv((await download(app.page, 'tsv')).text);
+      const cli = readResultsTsv(cliOutput('--backend', 'webgpu', '--bootstrap', '2'));
+      const comparison = compareResults(cli.geneIds, cli.coefNames, cli.results, web.results);
+      assert.ok(comparison.ok, formatComparison(comparison));
+      assert.ok(comparison.columns.some((d) => d.column === 'h2_boot_lo'), 'the bootstrap intervals are compared');
+    } finally {
+      await app.page.fill('#bootstrap', '');
+    }
   });
 
   it('fits on the CPU (f64), and its TSV, CSV and JSON equal the CLI\'s byte for byte', async () => {

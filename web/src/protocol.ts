@@ -91,7 +91,8 @@ export interface RunView {
   /** The table's columns besides the coefficients (the fit's own). */
   shape: ResultShape;
   rlrtExact: boolean;
-  bootstrap: boolean;
+  /** The bootstrap's record, where one ran (fitGenes' own). */
+  bootstrap?: FitResult['bootstrap'];
   notices: string[];
   timings: FitResult['timings'];
   /** The kinship of a GREML run (fit --kinship). */

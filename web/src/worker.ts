@@ -146,7 +146,7 @@ function runView(fit: FitResult, formula: string): RunView {
     nGroups: design.randomTerms[0]?.levels.length ?? 0,
     shape: fit.shape,
     rlrtExact: fit.rlrtExact !== undefined,
-    bootstrap: fit.bootstrap !== undefined,
+    bootstrap: fit.bootstrap,
     notices: fit.notices,
     timings: fit.timings,
     kinship: fit.kinship,

@@ -3,7 +3,7 @@
  * table, and the gene the user picks in the table or the volcano plot.
  */
 import type { Cell, TableFormat } from '../../../src/io/table-format.js';
-import { gpuPhasesText } from '../../../src/backends/gpu-phases.js';
+import { gpuBootstrapText, gpuPhasesText } from '../../../src/backends/gpu-phases.js';
 import { resultTable } from '../../../src/results/results-table.js';
 import { type GeneResults, isFitted, sliceResults, STATUSES } from '../../../src/results/gene-results.js';
 import { CancelledError, type FitClient } from '../fit-client.js';
@@ -93,6 +93,7 @@ export class ResultsView {
     const run = this.run!;
     const gpu = run.gpu;
     const t = run.timings;
+    const bootstrapOnGpu = run.bootstrap ? gpuBootstrapText(run.bootstrap, duration) : '';
     const download = (format: TableFormat): HTMLButtonElement => h('button', { type: 'button', id: `download-${format}`,
       onclick: () => void this.download(format) }, `Download ${format.toUpperCase()}`);
     this.el.summary.replaceChildren(
@@ -108,6 +109,8 @@ export class ResultsView {
           `${count(gpu.refinedGenes)} refined in f64, ${count(gpu.cpuGenes)} on the CPU` +
           (gpu.failure ? ` (${gpu.failure})` : '') : ''),
       ...(gpu ? [h('div', { class: 'muted', id: 'gpu-phases' }, `GPU fit: ${gpuPhasesText(gpu.timings, duration)}`)] : []),
+      ...(run.bootstrap ? [h('div', { class: 'muted', id: 'bootstrap-run' }, `bootstrap: ${count(run.bootstrap.B)} replicates for each of ` +
+        `${count(run.bootstrap.genes)} fitted genes${bootstrapOnGpu && `; ${bootstrapOnGpu}`}`)] : []),
       h('div', { class: 'muted' }, `fit ${duration(t.fitMs)}`, run.rlrtExact ? `, exact RLRT ${duration(t.rlrtExactMs)}` : '',
         run.bootstrap ? `, bootstrap ${duration(t.bootstrapMs)}` : '', `; ${duration(wallMs)} in all`),
       h('div', { class: 'chips' }, download('tsv'), download('csv'), download('json')),
