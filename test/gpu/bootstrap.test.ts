@@ -23,7 +23,7 @@ describe('the parametric bootstrap on the GPU reproduces the CPU reference', () 
   after(() => device?.device.destroy());
 
   /** Bootstraps the first fit of fixture `name` on the CPU and on the GPU from the same draws, the GPU's host on this thread. */
-  const bothWays = async (name: string, B: number, seed: number) => {
+  const bothWays = async (name: string, B: number, seed: number, maxBatchColumns?: number) => {
     const c = await loadCase(FIXTURES_LME4, name);
     const fit = await fitGenes(c.matrix, c.samples, c.formula, { backend: 'cpu', threads: 1 });
     const cpu = copyOf(fit.results);
@@ -37,7 +37,7 @@ describe('the parametric bootstrap on the GPU reproduces the CPU reference', () 
     const onThisThread = { threads: 1, share: (r: Float32Array) => r,
       finish: async (_thread: number, ...args: Parameters<typeof finishReplicates>) => finishReplicates(...args) };
     const report = await bootstrapOnGpu(device, fit.context, c.matrix.values, c.matrix.nSamples, gpuResults, B, seed,
-      { maxPerDimension: 65535 }, onThisThread);
+      { maxPerDimension: 65535, maxBatchColumns }, onThisThread);
     return { c, cpu, gpu: gpuResults, report };
   };
 
@@ -60,15 +60,19 @@ describe('the parametric bootstrap on the GPU reproduces the CPU reference', () 
     assert.deepEqual(failures, [], failures.join('\n'));
   });
 
-  itOn(webgpu, 'a replicate whose device fit fails its check (λ̂ past f32\'s resolution of h) is refitted on the CPU from the same draws, counted', async () => {
-    const B = 20;
-    const { cpu, gpu, report } = await bothWays('nearone', B, 3);
-    assert.ok(report.genes > 0);
-    assert.equal(report.refinedReplicates, report.genes * B, 'every replicate of these genes has h2 within 1e-3 of 1');
-    for (const column of ['h2BootLo', 'h2BootHi', 'sigma2GBootLo', 'sigma2GBootHi', 'sigma2EBootLo', 'sigma2EBootHi'] as const) {
-      assert.deepEqual(gpu[column], cpu[column], `${column}: the CPU's own refits, bit for bit`);
-    }
-  });
+  for (const maxBatchColumns of [undefined, 7]) {
+    const batches = maxBatchColumns === undefined ? 'one batch' : 'batches of 7 replicates';
+    itOn(webgpu, `a replicate whose device fit fails its check (λ̂ past f32's resolution of h) is refitted on the CPU from the same draws, counted (${batches})`, async () => {
+      const B = 20;
+      const { cpu, gpu, report } = await bothWays('nearone', B, 3, maxBatchColumns);
+      assert.ok(report.genes > 0);
+      if (maxBatchColumns !== undefined) assert.equal(report.batches, report.genes * Math.ceil(B / maxBatchColumns), 'each gene\'s replicates in 3 batches');
+      assert.equal(report.refinedReplicates, report.genes * B, 'every replicate of these genes has h2 within 1e-3 of 1');
+      for (const column of ['h2BootLo', 'h2BootHi', 'sigma2GBootLo', 'sigma2GBootHi', 'sigma2EBootLo', 'sigma2EBootHi'] as const) {
+        assert.deepEqual(gpu[column], cpu[column], `${column}: the CPU's own refits of the same replicates, bit for bit`);
+      }
+    });
+  }
 
   for (const name of ['sim300', 'missing', 'covariates']) {
     itOn(webgpu, `fitGenes on the GPU bootstraps there, within SPEC §6 of the CPU run, ≤ 1% of replicates refitted (${name}, B = 50)`, async () => {
