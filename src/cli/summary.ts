@@ -76,6 +76,7 @@ function grouping(s: RunSummary): string {
 export function summaryLines(s: RunSummary): string[] {
   const counts = Object.entries(s.statuses).filter(([, n]) => n > 0).map(([k, n]) => `${n} ${k}`).join(', ');
   const t = s.timings;
+  const bootstrapOnGpu = s.bootstrap ? gpuBootstrapText(s.bootstrap, fmt) : '';
   return [
     `genelmm ${s.genelmm}: ${s.genes} genes × ${s.samples.used} samples ${grouping(s)}, ${s.inputs.formula}` +
       `${s.model.method === 'reml' ? '' : ` by ${s.model.method.toUpperCase()}`}` +
@@ -89,7 +90,7 @@ export function summaryLines(s: RunSummary): string[] {
     ...(s.rlrtExact ? [`exact RLRT: ${s.rlrtExact.nsim} null simulations for each of ${s.rlrtExact.patterns} design(s), seed ${s.rlrtExact.seed}` +
       `${s.gpu && s.gpu.cpuRlrtDesigns > 0 ? `; ${s.gpu.cpuRlrtDesigns} design(s) simulated on the CPU` : ''}`] : []),
     ...(s.bootstrap ? [`bootstrap: ${s.bootstrap.B} replicates for each of ${s.bootstrap.genes} fitted gene(s), seed ${s.bootstrap.seed}` +
-      `${s.bootstrap.refinedReplicates !== undefined ? `; ${gpuBootstrapText(s.bootstrap, fmt)}` : ''}` +
+      `${bootstrapOnGpu && `; ${bootstrapOnGpu}`}` +
       `${s.bootstrap.failedReplicates > 0 ? `; ${s.bootstrap.failedReplicates} replicate refit(s) failed and were left out` : ''}`] : []),
     ...(s.voom ? [`voom: mean-variance trend of ${s.voom.genes} genes (lowess, span ${s.voom.span})`] : []),
     ...(s.ebayes ? [ebayesLine(s.ebayes)] : []),

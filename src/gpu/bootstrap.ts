@@ -154,8 +154,9 @@ export async function bootstrapOnGpu(gpu: GpuContext, context: FitContext, value
     { ...chunk.inputs, groupOf: constants.groupOf, y }, maxPerDimension);
     // Drawn without their fixed part (bootstrap-draw.wgsl), the replicates have nothing for a second pass to take out.
     const fit = encodeFitPrograms(device, encoder, shape, n, y, constants, maxPerDimension, { recentred: false, interval: false });
-    const staging = device.createBuffer({ size: n * SEARCH_OUT_STRIDE * 4, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
-    encoder.copyBufferToBuffer(fit.out, 0, staging, 0, n * SEARCH_OUT_STRIDE * 4);
+    const searchBytes = n * SEARCH_OUT_STRIDE * 4;
+    const staging = device.createBuffer({ size: searchBytes, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    encoder.copyBufferToBuffer(fit.out, 0, staging, 0, searchBytes);
     device.queue.submit([encoder.finish()]);
     const ready = staging.mapAsync(GPUMapMode.READ);
     ready.catch(() => undefined); // awaited when the batch completes; a loss meanwhile must not go unhandled

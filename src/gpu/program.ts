@@ -142,9 +142,14 @@ export async function compilePipelines(device: GPUDevice, programs: GpuProgram[]
  * zero-fills it there, about 2.6 ms a MB) where reusing one costs a clear on the device. `own` holds the buffers the
  * pool made, so that releaseBuffers keeps only those.
  */
-const pools = new WeakMap<GPUDevice, { free: Map<string, GPUBuffer[]>; own: WeakMap<GPUBuffer, string> }>();
+interface BufferPool {
+  free: Map<string, GPUBuffer[]>;
+  own: WeakMap<GPUBuffer, string>;
+}
 
-function poolOf(device: GPUDevice): { free: Map<string, GPUBuffer[]>; own: WeakMap<GPUBuffer, string> } {
+const pools = new WeakMap<GPUDevice, BufferPool>();
+
+function poolOf(device: GPUDevice): BufferPool {
   let pool = pools.get(device);
   if (pool === undefined) {
     pool = { free: new Map(), own: new WeakMap() };
