@@ -147,6 +147,7 @@ export class BlockRun {
       work: model.engine === 'single-term' && weights === undefined && whole?.voom === undefined && options.ddf !== 'kenward-roger'
         ? nGenes * sampleIds.length : undefined,
       engine: model.engine,
+      after: { bootstrap: options.bootstrap !== undefined, rlrtExact: options.rlrtExact !== undefined },
       cpuOnly: cpuOnlyReason(design, model, options.ddf, weights !== undefined ? '--weights' : whole?.voom !== undefined ? '--voom' : undefined),
     });
     const groups = options.rlrtExact === undefined ? undefined : new PatternGroups(context);

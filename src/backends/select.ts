@@ -3,7 +3,7 @@ import type { Backend, BackendChoice } from './backend.js';
 import { CpuBackend } from './cpu.js';
 import { defaultThreads } from './cpu-threads.js';
 import { GpuJsBackend } from './gpujs.js';
-import { WebGpuBackend, type WebGpuOptions } from './webgpu.js';
+import { type AfterFit, WebGpuBackend, type WebGpuOptions } from './webgpu.js';
 import type { ModelChoice } from '../model/prepare.js';
 
 /** `auto` uses a GPU only from this many genes on: below it, device start-up costs more than it saves. */
@@ -31,6 +31,11 @@ export interface BackendRequest {
    * kinship or several terms go to the CPU, with a notice.
    */
   engine?: ModelChoice['engine'];
+  /**
+   * The GPU phases after the fit the run asks for (`--bootstrap`, `--rlrt-exact`): their programs are compiled with
+   * the fit's when the backend is chosen, not at their first batch.
+   */
+  after?: AfterFit;
   /** One-line notices: a fallback to the CPU, and why. */
   onNotice?: (message: string) => void;
 }
@@ -60,7 +65,7 @@ export async function createBackend(choice: BackendChoice, request: BackendReque
     case 'cpu':
       return new CpuBackend(threads, 'asked for with --backend cpu');
     case 'webgpu': {
-      const gpu = await WebGpuBackend.create('asked for with --backend webgpu', request.gpu, threads, engine);
+      const gpu = await WebGpuBackend.create('asked for with --backend webgpu', request.gpu, threads, engine, request.after);
       if (!('unavailable' in gpu)) {
         void gpu.compileFitPrograms();
         return gpu;
@@ -80,7 +85,7 @@ export async function createBackend(choice: BackendChoice, request: BackendReque
     }
     case 'auto': {
       if (request.nGenes < AUTO_GPU_MIN_GENES) return new CpuBackend(threads, `auto: ${request.nGenes} genes are too few to gain from a GPU`);
-      const gpu = await WebGpuBackend.create('auto: a hardware GPU adapter', request.gpu, threads, engine);
+      const gpu = await WebGpuBackend.create('auto: a hardware GPU adapter', request.gpu, threads, engine, request.after);
       if (!('unavailable' in gpu) && !gpu.adapter.isFallback) {
         void gpu.compileFitPrograms();
         return gpu;

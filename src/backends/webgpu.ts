@@ -11,7 +11,7 @@ import { batchColumns } from './webgpu-host.js';
 import { type FinishTask, inThreadTasks, type TaskRunner } from './worker-tasks.js';
 import { type AdapterReport, acquireGpu, describeAdapter, type GpuContext, type GpuUnavailable } from '../gpu/device.js';
 import { assertReplicates, type BootstrapReport, parametricBootstrap } from '../simulation/bootstrap.js';
-import { bootstrapOnGpu, type GpuBootstrapReport } from '../gpu/bootstrap.js';
+import { bootstrapDrawProgram, bootstrapOnGpu, type GpuBootstrapReport } from '../gpu/bootstrap.js';
 import { copyFitOutputs, encodeFitPrograms, FIT_PROGRAMS, uploadFitConstants } from '../gpu/fit-programs.js';
 import { copyKinshipOutputs, encodeKinshipPrograms, KINSHIP_BATCH_BYTES, type KinshipConstants, KINSHIP_PROGRAMS, kinshipReadbackBytes, kinshipReadbackLayout, rotationBytes,
   uploadKinshipConstants } from '../gpu/kinship-programs.js';
@@ -21,7 +21,7 @@ import { type BatchShape, DEFAULT_BATCH_GENES, planBatches, planBatchesOf, readb
 import { GPU_MAX_M } from '../gpu/fit-declarations.js';
 import { encodeTermsPrograms, TERMS_PROGRAMS, termsDeviceLimit, termsReadbackBytes, termsWidestBytes, uploadTermsConstants } from '../gpu/terms-programs.js';
 import { type FitContext, type ModelChoice, modelChoice } from '../model/prepare.js';
-import { RLRT_NULL_MAX_J, simulateRlrtNullGpu } from '../gpu/rlrt-null.js';
+import { RLRT_NULL_MAX_J, rlrtNullProgram, simulateRlrtNullGpu } from '../gpu/rlrt-null.js';
 import { rlrtEigenvalues, rlrtLambdaGrid, rlrtNullSetup, simulatePatternRlrtNull } from '../model/inference/rlrt-null.js';
 
 /** Options of the WebGPU backend. */
@@ -34,6 +34,14 @@ export interface WebGpuOptions extends GpuBatchOptions {
   loseDeviceAfterBootstrapBatches?: number;
   /** Test hook: lose the device as the exact-RLRT null of the first design is simulated. */
   loseDeviceInRlrtNull?: boolean;
+}
+
+/** The GPU phases a run asks for after its fit, whose programs are compiled with the fit's (compileFitPrograms). */
+export interface AfterFit {
+  /** `--bootstrap`: the replicates' draws (bootstrap-draw.wgsl). */
+  bootstrap?: boolean;
+  /** `--rlrt-exact`: the exact-RLRT null (rlrt-null.wgsl). */
+  rlrtExact?: boolean;
 }
 
 /** A part of a batch, prepared and finished by one host thread: its id there, and its genes' place in the batch. */
@@ -112,19 +120,23 @@ export class WebGpuBackend implements Backend {
    * runs on `threads` threads: worker threads from 2 on, the calling thread for 1. `engine`: the run's engine, whose
    * programs are the ones to compile.
    */
-  static async create(reason: string, options: WebGpuOptions = {}, threads = 1, engine: ModelChoice['engine'] = 'single-term'):
-    Promise<WebGpuBackend | GpuUnavailable> {
+  static async create(reason: string, options: WebGpuOptions = {}, threads = 1, engine: ModelChoice['engine'] = 'single-term',
+    after: AfterFit = {}): Promise<WebGpuBackend | GpuUnavailable> {
     const t = performance.now();
     const gpu = await acquireGpu();
     if ('unavailable' in gpu) return gpu;
-    const programs = { 'single-term': FIT_PROGRAMS, terms: TERMS_PROGRAMS, kinship: KINSHIP_PROGRAMS }[engine];
+    const programs = { 'single-term': FIT_PROGRAMS, terms: TERMS_PROGRAMS, kinship: KINSHIP_PROGRAMS }[engine].slice();
+    // The bootstrap's draws and the exact-RLRT null run on the GPU for the single-term engine only.
+    if (engine === 'single-term' && after.bootstrap === true) programs.push(bootstrapDrawProgram);
+    if (engine === 'single-term' && after.rlrtExact === true) programs.push(rlrtNullProgram);
     const backend = new WebGpuBackend(gpu, reason, options, threads, programs);
     backend.report.timings.deviceMs = performance.now() - t;
     return backend;
   }
 
   /**
-   * Starts compiling the fit's pipelines off the main thread (createComputePipelineAsync), once: called as soon as
+   * Starts compiling the fit's pipelines, and those of the GPU phases the run asks for after it (AfterFit), off the
+   * main thread (createComputePipelineAsync), once: called as soon as
    * this backend is chosen, so the compilation overlaps the read and the first batch's preparation (not for an
    * adapter `auto` turns down). Resolves when they are ready; a failure is the first batch's, which goes to the CPU.
    */

@@ -11,6 +11,7 @@ import { type FitOptions, type FitResult, fitGenes, fitTable } from '../../src/f
 import { caseNames, FIXTURES_LME4, loadCase } from '../helpers/cases.js';
 import { fitCpu, type Input, mixedInput } from '../helpers/inputs.js';
 import { STATUSES } from '../../src/results/gene-results.js';
+import { acquireGpu } from '../../src/gpu/device.js';
 import { assertGpuMatchesCpu, assertRanOnGpu, exactDifferences, itOn, webgpuBackend } from '../conformance/backends.js';
 
 const webgpu = await webgpuBackend();
@@ -120,6 +121,31 @@ describe(`webgpu host work on worker threads (${webgpu.reason})`, () => {
     assert.ok(boot.timings !== undefined && boot.timings.finishMs > 0 && boot.timings.gpuMs >= 0 && boot.timings.uploadMs > 0,
       `the bootstrap's phases are reported: ${JSON.stringify(boot.timings)}`);
     assert.ok(pooled.results.h2BootLo.some((v) => Number.isFinite(v)), 'genes have bootstrap intervals');
+  });
+
+  itOn(webgpu, 'with --bootstrap and --rlrt-exact, every program is compiled off the thread as the backend is chosen: none at its first batch', async () => {
+    const input = await loadCase(FIXTURES_LME4, 'sim300');
+    const gpu = await acquireGpu();
+    assert.ok(!('unavailable' in gpu));
+    // pipelineFor compiles on the calling thread (createComputePipeline) only what compilePipelines has not compiled.
+    const device = Object.getPrototypeOf(gpu.device) as { createComputePipeline: (...args: unknown[]) => unknown };
+    const compile = device.createComputePipeline;
+    const compiledLate: string[] = [];
+    device.createComputePipeline = function (this: unknown, ...args: unknown[]) {
+      compiledLate.push(String((args[0] as { label?: string }).label));
+      return compile.apply(this, args);
+    };
+    try {
+      const fit = await fitGenes(input.matrix, input.samples, input.formula,
+        { backend: 'webgpu', threads: 1, bootstrap: 5, rlrtExact: 200, seed: 3 });
+      assertRanOnGpu(fit);
+      assert.equal(fit.gpu!.cpuRlrtDesigns, 0, 'the exact-RLRT null was simulated on the GPU');
+      assert.ok(fit.bootstrap!.timings !== undefined && fit.bootstrap!.batches! > 0, 'the bootstrap ran on the GPU');
+    } finally {
+      device.createComputePipeline = compile;
+      gpu.device.destroy();
+    }
+    assert.deepEqual(compiledLate, [], 'no pipeline was compiled at its first use');
   });
 
   itOn(webgpu, 'device lost with parts held by the workers: every gene fitted once, the rest on the CPU as the cpu run', async () => {
