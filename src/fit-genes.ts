@@ -156,14 +156,14 @@ function voomReport(trend: VoomTrend): Omit<NonNullable<FitResult['voom']>, 'rat
 }
 
 /**
- * Reads `source` once for WholeMatrix; with `countsOnly` (--voom), a negative value is an InputError naming its
- * cell.
+ * Reads `source` once for WholeMatrix; under logcpm (`voom`: for --voom), a negative value is an InputError naming
+ * its cell.
  */
-async function firstPass(source: GeneSource, transform: Transform, counts: CountsCheck | undefined, countsOnly: boolean): Promise<WholeMatrix> {
+async function firstPass(source: GeneSource, transform: Transform, counts: CountsCheck | undefined, voom: boolean): Promise<WholeMatrix> {
   let sizes: Float64Array | null = null;
   const shape = await source.read(async (block, sampleIds) => {
-    if (countsOnly) refuseNegative(block, sampleIds, source.file);
     if (transform === 'logcpm') {
+      refuseNegative(block, sampleIds, source.file, voom);
       sizes ??= new Float64Array(sampleIds.length);
       addLibrarySizes(sizes, block.values, block.nGenes, sampleIds.length);
     }
@@ -173,14 +173,20 @@ async function firstPass(source: GeneSource, transform: Transform, counts: Count
   return { nGenes: shape.nGenes, librarySizes: transform === 'logcpm' ? sizes ?? new Float64Array(shape.nSamples) : null };
 }
 
-/** --voom models counts: the block's first negative value is an InputError naming its cell. */
-function refuseNegative(block: GeneBlock, sampleIds: string[], file: string): void {
+/**
+ * logcpm (and --voom, which takes it) works on counts: the block's first negative value is an InputError naming its
+ * cell. A negative count would enter its sample's library size and so every gene's log-CPM there; limma's voom
+ * refuses negative counts too ("Negative counts not allowed").
+ */
+function refuseNegative(block: GeneBlock, sampleIds: string[], file: string, voom: boolean): void {
   const at = block.values.findIndex((v) => v < 0);
   if (at < 0) return;
   const [g, s] = [Math.floor(at / sampleIds.length), at % sampleIds.length];
-  throw new InputError(`--voom models counts, and gene "${block.geneIds[g]}" has ${block.values[at]} in sample "${sampleIds[s]}"`,
+  const what = voom ? '--voom models counts' : '--transform logcpm takes counts (a sample\'s library size sums its column)';
+  throw new InputError(`${what}, and gene "${block.geneIds[g]}" has ${block.values[at]} in sample "${sampleIds[s]}"`,
     cellLocation(file, block.lines, g, s),
-    'give voom the raw (or estimated) counts, not log-scale or normalized values');
+    voom ? 'give voom the raw (or estimated) counts, not log-scale or normalized values'
+      : 'give the raw (or estimated) counts, or --transform none for values that are already on a log scale');
 }
 
 /** The SPEC §5 output table of a fit. */

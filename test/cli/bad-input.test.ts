@@ -55,6 +55,10 @@ const CASES: BadCase[] = [
     args: ['--voom'], says: [/m\.tsv:3:4/, /--voom models counts, and gene "g2" has -0\.25 in sample "s3"/, /raw \(or estimated\) counts/] },
   { title: '--voom on a negative count after blank lines: its own line', files: { 'm.tsv': HEADER + '\n' + ROW('g1') + '\n\n' + 'g2\t1\t0\t-3\t2\t3\t1\n' },
     args: ['--voom'], says: [/m\.tsv:6:4/, /has -3 in sample "s3"/] },
+  // It would enter s3's library size, and so every gene's log-CPM in s3 (limma's voom refuses it too).
+  { title: '--transform logcpm on a negative count', files: { 'm.tsv': HEADER + ROW('g1') + 'g2\t1\t0\t-100000\t2\t3\t1\n' },
+    args: ['--transform', 'logcpm'],
+    says: [/m\.tsv:3:4/, /--transform logcpm takes counts .*, and gene "g2" has -100000 in sample "s3"/, /--transform none/] },
 ];
 
 /** Precision weights that do not match the matrix (m.tsv: genes g1 g2, samples s1..s6), or are not positive where observed. */
