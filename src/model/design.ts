@@ -221,21 +221,29 @@ function randomTermDesigns(terms: RandomTerm[], groupings: Map<string, FactorVar
 /**
  * How the formula reads a sample-sheet column (SPEC §1): numeric when every non-missing cell parses as a number,
  * else a factor; and its levels as a factor in R's default order, numerically for numbers, else by code point
- * (LC_COLLATE=C). The grouping variable is a factor either way.
+ * (LC_COLLATE=C). The grouping variable is a factor either way. A numeric column's levels are its distinct values,
+ * as R's `factor()` of the number read makes them: `1` and `1.0` are one level, named `1`; `levelOf` gives a
+ * cell's level (and a `--levels` entry's: any other text as it is).
  */
-export function columnLevels(cells: readonly (string | null)[]): { numeric: boolean; levels: string[] } {
+export function columnLevels(cells: readonly (string | null)[]): { numeric: boolean; levels: string[]; levelOf: (cell: string) => string } {
   const present = cells.filter((c): c is string => c !== null);
   const numeric = present.every((c) => Number.isFinite(parseCell(c)));
-  const distinct = [...new Set(present)];
-  const levels = numeric ? distinct.sort((a, b) => Number(a) - Number(b) || compareC(a, b)) : distinct.sort(compareC);
-  return { numeric, levels };
+  const levelOf = (c: string): string => {
+    const x = numeric ? parseCell(c) : undefined;
+    return x !== undefined && Number.isFinite(x) ? String(x) : c;
+  };
+  const distinct = [...new Set(present.map(levelOf))];
+  const levels = numeric ? distinct.sort((a, b) => Number(a) - Number(b)) : distinct.sort(compareC);
+  return { numeric, levels, levelOf };
 }
 
-function readVariable(name: string, cells: string[], isGroup: boolean, sheet: SampleSheet, order?: string[]): Variable {
-  const { numeric, levels: sorted } = columnLevels(cells);
-  if (numeric && !isGroup && order === undefined) return { kind: 'numeric', name, values: Float64Array.from(cells, (c) => parseCell(c)!) };
+function readVariable(name: string, cells: string[], isGroup: boolean, sheet: SampleSheet, given?: string[]): Variable {
+  const { numeric, levels: sorted, levelOf } = columnLevels(cells);
+  if (numeric && !isGroup && given === undefined) return { kind: 'numeric', name, values: Float64Array.from(cells, (c) => parseCell(c)!) };
 
   let levels = sorted;
+  // `--levels` of a numeric column names its values, in any of their spellings.
+  const order = given?.map(levelOf);
   if (order !== undefined) {
     const unknown = sorted.filter((v) => !order.includes(v));
     if (unknown.length > 0) {
@@ -249,7 +257,7 @@ function readVariable(name: string, cells: string[], isGroup: boolean, sheet: Sa
       `remove "${name}" from the formula (lme4 refuses it too)`);
   }
   const index = new Map(levels.map((l, i) => [l, i]));
-  return { kind: 'factor', name, levels, codes: Int32Array.from(cells, (c) => index.get(c)!) };
+  return { kind: 'factor', name, levels, codes: Int32Array.from(cells, (c) => index.get(levelOf(c))!) };
 }
 
 interface Column {

@@ -6,6 +6,7 @@ import { buildDesign } from '../../src/model/design.js';
 import { MAX_TERMS, parseFormula } from '../../src/model/formula.js';
 import { UsageError } from '../../src/errors.js';
 import { readSampleSheet } from '../../src/io/read-files.js';
+import { parseSampleSheet } from '../../src/io/sample-sheet.js';
 import { REPO_ROOT } from '../helpers/cases.js';
 
 const DIR = path.join(REPO_ROOT, 'test/fixtures/model-matrix');
@@ -39,6 +40,18 @@ describe('design: samples, levels and groups', async () => {
     const design = buildDesign(parseFormula('~ age + (1 | g)'), sheet, sheet.ids);
     assert.deepEqual(design.randomTerms[0].levels, ['2', '3', '10']);
     assert.deepEqual(design.coefNames, ['(Intercept)', 'age']);
+  });
+
+  it("a numeric column's levels are its values, as R's factor() of the number: 1 and 1.0 one level, 10 after 9", () => {
+    const spelled = parseSampleSheet('sample\tg\tb\ty\ns1\t1\t1\t0.5\ns2\t1.0\t2\t1\ns3\t9\t1\t2\ns4\t10\t2.0\t3\ns5\t9.0\t1\t4\n' +
+      's6\t10\t2\t5\n', 'spelled.tsv');
+    const design = buildDesign(parseFormula('~ b + (1 | g)'), spelled, spelled.ids, { levels: { b: ['2.0', '1'] } });
+    const g = design.randomTerms[0];
+    assert.deepEqual(g.levels, ['1', '9', '10']);
+    assert.deepEqual(Array.from(g.codes), [0, 0, 1, 2, 1, 2]);
+    // b as a factor by --levels, its reference 2 however it is spelled there or in the sheet.
+    assert.deepEqual(design.coefNames, ['(Intercept)', 'b1']);
+    assert.deepEqual(Array.from({ length: 6 }, (_, i) => design.x[i * design.p + 1]), [1, 0, 1, 0, 1, 0]);
   });
 
   it('orders random terms by their levels, most first, ties as written; an interaction has the combinations present', () => {
