@@ -102,6 +102,10 @@ export async function runFit(o: FitCliOptions): Promise<RunSummary> {
   summaryLines(summary).forEach(say);
   const json = `${JSON.stringify(summary, null, 2)}\n`;
   if (o.summary === '-') process.stdout.write(json);
-  else if (o.summary !== undefined) await writeTextAtomic(o.summary, json);
+  else if (o.summary !== undefined) {
+    await writeTextAtomic(o.summary, json).catch((error: unknown) => {
+      throw Object.assign(error as Error, { suggestion: `the results table ${o.out ?? '(stdout)'} was written whole; only the summary was not` });
+    });
+  }
   return summary;
 }

@@ -12,6 +12,7 @@ import { basename, dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
+import { errorMessage } from '../errors.js';
 import { resolveOutput } from './output-target.js';
 
 /** The signals a user sends to stop a run; each removes the temporary files, then ends the process as it would. */
@@ -59,11 +60,15 @@ export async function writeFileAtomic(path: string, chunks: Chunks): Promise<voi
   const gzip = path.toLowerCase().endsWith('.gz');
   const { target, direct, exists } = await resolveOutput(path);
   if (direct) {
-    const handle = await open(target, 'w');
     try {
-      await writeChunks(handle, chunks, gzip);
-    } finally {
-      await handle.close();
+      const handle = await open(target, 'w');
+      try {
+        await writeChunks(handle, chunks, gzip);
+      } finally {
+        await handle.close();
+      }
+    } catch (error) {
+      throw writeFailed(path, error);
     }
     return;
   }
@@ -81,10 +86,20 @@ export async function writeFileAtomic(path: string, chunks: Chunks): Promise<voi
     await rename(temp, target);
   } catch (error) {
     await rm(temp, { force: true });
-    throw error;
+    throw writeFailed(path, error);
   } finally {
     untrack(temp);
   }
+}
+
+/**
+ * A system error of writing `path` (no space left, a read-only disk) as one that names the file, keeping its code
+ * (a closed pipe, EPIPE, ends the command quietly) and the system's error as its cause; other errors as they are.
+ */
+function writeFailed(path: string, error: unknown): unknown {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code !== 'string' || code === 'EPIPE') return error;
+  return Object.assign(new Error(`could not write ${path}: ${errorMessage(error)}`, { cause: error }), { code });
 }
 
 async function writeChunks(handle: FileHandle, chunks: Chunks, gzip: boolean): Promise<void> {

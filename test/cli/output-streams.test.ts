@@ -75,3 +75,31 @@ describe('a closed stderr (genelmm fit ... 2>&1 | head -1)', () => {
     }
   });
 });
+
+describe('a write that fails (no space left on the device: /dev/full)', () => {
+  const full = fs.existsSync('/dev/full');
+  it('the table: exit 1, the error names the file and the system error', { skip: !full && 'no /dev/full here' }, () => {
+    const { dir, cleanup } = tempFiles({ 'm.tsv': MATRIX, 's.tsv': TINY_SHEET });
+    try {
+      const run = runCli(tinyFitArgs(dir, '--out', '/dev/full'));
+      assert.equal(run.status, 1, run.stderr);
+      assert.match(run.stderr, /genelmm: error: could not write \/dev\/full: ENOSPC/);
+    } finally {
+      cleanup();
+    }
+  });
+
+  it('the summary after a written table: exit 1, naming the summary and saying the table is whole', { skip: !full && 'no /dev/full here' }, () => {
+    const { dir, cleanup } = tempFiles({ 'm.tsv': MATRIX, 's.tsv': TINY_SHEET });
+    try {
+      const out = path.join(dir, 'r.tsv');
+      const run = runCli(tinyFitArgs(dir, '--out', out, '--summary', '/dev/full'));
+      assert.equal(run.status, 1, run.stderr);
+      assert.match(run.stderr, /could not write \/dev\/full: ENOSPC/);
+      assert.match(run.stderr, new RegExp(`the results table ${out.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} was written whole`));
+      assert.ok(fs.readFileSync(out, 'utf8').startsWith('gene\tstatus\t'));
+    } finally {
+      cleanup();
+    }
+  });
+});
