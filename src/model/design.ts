@@ -145,6 +145,14 @@ export function buildDesign(
     if (vars.every((v) => sheet.columns.get(v)![row] !== null)) used.push(col);
     else dropped.push(id);
   });
+  if (used.length === 0 && dropped.length > 0) {
+    // lme4 stops too ("0 (non-NA) cases"); a row for every gene would say nothing of the cause.
+    const empty = vars.filter((v) => matrixSampleIds.every((id) => sheet.columns.get(v)![rowOf.get(id)!] === null));
+    throw new UsageError(`no sample can be used: each of the ${dropped.length} samples of the matrix misses a value of ${vars.join(', ')} ` +
+      `in ${sheet.file}`, empty.length > 0
+      ? `no sample has a value of ${empty.map((v) => `"${v}"`).join(', ')}: fill in the sheet, or leave it out of the formula`
+      : 'fill in the missing values, or leave out of the formula the variables that miss them');
+  }
   if (dropped.length > 0) {
     notices.push(`${dropped.length} sample(s) dropped for a missing value in ${vars.join(', ')}: ${listIds(dropped)}`);
   }
