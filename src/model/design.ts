@@ -161,6 +161,15 @@ export function buildDesign(
   const read = (v: string, isGroup: boolean): Variable =>
     readVariable(v, rows.map((r) => sheet.columns.get(v)![r]!), isGroup, sheet, options.levels?.[v]);
   const variables = new Map(fixedVariables(formula).map((v) => [v, read(v, false)]));
+  for (const [v, variable] of variables) {
+    if (variable.kind === 'factor' && options.levels?.[v] === undefined) {
+      const stray = strayTexts(rows.map((r) => sheet.columns.get(v)![r]!));
+      if (stray !== undefined) {
+        notices.push(`"${v}" is fitted as a factor of ${variable.levels.length} levels, though all its values but ${stray} are numbers; ` +
+          'to fit it as a number, make those cells numbers or NA');
+      }
+    }
+  }
   const groupings = new Map(groupingVariables(formula).map((v) => [v, read(v, true) as FactorVariable]));
 
   const columns = modelColumns(formula, variables, used.length);
@@ -244,6 +253,20 @@ export function columnLevels(cells: readonly (string | null)[]): { numeric: bool
   const levels = numeric ? distinct.sort((a, b) => Number(a) - Number(b)) : distinct.sort(compareC);
   return { numeric, levels, levelOf };
 }
+
+/**
+ * Where a column is numbers but for a few cells of text (at most STRAY_TEXTS distinct ones, in at most a tenth of
+ * the cells: `Inf`, `n/a`, a typo), those texts quoted, for a notice; else undefined.
+ */
+function strayTexts(cells: string[]): string | undefined {
+  const texts = cells.filter((c) => !Number.isFinite(parseCell(c)));
+  const distinct = [...new Set(texts)];
+  if (texts.length === 0 || distinct.length > STRAY_TEXTS || texts.length > cells.length / 10) return undefined;
+  return distinct.map((t) => `"${t}"`).join(', ');
+}
+
+/** Distinct texts in a column of numbers that strayTexts points out, at most. */
+const STRAY_TEXTS = 3;
 
 function readVariable(name: string, cells: string[], isGroup: boolean, sheet: SampleSheet, given?: string[]): Variable {
   const { numeric, levels: sorted, levelOf } = columnLevels(cells);
