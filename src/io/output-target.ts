@@ -30,7 +30,7 @@ const MAX_LINKS = 40;
 /**
  * Follows `path`'s symlinks one by one: a link in /proc (where /dev/stdout leads) or anything that is not a
  * regular file is a direct target; a regular or missing file is the resolved path. Throws the file system's
- * error (ENOENT for a missing folder, ENOTDIR) as it comes.
+ * error (ENOENT for a missing folder, ENOTDIR) as it comes, with the missing folder as `folder` where known.
  */
 export async function resolveOutput(path: string): Promise<OutputTarget> {
   let at = resolve(path);
@@ -39,7 +39,12 @@ export async function resolveOutput(path: string): Promise<OutputTarget> {
       if (error.code === 'ENOENT') return null;
       throw error;
     });
-    if (info === null) return { target: join(await realpath(dirname(at)), basename(at)), direct: false, exists: false };
+    if (info === null) {
+      const folder = await realpath(dirname(at)).catch((error: NodeJS.ErrnoException) => {
+        throw Object.assign(error, { folder: dirname(at) }); // the missing folder, where a symlink led
+      });
+      return { target: join(folder, basename(at)), direct: false, exists: false };
+    }
     if (info.isSymbolicLink()) {
       // A descriptor's link (/dev/stdout, /dev/fd/1: /proc/self/fd/1) may name a pipe, which no path reaches.
       const folder = await realpath(dirname(at));
@@ -86,7 +91,9 @@ async function checkOutput({ option, path }: NamedPath): Promise<OutputTarget> {
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') {
-      throw new UsageError(`${option} "${path}": the folder ${dirname(resolve(path))} does not exist`, 'create it first, or give another path');
+      const folder = (error as { folder?: string }).folder ?? dirname(resolve(path));
+      const via = folder === dirname(resolve(path)) ? '' : ' (where its symbolic link leads)';
+      throw new UsageError(`${option} "${path}": the folder ${folder}${via} does not exist`, 'create it first, or give another path');
     }
     throw new UsageError(`${option} "${path}" cannot be used (${code ?? String(error)})`, 'give another path');
   }

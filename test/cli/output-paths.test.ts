@@ -84,6 +84,18 @@ describe('outputs never replace what they point at (SPEC §5)', () => {
     }
   });
 
+  it('a symlinked --out into a missing folder: the error names that folder, not the link\'s', () => {
+    const { dir, cleanup } = tempFiles({ 'm.tsv': TINY_MATRIX, 's.tsv': TINY_SHEET });
+    try {
+      fs.symlinkSync('gone/real.tsv', path.join(dir, 'dangling.tsv'));
+      const run = runCli(tinyFitArgs(dir, '--out', path.join(dir, 'dangling.tsv')));
+      assert.equal(run.status, 2, run.stderr);
+      assert.ok(run.stderr.includes(`the folder ${path.join(fs.realpathSync(dir), 'gone')} (where its symbolic link leads) does not exist`), run.stderr);
+    } finally {
+      cleanup();
+    }
+  });
+
   it('a descriptor that leads to an input (--out /dev/stdin < the matrix), or two outputs on one file through stdout, is a usage error', () => {
     const { dir, cleanup } = tempFiles({ 'm.tsv': TINY_MATRIX, 's.tsv': TINY_SHEET });
     try {
