@@ -124,6 +124,10 @@ export function toFitOptions(o: FitCliOptions): FitOptions {
   if (!(BACKEND_NAMES as readonly string[]).includes(o.backend)) {
     throw new UsageError(`unknown backend "${o.backend}"`, `use one of ${BACKEND_NAMES.join(', ')}`);
   }
+  if (o.minSamples !== undefined && o.minCount === undefined) {
+    throw new UsageError('--min-samples counts the samples with a raw value of at least --min-count, and no --min-count is given',
+      'add --min-count N (e.g. --min-count 10 --min-samples 3), or leave out --min-samples');
+  }
   return {
     transform: parseTransform(o.transform),
     method: oneOf<Method>('method', o.method ?? 'reml', METHODS),
