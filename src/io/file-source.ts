@@ -27,7 +27,10 @@ export async function openFile(path: string, gzip: boolean, onProgress?: (bytesR
   try {
     const handle = await open(path, 'r');
     const fileBytes = (await handle.stat()).size;
-    if (!gzip) return { chunks: readChunks(handle, onProgress), textBytes: fileBytes };
+    if (!gzip) {
+      await refuseUnreadable(handle, fileBytes, path);
+      return { chunks: readChunks(handle, onProgress), textBytes: fileBytes };
+    }
     // gzip's trailer holds the uncompressed size modulo 2^32 (of the last member only, for bgzip files).
     const trailer = new Uint8Array(4);
     await handle.read(trailer, 0, 4, Math.max(0, fileBytes - 4));
@@ -38,6 +41,29 @@ export async function openFile(path: string, gzip: boolean, onProgress?: (bytesR
     return { chunks, textBytes: new DataView(trailer.buffer).getUint32(0, true) };
   } catch (error) {
     throw fromFileError(error, path);
+  }
+}
+
+/** Bytes at the start of a plain file that refuseUnreadable looks at. */
+const HEAD_BYTES = 1 << 16;
+
+/**
+ * Refuses, as an InputError naming the file, what would otherwise read as garbled text: gzip data under a name
+ * without `.gz`, and lines ended by a carriage return alone (classic Mac OS; Excel's "CSV (Macintosh)"), which
+ * would read as one line. Looks at the file's first HEAD_BYTES only (read in place: the file's position is kept).
+ */
+async function refuseUnreadable(handle: FileHandle, fileBytes: number, path: string): Promise<void> {
+  const head = new Uint8Array(Math.min(HEAD_BYTES, fileBytes));
+  await handle.read(head, 0, head.length, 0);
+  if (head[0] === 0x1f && head[1] === 0x8b) {
+    await handle.close();
+    throw new InputError('the file is gzip-compressed, but its name does not end in .gz', { file: path },
+      'rename it to end in .gz (genelmm then gunzips it as it reads), or gunzip it');
+  }
+  if (head.includes(0x0d) && !head.includes(0x0a)) {
+    await handle.close();
+    throw new InputError('its lines end in a carriage return alone (classic Mac OS line endings), so it reads as one line',
+      { file: path }, 'save it with Unix (LF) or Windows (CRLF) line endings, e.g. tr \'\\r\' \'\\n\' < old > new');
   }
 }
 

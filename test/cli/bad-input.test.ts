@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
+import { gzipSync } from 'node:zlib';
 import { runCli, tempFiles, TINY_SHEET } from '../helpers/cli.js';
 
 const HEADER = 'gene\ts1\ts2\ts3\ts4\ts5\ts6\n';
@@ -55,6 +56,10 @@ const CASES: BadCase[] = [
     args: ['--voom'], says: [/m\.tsv:3:4/, /--voom models counts, and gene "g2" has -0\.25 in sample "s3"/, /raw \(or estimated\) counts/] },
   { title: '--voom on a negative count after blank lines: its own line', files: { 'm.tsv': HEADER + '\n' + ROW('g1') + '\n\n' + 'g2\t1\t0\t-3\t2\t3\t1\n' },
     args: ['--voom'], says: [/m\.tsv:6:4/, /has -3 in sample "s3"/] },
+  { title: 'a matrix whose lines end in a carriage return alone (classic Mac OS)', files: { 'm.tsv': (HEADER + ROW('g1')).replaceAll('\n', '\r') },
+    says: [/m\.tsv: its lines end in a carriage return alone/, /LF/] },
+  { title: 'a sample sheet whose lines end in a carriage return alone', files: { 'm.tsv': HEADER + ROW('g1'), 's.tsv': TINY_SHEET.replaceAll('\n', '\r') },
+    says: [/s\.tsv: its lines end in a carriage return alone/] },
   // It would enter s3's library size, and so every gene's log-CPM in s3 (limma's voom refuses it too).
   { title: '--transform logcpm on a negative count', files: { 'm.tsv': HEADER + ROW('g1') + 'g2\t1\t0\t-100000\t2\t3\t1\n' },
     args: ['--transform', 'logcpm'],
@@ -111,4 +116,19 @@ describe('bad input: exit code 2, a message naming file, line and column or ids,
       }
     });
   }
+});
+
+describe('a gzipped matrix under a name without .gz', () => {
+  it('is an input error saying so (exit 2), not a garbled header', () => {
+    const { dir, cleanup } = tempFiles({ 's.tsv': TINY_SHEET });
+    try {
+      fs.writeFileSync(path.join(dir, 'm.tsv'), gzipSync(HEADER + ROW('g1')));
+      const run = runCli(['fit', '--expr', path.join(dir, 'm.tsv'), '--samples', path.join(dir, 's.tsv'), '--formula', '~ trt + (1 | group)',
+        '--out', path.join(dir, 'out.tsv')]);
+      assert.equal(run.status, 2, run.stderr);
+      assert.match(run.stderr, /m\.tsv: the file is gzip-compressed, but its name does not end in \.gz/);
+    } finally {
+      cleanup();
+    }
+  });
 });
