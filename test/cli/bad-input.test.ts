@@ -23,6 +23,8 @@ const CASES: BadCase[] = [
   { title: 'a decimal comma in a TSV', files: { 'm.tsv': HEADER + ROW('g1') + 'g2\t1\t2\t1,5\t4\t5\t6\n' },
     says: [/m\.tsv:3:4/, /1,5/] },
   { title: 'Inf', files: { 'm.tsv': HEADER + 'g1\t1\t2\t3\tInf\t5\t6\n' }, says: [/m\.tsv:2:5/, /Inf/] },
+  { title: 'a number beyond a double\'s range', files: { 'm.tsv': HEADER + 'g1\t1\t2\t3\t1e400\t5\t6\n' },
+    says: [/m\.tsv:2:5/, /cell "1e400" is beyond the range of a double/] },
   { title: 'a duplicated gene id', files: { 'm.tsv': HEADER + ROW('g1') + ROW('g2') + ROW('g1') },
     says: [/m\.tsv:4:1/, /g1/, /line 2/] },
   { title: 'a duplicated sample id', files: { 'm.tsv': 'gene\ts1\ts2\ts3\ts4\ts5\ts1\n' + ROW('g1') },
