@@ -13,11 +13,12 @@ export class WeightsMatrix {
   private readonly rowOf = new Map<string, number>();
   /** [expression matrix samples] the weights' column of each, after matchSamples. */
   private columnOf = new Int32Array(0);
-  /** Genes of the weights matched to the expression matrix's so far. */
-  private matched = 0;
+  /** Per gene (row) of the weights, 1 once matched to a gene of the expression matrix. */
+  private readonly matched: Uint8Array;
 
   constructor(readonly matrix: ExpressionMatrix) {
     matrix.geneIds.forEach((id, row) => this.rowOf.set(id, row));
+    this.matched = new Uint8Array(matrix.nGenes);
   }
 
   get file(): string {
@@ -57,7 +58,7 @@ export class WeightsMatrix {
         throw new InputError(`no row for gene "${id}" of the expression matrix`, { file: matrix.file },
           'the weights matrix must have the same genes (rows) and samples (columns) as the expression matrix');
       }
-      this.matched++;
+      this.matched[row] = 1;
       const from = row * matrix.nSamples;
       for (let c = 0; c < nSamples; c++) out[g * nSamples + c] = matrix.values[from + columnOf[c]];
       for (const c of used) {
@@ -72,10 +73,12 @@ export class WeightsMatrix {
     return out;
   }
 
-  /** After the last block: the weights' genes must all have been the expression matrix's (`matched` of `nGenes`). */
+  /** After the last block: the weights' genes must all have been the expression matrix's; those that were not are named. */
   checkAllMatched(expressionFile: string): void {
-    if (this.matched >= this.matrix.nGenes) return;
-    throw new InputError(`${this.matrix.nGenes - this.matched} gene(s) are not in ${expressionFile}`, { file: this.matrix.file },
+    const extra = this.matrix.geneIds.filter((_, row) => this.matched[row] === 0);
+    if (extra.length === 0) return;
+    const shown = extra.slice(0, 10).map((id) => `"${id}"`).join(', ') + (extra.length > 10 ? ` and ${extra.length - 10} more` : '');
+    throw new InputError(`${extra.length} gene(s) are not in ${expressionFile}: ${shown}`, { file: this.matrix.file },
       'the weights matrix must have the same genes (rows) and samples (columns) as the expression matrix');
   }
 }

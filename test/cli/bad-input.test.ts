@@ -82,7 +82,7 @@ function weightsCases(): BadCase[] {
       says: [/w\.tsv/, /no row for gene "g2"/] },
     { title: 'weights with a gene the matrix does not have', args,
       files: weights(HEADER + good + 'g2\t1\t1\t1\t1\t1\t1\n' + 'g9\t1\t1\t1\t1\t1\t1\n'),
-      says: [/w\.tsv/, /1 gene\(s\) are not in .*m\.tsv/] },
+      says: [/w\.tsv/, /1 gene\(s\) are not in .*m\.tsv: "g9"/] },
     { title: 'a zero weight where the value is observed', args, files: weights(HEADER + good + 'g2\t1\t1\t1\t0\t1\t1\n'),
       says: [/w\.tsv:3:5/, /gene "g2" in sample "s4" is 0/, /positive and finite/] },
     { title: 'a negative weight where the value is observed', args, files: weights(HEADER + 'g1\t1\t1\t-2\t1\t1\t1\n' + good.replace('g1', 'g2')),
