@@ -117,6 +117,15 @@ export function gctDimensions(file: string, found: string): InputError {
   );
 }
 
+/** A GCT header whose second column is not `Description`. */
+export function gctDescription(file: string, found: string, line: number): InputError {
+  return new InputError(
+    `a GCT header names its columns Name, Description, then the samples; its second column is ${quote(found)}`,
+    { file, line, column: 2 },
+    'add a Description column (it may be empty) after the gene ids, or save the matrix as .tsv',
+  );
+}
+
 /** A GCT file whose contents disagree with its dimensions line. */
 export function gctMismatch(file: string, said: [number, number], found: [number, number]): InputError {
   return new InputError(

@@ -205,6 +205,8 @@ export class MatrixAssembler {
   }
 
   private readHeader(fields: string[], line: number): void {
+    // GCT's second column is the genes' descriptions; a file without it would lose its first sample to it.
+    if (this.firstValueField === 2 && fields[1]?.toLowerCase() !== 'description') throw errors.gctDescription(this.file, fields[1] ?? '', line);
     const firstColumn = new Map<string, number>();
     for (let field = this.firstValueField; field < fields.length; field++) {
       const id = fields[field];

@@ -49,6 +49,8 @@ const CASES: BadCase[] = [
     args: ['--method', 'ml', '--bootstrap', '10'], says: [/--bootstrap is for models with one random intercept fitted by REML/, /--method ml/] },
   { title: 'a GCT whose dimension line disagrees', files: { 'm.gct': '#1.2\n3\t6\nName\tDescription\ts1\ts2\ts3\ts4\ts5\ts6\n' +
       'g1\tna\t1\t2\t3\t4\t5\t6\n' }, says: [/m\.gct/, /3/, /1/] },
+  { title: 'a GCT without its Description column', files: { 'm.gct': '#1.2\n1\t5\nName\ts1\ts2\ts3\ts4\ts5\ts6\n' +
+      'g1\t1\t2\t3\t4\t5\t6\n' }, says: [/m\.gct:3:2/, /its second column is "s1"/] },
   { title: 'a duplicated id in the sample sheet', files: { 'm.tsv': HEADER + ROW('g1'), 's.tsv': TINY_SHEET + 's2\ta\tg4\n' },
     says: [/s\.tsv:8/, /s2/] },
   { title: 'an unknown transform', files: { 'm.tsv': HEADER + ROW('g1') }, args: ['--transform', 'vst'],
