@@ -92,10 +92,14 @@ function listIds(ids: string[]): string {
  */
 export function checkSheetColumns(formula: Formula, sheet: SampleSheet, options: DesignOptions = {}): void {
   const available = [...sheet.columns.keys()];
+  // A sheet with one column whose name holds another delimiter was most likely read with the wrong one.
+  const other = available.length === 0 ? [';', ',', '\t', '|'].find((d) => sheet.idColumn.includes(d)) : undefined;
   for (const v of formulaVariables(formula)) {
     if (!sheet.columns.has(v)) {
-      throw new UsageError(`the formula names "${v}", which is not a column of ${sheet.file}`,
-        `available columns: ${available.join(', ') || '(none)'}`);
+      throw new UsageError(`the formula names "${v}", which is not a column of ${sheet.file}`, other !== undefined
+        ? `the sheet was read as one column, "${sheet.idColumn}": its fields seem to be separated by "${other === '\t' ? '\\t' : other}"; ` +
+          'save it tab-separated as .tsv, or comma-separated as .csv'
+        : `available columns: ${available.join(', ') || '(none)'}`);
     }
   }
   for (const [col, order] of Object.entries(options.levels ?? {})) {

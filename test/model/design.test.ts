@@ -94,6 +94,13 @@ describe('design: samples, levels and groups', async () => {
       'no notice for a column of words');
   });
 
+  it('a sheet read as one column because of another delimiter: the error says which', () => {
+    const semicolons = parseSampleSheet('sample;g;age\ns1;1;30\ns2;2;40\n', 'semi.tsv');
+    assert.throws(() => buildDesign(parseFormula('~ age + (1 | g)'), semicolons, semicolons.ids),
+      (e: unknown) => e instanceof UsageError && /not a column of semi\.tsv/.test(e.message)
+        && /read as one column, "sample;g;age": its fields seem to be separated by ";"/.test(e.suggestion ?? ''));
+  });
+
   it('--levels sets the reference level and order', () => {
     const design = buildDesign(parseFormula('~ a + (1 | g)'), sheet, sheet.ids, { levels: { a: ['z', 'x', 'y'] } });
     assert.deepEqual(design.coefNames, ['(Intercept)', 'ax', 'ay']);
