@@ -175,6 +175,14 @@ export function buildDesign(
     }
   }
   const groupings = new Map(groupingVariables(formula).map((v) => [v, read(v, true) as FactorVariable]));
+  for (const [v, variable] of [...variables, ...groupings]) {
+    if (variable.kind !== 'factor') continue;
+    const twice = oneNumberTwice(variable.levels);
+    if (twice !== undefined) {
+      notices.push(`"${v}" has ${twice}, two spellings of one number: they are two levels here (R, reading the column as numbers, ` +
+        'would make them one); write each value one way if they are one');
+    }
+  }
 
   const columns = modelColumns(formula, variables, used.length);
   const nObs = used.length;
@@ -242,20 +250,14 @@ function randomTermDesigns(terms: RandomTerm[], groupings: Map<string, FactorVar
 /**
  * How the formula reads a sample-sheet column (SPEC §1): numeric when every non-missing cell parses as a number,
  * else a factor; and its levels as a factor in R's default order, numerically for numbers, else by code point
- * (LC_COLLATE=C). The grouping variable is a factor either way. A numeric column's levels are its distinct values,
- * as R's `factor()` of the number read makes them: `1` and `1.0` are one level, named `1`; `levelOf` gives a
- * cell's level (and a `--levels` entry's: any other text as it is).
+ * (LC_COLLATE=C). The grouping variable is a factor either way.
  */
-export function columnLevels(cells: readonly (string | null)[]): { numeric: boolean; levels: string[]; levelOf: (cell: string) => string } {
+export function columnLevels(cells: readonly (string | null)[]): { numeric: boolean; levels: string[] } {
   const present = cells.filter((c): c is string => c !== null);
   const numeric = present.every((c) => Number.isFinite(parseCell(c)));
-  const levelOf = (c: string): string => {
-    const x = numeric ? parseCell(c) : undefined;
-    return x !== undefined && Number.isFinite(x) ? String(x) : c;
-  };
-  const distinct = [...new Set(present.map(levelOf))];
-  const levels = numeric ? distinct.sort((a, b) => Number(a) - Number(b)) : distinct.sort(compareC);
-  return { numeric, levels, levelOf };
+  const distinct = [...new Set(present)];
+  const levels = numeric ? distinct.sort((a, b) => Number(a) - Number(b) || compareC(a, b)) : distinct.sort(compareC);
+  return { numeric, levels };
 }
 
 /**
@@ -269,21 +271,34 @@ function strayTexts(cells: string[]): string | undefined {
   return distinct.map((t) => `"${t}"`).join(', ');
 }
 
+/** Two levels that are one number spelled two ways (`1` and `1.0`, `01` and `1`), quoted; undefined where none are. */
+function oneNumberTwice(levels: string[]): string | undefined {
+  const spelled = new Map<number, string>();
+  for (const level of levels) {
+    const x = parseCell(level);
+    if (x === undefined || !Number.isFinite(x)) continue;
+    const other = spelled.get(x);
+    if (other !== undefined) return `"${other}" and "${level}"`;
+    spelled.set(x, level);
+  }
+  return undefined;
+}
+
 /** Distinct texts in a column of numbers that strayTexts points out, at most. */
 const STRAY_TEXTS = 3;
 
-function readVariable(name: string, cells: string[], isGroup: boolean, sheet: SampleSheet, given?: string[]): Variable {
-  const { numeric, levels: sorted, levelOf } = columnLevels(cells);
-  if (numeric && !isGroup && given === undefined) return { kind: 'numeric', name, values: Float64Array.from(cells, (c) => parseCell(c)!) };
+function readVariable(name: string, cells: string[], isGroup: boolean, sheet: SampleSheet, order?: string[]): Variable {
+  const { numeric, levels: sorted } = columnLevels(cells);
+  if (numeric && !isGroup && order === undefined) return { kind: 'numeric', name, values: Float64Array.from(cells, (c) => parseCell(c)!) };
 
   let levels = sorted;
-  // `--levels` of a numeric column names its values, in any of their spellings.
-  const order = given?.map(levelOf);
   if (order !== undefined) {
     const unknown = sorted.filter((v) => !order.includes(v));
     if (unknown.length > 0) {
+      // A space after a comma (`--levels "trt=b, a"`) is part of the level, as in the sheet, which is read as it is.
+      const spaced = order.find((v) => v.trim() !== v && unknown.includes(v.trim()));
       throw new UsageError(`--levels ${name}=... does not list ${listIds(unknown)}, found in ${sheet.file}`,
-        `list every level of "${name}": ${sorted.join(',')}`);
+        `list every level of "${name}": ${sorted.join(',')}${spaced === undefined ? '' : ` (the level "${spaced}" has spaces the sheet's has not)`}`);
     }
     levels = order.filter((v) => sorted.includes(v));
   }
@@ -292,7 +307,7 @@ function readVariable(name: string, cells: string[], isGroup: boolean, sheet: Sa
       `remove "${name}" from the formula (lme4 refuses it too)`);
   }
   const index = new Map(levels.map((l, i) => [l, i]));
-  return { kind: 'factor', name, levels, codes: Int32Array.from(cells, (c) => index.get(levelOf(c))!) };
+  return { kind: 'factor', name, levels, codes: Int32Array.from(cells, (c) => index.get(c)!) };
 }
 
 interface Column {

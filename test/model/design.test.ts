@@ -42,18 +42,6 @@ describe('design: samples, levels and groups', async () => {
     assert.deepEqual(design.coefNames, ['(Intercept)', 'age']);
   });
 
-  it("a numeric column's levels are its values, as R's factor() of the number: 1 and 1.0 one level, 10 after 9", () => {
-    const spelled = parseSampleSheet('sample\tg\tb\ty\ns1\t1\t1\t0.5\ns2\t1.0\t2\t1\ns3\t9\t1\t2\ns4\t10\t2.0\t3\ns5\t9.0\t1\t4\n' +
-      's6\t10\t2\t5\n', 'spelled.tsv');
-    const design = buildDesign(parseFormula('~ b + (1 | g)'), spelled, spelled.ids, { levels: { b: ['2.0', '1'] } });
-    const g = design.randomTerms[0];
-    assert.deepEqual(g.levels, ['1', '9', '10']);
-    assert.deepEqual(Array.from(g.codes), [0, 0, 1, 2, 1, 2]);
-    // b as a factor by --levels, its reference 2 however it is spelled there or in the sheet.
-    assert.deepEqual(design.coefNames, ['(Intercept)', 'b1']);
-    assert.deepEqual(Array.from({ length: 6 }, (_, i) => design.x[i * design.p + 1]), [1, 0, 1, 0, 1, 0]);
-  });
-
   it('orders random terms by their levels, most first, ties as written; an interaction has the combinations present', () => {
     const design = buildDesign(parseFormula('~ age + (1 | a) + (1 | g) + (1 | a:g)'), sheet, sheet.ids);
     const names = design.randomTerms.map((t) => t.name);
@@ -69,6 +57,17 @@ describe('design: samples, levels and groups', async () => {
     for (let i = 0; i < design.nObs; i++) {
       assert.equal(ag.levels[ag.codes[i]], `${a.levels[a.codes[i]]}:${g.levels[g.codes[i]]}`, `sample ${i + 1}`);
     }
+  });
+
+  it('one number spelled two ways in a factor (1 and 1.0) stays two levels, as the sheet spells them, with a notice', () => {
+    const spelled = parseSampleSheet('sample\tg\ty\ns1\t1\t0.5\ns2\t1.0\t1\ns3\t9\t2\ns4\t10\t3\ns5\t9\t4\ns6\t10\t5\n', 'spelled.tsv');
+    const design = buildDesign(parseFormula('~ y + (1 | g)'), spelled, spelled.ids);
+    assert.deepEqual(design.randomTerms[0].levels, ['1', '1.0', '9', '10']);
+    assert.ok(design.notices.some((m) => /"g" has "1" and "1\.0", two spellings of one number: they are two levels here/.test(m)),
+      design.notices.join('\n'));
+    const padded = parseSampleSheet('sample\tg\ty\ns1\t01\t0.5\ns2\t01\t1\ns3\t02\t2\ns4\t02\t3\n', 'padded.tsv');
+    assert.ok(!buildDesign(parseFormula('~ y + (1 | g)'), padded, padded.ids).notices.some((m) => /two spellings/.test(m)),
+      'zero-padded ids, one spelling each: no notice');
   });
 
   it('no sample with a value of every formula variable is an error naming the empty column (lme4: "0 (non-NA) cases")', () => {

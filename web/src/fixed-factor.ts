@@ -23,10 +23,10 @@ export function firstFixedFactor(design: Design, sheet: SampleSheet, order: Reco
   for (const name of new Set(design.formula.terms.flat())) {
     const column = sheet.columns.get(name)!;
     // The design dropped every sample with a missing value of a formula variable.
-    const cells = rows.map((r) => column[r]!);
-    const { numeric, levels, levelOf } = columnLevels(cells);
+    const levelOf = rows.map((r) => column[r]!);
+    const { numeric, levels } = columnLevels(levelOf);
     if (numeric && order[name] === undefined) continue;
-    return { name, levels: order[name]?.map(levelOf).filter((l) => levels.includes(l)) ?? levels, levelOf: cells.map(levelOf) };
+    return { name, levels: order[name]?.filter((l) => levels.includes(l)) ?? levels, levelOf };
   }
   return undefined;
 }
