@@ -163,10 +163,10 @@ export function buildDesign(
   const rows = used.map((col) => rowOf.get(matrixSampleIds[col])!);
 
   const read = (v: string, isGroup: boolean): Variable =>
-    readVariable(v, rows.map((r) => sheet.columns.get(v)![r]!), isGroup, sheet, options.levels?.[v]);
+    readVariable(v, rows.map((r) => sheet.columns.get(v)![r]!), isGroup, sheet, levelOrder(options, v));
   const variables = new Map(fixedVariables(formula).map((v) => [v, read(v, false)]));
   for (const [v, variable] of variables) {
-    if (variable.kind === 'factor' && options.levels?.[v] === undefined) {
+    if (variable.kind === 'factor' && levelOrder(options, v) === undefined) {
       const stray = strayTexts(rows.map((r) => sheet.columns.get(v)![r]!));
       if (stray !== undefined) {
         notices.push(`"${v}" is fitted as a factor of ${variable.levels.length} levels, though all its values but ${stray} are numbers; ` +
@@ -269,6 +269,11 @@ function strayTexts(cells: string[]): string | undefined {
   const distinct = [...new Set(texts)];
   if (texts.length === 0 || distinct.length > STRAY_TEXTS || texts.length > cells.length / 10) return undefined;
   return distinct.map((t) => `"${t}"`).join(', ');
+}
+
+/** `--levels`' order of column `v`, if given (an own property only: a column may be named `constructor`). */
+function levelOrder(options: DesignOptions, v: string): string[] | undefined {
+  return options.levels !== undefined && Object.hasOwn(options.levels, v) ? options.levels[v] : undefined;
 }
 
 /** Two levels that are one number spelled two ways (`1` and `1.0`, `01` and `1`), quoted; undefined where none are. */

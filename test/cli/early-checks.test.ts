@@ -20,7 +20,6 @@ const CASES: EarlyCase[] = [
     says: [/--out/, /missing/, /does not exist/] },
   { title: '--out that is a folder', args: (dir) => ['--out', dir], says: [/--out/, /is a folder/] },
   { title: 'an empty --out', args: () => ['--out', ''], says: [/--out is empty/] },
-  { title: '--levels with a space after a comma', args: () => ['--levels', 'trt=b, a'], says: [/--levels "trt=b, a" has a level with spaces around it \(" a"\)/] },
   { title: '--levels naming a column twice', args: () => ['--levels', 'trt=b,a', '--levels', 'trt=a,b'], says: [/--levels names "trt" twice/] },
   { title: '--min-samples without --min-count', args: () => ['--min-samples', '3'], says: [/--min-samples counts .* no --min-count is given/] },
   { title: '--summary in a folder that does not exist', args: (dir) => ['--out', path.join(dir, 'r.tsv'), '--summary',

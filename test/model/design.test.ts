@@ -70,6 +70,14 @@ describe('design: samples, levels and groups', async () => {
       'zero-padded ids, one spelling each: no notice');
   });
 
+  it('a column named like an object property (constructor) is read as any other, with or without --levels', () => {
+    const sheet2 = parseSampleSheet('sample\tg\tconstructor\ns1\t1\ta\ns2\t1\tb\ns3\t2\ta\ns4\t2\tb\n', 'props.tsv');
+    assert.deepEqual(buildDesign(parseFormula('~ constructor + (1 | g)'), sheet2, sheet2.ids, { levels: {} }).coefNames,
+      ['(Intercept)', 'constructorb']);
+    assert.deepEqual(buildDesign(parseFormula('~ constructor + (1 | g)'), sheet2, sheet2.ids, { levels: { constructor: ['b', 'a'] } }).coefNames,
+      ['(Intercept)', 'constructora']);
+  });
+
   it('no sample with a value of every formula variable is an error naming the empty column (lme4: "0 (non-NA) cases")', () => {
     const empty = parseSampleSheet('sample\tg\tb\tnone\ns1\t1\tx\tNA\ns2\t2\ty\t\ns3\t2\tx\tNA\n', 'empty.tsv');
     assert.throws(() => buildDesign(parseFormula('~ b + none + (1 | g)'), empty, empty.ids),
@@ -105,6 +113,9 @@ describe('design: samples, levels and groups', async () => {
     assert.deepEqual(design.coefNames, ['(Intercept)', 'ax', 'ay']);
     assert.throws(() => buildDesign(parseFormula('~ a + (1 | g)'), sheet, sheet.ids, { levels: { a: ['z', 'x'] } }),
       /does not list y/);
+    // A space after a comma is part of the level, as a sheet's cell would be: the hint says so.
+    assert.throws(() => buildDesign(parseFormula('~ a + (1 | g)'), sheet, sheet.ids, { levels: { a: ['z', ' x', 'y'] } }),
+      (e: unknown) => e instanceof UsageError && /does not list x/.test(e.message) && /the level " x" has spaces the sheet's has not/.test(e.suggestion ?? ''));
   });
 
   it('drops samples with a missing covariate, and reports them and the unused sheet rows', () => {
