@@ -104,7 +104,7 @@ export async function runFit(o: FitCliOptions): Promise<RunSummary> {
   if (o.summary === '-') process.stdout.write(json);
   else if (o.summary !== undefined) {
     await writeTextAtomic(o.summary, json).catch((error: unknown) => {
-      throw Object.assign(error as Error, { suggestion: `the results table ${o.out ?? '(stdout)'} was written whole; only the summary was not` });
+      throw Object.assign(error as Error, { suggestion: `the results table (${o.out === undefined || o.out === '-' ? 'on stdout' : o.out}) was written whole; only the summary was not` });
     });
   }
   return summary;

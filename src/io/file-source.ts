@@ -50,17 +50,25 @@ const HEAD_BYTES = 1 << 16;
 /**
  * Refuses, as an InputError naming the file, what would otherwise read as garbled text: gzip data under a name
  * without `.gz`, and lines ended by a carriage return alone (classic Mac OS; Excel's "CSV (Macintosh)"), which
- * would read as one line. Looks at the file's first HEAD_BYTES only (read in place: the file's position is kept).
+ * would read as one line. Looks at the file's first HEAD_BYTES only (read in place: the file's position is kept);
+ * a gzipped file is not looked into.
  */
 async function refuseUnreadable(handle: FileHandle, fileBytes: number, path: string): Promise<void> {
   const head = new Uint8Array(Math.min(HEAD_BYTES, fileBytes));
-  await handle.read(head, 0, head.length, 0);
+  try {
+    await handle.read(head, 0, head.length, 0);
+  } catch (error) {
+    await handle.close();
+    throw error;
+  }
   if (head[0] === 0x1f && head[1] === 0x8b) {
     await handle.close();
     throw new InputError('the file is gzip-compressed, but its name does not end in .gz', { file: path },
       'rename it to end in .gz (genelmm then gunzips it as it reads), or gunzip it');
   }
-  if (head.includes(0x0d) && !head.includes(0x0a)) {
+  // A CR in the last byte looked at may be a CRLF's first half.
+  const cr = head.indexOf(0x0d);
+  if (cr >= 0 && (cr < head.length - 1 || head.length === fileBytes) && !head.includes(0x0a)) {
     await handle.close();
     throw new InputError('its lines end in a carriage return alone (classic Mac OS line endings), so it reads as one line',
       { file: path }, 'save it with Unix (LF) or Windows (CRLF) line endings, e.g. tr \'\\r\' \'\\n\' < old > new');

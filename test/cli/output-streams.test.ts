@@ -96,7 +96,7 @@ describe('a write that fails (no space left on the device: /dev/full)', () => {
       const run = runCli(tinyFitArgs(dir, '--out', out, '--summary', '/dev/full'));
       assert.equal(run.status, 1, run.stderr);
       assert.match(run.stderr, /could not write \/dev\/full: ENOSPC/);
-      assert.match(run.stderr, new RegExp(`the results table ${out.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} was written whole`));
+      assert.match(run.stderr, new RegExp(`the results table \\(${out.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\) was written whole`));
       assert.ok(fs.readFileSync(out, 'utf8').startsWith('gene\tstatus\t'));
     } finally {
       cleanup();

@@ -88,13 +88,13 @@ describe('design: samples, levels and groups', async () => {
     assert.equal(buildDesign(parseFormula('~ some + (1 | g)'), one, one.ids).nObs, 1);
   });
 
-  it('a column of numbers but for a stray text is a factor, as R reads it, with a notice naming the text', () => {
-    const cells = ['21', '35', 'Inf', '40', '22', '51', '33', '29', '47', '38', '26', '30'];
+  it('a column of numbers but for a stray text is a factor (as R reads n/a), with a notice naming the text', () => {
+    const cells = ['21', '35', 'n/a', '40', '22', '51', '33', '29', '47', '38', '26', '30'];
     const text = `sample\tg\tage\n${cells.map((c, i) => `s${i + 1}\t${i % 4}\t${c}`).join('\n')}\n`;
     const stray = parseSampleSheet(text, 'stray.tsv');
     const design = buildDesign(parseFormula('~ age + (1 | g)'), stray, stray.ids);
     assert.equal(design.coefNames.length, 12, 'age is a factor of 12 levels');
-    assert.ok(design.notices.some((m) => /"age" is fitted as a factor of 12 levels, though all its values but "Inf" are numbers/.test(m)),
+    assert.ok(design.notices.some((m) => /"age" is fitted as a factor of 12 levels, though all its values but "n\/a" are numbers/.test(m)),
       design.notices.join('\n'));
     const words = parseSampleSheet(text.replace(/\t(\d+)\n/g, '\tw$1\n'), 'words.tsv');
     assert.ok(!buildDesign(parseFormula('~ age + (1 | g)'), words, words.ids).notices.some((m) => /fitted as a factor/.test(m)),
