@@ -144,7 +144,8 @@ function variancesAt(stats: GeneStats, search: FoundLambda): { profile: RemlProf
       status: singular ? 'singular' : 'ok',
       message: singular ? 'boundary fit: the group variance is estimated as 0 (lme4 isSingular)' : null,
       lambda,
-      sigma2G: sigma2G * stats.scale ** 2,
+      // 0 on y's scale too, where scale² overflows (values near 1e300: σ²_e is then Inf, written as such).
+      sigma2G: singular ? 0 : sigma2G * stats.scale ** 2,
       sigma2E: sigma2E * stats.scale ** 2,
       h2: sigma2G / (sigma2G + sigma2E),
       iterations: search.evaluations,
