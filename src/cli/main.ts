@@ -47,12 +47,21 @@ process.stdout.on('error', (error) => (isBrokenPipe(error) ? process.exit(0) : f
 // still writes its output and --summary. Any other error on stderr has nowhere to be reported either.
 process.stderr.on('error', () => {});
 
-/** With --example, the bundled data set's inputs wherever the user gave none (and for fit, its output file). */
+/**
+ * With --example, the bundled data set's inputs (its formula and transform where the user gave none; for fit, its
+ * output file too). Its matrix and sheet are not mixed with files of the user's: --expr or --samples is refused.
+ */
 function applyExample(o: FitCliOptions, cmd: Command): void {
   debug = Boolean(o.debug);
   if (!o.example) return;
-  o.expr ??= EXAMPLE.expr;
-  o.samples ??= EXAMPLE.samples;
+  const own = (['expr', 'samples'] as const).filter((name) => o[name] !== undefined);
+  if (own.length > 0) {
+    // The example's sheet describes the example's samples only: a matrix of one's own with it cannot be meant.
+    throw new UsageError(`--example runs on the bundled data set, and --${own.join(' and --')} ${own.length > 1 ? 'give' : 'gives'} files of your own`,
+      'leave out --example to fit your own files (--expr, --samples and --formula), or the file options to run the example');
+  }
+  o.expr = EXAMPLE.expr;
+  o.samples = EXAMPLE.samples;
   o.formula ??= EXAMPLE.formula;
   if (cmd.getOptionValueSource('transform') === 'default') o.transform = EXAMPLE.transform;
   if (cmd.name() === 'fit') o.out ??= EXAMPLE.out;

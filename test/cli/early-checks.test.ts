@@ -21,6 +21,7 @@ const CASES: EarlyCase[] = [
   { title: '--out that is a folder', args: (dir) => ['--out', dir], says: [/--out/, /is a folder/] },
   { title: 'an empty --out', args: () => ['--out', ''], says: [/--out is empty/] },
   { title: '--levels naming a column twice', args: () => ['--levels', 'trt=b,a', '--levels', 'trt=a,b'], says: [/--levels names "trt" twice/] },
+  { title: '--example with a matrix of one\'s own', args: () => ['--example'], says: [/--example runs on the bundled data set, and --expr and --samples give files of your own/] },
   { title: '--min-samples without --min-count', args: () => ['--min-samples', '3'], says: [/--min-samples counts .* no --min-count is given/] },
   { title: '--summary in a folder that does not exist', args: (dir) => ['--out', path.join(dir, 'r.tsv'), '--summary',
     path.join(dir, 'missing', 's.json')], says: [/--summary/, /does not exist/] },
