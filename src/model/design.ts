@@ -276,12 +276,16 @@ function levelOrder(options: DesignOptions, v: string): string[] | undefined {
   return options.levels !== undefined && Object.hasOwn(options.levels, v) ? options.levels[v] : undefined;
 }
 
-/** Two levels that are one number spelled two ways (`1` and `1.0`, `01` and `1`), quoted; undefined where none are. */
+/**
+ * In a column of numbers (as R reads one), two levels that are one number spelled two ways (`1` and `1.0`, `01` and
+ * `1`), quoted; undefined where none are, or where a level is not a number (R keeps such a column's texts apart).
+ */
 function oneNumberTwice(levels: string[]): string | undefined {
+  const values = levels.map(parseCell);
+  if (!values.every(Number.isFinite)) return undefined;
   const spelled = new Map<number, string>();
-  for (const level of levels) {
-    const x = parseCell(level);
-    if (x === undefined || !Number.isFinite(x)) continue;
+  for (const [i, level] of levels.entries()) {
+    const x = values[i]!;
     const other = spelled.get(x);
     if (other !== undefined) return `"${other}" and "${level}"`;
     spelled.set(x, level);

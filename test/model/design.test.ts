@@ -68,6 +68,9 @@ describe('design: samples, levels and groups', async () => {
     const padded = parseSampleSheet('sample\tg\ty\ns1\t01\t0.5\ns2\t01\t1\ns3\t02\t2\ns4\t02\t3\n', 'padded.tsv');
     assert.ok(!buildDesign(parseFormula('~ y + (1 | g)'), padded, padded.ids).notices.some((m) => /two spellings/.test(m)),
       'zero-padded ids, one spelling each: no notice');
+    const text = parseSampleSheet('sample\tg\ty\ns1\t1\t0.5\ns2\t01\t1\ns3\tA\t2\ns4\tA\t3\n', 'text.tsv');
+    assert.ok(!buildDesign(parseFormula('~ y + (1 | g)'), text, text.ids).notices.some((m) => /two spellings/.test(m)),
+      'a column of texts (R keeps 1 and 01 apart there): no notice');
   });
 
   it('a column named like an object property (constructor) is read as any other, with or without --levels', () => {
