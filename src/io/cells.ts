@@ -15,6 +15,11 @@ export function isMissing(text: string): boolean {
   return MISSING.test(text);
 }
 
+/** True when `text` is written as a decimal number, whether or not a double holds it (`1e400` is, and overflows). */
+export function isDecimal(text: string): boolean {
+  return DECIMAL.test(text);
+}
+
 /**
  * The value of a cell: the correctly rounded double for a decimal number (exactly `Number(text)`), NaN for a
  * missing-value token, undefined when the text is neither.

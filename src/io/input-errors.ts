@@ -5,6 +5,7 @@
  */
 
 import { InputError, type InputLocation } from '../errors.js';
+import { isDecimal } from './cells.js';
 import type { MatrixLines } from './types.js';
 
 /** What the rows of a file describe: genes in an expression matrix, samples in a sample sheet. */
@@ -82,9 +83,8 @@ export function noSampleColumns(file: string, line: number): InputError {
 /** A matrix cell that is neither a decimal number nor a missing-value token. */
 export function invalidCell(file: string, line: number, column: number, text: string, gene: string, sample: string): InputError {
   // A decimal number past a double's range (1e400) parses to ±Infinity: it is a number, just too large for one.
-  const overflow = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(text.trim());
   return new InputError(
-    `cell ${quote(text)} is ${overflow ? 'beyond the range of a double (about ±1.8e308)' : 'not a number'} (gene ${quote(gene)}, sample ${quote(sample)})`,
+    `cell ${quote(text)} is ${isDecimal(text) ? 'beyond the range of a double (about ±1.8e308)' : 'not a number'} (gene ${quote(gene)}, sample ${quote(sample)})`,
     { file, line, column },
     'write decimal numbers such as 12, -0.5 or 1e-3, and NA for missing values',
   );
