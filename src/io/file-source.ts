@@ -54,24 +54,22 @@ const HEAD_BYTES = 1 << 16;
  * a gzipped file is not looked into.
  */
 async function refuseUnreadable(handle: FileHandle, fileBytes: number, path: string): Promise<void> {
-  const head = new Uint8Array(Math.min(HEAD_BYTES, fileBytes));
   try {
+    const head = new Uint8Array(Math.min(HEAD_BYTES, fileBytes));
     await handle.read(head, 0, head.length, 0);
+    if (head[0] === 0x1f && head[1] === 0x8b) {
+      throw new InputError('the file is gzip-compressed, but its name does not end in .gz', { file: path },
+        'rename it to end in .gz (genelmm then gunzips it as it reads), or gunzip it');
+    }
+    // A CR in the last byte looked at may be a CRLF's first half.
+    const cr = head.indexOf(0x0d);
+    if (cr >= 0 && (cr < head.length - 1 || head.length === fileBytes) && !head.includes(0x0a)) {
+      throw new InputError('its lines end in a carriage return alone (classic Mac OS line endings), so it reads as one line',
+        { file: path }, 'save it with Unix (LF) or Windows (CRLF) line endings, e.g. tr \'\\r\' \'\\n\' < old > new');
+    }
   } catch (error) {
-    await handle.close();
+    await handle.close(); // the file is not read on
     throw error;
-  }
-  if (head[0] === 0x1f && head[1] === 0x8b) {
-    await handle.close();
-    throw new InputError('the file is gzip-compressed, but its name does not end in .gz', { file: path },
-      'rename it to end in .gz (genelmm then gunzips it as it reads), or gunzip it');
-  }
-  // A CR in the last byte looked at may be a CRLF's first half.
-  const cr = head.indexOf(0x0d);
-  if (cr >= 0 && (cr < head.length - 1 || head.length === fileBytes) && !head.includes(0x0a)) {
-    await handle.close();
-    throw new InputError('its lines end in a carriage return alone (classic Mac OS line endings), so it reads as one line',
-      { file: path }, 'save it with Unix (LF) or Windows (CRLF) line endings, e.g. tr \'\\r\' \'\\n\' < old > new');
   }
 }
 
