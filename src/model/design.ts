@@ -92,9 +92,10 @@ function listIds(ids: string[]): string {
  */
 export function checkSheetColumns(formula: Formula, sheet: SampleSheet, options: DesignOptions = {}): void {
   const available = [...sheet.columns.keys()];
+  const vars = formulaVariables(formula);
   // A sheet with one column whose name holds another delimiter was most likely read with the wrong one.
   const other = available.length === 0 ? [';', ',', '\t', '|'].find((d) => sheet.idColumn.includes(d)) : undefined;
-  for (const v of formulaVariables(formula)) {
+  for (const v of vars) {
     if (!sheet.columns.has(v)) {
       throw new UsageError(`the formula names "${v}", which is not a column of ${sheet.file}`, other !== undefined
         ? `the sheet was read as one column, "${sheet.idColumn}": its fields seem to be separated by "${other === '\t' ? '\\t' : other}"; ` +
@@ -102,6 +103,8 @@ export function checkSheetColumns(formula: Formula, sheet: SampleSheet, options:
         : `available columns: ${available.join(', ') || '(none)'}`);
     }
   }
+  // Before the matrix is read, over the sheet's rows; buildDesign asks again of the matrix's samples.
+  refuseUnusable(sheet, vars, sheet.ids.map((_, row) => row), '');
   for (const [col, order] of Object.entries(options.levels ?? {})) {
     if (!sheet.columns.has(col)) {
       throw new UsageError(`--levels names "${col}", which is not a column of ${sheet.file}`,
@@ -114,6 +117,20 @@ export function checkSheetColumns(formula: Formula, sheet: SampleSheet, options:
         `list each level of "${col}" once: ${columnLevels(present).levels.join(',')}`);
     }
   }
+}
+
+/**
+ * A UsageError where none of the sheet's `rows` (samples`whose`) has a value of every formula variable `vars`: lme4
+ * stops too ("0 (non-NA) cases"), and a row of `insufficient` for every gene would say nothing of the cause.
+ */
+function refuseUnusable(sheet: SampleSheet, vars: string[], rows: number[], whose: string): void {
+  const has = (v: string, row: number): boolean => sheet.columns.get(v)![row] !== null;
+  if (rows.length === 0 || rows.some((row) => vars.every((v) => has(v, row)))) return;
+  const empty = vars.filter((v) => rows.every((row) => !has(v, row)));
+  throw new UsageError(`no sample can be used: each of the ${rows.length} samples${whose} misses a value of ${vars.join(', ')} ` +
+    `in ${sheet.file}`, empty.length > 0
+    ? `no sample has a value of ${empty.map((v) => `"${v}"`).join(', ')}: fill in the sheet, or leave it out of the formula`
+    : 'fill in the missing values, or leave out of the formula the variables that miss them');
 }
 
 /**
@@ -149,14 +166,7 @@ export function buildDesign(
     if (vars.every((v) => sheet.columns.get(v)![row] !== null)) used.push(col);
     else dropped.push(id);
   });
-  if (used.length === 0 && dropped.length > 0) {
-    // lme4 stops too ("0 (non-NA) cases"); a row for every gene would say nothing of the cause.
-    const empty = vars.filter((v) => matrixSampleIds.every((id) => sheet.columns.get(v)![rowOf.get(id)!] === null));
-    throw new UsageError(`no sample can be used: each of the ${dropped.length} samples of the matrix misses a value of ${vars.join(', ')} ` +
-      `in ${sheet.file}`, empty.length > 0
-      ? `no sample has a value of ${empty.map((v) => `"${v}"`).join(', ')}: fill in the sheet, or leave it out of the formula`
-      : 'fill in the missing values, or leave out of the formula the variables that miss them');
-  }
+  if (used.length === 0) refuseUnusable(sheet, vars, matrixSampleIds.map((id) => rowOf.get(id)!), ' of the matrix');
   if (dropped.length > 0) {
     notices.push(`${dropped.length} sample(s) dropped for a missing value in ${vars.join(', ')}: ${listIds(dropped)}`);
   }

@@ -154,3 +154,21 @@ describe('--threads', () => {
     }
   });
 });
+
+describe('a sample sheet with no usable sample', () => {
+  it('a formula variable with no value in any sample: exit 2 before the matrix is read, naming it', () => {
+    const sheet = TINY_SHEET.replace('\n', '\tnone\n').replaceAll(/(g\d)\n/g, '$1\tNA\n');
+    const { dir, cleanup } = tempFiles({ 'm.tsv': UNREADABLE, 's.tsv': sheet });
+    try {
+      const run = runCli(['fit', '--expr', path.join(dir, 'm.tsv'), '--samples', path.join(dir, 's.tsv'),
+        '--formula', '~ trt + none + (1 | group)', '--backend', 'cpu', '--out', path.join(dir, 'r.tsv')]);
+      assert.equal(run.status, 2, run.stderr);
+      assert.match(run.stderr, /no sample can be used: each of the 6 samples misses a value of trt, none, group/);
+      assert.match(run.stderr, /no sample has a value of "none"/);
+      assert.doesNotMatch(run.stderr, /m\.tsv:3|abc/, 'the usage error comes before reading the matrix');
+      assert.deepEqual(fs.readdirSync(dir).sort(), ['m.tsv', 's.tsv'], 'nothing written');
+    } finally {
+      cleanup();
+    }
+  });
+});

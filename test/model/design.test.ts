@@ -84,8 +84,12 @@ describe('design: samples, levels and groups', async () => {
   it('no sample with a value of every formula variable is an error naming the empty column (lme4: "0 (non-NA) cases")', () => {
     const empty = parseSampleSheet('sample\tg\tb\tnone\ns1\t1\tx\tNA\ns2\t2\ty\t\ns3\t2\tx\tNA\n', 'empty.tsv');
     assert.throws(() => buildDesign(parseFormula('~ b + none + (1 | g)'), empty, empty.ids),
-      (e: unknown) => e instanceof UsageError && /no sample can be used: each of the 3 samples .* misses a value of b, none, g in empty\.tsv/.test(e.message)
+      (e: unknown) => e instanceof UsageError && /no sample can be used: each of the 3 samples misses a value of b, none, g in empty\.tsv/.test(e.message)
         && /no sample has a value of "none"/.test(e.suggestion ?? ''));
+    // Usable rows of the sheet that the matrix lacks: the same error, of the matrix's samples.
+    const elsewhere = parseSampleSheet('sample\tg\tb\ts1\t1\tNA\ns2\t2\tNA\ns9\t2\tx\n'.replace('b\t', 'b\n'), 'elsewhere.tsv');
+    assert.throws(() => buildDesign(parseFormula('~ b + (1 | g)'), elsewhere, ['s1', 's2']),
+      /no sample can be used: each of the 2 samples of the matrix misses a value of b, g in elsewhere\.tsv/);
     // One sample left is not this error (its genes are insufficient, each with its row).
     const one = parseSampleSheet('sample\tg\tb\tsome\ns1\t1\tx\t1\ns2\t2\ty\t\ns3\t2\tx\tNA\n', 'one.tsv');
     assert.equal(buildDesign(parseFormula('~ some + (1 | g)'), one, one.ids).nObs, 1);
