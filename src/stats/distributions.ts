@@ -4,15 +4,18 @@ import gammainc from '@stdlib/math-base-special-gammainc';
 import gammaincinv from '@stdlib/math-base-special-gammaincinv';
 import gammaln from '@stdlib/math-base-special-gammaln';
 import { exp, ln, log1p } from '../numerics/libm.js';
+import { regularisedBeta } from './incomplete-beta.js';
 
 /**
  * Two-sided p-value of Student's t: 2 P(T_df > |t|) = I_{df/(df+t²)}(df/2, 1/2), the regularised incomplete
- * beta function, accurate far into the tail (no 1 − cdf cancellation). NaN when df is not positive.
+ * beta function, accurate far into the tail (no 1 − cdf cancellation) and near 1 (t²/(df + t²) made directly, as R's
+ * pt does). NaN when df is not positive.
  */
 export function pTwoSidedT(t: number, df: number): number {
   if (!(df > 0) || Number.isNaN(t)) return NaN;
-  if (!Number.isFinite(df)) return gammainc((t * t) / 2, 0.5, true, true);
-  return betainc(df / (df + t * t), df / 2, 0.5, true, false);
+  const t2 = t * t;
+  if (!Number.isFinite(df)) return gammainc(t2 / 2, 0.5, true, true);
+  return regularisedBeta(df / (df + t2), t2 / (df + t2), df / 2, 0.5);
 }
 
 /** Upper tail of χ² with `k` degrees of freedom: P(χ²_k > x) = Q(k/2, x/2), the regularised upper gamma. */
@@ -30,7 +33,7 @@ export function pFUpper(f: number, d1: number, d2: number): number {
   if (!(d1 > 0) || !(d2 > 0) || Number.isNaN(f)) return NaN;
   if (f <= 0) return 1;
   if (!Number.isFinite(d2)) return pChisqUpper(d1 * f, d1);
-  return betainc(d2 / (d2 + d1 * f), d2 / 2, d1 / 2, true, false);
+  return regularisedBeta(d2 / (d2 + d1 * f), (d1 * f) / (d2 + d1 * f), d2 / 2, d1 / 2);
 }
 
 /**
