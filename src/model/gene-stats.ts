@@ -20,7 +20,22 @@ export type CriterionPattern = Pick<DesignPattern, 'n' | 'p' | 'q' | 'sizes' | '
    * statistics hold only the y row of each block (GeneStats.b).
    */
   sharedWxx?: Float64Array;
+  /**
+   * With sharedWxx: what the criterion at each λ of the search's fixed grids takes of the pattern alone (reml.ts'
+   * gridCriterion), kept for the pattern's next genes, by λ.
+   */
+  atGrid?: Map<number, PatternAtLambda>;
 };
+
+/** The pattern's part of the criterion at one λ (CriterionPattern.atGrid). */
+export interface PatternAtLambda {
+  /** [nSizes] the class weights s_k / (1 + λ s_k), as the kernel made them. */
+  weights: Float64Array;
+  /** [p × p] the class sums' X part, W's included (lower triangle). */
+  xPart: Float64Array;
+  /** log det H_λ. */
+  logDetH: number;
+}
 
 /**
  * One gene's sufficient statistics for the REML criterion: the within-group and per-size-class between-group

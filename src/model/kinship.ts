@@ -244,7 +244,7 @@ export function buildKinshipPattern(design: Design, rows: Int32Array, basis: Kin
   return {
     n, p, q: nPositive, nSizes: nPositive, sizes: eigenvalues, sizeCount: new Float64Array(nPositive).fill(1), bxx, logDetInProducts: true,
     columns, coefNames, interceptColumn: coefNames.indexOf('(Intercept)'), rows, nLevels: new Set(Array.from(rows, (r) => codes[r])).size,
-    basis, xRotated, wxx, sharedWxx: wxx,
+    basis, xRotated, wxx, sharedWxx: wxx, atGrid: new Map(),
   };
 }
 

@@ -1,7 +1,7 @@
 import { exp } from '../numerics/libm.js';
 import { brentMinimize, brentRoot } from '../numerics/brent.js';
 import type { GeneStats } from './gene-stats.js';
-import { remlCriterion, remlScore, workspaceFor } from './reml.js';
+import { gridCriterion, remlCriterion, remlScore, workspaceFor } from './reml.js';
 import { momentLambda, withinGroupFit } from './starting-values.js';
 
 /**
@@ -30,6 +30,8 @@ export const UPPER_LAMBDA = 1e6;
 export const LAMBDA_MAX = 1e15;
 /** Decades of λ on the grid of the search on log λ, from 1e4 to LAMBDA_MAX. */
 const LOG_LAMBDA_GRID = Array.from({ length: 12 }, (_, i) => (4 + i) * Math.LN10);
+/** The λs of the two grids, whose criterion a pattern may keep its part of (reml.ts' gridCriterion). */
+export const GRID_LAMBDAS = GRID.length + LOG_LAMBDA_GRID.length;
 /** Absolute tolerance in h of the root search. */
 export const H_TOLERANCE = 1e-14;
 /** lme4's `isSingular` tolerance on θ = √λ. */
@@ -69,7 +71,8 @@ export function searchLambda(stats: GeneStats): LambdaSearch {
   }
   const values = new Array<number>(points.length);
   for (let i = 0; i < points.length; i++) {
-    const v = f(points[i]);
+    // The grid's own points are every gene's (gridCriterion keeps what their criterion takes of the pattern); the start is the gene's.
+    const v = points[i] === hStart ? f(hStart) : gridCriterion(stats, lambdaOf(points[i]), ws.l);
     values[i] = Number.isNaN(v) ? Infinity : v;
   }
   let best = 0;
@@ -142,7 +145,7 @@ function searchLogLambda(stats: GeneStats, evaluations: number): Omit<LambdaSear
   const f = (t: number): number => remlCriterion(stats, exp(t), ws.l);
   const score = (t: number): number => remlScore(stats, exp(t), ws);
   const values = LOG_LAMBDA_GRID.map((t) => {
-    const v = f(t);
+    const v = gridCriterion(stats, exp(t), ws.l);
     return Number.isNaN(v) ? Infinity : v;
   });
   evaluations += values.length;

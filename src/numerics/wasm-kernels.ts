@@ -135,6 +135,12 @@ export function classWeightsGiven(weights: Float64Array, classes: number): void 
   classesNow = classes;
 }
 
+/** The class weights the kernel holds (the last classWeightsGiven or classWeightsOfSizes), into `out` ([classes]). */
+export function classWeightsInto(out: Float64Array): void {
+  const at = start[WEIGHTS] >>> 3;
+  out.set(heap.subarray(at, at + classesNow));
+}
+
 /**
  * The class weights of the next blockSums, made by the kernel from the sizes s_k at λ: s_k / (1 + λ s_k) for
  * `order` 0, and that weight's first and second λ-derivatives, −s_k² / (1 + λ s_k)² and 2 s_k³ / (1 + λ s_k)³, for

@@ -15,7 +15,7 @@ import { buildKinshipPattern, clampedKinship, type Kinship, kinshipBasis, type K
 import { GenePreparer } from '../../src/model/prepare.js';
 import type { GeneStats } from '../../src/model/gene-stats.js';
 import { admitsH2One, H_MAX, lambdaOf, searchLambda } from '../../src/model/lambda-search.js';
-import { assembleM, classSum, remlCriterion } from '../../src/model/reml.js';
+import { assembleM, classSum, gridCriterion, remlCriterion } from '../../src/model/reml.js';
 import { tridiagonalEigen } from '../../src/numerics/tridiagonal-eigen.js';
 import { plainTred2Tql2 } from '../helpers/plain-eigen.js';
 import { REPO_ROOT } from '../helpers/cases.js';
@@ -84,6 +84,29 @@ describe('a kinship gene\'s statistics, its blocks\' X part shared with its patt
       const weights = Float64Array.from({ length: pattern.nSizes }, (_, k) => 1 / (k + 2));
       const expected = Array.from(classSum(whole, weights, true, new Float64Array(m * m + 1)).subarray(0, m * m));
       assert.deepEqual(Array.from(classSum(stats, weights, true, new Float64Array(m * m + 1)).subarray(0, m * m)), expected);
+    }
+  });
+});
+
+describe('the criterion at the search grid\'s λs, with the pattern\'s part of it kept (gridCriterion)', () => {
+  it('gives remlCriterion\'s bits for the gene whose evaluation kept it and for the pattern\'s next genes', async () => {
+    const { stats } = await fixtureGene('single', 'gene03');
+    const pattern = stats.pattern as KinshipPattern;
+    const next = kinshipGeneStats(pattern, Float64Array.from(pattern.rows, (_, i) => 7 + 3 * Math.sin(i)));
+    const lambdas = [...LAMBDAS, 1e8];
+    for (const gene of [stats, next, stats]) {
+      for (const lambda of lambdas) assert.ok(Object.is(gridCriterion(gene, lambda), remlCriterion(gene, lambda)), `λ = ${lambda}`);
+    }
+    assert.equal(pattern.atGrid?.size, lambdas.length);
+  });
+
+  it('leaves the search where it was without it: the same λ̂, criterion and grid values', async () => {
+    for (const [name, id] of [['single', 'gene15'], ['replicates', 'gene08'], ['single', 'gene14']] as const) {
+      const { stats } = await fixtureGene(name, id);
+      const without = searchLambda({ ...stats, pattern: { ...stats.pattern, atGrid: undefined } });
+      assert.deepEqual(searchLambda(stats), without, `${name} ${id}`);
+      assert.deepEqual(searchLambda(stats), without, `${name} ${id}, again from the kept part`);
+      assert.ok((stats.pattern.atGrid?.size ?? 0) >= 18);
     }
   });
 });
