@@ -91,7 +91,8 @@ function unsupportedRandom(term: string): string {
 }
 
 /**
- * Parses `~ a + b*c + x:y + (1 | g)` (R names or backticked names; `1`, `0` and `-1` for the intercept).
+ * Parses `~ a + b*c + x:y + (1 | g)` (R names or backticked names; `1`, `0` and `-1` for the intercept), the fixed
+ * part with R's term algebra: `+`, `-` (removal), `*`, `/` (nesting), `:`, `^` and brackets.
  * Throws UsageError, naming the position, for anything lme4 would read differently from what genelmm fits.
  */
 export function parseFormula(text: string): Formula {
@@ -105,47 +106,151 @@ export function parseFormula(text: string): Formula {
 
   let intercept = true;
   const random: RandomTerm[] = [];
-  const terms: string[][] = [];
   const variableOrder: string[] = [];
+  const keyOf = (term: string[]): string => [...term].sort().join(':');
 
-  const termKeys = new Set<string>();
-  const addTerm = (vars: string[]): void => {
-    const key = [...vars].sort().join(':');
-    if (!termKeys.has(key)) {
-      termKeys.add(key);
-      terms.push(vars);
+  // The fixed part is R's term algebra (terms.formula): each expression is a list of terms, each term a list of
+  // variables; repeats keep their first place (x*x is x), and the list is refused past MAX_TERMS.
+  const distinct = (terms: string[][], pos: number): string[][] => {
+    const kept = new Map<string, string[]>();
+    for (const term of terms) if (!kept.has(keyOf(term))) kept.set(keyOf(term), term);
+    if (kept.size > MAX_TERMS) {
+      throw formulaError(pos, `the fixed part expands to more than ${MAX_TERMS} terms`, 'cross fewer factors, or write the interactions wanted with ":"');
+    }
+    return [...kept.values()];
+  };
+  /** a:b, every left term with every right term, the left one outer (R's order: (a + b):(c + d) is a:c, a:d, b:c, b:d). */
+  const interact = (left: string[][], right: string[][], pos: number): string[][] =>
+    distinct(left.flatMap((l) => right.map((r) => unique([...l, ...r]))), pos);
+  /** a*b, which is a + b + a:b. */
+  const cross = (left: string[][], right: string[][], pos: number): string[][] =>
+    distinct([...left, ...right, ...interact(left, right, pos)], pos);
+
+  /** The index of the ")" that closes the "(" at token i (tokens.length if none). */
+  const closingOf = (i: number): number => {
+    let depth = 0;
+    for (let j = i; j < tokens.length; j++) {
+      if (tokens[j].value === '(') depth++;
+      else if (tokens[j].value === ')' && --depth === 0) return j;
+    }
+    return tokens.length;
+  };
+  /**
+   * Where the "(" at token i opens a random term, however many redundant brackets wrap it (`((1 | g))`, which
+   * lme4's findbars reads): the index of the term's own "(", or -1.
+   */
+  const randomAt = (i: number): number => {
+    if (tokens[i]?.value !== '(') return -1;
+    const close = closingOf(i);
+    let depth = 0;
+    for (let j = i + 1; j < close; j++) {
+      const v = tokens[j].value;
+      if (v === '(') depth++;
+      else if (v === ')') depth--;
+      else if (depth === 0 && (v === '|' || v === '||')) return i;
+    }
+    return tokens[i + 1]?.value === '(' && closingOf(i + 1) === close - 1 ? randomAt(i + 1) : -1;
+  };
+
+  /**
+   * sum := summand (('+' | '-') summand)*: "-" removes the terms of its summand from those before it (`a*b - a` is
+   * b + a:b). The formula's own sum also takes 0 and 1 for the intercept, and random terms.
+   */
+  const readSum = (top: boolean): string[][] => {
+    let terms: string[][] = [];
+    let sign: '+' | '-' = '+';
+    for (;;) {
+      while (peek()?.value === '-' || peek()?.value === '+') {
+        if (peek()!.value === '-') sign = sign === '-' ? '+' : '-';
+        k++;
+      }
+      const t = peek();
+      if (t === undefined) throw syntaxError(text, text.length, 'the formula ends with an operator');
+      const pos = t.pos;
+      const randomTerm = randomAt(k);
+      if (t.kind === 'number') {
+        if (t.value !== '0' && t.value !== '1') throw syntaxError(text, t.pos, `unexpected number "${t.value}" (only 0 and 1, for the intercept)`);
+        if (!top) throw formulaError(t.pos, `"${t.value}" inside brackets`, 'write 0, 1 or - 1 for the intercept in the formula\'s own sum: "~ 0 + (a + b)^2"');
+        intercept = (t.value === '1') === (sign === '+');
+        k++;
+      } else if (randomTerm >= 0) {
+        if (!top) throw formulaError(t.pos, 'a random term inside brackets', 'add each random term to the formula\'s own sum: "~ (a + b)^2 + (1 | g)"');
+        if (sign === '-') throw syntaxError(text, t.pos, 'a random term cannot be removed with "-"');
+        const outer = k;
+        k = randomTerm;
+        readRandom();
+        k = closingOf(outer) + 1;
+      } else {
+        const part = readProduct();
+        if (sign === '+') terms = distinct([...terms, ...part], pos);
+        else {
+          const removed = new Set(part.map(keyOf));
+          terms = terms.filter((term) => !removed.has(keyOf(term)));
+        }
+      }
+      sign = '+';
+      const next = peek()?.value;
+      if (next !== '+' && next !== '-') return terms;
     }
   };
 
-  /** factor := name (':' name)* ; returns the expanded list of terms of a product a*b*c. */
+  /** product := interaction (('*' | '/') interaction)*: a/b is a + a:b, (a + b)/c is a + b + a:b:c. */
   const readProduct = (): string[][] => {
     const start = at();
-    let result: string[][] = [readInteraction()];
-    while (peek()?.value === '*') {
-      k++;
+    let left = readInteraction();
+    while (peek()?.value === '*' || peek()?.value === '/') {
+      const nested = tokens[k++].value === '/';
       const right = readInteraction();
-      // Distinct terms only, as R's terms(): x*x is x, and a product grows only with new factors.
-      const expanded = new Map<string, string[]>();
-      for (const term of [...result, right, ...result.map((left) => unique([...left, ...right]))]) {
-        const key = [...term].sort().join(':');
-        if (!expanded.has(key)) expanded.set(key, term);
-      }
-      if (expanded.size > MAX_TERMS) {
-        throw formulaError(start, `product expands to more than ${MAX_TERMS} terms`,
-          'cross fewer factors, or write the interactions wanted with ":"');
-      }
-      result = [...expanded.values()];
+      left = nested ? distinct([...left, ...interact([unique(left.flat())], right, start)], start) : cross(left, right, start);
     }
-    return result;
+    return left;
   };
 
-  const readInteraction = (): string[] => {
-    const vars = [readName()];
+  /** interaction := power (':' power)* */
+  const readInteraction = (): string[][] => {
+    const start = at();
+    let left = readPower();
     while (peek()?.value === ':') {
       k++;
-      vars.push(readName());
+      left = interact(left, readPower(), start);
     }
-    return unique(vars);
+    return left;
+  };
+
+  /** power := primary ('^' whole number)*: (a + b + c)^2 is their main effects and two-way interactions. */
+  const readPower = (): string[][] => {
+    const start = at();
+    let base = readPrimary();
+    while (peek()?.value === '^') {
+      k++;
+      const t = peek();
+      if (t?.kind !== 'number' || !/^[0-9]+$/.test(t.value) || Number(t.value) < 1) {
+        throw syntaxError(text, at(), 'expected a whole number from 1 up after "^"');
+      }
+      k++;
+      // Crossing the list with itself more often than it has variables adds nothing.
+      const times = Math.min(Number(t.value), unique(base.flat()).length);
+      let result = base;
+      for (let i = 1; i < times; i++) result = cross(result, base, start);
+      base = result;
+    }
+    return base;
+  };
+
+  /** primary := name | '(' sum ')' */
+  const readPrimary = (): string[][] => {
+    const t = peek();
+    if (t?.value !== '(') return [[readName()]];
+    if (randomAt(k) >= 0) {
+      throw formulaError(t.pos, 'a random term inside a product or interaction', 'add each random term to the formula\'s own sum: "~ a*b + (1 | g)"');
+    }
+    k++;
+    const inner = readSum(false);
+    if (peek()?.value !== ')') {
+      throw syntaxError(text, peek() ? at() : t.pos, peek() ? `expected ")", found "${peek()!.value}"` : 'this "(" is never closed');
+    }
+    k++;
+    return inner;
   };
 
   const readName = (): string => {
@@ -172,10 +277,6 @@ export function parseFormula(text: string): Formula {
     }
     const term = text.slice(start, end + 1).replace(/\s+/g, ' ');
     if (end === text.length) throw syntaxError(text, start, 'this "(" is never closed');
-    if (!term.includes('|')) {
-      throw formulaError(start, `a bracketed fixed-effect term "${term}" is not supported yet`,
-        'write it out: (a + b)*c is a + b + c + a:c + b:c');
-    }
     // ( 1 | name (op name)* ) with op all ':' or all '/'
     const closing = tokens.findIndex((t, i) => i > k && t.value === ')');
     const inner = tokens.slice(k + 1, closing);
@@ -199,45 +300,12 @@ export function parseFormula(text: string): Formula {
     k = closing + 1;
   };
 
-  let sign: '+' | '-' = '+';
-  let expectTerm = true;
-  while (k < tokens.length) {
+  const terms = readSum(true);
+  if (k < tokens.length) {
     const t = tokens[k];
-    if (!expectTerm) {
-      if (t.value === '+' || t.value === '-') {
-        sign = t.value;
-        k++;
-        expectTerm = true;
-        continue;
-      }
-      if (t.value === '||') throw formulaError(t.pos, 'uncorrelated random terms (||) are not supported yet', INTERCEPTS_ONLY);
-      throw syntaxError(text, t.pos, `unexpected "${t.value}"`);
-    }
-    if (t.value === '-' && sign === '+') {
-      sign = '-';
-      k++;
-      continue;
-    }
-    if (t.kind === 'number') {
-      if (t.value !== '0' && t.value !== '1') throw syntaxError(text, t.pos, `unexpected number "${t.value}" (only 0 and 1, for the intercept)`);
-      intercept = (t.value === '1') === (sign === '+');
-      k++;
-    } else if (t.value === '(') {
-      if (sign === '-') throw syntaxError(text, t.pos, 'a random term cannot be removed with "-"');
-      readRandom();
-    } else if (t.kind === 'name') {
-      if (sign === '-') {
-        throw formulaError(t.pos, `removing terms with "-" is not supported (only "- 1")`,
-          'leave the term out of the formula instead');
-      }
-      for (const term of readProduct()) addTerm(term);
-    } else {
-      throw syntaxError(text, t.pos, `unexpected "${t.value}"`);
-    }
-    expectTerm = false;
-    sign = '+';
+    if (t.value === '||') throw formulaError(t.pos, 'uncorrelated random terms (||) are not supported yet', INTERCEPTS_ONLY);
+    throw syntaxError(text, t.pos, `unexpected "${t.value}"`);
   }
-  if (expectTerm) throw syntaxError(text, text.length, 'the formula ends with an operator');
   for (const r of random) {
     const both = terms.find((term) => r.factors.length === 1 && term.includes(r.factors[0]));
     if (both !== undefined) {

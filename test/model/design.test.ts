@@ -33,6 +33,19 @@ describe("design matrices equal R's model.matrix (test/fixtures/make-model-matri
   }
 });
 
+describe("formulas expand to R's terms (test/fixtures/make-model-matrix.R)", () => {
+  const cases: { formula: string; labels: string[]; intercept: number }[] =
+    JSON.parse(fs.readFileSync(path.join(DIR, 'model-matrix.json'), 'utf8')).terms;
+  it(`brackets, powers, removal with "-" and nesting with "/": ${cases.length} formulas, labels and intercept as terms() gives them`, () => {
+    assert.ok(cases.length >= 20);
+    for (const c of cases) {
+      const formula = parseFormula(c.formula);
+      assert.deepEqual(formula.terms.map((term) => term.join(':')), c.labels, c.formula);
+      assert.equal(formula.intercept, c.intercept === 1, c.formula);
+    }
+  });
+});
+
 describe('design: samples, levels and groups', async () => {
   const sheet = await readSampleSheet(path.join(DIR, 'samples.tsv'));
 
@@ -170,10 +183,13 @@ describe('formula parsing', () => {
   it('rejects what lme4 would read differently from what genelmm fits', () => {
     const cases: [string, RegExp][] = [
       ['~ log(x) + (1 | g)', /function calls/],
-      ['~ a - b + (1 | g)', /removing terms/],
       ['~ a + (1 || g)', /not supported yet/],
       ['~ a + (0 + a | g)', /random slopes/],
-      ['~ (a + b)*c + (1 | g)', /bracketed fixed-effect term "\(a \+ b\)"/],
+      ['~ a*(1 | g)', /random term inside a product/],
+      ['~ (a + (1 | g))', /random term inside brackets/],
+      ['~ (a + 0)*b + (1 | g)', /"0" inside brackets/],
+      ['~ (a + b)^x + (1 | g)', /whole number from 1 up after "\^"/],
+      ['~ (a + b)^0 + (1 | g)', /whole number from 1 up after "\^"/],
       ['y ~ a + (1 | g)', /starts with "~"/],
       ['~ a + ', /ends with an operator/],
       ['~ a + 2 + (1 | g)', /unexpected number/],
@@ -213,7 +229,10 @@ describe('formula parsing', () => {
   it('reports a syntax error as one, once, with the formula and a caret under the position', () => {
     const cases: [string, number, RegExp][] = [
       ['~ a + (1 | g', 6, /this "\(" is never closed/],
-      ['~ a + (1 | g) + )', 16, /unexpected "\)"/],
+      ['~ a + (b + c', 6, /this "\(" is never closed/],
+      ['~ (a + b c) + (1 | g)', 9, /expected "\)", found "c"/],
+      ['~ a + (1 | g) + )', 16, /expected a variable name, found "\)"/],
+      ['~ a + (1 | g) )', 14, /unexpected "\)"/],
       ['~ a + # + (1 | g)', 6, /unexpected character "#"/],
       ['~ a + ', 6, /ends with an operator/],
       ['~ `a + (1 | g)', 2, /backtick is never closed/],
