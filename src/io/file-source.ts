@@ -37,8 +37,8 @@ export async function openFile(path: string, gzip: boolean, onProgress?: (bytesR
     await handle.close();
     const raw = counted(createReadStream(path, { highWaterMark: CHUNK_BYTES }), onProgress);
     // Errors surface through the returned stream; the callback only keeps pipeline from throwing them again.
-    const chunks = pipeline(raw, createGunzip({ chunkSize: CHUNK_BYTES }), () => {});
-    return { chunks, textBytes: new DataView(trailer.buffer).getUint32(0, true) };
+    const gunzipped = pipeline(raw, createGunzip({ chunkSize: CHUNK_BYTES }), () => {});
+    return { chunks: headChecked(gunzipped, path), textBytes: new DataView(trailer.buffer).getUint32(0, true) };
   } catch (error) {
     throw fromFileError(error, path);
   }
@@ -49,9 +49,8 @@ const HEAD_BYTES = 1 << 16;
 
 /**
  * Refuses, as an InputError naming the file, what would otherwise read as garbled text: gzip data under a name
- * without `.gz`, and lines ended by a carriage return alone (classic Mac OS; Excel's "CSV (Macintosh)"), which
- * would read as one line. Looks at the file's first HEAD_BYTES only (read in place: the file's position is kept);
- * a gzipped file is not looked into.
+ * without `.gz`, and lines ended by a carriage return alone (refuseLoneCarriageReturns). Looks at the file's first
+ * HEAD_BYTES only (read in place: the file's position is kept).
  */
 async function refuseUnreadable(handle: FileHandle, fileBytes: number, path: string): Promise<void> {
   try {
@@ -61,15 +60,33 @@ async function refuseUnreadable(handle: FileHandle, fileBytes: number, path: str
       throw new InputError('the file is gzip-compressed, but its name does not end in .gz', { file: path },
         'rename it to end in .gz (genelmm then gunzips it as it reads), or gunzip it');
     }
-    // A CR in the last byte looked at may be a CRLF's first half.
-    const cr = head.indexOf(0x0d);
-    if (cr >= 0 && (cr < head.length - 1 || head.length === fileBytes) && !head.includes(0x0a)) {
-      throw new InputError('its lines end in a carriage return alone (classic Mac OS line endings), so it reads as one line',
-        { file: path }, 'save it with Unix (LF) or Windows (CRLF) line endings, e.g. tr \'\\r\' \'\\n\' < old > new');
-    }
+    refuseLoneCarriageReturns(head, head.length === fileBytes, path);
   } catch (error) {
     await handle.close(); // the file is not read on
     throw error;
+  }
+}
+
+/** The chunks of a gunzipped file, its first HEAD_BYTES of text looked at as refuseUnreadable looks at a plain file's. */
+async function* headChecked(chunks: AsyncIterable<Uint8Array>, path: string): AsyncGenerator<Uint8Array> {
+  let first = true;
+  for await (const chunk of chunks) {
+    if (first) refuseLoneCarriageReturns(chunk.subarray(0, HEAD_BYTES), false, path);
+    first = false;
+    yield chunk;
+  }
+}
+
+/**
+ * Throws where the text `head` begins with (all of it, if `whole`) has a carriage return and no line feed: lines
+ * ended by a carriage return alone (classic Mac OS; Excel's "CSV (Macintosh)"), which would read as one line. A CR
+ * that is the last byte looked at may be a CRLF's first half.
+ */
+function refuseLoneCarriageReturns(head: Uint8Array, whole: boolean, path: string): void {
+  const cr = head.indexOf(0x0d);
+  if (cr >= 0 && (cr < head.length - 1 || whole) && !head.includes(0x0a)) {
+    throw new InputError('its lines end in a carriage return alone (classic Mac OS line endings), so it reads as one line',
+      { file: path }, 'save it with Unix (LF) or Windows (CRLF) line endings, e.g. tr \'\\r\' \'\\n\' < old > new');
   }
 }
 

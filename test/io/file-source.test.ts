@@ -1,7 +1,7 @@
 /**
  * openFile's refusals of text that would read garbled (file-source.ts' refuseUnreadable): gzip data under a name
- * without .gz, and lines ended by a carriage return alone; and what it must not refuse, such as a CRLF file whose
- * first CR is the last byte it looks at.
+ * without .gz, and lines ended by a carriage return alone, in a plain or a gzipped file; and what it must not
+ * refuse, such as a CRLF file whose first CR is the last byte it looks at.
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -15,13 +15,13 @@ import { openFile } from '../../src/io/file-source.js';
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'genelmm-file-source-'));
 after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-/** The text openFile gives for `bytes` written to a file named `name`, or the InputError it throws. */
-async function read(name: string, bytes: string | Uint8Array): Promise<string | InputError> {
+/** The text openFile gives for `bytes` written to a file named `name` (gunzipped where `gzip`), or the InputError it throws. */
+async function read(name: string, bytes: string | Uint8Array, gzip = false): Promise<string | InputError> {
   const file = path.join(dir, name);
   fs.writeFileSync(file, bytes);
   try {
     const parts: Buffer[] = [];
-    for await (const chunk of (await openFile(file, false)).chunks) parts.push(Buffer.from(chunk));
+    for await (const chunk of (await openFile(file, gzip)).chunks) parts.push(Buffer.from(chunk));
     return Buffer.concat(parts).toString('utf8');
   } catch (error) {
     if (error instanceof InputError) return error;
@@ -40,6 +40,19 @@ describe('openFile on a plain file', () => {
   it('reads LF, CRLF, and a CRLF file whose first CR is the last byte looked at (64 KiB), as they are', async () => {
     for (const text of ['gene\ts1\ng1\t1\n', 'gene\ts1\r\ng1\t1\r\n', `${'x'.repeat(2 ** 16 - 1)}\r\ny\r\n`, 'no line end']) {
       assert.equal(await read('ok.tsv', text), text);
+    }
+  });
+});
+
+describe('openFile on a gzipped file', () => {
+  it('refuses text whose lines end in a carriage return alone, as for a plain file', async () => {
+    const cr = await read('cr.tsv.gz', gzipSync('gene\ts1\rg1\t1\r'), true);
+    assert.ok(cr instanceof InputError && /carriage return alone/.test(cr.message) && cr.message.includes('cr.tsv.gz'), String(cr));
+  });
+
+  it('reads LF and CRLF text as it is', async () => {
+    for (const text of ['gene\ts1\ng1\t1\n', 'gene\ts1\r\ng1\t1\r\n', `${'x'.repeat(2 ** 16 - 1)}\r\ny\r\n`]) {
+      assert.equal(await read('ok.tsv.gz', gzipSync(text), true), text);
     }
   });
 });
