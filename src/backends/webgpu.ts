@@ -84,6 +84,8 @@ type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K>
 interface DeviceBatch {
   buffers: GPUBuffer[];
   staging: GPUBuffer;
+  /** The batch's two timestamp queries, where the adapter has them. */
+  timestamps: GPUQuerySet | undefined;
   done: Promise<void>;
 }
 
@@ -207,6 +209,7 @@ export class WebGpuBackend implements Backend {
         release: (device) => {
           releaseBuffers(this.gpu.device, device.buffers);
           device.staging.destroy();
+          device.timestamps?.destroy();
         },
         failure: () => this.gpu.failure,
         afterSubmit: (batches) => {
@@ -333,6 +336,7 @@ export class WebGpuBackend implements Backend {
       made = engine.encode(encoder, n, y, staging, timestamps);
     } catch (e) {
       [y, staging, ...(resolved ? [resolved] : [])].forEach((b) => b.destroy());
+      timestamps?.destroy();
       throw e;
     }
     if (timestamps && resolved) {
@@ -341,7 +345,7 @@ export class WebGpuBackend implements Backend {
     }
     device.queue.submit([encoder.finish()]);
     const done = staging.mapAsync(GPUMapMode.READ);
-    return { buffers: [y, ...made, ...(resolved ? [resolved] : [])], staging, done };
+    return { buffers: [y, ...made, ...(resolved ? [resolved] : [])], staging, timestamps, done };
   }
 
   /** A batch's mapped readback past its timestamps, where the host threads read it; the compute time taken from the timestamps. */

@@ -19,7 +19,8 @@ import { TERMS_PROGRAMS } from '../../src/gpu/terms-programs.js';
 import { batchBuffers, batchUpload, drainBuffers, encodeProgram, type GpuProgram, makeShader, programDeclarations, releaseBuffers } from '../../src/gpu/program.js';
 import { rlrtNullProgram } from '../../src/gpu/rlrt-null.js';
 import { shaderSource } from '../../src/gpu/shaders.js';
-import { REPO_ROOT } from '../helpers/cases.js';
+import { FIXTURES_LME4, loadCase, REPO_ROOT } from '../helpers/cases.js';
+import { fitGenes } from '../../src/fit-genes.js';
 import { itOn, webgpuBackend } from '../conformance/backends.js';
 
 const PROGRAMS: GpuProgram[] = [...FIT_PROGRAMS, ...KINSHIP_PROGRAMS, ...TERMS_PROGRAMS, rlrtNullProgram, bootstrapDrawProgram];
@@ -163,6 +164,43 @@ describe(`a batch's device buffers (${webgpu.reason})`, () => {
       assert.notEqual(fresh, used, 'drained buffers are not handed out again');
     } finally {
       device.destroy();
+    }
+  });
+});
+
+describe(`a fit's timestamp queries (${webgpu.reason})`, () => {
+  itOn(webgpu, 'each batch\'s query set is destroyed with its buffers, not held until the device goes', async () => {
+    const gpu = await acquireGpu();
+    assert.ok(!('unavailable' in gpu), 'a device');
+    if (!gpu.adapter.hasTimestamps) {
+      gpu.device.destroy();
+      return; // no queries to count: the batches make none
+    }
+    const deviceProto = Object.getPrototypeOf(gpu.device) as { createQuerySet: (...args: unknown[]) => GPUQuerySet };
+    const querySetProto = Object.getPrototypeOf(gpu.device.createQuerySet({ type: 'timestamp', count: 2 })) as { destroy: () => void };
+    gpu.device.destroy();
+    const [create, destroy] = [deviceProto.createQuerySet, querySetProto.destroy];
+    const live = new Set<unknown>();
+    let made = 0;
+    deviceProto.createQuerySet = function (this: unknown, ...args: unknown[]) {
+      const set = create.apply(this, args);
+      live.add(set);
+      made++;
+      return set;
+    };
+    querySetProto.destroy = function (this: unknown) {
+      live.delete(this);
+      return destroy.apply(this);
+    };
+    try {
+      const input = await loadCase(FIXTURES_LME4, 'sim300');
+      const fit = await fitGenes(input.matrix, input.samples, input.formula, { backend: 'webgpu', threads: 1, gpu: { maxBatchGenes: 40 } });
+      assert.ok(fit.gpu!.batches >= 5, `several batches: ${fit.gpu!.batches}`);
+      assert.ok(made >= fit.gpu!.batches, `a query set a batch: ${made} for ${fit.gpu!.batches} batches`);
+      assert.equal(live.size, 0, `${live.size} of ${made} query sets were left alive`);
+    } finally {
+      deviceProto.createQuerySet = create;
+      querySetProto.destroy = destroy;
     }
   });
 });
