@@ -106,13 +106,16 @@ export class WebGpuBackend implements Backend {
   private host?: { context: FitContext; tasks: TaskRunner };
   /** Batch parts handed out so far (their ids on the host threads). */
   private parts = 0;
-  /** The fit's pipelines, compiling since the backend was chosen (compileFitPrograms). */
-  private pipelines?: Promise<void>;
+  /**
+   * The fit's pipelines, and apart from them those of the GPU phases after it (AfterFit), compiling since the backend
+   * was chosen (compileFitPrograms): a phase whose program fails to compile runs on the CPU, and the fit still on the GPU.
+   */
+  private pipelines?: { fit: Promise<void>; after: Promise<void> };
   /** The kinship programs' constants of the run's basis, uploaded at its first job. */
   private kinship?: { basis: KinshipBasis; constants: KinshipConstants; destroy: () => void };
 
   private constructor(private readonly gpu: GpuContext, reason: string, private readonly options: WebGpuOptions,
-    readonly threads: number, private readonly programs: GpuProgram[]) {
+    readonly threads: number, private readonly programs: GpuProgram[], private readonly afterPrograms: GpuProgram[]) {
     this.description = { name: 'webgpu', device: `${describeAdapter(gpu.adapter)}; host ${threads} thread${threads > 1 ? 's' : ''}`, reason };
     this.report = emptyRunReport(gpu.adapter);
   }
@@ -127,11 +130,12 @@ export class WebGpuBackend implements Backend {
     const t = performance.now();
     const gpu = await acquireGpu();
     if ('unavailable' in gpu) return gpu;
-    const programs = { 'single-term': FIT_PROGRAMS, terms: TERMS_PROGRAMS, kinship: KINSHIP_PROGRAMS }[engine].slice();
+    const programs = { 'single-term': FIT_PROGRAMS, terms: TERMS_PROGRAMS, kinship: KINSHIP_PROGRAMS }[engine];
     // The bootstrap's draws and the exact-RLRT null run on the GPU for the single-term engine only.
-    if (engine === 'single-term' && after.bootstrap === true) programs.push(bootstrapDrawProgram);
-    if (engine === 'single-term' && after.rlrtExact === true) programs.push(rlrtNullProgram);
-    const backend = new WebGpuBackend(gpu, reason, options, threads, programs);
+    const afterPrograms: GpuProgram[] = [];
+    if (engine === 'single-term' && after.bootstrap === true) afterPrograms.push(bootstrapDrawProgram);
+    if (engine === 'single-term' && after.rlrtExact === true) afterPrograms.push(rlrtNullProgram);
+    const backend = new WebGpuBackend(gpu, reason, options, threads, programs, afterPrograms);
     backend.report.timings.deviceMs = performance.now() - t;
     return backend;
   }
@@ -140,17 +144,27 @@ export class WebGpuBackend implements Backend {
    * Starts compiling the fit's pipelines, and those of the GPU phases the run asks for after it (AfterFit), off the
    * main thread (createComputePipelineAsync), once: called as soon as
    * this backend is chosen, so the compilation overlaps the read and the first batch's preparation (not for an
-   * adapter `auto` turns down). Resolves when they are ready; a failure is the first batch's, which goes to the CPU.
+   * adapter `auto` turns down). Resolves when the fit's are ready; a failure is the first batch's, which goes to the
+   * CPU. The later phases' (afterFitPrograms) compile alongside.
    */
   compileFitPrograms(): Promise<void> {
     if (this.pipelines === undefined) {
       const t = performance.now();
-      this.pipelines = compilePipelines(this.gpu.device, this.programs).then(() => {
+      const fit = compilePipelines(this.gpu.device, this.programs).then(() => {
         this.report.timings.pipelinesMs = performance.now() - t;
       });
-      this.pipelines.catch(() => undefined); // awaited by the first batch's submit, or the bootstrap's start
+      const after = compilePipelines(this.gpu.device, this.afterPrograms);
+      // Awaited by the first batch's submit, the bootstrap's and the exact-RLRT null's start.
+      [fit, after].forEach((compiling) => compiling.catch(() => undefined));
+      this.pipelines = { fit, after };
     }
-    return this.pipelines;
+    return this.pipelines.fit;
+  }
+
+  /** The fit's and the later phases' pipelines, ready (compileFitPrograms); rejects where one failed to compile. */
+  private async afterFitPrograms(): Promise<void> {
+    await this.compileFitPrograms();
+    await this.pipelines!.after;
   }
 
   get adapter(): AdapterReport {
@@ -370,6 +384,7 @@ export class WebGpuBackend implements Backend {
     if (!this.gpu.failure && setup.values.length <= RLRT_NULL_MAX_J) {
       if (this.options.loseDeviceInRlrtNull) this.gpu.device.destroy();
       try {
+        await this.afterFitPrograms();
         const draws = await simulateRlrtNullGpu(this.gpu, setup, nsim, seed);
         if (this.gpu.failure) throw new Error(this.gpu.failure);
         return Float64Array.from(draws).sort();
@@ -392,7 +407,7 @@ export class WebGpuBackend implements Backend {
     // The GPU bootstrap refits by the group-size programs; a kinship's replicates are drawn and refitted on the CPU.
     if (context.kinship !== undefined) return parametricBootstrap(context, values, nSamples, results, B, seed, onProgress);
     try {
-      await this.compileFitPrograms();
+      await this.afterFitPrograms();
     } catch (e) {
       this.report.failure ??= `${errorText(e)} (compiling the GPU programs)`;
     }

@@ -148,6 +148,32 @@ describe(`webgpu host work on worker threads (${webgpu.reason})`, () => {
     assert.deepEqual(compiledLate, [], 'no pipeline was compiled at its first use');
   });
 
+  itOn(webgpu, 'an exact-RLRT null program that fails to compile moves that phase to the CPU, and the fit stays on the GPU', async () => {
+    const input = await loadCase(FIXTURES_LME4, 'sim300');
+    const gpu = await acquireGpu();
+    assert.ok(!('unavailable' in gpu));
+    const device = Object.getPrototypeOf(gpu.device) as { createComputePipelineAsync: (...args: unknown[]) => Promise<unknown> };
+    gpu.device.destroy();
+    const compile = device.createComputePipelineAsync;
+    device.createComputePipelineAsync = function (this: unknown, ...args: unknown[]) {
+      if ((args[0] as { label?: string }).label === 'rlrt-null') return Promise.reject(new Error('made to fail by the test'));
+      return compile.apply(this, args);
+    };
+    let fit: FitResult;
+    try {
+      fit = await fitGenes(input.matrix, input.samples, input.formula, { backend: 'webgpu', threads: 1, rlrtExact: 200, seed: 3 });
+    } finally {
+      device.createComputePipelineAsync = compile;
+    }
+    const report = assertRanOnGpu(fit);
+    assert.equal(report.cpuGenes, 0, 'every gene was fitted on the GPU');
+    assert.ok(report.gpuGenes > 0);
+    assert.ok(report.cpuRlrtDesigns > 0, 'the null was simulated on the CPU');
+    assert.match(report.failure ?? '', /made to fail by the test.*exact-RLRT/, 'the failure is reported with its phase');
+    const cpu = await fitGenes(input.matrix, input.samples, input.formula, { backend: 'cpu', threads: 1, rlrtExact: 200, seed: 3 });
+    assert.deepEqual(Array.from(fit.results.pRlrtExact), Array.from(cpu.results.pRlrtExact), 'the CPU null\'s p-values');
+  });
+
   itOn(webgpu, 'device lost with parts held by the workers: every gene fitted once, the rest on the CPU as the cpu run', async () => {
     const input = await largeInput();
     const cpu = await fitCpu(input);
