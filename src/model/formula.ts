@@ -41,6 +41,7 @@ function tokenize(text: string): Token[] {
     } else if (c === '`') {
       const end = text.indexOf('`', i + 1);
       if (end < 0) throw syntaxError(text, i, 'this backtick is never closed');
+      if (text.slice(i + 1, end).trim() === '') throw syntaxError(text, i, 'an empty name between backticks');
       tokens.push({ kind: 'name', value: text.slice(i + 1, end), pos: i });
       i = end + 1;
     } else if (/[0-9]/.test(c) || (c === '.' && /[0-9]/.test(text[i + 1] ?? ''))) {
@@ -78,6 +79,9 @@ function formulaError(pos: number, problem: string, suggestion: string): UsageEr
 
 /** Terms a product such as a*b*c may expand to (2^k − 1 for k distinct factors) before the formula is refused. */
 export const MAX_TERMS = 1024;
+
+/** Brackets nested deeper than this are refused (R's parser stops at 50: "contextstack overflow"). */
+const MAX_DEPTH = 50;
 
 const INTERCEPTS_ONLY = 'genelmm fits random intercepts "(1 | g)", "(1 | a:b)" and "(1 | a/b)" for now';
 
@@ -126,15 +130,17 @@ export function parseFormula(text: string): Formula {
   const cross = (left: string[][], right: string[][], pos: number): string[][] =>
     distinct([...left, ...right, ...interact(left, right, pos)], pos);
 
+  // The ")" that closes each "(" (tokens.length if none), and brackets no deeper than R's parser takes them.
+  const closing = new Int32Array(tokens.length).fill(tokens.length);
+  const open: number[] = [];
+  tokens.forEach((t, i) => {
+    if (t.value === '(') {
+      open.push(i);
+      if (open.length > MAX_DEPTH) throw syntaxError(text, t.pos, `brackets nested more than ${MAX_DEPTH} deep`);
+    } else if (t.value === ')' && open.length > 0) closing[open.pop()!] = i;
+  });
   /** The index of the ")" that closes the "(" at token i (tokens.length if none). */
-  const closingOf = (i: number): number => {
-    let depth = 0;
-    for (let j = i; j < tokens.length; j++) {
-      if (tokens[j].value === '(') depth++;
-      else if (tokens[j].value === ')' && --depth === 0) return j;
-    }
-    return tokens.length;
-  };
+  const closingOf = (i: number): number => closing[i];
   /**
    * Where the "(" at token i opens a random term, however many redundant brackets wrap it (`((1 | g))`, which
    * lme4's findbars reads): the index of the term's own "(", or -1.
@@ -154,32 +160,34 @@ export function parseFormula(text: string): Formula {
 
   /**
    * sum := summand (('+' | '-') summand)*: "-" removes the terms of its summand from those before it (`a*b - a` is
-   * b + a:b). The formula's own sum also takes 0 and 1 for the intercept, and random terms.
+   * b + a:b). The formula's own sum also takes 0 and 1 for the intercept (`- 1`, `+ 0`, `-1 + a`), and random terms.
    */
   const readSum = (top: boolean): string[][] => {
     let terms: string[][] = [];
     let sign: '+' | '-' = '+';
     for (;;) {
-      while (peek()?.value === '-' || peek()?.value === '+') {
-        if (peek()!.value === '-') sign = sign === '-' ? '+' : '-';
-        k++;
-      }
       const t = peek();
       if (t === undefined) throw syntaxError(text, text.length, 'the formula ends with an operator');
       const pos = t.pos;
-      const randomTerm = randomAt(k);
-      if (t.kind === 'number') {
-        if (t.value !== '0' && t.value !== '1') throw syntaxError(text, t.pos, `unexpected number "${t.value}" (only 0 and 1, for the intercept)`);
-        if (!top) throw formulaError(t.pos, `"${t.value}" inside brackets`, 'write 0, 1 or - 1 for the intercept in the formula\'s own sum: "~ 0 + (a + b)^2"');
-        intercept = (t.value === '1') === (sign === '+');
-        k++;
+      // Unary signs before the intercept's 0 or 1 turn it as a "-" before it does.
+      let j = k;
+      let negated = sign === '-';
+      while (tokens[j]?.value === '-' || tokens[j]?.value === '+') negated = tokens[j++].value === '-' ? !negated : negated;
+      const number = tokens[j];
+      const randomTerm = randomAt(j);
+      if (number?.kind === 'number' && !['^', ':', '*', '/'].includes(tokens[j + 1]?.value ?? '')) {
+        if (number.value !== '0' && number.value !== '1') {
+          throw syntaxError(text, number.pos, `unexpected number "${number.value}" (only 0 and 1, for the intercept)`);
+        }
+        if (!top) throw formulaError(number.pos, `"${number.value}" inside brackets`, 'write 0, 1 or - 1 for the intercept in the formula\'s own sum: "~ 0 + (a + b)^2"');
+        intercept = (number.value === '1') !== negated;
+        k = j + 1;
       } else if (randomTerm >= 0) {
         if (!top) throw formulaError(t.pos, 'a random term inside brackets', 'add each random term to the formula\'s own sum: "~ (a + b)^2 + (1 | g)"');
-        if (sign === '-') throw syntaxError(text, t.pos, 'a random term cannot be removed with "-"');
-        const outer = k;
+        if (negated) throw syntaxError(text, t.pos, 'a random term cannot be removed with "-"');
         k = randomTerm;
         readRandom();
-        k = closingOf(outer) + 1;
+        k = closingOf(j) + 1;
       } else {
         const part = readProduct();
         if (sign === '+') terms = distinct([...terms, ...part], pos);
@@ -188,9 +196,10 @@ export function parseFormula(text: string): Formula {
           terms = terms.filter((term) => !removed.has(keyOf(term)));
         }
       }
-      sign = '+';
       const next = peek()?.value;
       if (next !== '+' && next !== '-') return terms;
+      sign = next;
+      k++;
     }
   };
 
@@ -201,40 +210,59 @@ export function parseFormula(text: string): Formula {
     while (peek()?.value === '*' || peek()?.value === '/') {
       const nested = tokens[k++].value === '/';
       const right = readInteraction();
+      // An empty left side leaves nothing, as in R's terms(): (a - a)*b has no terms.
+      if (left.length === 0) continue;
       left = nested ? distinct([...left, ...interact([unique(left.flat())], right, start)], start) : cross(left, right, start);
     }
     return left;
   };
 
-  /** interaction := power (':' power)* */
+  /** interaction := signed (':' signed)* */
   const readInteraction = (): string[][] => {
     const start = at();
-    let left = readPower();
+    let left = readSigned();
     while (peek()?.value === ':') {
       k++;
-      left = interact(left, readPower(), start);
+      left = interact(left, readSigned(), start);
     }
     return left;
   };
 
-  /** power := primary ('^' whole number)*: (a + b + c)^2 is their main effects and two-way interactions. */
+  /**
+   * signed := ('-' | '+') signed | power: a unary "-" binds tighter than ":" and removes from nothing, so it leaves no
+   * terms (R's: a + -b is a, -a*b is nothing).
+   */
+  const readSigned = (): string[][] => {
+    const sign = peek()?.value;
+    if (sign !== '-' && sign !== '+') return readPower();
+    k++;
+    const operand = readSigned();
+    return sign === '+' ? operand : [];
+  };
+
+  /**
+   * power := primary ['^' whole number ≥ 2]: (a + b + c)^2 is their main effects and two-way interactions, made as
+   * R's PowerTerms makes them (each base term, outer, with each term so far).
+   */
   const readPower = (): string[][] => {
     const start = at();
-    let base = readPrimary();
-    while (peek()?.value === '^') {
-      k++;
-      const t = peek();
-      if (t?.kind !== 'number' || !/^[0-9]+$/.test(t.value) || Number(t.value) < 1) {
-        throw syntaxError(text, at(), 'expected a whole number from 1 up after "^"');
-      }
-      k++;
-      // Crossing the list with itself more often than it has variables adds nothing.
-      const times = Math.min(Number(t.value), unique(base.flat()).length);
-      let result = base;
-      for (let i = 1; i < times; i++) result = cross(result, base, start);
-      base = result;
+    const base = readPrimary();
+    if (peek()?.value !== '^') return base;
+    k++;
+    const t = peek();
+    if (t?.kind !== 'number' || !/^[0-9]+$/.test(t.value) || !(Number(t.value) >= 2)) {
+      throw syntaxError(text, at(), 'expected a whole number from 2 up after "^"');
     }
-    return base;
+    k++;
+    if (peek()?.value === '^') throw syntaxError(text, at(), 'a power of a power ("^" twice)');
+    let result = base;
+    for (let i = 1; i < Number(t.value); i++) {
+      const next = interact(base, result, start);
+      const fixed = next.length === result.length && next.every((term, n) => keyOf(term) === keyOf(result[n]));
+      result = next;
+      if (fixed) break; // every further power is this one
+    }
+    return result;
   };
 
   /** primary := name | '(' sum ')' */
@@ -259,6 +287,9 @@ export function parseFormula(text: string): Formula {
       throw syntaxError(text, at(), t ? `expected a variable name, found "${t.value}"` : 'expected a variable name');
     }
     k++;
+    if (t.value === '.') {
+      throw formulaError(t.pos, 'R\'s "." (every other column) is not supported', 'name the variables of the fixed part');
+    }
     if (!variableOrder.includes(t.value)) variableOrder.push(t.value);
     if (peek()?.value === '(') {
       throw formulaError(t.pos, `function calls such as "${t.value}(...)" are not supported`,

@@ -37,7 +37,7 @@ describe("formulas expand to R's terms (test/fixtures/make-model-matrix.R)", () 
   const cases: { formula: string; labels: string[]; intercept: number }[] =
     JSON.parse(fs.readFileSync(path.join(DIR, 'model-matrix.json'), 'utf8')).terms;
   it(`brackets, powers, removal with "-" and nesting with "/": ${cases.length} formulas, labels and intercept as terms() gives them`, () => {
-    assert.ok(cases.length >= 20);
+    assert.ok(cases.length >= 30);
     for (const c of cases) {
       const formula = parseFormula(c.formula);
       assert.deepEqual(formula.terms.map((term) => term.join(':')), c.labels, c.formula);
@@ -188,8 +188,12 @@ describe('formula parsing', () => {
       ['~ a*(1 | g)', /random term inside a product/],
       ['~ (a + (1 | g))', /random term inside brackets/],
       ['~ (a + 0)*b + (1 | g)', /"0" inside brackets/],
-      ['~ (a + b)^x + (1 | g)', /whole number from 1 up after "\^"/],
-      ['~ (a + b)^0 + (1 | g)', /whole number from 1 up after "\^"/],
+      ['~ (a + b)^x + (1 | g)', /whole number from 2 up after "\^"/],
+      ['~ (a + b)^1 + (1 | g)', /whole number from 2 up after "\^"/],
+      ['~ (a + b)^2^3 + (1 | g)', /a power of a power/],
+      ['~ . + (1 | g)', /"\." \(every other column\) is not supported/],
+      ['~ `` + a', /an empty name between backticks/],
+      [`~ ${'('.repeat(51)}a${')'.repeat(51)}`, /brackets nested more than 50 deep/],
       ['y ~ a + (1 | g)', /starts with "~"/],
       ['~ a + ', /ends with an operator/],
       ['~ a + 2 + (1 | g)', /unexpected number/],
