@@ -17,7 +17,7 @@ import { copyKinshipOutputs, encodeKinshipPrograms, KINSHIP_BATCH_BYTES, type Ki
   uploadKinshipConstants } from '../gpu/kinship-programs.js';
 import type { KinshipBasis } from '../model/kinship.js';
 import { batchUpload, compilePipelines, drainBuffers, type GpuProgram, releaseBuffers } from '../gpu/program.js';
-import { type BatchShape, DEFAULT_BATCH_GENES, planBatches, planBatchesOf, readbackBytes, readbackLayout, threadShares, TIMESTAMP_BYTES } from '../gpu/plan.js';
+import { type BatchShape, DEFAULT_BATCH_GENES, noTimings, planBatches, planBatchesOf, readbackBytes, readbackLayout, threadShares, TIMESTAMP_BYTES } from '../gpu/plan.js';
 import { GPU_MAX_M } from '../gpu/fit-declarations.js';
 import { encodeTermsPrograms, TERMS_PROGRAMS, termsDeviceLimit, termsReadbackBytes, termsWidestBytes, uploadTermsConstants } from '../gpu/terms-programs.js';
 import { type FitContext, type ModelChoice, modelChoice } from '../model/prepare.js';
@@ -107,10 +107,11 @@ export class WebGpuBackend implements Backend {
   /** Batch parts handed out so far (their ids on the host threads). */
   private parts = 0;
   /**
-   * The fit's pipelines, and apart from them those of the GPU phases after it (AfterFit), compiling since the backend
-   * was chosen (compileFitPrograms): a phase whose program fails to compile runs on the CPU, and the fit still on the GPU.
+   * The fit's pipelines, and apart from them each of those of the GPU phases after it (AfterFit, by program name),
+   * compiling since the backend was chosen (compileFitPrograms): a phase whose program fails to compile runs on the
+   * CPU, and the fit and the other phase still on the GPU.
    */
-  private pipelines?: { fit: Promise<void>; after: Promise<void> };
+  private pipelines?: { fit: Promise<void>; after: Map<string, Promise<void>> };
   /** The kinship programs' constants of the run's basis, uploaded at its first job. */
   private kinship?: { basis: KinshipBasis; constants: KinshipConstants; destroy: () => void };
 
@@ -153,18 +154,22 @@ export class WebGpuBackend implements Backend {
       const fit = compilePipelines(this.gpu.device, this.programs).then(() => {
         this.report.timings.pipelinesMs = performance.now() - t;
       });
-      const after = compilePipelines(this.gpu.device, this.afterPrograms);
+      const after = new Map(this.afterPrograms.map((program) => [program.name, compilePipelines(this.gpu.device, [program])]));
       // Awaited by the first batch's submit, the bootstrap's and the exact-RLRT null's start.
-      [fit, after].forEach((compiling) => compiling.catch(() => undefined));
+      [fit, ...after.values()].forEach((compiling) => compiling.catch(() => undefined));
       this.pipelines = { fit, after };
     }
     return this.pipelines.fit;
   }
 
-  /** The fit's and the later phases' pipelines, ready (compileFitPrograms); rejects where one failed to compile. */
-  private async afterFitPrograms(): Promise<void> {
-    await this.compileFitPrograms();
-    await this.pipelines!.after;
+  /**
+   * A later phase's program compiled (compileFitPrograms; one the run did not announce is compiled at its first use),
+   * with the fit's where the phase refits with them; rejects where one failed to compile.
+   */
+  private async phaseProgram(program: GpuProgram, withFit: boolean): Promise<void> {
+    const fit = this.compileFitPrograms();
+    if (withFit) await fit;
+    await this.pipelines!.after.get(program.name);
   }
 
   get adapter(): AdapterReport {
@@ -381,10 +386,14 @@ export class WebGpuBackend implements Backend {
    */
   async simulateRlrtNull(pattern: DesignPattern, nsim: number, seed: number): Promise<Float64Array> {
     const setup = rlrtNullSetup(rlrtEigenvalues(pattern), pattern.n, pattern.p, rlrtLambdaGrid(), pattern.q);
-    if (!this.gpu.failure && setup.values.length <= RLRT_NULL_MAX_J) {
+    // The null runs after every block's fit: a failure here moves no fit to the CPU.
+    const compiled = this.phaseProgram(rlrtNullProgram, false).then(() => true, (e: unknown) => {
+      this.report.failure ??= `${errorText(e)} (compiling the exact-RLRT null's GPU program)`;
+      return false;
+    });
+    if (!this.gpu.failure && setup.values.length <= RLRT_NULL_MAX_J && await compiled) {
       if (this.options.loseDeviceInRlrtNull) this.gpu.device.destroy();
       try {
-        await this.afterFitPrograms();
         const draws = await simulateRlrtNullGpu(this.gpu, setup, nsim, seed);
         if (this.gpu.failure) throw new Error(this.gpu.failure);
         return Float64Array.from(draws).sort();
@@ -406,12 +415,17 @@ export class WebGpuBackend implements Backend {
     assertReplicates(B);
     // The GPU bootstrap refits by the group-size programs; a kinship's replicates are drawn and refitted on the CPU.
     if (context.kinship !== undefined) return parametricBootstrap(context, values, nSamples, results, B, seed, onProgress);
-    try {
-      await this.afterFitPrograms();
-    } catch (e) {
-      this.report.failure ??= `${errorText(e)} (compiling the GPU programs)`;
-    }
     if (this.gpu.failure || this.report.failure) return parametricBootstrap(context, values, nSamples, results, B, seed, onProgress);
+    try {
+      await this.phaseProgram(bootstrapDrawProgram, true);
+    } catch (e) {
+      // The device is sound: the bootstrap alone goes to the CPU, its report saying why (the run's failure would send
+      // later blocks' fits there too).
+      const cpu = parametricBootstrap(context, values, nSamples, results, B, seed, onProgress);
+      this.bootstrapReport = { ...cpu, refinedReplicates: 0, cpuGenes: cpu.genes, batches: 0,
+        failure: `${errorText(e)} (compiling the bootstrap's GPU program)`, timings: noTimings(this.gpu.adapter.hasTimestamps) };
+      return this.bootstrapReport;
+    }
     // The fit's host threads (the bootstrap's context differs from the fit's by its first gene only, which its
     // finish does not use), or new ones where the fit had none.
     const tasks = this.host?.tasks ?? await this.hostTasks(context);

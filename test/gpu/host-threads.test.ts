@@ -169,9 +169,46 @@ describe(`webgpu host work on worker threads (${webgpu.reason})`, () => {
     assert.equal(report.cpuGenes, 0, 'every gene was fitted on the GPU');
     assert.ok(report.gpuGenes > 0);
     assert.ok(report.cpuRlrtDesigns > 0, 'the null was simulated on the CPU');
-    assert.match(report.failure ?? '', /made to fail by the test.*exact-RLRT/, 'the failure is reported with its phase');
+    assert.match(report.failure ?? '', /made to fail by the test \(compiling the exact-RLRT null's GPU program\)/, 'the failure is reported with its phase');
     const cpu = await fitGenes(input.matrix, input.samples, input.formula, { backend: 'cpu', threads: 1, rlrtExact: 200, seed: 3 });
     assert.deepEqual(Array.from(fit.results.pRlrtExact), Array.from(cpu.results.pRlrtExact), 'the CPU null\'s p-values');
+  });
+
+  itOn(webgpu, 'a bootstrap program that fails to compile moves the bootstrap alone to the CPU: every block\'s fit stays on the GPU', async () => {
+    const input = await loadCase(FIXTURES_LME4, 'sim300');
+    const gpu = await acquireGpu();
+    assert.ok(!('unavailable' in gpu));
+    const device = Object.getPrototypeOf(gpu.device) as { createComputePipelineAsync: (...args: unknown[]) => Promise<unknown> };
+    gpu.device.destroy();
+    const compile = device.createComputePipelineAsync;
+    device.createComputePipelineAsync = function (this: unknown, ...args: unknown[]) {
+      if ((args[0] as { label?: string }).label === 'bootstrap-draw') return Promise.reject(new Error('made to fail by the test'));
+      return compile.apply(this, args);
+    };
+    const options = { threads: 1, bootstrap: 10, rlrtExact: 200, seed: 5, blockValues: 100 * input.matrix.nSamples } as const;
+    let fit: FitResult;
+    try {
+      fit = await fitGenes(input.matrix, input.samples, input.formula, { ...options, backend: 'webgpu' });
+    } finally {
+      device.createComputePipelineAsync = compile;
+    }
+    const report = assertRanOnGpu(fit);
+    assert.equal(report.cpuGenes, 0, 'the three blocks\' genes were fitted on the GPU');
+    assert.equal(report.failure, null, 'the run\'s GPU did not fail');
+    assert.equal(report.cpuRlrtDesigns, 0, 'the exact-RLRT null ran on the GPU');
+    const boot = fit.bootstrap!;
+    assert.match(boot.failure ?? '', /made to fail by the test \(compiling the bootstrap's GPU program\)/);
+    assert.equal(boot.cpuGenes, boot.genes, 'every gene was bootstrapped on the CPU');
+    // The CPU's draws from the GPU fit's estimates: the cpu run's intervals to the GPU rows' 1e-4 (SPEC §6).
+    const cpu = await fitGenes(input.matrix, input.samples, input.formula, { ...options, backend: 'cpu' });
+    for (const column of ['h2BootLo', 'h2BootHi'] as const) {
+      const far = Array.from(fit.results[column]).flatMap((v, g) => {
+        const expected = cpu.results[column][g];
+        return Number.isNaN(v) && Number.isNaN(expected) || Math.abs(v - expected) <= 1e-4 ? [] : [`gene ${g}: ${v} against ${expected}`];
+      });
+      assert.deepEqual(far, [], column);
+    }
+    assert.ok(fit.results.h2BootLo.some((v) => Number.isFinite(v)), 'genes have bootstrap intervals');
   });
 
   itOn(webgpu, 'device lost with parts held by the workers: every gene fitted once, the rest on the CPU as the cpu run', async () => {
