@@ -5,6 +5,7 @@ import { type FileHandle, open, stat } from 'node:fs/promises';
 import { pipeline } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { InputError } from '../errors.js';
+import { HEAD_BYTES, refuseLoneCarriageReturns } from './line-endings.js';
 
 const CHUNK_BYTES = 1 << 20;
 
@@ -44,9 +45,6 @@ export async function openFile(path: string, gzip: boolean, onProgress?: (bytesR
   }
 }
 
-/** Bytes at the start of a plain file that refuseUnreadable looks at. */
-const HEAD_BYTES = 1 << 16;
-
 /**
  * Refuses, as an InputError naming the file, what would otherwise read as garbled text: gzip data under a name
  * without `.gz`, and lines ended by a carriage return alone (refuseLoneCarriageReturns). Looks at the file's first
@@ -77,18 +75,6 @@ async function* headChecked(chunks: AsyncIterable<Uint8Array>, path: string): As
   }
 }
 
-/**
- * Throws where the text `head` begins with (all of it, if `whole`) has a carriage return and no line feed: lines
- * ended by a carriage return alone (classic Mac OS; Excel's "CSV (Macintosh)"), which would read as one line. A CR
- * that is the last byte looked at may be a CRLF's first half.
- */
-function refuseLoneCarriageReturns(head: Uint8Array, whole: boolean, path: string): void {
-  const cr = head.indexOf(0x0d);
-  if (cr >= 0 && (cr < head.length - 1 || whole) && !head.includes(0x0a)) {
-    throw new InputError('its lines end in a carriage return alone (classic Mac OS line endings), so it reads as one line',
-      { file: path }, 'save it with Unix (LF) or Windows (CRLF) line endings, e.g. tr \'\\r\' \'\\n\' < old > new');
-  }
-}
 
 /**
  * Checks that `path` names a file that exists, before anything is read from it: throws InputError naming it

@@ -155,7 +155,7 @@ export function parseFormula(text: string): Formula {
       else if (v === ')') depth--;
       else if (depth === 0 && (v === '|' || v === '||')) return i;
     }
-    return tokens[i + 1]?.value === '(' && closingOf(i + 1) === close - 1 ? randomAt(i + 1) : -1;
+    return close < tokens.length && tokens[i + 1]?.value === '(' && closingOf(i + 1) === close - 1 ? randomAt(i + 1) : -1;
   };
 
   /**
@@ -233,11 +233,13 @@ export function parseFormula(text: string): Formula {
    * terms (R's: a + -b is a, -a*b is nothing).
    */
   const readSigned = (): string[][] => {
-    const sign = peek()?.value;
-    if (sign !== '-' && sign !== '+') return readPower();
-    k++;
-    const operand = readSigned();
-    return sign === '+' ? operand : [];
+    let negated = false;
+    for (let sign = peek()?.value; sign === '-' || sign === '+'; sign = peek()?.value) {
+      negated ||= sign === '-';
+      k++;
+    }
+    const operand = readPower();
+    return negated ? [] : operand;
   };
 
   /**
@@ -269,6 +271,7 @@ export function parseFormula(text: string): Formula {
   const readPrimary = (): string[][] => {
     const t = peek();
     if (t?.value !== '(') return [[readName()]];
+    if (closingOf(k) === tokens.length) throw syntaxError(text, t.pos, 'this "(" is never closed');
     if (randomAt(k) >= 0) {
       throw formulaError(t.pos, 'a random term inside a product or interaction', 'add each random term to the formula\'s own sum: "~ a*b + (1 | g)"');
     }

@@ -194,6 +194,7 @@ describe('formula parsing', () => {
       ['~ . + (1 | g)', /"\." \(every other column\) is not supported/],
       ['~ `` + a', /an empty name between backticks/],
       [`~ ${'('.repeat(51)}a${')'.repeat(51)}`, /brackets nested more than 50 deep/],
+      [`~ b + ${'-'.repeat(20000)}a + (1 | g`, /this "\(" is never closed/],
       ['y ~ a + (1 | g)', /starts with "~"/],
       ['~ a + ', /ends with an operator/],
       ['~ a + 2 + (1 | g)', /unexpected number/],
@@ -234,6 +235,7 @@ describe('formula parsing', () => {
     const cases: [string, number, RegExp][] = [
       ['~ a + (1 | g', 6, /this "\(" is never closed/],
       ['~ a + (b + c', 6, /this "\(" is never closed/],
+      ['~ a + ((1 | g)', 6, /this "\(" is never closed/],
       ['~ (a + b c) + (1 | g)', 9, /expected "\)", found "c"/],
       ['~ a + (1 | g) + )', 16, /expected a variable name, found "\)"/],
       ['~ a + (1 | g) )', 14, /unexpected "\)"/],

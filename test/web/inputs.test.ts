@@ -24,6 +24,8 @@ const FILES = {
   'ragged.tsv': HEADER + 'g1\t1\t2\t3\n',
   'dup-sheet.tsv': `${SHEET}s2\tb\tg3\n`,
   'plain.tsv.gz': HEADER + ROWS,
+  'mac.tsv': (HEADER + ROWS).replaceAll('\n', '\r'),
+  'mac-sheet.tsv': SHEET.replaceAll('\n', '\r'),
 };
 
 /** What the CLI prints on stderr for these arguments, without its "genelmm: error: " prefix. */
@@ -69,6 +71,14 @@ describe('bad input in the web app (headless Chromium)', skipUnlessBrowser(), ()
     const [problem, suggestion] = cli.split('\n');
     assert.ok(shown.startsWith(problem.slice(0, problem.indexOf('gunzip the file:') + 'gunzip the file:'.length)), `${shown}\nagainst\n${cli}`);
     assert.equal(shown.split('\n')[1], suggestion);
+  });
+
+  it('lines ended by a carriage return alone, in the matrix or the sample sheet: the CLI\'s message', async () => {
+    assert.equal(await matrixError('mac.tsv'), cliError(files.dir, '--expr', 'mac.tsv', '--samples', 'samples.tsv', ...formula));
+    await app.page.setInputFiles('#samples-file', at('mac-sheet.tsv'));
+    await app.page.waitForFunction(() => document.getElementById('samples-error')!.textContent !== '');
+    assert.equal(await app.page.textContent('#samples-error'),
+      cliError(files.dir, '--expr', 'good.tsv', '--samples', 'mac-sheet.tsv', ...formula));
   });
 
   it('a duplicated sample id: the CLI\'s message, under the sample sheet', async () => {

@@ -9,6 +9,7 @@ import { Gunzip } from 'fflate';
 import { InputError } from '../../src/errors.js';
 import { fileKindOf, sheetKindOf } from '../../src/io/formats.js';
 import { kinshipFormatOfNames, parseKinship } from '../../src/io/kinship-parse.js';
+import { HEAD_BYTES, refuseLoneCarriageReturns } from '../../src/io/line-endings.js';
 import type { GeneSource } from '../../src/io/gene-source.js';
 import { streamSource } from '../../src/io/stream-source.js';
 import { parseMatrix } from '../../src/io/matrix-reader.js';
@@ -56,11 +57,15 @@ export async function readKinshipFiles(files: readonly File[]): Promise<Kinship>
 /** The text of `file`, gunzipped when `gzip`. */
 async function fileText(file: File, gzip: boolean): Promise<string> {
   if (!gzip) {
+    let text: string;
     try {
-      return await file.text();
+      text = await file.text();
     } catch (error) {
       throw readError(error, file.name, false);
     }
+    const head = new TextEncoder().encode(text.slice(0, HEAD_BYTES));
+    refuseLoneCarriageReturns(head, head.length >= file.size, file.name);
+    return text;
   }
   const decoder = new TextDecoder();
   let text = '';
@@ -90,7 +95,11 @@ async function* fileChunks(file: File, gzip: boolean, onProgress?: (bytesRead: n
     }
   };
   try {
-    for (let next = await read(); !next.done; next = await read()) yield next.value;
+    for (let next = await read(), first = true; !next.done; next = await read(), first = false) {
+      // The CLI's look at the text's start (line-endings.ts): lines ended by a carriage return alone.
+      if (first) refuseLoneCarriageReturns(next.value.subarray(0, HEAD_BYTES), !gzip && next.value.length === file.size, file.name);
+      yield next.value;
+    }
   } finally {
     // On a stream that failed, cancel rejects with the failure read() already reported.
     await reader.cancel().catch(() => {});
