@@ -148,23 +148,27 @@ describe(`webgpu host work on worker threads (${webgpu.reason})`, () => {
     assert.deepEqual(compiledLate, [], 'no pipeline was compiled at its first use');
   });
 
-  itOn(webgpu, 'an exact-RLRT null program that fails to compile moves that phase to the CPU, and the fit stays on the GPU', async () => {
-    const input = await loadCase(FIXTURES_LME4, 'sim300');
+  /** A webgpu fit of `input` with `options`, the program labelled `label` failing to compile (createComputePipelineAsync rejects). */
+  async function fitWithProgramFailing(input: Input, label: string, options: FitOptions): Promise<FitResult> {
     const gpu = await acquireGpu();
     assert.ok(!('unavailable' in gpu));
     const device = Object.getPrototypeOf(gpu.device) as { createComputePipelineAsync: (...args: unknown[]) => Promise<unknown> };
     gpu.device.destroy();
     const compile = device.createComputePipelineAsync;
     device.createComputePipelineAsync = function (this: unknown, ...args: unknown[]) {
-      if ((args[0] as { label?: string }).label === 'rlrt-null') return Promise.reject(new Error('made to fail by the test'));
+      if ((args[0] as { label?: string }).label === label) return Promise.reject(new Error('made to fail by the test'));
       return compile.apply(this, args);
     };
-    let fit: FitResult;
     try {
-      fit = await fitGenes(input.matrix, input.samples, input.formula, { backend: 'webgpu', threads: 1, rlrtExact: 200, seed: 3 });
+      return await fitGenes(input.matrix, input.samples, input.formula, { ...options, backend: 'webgpu' });
     } finally {
       device.createComputePipelineAsync = compile;
     }
+  }
+
+  itOn(webgpu, 'an exact-RLRT null program that fails to compile moves that phase to the CPU, and the fit stays on the GPU', async () => {
+    const input = await loadCase(FIXTURES_LME4, 'sim300');
+    const fit = await fitWithProgramFailing(input, 'rlrt-null', { threads: 1, rlrtExact: 200, seed: 3 });
     const report = assertRanOnGpu(fit);
     assert.equal(report.cpuGenes, 0, 'every gene was fitted on the GPU');
     assert.ok(report.gpuGenes > 0);
@@ -176,22 +180,8 @@ describe(`webgpu host work on worker threads (${webgpu.reason})`, () => {
 
   itOn(webgpu, 'a bootstrap program that fails to compile moves the bootstrap alone to the CPU: every block\'s fit stays on the GPU', async () => {
     const input = await loadCase(FIXTURES_LME4, 'sim300');
-    const gpu = await acquireGpu();
-    assert.ok(!('unavailable' in gpu));
-    const device = Object.getPrototypeOf(gpu.device) as { createComputePipelineAsync: (...args: unknown[]) => Promise<unknown> };
-    gpu.device.destroy();
-    const compile = device.createComputePipelineAsync;
-    device.createComputePipelineAsync = function (this: unknown, ...args: unknown[]) {
-      if ((args[0] as { label?: string }).label === 'bootstrap-draw') return Promise.reject(new Error('made to fail by the test'));
-      return compile.apply(this, args);
-    };
     const options = { threads: 1, bootstrap: 10, rlrtExact: 200, seed: 5, blockValues: 100 * input.matrix.nSamples } as const;
-    let fit: FitResult;
-    try {
-      fit = await fitGenes(input.matrix, input.samples, input.formula, { ...options, backend: 'webgpu' });
-    } finally {
-      device.createComputePipelineAsync = compile;
-    }
+    const fit = await fitWithProgramFailing(input, 'bootstrap-draw', options);
     const report = assertRanOnGpu(fit);
     assert.equal(report.cpuGenes, 0, 'the three blocks\' genes were fitted on the GPU');
     assert.equal(report.failure, null, 'the run\'s GPU did not fail');
