@@ -75,7 +75,6 @@ async function* headChecked(chunks: AsyncIterable<Uint8Array>, path: string): As
   }
 }
 
-
 /**
  * Checks that `path` names a file that exists, before anything is read from it: throws InputError naming it
  * when it is missing, cannot be reached or is a folder.

@@ -120,8 +120,8 @@ export function checkSheetColumns(formula: Formula, sheet: SampleSheet, options:
 }
 
 /**
- * A UsageError where none of the sheet's `rows` (samples`whose`) has a value of every formula variable `vars`: lme4
- * stops too ("0 (non-NA) cases"), and a row of `insufficient` for every gene would say nothing of the cause.
+ * A UsageError where none of the sheet's `rows` (the samples `whose` names) has a value of every formula variable
+ * `vars`: lme4 stops too ("0 (non-NA) cases"), and a row of `insufficient` for every gene would say nothing of the cause.
  */
 function refuseUnusable(sheet: SampleSheet, vars: string[], rows: number[], whose: string): void {
   const has = (v: string, row: number): boolean => sheet.columns.get(v)![row] !== null;

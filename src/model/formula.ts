@@ -117,7 +117,10 @@ export function parseFormula(text: string): Formula {
   // variables; repeats keep their first place (x*x is x), and the list is refused past MAX_TERMS.
   const distinct = (terms: string[][], pos: number): string[][] => {
     const kept = new Map<string, string[]>();
-    for (const term of terms) if (!kept.has(keyOf(term))) kept.set(keyOf(term), term);
+    for (const term of terms) {
+      const key = keyOf(term);
+      if (!kept.has(key)) kept.set(key, term);
+    }
     if (kept.size > MAX_TERMS) {
       throw formulaError(pos, `the fixed part expands to more than ${MAX_TERMS} terms`, 'cross fewer factors, or write the interactions wanted with ":"');
     }
@@ -139,15 +142,13 @@ export function parseFormula(text: string): Formula {
       if (open.length > MAX_DEPTH) throw syntaxError(text, t.pos, `brackets nested more than ${MAX_DEPTH} deep`);
     } else if (t.value === ')' && open.length > 0) closing[open.pop()!] = i;
   });
-  /** The index of the ")" that closes the "(" at token i (tokens.length if none). */
-  const closingOf = (i: number): number => closing[i];
   /**
    * Where the "(" at token i opens a random term, however many redundant brackets wrap it (`((1 | g))`, which
    * lme4's findbars reads): the index of the term's own "(", or -1.
    */
   const randomAt = (i: number): number => {
     if (tokens[i]?.value !== '(') return -1;
-    const close = closingOf(i);
+    const close = closing[i];
     let depth = 0;
     for (let j = i + 1; j < close; j++) {
       const v = tokens[j].value;
@@ -155,7 +156,7 @@ export function parseFormula(text: string): Formula {
       else if (v === ')') depth--;
       else if (depth === 0 && (v === '|' || v === '||')) return i;
     }
-    return close < tokens.length && tokens[i + 1]?.value === '(' && closingOf(i + 1) === close - 1 ? randomAt(i + 1) : -1;
+    return close < tokens.length && tokens[i + 1]?.value === '(' && closing[i + 1] === close - 1 ? randomAt(i + 1) : -1;
   };
 
   /**
@@ -187,7 +188,7 @@ export function parseFormula(text: string): Formula {
         if (negated) throw syntaxError(text, t.pos, 'a random term cannot be removed with "-"');
         k = randomTerm;
         readRandom();
-        k = closingOf(j) + 1;
+        k = closing[j] + 1;
       } else {
         const part = readProduct();
         if (sign === '+') terms = distinct([...terms, ...part], pos);
@@ -271,7 +272,7 @@ export function parseFormula(text: string): Formula {
   const readPrimary = (): string[][] => {
     const t = peek();
     if (t?.value !== '(') return [[readName()]];
-    if (closingOf(k) === tokens.length) throw syntaxError(text, t.pos, 'this "(" is never closed');
+    if (closing[k] === tokens.length) throw syntaxError(text, t.pos, 'this "(" is never closed');
     if (randomAt(k) >= 0) {
       throw formulaError(t.pos, 'a random term inside a product or interaction', 'add each random term to the formula\'s own sum: "~ a*b + (1 | g)"');
     }

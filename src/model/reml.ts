@@ -83,9 +83,15 @@ function sumClassBlocks(stats: GeneStats, withW: boolean, out: Float64Array): Fl
     blockSums(0, b, m * m, withW ? w : null, 0, pairOffsets(m), out, 0, m);
     return out;
   }
-  const p = m - 1;
-  blockSums(0, pattern.bxx, p * p, withW ? pattern.sharedWxx : null, 0, pairOffsets(p), partSumsFor(m), 0);
+  sharedPartSums(stats, withW);
   return withGenePart(stats, withW, out);
+}
+
+/** The class sums of a shared-X pattern's X part (W's with `withW`), with the weights the kernel holds, into partSums. */
+function sharedPartSums(stats: GeneStats, withW: boolean): void {
+  const { pattern, m } = stats;
+  const p = m - 1;
+  blockSums(0, pattern.bxx, p * p, withW ? pattern.sharedWxx! : null, 0, pairOffsets(p), partSumsFor(m), 0);
 }
 
 /** The thread's partSums, grown for order m. */
@@ -121,13 +127,12 @@ export function gridCriterion(stats: GeneStats, lambda: number, work: Float64Arr
   if (atGrid === undefined) return remlCriterion(stats, lambda, work);
   let at = atGrid.get(lambda);
   if (at === undefined) {
-    const { sizes, nSizes, bxx, sharedWxx } = pattern;
-    const p = m - 1;
+    const { sizes, nSizes } = pattern;
     classWeightsOfSizes(sizes, nSizes, lambda, 0);
     const weights = new Float64Array(nSizes);
     classWeightsInto(weights);
-    blockSums(0, bxx, p * p, sharedWxx!, 0, pairOffsets(p), partSumsFor(m), 0);
-    at = { weights, xPart: partSums.slice(0, p * p), logDetH: logDetH(stats, lambda) };
+    sharedPartSums(stats, true);
+    at = { weights, xPart: partSums.slice(0, (m - 1) ** 2), logDetH: logDetH(stats, lambda) };
     atGrid.set(lambda, at);
   } else {
     classWeightsGiven(at.weights, pattern.nSizes);

@@ -23,10 +23,11 @@ export function firstFixedFactor(design: Design, sheet: SampleSheet, order: Reco
   for (const name of new Set(design.formula.terms.flat())) {
     const column = sheet.columns.get(name)!;
     // The design dropped every sample with a missing value of a formula variable.
-    const levelOf = rows.map((r) => column[r]!);
-    const { numeric, levels } = columnLevels(levelOf);
+    const cells = rows.map((r) => column[r]!);
+    const { numeric, levels } = columnLevels(cells);
     if (numeric && order[name] === undefined) continue;
-    return { name, levels: order[name]?.filter((l) => levels.includes(l)) ?? levels, levelOf };
+    // A factor's levels are its cells as written (design.ts), so each sample's level is its cell.
+    return { name, levels: order[name]?.filter((l) => levels.includes(l)) ?? levels, levelOf: cells };
   }
   return undefined;
 }
