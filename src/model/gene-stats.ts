@@ -171,8 +171,9 @@ function statsOfCentred(pattern: DesignPattern, ys: Float64Array, shift: number,
     for (let i = 0, k0 = a * n; i < n; i++, k0++) s0 += xc[k0] * ys[i];
     xy[a] = s0;
   }
-  const w = new Float64Array(mm);
-  const b = new Float64Array(nSizes * mm);
+  const blocks = new Float64Array((1 + nSizes) * mm); // W and the B_k in one allocation (V8 puts each above 64 bytes off-heap)
+  const w = blocks.subarray(0, mm);
+  const b = blocks.subarray(mm);
   w[mm - 1] = wyy;
   for (let a = 0; a < p; a++) {
     w[a * m + p] = xy[a];

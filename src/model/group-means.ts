@@ -10,6 +10,9 @@ export interface GroupMeans {
   fitted: Float64Array;
 }
 
+/** groupMeans' group sizes (weight sums) and within-group parts, grown as needed. */
+let scratch = new Float64Array(0);
+
 /**
  * The observed and fitted group means of a gene at its REML estimates. y: [pattern.n], the values the fit used;
  * beta: [pattern.p] β̂ of the pattern's columns; lambda: σ̂²_g / σ̂²_e (0 at a singular fit, where û = 0). With
@@ -19,10 +22,17 @@ export interface GroupMeans {
 export function groupMeans(pattern: DesignPattern, y: ArrayLike<number>, beta: ArrayLike<number>, lambda: number,
   weights?: ArrayLike<number>): GroupMeans {
   const { n, p, q, groupOf, groupSize, xbar, xc } = pattern;
-  const observed = new Float64Array(q);
-  const size = weights === undefined ? Float64Array.from(groupSize) : new Float64Array(q);
+  // The three results in one array (V8 puts each typed array above 64 bytes off-heap, at a cost).
+  const means = new Float64Array(3 * q);
+  const observed = means.subarray(0, q);
+  const ranef = means.subarray(q, 2 * q);
+  const fitted = means.subarray(2 * q);
+  if (scratch.length < 2 * q) scratch = new Float64Array(2 * q);
+  const size = scratch.subarray(0, q);
+  if (weights === undefined) size.set(groupSize);
+  else size.fill(0);
   // Σ_i w_i (x_i − x̄_j)ᵀβ̂ per group: the weighted mean's departure from the unweighted x̄_j (0 without weights).
-  const within = new Float64Array(q);
+  const within = scratch.subarray(q, 2 * q).fill(0);
   for (let i = 0; i < n; i++) {
     const j = groupOf[i];
     const w = weights === undefined ? 1 : weights[i];
@@ -31,8 +41,6 @@ export function groupMeans(pattern: DesignPattern, y: ArrayLike<number>, beta: A
     size[j] += w;
     for (let a = 0; a < p; a++) within[j] += w * xc[a * n + i] * beta[a];
   }
-  const ranef = new Float64Array(q);
-  const fitted = new Float64Array(q);
   for (let j = 0; j < q; j++) {
     observed[j] /= size[j];
     let fixed = within[j] / size[j];

@@ -219,7 +219,10 @@ export interface RemlProfile {
   sigma2E: number;
   /** [p] β̂_λ, the offset of the statistics added back. */
   beta: Float64Array;
-  /** [p × p] (Xᵀ H_λ⁻¹ X)⁻¹; Var(β̂) = σ²_e times this. */
+  /**
+   * [p × p] (Xᵀ H_λ⁻¹ X)⁻¹; Var(β̂) = σ²_e times this. The thread's workspace (RemlWorkspace.xhxInverse): valid until
+   * the next profileAt of this order, as the fit that reads it uses it before then.
+   */
   xhxInverse: Float64Array;
 }
 
@@ -227,7 +230,8 @@ export interface RemlProfile {
 export function profileAt(stats: GeneStats, lambda: number): RemlProfile | undefined {
   const { m } = stats;
   const { n, p } = stats.pattern;
-  const l = assembleM(stats, lambda, workspaceFor(m).l);
+  const ws = workspaceFor(m);
+  const l = assembleM(stats, lambda, ws.l);
   const beta = new Float64Array(p);
   for (let i = 0; i < p; i++) beta[i] = l[i * m + p]; // Xᵀ H⁻¹ y: the last column
   if (!choleskyInPlace(l, m)) return undefined;
@@ -240,7 +244,7 @@ export function profileAt(stats: GeneStats, lambda: number): RemlProfile | undef
     r,
     sigma2E: r / (n - p),
     beta,
-    xhxInverse: choleskyInverse(l, m, p),
+    xhxInverse: choleskyInverse(l, m, p, ws.xhxInverse),
   };
 }
 
@@ -262,9 +266,11 @@ export interface RemlDerivatives {
   h2: number;
   tr1: number;
   tr2: number;
-  /** [p × p] C = (Xᵀ H⁻¹ X)⁻¹. */
+  /**
+   * [p × p] C = (Xᵀ H⁻¹ X)⁻¹ and C M'_xx, in the thread's workspace (RemlWorkspace): valid until the next
+   * remlDerivatives of this order, as the estimates that read them use them before then.
+   */
   c: Float64Array;
-  /** [p × p] C M'_xx. */
   cm1: Float64Array;
 }
 
@@ -299,7 +305,7 @@ export function remlDerivatives(stats: GeneStats, lambda: number): RemlDerivativ
   const l = assembleM(stats, lambda, ws.l);
   for (let i = 0; i < p; i++) xhy[i] = l[i * m + p];
   if (!choleskyInPlace(l, m)) return undefined;
-  const c = choleskyInverse(l, m, p);
+  const c = choleskyInverse(l, m, p, ws.c);
   const r = l[p * m + p] ** 2;
   const m1 = assembleM(stats, lambda, ws.m1, 1);
   const m2 = assembleM(stats, lambda, ws.m2, 2);
@@ -324,7 +330,7 @@ export function remlDerivatives(stats: GeneStats, lambda: number): RemlDerivativ
   }
   for (let i = 0; i < p; i++) for (let j = 0; j < p; j++) r2 -= 2 * u[i] * c[i * p + j] * u[j];
 
-  const cm1 = new Float64Array(p * p);
+  const { cm1 } = ws;
   for (let i = 0; i < p; i++) {
     for (let j = 0; j < p; j++) {
       let s = 0;
@@ -360,6 +366,11 @@ export interface RemlWorkspace {
   col: Float64Array;
   /** [m] (M'a)_x in remlDerivatives. */
   u: Float64Array;
+  /** [p × p] remlDerivatives' C = (Xᵀ H⁻¹ X)⁻¹ and C M'_xx, p = m − 1. */
+  c: Float64Array;
+  cm1: Float64Array;
+  /** [p × p] profileAt's (Xᵀ H⁻¹ X)⁻¹. */
+  xhxInverse: Float64Array;
 }
 
 /** Workspace for augmented matrices of order m = p + 1. */
@@ -367,6 +378,7 @@ export function createWorkspace(m: number): RemlWorkspace {
   return {
     l: new Float64Array(m * m), m1: new Float64Array(m * m), m2: new Float64Array(m * m),
     a: new Float64Array(m), col: new Float64Array(m), u: new Float64Array(m),
+    c: new Float64Array((m - 1) ** 2), cm1: new Float64Array((m - 1) ** 2), xhxInverse: new Float64Array((m - 1) ** 2),
   };
 }
 

@@ -17,6 +17,14 @@ export type WeightedPattern = CriterionPattern & {
 
 let scratch = new Float64Array(0);
 
+/** The groups' weight sums, sorted, and each group's class: the thread's, grown as needed. */
+let classes = { sums: new Float64Array(0), classOf: new Int32Array(0) };
+
+function classScratch(q: number): { sums: Float64Array; classOf: Int32Array } {
+  if (classes.sums.length !== q) classes = { sums: new Float64Array(q), classOf: new Int32Array(q) };
+  return classes;
+}
+
 /** Classes beyond which log det H_λ is taken in products (reml.ts' logDetH). */
 const LOG_PRODUCT_CLASSES = 16;
 
@@ -90,8 +98,24 @@ function weightedStatsOf(pattern: DesignPattern, y: Float64Array, weights: Float
       weightedCentred[a * n + i] = weights[i] * d;
     }
   }
+  // Classes of equal weight sums, the largest first (logDetH's products of (1 + λ s) are bounded by the first's): the
+  // sums sorted (a numeric sort, no comparator), each group's class found by bisection.
+  const ascending = classScratch(q).sums;
+  ascending.set(sums);
+  ascending.sort();
+  const distinct: number[] = [];
+  for (let k = q - 1; k >= 0; k--) if (distinct.length === 0 || distinct[distinct.length - 1] !== ascending[k]) distinct.push(ascending[k]);
+  const nSizes = distinct.length;
+  // What the statistics keep, in one array (V8 puts each typed array above 64 bytes off-heap, at a cost): W, the
+  // B_k, their X parts, the class sizes and counts.
+  const kept = new Float64Array(mm + nSizes * (mm + p * p + 2));
+  const w = kept.subarray(0, mm);
+  const b = kept.subarray(mm, mm + nSizes * mm);
+  const bxx = kept.subarray(mm + nSizes * mm, mm + nSizes * (mm + p * p));
+  const sizes = kept.subarray(mm + nSizes * (mm + p * p), mm + nSizes * (mm + p * p + 1));
+  const sizeCount = kept.subarray(mm + nSizes * (mm + p * p + 1));
+  sizes.set(distinct);
   // W's lower triangle, each element a sum over the observations in order, in a register.
-  const w = new Float64Array(mm);
   for (let a = 0; a < m; a++) {
     for (let c = 0; c <= a; c++) {
       let sum = 0;
@@ -101,12 +125,7 @@ function weightedStatsOf(pattern: DesignPattern, y: Float64Array, weights: Float
     }
   }
 
-  // Classes of equal weight sums, the largest first (logDetH's products of (1 + λ s) are bounded by the first's): the
-  // sums sorted (a numeric sort, no comparator), each group's class found by bisection.
-  const ascending = Float64Array.from(sums).sort();
-  const distinct: number[] = [];
-  for (let k = q - 1; k >= 0; k--) if (distinct.length === 0 || distinct[distinct.length - 1] !== ascending[k]) distinct.push(ascending[k]);
-  const classOf = new Int32Array(q);
+  const { classOf } = classScratch(q);
   for (let j = 0; j < q; j++) {
     let lo = 0;
     let hi = distinct.length - 1;
@@ -117,21 +136,17 @@ function weightedStatsOf(pattern: DesignPattern, y: Float64Array, weights: Float
     }
     classOf[j] = lo;
   }
-  const nSizes = distinct.length;
-  const sizeCount = new Float64Array(nSizes);
-  const b = new Float64Array(nSizes * mm);
   for (let j = 0; j < q; j++) {
     const base = classOf[j] * mm;
     sizeCount[classOf[j]]++;
     for (let a = 0; a < m; a++) for (let c = 0; c <= a; c++) b[base + a * m + c] += means[j * m + a] * means[j * m + c];
   }
   for (let k = 0; k < nSizes; k++) for (let a = 0; a < m; a++) for (let c = 0; c < a; c++) b[k * mm + c * m + a] = b[k * mm + a * m + c];
-  const bxx = new Float64Array(nSizes * p * p);
   for (let k = 0; k < nSizes; k++) for (let a = 0; a < p; a++) for (let c = 0; c < p; c++) bxx[k * p * p + a * p + c] = b[k * mm + a * m + c];
   const betaOffset = new Float64Array(p);
   if (interceptColumn >= 0) betaOffset[interceptColumn] = shift / scale;
   const weighted: WeightedPattern = {
-    n, p, q, sizes: Float64Array.from(distinct), sizeCount, nSizes, bxx, logWeights,
+    n, p, q, sizes, sizeCount, nSizes, bxx, logWeights,
     // Classes of one group each (weight sums rarely tie): log det H_λ as logarithms of products, a sixteenth of them.
     logDetInProducts: nSizes > LOG_PRODUCT_CLASSES && nSizes === q,
   };

@@ -86,6 +86,9 @@ export function choleskyInverse(l: Float64Array, ld: number, m: number, inv: Flo
   return inv;
 }
 
+/** regressLastColumn's copy of its matrix. */
+let regressed = new Float64Array(16);
+
 /**
  * Indices of a maximal set of linearly independent columns of the n×p row-major matrix `x`, taken greedily
  * in column order (a later column that is a combination of earlier ones is dropped, as R's pivoting QR and
@@ -149,10 +152,13 @@ export function regressionResiduals(x: Float64Array, n: number, m: number, y: Fl
  * RANK_TOLERANCE² of `scale[j]` (linearly dependent on earlier ones), as a rank-revealing regression of the
  * last column on the others. `scale` is each column's total sum of squares, so that a pivot made of
  * rounding noise is judged against the column's size, not against itself. Returns the rank of the leading
- * block and the last column's residual sum of squares (its Schur complement). `a` is copied, not changed.
+ * block and the last column's residual sum of squares (its Schur complement). `a` is copied (into the thread's
+ * scratch), not changed.
  */
 export function regressLastColumn(a: Float64Array, m: number, scale: ArrayLike<number>): { rank: number; residual: number } {
-  const l = Float64Array.from(a);
+  if (regressed.length < m * m) regressed = new Float64Array(m * m);
+  const l = regressed;
+  for (let i = 0; i < m * m; i++) l[i] = a[i];
   const kept: number[] = [];
   for (let j = 0; j < m; j++) {
     let d = l[j * m + j];

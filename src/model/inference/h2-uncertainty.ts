@@ -63,13 +63,12 @@ export interface KnownCriterion {
  * is not finite at λ̂. `known`: values it takes instead of evaluating them (the same numbers).
  */
 function profileExcess(stats: GeneStats, lambdaHat: number, known?: KnownCriterion): ((h: number) => number) | undefined {
-  const work = new Float64Array(stats.m * stats.m);
-  const best = known?.atOptimum ?? remlCriterion(stats, lambdaHat, work);
+  const best = known?.atOptimum ?? remlCriterion(stats, lambdaHat);
   if (!(lambdaHat >= 0) || !Number.isFinite(best)) return undefined;
   const grid = known?.grid;
   return (h: number): number => {
     const at = grid?.h.indexOf(h) ?? -1;
-    const v = (grid !== undefined && at >= 0 ? grid.values[at] : remlCriterion(stats, lambdaOf(h), work)) - best - H2_CUTOFF_95;
+    const v = (grid !== undefined && at >= 0 ? grid.values[at] : remlCriterion(stats, lambdaOf(h))) - best - H2_CUTOFF_95;
     return Number.isNaN(v) ? Infinity : v;
   };
 }

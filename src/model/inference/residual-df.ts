@@ -2,6 +2,9 @@ import { choleskyInPlace, choleskyInverse } from '../../numerics/linalg.js';
 import type { GeneStats } from '../gene-stats.js';
 import { classSum, classWeightsFor } from '../reml.js';
 
+/** residualDf's matrices, grown as needed. */
+let scratch = new Float64Array(0);
+
 /**
  * dream's residual degrees of freedom of a mixed-model fit (variancePartition's `rdf.merMod`), which `--ebayes`
  * gives limma's squeezeVar in place of n − p:
@@ -30,22 +33,26 @@ export function residualDf(stats: GeneStats, lambda: number, d?: ArrayLike<numbe
   // A_1 (then Ω), A_2 and A_3 over X̃'s columns (the y row and column of the statistics left out), each class's
   // weight s / (1 + λ₁ s)ᵏ taken once.
   const weights = classWeightsFor(nSizes);
-  const sum = new Float64Array(m * m);
-  const a = [1, 2, 3].map((power) => {
+  // The sums, A_1..A_3, Ω⁻¹ and B in the thread's scratch.
+  const mm = mx * mx;
+  if (scratch.length < m * m + 5 * mm) scratch = new Float64Array(2 * (m * m + 5 * mm));
+  const work = scratch;
+  const sum = work.subarray(0, m * m);
+  const a = [1, 2, 3].map((power) => work.subarray(m * m + (power - 1) * mm, m * m + power * mm));
+  for (let power = 1; power <= 3; power++) {
     for (let k = 0; k < nSizes; k++) weights[k] = sizes[k] / (1 + lambda * sizes[k]) ** power;
     classSum(stats, weights, true, sum);
-    const out = new Float64Array(mx * mx);
+    const out = a[power - 1];
     for (let i = 0; i < mx; i++) {
       for (let j = 0; j < mx; j++) out[i * mx + j] = d === undefined ? sum[i * m + j] : d[i] * d[j] * sum[i * m + j];
     }
-    return out;
-  });
+  }
   const omega = a[0];
   for (let i = 0; i < q2; i++) omega[i * mx + i] += 1;
   if (!choleskyInPlace(omega, mx)) return NaN;
-  const inverse = choleskyInverse(omega, mx, mx);
+  const inverse = choleskyInverse(omega, mx, mx, work.subarray(m * m + 3 * mm, m * m + 4 * mm));
   // B = Ω⁻¹ A₂; tr(Ω⁻¹ A₃) and tr(B²).
-  const product = new Float64Array(mx * mx);
+  const product = work.subarray(m * m + 4 * mm, m * m + 5 * mm);
   let trace3 = 0;
   for (let i = 0; i < mx; i++) {
     for (let j = 0; j < mx; j++) {

@@ -235,14 +235,19 @@ export function mixedModelSolution(gene: TermsGene, rows = gene.stats.m - 1): Fl
   return c;
 }
 
+/** profileBeta's inverse of L_XX (its lower triangle), grown as needed. */
+let inverted = new Float64Array(0);
+
 /** profileBeta: solves R_X β = c_β with R_X = L_XXᵀ from the factor of the last updateL. */
+
 export function profileBeta(gene: TermsGene): BetaProfile {
   const { pattern, l } = gene;
   const { q2, p } = pattern;
   const m = gene.stats.m;
   const beta = mixedModelSolution(gene, p).slice(q2);
   // (L_XX L_XXᵀ)⁻¹ = L_XX⁻ᵀ L_XX⁻¹ from the inverse of the triangle.
-  const inv = invertLower(l, m, q2, p, new Float64Array(p * p));
+  if (inverted.length < p * p) inverted = new Float64Array(p * p);
+  const inv = invertLower(l, m, q2, p, inverted);
   const c = new Float64Array(p * p);
   for (let a = 0; a < p; a++) {
     for (let b = 0; b <= a; b++) {
