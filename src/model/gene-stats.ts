@@ -146,16 +146,26 @@ function statsOfCentred(pattern: DesignPattern, ys: Float64Array, shift: number,
   const mm = m * m;
   const ybar = scratch.subarray(n, n + q).fill(0);
   const xy = scratch.subarray(n + q, n + q + p); // Σ_i xc_i y_i
-  for (let i = 0; i < n; i++) ybar[groupOf[i]] += ys[i];
-  for (let j = 0; j < q; j++) ybar[j] /= groupSize[j];
-
-  let wyy = 0;
-  for (let i = 0; i < n; i++) {
-    const e = ys[i] - ybar[groupOf[i]];
-    wyy += e * e;
-  }
-  // Σ_i xc_i y_i, two columns a pass: each sum in its own register and order, the two side by side.
+  // Each sum below is taken in its own register and in the order of i (or t), and the independent ones side by side,
+  // a few a pass over the values: the group sums of y with X's first two columns' Σ_i xc_i y_i, the next columns
+  // two a pass, and an odd last one with W_yy, which needs the group means.
   let a = 0;
+  if (p >= 2) {
+    let s0 = 0;
+    let s1 = 0;
+    for (let i = 0, k1 = n; i < n; i++, k1++) {
+      const v = ys[i];
+      ybar[groupOf[i]] += v;
+      s0 += xc[i] * v;
+      s1 += xc[k1] * v;
+    }
+    xy[0] = s0;
+    xy[1] = s1;
+    a = 2;
+  } else {
+    for (let i = 0; i < n; i++) ybar[groupOf[i]] += ys[i];
+  }
+  for (let j = 0; j < q; j++) ybar[j] /= groupSize[j];
   for (; a + 1 < p; a += 2) {
     let s0 = 0;
     let s1 = 0;
@@ -166,10 +176,21 @@ function statsOfCentred(pattern: DesignPattern, ys: Float64Array, shift: number,
     xy[a] = s0;
     xy[a + 1] = s1;
   }
+  let wyy = 0;
   if (a < p) {
     let s0 = 0;
-    for (let i = 0, k0 = a * n; i < n; i++, k0++) s0 += xc[k0] * ys[i];
+    for (let i = 0, k0 = a * n; i < n; i++, k0++) {
+      const v = ys[i];
+      const e = v - ybar[groupOf[i]];
+      wyy += e * e;
+      s0 += xc[k0] * v;
+    }
     xy[a] = s0;
+  } else {
+    for (let i = 0; i < n; i++) {
+      const e = ys[i] - ybar[groupOf[i]];
+      wyy += e * e;
+    }
   }
   const blocks = new Float64Array((1 + nSizes) * mm); // W and the B_k in one allocation (V8 puts each above 64 bytes off-heap)
   const w = blocks.subarray(0, mm);
@@ -180,19 +201,32 @@ function statsOfCentred(pattern: DesignPattern, ys: Float64Array, shift: number,
     w[p * m + a] = xy[a];
     for (let c = 0; c < p; c++) w[a * m + c] = wxx[a * p + c];
   }
-  // Σ_j x̄_j ȳ_j and Σ_j ȳ_j² per size class, each sum in a register.
+  // Σ_j x̄_j ȳ_j and Σ_j ȳ_j² per size class, two columns a pass and an odd last one with Σ_j ȳ_j².
   for (let k = 0; k < nSizes; k++) {
     const base = k * mm;
     const from = classStart[k];
     const to = classStart[k + 1];
-    for (let a = 0; a < p; a++) {
-      let s = 0;
-      for (let t = from; t < to; t++) s += xbar[classGroups[t] * p + a] * ybar[classGroups[t]];
-      b[base + a * m + p] = s;
+    let a = 0;
+    for (; a + 1 < p; a += 2) {
+      let s0 = 0;
+      let s1 = 0;
+      for (let t = from; t < to; t++) {
+        const j = classGroups[t];
+        s0 += xbar[j * p + a] * ybar[j];
+        s1 += xbar[j * p + a + 1] * ybar[j];
+      }
+      b[base + a * m + p] = s0;
+      b[base + (a + 1) * m + p] = s1;
     }
-    let s = 0;
-    for (let t = from; t < to; t++) s += ybar[classGroups[t]] * ybar[classGroups[t]];
-    b[base + mm - 1] = s;
+    let s0 = 0;
+    let syy = 0;
+    for (let t = from; t < to; t++) {
+      const j = classGroups[t];
+      if (a < p) s0 += xbar[j * p + a] * ybar[j];
+      syy += ybar[j] * ybar[j];
+    }
+    if (a < p) b[base + a * m + p] = s0;
+    b[base + mm - 1] = syy;
   }
   for (let k = 0; k < nSizes; k++) {
     const base = k * mm;
