@@ -54,6 +54,7 @@ describe('statuses: one row per gene, in input order, with a status and a reason
     const rows = [...table.rows];
     const col = (name: string): number => table.columns.indexOf(name);
     assert.deepEqual(rows.map((r) => r[col('gene')]), matrix.geneIds);
+    assert.deepEqual([...table.rows], rows, 'the rows are made again, the same, each time they are read');
     const expected: Record<string, [string, RegExp | null]> = {
       normal_1: ['ok', null],
       all_zero: ['filtered', /below --min-mean 0\.5/],

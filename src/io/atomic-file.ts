@@ -103,8 +103,19 @@ function writeFailed(path: string, error: unknown): unknown {
 }
 
 async function writeChunks(handle: FileHandle, chunks: Chunks, gzip: boolean): Promise<void> {
+  // Each chunk is made while the one before is written (a write waits on the disk, not on this thread).
   const write = async (source: AsyncIterable<string | Uint8Array>): Promise<void> => {
-    for await (const chunk of source) await handle.writeFile(chunk);
+    let writing: Promise<void> = Promise.resolve();
+    try {
+      for await (const chunk of source) {
+        await writing;
+        writing = handle.writeFile(chunk);
+      }
+    } catch (error) {
+      await writing.catch(() => undefined); // the write under way ends before the error goes on
+      throw error;
+    }
+    await writing;
   };
   if (gzip) await pipeline(Readable.from(chunks), createGzip(), write);
   else await write(toAsync(chunks));

@@ -70,11 +70,17 @@ function pushResidualDf(row: Cell[], r: GeneResults, g: number, ebayes: ResultSh
   if (ebayes === 'robust') row.push(na(r.dfPrior[g]));
 }
 
-/** The results as the table SPEC §5 describes: one row per gene, in input order. */
+/**
+ * The results as the table SPEC §5 describes: one row per gene, in input order. Each row is made as it is read (a
+ * table of 40,000 genes is not held as 40,000 arrays of cells), as often as the rows are read.
+ */
 export function resultTable(geneIds: string[], coefNames: string[], r: GeneResults, shape: Partial<ResultShape> = {}): Table {
   const full = { ...SINGLE_TERM_SHAPE, ...shape };
-  const { terms, rlrtExact, bootstrap, ebayes } = full;
-  const rows: Cell[][] = new Array(r.nGenes);
+  return { columns: resultColumns(coefNames, full), rows: { [Symbol.iterator]: () => resultRows(geneIds, r, full) } };
+}
+
+function* resultRows(geneIds: string[], r: GeneResults, shape: ResultShape): Generator<Cell[]> {
+  const { terms, rlrtExact, bootstrap, ebayes } = shape;
   const { p, nTerms, nFractions } = r;
   for (let g = 0; g < r.nGenes; g++) {
     const fitted = r.converged[g] !== 255;
@@ -119,7 +125,6 @@ export function resultTable(geneIds: string[], coefNames: string[], r: GeneResul
       row.push(na(r.anovaF[i]), na(r.anovaNdf[i]), na(r.anovaDdf[i]), na(r.anovaP[i]), na(r.anovaQ[i]));
     }
     row.push(fitted ? r.iterations[g] : null, fitted ? r.converged[g] === 1 : null, r.messages[g]);
-    rows[g] = row;
+    yield row;
   }
-  return { columns: resultColumns(coefNames, full), rows };
 }

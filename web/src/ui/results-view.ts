@@ -264,7 +264,7 @@ function tableOf(run: RunView, gene?: number): [string[], Cell[][]] {
   const { geneIds, coefNames, results, shape } = run;
   const { columns, rows } = gene === undefined ? resultTable(geneIds, coefNames, results, shape)
     : resultTable([geneIds[gene]], coefNames, sliceResults(results, gene, gene + 1), shape);
-  return [columns, rows as Cell[][]];
+  return [columns, [...rows] as Cell[][]];
 }
 
 /** Genes in percentBars: the most variable in the first random term (variancePartition's usual pick). */
