@@ -1,11 +1,13 @@
 import fs from 'node:fs';
 import { writeTextAtomic } from '../io/atomic-file.js';
-import { fitGeneSource, fitTable, type FitResult, type Shard } from '../fit-genes.js';
+import { defaultThreads } from '../backends/cpu-threads.js';
+import { fitGeneSource, type FitResult, type Shard } from '../fit-genes.js';
 import { readKinship } from '../io/kinship-files.js';
 import { fileSource, readMatrix } from '../io/read-files.js';
-import { writeTable } from '../io/table-writer.js';
+import { writeChunks } from '../io/table-writer.js';
 import type { FitCliOptions } from './option-values.js';
 import { createProgress } from './progress.js';
+import { resultTextChunks } from './results-text.js';
 import { planRun, readCheckedSheet, type RunPlan } from './run-plan.js';
 import { manifestPath, runIdentity, type ShardManifest } from './shards.js';
 import { packageVersion, peakRssMB, type RunSummary, summaryEbayes, summaryLines } from './summary.js';
@@ -65,7 +67,7 @@ export async function runFit(o: FitCliOptions): Promise<RunSummary> {
   const { inputs, format } = plan;
   const fit = await readAndFit(o, plan, say);
   const t1 = performance.now();
-  await writeTable(o.out ?? '-', fitTable(fit), format);
+  await writeChunks(o.out ?? '-', resultTextChunks(fit, format, plan.options.threads ?? defaultThreads()));
   const { shard } = plan.options;
   if (shard !== undefined) await writeManifest(o.out!, plan, fit, shard, format);
   const writeMs = performance.now() - t1;

@@ -26,8 +26,20 @@ const CHUNK_CHARS = 1 << 16;
  * gets a leading `'` (OWASP's advice against CSV injection); numbers are written as they are. JSON: an array of
  * one object per row keyed by column name; null, NaN and ±Infinity are null.
  */
-export function* formatTableChunks(table: Table, format: TableFormat): Generator<string> {
-  const lines = format === 'json' ? jsonLines(table) : delimitedLines(table, format === 'csv' ? ',' : '\t');
+export function formatTableChunks(table: Table, format: TableFormat): Generator<string> {
+  return chunked(format === 'json' ? jsonLines(table) : delimitedLines(table, format, true));
+}
+
+/**
+ * The rows of `table` alone, as formatTableChunks writes them in TSV or CSV (no header line): a part of a table's
+ * text that can be made apart from the rest (results-text.ts formats parts of a large table on several threads).
+ */
+export function formatRowChunks(table: Table, format: 'tsv' | 'csv'): Generator<string> {
+  return chunked(delimitedLines(table, format, false));
+}
+
+/** `lines` gathered into chunks of about CHUNK_CHARS characters. */
+function* chunked(lines: Iterable<string>): Generator<string> {
   let chunk = '';
   for (const line of lines) {
     chunk += line;
@@ -47,13 +59,14 @@ export function formatTable(table: Table, format: TableFormat): string {
 /** What a spreadsheet would take for the start of a formula (OWASP, CSV injection). */
 const FORMULA_START = /^[=+\-@\t\r]/;
 
-function* delimitedLines(table: Table, delimiter: string): Generator<string> {
-  const csv = delimiter === ',';
+function* delimitedLines(table: Table, format: 'tsv' | 'csv', header: boolean): Generator<string> {
+  const csv = format === 'csv';
+  const delimiter = csv ? ',' : '\t';
   const special = csv ? /[",\r\n]/ : /["\t\r\n]/;
   const quoted = (text: string) => (special.test(text) ? `"${text.replaceAll('"', '""')}"` : text);
   const field = (text: string) => quoted(csv && FORMULA_START.test(text) ? `'${text}` : text);
   const cell = (value: Cell) => (typeof value === 'string' ? field(value) : delimitedValue(value));
-  yield `${table.columns.map(field).join(delimiter)}\n`;
+  if (header) yield `${table.columns.map(field).join(delimiter)}\n`;
   for (const row of rowsOf(table)) yield `${row.map(cell).join(delimiter)}\n`;
 }
 

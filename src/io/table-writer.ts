@@ -12,8 +12,8 @@ export async function writeTable(path: string, table: Table, format: TableFormat
   return writeChunks(path, formatTableChunks(table, format));
 }
 
-/** Writes the text `chunks` to `path`, atomically, or to stdout when `path` is `-`. */
-export async function writeChunks(path: string, chunks: Iterable<string>): Promise<void> {
+/** Writes the text `chunks` (strings, or UTF-8 bytes) to `path`, atomically, or to stdout when `path` is `-`. */
+export async function writeChunks(path: string, chunks: Iterable<string | Uint8Array> | AsyncIterable<string | Uint8Array>): Promise<void> {
   if (path !== '-') return writeFileAtomic(path, chunks);
-  for (const chunk of chunks) if (!process.stdout.write(chunk)) await once(process.stdout, 'drain');
+  for await (const chunk of chunks) if (!process.stdout.write(chunk)) await once(process.stdout, 'drain');
 }

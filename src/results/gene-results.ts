@@ -2,20 +2,14 @@ import { moderatedTests } from '../stats/moderated-t.js';
 import { bhAdjust } from '../stats/qvalues.js';
 import type { RobustVariancePrior } from '../stats/robust-prior.js';
 import type { VariancePrior } from '../stats/squeeze-var.js';
+import { STATUSES, type Status } from './statuses.js';
 
 /**
  * Columnar per-gene results, shared by every backend, the table writer and the web app. One entry per input
  * gene, in input order, whatever happened to it (SPEC §5).
  */
 
-/** Statuses of SPEC §2–3, in the order the run summary lists them. */
-export const STATUSES = ['ok', 'singular', 'constant', 'insufficient', 'filtered', 'failed'] as const;
-export type Status = (typeof STATUSES)[number];
-
-/** Status code: index into STATUSES. */
-export function statusCode(status: Status): number {
-  return STATUSES.indexOf(status);
-}
+export { STATUSES, type Status, statusCode } from './statuses.js';
 
 /**
  * Columnar results of nGenes genes with p coefficients; matrices are [nGenes × p], gene-major. NaN = NA.

@@ -1,6 +1,7 @@
 import type { Cell, Table } from '../io/table-format.js';
 import type { Method } from '../model/terms/criterion.js';
-import { type GeneResults, STATUSES } from './gene-results.js';
+import type { GeneResults } from './gene-results.js';
+import { STATUSES } from './statuses.js';
 
 /** The columns of `--bootstrap`, placed after h2_hi. */
 export const BOOTSTRAP_COLUMNS = ['h2_boot_lo', 'h2_boot_hi', 'sigma2_group_boot_lo', 'sigma2_group_boot_hi',
