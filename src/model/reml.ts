@@ -11,13 +11,51 @@ let classWeights = new Float64Array(64);
 /**
  * M(λ) = W + Σ_k w_k(λ) B_k into `out` ([m × m]), with w_k = s_k / (1 + λ s_k) for `order` 0, and its
  * λ-derivatives for order 1 (−s_k² / (1 + λ s_k)²) and 2 (2 s_k³ / (1 + λ s_k)³), which carry no W: classSum's sums
- * with the weights made in the WebAssembly kernel too.
+ * with the weights made in the WebAssembly kernel too; for a pattern of FEW_CLASSES classes or fewer, here
+ * (fewClassesM), with the same bits.
  */
 export function assembleM(stats: GeneStats, lambda: number, out: Float64Array, order: 0 | 1 | 2 = 0): Float64Array {
-  const { sizes, nSizes } = stats.pattern;
+  const { sizes, nSizes, sharedWxx } = stats.pattern;
+  if (nSizes <= FEW_CLASSES && sharedWxx === undefined) return fewClassesM(stats, lambda, out, order);
   classWeightsOfSizes(sizes, nSizes, lambda, order);
   return sumClassBlocks(stats, order === 0, out);
 }
+
+/**
+ * Classes up to which assembleM sums in JavaScript: a call into the kernels, with its copies in and out, costs what
+ * the sums of a few classes cost (a single intercept's groups often have one or two sizes).
+ */
+export const FEW_CLASSES = 4;
+
+/**
+ * assembleM's sums in plain loops, operation for operation as the kernels take them (wasm/kernels.wat' class_weights
+ * and class_sum): d = 1 + λ s, each weight as its expression is written, and each element of the lower triangle one
+ * running sum from W's element (or 0) over the classes in order; then mirrored.
+ */
+function fewClassesM(stats: GeneStats, lambda: number, out: Float64Array, order: 0 | 1 | 2): Float64Array {
+  const { m, w, b, pattern } = stats;
+  const { sizes, nSizes } = pattern;
+  const mm = m * m;
+  const weights = fewWeights;
+  for (let k = 0; k < nSizes; k++) {
+    const s = sizes[k];
+    const d = 1 + lambda * s;
+    weights[k] = order === 0 ? s / d : order === 1 ? -(s * s) / (d * d) : (2 * s * s * s) / (d * d * d);
+  }
+  for (let a = 0; a < m; a++) {
+    for (let c = 0; c <= a; c++) {
+      const e = a * m + c;
+      let sum = order === 0 ? w[e] : 0;
+      for (let k = 0; k < nSizes; k++) sum += weights[k] * b[k * mm + e];
+      out[e] = sum;
+      out[c * m + a] = sum;
+    }
+  }
+  return out;
+}
+
+/** fewClassesM's class weights. */
+const fewWeights = new Float64Array(FEW_CLASSES);
 
 /**
  * X's share of y's (centred) sum of squares above which a gene's statistics are taken again of its residual y − X b

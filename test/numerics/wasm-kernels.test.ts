@@ -7,6 +7,7 @@ import {
   logOfProducts, rowPairOffsets, scaledOuterProducts, sumOfLogs, subtractScaled, subtractTwoScaled, VECTORS_AT_ONCE,
 } from '../../src/numerics/wasm-kernels.js';
 import { ln } from '../../src/numerics/libm.js';
+import { assembleM, FEW_CLASSES } from '../../src/model/reml.js';
 import { PACKAGE_ROOT } from '../../src/package-root.js';
 
 /** A seeded stream of values of mixed signs and magnitudes (a few exact zeros), for bit-for-bit comparisons. */
@@ -119,6 +120,27 @@ describe('WebAssembly kernels (wasm/kernels.wat)', () => {
           blockSums(0, b, m * m, null, 0, pairOffsets(m), out, 0);
           assert.deepEqual(lower(out, m), lower(plainBlockSums(b, m, plain[order], classes, null), m),
             `order ${order}, λ = ${lambda}, ${classes} classes`);
+        }
+      }
+    }
+  });
+
+  it("gives assembleM's sums for a few classes, taken in plain loops (reml.ts' fewClassesM), the kernels' bits", () => {
+    for (let m = 1; m <= 7; m++) {
+      for (let classes = 1; classes <= FEW_CLASSES; classes++) {
+        const sizes = Float64Array.from(values(classes, 7 * m + classes), (v) => Math.abs(v));
+        const w = values(m * m, 11 * m + classes);
+        const b = values(classes * m * m, 13 * m + classes);
+        const pattern = { n: 10, p: m - 1, q: 5, sizes, sizeCount: new Float64Array(classes).fill(1), nSizes: classes, bxx: new Float64Array(0) };
+        const stats = { pattern, m, w, b, betaOffset: new Float64Array(m - 1), scale: 1 };
+        for (const lambda of [0, 3.7e-9, 1e8, ...Array.from(values(30, m + classes), (v) => Math.abs(v))]) {
+          for (const order of [0, 1, 2] as const) {
+            const kernel = new Float64Array(m * m + 1);
+            classWeightsOfSizes(sizes, classes, lambda, order);
+            blockSums(0, b, m * m, order === 0 ? w : null, 0, pairOffsets(m), kernel, 0, m);
+            const plain = assembleM(stats, lambda, new Float64Array(m * m), order);
+            assert.deepEqual(Array.from(plain), Array.from(kernel.subarray(0, m * m)), `m = ${m}, ${classes} classes, λ = ${lambda}, order ${order}`);
+          }
         }
       }
     }
