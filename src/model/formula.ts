@@ -60,6 +60,12 @@ function tokenize(text: string): Token[] {
     } else if ('~+-*:()|/^'.includes(c)) {
       tokens.push({ kind: 'op', value: c, pos: i });
       i++;
+    } else if (c === '%' && text.indexOf('%', i + 1) > i) {
+      // R's special operators (%in%, %%, …): genelmm reads the formula operators lme4's terms() expands.
+      const op = text.slice(i, text.indexOf('%', i + 1) + 1);
+      throw formulaError(i, `the operator ${op} is not supported`, op === '%in%'
+        ? 'write "b %in% a" (b nested within a) as the interaction "a:b", or "a/b" for "a + a:b"'
+        : 'write the terms with +, -, *, :, /, ^ and brackets');
     } else {
       throw syntaxError(text, i, `unexpected character "${c}"`);
     }

@@ -183,6 +183,7 @@ describe('formula parsing', () => {
   it('rejects what lme4 would read differently from what genelmm fits', () => {
     const cases: [string, RegExp][] = [
       ['~ log(x) + (1 | g)', /function calls/],
+      ['~ b %in% a + (1 | g)', /the operator %in% is not supported \(formula position 5\)/],
       ['~ a + (1 || g)', /not supported yet/],
       ['~ a + (0 + a | g)', /random slopes/],
       ['~ a*(1 | g)', /random term inside a product/],
