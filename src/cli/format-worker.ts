@@ -1,4 +1,7 @@
-/** A worker thread that formats one part of a result table (results-text.ts): the rows of its genes, in UTF-8. */
+/**
+ * A worker thread that formats one part of a result table (results-text.ts): the rows of its genes, as UTF-8 chunks
+ * of about 64 K characters (no string longer than one chunk, whatever the part's size).
+ */
 import { parentPort } from 'node:worker_threads';
 import { formatRowChunks } from '../io/table-format.js';
 import type { GeneResults } from '../results/gene-results.js';
@@ -15,6 +18,7 @@ export interface FormatPart {
 
 parentPort?.once('message', (part: FormatPart) => {
   const table = resultTable(part.geneIds, part.coefNames, part.results, part.shape);
-  const text = new TextEncoder().encode([...formatRowChunks(table, part.format)].join(''));
-  parentPort!.postMessage(text, [text.buffer]);
+  const encoder = new TextEncoder();
+  const chunks = Array.from(formatRowChunks(table, part.format), (chunk) => encoder.encode(chunk));
+  parentPort!.postMessage(chunks, chunks.map((chunk) => chunk.buffer));
 });

@@ -38,7 +38,7 @@ export async function* resultTextChunks(fit: FitResult, format: TableFormat, thr
   try {
     const first = partOf(fit, 0, bounds[1]);
     yield* formatTableChunks(resultTable(first.geneIds, first.coefNames, first.results, first.shape), format);
-    for (const worker of workers) yield await worker.text;
+    for (const worker of workers) yield* await worker.text;
   } finally {
     await Promise.all(workers.map((worker) => worker.stop()));
   }
@@ -49,10 +49,10 @@ function partOf(fit: FitResult, start: number, end: number): Omit<FormatPart, 'f
   return { geneIds: fit.geneIds.slice(start, end), coefNames: fit.coefNames, results: sliceResults(fit.results, start, end), shape: fit.shape };
 }
 
-/** A worker formatting one part: its text (UTF-8) when done, and a way to stop it. */
-function formatInWorker(part: FormatPart): { text: Promise<Uint8Array>; stop: () => Promise<unknown> } {
+/** A worker formatting one part: its text (UTF-8 chunks) when done, and a way to stop it. */
+function formatInWorker(part: FormatPart): { text: Promise<Uint8Array[]>; stop: () => Promise<unknown> } {
   const worker = new Worker(new URL('./format-worker.js', import.meta.url));
-  const text = new Promise<Uint8Array>((resolve, reject) => {
+  const text = new Promise<Uint8Array[]>((resolve, reject) => {
     worker.once('message', resolve);
     worker.once('error', reject);
     worker.once('exit', (code) => reject(new Error(`a formatting thread exited with code ${code} before its part was done`)));

@@ -110,6 +110,9 @@ async function writeChunks(handle: FileHandle, chunks: Chunks, gzip: boolean): P
       for await (const chunk of source) {
         await writing;
         writing = handle.writeFile(chunk);
+        // Awaited at the next chunk or the end; a failure before then (while the source waits on a worker or on gzip)
+        // must not count as unhandled.
+        writing.catch(() => undefined);
       }
     } catch (error) {
       await writing.catch(() => undefined); // the write under way ends before the error goes on

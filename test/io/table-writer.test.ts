@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { pathToFileURL } from 'node:url';
@@ -131,6 +131,19 @@ describe('writeTable', () => {
   it('fails when the directory does not exist, creating nothing', async () => {
     await assert.rejects(writeTable(join(dir, 'missing', 'out.tsv'), table, 'tsv'), { code: 'ENOENT' });
   });
+
+  it("reports a write that fails while the next chunk is awaited as that write's error, not as an unhandled rejection",
+    { skip: !existsSync('/dev/full') && 'this system has no /dev/full' }, () => {
+      const link = join(dir, 'full.tsv');
+      symlinkSync('/dev/full', link); // written through: every write fails with ENOSPC
+      const module = pathToFileURL(join(import.meta.dirname, '../../src/io/table-writer.js')).href;
+      const script = `const { writeChunks } = await import(${JSON.stringify(module)});
+        async function* chunks() { yield 'a\\n'.repeat(1000); await new Promise((r) => setTimeout(r, 100)); yield 'b\\n'; }
+        try { await writeChunks(${JSON.stringify(link)}, chunks()); console.log('written'); } catch (e) { console.log(e.code, e.message); }`;
+      const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+      assert.equal(run.status, 0, run.stderr);
+      assert.match(run.stdout, /^ENOSPC could not write .*full\.tsv/);
+    });
 
   it('writes to stdout for "-"', () => {
     const module = pathToFileURL(join(import.meta.dirname, '../../src/io/table-writer.js')).href;
