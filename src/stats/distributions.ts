@@ -4,17 +4,19 @@ import gammainc from '@stdlib/math-base-special-gammainc';
 import gammaincinv from '@stdlib/math-base-special-gammaincinv';
 import gammaln from '@stdlib/math-base-special-gammaln';
 import { exp, ln, log1p } from '../numerics/libm.js';
-import { regularisedBeta } from './incomplete-beta.js';
+import { regularisedBeta, regularisedBetaOfTinyX, TINY_X } from './incomplete-beta.js';
 
 /**
  * Two-sided p-value of Student's t: 2 P(T_df > |t|) = I_{df/(df+t²)}(df/2, 1/2), the regularised incomplete
  * beta function, accurate far into the tail (no 1 − cdf cancellation) and near 1 (t²/(df + t²) made directly, as R's
- * pt does). NaN when df is not positive.
+ * pt does), and from log x where x = ν/(ν + t²) would underflow. NaN when df is not positive.
  */
 export function pTwoSidedT(t: number, df: number): number {
   if (!(df > 0) || Number.isNaN(t)) return NaN;
   const t2 = t * t;
   if (!Number.isFinite(df)) return gammainc(t2 / 2, 0.5, true, true);
+  // Where ν/t² is subnormal or t² overflows, x = ν/(ν + t²) from its logarithm, which does not.
+  if (!(df / t2 >= TINY_X) && Number.isFinite(t)) return regularisedBetaOfTinyX(ln(df) - 2 * ln(Math.abs(t)), df / 2, 0.5);
   return regularisedBeta(df / (df + t2), t2 / (df + t2), df / 2, 0.5);
 }
 

@@ -29,6 +29,18 @@ export function regularisedBeta(x: number, y: number, a: number, b: number): num
   return x <= y ? betainc(x, a, b, true, false) : betainc(y, b, a, true, true);
 }
 
+/**
+ * I_x(a, b) from log x, for x below 1e-290 (a t statistic whose square overflows, or whose ν/t² would be subnormal):
+ * there (1 − x)^b and the continued fraction are 1 to f64's precision, so I_x(a, b) = x^a / (a B(a, b)), which is
+ * representable where x itself is not (R's pt(1e200, 1) is 6.4e-201).
+ */
+export function regularisedBetaOfTinyX(logX: number, a: number, b: number): number {
+  return exp(a * logX - ln(a) - lnBeta(a, b));
+}
+
+/** Below this x, regularisedBetaOfTinyX's approximation is exact in f64. */
+export const TINY_X = 1e-290;
+
 /** Shapes above which the continued fraction needs too many terms (about √max(a, b) near the mean): stdlib's betainc takes them. */
 const MAX_SHAPE = 2000;
 /** The continued fraction stops when a term changes it by less than this (relative); past MAX_TERMS it gives up (NaN). */
