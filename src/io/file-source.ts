@@ -23,23 +23,28 @@ export interface FileSource {
 /**
  * Opens the file at `path`, gunzipping it when `gzip` is true. `onProgress` receives the number of bytes
  * of the file itself (compressed, for gzip) read so far. Throws InputError when the file cannot be opened.
+ * The file is looked at here and closed again; the chunks open it for themselves on their first `next()` and
+ * close it when they end, so chunks never iterated (or returned from before they start) hold nothing open.
  */
 export async function openFile(path: string, gzip: boolean, onProgress?: (bytesRead: number) => void): Promise<FileSource> {
   try {
     const handle = await open(path, 'r');
-    const fileBytes = (await handle.stat()).size;
-    if (!gzip) {
-      await refuseUnreadable(handle, fileBytes, path);
-      return { chunks: readChunks(handle, onProgress), textBytes: fileBytes };
+    let textBytes: number;
+    try {
+      const fileBytes = (await handle.stat()).size;
+      if (gzip) {
+        // gzip's trailer holds the uncompressed size modulo 2^32 (of the last member only, for bgzip files).
+        const trailer = new Uint8Array(4);
+        await handle.read(trailer, 0, 4, Math.max(0, fileBytes - 4));
+        textBytes = new DataView(trailer.buffer).getUint32(0, true);
+      } else {
+        await refuseUnreadable(handle, fileBytes, path);
+        textBytes = fileBytes;
+      }
+    } finally {
+      await handle.close();
     }
-    // gzip's trailer holds the uncompressed size modulo 2^32 (of the last member only, for bgzip files).
-    const trailer = new Uint8Array(4);
-    await handle.read(trailer, 0, 4, Math.max(0, fileBytes - 4));
-    await handle.close();
-    const raw = counted(createReadStream(path, { highWaterMark: CHUNK_BYTES }), onProgress);
-    // Errors surface through the returned stream; the callback only keeps pipeline from throwing them again.
-    const gunzipped = pipeline(raw, createGunzip({ chunkSize: CHUNK_BYTES }), () => {});
-    return { chunks: headChecked(gunzipped, path), textBytes: new DataView(trailer.buffer).getUint32(0, true) };
+    return { chunks: gzip ? gunzippedChunks(path, onProgress) : readChunks(path, onProgress), textBytes };
   } catch (error) {
     throw fromFileError(error, path);
   }
@@ -51,24 +56,25 @@ export async function openFile(path: string, gzip: boolean, onProgress?: (bytesR
  * HEAD_BYTES only (read in place: the file's position is kept).
  */
 async function refuseUnreadable(handle: FileHandle, fileBytes: number, path: string): Promise<void> {
-  try {
-    const head = new Uint8Array(Math.min(HEAD_BYTES, fileBytes));
-    await handle.read(head, 0, head.length, 0);
-    if (head[0] === 0x1f && head[1] === 0x8b) {
-      throw new InputError('the file is gzip-compressed, but its name does not end in .gz', { file: path },
-        'rename it to end in .gz (genelmm then gunzips it as it reads), or gunzip it');
-    }
-    refuseLoneCarriageReturns(head, head.length === fileBytes, path);
-  } catch (error) {
-    await handle.close(); // the file is not read on
-    throw error;
+  const head = new Uint8Array(Math.min(HEAD_BYTES, fileBytes));
+  await handle.read(head, 0, head.length, 0);
+  if (head[0] === 0x1f && head[1] === 0x8b) {
+    throw new InputError('the file is gzip-compressed, but its name does not end in .gz', { file: path },
+      'rename it to end in .gz (genelmm then gunzips it as it reads), or gunzip it');
   }
+  refuseLoneCarriageReturns(head, head.length === fileBytes, path);
 }
 
-/** The chunks of a gunzipped file, its first HEAD_BYTES of text looked at as refuseUnreadable looks at a plain file's. */
-async function* headChecked(chunks: AsyncIterable<Uint8Array>, path: string): AsyncGenerator<Uint8Array> {
+/**
+ * The gunzipped chunks of the file at `path`, its first HEAD_BYTES of text looked at as refuseUnreadable looks at a
+ * plain file's. Leaving the loop (an error, or the consumer's return()) destroys the streams, which closes the file.
+ */
+async function* gunzippedChunks(path: string, onProgress?: (bytesRead: number) => void): AsyncGenerator<Uint8Array> {
+  const raw = counted(createReadStream(path, { highWaterMark: CHUNK_BYTES }), onProgress);
+  // Errors surface through the returned stream; the callback only keeps pipeline from throwing them again.
+  const gunzipped = pipeline(raw, createGunzip({ chunkSize: CHUNK_BYTES }), () => {});
   let first = true;
-  for await (const chunk of chunks) {
+  for await (const chunk of gunzipped) {
     if (first) refuseLoneCarriageReturns(chunk.subarray(0, HEAD_BYTES), false, path);
     first = false;
     yield chunk;
@@ -114,8 +120,9 @@ export function fromFileError(error: unknown, file: string): unknown {
   return error;
 }
 
-/** The file in chunks read into one reused buffer: fresh memory is the slow part of reading a large file. */
-async function* readChunks(handle: FileHandle, onProgress?: (bytesRead: number) => void): AsyncGenerator<Uint8Array> {
+/** The file at `path` in chunks read into one reused buffer: fresh memory is the slow part of reading a large file. */
+async function* readChunks(path: string, onProgress?: (bytesRead: number) => void): AsyncGenerator<Uint8Array> {
+  const handle = await open(path, 'r');
   try {
     const buffer = new Uint8Array(CHUNK_BYTES);
     let total = 0;

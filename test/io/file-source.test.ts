@@ -1,7 +1,8 @@
 /**
  * openFile's refusals of text that would read garbled (file-source.ts' refuseUnreadable): gzip data under a name
  * without .gz, and lines ended by a carriage return alone, in a plain or a gzipped file; and what it must not
- * refuse, such as a CRLF file whose first CR is the last byte it looks at.
+ * refuse, such as a CRLF file whose first CR is the last byte it looks at; and that it holds the file open only while
+ * its chunks are read.
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -55,4 +56,40 @@ describe('openFile on a gzipped file', () => {
       assert.equal(await read('ok.tsv.gz', gzipSync(text), true), text);
     }
   });
+});
+
+/** The paths this process holds open (Linux's /proc/self/fd), among those under `dir`. */
+function openPaths(): string[] {
+  return fs.readdirSync('/proc/self/fd').flatMap((fd) => {
+    try {
+      const target = fs.readlinkSync(path.join('/proc/self/fd', fd));
+      return target.startsWith(dir) ? [target] : [];
+    } catch {
+      return []; // the directory's own descriptor, closed by now
+    }
+  });
+}
+
+describe('openFile and the open file', { skip: fs.existsSync('/proc/self/fd') ? false : 'no /proc/self/fd here' }, () => {
+  for (const gzip of [false, true]) {
+    const name = gzip ? 'held.tsv.gz' : 'held.tsv';
+    it(`holds ${name} open only from the chunks' first next() until they end or are returned from`, async () => {
+      const file = path.join(dir, name);
+      // Random values, so that even gzipped the file is several chunks: 8 MB of text, about 4 MB gzipped.
+      const text = 'gene\ts1\n' + Array.from({ length: 800_000 }, (_, i) => `g${i}\t${Math.random().toFixed(6)}`).join('\n');
+      fs.writeFileSync(file, gzip ? gzipSync(text) : text);
+      const unread = await openFile(file, gzip);
+      assert.deepEqual(openPaths(), [], 'open after openFile');
+      await unread.chunks[Symbol.asyncIterator]().return?.(undefined);
+      assert.deepEqual(openPaths(), [], 'open after a return() before the first next()');
+
+      const iterator = (await openFile(file, gzip)).chunks[Symbol.asyncIterator]();
+      assert.equal((await iterator.next()).done, false);
+      assert.deepEqual(openPaths(), [file], 'closed while its chunks are read');
+      await iterator.return?.(undefined);
+      // A destroyed stream closes its descriptor asynchronously: wait for it, a few seconds at most.
+      for (let waited = 0; openPaths().length > 0 && waited < 5000; waited += 10) await new Promise((resolve) => setTimeout(resolve, 10));
+      assert.deepEqual(openPaths(), [], 'open after a return() part of the way');
+    });
+  }
 });
