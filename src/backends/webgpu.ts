@@ -350,21 +350,22 @@ export class WebGpuBackend implements Backend {
     const resolved = timestamps ? device.createBuffer({ size: TIMESTAMP_BYTES, usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC }) : undefined;
     const staging = device.createBuffer({ size: TIMESTAMP_BYTES + engine.readbackBytes(n), usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
     const encoder = device.createCommandEncoder({ label: 'genelmm batch' });
-    let made: GPUBuffer[];
+    let made: GPUBuffer[] = [];
+    // A throw from here to the map request (encoding, finishing, submitting) leaves no buffer of the batch behind.
     try {
       made = engine.encode(encoder, n, y, staging, timestamps);
+      if (timestamps && resolved) {
+        encoder.resolveQuerySet(timestamps, 0, 2, resolved, 0);
+        encoder.copyBufferToBuffer(resolved, 0, staging, 0, TIMESTAMP_BYTES);
+      }
+      device.queue.submit([encoder.finish()]);
+      const done = staging.mapAsync(GPUMapMode.READ);
+      return { buffers: [y, ...made, ...(resolved ? [resolved] : [])], staging, timestamps, done };
     } catch (e) {
-      [y, staging, ...(resolved ? [resolved] : [])].forEach((b) => b.destroy());
+      [y, staging, ...made, ...(resolved ? [resolved] : [])].forEach((b) => b.destroy());
       timestamps?.destroy();
       throw e;
     }
-    if (timestamps && resolved) {
-      encoder.resolveQuerySet(timestamps, 0, 2, resolved, 0);
-      encoder.copyBufferToBuffer(resolved, 0, staging, 0, TIMESTAMP_BYTES);
-    }
-    device.queue.submit([encoder.finish()]);
-    const done = staging.mapAsync(GPUMapMode.READ);
-    return { buffers: [y, ...made, ...(resolved ? [resolved] : [])], staging, timestamps, done };
   }
 
   /** A batch's mapped readback past its timestamps, where the host threads read it; the compute time taken from the timestamps. */

@@ -148,20 +148,29 @@ export async function bootstrapOnGpu(gpu: GpuContext, context: FitContext, value
     const n = chunk.genes.length * replicates;
     const encoder = device.createCommandEncoder({ label: 'genelmm bootstrap' });
     const { make, made } = batchBuffers(device, encoder);
-    const y = make(n * design.nObs * 4);
-    const uniform = encodeProgram(device, encoder, bootstrapDrawProgram, n, { nObs: design.nObs, nGenes: chunk.genes.length, replicates,
-      firstReplicate, nLevels: design.randomTerms[0].levels.length, key0: key[0], key1: key[1] },
-    { ...chunk.inputs, groupOf: constants.groupOf, y }, maxPerDimension);
-    // Drawn without their fixed part (bootstrap-draw.wgsl), the replicates have nothing for a second pass to take out.
-    const fit = encodeFitPrograms(device, encoder, shape, n, y, constants, maxPerDimension, { recentred: false, interval: false });
-    const searchBytes = n * SEARCH_OUT_STRIDE * 4;
-    const staging = device.createBuffer({ size: searchBytes, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
-    encoder.copyBufferToBuffer(fit.out, 0, staging, 0, searchBytes);
-    device.queue.submit([encoder.finish()]);
-    const ready = staging.mapAsync(GPUMapMode.READ);
-    ready.catch(() => undefined); // awaited when the batch completes; a loss meanwhile must not go unhandled
-    report.timings.uploadMs += performance.now() - t;
-    return { buffers: [...made, uniform, ...fit.all], staging, ready };
+    const buffers: GPUBuffer[] = [];
+    let staging: GPUBuffer | undefined;
+    // A throw from here to the map request leaves no buffer of the batch behind.
+    try {
+      const y = make(n * design.nObs * 4);
+      buffers.push(encodeProgram(device, encoder, bootstrapDrawProgram, n, { nObs: design.nObs, nGenes: chunk.genes.length, replicates,
+        firstReplicate, nLevels: design.randomTerms[0].levels.length, key0: key[0], key1: key[1] },
+      { ...chunk.inputs, groupOf: constants.groupOf, y }, maxPerDimension));
+      // Drawn without their fixed part (bootstrap-draw.wgsl), the replicates have nothing for a second pass to take out.
+      const fit = encodeFitPrograms(device, encoder, shape, n, y, constants, maxPerDimension, { recentred: false, interval: false });
+      buffers.push(...fit.all);
+      const searchBytes = n * SEARCH_OUT_STRIDE * 4;
+      staging = device.createBuffer({ size: searchBytes, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+      encoder.copyBufferToBuffer(fit.out, 0, staging, 0, searchBytes);
+      device.queue.submit([encoder.finish()]);
+      const ready = staging.mapAsync(GPUMapMode.READ);
+      ready.catch(() => undefined); // awaited when the batch completes; a loss meanwhile must not go unhandled
+      report.timings.uploadMs += performance.now() - t;
+      return { buffers: [...made, ...buffers], staging, ready };
+    } catch (e) {
+      [...made, ...buffers, ...(staging ? [staging] : [])].forEach((b) => b.destroy());
+      throw e;
+    }
   };
 
   /** Reads a batch back and finishes its replicates on the host threads, a share of its genes each. */

@@ -39,17 +39,18 @@ export async function simulateRlrtNullGpu(gpu: GpuContext, setup: RlrtNullSetup,
     Float32Array.from(setup.logDet)].map((data) => uploadBuffer(device, data));
   const draws = device.createBuffer({ size: nsim * 4, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC });
   const staging = device.createBuffer({ size: nsim * 4, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
-  const encoder = device.createCommandEncoder({ label: 'rlrt-null' });
-  const uniform = encodeProgram(device, encoder, rlrtNullProgram, nsim,
-    { nsim, nValues: J, gridLength: setup.grid.length, df: setup.df, n0: setup.n0, key0: key[0], key1: key[1], simOffset: 0 },
-    { multiplicity, fN, fD, logDet, draws }, gpu.adapter.limits.maxComputeWorkgroupsPerDimension);
-  encoder.copyBufferToBuffer(draws, 0, staging, 0, nsim * 4);
-  device.queue.submit([encoder.finish()]);
+  const buffers = [multiplicity, fN, fD, logDet, draws, staging];
   try {
+    const encoder = device.createCommandEncoder({ label: 'rlrt-null' });
+    buffers.push(encodeProgram(device, encoder, rlrtNullProgram, nsim,
+      { nsim, nValues: J, gridLength: setup.grid.length, df: setup.df, n0: setup.n0, key0: key[0], key1: key[1], simOffset: 0 },
+      { multiplicity, fN, fD, logDet, draws }, gpu.adapter.limits.maxComputeWorkgroupsPerDimension));
+    encoder.copyBufferToBuffer(draws, 0, staging, 0, nsim * 4);
+    device.queue.submit([encoder.finish()]);
     await staging.mapAsync(GPUMapMode.READ);
     if (gpu.failure) throw new Error(gpu.failure);
     return new Float32Array(staging.getMappedRange().slice(0));
   } finally {
-    [uniform, multiplicity, fN, fD, logDet, draws, staging].forEach((b) => b.destroy());
+    buffers.forEach((b) => b.destroy());
   }
 }
