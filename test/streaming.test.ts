@@ -100,6 +100,21 @@ describe('the block reader holds a few blocks, not the matrix', () => {
     assert.deepEqual(sizes, Array(30).fill(10));
     assert.ok(buffers.size <= 3, `${buffers.size} buffers`);
   });
+
+  it('in R write.table\'s layout (no name above the ids), blocks of the header\'s samples and one more', async () => {
+    const text = new TextEncoder().encode(`a\tb\n${Array.from({ length: 30 }, (_, g) => `g${g}\t${g}\t-${g}`).join('\n')}\n`);
+    async function* oneChunk(): AsyncGenerator<Uint8Array> {
+      yield text;
+    }
+    const sizes: number[] = [];
+    const shape = await parseMatrixBlocks(oneChunk(), 'wt.tsv', { blockValues: 10 * 2 }, async (block) => {
+      sizes.push(block.nGenes);
+      assert.deepEqual([...block.values.subarray(0, 2)], [block.first, -block.first]);
+      block.release();
+    });
+    assert.deepEqual(shape.sampleIds, ['a', 'b']);
+    assert.deepEqual(sizes, [10, 10, 10]);
+  });
 });
 
 describe('one gene\'s block, read again from the file (the web app\'s gene view of a streamed matrix)', () => {

@@ -43,13 +43,24 @@ export function toRecord(entry: unknown, lineOffset: number): DelimitedRecord {
   return { fields: record, line: lineOffset + info.lines - inner };
 }
 
+/** The file line where the record of a csv-parse entry ends. */
+export function endLine(entry: unknown, lineOffset: number): number {
+  return lineOffset + (entry as CsvEntry).info.lines;
+}
+
 /**
  * A csv-parse syntax error as an InputError naming the file and line; any other error unchanged. With quotes
- * relaxed and rows of any length allowed, an unclosed quote is the one syntax error csv-parse still raises.
+ * relaxed and rows of any length allowed, an unclosed quote is the one syntax error csv-parse still raises: csv-parse
+ * gives the file's last line for it, so where the reader knows the line the last whole record ended on
+ * (`lastRecordEnd`), the error names the line after it, where the record with the open quote starts (blank lines
+ * aside).
  */
-export function fromCsvError(error: unknown, file: string, lineOffset: number): unknown {
+export function fromCsvError(error: unknown, file: string, lineOffset: number, lastRecordEnd?: number): unknown {
   if (!(error instanceof CsvError)) return error;
   const lines = (error as CsvError & { lines?: number }).lines;
+  if (error.code === 'CSV_QUOTE_NOT_CLOSED' && lastRecordEnd !== undefined) {
+    return delimitedSyntax(file, lastRecordEnd + 1, 'a quoted field starts on this line (or a later one) and is still open at the end of the file');
+  }
   const problem = error.code === 'CSV_QUOTE_NOT_CLOSED' ? 'a quoted field is still open at the end of the file' : `${error.code}: ${error.message}`;
   return delimitedSyntax(file, lines === undefined ? undefined : lineOffset + lines, problem);
 }

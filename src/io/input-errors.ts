@@ -30,10 +30,15 @@ export function noDataRows(file: string, headerLine: number, rows: RowKind): Inp
   );
 }
 
-/** A data line whose number of fields differs from the header's; the column is the first missing or extra field. */
-export function raggedRow(file: string, line: number, found: number, expected: number): InputError {
+/**
+ * A data line whose number of fields differs from the header's; the column is the first missing or extra field.
+ * `unnamedIds`: the header names no id column (R's write.table layout), so data lines have one field more than it.
+ */
+export function raggedRow(file: string, line: number, found: number, expected: number, unnamedIds = false): InputError {
   return new InputError(
-    `line has ${found} fields but the header has ${expected}`,
+    unnamedIds
+      ? `line has ${found} fields but the lines before it have ${expected} (an id, then one per name of the header, as R's write.table writes them)`
+      : `line has ${found} fields but the header has ${expected}`,
     { file, line, column: Math.min(found, expected) + 1 },
     'every line needs one field per header column: look for a missing or extra delimiter',
   );

@@ -34,6 +34,10 @@ export class MatrixAssembler {
   private stage: Stage;
   private lastLine = 0;
   private headerLine = 0;
+  /** The header's first name, that of the gene-id column (or, in R's write.table layout, the first sample's). */
+  private idColumnName = '';
+  /** True in R's write.table layout (firstRowFields): the header has no name above the ids. */
+  private unnamedIds = false;
   private gctDims: [number, number] = [0, 0];
   /** Whole-matrix row of the buffer's first row: the genes before it were taken as blocks. */
   private blockFirst = 0;
@@ -89,6 +93,24 @@ export class MatrixAssembler {
       case 'rows':
         throw new Error('MatrixAssembler.addPreambleLine called after the header');
     }
+  }
+
+  /**
+   * Takes the number of fields of the first data line, before the line itself, for R's write.table layout: a header
+   * with no name above the row names (write.table's default col.names = TRUE), so that every data line has one field
+   * more than the header. As R's read.table does, the first column is then the row names (the gene ids) and every
+   * name of the header a sample's.
+   */
+  firstRowFields(found: number): void {
+    if (this.geneIds.length > 0 || this.firstValueField !== 1 || found !== this.fields + 1) return;
+    const id = this.idColumnName;
+    if (isMissing(id)) throw errors.missingColumnName(this.file, 'sample id', id, this.headerLine, 1);
+    const repeated = this.sampleIds.indexOf(id);
+    if (repeated >= 0) throw errors.duplicateColumn(this.file, 'sample id', id, this.headerLine, repeated + 2, 1);
+    this.sampleIds.unshift(id);
+    this.fields++;
+    this.unnamedIds = true;
+    this.sizeBlocks();
   }
 
   /** Number of data rows so far. */
@@ -148,6 +170,7 @@ export class MatrixAssembler {
 
   /** Takes a data line split into fields: id, (GCT description,) then one cell per sample. */
   addRow(fields: string[], line: number): void {
+    this.firstRowFields(fields.length);
     const offset = this.beginRow(fields[0], line) - this.firstValueField;
     const present = Math.min(fields.length, this.fieldsPerLine);
     for (let field = this.firstValueField; field < present; field++) {
@@ -167,7 +190,7 @@ export class MatrixAssembler {
 
   /** The error for a data line on `line` that has `found` fields instead of `fieldsPerLine`. */
   raggedRow(line: number, found: number): InputError {
-    return errors.raggedRow(this.file, line, found, this.fieldsPerLine);
+    return errors.raggedRow(this.file, line, found, this.fieldsPerLine, this.unnamedIds);
   }
 
   /** The matrix read so far, after the checks that need the whole file (empty file, no data, GCT dimensions). */
@@ -217,9 +240,15 @@ export class MatrixAssembler {
       this.sampleIds.push(id);
     }
     if (this.sampleIds.length === 0) throw errors.noSampleColumns(this.file, line);
+    this.idColumnName = fields[0];
     this.fields = fields.length;
-    if (this.blockValues > 0) this.blockGenes = Math.max(1, Math.floor(this.blockValues / this.sampleIds.length));
+    this.sizeBlocks();
     this.headerLine = line;
     this.stage = 'rows';
+  }
+
+  /** The rows of a block (block mode) for the header's number of samples. */
+  private sizeBlocks(): void {
+    if (this.blockValues > 0) this.blockGenes = Math.max(1, Math.floor(this.blockValues / this.sampleIds.length));
   }
 }

@@ -4,7 +4,7 @@
  */
 
 import { parse } from 'csv-parse';
-import { csvParseOptions, fromCsvError, toRecord } from './delimited-records.js';
+import { csvParseOptions, endLine, fromCsvError, toRecord } from './delimited-records.js';
 import { delimiterOf, type MatrixFormat } from './formats.js';
 import { MatrixAssembler } from './matrix-assembler.js';
 import type { ExpressionMatrix } from './types.js';
@@ -37,6 +37,7 @@ export async function feedCsvParse(
 ): Promise<void> {
   const parser = parse(csvParseOptions(delimiterOf(format)));
   let failed = false;
+  let lastRecordEnd = lineOffset;
   const ended = new Promise<void>((resolve, reject) => {
     const fail = (error: unknown): void => {
       failed = true;
@@ -46,6 +47,7 @@ export async function feedCsvParse(
       try {
         for (let entry = parser.read(); entry !== null && !failed; entry = parser.read()) {
           const { fields, line } = toRecord(entry, lineOffset);
+          lastRecordEnd = endLine(entry, lineOffset);
           if (assembler.expectsPreamble) assembler.addPreambleLine(fields, line);
           else assembler.addRow(fields, line);
         }
@@ -66,6 +68,6 @@ export async function feedCsvParse(
     if (!failed) parser.end();
     await ended;
   } catch (error) {
-    throw fromCsvError(error, assembler.file, lineOffset);
+    throw fromCsvError(error, assembler.file, lineOffset, lastRecordEnd);
   }
 }

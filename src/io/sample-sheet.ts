@@ -1,6 +1,7 @@
 /**
  * The sample-sheet reader: one row per sample, covariates in columns, read with csv-parse (quotes work).
- * The id column is the one named `sample`, else the first. Cells stay text; missing-value tokens become null.
+ * The id column is the one named `sample`, else the first; in R write.table's layout (the header one name short of the
+ * data lines, as row names are written), the row names. Cells stay text; missing-value tokens become null.
  */
 
 import { parse } from 'csv-parse/sync';
@@ -12,6 +13,8 @@ import type { SampleSheet } from './types.js';
 
 /** Header of the column that holds the sample ids when present; otherwise the first column does. */
 const SAMPLE_ID_COLUMN = 'sample';
+/** The id column's name in R write.table's layout, where the header has none above the row names. */
+export const ROW_NAMES = '(row names)';
 
 /** Reads a sample sheet in `format` from `text`, the contents of a file named `name` (for messages). */
 export function parseSampleSheet(text: string, name: string, format: SheetFormat = 'tsv'): SampleSheet {
@@ -24,20 +27,23 @@ export function parseSampleSheet(text: string, name: string, format: SheetFormat
   if (records.length === 0) throw errors.emptyFile(name, 'sample');
   const [header, ...rows] = records;
   if (rows.length === 0) throw errors.noDataRows(name, header.line, 'sample');
-  const names = header.fields;
+  // As R's read.table: a header one field short of the first data line has no name above the row names.
+  const unnamedIds = rows[0].fields.length === header.fields.length + 1;
+  const names = unnamedIds ? [ROW_NAMES, ...header.fields] : header.fields;
   const firstColumn = new Map<string, number>();
   names.forEach((columnName, k) => {
     const first = firstColumn.get(columnName);
-    if (first !== undefined) throw errors.duplicateColumn(name, 'column name', columnName, header.line, k + 1, first);
-    firstColumn.set(columnName, k + 1);
+    const column = unnamedIds ? k : k + 1; // the header's own columns
+    if (first !== undefined) throw errors.duplicateColumn(name, 'column name', columnName, header.line, column, first);
+    firstColumn.set(columnName, column);
   });
-  const idIndex = Math.max(0, names.indexOf(SAMPLE_ID_COLUMN));
+  const idIndex = unnamedIds ? 0 : Math.max(0, names.indexOf(SAMPLE_ID_COLUMN));
   const ids: string[] = [];
   const lines: number[] = [];
   const firstLine = new Map<string, number>();
   const cells: (string | null)[][] = names.map(() => []);
   for (const { fields, line } of rows) {
-    if (fields.length !== names.length) throw errors.raggedRow(name, line, fields.length, names.length);
+    if (fields.length !== names.length) throw errors.raggedRow(name, line, fields.length, names.length, unnamedIds);
     const id = fields[idIndex];
     if (isMissing(id)) throw errors.missingRowId(name, 'sample', id, line, idIndex + 1);
     const first = firstLine.get(id);

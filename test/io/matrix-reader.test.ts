@@ -87,6 +87,18 @@ describe('fast reader and csv-parse reader agree bit for bit', () => {
     assertSameBits(matrix.values, expected.map((value, k) => (k === 250 * m.samples.length + 3 ? 42 : value)));
   });
 
+  it('on R write.table\'s layout, a header without a name above the gene ids: quoted or not, TSV, CSV, gzipped', async () => {
+    const quote = (text: string) => `"${text}"`;
+    for (const [name, delimiter, quoted] of [['wt.tsv', '\t', true], ['wt-plain.txt', '\t', false], ['wt.csv', ',', true], ['wt.tsv.gz', '\t', true]] as const) {
+      const q = quoted ? quote : (text: string) => text;
+      const lines = [m.samples.map(q), ...m.genes.map((gene, g) => [q(gene), ...m.cells[g]])];
+      const matrix = await readBoth(writeInput(dir, name, lines.map((fields) => `${fields.join(delimiter)}\n`).join('')));
+      assert.deepEqual(matrix.sampleIds, m.samples, name);
+      assert.deepEqual(matrix.geneIds, m.genes, name);
+      assertSameBits(matrix.values, expected);
+    }
+  });
+
   it('on a TSV with quoted ids, as R write.table makes it', async () => {
     const text = toDelimited({ ...m, genes: m.genes.map((gene) => `"${gene}"`) }, '\t');
     const matrix = await readBoth(writeInput(dir, 'quoted.tsv', text));
