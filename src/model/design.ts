@@ -21,6 +21,8 @@ export interface Design {
   x: Float64Array;
   /** Column names as R's `model.matrix` writes them: `(Intercept)`, `age`, `SexMale`, `sexM:dosemid`. */
   coefNames: string[];
+  /** Names of the columns dropped as aliased with the others (lme4's "rank deficient so dropping"). */
+  aliasedNames: string[];
   /** Index of the `(Intercept)` column, or -1. */
   interceptColumn: number;
   /** The random intercepts, the one with most levels first (ties in formula order), as lme4 orders them. */
@@ -81,8 +83,9 @@ export function rName(name: string): string {
   return /^([A-Za-z]|\.(?![0-9]))[A-Za-z0-9._]*$/.test(name) ? name : `\`${name}\``;
 }
 
+/** Up to ten ids, those whose spaces, commas or quotes would not show bare in quotes. */
 function listIds(ids: string[]): string {
-  const shown = ids.slice(0, 10).join(', ');
+  const shown = ids.slice(0, 10).map((id) => (/^[^\s,"](?:[^,"]*[^\s,"])?$/.test(id) ? id : JSON.stringify(id))).join(', ');
   return ids.length > 10 ? `${shown} and ${ids.length - 10} more` : shown;
 }
 
@@ -96,6 +99,10 @@ export function checkSheetColumns(formula: Formula, sheet: SampleSheet, options:
   // A sheet with one column whose name holds another delimiter was most likely read with the wrong one.
   const other = available.length === 0 ? [';', ',', '\t', '|'].find((d) => sheet.idColumn.includes(d)) : undefined;
   for (const v of vars) {
+    if (!sheet.columns.has(v) && v === sheet.idColumn) {
+      throw new UsageError(`the formula names "${v}", the column of ${sheet.file} that holds the sample ids`,
+        'a variable of the formula is a column besides the ids: to use the ids as one, add a copy of the column under another name');
+    }
     if (!sheet.columns.has(v)) {
       throw new UsageError(`the formula names "${v}", which is not a column of ${sheet.file}`, other !== undefined
         ? `the sheet was read as one column, "${sheet.idColumn}": its fields seem to be separated by "${other === '\t' ? '\\t' : other}"; ` +
@@ -151,8 +158,12 @@ export function buildDesign(
   sheet.ids.forEach((id, r) => rowOf.set(id, r));
   const unmatched = matrixSampleIds.filter((id) => !rowOf.has(id));
   if (unmatched.length > 0) {
+    const trimmed = new Map(sheet.ids.map((id) => [id.trim(), id]));
+    const spaced = unmatched.find((id) => trimmed.has(id.trim()));
     throw new InputError(`${unmatched.length} sample(s) of the matrix have no row in the sample sheet: ${listIds(unmatched)}`,
-      { file: sheet.file }, `add them to the sheet's "${sheet.idColumn}" column, or check the ids match the matrix header`);
+      { file: sheet.file }, spaced !== undefined
+        ? `the matrix's ${JSON.stringify(spaced)} and the sheet's ${JSON.stringify(trimmed.get(spaced.trim()))} differ in the spaces around them: remove the spaces`
+        : `add them to the sheet's "${sheet.idColumn}" column, or check the ids match the matrix header`);
   }
   const inMatrix = new Set(matrixSampleIds);
   const ignored = sheet.ids.filter((id) => !inMatrix.has(id));
@@ -203,9 +214,9 @@ export function buildDesign(
     for (let i = 0; i < nObs; i++) xFull[i * pFull + j] = c.values[i];
   });
   const kept = independentColumns(xFull, nObs, pFull);
-  if (kept.length < pFull) {
-    const gone = columns.filter((_, j) => !kept.includes(j)).map((c) => c.name);
-    notices.push(`fixed-effect model matrix is rank deficient so dropping ${gone.length} column(s): ${gone.join(', ')}`);
+  const aliasedNames = columns.filter((_, j) => !kept.includes(j)).map((c) => c.name);
+  if (aliasedNames.length > 0) {
+    notices.push(`fixed-effect model matrix is rank deficient so dropping ${aliasedNames.length} column(s): ${aliasedNames.join(', ')}`);
   }
   const p = kept.length;
   const x = new Float64Array(nObs * p);
@@ -230,6 +241,7 @@ export function buildDesign(
     p,
     x,
     coefNames,
+    aliasedNames,
     interceptColumn: coefNames.indexOf('(Intercept)'),
     randomTerms: randomTermDesigns(formula.random, groupings, nObs),
     fixedTerms,

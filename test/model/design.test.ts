@@ -4,7 +4,7 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { buildDesign } from '../../src/model/design.js';
 import { MAX_TERMS, parseFormula } from '../../src/model/formula.js';
-import { UsageError } from '../../src/errors.js';
+import { InputError, UsageError } from '../../src/errors.js';
 import { readSampleSheet } from '../../src/io/read-files.js';
 import { parseSampleSheet } from '../../src/io/sample-sheet.js';
 import { REPO_ROOT } from '../helpers/cases.js';
@@ -126,6 +126,17 @@ describe('design: samples, levels and groups', async () => {
     assert.throws(() => buildDesign(parseFormula('~ age + (1 | g)'), semicolons, semicolons.ids),
       (e: unknown) => e instanceof UsageError && /not a column of semi\.tsv/.test(e.message)
         && /read as one column, "sample;g;age": its fields seem to be separated by ";"/.test(e.suggestion ?? ''));
+  });
+
+  it('the sheet\'s id column named in the formula, and ids that differ in spaces: the errors say so', () => {
+    const ids = parseSampleSheet('sample\tg\ns1\t1\ns2 \t2\n', 'ids.tsv');
+    assert.throws(() => buildDesign(parseFormula('~ (1 | sample)'), ids, ids.ids),
+      (e: unknown) => e instanceof UsageError && /names "sample", the column of ids\.tsv that holds the sample ids/.test(e.message));
+    assert.throws(() => buildDesign(parseFormula('~ (1 | g)'), ids, ['s1', 's2']),
+      (e: unknown) => e instanceof InputError && /have no row in the sample sheet: s2$/.test(e.message)
+        && /the matrix's "s2" and the sheet's "s2 " differ in the spaces around them/.test(e.suggestion ?? ''));
+    assert.throws(() => buildDesign(parseFormula('~ (1 | g)'), parseSampleSheet('sample\tg\ns1\t1\ns2\t2\n', 'ids.tsv'), ['s1', ' s2']),
+      (e: unknown) => e instanceof InputError && /have no row in the sample sheet: " s2"$/.test(e.message));
   });
 
   it('--levels sets the reference level and order', () => {
