@@ -18,7 +18,7 @@ import type { Formula } from './model/formula.js';
 import { runHypotheses } from './model/hypotheses.js';
 import { type Kinship, kinshipBasis, type KinshipBasis, levelKinship } from './model/kinship.js';
 import { designInsufficiency, type FitContext, modelChoice, type ModelChoice } from './model/prepare.js';
-import { refuseKinshipOptions } from './model/option-checks.js';
+import { refuseKinshipOptions, refuseMinSamples } from './model/option-checks.js';
 import { copyResults, countStatuses, finishResults, type GeneResults } from './results/gene-results.js';
 import { type BootstrapReport, parametricBootstrap } from './simulation/bootstrap.js';
 import { exactRlrtPValues, type NullSimulator, PatternGroups } from './simulation/rlrt-exact.js';
@@ -117,6 +117,7 @@ export class BlockRun {
     const design = buildDesign(formula, samples, sampleIds, options);
     design.notices.forEach(notice);
     refuseKinshipOptions(design.randomTerms.length, options);
+    refuseMinSamples(options.minSamples, design.nObs, 'samples the model uses');
     if (options.ddf === 'kenward-roger' && design.randomTerms.length === 0) {
       notice('--ddf kenward-roger: the model has no random terms, so its tests are lm\'s, on n − p df');
     }

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { UsageError } from '../src/errors.js';
 import { fitGenes, fitTable } from '../src/fit-genes.js';
 import type { ExpressionMatrix, SampleSheet } from '../src/io/types.js';
 
@@ -47,6 +48,13 @@ function mixedMatrix(): { matrix: ExpressionMatrix; samples: SampleSheet } {
 }
 
 describe('statuses: one row per gene, in input order, with a status and a reason', () => {
+  it('refuses a --min-samples above the samples the model uses, which would filter every gene', async () => {
+    const { matrix, samples } = mixedMatrix();
+    const fit = (minSamples: number) => fitGenes(matrix, samples, '~ treatment + (1 | group)', { backend: 'cpu', threads: 1, minCount: 1, minSamples });
+    await assert.rejects(fit(25), (e: unknown) => e instanceof UsageError && /--min-samples 25 asks for more samples than the 24 samples the model uses/.test(e.message));
+    assert.equal((await fit(24)).results.nGenes, matrix.nGenes);
+  });
+
   it('classifies a matrix mixing all-zero, constant, NA-heavy, one-group, filtered and normal genes', async () => {
     const { matrix, samples } = mixedMatrix();
     const fit = await fitGenes(matrix, samples, '~ treatment + (1 | group)', { backend: 'cpu', threads: 1, minMean: 0.5 });

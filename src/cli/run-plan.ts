@@ -11,7 +11,7 @@ import { type Formula, parseFormula } from '../model/formula.js';
 import { kinshipFiles } from '../io/kinship-files.js';
 import { voomTransform } from '../model/voom.js';
 import { modelChoiceOf } from '../model/prepare.js';
-import { refuseKenwardRogerOptions, refuseKinshipOptions, refuseSingleTermOptions, refuseWeightsOptions } from '../model/option-checks.js';
+import { refuseKenwardRogerOptions, refuseKinshipOptions, refuseMinSamples, refuseSingleTermOptions, refuseWeightsOptions } from '../model/option-checks.js';
 import { type FitCliOptions, type OutputFormat, outputFormat, toFitOptions } from './option-values.js';
 import { manifestPath } from './shards.js';
 
@@ -128,10 +128,11 @@ export async function planRun(o: FitCliOptions, command: 'fit' | 'compare', say:
 export async function readCheckedSheet({ inputs, formula, options }: RunPlan): Promise<SampleSheet> {
   const samples = await readSampleSheet(inputs.samples);
   checkSheetColumns(formula, samples, options);
+  refuseMinSamples(options.minSamples, samples.ids.length, `rows of ${inputs.samples}`);
   if (options.contrasts !== undefined) {
-    const { coefNames } = buildDesign(formula, samples, samples.ids, options);
+    const { coefNames, aliasedNames } = buildDesign(formula, samples, samples.ids, options);
     checkContrastNames(options.contrasts, coefNames);
-    for (const spec of options.contrasts) contrastOf(spec, coefNames);
+    for (const spec of options.contrasts) contrastOf(spec, coefNames, aliasedNames);
   }
   return samples;
 }

@@ -57,10 +57,11 @@ interface Linear {
 }
 
 /**
- * The contrast `spec` over the coefficients `coefNames` (the design's X columns). UsageError for an unknown name,
- * a malformed expression, a product of two coefficients, or a constant term.
+ * The contrast `spec` over the coefficients `coefNames` (the design's X columns). UsageError for an unknown name (one
+ * of `aliasedNames`, the columns dropped as aliased, said to be one), a malformed expression, a product of two
+ * coefficients, or a constant term. A name is a coefficient's only where it ends with the name (`age2` is not `age`).
  */
-export function contrastOf(spec: ContrastSpec, coefNames: readonly string[]): Contrast {
+export function contrastOf(spec: ContrastSpec, coefNames: readonly string[], aliasedNames: readonly string[] = []): Contrast {
   const text = spec.expression;
   const p = coefNames.length;
   const byLength = coefNames.map((name, j) => ({ name, j })).sort((a, b) => b.name.length - a.name.length);
@@ -84,7 +85,8 @@ export function contrastOf(spec: ContrastSpec, coefNames: readonly string[]): Co
       const sign = text[pos++] === '-' ? -1 : 1;
       return scaled(factor(), sign);
     }
-    const coef = byLength.find(({ name }) => text.startsWith(name, pos));
+    const ends = (at: number): boolean => at >= text.length || /[\s+\-*/()]/.test(text[at]);
+    const coef = byLength.find(({ name }) => text.startsWith(name, pos) && ends(pos + name.length));
     const number = /^(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?/.exec(text.slice(pos));
     if (coef !== undefined && !(number !== null && number[0].length >= coef.name.length)) {
       pos += coef.name.length;
@@ -106,7 +108,8 @@ export function contrastOf(spec: ContrastSpec, coefNames: readonly string[]): Co
     }
     const word = /^[^\s+\-*/()]+/.exec(text.slice(pos));
     return fail(word === null ? (pos >= text.length ? 'the expression ends too soon' : `"${text[pos]}" is not expected`)
-      : `"${word[0]}" is not a coefficient`);
+      : aliasedNames.includes(word[0]) ? `"${word[0]}" was dropped from the model matrix, aliased with other columns (rank deficient)`
+        : `"${word[0]}" is not a coefficient`);
   };
   const product = (): Linear => {
     let v = factor();

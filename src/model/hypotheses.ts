@@ -19,7 +19,7 @@ export function runHypotheses(design: Design, specs: readonly ContrastSpec[], an
   notice: (message: string) => void): RunHypotheses | undefined {
   if (specs.length === 0 && !anova) return undefined;
   checkContrastNames(specs, design.coefNames);
-  const contrasts = specs.map((spec) => contrastOf(spec, design.coefNames));
+  const contrasts = specs.map((spec) => contrastOf(spec, design.coefNames, design.aliasedNames));
   for (const c of contrasts) {
     const sum = c.weights.reduce((s, w) => s + w, 0);
     if (Math.abs(sum) > 1e-12) notice(`contrast ${c.name}: its weights sum to ${sum}, not 0 (dream warns of such contrasts too)`);

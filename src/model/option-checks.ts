@@ -64,3 +64,13 @@ export function refuseWeightsOptions(options: ModelOptions & { weights?: unknown
   if (refused.length === 0) return;
   throw new UsageError(`${option} cannot be combined with ${refused.join(' or ')}`, `drop ${option}, or the other option`);
 }
+
+/**
+ * Refuses (UsageError) a `--min-samples` above the `available` samples (`of`: what they are), which would filter
+ * every gene.
+ */
+export function refuseMinSamples(minSamples: number | undefined, available: number, of: string): void {
+  if (minSamples === undefined || minSamples <= available) return;
+  throw new UsageError(`--min-samples ${minSamples} asks for more samples than the ${available} ${of}: every gene would be filtered`,
+    `give --min-samples ${available} or fewer`);
+}

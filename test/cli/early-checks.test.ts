@@ -22,6 +22,8 @@ const CASES: EarlyCase[] = [
   { title: 'an empty --out', args: () => ['--out', ''], says: [/--out is empty/] },
   { title: '--levels naming a column twice', args: () => ['--levels', 'trt=b,a', '--levels', 'trt=a,b'], says: [/--levels names "trt" twice/] },
   { title: '--example with a matrix of one\'s own', args: () => ['--example'], says: [/--example runs on the bundled data set, and --expr and --samples give files of your own/] },
+  { title: '--min-samples above the sheet\'s rows', args: () => ['--min-count', '1', '--min-samples', '1000'],
+    says: [/--min-samples 1000 asks for more samples than the \d+ rows of .*: every gene would be filtered/] },
   { title: '--min-samples without --min-count', args: () => ['--min-samples', '3'], says: [/--min-samples counts .* no --min-count is given/] },
   { title: '--summary in a folder that does not exist', args: (dir) => ['--out', path.join(dir, 'r.tsv'), '--summary',
     path.join(dir, 'missing', 's.json')], says: [/--summary/, /does not exist/] },

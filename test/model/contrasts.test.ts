@@ -25,6 +25,7 @@ describe('--contrast NAME=EXPR', () => {
 
   const refused: [string, RegExp][] = [
     ['a=diseaseF', /"diseaseF" is not a coefficient at character 1/],
+    ['a=timet12 - timet1', /"timet12" is not a coefficient at character 1/],
     ['a=diseaseD * diseaseE', /a product of two coefficients is not linear/],
     ['a=diseaseD / diseaseE', /only division by a non-zero number/],
     ['a=diseaseD / 0', /only division by a non-zero number/],
@@ -38,6 +39,11 @@ describe('--contrast NAME=EXPR', () => {
     ['1a=diseaseD', /the name "1a" is not a plain name/],
     ['a=', /is not NAME=EXPR/],
   ];
+  it('says a name is that of a column dropped as aliased, where it is one', () => {
+    assert.throws(() => contrastOf(parseContrastSpec('a=timet3 - timet1'), COEFS, ['timet3']),
+      (e: unknown) => e instanceof UsageError && /"timet3" was dropped from the model matrix, aliased with other columns/.test(e.message));
+  });
+
   for (const [text, message] of refused) {
     it(`refuses ${JSON.stringify(text)}, saying what and where, and listing the coefficients`, () => {
       assert.throws(() => weights(text), (e: unknown) => {
