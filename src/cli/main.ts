@@ -42,7 +42,10 @@ const program = new Command('genelmm')
   .exitOverride()
   .configureOutput({ writeErr: (s) => process.stderr.write(s.startsWith('error:') ? `genelmm: ${s}` : s) });
 
-process.stdout.on('error', (error) => (isBrokenPipe(error) ? process.exit(0) : fail(error)));
+process.stdout.on('error', (error) => (isBrokenPipe(error) ? process.exit(0) : fail(Object.assign(
+  new Error(`cannot write to standard output: ${error.message}`),
+  { suggestion: 'what goes to standard output (the table with --out -, the summary with --summary -) is incomplete: check the disk or pipe it goes to' },
+))));
 // A closed stderr (`genelmm fit ... 2>&1 | head -1`) silences the notes and the summary lines, not the run: it
 // still writes its output and --summary. Any other error on stderr has nowhere to be reported either.
 process.stderr.on('error', () => {});

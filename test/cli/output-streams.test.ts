@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
@@ -85,6 +85,21 @@ describe('a write that fails (no space left on the device: /dev/full)', () => {
       assert.equal(run.status, 1, run.stderr);
       assert.match(run.stderr, /genelmm: error: could not write \/dev\/full: ENOSPC/);
     } finally {
+      cleanup();
+    }
+  });
+
+  it('standard output (--summary -): exit 1, the error names standard output and the system error', { skip: !full && 'no /dev/full here' }, () => {
+    const { dir, cleanup } = tempFiles({ 'm.tsv': MATRIX, 's.tsv': TINY_SHEET });
+    const stdout = fs.openSync('/dev/full', 'w');
+    try {
+      const run = spawnSync(process.execPath, [CLI, ...tinyFitArgs(dir, '--out', path.join(dir, 'r.tsv'), '--summary', '-')],
+        { encoding: 'utf8', stdio: ['ignore', stdout, 'pipe'], env: { ...process.env, CI: '' } });
+      assert.equal(run.status, 1, run.stderr);
+      assert.match(run.stderr, /genelmm: error: cannot write to standard output: ENOSPC/);
+      assert.match(run.stderr, /the summary with --summary -\) is incomplete/);
+    } finally {
+      fs.closeSync(stdout);
       cleanup();
     }
   });
