@@ -51,6 +51,11 @@ export async function runGrm(o: GrmCliOptions): Promise<void> {
     process.stderr.write(`note: the allele frequencies come from ${founders} founders only (plink2 refuses fewer than ${FEW_FOUNDERS}); ` +
       'with --nonfounders they come from every sample\n');
   }
+  const repeated = repeatedIid(samples);
+  if (repeated !== undefined && !o.quiet) {
+    process.stderr.write(`note: the individual id ${repeated} is in more than one family of ${inputs.fam}; fit --kinship matches the ` +
+      'individuals by their IID alone and will refuse this GRM: make the IIDs unique (e.g. FID_IID) for it\n');
+  }
   const keep = variants.map((v) => isAutosome(v.chromosome));
   const autosomal = keep.filter(Boolean).length;
   if (autosomal === 0) throw new UsageError(`${inputs.bim} has no autosomal variant`, 'a GRM is built from the autosomes (and chromosome 0)');
@@ -81,4 +86,11 @@ export async function runGrm(o: GrmCliOptions): Promise<void> {
       `allele frequencies from ${o.nonfounders === true ? 'all samples' : `the ${founders} founders`}; ` +
       `wrote ${outputs.bin}, ${outputs.counts}, ${outputs.ids}\n`);
   }
+}
+
+/** An IID of the .fam that more than one family has, quoted; undefined when every IID is unique. */
+function repeatedIid(samples: readonly { iid: string }[]): string | undefined {
+  const seen = new Set<string>();
+  const iid = samples.find((s) => seen.has(s.iid) || !seen.add(s.iid))?.iid;
+  return iid === undefined ? undefined : JSON.stringify(iid);
 }

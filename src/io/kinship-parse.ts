@@ -83,7 +83,11 @@ function parseIds(text: string, file: string, kind: 'gcta' | 'plink2'): string[]
         'an id file has the family id and the individual id on each line');
     }
     const before = seen.get(id);
-    if (before !== undefined) throw new InputError(`individual "${id}" appears twice (first on line ${before})`, { file, line: i + 1 });
+    if (before !== undefined) {
+      throw new InputError(`individual "${id}" appears twice (first on line ${before})`, { file, line: i + 1 },
+        'the kinship\'s individuals are matched to the sample sheet by their individual id (IID) alone, so each must be unique: ' +
+        'where families share IIDs, make them unique (e.g. FID_IID) in the .fam and build the GRM again');
+    }
     seen.set(id, i + 1);
     ids.push(id);
   }

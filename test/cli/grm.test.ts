@@ -67,6 +67,11 @@ describe('genelmm grm equals plink2 --make-grm-bin', () => {
       const few = runCli(['grm', '--bfile', writeBfile(dir, GENOTYPES), '--out', path.join(dir, 'few')]);
       assert.equal(few.status, 0, few.stderr);
       assert.match(few.stderr, /note: the allele frequencies come from 5 founders only \(plink2 refuses fewer than 50\)/);
+      assert.doesNotMatch(few.stderr, /in more than one family/);
+      const fam = Array.from({ length: 5 }, (_, i) => `f${i % 2}\ti${i === 4 ? 1 : i}\t0\t0\t1\t-9\n`).join('');
+      const shared = runCli(['grm', '--bfile', writeBfile(dir, GENOTYPES, fam), '--out', path.join(dir, 'shared')]);
+      assert.equal(shared.status, 0, shared.stderr);
+      assert.match(shared.stderr, /note: the individual id "i1" is in more than one family of .*g\.fam; fit --kinship matches the individuals by their IID alone/);
     } finally {
       cleanup();
     }

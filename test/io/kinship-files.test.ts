@@ -92,6 +92,8 @@ describe('kinship readers', () => {
     fs.writeFileSync(path.join(dir, 'dup.grm.id'), 'F1 a\nF1 b\nF2 a\n');
     fs.writeFileSync(path.join(dir, 'dup.grm.bin'), new Uint8Array(24));
     await rejects(path.join(dir, 'dup'), /dup\.grm\.id:3: individual "a" appears twice \(first on line 1\)/);
+    await assert.rejects(readKinship(path.join(dir, 'dup')), (e: unknown) => e instanceof InputError
+      && /matched to the sample sheet by their individual id \(IID\) alone, so each must be unique/.test(e.suggestion ?? ''));
   });
 
   it('refuses bad text: a missing pair, an asymmetric or ragged table, rows out of order, a cell that is not a number', async () => {
