@@ -22,6 +22,9 @@ function isBrokenPipe(error: unknown): boolean {
   return (error as { code?: unknown } | null)?.code === 'EPIPE';
 }
 
+/** The commands that take --debug (a stack trace with an error). */
+const DEBUG_COMMANDS = ['fit', 'compare', 'grm'];
+
 function fail(error: unknown): never {
   if (error instanceof CommanderError) process.exit(error.exitCode === 0 ? 0 : 2);
   if (isBrokenPipe(error)) process.exit(0);
@@ -32,7 +35,7 @@ function fail(error: unknown): never {
   const suggestion = (error as { suggestion?: string }).suggestion;
   if (suggestion) process.stderr.write(`  ${suggestion}\n`);
   if (debug && error instanceof Error) process.stderr.write(`${error.stack}\n`);
-  else if (!usage) process.stderr.write('  run again with --debug for details\n');
+  else if (!usage && DEBUG_COMMANDS.includes(command)) process.stderr.write('  run again with --debug for details\n');
   process.exit(usage ? 2 : 1);
 }
 
