@@ -97,10 +97,21 @@ export function collapseByGroup(sub: Float64Array, n: number, stride: number, co
   const p = columns.length;
   const groupSize = new Int32Array(q);
   for (let i = 0; i < n; i++) groupSize[groupOf[i]]++;
-  const distinct = [...new Set(groupSize)].sort((a, b) => a - b);
+  // The distinct sizes ascending (a typed array's numeric sort, no comparator), and each group's class among them.
+  const sorted = groupSize.slice().sort();
+  const distinct: number[] = [];
+  for (let j = 0; j < q; j++) if (j === 0 || sorted[j] !== sorted[j - 1]) distinct.push(sorted[j]);
   const nSizes = distinct.length;
-  const classOf = new Map(distinct.map((s, k) => [s, k]));
-  const sizeClassOf = Int32Array.from(groupSize, (s) => classOf.get(s)!);
+  const sizeClassOf = new Int32Array(q);
+  for (let j = 0; j < q; j++) {
+    let lo = 0;
+    for (let hi = nSizes - 1; lo < hi;) {
+      const mid = (lo + hi) >> 1;
+      if (distinct[mid] < groupSize[j]) lo = mid + 1;
+      else hi = mid;
+    }
+    sizeClassOf[j] = lo;
+  }
   const sizeCount = new Float64Array(nSizes);
   for (let j = 0; j < q; j++) sizeCount[sizeClassOf[j]]++;
   const classStart = new Int32Array(nSizes + 1);
@@ -114,15 +125,29 @@ export function collapseByGroup(sub: Float64Array, n: number, stride: number, co
   }
   for (let j = 0; j < q; j++) for (let a = 0; a < p; a++) xbar[j * p + a] /= groupSize[j];
   const xc = new Float64Array(p * n);
-  const wxx = new Float64Array(p * p);
   for (let i = 0; i < n; i++) {
     for (let a = 0; a < p; a++) xc[a * n + i] = sub[i * stride + columns[a]] - xbar[groupOf[i] * p + a];
-    for (let a = 0; a < p; a++) for (let b = 0; b < p; b++) wxx[a * p + b] += xc[a * n + i] * xc[b * n + i];
+  }
+  // Each cross-product one running sum in a register, over the observations (the groups of a class) in order, its
+  // mirror the same number: x_a x_b and x_b x_a round alike.
+  const wxx = new Float64Array(p * p);
+  for (let a = 0; a < p; a++) {
+    for (let b = 0; b <= a; b++) {
+      let sum = 0;
+      for (let i = 0; i < n; i++) sum += xc[a * n + i] * xc[b * n + i];
+      wxx[a * p + b] = wxx[b * p + a] = sum;
+    }
   }
   const bxx = new Float64Array(nSizes * p * p);
-  for (let j = 0; j < q; j++) {
-    const base = sizeClassOf[j] * p * p;
-    for (let a = 0; a < p; a++) for (let b = 0; b < p; b++) bxx[base + a * p + b] += xbar[j * p + a] * xbar[j * p + b];
+  for (let k = 0; k < nSizes; k++) {
+    const base = k * p * p;
+    for (let a = 0; a < p; a++) {
+      for (let b = 0; b <= a; b++) {
+        let sum = 0;
+        for (let at = classStart[k]; at < classStart[k + 1]; at++) sum += xbar[classGroups[at] * p + a] * xbar[classGroups[at] * p + b];
+        bxx[base + a * p + b] = bxx[base + b * p + a] = sum;
+      }
+    }
   }
   return { q, groupSize, classGroups, classStart, sizes: Float64Array.from(distinct), sizeCount, nSizes, xc, xbar, wxx, bxx };
 }
