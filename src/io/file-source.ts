@@ -1,6 +1,5 @@
 /** The bytes of an input file, gunzipped on the fly, with read progress and file errors as InputErrors. */
 
-import { createReadStream } from 'node:fs';
 import { type FileHandle, open, stat } from 'node:fs/promises';
 import { pipeline } from 'node:stream';
 import { createGunzip } from 'node:zlib';
@@ -23,31 +22,48 @@ export interface FileSource {
 /**
  * Opens the file at `path`, gunzipping it when `gzip` is true. `onProgress` receives the number of bytes
  * of the file itself (compressed, for gzip) read so far. Throws InputError when the file cannot be opened.
- * The file is looked at here and closed again; the chunks open it for themselves on their first `next()` and
- * close it when they end, so chunks never iterated (or returned from before they start) hold nothing open.
+ * The file stays open from here (what is checked is what is read, and a named pipe keeps its data) until its
+ * chunks end, fail or are returned from, before their first `next()` too.
  */
 export async function openFile(path: string, gzip: boolean, onProgress?: (bytesRead: number) => void): Promise<FileSource> {
+  let handle: FileHandle | undefined;
   try {
-    const handle = await open(path, 'r');
-    let textBytes: number;
-    try {
-      const fileBytes = (await handle.stat()).size;
-      if (gzip) {
-        // gzip's trailer holds the uncompressed size modulo 2^32 (of the last member only, for bgzip files).
-        const trailer = new Uint8Array(4);
-        await handle.read(trailer, 0, 4, Math.max(0, fileBytes - 4));
-        textBytes = new DataView(trailer.buffer).getUint32(0, true);
-      } else {
-        await refuseUnreadable(handle, fileBytes, path);
-        textBytes = fileBytes;
-      }
-    } finally {
-      await handle.close();
+    handle = await open(path, 'r');
+    const stats = await handle.stat();
+    if (!gzip) {
+      await refuseUnreadable(handle, stats.size, path);
+      return { chunks: releasing(readChunks(handle, onProgress), handle), textBytes: stats.size };
     }
-    return { chunks: gzip ? gunzippedChunks(path, onProgress) : readChunks(path, onProgress), textBytes };
+    // gzip's trailer holds the uncompressed size modulo 2^32 (of the last member only, for bgzip files); a pipe's is
+    // not known before its end.
+    const trailer = new Uint8Array(4);
+    if (stats.isFile()) await handle.read(trailer, 0, 4, Math.max(0, stats.size - 4));
+    return { chunks: releasing(gunzippedChunks(handle, path, onProgress), handle), textBytes: new DataView(trailer.buffer).getUint32(0, true) };
   } catch (error) {
+    await handle?.close();
     throw fromFileError(error, path);
   }
+}
+
+/**
+ * `chunks`, whose `return()` before the first `next()` closes `handle` (a generator that has not started runs no
+ * `finally`); once started, the generator closes it itself.
+ */
+function releasing(chunks: AsyncGenerator<Uint8Array>, handle: FileHandle): AsyncIterableIterator<Uint8Array> {
+  let started = false;
+  return {
+    next: () => {
+      started = true;
+      return chunks.next();
+    },
+    return: async (value?: unknown) => {
+      if (!started) await handle.close();
+      return chunks.return(value);
+    },
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+  };
 }
 
 /**
@@ -66,11 +82,12 @@ async function refuseUnreadable(handle: FileHandle, fileBytes: number, path: str
 }
 
 /**
- * The gunzipped chunks of the file at `path`, its first HEAD_BYTES of text looked at as refuseUnreadable looks at a
- * plain file's. Leaving the loop (an error, or the consumer's return()) destroys the streams, which closes the file.
+ * The gunzipped chunks of the open file `handle` (named `path`), its first HEAD_BYTES of text looked at as
+ * refuseUnreadable looks at a plain file's. The read stream closes the file when it ends or is destroyed: leaving the
+ * loop (an error, or the consumer's return()) destroys the streams.
  */
-async function* gunzippedChunks(path: string, onProgress?: (bytesRead: number) => void): AsyncGenerator<Uint8Array> {
-  const raw = counted(createReadStream(path, { highWaterMark: CHUNK_BYTES }), onProgress);
+async function* gunzippedChunks(handle: FileHandle, path: string, onProgress?: (bytesRead: number) => void): AsyncGenerator<Uint8Array> {
+  const raw = counted(handle.createReadStream({ highWaterMark: CHUNK_BYTES }), onProgress);
   // Errors surface through the returned stream; the callback only keeps pipeline from throwing them again.
   const gunzipped = pipeline(raw, createGunzip({ chunkSize: CHUNK_BYTES }), () => {});
   let first = true;
@@ -120,9 +137,8 @@ export function fromFileError(error: unknown, file: string): unknown {
   return error;
 }
 
-/** The file at `path` in chunks read into one reused buffer: fresh memory is the slow part of reading a large file. */
-async function* readChunks(path: string, onProgress?: (bytesRead: number) => void): AsyncGenerator<Uint8Array> {
-  const handle = await open(path, 'r');
+/** The open file `handle` in chunks read into one reused buffer, closed at the end: fresh memory is the slow part of reading a large file. */
+async function* readChunks(handle: FileHandle, onProgress?: (bytesRead: number) => void): AsyncGenerator<Uint8Array> {
   try {
     const buffer = new Uint8Array(CHUNK_BYTES);
     let total = 0;

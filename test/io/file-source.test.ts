@@ -1,10 +1,11 @@
 /**
  * openFile's refusals of text that would read garbled (file-source.ts' refuseUnreadable): gzip data under a name
  * without .gz, and lines ended by a carriage return alone, in a plain or a gzipped file; and what it must not
- * refuse, such as a CRLF file whose first CR is the last byte it looks at; and that it holds the file open only while
- * its chunks are read.
+ * refuse, such as a CRLF file whose first CR is the last byte it looks at; and that the file it opens is closed once its
+ * chunks end or are left, and is opened once (a named pipe is read whole).
  */
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -71,25 +72,44 @@ function openPaths(): string[] {
 }
 
 describe('openFile and the open file', { skip: fs.existsSync('/proc/self/fd') ? false : 'no /proc/self/fd here' }, () => {
+  /** Waits (a few seconds at most) until the file is closed: a destroyed stream closes its descriptor asynchronously. */
+  async function closed(): Promise<string[]> {
+    for (let waited = 0; openPaths().length > 0 && waited < 5000; waited += 10) await new Promise((resolve) => setTimeout(resolve, 10));
+    return openPaths();
+  }
+
   for (const gzip of [false, true]) {
     const name = gzip ? 'held.tsv.gz' : 'held.tsv';
-    it(`holds ${name} open only from the chunks' first next() until they end or are returned from`, async () => {
+    it(`holds ${name} open until its chunks end or are returned from, before their first next() too`, async () => {
       const file = path.join(dir, name);
       // Random values, so that even gzipped the file is several chunks: 8 MB of text, about 4 MB gzipped.
       const text = 'gene\ts1\n' + Array.from({ length: 800_000 }, (_, i) => `g${i}\t${Math.random().toFixed(6)}`).join('\n');
       fs.writeFileSync(file, gzip ? gzipSync(text) : text);
       const unread = await openFile(file, gzip);
-      assert.deepEqual(openPaths(), [], 'open after openFile');
+      assert.deepEqual(openPaths(), [file], 'open once openFile has looked at it');
       await unread.chunks[Symbol.asyncIterator]().return?.(undefined);
-      assert.deepEqual(openPaths(), [], 'open after a return() before the first next()');
+      assert.deepEqual(await closed(), [], 'open after a return() before the first next()');
 
       const iterator = (await openFile(file, gzip)).chunks[Symbol.asyncIterator]();
       assert.equal((await iterator.next()).done, false);
-      assert.deepEqual(openPaths(), [file], 'closed while its chunks are read');
       await iterator.return?.(undefined);
-      // A destroyed stream closes its descriptor asynchronously: wait for it, a few seconds at most.
-      for (let waited = 0; openPaths().length > 0 && waited < 5000; waited += 10) await new Promise((resolve) => setTimeout(resolve, 10));
-      assert.deepEqual(openPaths(), [], 'open after a return() part of the way');
+      assert.deepEqual(await closed(), [], 'open after a return() part of the way');
+
+      let read = 0;
+      for await (const chunk of (await openFile(file, gzip)).chunks) read += chunk.length;
+      assert.equal(read, Buffer.byteLength(text));
+      assert.deepEqual(await closed(), [], 'open after the last chunk');
     });
   }
+
+  it('reads a named pipe (the file checked is the file read, opened once)', { timeout: 20_000, skip: process.platform === 'win32' && 'no mkfifo' }, async () => {
+    const fifo = path.join(dir, 'pipe.tsv');
+    execFileSync('mkfifo', [fifo]);
+    const text = 'gene\ts1\ng1\t1\n'.repeat(1000);
+    const writer = fs.promises.writeFile(fifo, text); // blocks until a reader opens the pipe
+    const parts: Buffer[] = [];
+    for await (const chunk of (await openFile(fifo, false)).chunks) parts.push(Buffer.from(chunk));
+    await writer;
+    assert.equal(Buffer.concat(parts).toString('utf8'), text);
+  });
 });
