@@ -6,7 +6,7 @@ import { h2IntervalProgram } from './h2-interval.js';
 import { momentStartProgram } from './moment-start.js';
 import { bytesPerGene, type BatchShape, FIT_OUTPUTS, type FitOutput, fitOutputBytes } from './plan.js';
 import { H_MAX_F32, SEARCH_OUT_STRIDE } from './fit-declarations.js';
-import { batchBuffers, encodeProgram, type GpuProgram, uploadBuffer } from './program.js';
+import { encodeProgram, encodeWithBuffers, type GpuProgram, uploadBuffer } from './program.js';
 import { remlBetaProgram } from './reml-beta.js';
 import { remlSearchProgram } from './reml-search.js';
 
@@ -45,34 +45,36 @@ export interface FitPasses {
 export function encodeFitPrograms(device: GPUDevice, encoder: GPUCommandEncoder, shape: BatchShape, n: number,
   y: GPUBuffer, constants: FitConstants, maxPerDimension: number, passes: FitPasses): FitBuffers {
   const per = bytesPerGene(shape);
-  const { make, made } = batchBuffers(device, encoder);
-  const sums = make(n * per.sums);
-  const stats = make(n * per.stats, GPUBufferUsage.COPY_SRC);
-  const counts = make(n * per.counts, GPUBufferUsage.COPY_SRC);
-  const start = make(n * 4);
-  const out = make(n * SEARCH_OUT_STRIDE * 4, GPUBufferUsage.COPY_SRC);
-  const betaRef = make(n * per.beta, GPUBufferUsage.COPY_SRC); // zero-initialised: the first pass sums y itself
-  const interval = passes.interval ? make(n * 8, GPUBufferUsage.COPY_SRC) : undefined;
-  const params = { nGenes: n, nObs: shape.nObs, p: shape.p, nGroups: shape.nGroups, maxSize: shape.maxSize };
-  const { x, groupOf, grid } = constants;
-  const runs: [GpuProgram, Record<string, GPUBuffer>][] = [
-    [geneStatsProgram, { y, x, groupOf, sums, stats, counts, betaRef }],
-    [momentStartProgram, { stats, counts, start }],
-    [remlSearchProgram, { stats, counts, start, grid, out }],
-  ];
-  if (passes.recentred) {
-    runs.push([remlBetaProgram, { stats, counts, out, betaRef, start }], [geneStatsProgram, { y, x, groupOf, sums, stats, counts, betaRef }],
-      [remlSearchProgram, { stats, counts, start, grid, out }]);
-  }
-  if (interval) runs.push([h2IntervalProgram, { stats, counts, grid, out, interval }]);
-  const { timestamps } = passes;
-  runs.forEach(([program, buffers], i) => {
-    const timestampWrites = timestamps && (i === 0 || i === runs.length - 1)
-      ? { querySet: timestamps, ...(i === 0 ? { beginningOfPassWriteIndex: 0 } : {}), ...(i === runs.length - 1 ? { endOfPassWriteIndex: 1 } : {}) }
-      : undefined;
-    made.push(encodeProgram(device, encoder, program, n, params, buffers, maxPerDimension, timestampWrites));
+  // A throw while encoding (too many workgroups, say) destroys the buffers made so far.
+  return encodeWithBuffers(device, encoder, ({ make, made }) => {
+    const sums = make(n * per.sums);
+    const stats = make(n * per.stats, GPUBufferUsage.COPY_SRC);
+    const counts = make(n * per.counts, GPUBufferUsage.COPY_SRC);
+    const start = make(n * 4);
+    const out = make(n * SEARCH_OUT_STRIDE * 4, GPUBufferUsage.COPY_SRC);
+    const betaRef = make(n * per.beta, GPUBufferUsage.COPY_SRC); // zero-initialised: the first pass sums y itself
+    const interval = passes.interval ? make(n * 8, GPUBufferUsage.COPY_SRC) : undefined;
+    const params = { nGenes: n, nObs: shape.nObs, p: shape.p, nGroups: shape.nGroups, maxSize: shape.maxSize };
+    const { x, groupOf, grid } = constants;
+    const runs: [GpuProgram, Record<string, GPUBuffer>][] = [
+      [geneStatsProgram, { y, x, groupOf, sums, stats, counts, betaRef }],
+      [momentStartProgram, { stats, counts, start }],
+      [remlSearchProgram, { stats, counts, start, grid, out }],
+    ];
+    if (passes.recentred) {
+      runs.push([remlBetaProgram, { stats, counts, out, betaRef, start }], [geneStatsProgram, { y, x, groupOf, sums, stats, counts, betaRef }],
+        [remlSearchProgram, { stats, counts, start, grid, out }]);
+    }
+    if (interval) runs.push([h2IntervalProgram, { stats, counts, grid, out, interval }]);
+    const { timestamps } = passes;
+    runs.forEach(([program, buffers], i) => {
+      const timestampWrites = timestamps && (i === 0 || i === runs.length - 1)
+        ? { querySet: timestamps, ...(i === 0 ? { beginningOfPassWriteIndex: 0 } : {}), ...(i === runs.length - 1 ? { endOfPassWriteIndex: 1 } : {}) }
+        : undefined;
+      made.push(encodeProgram(device, encoder, program, n, params, buffers, maxPerDimension, timestampWrites));
+    });
+    return { stats, counts, out, beta: betaRef, interval, all: made };
   });
-  return { stats, counts, out, beta: betaRef, interval, all: made };
 }
 
 /**

@@ -8,7 +8,7 @@ import { scaleDesign } from './fit-programs.js';
 import { h2IntervalProgramOf } from './h2-interval.js';
 import { momentStartProgramOf } from './moment-start.js';
 import { INTERVAL_BYTES } from './plan.js';
-import { batchBuffers, encodeProgram, type GpuProgram, uploadBuffer } from './program.js';
+import { encodeProgram, encodeWithBuffers, type GpuProgram, uploadBuffer } from './program.js';
 import { remlSearchProgramOf } from './reml-search.js';
 
 /**
@@ -131,26 +131,28 @@ export function encodeKinshipPrograms(device: GPUDevice, encoder: GPUCommandEnco
   constants: KinshipConstants, maxPerDimension: { perGene: number; tiles: number }, timestamps?: GPUQuerySet): KinshipBuffers {
   const { nObs, p, nClasses } = constants;
   const m = p + 1;
-  const { make, made } = batchBuffers(device, encoder);
-  const rotated = make(n * nObs * 4, GPUBufferUsage.COPY_SRC);
-  const stats = make(n * m * m * 4);
-  const start = make(n * 4);
-  const out = make(n * SEARCH_OUT_STRIDE * 4, GPUBufferUsage.COPY_SRC);
-  const interval = make(n * INTERVAL_BYTES, GPUBufferUsage.COPY_SRC);
-  const params = { nGenes: n, nObs, p, nClasses };
-  const { rotation, xRotated, eigenvalues, wxx, grid } = constants.buffers;
-  const classes = { stats, rotated, xRotated, eigenvalues };
-  const run = (program: GpuProgram, invocations: number | [number, number], buffers: Record<string, GPUBuffer>,
-    timestampWrites?: GPUComputePassTimestampWrites): void => {
-    const perDimension = typeof invocations === 'number' ? maxPerDimension.perGene : maxPerDimension.tiles;
-    made.push(encodeProgram(device, encoder, program, invocations, params, buffers, perDimension, timestampWrites));
-  };
-  run(kinshipRotateProgram, [n, nObs], { rotation, y, rotated }, timestamps && { querySet: timestamps, beginningOfPassWriteIndex: 0 });
-  run(kinshipStatsProgram, n, { rotated, xRotated, wxx, stats });
-  run(kinshipMomentStartProgram, n, { ...classes, start });
-  run(kinshipSearchProgram, n, { ...classes, start, grid, out });
-  run(kinshipIntervalProgram, n, { ...classes, grid, out, interval }, timestamps && { querySet: timestamps, endOfPassWriteIndex: 1 });
-  return { rotated, out, interval, all: made };
+  // A throw while encoding (too many workgroups, say) destroys the buffers made so far.
+  return encodeWithBuffers(device, encoder, ({ make, made }) => {
+    const rotated = make(n * nObs * 4, GPUBufferUsage.COPY_SRC);
+    const stats = make(n * m * m * 4);
+    const start = make(n * 4);
+    const out = make(n * SEARCH_OUT_STRIDE * 4, GPUBufferUsage.COPY_SRC);
+    const interval = make(n * INTERVAL_BYTES, GPUBufferUsage.COPY_SRC);
+    const params = { nGenes: n, nObs, p, nClasses };
+    const { rotation, xRotated, eigenvalues, wxx, grid } = constants.buffers;
+    const classes = { stats, rotated, xRotated, eigenvalues };
+    const run = (program: GpuProgram, invocations: number | [number, number], buffers: Record<string, GPUBuffer>,
+      timestampWrites?: GPUComputePassTimestampWrites): void => {
+      const perDimension = typeof invocations === 'number' ? maxPerDimension.perGene : maxPerDimension.tiles;
+      made.push(encodeProgram(device, encoder, program, invocations, params, buffers, perDimension, timestampWrites));
+    };
+    run(kinshipRotateProgram, [n, nObs], { rotation, y, rotated }, timestamps && { querySet: timestamps, beginningOfPassWriteIndex: 0 });
+    run(kinshipStatsProgram, n, { rotated, xRotated, wxx, stats });
+    run(kinshipMomentStartProgram, n, { ...classes, start });
+    run(kinshipSearchProgram, n, { ...classes, start, grid, out });
+    run(kinshipIntervalProgram, n, { ...classes, grid, out, interval }, timestamps && { querySet: timestamps, endOfPassWriteIndex: 1 });
+    return { rotated, out, interval, all: made };
+  });
 }
 
 /** Where a kinship batch's outputs lie in its readback (f32 indices past the timestamps): search, interval, rotated. */

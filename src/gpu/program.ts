@@ -187,6 +187,21 @@ export function batchBuffers(device: GPUDevice, encoder: GPUCommandEncoder): { m
   return { make, made };
 }
 
+/**
+ * `encode`'s result, given batchBuffers' `make` and `made`; where it throws, every buffer it made is destroyed before
+ * the error goes on (a batch's encoding that fails leaves nothing behind).
+ */
+export function encodeWithBuffers<T>(device: GPUDevice, encoder: GPUCommandEncoder,
+  encode: (buffers: ReturnType<typeof batchBuffers>) => T): T {
+  const buffers = batchBuffers(device, encoder);
+  try {
+    return encode(buffers);
+  } catch (e) {
+    buffers.made.forEach((b) => b.destroy());
+    throw e;
+  }
+}
+
 /** A batch's input: a storage buffer holding `data` (every byte written, so a released one needs no clear). */
 export function batchUpload(device: GPUDevice, data: ArrayBufferView<ArrayBuffer>): GPUBuffer {
   const { buffer } = pooledBuffer(device, data.byteLength, 0);

@@ -6,7 +6,7 @@ import { type DesignScaling, scaleDesign } from './fit-programs.js';
 import { geneStatsProgram } from './gene-stats.js';
 import { type BatchShape, bytesPerGene } from './plan.js';
 import { THETA_PROBES } from '../model/terms/fit-terms.js';
-import { batchBuffers, encodeProgram, type GpuProgram, uploadBuffer } from './program.js';
+import { encodeProgram, encodeWithBuffers, type GpuProgram, uploadBuffer } from './program.js';
 
 /**
  * The fit of a model with several scalar random intercepts on the GPU (src/model/terms/ in f64): each gene's
@@ -195,18 +195,20 @@ export function encodeTermsPrograms(device: GPUDevice, encoder: GPUCommandEncode
   staging: GPUBuffer, at: number, maxPerDimension: number, timestamps?: GPUQuerySet): GPUBuffer[] {
   const { shape, buffers: { x, groupOf, termOfColumn } } = constants;
   const per = bytesPerGene(shape);
-  const { make, made } = batchBuffers(device, encoder);
-  const sums = make(n * per.sums);
-  const stats = make(n * per.stats);
-  const counts = make(n * per.counts);
-  const betaRef = make(n * per.beta); // zero: y comes less its fit on X, and Z_2..Z_K's columns are not to be taken off
-  const out = make(n * 4 * TERMS_OUT_STRIDE, GPUBufferUsage.COPY_SRC);
-  const params = { nGenes: n, nObs: shape.nObs, p: shape.p, nGroups: shape.nGroups, maxSize: shape.maxSize, K: shape.K, q2: shape.q2,
-    pFixed: shape.pFixed, reml: shape.reml };
-  made.push(encodeProgram(device, encoder, termsGeneStatsProgram, n, params, { y, x, groupOf, sums, stats, counts, betaRef }, maxPerDimension,
-    timestamps && { querySet: timestamps, beginningOfPassWriteIndex: 0 }));
-  made.push(encodeProgram(device, encoder, termsSearchProgram, n, params, { stats, counts, termOfColumn, out }, maxPerDimension,
-    timestamps && { querySet: timestamps, endOfPassWriteIndex: 1 }));
-  encoder.copyBufferToBuffer(out, 0, staging, at, termsReadbackBytes(n));
-  return made;
+  // A throw while encoding (too many workgroups, say) destroys the buffers made so far.
+  return encodeWithBuffers(device, encoder, ({ make, made }) => {
+    const sums = make(n * per.sums);
+    const stats = make(n * per.stats);
+    const counts = make(n * per.counts);
+    const betaRef = make(n * per.beta); // zero: y comes less its fit on X, and Z_2..Z_K's columns are not to be taken off
+    const out = make(n * 4 * TERMS_OUT_STRIDE, GPUBufferUsage.COPY_SRC);
+    const params = { nGenes: n, nObs: shape.nObs, p: shape.p, nGroups: shape.nGroups, maxSize: shape.maxSize, K: shape.K, q2: shape.q2,
+      pFixed: shape.pFixed, reml: shape.reml };
+    made.push(encodeProgram(device, encoder, termsGeneStatsProgram, n, params, { y, x, groupOf, sums, stats, counts, betaRef }, maxPerDimension,
+      timestamps && { querySet: timestamps, beginningOfPassWriteIndex: 0 }));
+    made.push(encodeProgram(device, encoder, termsSearchProgram, n, params, { stats, counts, termOfColumn, out }, maxPerDimension,
+      timestamps && { querySet: timestamps, endOfPassWriteIndex: 1 }));
+    encoder.copyBufferToBuffer(out, 0, staging, at, termsReadbackBytes(n));
+    return made;
+  });
 }

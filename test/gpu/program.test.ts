@@ -16,7 +16,7 @@ import { bootstrapDrawProgram } from '../../src/gpu/bootstrap.js';
 import { FIT_PROGRAMS } from '../../src/gpu/fit-programs.js';
 import { KINSHIP_PROGRAMS } from '../../src/gpu/kinship-programs.js';
 import { TERMS_PROGRAMS } from '../../src/gpu/terms-programs.js';
-import { batchBuffers, batchUpload, drainBuffers, encodeProgram, type GpuProgram, makeShader, programDeclarations, releaseBuffers } from '../../src/gpu/program.js';
+import { batchBuffers, batchUpload, drainBuffers, encodeProgram, encodeWithBuffers, type GpuProgram, makeShader, programDeclarations, releaseBuffers } from '../../src/gpu/program.js';
 import { rlrtNullProgram } from '../../src/gpu/rlrt-null.js';
 import { shaderSource } from '../../src/gpu/shaders.js';
 import { FIXTURES_LME4, loadCase, REPO_ROOT } from '../helpers/cases.js';
@@ -162,6 +162,32 @@ describe(`a batch's device buffers (${webgpu.reason})`, () => {
       drainBuffers(device);
       const fresh = batchBuffers(device, device.createCommandEncoder()).make(16, GPUBufferUsage.COPY_SRC);
       assert.notEqual(fresh, used, 'drained buffers are not handed out again');
+    } finally {
+      device.destroy();
+    }
+  });
+});
+
+describe(`a batch's encoding that throws (${webgpu.reason})`, () => {
+  itOn(webgpu, 'destroys the buffers it made before the error goes on', async () => {
+    const gpu = await acquireGpu();
+    assert.ok(!('unavailable' in gpu), 'a device');
+    const { device } = gpu;
+    try {
+      let made: GPUBuffer[] = [];
+      assert.throws(() => encodeWithBuffers(device, device.createCommandEncoder(), (buffers) => {
+        buffers.make(16);
+        made = buffers.made;
+        throw new RangeError('too many workgroups');
+      }), /too many workgroups/);
+      assert.equal(made.length, 1);
+      // A destroyed buffer fails the validation of a submit that uses it.
+      device.pushErrorScope('validation');
+      const encoder = device.createCommandEncoder();
+      encoder.clearBuffer(made[0]);
+      device.queue.submit([encoder.finish()]);
+      const error = await device.popErrorScope();
+      assert.match(error?.message ?? '(no error)', /destroyed/i);
     } finally {
       device.destroy();
     }
