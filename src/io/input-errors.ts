@@ -32,14 +32,24 @@ export function noDataRows(file: string, headerLine: number, rows: RowKind): Inp
 
 /**
  * A data line whose number of fields differs from the header's; the column is the first missing or extra field.
- * `unnamedIds`: the header names no id column (R's write.table layout), so data lines have one field more than it.
+ * `layoutLine`: where the file was read in R write.table's layout (a header with no name above the ids, so data lines
+ * have one field more than it), the first data line, which decided that; 0 otherwise.
  */
-export function raggedRow(file: string, line: number, found: number, expected: number, unnamedIds = false): InputError {
+export function raggedRow(file: string, line: number, found: number, expected: number, layoutLine = 0): InputError {
+  const location = { file, line, column: Math.min(found, expected) + 1 };
+  if (layoutLine > 0 && found === expected - 1) {
+    return new InputError(
+      `line has ${found} fields, one per name of the header, but line ${layoutLine} has ${expected}, so the file was read as ` +
+        'R\'s write.table writes it, with no name above the row names',
+      location,
+      `if line ${layoutLine} has a stray delimiter, remove it; else give this line an id and one field per header name`,
+    );
+  }
   return new InputError(
-    unnamedIds
+    layoutLine > 0
       ? `line has ${found} fields but the lines before it have ${expected} (an id, then one per name of the header, as R's write.table writes them)`
       : `line has ${found} fields but the header has ${expected}`,
-    { file, line, column: Math.min(found, expected) + 1 },
+    location,
     'every line needs one field per header column: look for a missing or extra delimiter',
   );
 }

@@ -36,8 +36,8 @@ export class MatrixAssembler {
   private headerLine = 0;
   /** The header's first name, that of the gene-id column (or, in R's write.table layout, the first sample's). */
   private idColumnName = '';
-  /** True in R's write.table layout (firstRowFields): the header has no name above the ids. */
-  private unnamedIds = false;
+  /** In R's write.table layout (firstRowFields), the line of the first data line, which decided it; else 0. */
+  private layoutLine = 0;
   private gctDims: [number, number] = [0, 0];
   /** Whole-matrix row of the buffer's first row: the genes before it were taken as blocks. */
   private blockFirst = 0;
@@ -96,21 +96,25 @@ export class MatrixAssembler {
   }
 
   /**
-   * Takes the number of fields of the first data line, before the line itself, for R's write.table layout: a header
-   * with no name above the row names (write.table's default col.names = TRUE), so that every data line has one field
-   * more than the header. As R's read.table does, the first column is then the row names (the gene ids) and every
-   * name of the header a sample's.
+   * Takes the first data line's number of fields and whether its last field is empty, before the line itself, for R's
+   * write.table layout: a header with no name above the row names (write.table's default col.names = TRUE), so that
+   * every data line has one field more than the header. As R's read.table does, the first column is then the row
+   * names (the gene ids) and every name of the header a sample's. A last field that is empty (a stray delimiter at the
+   * line's end, which write.table does not write) leaves the line a ragged one.
    */
-  firstRowFields(found: number): void {
-    if (this.geneIds.length > 0 || this.firstValueField !== 1 || found !== this.fields + 1) return;
-    const id = this.idColumnName;
-    if (isMissing(id)) throw errors.missingColumnName(this.file, 'sample id', id, this.headerLine, 1);
-    const repeated = this.sampleIds.indexOf(id);
-    if (repeated >= 0) throw errors.duplicateColumn(this.file, 'sample id', id, this.headerLine, repeated + 2, 1);
-    this.sampleIds.unshift(id);
-    this.fields++;
-    this.unnamedIds = true;
-    this.sizeBlocks();
+  firstRowFields(found: number, lastEmpty: boolean, line: number): void {
+    if (this.geneIds.length === 0 && this.firstValueField === 1 && found === this.fields + 1 && !lastEmpty) {
+      const id = this.idColumnName;
+      if (isMissing(id)) throw errors.missingColumnName(this.file, 'sample id', id, this.headerLine, 1);
+      const repeated = this.sampleIds.indexOf(id);
+      if (repeated >= 0) throw errors.duplicateColumn(this.file, 'sample id', id, this.headerLine, repeated + 2, 1);
+      this.sampleIds.unshift(id);
+      this.fields++;
+      this.layoutLine = line;
+      this.sizeBlocks();
+    }
+    // A header of one name is a gene-id column without samples, unless the data lines make it the first sample's.
+    if (this.sampleIds.length === 0) throw errors.noSampleColumns(this.file, this.headerLine);
   }
 
   /** Number of data rows so far. */
@@ -170,7 +174,7 @@ export class MatrixAssembler {
 
   /** Takes a data line split into fields: id, (GCT description,) then one cell per sample. */
   addRow(fields: string[], line: number): void {
-    this.firstRowFields(fields.length);
+    if (this.geneIds.length === 0) this.firstRowFields(fields.length, fields[fields.length - 1] === '', line);
     const offset = this.beginRow(fields[0], line) - this.firstValueField;
     const present = Math.min(fields.length, this.fieldsPerLine);
     for (let field = this.firstValueField; field < present; field++) {
@@ -190,7 +194,7 @@ export class MatrixAssembler {
 
   /** The error for a data line on `line` that has `found` fields instead of `fieldsPerLine`. */
   raggedRow(line: number, found: number): InputError {
-    return errors.raggedRow(this.file, line, found, this.fieldsPerLine, this.unnamedIds);
+    return errors.raggedRow(this.file, line, found, this.fieldsPerLine, this.layoutLine);
   }
 
   /** The matrix read so far, after the checks that need the whole file (empty file, no data, GCT dimensions). */
@@ -239,7 +243,8 @@ export class MatrixAssembler {
       firstColumn.set(id, field + 1);
       this.sampleIds.push(id);
     }
-    if (this.sampleIds.length === 0) throw errors.noSampleColumns(this.file, line);
+    // One name alone may be R write.table's layout of one sample (firstRowFields decides on the first data line).
+    if (this.sampleIds.length === 0 && (this.firstValueField !== 1 || fields.length !== 1)) throw errors.noSampleColumns(this.file, line);
     this.idColumnName = fields[0];
     this.fields = fields.length;
     this.sizeBlocks();

@@ -193,12 +193,12 @@ class LineScanner {
         if (closing + 1 < lineEnd && buf[closing + 1] !== delimiter) return pos;
         quote = this.nextQuote(buf, closing + 1);
         if (quote < lineEnd) return pos;
-        if (assembler.nGenes === 0) assembler.firstRowFields(1 + count(buf, delimiter, closing + 1, lineEnd));
+        if (assembler.nGenes === 0) assembler.firstRowFields(1 + count(buf, delimiter, closing + 1, lineEnd), buf[lineEnd - 1] === delimiter, line);
         this.scanRow(buf, pos + 1, closing, closing + 1, lineEnd, line);
       } else if (lineEnd > pos) {
         let idEnd = pos;
         while (idEnd < lineEnd && buf[idEnd] !== delimiter) idEnd++;
-        if (assembler.nGenes === 0) assembler.firstRowFields(1 + count(buf, delimiter, idEnd, lineEnd));
+        if (assembler.nGenes === 0) assembler.firstRowFields(1 + count(buf, delimiter, idEnd, lineEnd), buf[lineEnd - 1] === delimiter, line);
         this.scanRow(buf, pos, idEnd, idEnd, lineEnd, line);
       }
       this.line = line;

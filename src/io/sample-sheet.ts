@@ -4,31 +4,35 @@
  * data lines, as row names are written), the row names. Cells stay text; missing-value tokens become null.
  */
 
+import type { Options } from 'csv-parse';
 import { parse } from 'csv-parse/sync';
 import { isMissing } from './cells.js';
 import { csvParseOptions, fromCsvError, toRecord, type DelimitedRecord } from './delimited-records.js';
 import { delimiterOf, type SheetFormat } from './formats.js';
 import * as errors from './input-errors.js';
-import type { SampleSheet } from './types.js';
+import { ROW_NAMES, type SampleSheet } from './types.js';
 
 /** Header of the column that holds the sample ids when present; otherwise the first column does. */
 const SAMPLE_ID_COLUMN = 'sample';
-/** The id column's name in R write.table's layout, where the header has none above the row names. */
-export const ROW_NAMES = '(row names)';
 
 /** Reads a sample sheet in `format` from `text`, the contents of a file named `name` (for messages). */
 export function parseSampleSheet(text: string, name: string, format: SheetFormat = 'tsv'): SampleSheet {
   let records: DelimitedRecord[];
+  let lastRecordEnd = 0;
   try {
-    records = (parse(text, csvParseOptions(delimiterOf(format))) as unknown[]).map((entry) => toRecord(entry, 0));
+    // Where each record ends, so that an unclosed quote is named at the line its record starts (fromCsvError).
+    const options: Options = { ...csvParseOptions(delimiterOf(format)), on_record: (record, context) => {
+      lastRecordEnd = context.lines;
+      return record;
+    } };
+    records = (parse(text, options) as unknown[]).map((entry) => toRecord(entry, 0));
   } catch (error) {
-    throw fromCsvError(error, name, 0);
+    throw fromCsvError(error, name, 0, lastRecordEnd);
   }
   if (records.length === 0) throw errors.emptyFile(name, 'sample');
   const [header, ...rows] = records;
   if (rows.length === 0) throw errors.noDataRows(name, header.line, 'sample');
-  // As R's read.table: a header one field short of the first data line has no name above the row names.
-  const unnamedIds = rows[0].fields.length === header.fields.length + 1;
+  const unnamedIds = rowNamesLayout(header.fields.length, rows.slice(0, 2).map((row) => row.fields));
   const names = unnamedIds ? [ROW_NAMES, ...header.fields] : header.fields;
   const firstColumn = new Map<string, number>();
   names.forEach((columnName, k) => {
@@ -37,13 +41,14 @@ export function parseSampleSheet(text: string, name: string, format: SheetFormat
     if (first !== undefined) throw errors.duplicateColumn(name, 'column name', columnName, header.line, column, first);
     firstColumn.set(columnName, column);
   });
-  const idIndex = unnamedIds ? 0 : Math.max(0, names.indexOf(SAMPLE_ID_COLUMN));
+  // A column named `sample` holds the ids, the row names (R's automatic 1, 2, …) then left out; else the first column.
+  const idIndex = Math.max(0, names.indexOf(SAMPLE_ID_COLUMN));
   const ids: string[] = [];
   const lines: number[] = [];
   const firstLine = new Map<string, number>();
   const cells: (string | null)[][] = names.map(() => []);
   for (const { fields, line } of rows) {
-    if (fields.length !== names.length) throw errors.raggedRow(name, line, fields.length, names.length, unnamedIds);
+    if (fields.length !== names.length) throw errors.raggedRow(name, line, fields.length, names.length, unnamedIds ? rows[0].line : 0);
     const id = fields[idIndex];
     if (isMissing(id)) throw errors.missingRowId(name, 'sample', id, line, idIndex + 1);
     const first = firstLine.get(id);
@@ -53,6 +58,16 @@ export function parseSampleSheet(text: string, name: string, format: SheetFormat
     lines.push(line);
     fields.forEach((cell, k) => cells[k].push(isMissing(cell) ? null : cell));
   }
-  const columns = new Map(names.map((columnName, k) => [columnName, cells[k]] as const).filter((_, k) => k !== idIndex));
+  const columns = new Map(names.map((columnName, k) => [columnName, cells[k]] as const).filter((_, k) => k !== idIndex && !(unnamedIds && k === 0)));
   return { file: name, idColumn: names[idIndex], ids, columns, lines };
+}
+
+/**
+ * True for R write.table's layout, as R's read.table takes it: the header one field short of the data lines (no name
+ * above the row names). Decided on the first two data lines (`first`: their fields), both one field longer than the
+ * header (the second where there is one), the first's last field not empty: a line with a stray delimiter at its end
+ * is a ragged line, not this layout.
+ */
+export function rowNamesLayout(headerFields: number, first: readonly (readonly string[])[]): boolean {
+  return first.length > 0 && first.every((fields) => fields.length === headerFields + 1) && first[0][headerFields] !== '';
 }

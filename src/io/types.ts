@@ -42,10 +42,13 @@ export interface GeneBlock {
   release(): void;
 }
 
+/** SampleSheet.idColumn of a sheet in R write.table's layout whose ids are its row names (no header above them). */
+export const ROW_NAMES = '(row names)';
+
 /** A sample sheet: one row per sample, covariates in columns, every cell kept as text. */
 export interface SampleSheet {
   file: string;
-  /** Header of the column holding the sample ids (`sample` if present, else the first column). */
+  /** Header of the column holding the sample ids (`sample` if present, else the first column), or ROW_NAMES. */
   idColumn: string;
   /** Sample ids, in sheet order. */
   ids: string[];

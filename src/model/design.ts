@@ -1,6 +1,6 @@
 import { InputError, UsageError } from '../errors.js';
 import { parseCell } from '../io/cells.js';
-import type { SampleSheet } from '../io/types.js';
+import { ROW_NAMES, type SampleSheet } from '../io/types.js';
 import { type Formula, type RandomTerm, fixedVariables, formulaVariables, groupingVariables } from './formula.js';
 import { independentColumns } from '../numerics/linalg.js';
 
@@ -163,7 +163,8 @@ export function buildDesign(
     throw new InputError(`${unmatched.length} sample(s) of the matrix have no row in the sample sheet: ${listIds(unmatched)}`,
       { file: sheet.file }, spaced !== undefined
         ? `the matrix's ${JSON.stringify(spaced)} and the sheet's ${JSON.stringify(trimmed.get(spaced.trim()))} differ in the spaces around them: remove the spaces`
-        : `add them to the sheet's "${sheet.idColumn}" column, or check the ids match the matrix header`);
+        : `add them to the sheet's ${sheet.idColumn === ROW_NAMES ? 'row names (its first column)' : `"${sheet.idColumn}" column`}, ` +
+          'or check the ids match the matrix header');
   }
   const inMatrix = new Set(matrixSampleIds);
   const ignored = sheet.ids.filter((id) => !inMatrix.has(id));

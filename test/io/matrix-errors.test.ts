@@ -49,7 +49,9 @@ const cases: ErrorCase[] = [
   { what: 'a bad cell after csv-parse took over', name: 'q.csv', text: 'gene,S1,S2\ng1,1,2\n"g ""2""",3,4\ng3,5,wrong\n', where: 'q.csv:4:3', parts: ['"wrong"'] },
   { what: 'a bad cell after a multi-line quoted id', name: 'q.csv', text: 'gene,S1\n"g\n1",1\n\ng2,x\n', where: 'q.csv:5:2', parts: ['"x"'] },
   { what: 'a duplicated sample id in a quoted header', name: 'q.tsv', text: '"gene"\t"S1"\t"S1"\n"g1"\t1\t2\n', where: 'q.tsv:1:3', parts: ['"S1" in column 3 repeats column 2'] },
-  { what: 'a short line in R write.table\'s layout (no name above the ids)', name: 'wt.tsv', text: 'S1\tS2\ng1\t1\t2\ng2\t3\n', where: 'wt.tsv:3:3', parts: ['2 fields but the lines before it have 3', 'write.table'] },
+  { what: 'a line one short in R write.table\'s layout: the first line may hold a stray field', name: 'wt.tsv', text: 'S1\tS2\ng1\t1\t2\ng2\t3\n', where: 'wt.tsv:3:3', parts: ['line has 2 fields, one per name of the header, but line 2 has 3', 'write.table'] },
+  { what: 'a long line in R write.table\'s layout', name: 'wt.tsv', text: 'S1\tS2\ng1\t1\t2\ng2\t3\t4\t5\n', where: 'wt.tsv:3:4', parts: ['4 fields but the lines before it have 3', 'write.table'] },
+  { what: 'a first line ending in a stray delimiter is a ragged line, not R write.table\'s layout', name: 'm.tsv', text: 'gene\tS1\tS2\ng1\t1\t2\t\ng2\t3\t4\n', where: 'm.tsv:2:4', parts: ['4 fields but the header has 3'] },
   { what: 'a sample id twice in R write.table\'s layout', name: 'wt.csv', text: '"S1","S2","S1"\n"g1",1,2,3\n', where: 'wt.csv:1:3', parts: ['"S1" in column 3 repeats column 1'] },
   { what: 'an unclosed quote (named where its record starts)', name: 'q.csv', text: 'gene,S1\ng1,1\n"g2,3\ng3,4\n', where: 'q.csv:3', parts: ['cannot read the file', 'a quoted field starts on this line', 'still open'] },
 ];

@@ -99,6 +99,13 @@ describe('fast reader and csv-parse reader agree bit for bit', () => {
     }
   });
 
+  it('on R write.table\'s layout of one sample', async () => {
+    const matrix = await readBoth(writeInput(dir, 'wt-one.tsv', '"s1"\n"g1"\t5\n"g2"\t6\n'));
+    assert.deepEqual(matrix.sampleIds, ['s1']);
+    assert.deepEqual(matrix.geneIds, ['g1', 'g2']);
+    assertSameBits(matrix.values, [5, 6]);
+  });
+
   it('on a TSV with quoted ids, as R write.table makes it', async () => {
     const text = toDelimited({ ...m, genes: m.genes.map((gene) => `"${gene}"`) }, '\t');
     const matrix = await readBoth(writeInput(dir, 'quoted.tsv', text));

@@ -51,14 +51,15 @@ describe('sample sheet', () => {
     assert.deepEqual([...tsv.columns.keys()], ['g,h']);
   });
 
-  it('reads R write.table\'s layout, the header one name short: the row names are the ids, a "sample" column a covariate', async () => {
+  it('reads R write.table\'s layout, the header one name short: the row names are the ids, or a "sample" column is', async () => {
     const sheet = await parse('"group"\t"age"\n"S1"\t"a"\t3\n"S2"\t"b"\t4\n');
     assert.deepEqual(sheet.ids, ['S1', 'S2']);
     assert.deepEqual([...sheet.columns.keys()], ['group', 'age']);
     assert.deepEqual(sheet.columns.get('age'), ['3', '4']);
-    const named = await parse('sample,g\nS1,x,1\nS2,y,2\n', 'csv');
+    // R's automatic row names 1, 2, … beside a `sample` column: the column holds the ids, the row names are left out.
+    const named = await parse('"sample","g"\n"1","S1","a"\n"2","S2","b"\n', 'csv');
     assert.deepEqual(named.ids, ['S1', 'S2']);
-    assert.deepEqual(named.columns.get('sample'), ['x', 'y']);
+    assert.deepEqual([...named.columns.keys()], ['g']);
   });
 
   it('refuses a GCT file as a sample sheet', async () => {
@@ -72,10 +73,12 @@ describe('sample sheet errors', () => {
     ['a duplicated id in a "sample" column', 'x\tsample\n1\tA\n2\tA\n', 's.tsv:3:2', 'repeats line 2'],
     ['a missing sample id', 'sample\tg\nA\t1\nNA\t2\n', 's.tsv:3:1', 'missing sample id'],
     ['a ragged row', 'sample\tg\tsex\nA\t1\tF\nB\t2\n', 's.tsv:3:3', '2 fields but the header has 3'],
-    ['a short row in R write.table\'s layout', 'g\tsex\nA\t1\tF\nB\t2\n', 's.tsv:3:3', '2 fields but the lines before it have 3', 'write.table'],
+    ['a short row in R write.table\'s layout', 'g\tsex\nA\t1\tF\nB\t2\tM\nC\t3\n', 's.tsv:4:3', 'line has 2 fields, one per name of the header, but line 2 has 3', 'write.table'],
+    ['a first row one field long, the second not: a ragged row', 'sample\tg\nA\t1\tx\nB\t2\n', 's.tsv:2:3', '3 fields but the header has 2'],
+    ['an unclosed quote, named where its record starts', 'sample\tg\nA\t1\nB\t"2\nC\t3\n', 's.tsv:3', 'a quoted field starts on this line'],
     ['duplicated column names', 'sample\tg\tg\nA\t1\t2\n', 's.tsv:1:3', 'column name "g" in column 3 repeats column 2'],
     ['a header without rows', '\nsample\tg\n', 's.tsv:2', 'not followed by any data line'],
-    ['an unclosed quote', 'sample\tg\nA\t"1\n', 's.tsv:2', 'quoted field is still open'],
+    ['an unclosed quote', 'sample\tg\nA\t"1\n', 's.tsv:2', 'is still open'],
   ];
   for (const [what, text, where, ...parts] of cases) {
     it(what, async () => {
