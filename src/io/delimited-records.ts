@@ -64,3 +64,20 @@ export function fromCsvError(error: unknown, file: string, lineOffset: number, l
   const problem = error.code === 'CSV_QUOTE_NOT_CLOSED' ? 'a quoted field is still open at the end of the file' : `${error.code}: ${error.message}`;
   return delimitedSyntax(file, lines === undefined ? undefined : lineOffset + lines, problem);
 }
+
+/** What rowNamesLayout looks at of a data line: its number of fields, and whether its last field is empty. */
+export interface LineShape {
+  fields: number;
+  lastEmpty: boolean;
+}
+
+/**
+ * True for R write.table's layout, as R's read.table takes it: the header (of `headerFields` fields) one field short of
+ * the data lines, as write.table writes no name above the row names. Decided on the first data lines a reader has
+ * (`first`: the matrix, read as a stream, gives its first; the sample sheet its first two), each one field longer
+ * than the header, the first's last field not empty: a line ending in a stray delimiter (which write.table does not
+ * write) is a ragged line, not this layout.
+ */
+export function rowNamesLayout(headerFields: number, first: readonly LineShape[]): boolean {
+  return first.length > 0 && first.every((line) => line.fields === headerFields + 1) && !first[0].lastEmpty;
+}

@@ -7,6 +7,7 @@
 
 import type { InputError } from '../errors.js';
 import { isMissing, parseCell } from './cells.js';
+import { type LineShape, rowNamesLayout } from './delimited-records.js';
 import type { MatrixFormat } from './formats.js';
 import * as errors from './input-errors.js';
 import type { ExpressionMatrix, GeneBlock, MatrixLines, MatrixShape } from './types.js';
@@ -96,14 +97,12 @@ export class MatrixAssembler {
   }
 
   /**
-   * Takes the first data line's number of fields and whether its last field is empty, before the line itself, for R's
-   * write.table layout: a header with no name above the row names (write.table's default col.names = TRUE), so that
-   * every data line has one field more than the header. As R's read.table does, the first column is then the row
-   * names (the gene ids) and every name of the header a sample's. A last field that is empty (a stray delimiter at the
-   * line's end, which write.table does not write) leaves the line a ragged one.
+   * Takes the first data line's shape, before the line itself, for R's write.table layout (rowNamesLayout; never in
+   * GCT): as R's read.table does, the first column is then the row names (the gene ids) and every name of the header a
+   * sample's.
    */
-  firstRowFields(found: number, lastEmpty: boolean, line: number): void {
-    if (this.geneIds.length === 0 && this.firstValueField === 1 && found === this.fields + 1 && !lastEmpty) {
+  firstRowFields(first: LineShape, line: number): void {
+    if (this.geneIds.length === 0 && this.firstValueField === 1 && rowNamesLayout(this.fields, [first])) {
       const id = this.idColumnName;
       if (isMissing(id)) throw errors.missingColumnName(this.file, 'sample id', id, this.headerLine, 1);
       const repeated = this.sampleIds.indexOf(id);
@@ -174,7 +173,7 @@ export class MatrixAssembler {
 
   /** Takes a data line split into fields: id, (GCT description,) then one cell per sample. */
   addRow(fields: string[], line: number): void {
-    if (this.geneIds.length === 0) this.firstRowFields(fields.length, fields[fields.length - 1] === '', line);
+    if (this.geneIds.length === 0) this.firstRowFields({ fields: fields.length, lastEmpty: fields[fields.length - 1] === '' }, line);
     const offset = this.beginRow(fields[0], line) - this.firstValueField;
     const present = Math.min(fields.length, this.fieldsPerLine);
     for (let field = this.firstValueField; field < present; field++) {

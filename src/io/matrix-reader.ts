@@ -193,12 +193,10 @@ class LineScanner {
         if (closing + 1 < lineEnd && buf[closing + 1] !== delimiter) return pos;
         quote = this.nextQuote(buf, closing + 1);
         if (quote < lineEnd) return pos;
-        if (assembler.nGenes === 0) assembler.firstRowFields(1 + count(buf, delimiter, closing + 1, lineEnd), buf[lineEnd - 1] === delimiter, line);
         this.scanRow(buf, pos + 1, closing, closing + 1, lineEnd, line);
       } else if (lineEnd > pos) {
         let idEnd = pos;
         while (idEnd < lineEnd && buf[idEnd] !== delimiter) idEnd++;
-        if (assembler.nGenes === 0) assembler.firstRowFields(1 + count(buf, delimiter, idEnd, lineEnd), buf[lineEnd - 1] === delimiter, line);
         this.scanRow(buf, pos, idEnd, idEnd, lineEnd, line);
       }
       this.line = line;
@@ -218,6 +216,7 @@ class LineScanner {
    */
   private scanRow(buf: Uint8Array, idStart: number, idEnd: number, p: number, end: number, line: number): void {
     const { assembler, delimiter } = this;
+    if (assembler.nGenes === 0) assembler.firstRowFields({ fields: 1 + count(buf, delimiter, p, end), lastEmpty: buf[end - 1] === delimiter }, line);
     const offset = assembler.beginRow(this.utf8.decode(buf.subarray(idStart, idEnd)), line) - assembler.firstValueField;
     const values = assembler.values;
     const fieldsPerLine = assembler.fieldsPerLine;

@@ -7,7 +7,7 @@
 import type { Options } from 'csv-parse';
 import { parse } from 'csv-parse/sync';
 import { isMissing } from './cells.js';
-import { csvParseOptions, fromCsvError, toRecord, type DelimitedRecord } from './delimited-records.js';
+import { csvParseOptions, fromCsvError, rowNamesLayout, toRecord, type DelimitedRecord } from './delimited-records.js';
 import { delimiterOf, type SheetFormat } from './formats.js';
 import * as errors from './input-errors.js';
 import { ROW_NAMES, type SampleSheet } from './types.js';
@@ -32,7 +32,7 @@ export function parseSampleSheet(text: string, name: string, format: SheetFormat
   if (records.length === 0) throw errors.emptyFile(name, 'sample');
   const [header, ...rows] = records;
   if (rows.length === 0) throw errors.noDataRows(name, header.line, 'sample');
-  const unnamedIds = rowNamesLayout(header.fields.length, rows.slice(0, 2).map((row) => row.fields));
+  const unnamedIds = rowNamesLayout(header.fields.length, rows.slice(0, 2).map(({ fields }) => ({ fields: fields.length, lastEmpty: fields[fields.length - 1] === '' })));
   const names = unnamedIds ? [ROW_NAMES, ...header.fields] : header.fields;
   const firstColumn = new Map<string, number>();
   names.forEach((columnName, k) => {
@@ -60,14 +60,4 @@ export function parseSampleSheet(text: string, name: string, format: SheetFormat
   }
   const columns = new Map(names.map((columnName, k) => [columnName, cells[k]] as const).filter((_, k) => k !== idIndex && !(unnamedIds && k === 0)));
   return { file: name, idColumn: names[idIndex], ids, columns, lines };
-}
-
-/**
- * True for R write.table's layout, as R's read.table takes it: the header one field short of the data lines (no name
- * above the row names). Decided on the first two data lines (`first`: their fields), both one field longer than the
- * header (the second where there is one), the first's last field not empty: a line with a stray delimiter at its end
- * is a ragged line, not this layout.
- */
-export function rowNamesLayout(headerFields: number, first: readonly (readonly string[])[]): boolean {
-  return first.length > 0 && first.every((fields) => fields.length === headerFields + 1) && first[0][headerFields] !== '';
 }

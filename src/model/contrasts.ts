@@ -70,6 +70,8 @@ export function contrastOf(spec: ContrastSpec, coefNames: readonly string[], ali
     throw new UsageError(`--contrast ${spec.name}=${text}: ${what} at character ${pos + 1}`,
       `write a combination of the coefficients: ${coefNames.join(', ')}`);
   };
+  /** True where a name ends at `at`: the end of the text, a space, an operator or a parenthesis. */
+  const ends = (at: number): boolean => at >= text.length || /[\s+\-*/()]/.test(text[at]);
   const skip = (): void => {
     while (pos < text.length && /\s/.test(text[pos])) pos++;
   };
@@ -85,7 +87,6 @@ export function contrastOf(spec: ContrastSpec, coefNames: readonly string[], ali
       const sign = text[pos++] === '-' ? -1 : 1;
       return scaled(factor(), sign);
     }
-    const ends = (at: number): boolean => at >= text.length || /[\s+\-*/()]/.test(text[at]);
     const coef = byLength.find(({ name }) => text.startsWith(name, pos) && ends(pos + name.length));
     const number = /^(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?/.exec(text.slice(pos));
     if (coef !== undefined && !(number !== null && number[0].length >= coef.name.length)) {
