@@ -25,7 +25,7 @@ import { fileURLToPath } from 'node:url';
 import betainc from '@stdlib/math-base-special-betainc';
 import { fitGenes, type FitResult } from '../src/fit-genes.js';
 import type { ExpressionMatrix, SampleSheet } from '../src/io/types.js';
-import { STATUSES, statusCode, type Status } from '../src/results/gene-results.js';
+import { STATUSES, statusCode, type Status } from '../src/results/statuses.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const DEFAULT_SEED = 20261125;

@@ -11,7 +11,8 @@ import type { Ddf, FitContext, GeneFilters } from './model/prepare.js';
 import type { Method } from './model/terms/criterion.js';
 import type { Transform } from './model/transform.js';
 import type { ExpressionMatrix } from './io/types.js';
-import type { GeneResults, Status } from './results/gene-results.js';
+import type { GeneResults } from './results/gene-results.js';
+import type { Status } from './results/statuses.js';
 import type { ResultShape } from './results/results-table.js';
 
 /** Options of fitGenes; every field has the CLI's default. */

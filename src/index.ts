@@ -18,5 +18,6 @@ export { InputError, UsageError } from './errors.js';
 export { parseFormula, type Formula } from './model/formula.js';
 export { parseContrastSpec, type ContrastSpec } from './model/contrasts.js';
 export { TRANSFORMS, type Transform } from './model/transform.js';
-export { STATUSES, type Status, type GeneResults } from './results/gene-results.js';
+export { type GeneResults } from './results/gene-results.js';
+export { STATUSES, type Status } from './results/statuses.js';
 export { resultColumns } from './results/results-table.js';

@@ -2,7 +2,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { compareResults } from '../src/results/compare.js';
-import { allocateResults, type GeneResults, statusCode } from '../src/results/gene-results.js';
+import { allocateResults, type GeneResults } from '../src/results/gene-results.js';
+import { statusCode } from '../src/results/statuses.js';
 
 /** One fitted gene (status ok, intercept only) whose σ²s are `sigma2`, everything else equal on both sides. */
 function oneGene(sigma2: number, widths: Parameters<typeof allocateResults>[2] = {}): GeneResults {

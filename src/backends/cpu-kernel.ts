@@ -15,7 +15,8 @@ import { type BetaCovariance, contest1D, contestMD, retestCoefficients } from '.
 import { kenwardRoger } from '../model/inference/kenward-roger.js';
 import { fitTermsGene, type TermsFit, termsFitted } from '../model/terms/fit-terms.js';
 import type { TermsPattern } from '../model/terms/terms-pattern.js';
-import { allocateResults, type GeneResults, statusCode } from '../results/gene-results.js';
+import { allocateResults, type GeneResults } from '../results/gene-results.js';
+import { statusCode } from '../results/statuses.js';
 
 /** Stores a gene that was not fitted: its status, reason and counts; every estimate stays NA. */
 export function storeSkipped(out: GeneResults, g: number, skipped: SkippedGene): void {

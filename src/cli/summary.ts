@@ -5,7 +5,7 @@ import type { BackendDescription } from '../backends/backend.js';
 import type { GpuRunReport } from '../backends/gpu-batches.js';
 import { gpuBootstrapText, gpuPhasesText } from '../backends/gpu-phases.js';
 import type { FitResult } from '../fit-genes.js';
-import type { Status } from '../results/gene-results.js';
+import type { Status } from '../results/statuses.js';
 import { PACKAGE_ROOT } from '../package-root.js';
 
 /** The run summary of SPEC §5: on stderr, and as JSON with `--summary FILE`. */

@@ -1,4 +1,5 @@
-import { type GeneResults, isFitted, STATUSES } from './gene-results.js';
+import { type GeneResults, isFitted } from './gene-results.js';
+import { STATUSES } from './statuses.js';
 
 /**
  * GPU (f32) against CPU (f64) agreement, SPEC §6. Near zero, where a relative difference means nothing, a

@@ -9,8 +9,6 @@ import { STATUSES, type Status } from './statuses.js';
  * gene, in input order, whatever happened to it (SPEC §5).
  */
 
-export { STATUSES, type Status, statusCode } from './statuses.js';
-
 /**
  * Columnar results of nGenes genes with p coefficients; matrices are [nGenes × p], gene-major. NaN = NA.
  * A model with one random term fills the single-term fields (sigma2G, nGroups, h2…, lrt…); one with two or more

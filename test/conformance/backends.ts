@@ -10,7 +10,8 @@ import { type ComparedShape, compareResults, type Comparison, formatComparison }
 import type { FitResult } from '../../src/fit-genes.js';
 import { describeAdapter, probeAdapter } from '../../src/gpu/device.js';
 import { probeGpuJs } from '../../src/gpujs/device.js';
-import { type GeneResults, sliceResults, STATUSES } from '../../src/results/gene-results.js';
+import { type GeneResults, sliceResults } from '../../src/results/gene-results.js';
+import { STATUSES } from '../../src/results/statuses.js';
 
 export type BackendName = 'cpu' | 'webgpu' | 'gpujs';
 

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { describe } from 'node:test';
 import { type FitResult, fitGenes } from '../../src/fit-genes.js';
 import { formatComparison } from '../../src/results/compare.js';
-import { STATUSES } from '../../src/results/gene-results.js';
+import { STATUSES } from '../../src/results/statuses.js';
 import { caseNames, CLASSICS_LME4, FIXTURES_LME4, loadCase, type ReferenceCase } from '../helpers/cases.js';
 import { assertGpuMatchesCpu, assertRanOnGpu, type BackendName, findBackends, itOn, refinedFraction } from './backends.js';
 import { CPU_VS_LME4 as TOL, TOLERANCES } from './tolerances.js';

@@ -10,7 +10,7 @@ import { describe } from 'node:test';
 import { type FitOptions, type FitResult, fitGenes, fitTable } from '../../src/fit-genes.js';
 import { caseNames, FIXTURES_LME4, loadCase } from '../helpers/cases.js';
 import { fitCpu, type Input, mixedInput } from '../helpers/inputs.js';
-import { STATUSES } from '../../src/results/gene-results.js';
+import { STATUSES } from '../../src/results/statuses.js';
 import { acquireGpu } from '../../src/gpu/device.js';
 import { assertGpuMatchesCpu, assertRanOnGpu, exactDifferences, itOn, webgpuBackend } from '../conformance/backends.js';
 

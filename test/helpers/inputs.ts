@@ -4,7 +4,7 @@
  */
 import { type FitOptions, type FitResult, fitGenes } from '../../src/fit-genes.js';
 import type { ExpressionMatrix, SampleSheet } from '../../src/io/types.js';
-import { STATUSES } from '../../src/results/gene-results.js';
+import { STATUSES } from '../../src/results/statuses.js';
 
 /** A matrix, its sample sheet and a formula. */
 export interface Input {

@@ -4,7 +4,8 @@
  */
 import assert from 'node:assert/strict';
 import { resultColumns } from '../../src/results/results-table.js';
-import { allocateResults, type GeneResults, STATUSES, type Status } from '../../src/results/gene-results.js';
+import { allocateResults, type GeneResults } from '../../src/results/gene-results.js';
+import { STATUSES, type Status } from '../../src/results/statuses.js';
 
 const PER_GENE: Record<string, keyof GeneResults> = {
   mean: 'mean', sigma2_group: 'sigma2G', sigma2_resid: 'sigma2E', h2: 'h2', h2_se: 'h2Se', h2_lo: 'h2Lo', h2_hi: 'h2Hi',

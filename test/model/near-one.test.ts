@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { fitGenes } from '../../src/fit-genes.js';
 import type { ExpressionMatrix, SampleSheet } from '../../src/io/types.js';
 import { LAMBDA_MAX } from '../../src/model/lambda-search.js';
-import { STATUSES } from '../../src/results/gene-results.js';
+import { STATUSES } from '../../src/results/statuses.js';
 
 /** 8 groups × 4 samples; each gene is group effects plus `ratio` times a within-group deviation. */
 function nearOne(ratios: number[]): { matrix: ExpressionMatrix; samples: SampleSheet } {

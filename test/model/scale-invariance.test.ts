@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { type FitResult, fitGenes } from '../../src/fit-genes.js';
-import { STATUSES } from '../../src/results/gene-results.js';
+import { STATUSES } from '../../src/results/statuses.js';
 import { FIXTURES_LME4, loadCase } from '../helpers/cases.js';
 import { assertGpuMatchesCpu, assertRanOnGpu, itOn, testBackend } from '../conformance/backends.js';
 

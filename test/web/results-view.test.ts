@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { STATUSES } from '../../src/results/gene-results.js';
+import { STATUSES } from '../../src/results/statuses.js';
 import { readResultsTsv } from '../helpers/results-tsv.js';
 import { type AppSession, ARTIFACTS, download, fit, loadExample, openApp, skipUnlessBrowser } from './browser.js';
 

@@ -8,7 +8,8 @@ import type { FitCliOptions } from '../../src/cli/option-values.js';
 import type { FitResult } from '../../src/fit-genes.js';
 import type { TableFormat } from '../../src/io/table-format.js';
 import type { ResultShape } from '../../src/results/results-table.js';
-import type { GeneResults, Status } from '../../src/results/gene-results.js';
+import type { GeneResults } from '../../src/results/gene-results.js';
+import type { Status } from '../../src/results/statuses.js';
 
 /** The run's options as the form holds them: the CLI's option values, as text (see toFitOptions). */
 export type FormOptions = Pick<FitCliOptions, 'transform' | 'backend' | 'levels' | 'minMean' | 'minCount' | 'minSamples' |

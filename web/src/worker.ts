@@ -17,7 +17,7 @@ import { WeightsMatrix } from '../../src/io/weights-matrix.js';
 import { GenePreparer } from '../../src/model/prepare.js';
 import { buildTermsPattern } from '../../src/model/terms/terms-pattern.js';
 import { CountsCheck } from '../../src/model/transform.js';
-import { STATUSES } from '../../src/results/gene-results.js';
+import { STATUSES } from '../../src/results/statuses.js';
 import { firstFixedFactor, type FixedFactor } from './fixed-factor.js';
 import { type Answers, type ErrorView, type GeneView, MAX_LISTED_LEVELS, type MatrixSummary, type Reply, type Request,
   type RunView, type SheetSummary } from './protocol.js';

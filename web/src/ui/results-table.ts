@@ -4,7 +4,7 @@
  * so it stays fast at 40,000 genes and more.
  */
 import type { Cell } from '../../../src/io/table-format.js';
-import { STATUSES } from '../../../src/results/gene-results.js';
+import { STATUSES } from '../../../src/results/statuses.js';
 import { count, h } from './dom.js';
 
 /** Rows drawn above and below the visible ones, so that scrolling shows no gaps. */

@@ -5,7 +5,8 @@
 import type { Cell, TableFormat } from '../../../src/io/table-format.js';
 import { gpuBootstrapText, gpuPhasesText } from '../../../src/backends/gpu-phases.js';
 import { resultTable } from '../../../src/results/results-table.js';
-import { type GeneResults, isFitted, sliceResults, STATUSES } from '../../../src/results/gene-results.js';
+import { type GeneResults, isFitted, sliceResults } from '../../../src/results/gene-results.js';
+import { STATUSES } from '../../../src/results/statuses.js';
 import { CancelledError, type FitClient } from '../fit-client.js';
 import type { GeneView, RunView } from '../protocol.js';
 import { count, duration, h } from './dom.js';
